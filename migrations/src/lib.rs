@@ -1,0 +1,18 @@
+//! paygraph's database migrations: one set, portable between SQLite and PostgreSQL.
+//!
+//! Every statement is built with sea-query's schema builders (never raw SQL) so the same
+//! migration produces the right DDL on both backends. One file per migration, named
+//! `mYYYYMMDD_HHMMSS_what.rs`; applied in order on start (`paygraph migrate` or `serve`).
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_core;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261125_000001_core::Migration)]
+    }
+}

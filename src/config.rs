@@ -1,0 +1,73 @@
+//! Configuration: environment variables with matching command-line flags, nothing required.
+
+use std::net::SocketAddr;
+
+/// How the service runs. Every field has a default that works on a laptop.
+#[derive(Clone, Debug, clap::Args)]
+pub struct Config {
+    /// Address to serve on.
+    #[arg(long, env = "PAYGRAPH_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// SQLite file or `postgres://…`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/paygraph.db?mode=rwc")]
+    pub database_url: String,
+
+    /// `redis://…` for the live stream shared between instances; unset: in-process bus.
+    #[arg(long, env = "REDIS_URL")]
+    pub redis_url: Option<String>,
+
+    /// Base of `hostedUrl` and payment links; default `http://` + the listen address.
+    #[arg(long, env = "PAYGRAPH_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    #[command(flatten)]
+    pub limits: Limits,
+}
+
+/// Bounds on what one request may ask for.
+#[derive(Clone, Debug, clap::Args)]
+pub struct Limits {
+    /// Deepest selection nesting a query may have.
+    #[arg(long, env = "PAYGRAPH_MAX_DEPTH", default_value_t = 12)]
+    pub max_depth: usize,
+    /// Largest query complexity (a connection multiplies its children by its page size).
+    #[arg(long, env = "PAYGRAPH_MAX_COMPLEXITY", default_value_t = 5_000)]
+    pub max_complexity: usize,
+    /// Most aliased fields in one document.
+    #[arg(long, env = "PAYGRAPH_MAX_ALIASES", default_value_t = 30)]
+    pub max_aliases: usize,
+    /// Largest query text, in bytes.
+    #[arg(long, env = "PAYGRAPH_MAX_QUERY_BYTES", default_value_t = 16 * 1024)]
+    pub max_query_bytes: usize,
+    /// Most operations in one batched HTTP request.
+    #[arg(long, env = "PAYGRAPH_MAX_BATCH", default_value_t = 10)]
+    pub max_batch: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_depth: 12, max_complexity: 5_000, max_aliases: 30, max_query_bytes: 16 * 1024, max_batch: 10 }
+    }
+}
+
+impl Config {
+    /// The defaults, as `cargo run` sees them with nothing set.
+    pub fn for_database(database_url: impl Into<String>) -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: database_url.into(),
+            redis_url: None,
+            public_url: None,
+            limits: Limits::default(),
+        }
+    }
+
+    /// The public base URL, without a trailing slash.
+    pub fn public_url_for(&self, bound: SocketAddr) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{bound}"),
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! The domain: pure types and rules, with no I/O. Everything here can be tested alone.
+
+/// A closed set of values stored and shown by their SCREAMING_CASE names.
+macro_rules! string_enum {
+    ($(#[$doc:meta])* $name:ident, $kind:literal { $($variant:ident => $text:literal),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($variant),* }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),* }
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = $crate::domain::UnknownVariant;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| v.as_str() == s)
+                    .ok_or_else(|| $crate::domain::UnknownVariant { kind: $kind, value: s.to_owned() })
+            }
+        }
+    };
+}
+pub(crate) use string_enum;
+
+/// A stored value that names no known variant.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {kind} `{value}`")]
+pub struct UnknownVariant {
+    pub kind: &'static str,
+    pub value: String,
+}
+
+pub mod ids;
+pub mod money;
+pub mod order;
+pub mod session;
+pub mod subscription;
+
+pub use ids::*;
+pub use money::{Currency, Money};
+pub use session::{PaymentMethodType, SessionPurpose, SessionStatus};

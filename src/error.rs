@@ -1,0 +1,127 @@
+//! Errors in layers: what the caller got wrong (shown as `userErrors` with a stable code),
+//! missing credentials, and faults (logged with their cause chain, shown masked).
+
+use std::fmt;
+
+use crate::domain::string_enum;
+
+string_enum!(
+    /// Stable codes for every business failure. Clients branch on these, never on messages.
+    ErrorCode, "error code" {
+        Invalid => "INVALID",
+        Required => "REQUIRED",
+        TooLong => "TOO_LONG",
+        NotFound => "NOT_FOUND",
+        InvalidId => "INVALID_ID",
+        InvalidCursor => "INVALID_CURSOR",
+        InvalidPageSize => "INVALID_PAGE_SIZE",
+        UnknownCurrency => "UNKNOWN_CURRENCY",
+        InvalidAmount => "INVALID_AMOUNT",
+        AmountTooLarge => "AMOUNT_TOO_LARGE",
+        CurrencyMismatch => "CURRENCY_MISMATCH",
+        ExpiryOutOfRange => "EXPIRY_OUT_OF_RANGE",
+        InvalidLineItems => "INVALID_LINE_ITEMS",
+        InvalidPeriod => "INVALID_PERIOD",
+        NotAllowed => "NOT_ALLOWED",
+        NothingOutstanding => "NOTHING_OUTSTANDING",
+        OrderNotPayable => "ORDER_NOT_PAYABLE",
+        SubscriptionNotPayable => "SUBSCRIPTION_NOT_PAYABLE",
+        SessionExpired => "SESSION_EXPIRED",
+        IllegalTransition => "ILLEGAL_TRANSITION",
+        VersionConflict => "VERSION_CONFLICT",
+        IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
+        IdempotencyKeyInUse => "IDEMPOTENCY_KEY_IN_USE",
+        Unauthenticated => "UNAUTHENTICATED",
+        Forbidden => "FORBIDDEN",
+        Internal => "INTERNAL",
+    }
+);
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One thing the caller got wrong, with the input path that names it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct UserError {
+    /// Path to the input field, e.g. `["input", "amount", "currency"]`; empty when the
+    /// error is not about one field.
+    pub field: Vec<String>,
+    pub message: String,
+    pub code: ErrorCode,
+}
+
+impl UserError {
+    pub fn new(field: &[&str], code: ErrorCode, message: impl Into<String>) -> Self {
+        UserError { field: field.iter().map(|s| (*s).to_owned()).collect(), message: message.into(), code }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ErrorCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// The one application error.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The caller's input or request is wrong; nothing was changed.
+    #[error("{}", .0.first().map(|e| e.message.as_str()).unwrap_or("invalid input"))]
+    User(Vec<UserError>),
+    /// No credentials, or credentials that do not allow this operation.
+    #[error("{1}")]
+    Access(ErrorCode, &'static str),
+    /// A fault: database, bus, a bug. Logged in full, shown to the client as `INTERNAL`.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    pub fn user(field: &[&str], code: ErrorCode, message: impl Into<String>) -> Self {
+        AppError::User(vec![UserError::new(field, code, message)])
+    }
+
+    pub fn not_found(field: &[&str], what: &str) -> Self {
+        Self::user(field, ErrorCode::NotFound, format!("{what} not found"))
+    }
+
+    pub fn unauthenticated() -> Self {
+        AppError::Access(
+            ErrorCode::Unauthenticated,
+            "send a secret key or client secret as `Authorization: Bearer <key>`",
+        )
+    }
+
+    pub fn needs_secret_key() -> Self {
+        AppError::Access(ErrorCode::Forbidden, "this operation needs a secret API key")
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            AppError::User(errors) => errors.first().map_or(ErrorCode::Invalid, |e| e.code),
+            AppError::Access(code, _) => *code,
+            AppError::Internal(_) => ErrorCode::Internal,
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for AppError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        AppError::Internal(anyhow::Error::new(err).context("database"))
+    }
+}
+
+impl<E: Into<AppError> + std::error::Error> From<sea_orm::TransactionError<E>> for AppError {
+    fn from(err: sea_orm::TransactionError<E>) -> Self {
+        match err {
+            sea_orm::TransactionError::Connection(db) => db.into(),
+            sea_orm::TransactionError::Transaction(e) => e.into(),
+        }
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

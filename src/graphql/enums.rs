@@ -1,0 +1,75 @@
+//! GraphQL enums, mirrored from the domain with `remote` so the domain stays free of
+//! GraphQL and the two can never disagree on a variant.
+
+use async_graphql::Enum;
+
+use crate::domain;
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "PaymentSessionStatus", remote = "domain::SessionStatus")]
+pub enum PaymentSessionStatus {
+    Open,
+    Processing,
+    RequiresAction,
+    Completed,
+    Expired,
+    Canceled,
+    Failed,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "PaymentSessionPurpose", remote = "domain::SessionPurpose")]
+pub enum PaymentSessionPurpose {
+    Checkout,
+    Payment,
+    BalanceTopUp,
+    OutstandingBalance,
+    Subscription,
+    Setup,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "PaymentMethodType", remote = "domain::PaymentMethodType")]
+pub enum PaymentMethodType {
+    Card,
+    Wallet,
+    BankTransfer,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "BillingInterval", remote = "domain::subscription::BillingInterval")]
+pub enum BillingInterval {
+    Day,
+    Week,
+    Month,
+    Year,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "SubscriptionStatus", remote = "domain::subscription::SubscriptionStatus")]
+pub enum SubscriptionStatus {
+    Incomplete,
+    Active,
+    PastDue,
+    Canceled,
+}
+
+/// Whether an order still waits for its payment.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum OrderStatus {
+    Open,
+    Paid,
+}
+
+/// Sort direction of a connection.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Default)]
+pub enum OrderDirection {
+    Asc,
+    #[default]
+    Desc,
+}
+
+/// Parses a stored enum value; a value no variant names is a fault, not user input.
+pub fn stored<T: std::str::FromStr<Err = domain::UnknownVariant>>(value: &str) -> async_graphql::Result<T> {
+    value.parse::<T>().map_err(|e| super::errors::internal(&anyhow::Error::new(e)))
+}

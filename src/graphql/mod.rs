@@ -1,0 +1,40 @@
+//! The GraphQL API: schema, resolvers, loaders and limits.
+
+pub mod connection;
+pub mod context;
+pub mod enums;
+pub mod errors;
+pub mod limits;
+pub mod mutation;
+pub mod node;
+pub mod objects;
+pub mod query;
+
+use async_graphql::{EmptySubscription, Schema, SchemaBuilder};
+
+use crate::config::Limits;
+use crate::service::Services;
+pub use context::RequestData;
+pub use mutation::MutationRoot;
+pub use query::QueryRoot;
+
+pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+fn builder(limits: &Limits) -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+    Schema::build(QueryRoot, MutationRoot::default(), EmptySubscription)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .limit_recursive_depth(64)
+        .limit_directives(10)
+        .extension(limits::AliasLimit(limits.max_aliases))
+}
+
+/// The schema the server runs.
+pub fn build_schema(services: Services, limits: &Limits) -> AppSchema {
+    builder(limits).data(services).finish()
+}
+
+/// The SDL, as `paygraph schema` prints it and `schema.graphql` keeps it.
+pub fn sdl() -> String {
+    builder(&Limits::default()).finish().sdl()
+}

@@ -1,0 +1,65 @@
+//! `MutationRoot`: each mutation takes one `input` and returns a payload with the changed
+//! object and `userErrors`. What the user got wrong is a user error and changes nothing;
+//! missing credentials and faults are GraphQL errors.
+
+mod customers;
+mod orders;
+mod sessions;
+mod subscriptions;
+
+use async_graphql::{MergedObject, SimpleObject};
+
+use super::errors::gql;
+use crate::error::{AppError, AppResult};
+
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(
+    customers::CustomerMutations,
+    orders::OrderMutations,
+    subscriptions::SubscriptionMutations,
+    sessions::SessionMutations,
+);
+
+/// Something the caller got wrong. `field` is the path to the input field, when one is to blame.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct UserError {
+    pub field: Option<Vec<String>>,
+    pub message: String,
+    /// Stable, SCREAMING_CASE: branch on this, not on `message`.
+    pub code: String,
+}
+
+/// Splits a service result into the payload's object and its user errors; access errors and
+/// faults become GraphQL errors.
+pub fn outcome<T>(result: AppResult<T>) -> async_graphql::Result<(Option<T>, Vec<UserError>)> {
+    match result {
+        Ok(value) => Ok((Some(value), vec![])),
+        Err(AppError::User(errors)) => Ok((
+            None,
+            errors
+                .into_iter()
+                .map(|e| UserError {
+                    field: (!e.field.is_empty()).then_some(e.field),
+                    message: e.message,
+                    code: e.code.as_str().to_owned(),
+                })
+                .collect(),
+        )),
+        Err(other) => Err(gql(other)),
+    }
+}
+
+/// Parses a global id inside an input, as a user error when it is not one.
+pub fn input_id<T: crate::domain::TypedId>(id: &async_graphql::ID, field: &str) -> AppResult<T> {
+    T::from_global(id).map_err(|_| {
+        AppError::user(
+            &["input", field],
+            crate::error::ErrorCode::InvalidId,
+            format!("not a valid {} id", T::NODE.name()),
+        )
+    })
+}
+
+pub fn input_id_opt<T: crate::domain::TypedId>(id: Option<&async_graphql::ID>, field: &str) -> AppResult<Option<T>> {
+    id.map(|id| input_id(id, field)).transpose()
+}

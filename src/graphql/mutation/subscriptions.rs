@@ -1,0 +1,53 @@
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+
+use super::{UserError, input_id, outcome};
+use crate::graphql::context::ContextExt;
+use crate::graphql::enums::BillingInterval;
+use crate::graphql::errors::gql;
+use crate::graphql::objects::{MoneyInput, Subscription};
+use crate::service::subscriptions::SubscriptionInput;
+
+#[derive(Default)]
+pub struct SubscriptionMutations;
+
+#[derive(InputObject)]
+pub struct CreateSubscriptionInput {
+    pub customer_id: ID,
+    /// What each period costs.
+    pub price: MoneyInput,
+    pub interval: BillingInterval,
+    /// Periods between charges; at most one year in all.
+    #[graphql(default = 1)]
+    pub interval_count: i32,
+}
+
+#[derive(SimpleObject)]
+pub struct CreateSubscriptionPayload {
+    pub subscription: Option<Subscription>,
+    pub user_errors: Vec<UserError>,
+}
+
+#[Object]
+impl SubscriptionMutations {
+    /// Creates an INCOMPLETE subscription; a SUBSCRIPTION session's first payment starts it.
+    async fn create_subscription(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateSubscriptionInput,
+    ) -> async_graphql::Result<CreateSubscriptionPayload> {
+        let merchant = ctx.caller()?.secret_key_holder().map_err(gql)?;
+        let result = async {
+            let subscription = SubscriptionInput {
+                customer: input_id(&input.customer_id, "customerId")?,
+                amount: input.price.amount,
+                currency: input.price.currency,
+                interval: input.interval.into(),
+                interval_count: input.interval_count,
+            };
+            ctx.services().create_subscription(merchant, subscription).await
+        }
+        .await;
+        let (subscription, user_errors) = outcome(result)?;
+        Ok(CreateSubscriptionPayload { subscription: subscription.map(Subscription), user_errors })
+    }
+}

@@ -1,0 +1,58 @@
+//! Relay's `Node` interface: any object by its global id.
+
+use async_graphql::{Context, ID, Interface};
+
+use super::context::ContextExt;
+use super::errors::gql;
+use super::objects::*;
+use crate::domain::{NodeType, SessionId, decode_global};
+use crate::error::{AppError, ErrorCode};
+use crate::storage::entities::{
+    customer, order, payment, payment_link, payment_profile, payment_session, subscription,
+};
+
+/// An object with a global id.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID"))]
+pub enum Node {
+    PaymentSession(PaymentSession),
+    Customer(Customer),
+    Order(Order),
+    Subscription(Subscription),
+    Payment(Payment),
+    PaymentProfile(PaymentProfile),
+    PaymentLink(PaymentLink),
+}
+
+/// Loads the object `id` names, if the caller may see it; foreign and missing read alike.
+pub async fn load(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option<Node>> {
+    let caller = ctx.caller()?;
+    let (kind, uuid) = decode_global(id).map_err(|_| {
+        gql(AppError::user(&["id"], ErrorCode::InvalidId, format!("`{}` is not a valid id", id.as_str())))
+    })?;
+    // A client secret reaches its own session and nothing else from the root.
+    if caller.secret_key_holder().is_err()
+        && !(kind == NodeType::PaymentSession && caller.may_see_session(SessionId(uuid)))
+    {
+        return Ok(None);
+    }
+    let id = Some(uuid);
+    Ok(match kind {
+        NodeType::PaymentSession => {
+            load_by_id::<payment_session::Entity>(ctx, id).await?.map(|m| Node::PaymentSession(PaymentSession(m)))
+        }
+        NodeType::Customer => load_by_id::<customer::Entity>(ctx, id).await?.map(|m| Node::Customer(Customer(m))),
+        NodeType::Order => load_by_id::<order::Entity>(ctx, id).await?.map(|m| Node::Order(Order(m))),
+        NodeType::Subscription => {
+            load_by_id::<subscription::Entity>(ctx, id).await?.map(|m| Node::Subscription(Subscription(m)))
+        }
+        NodeType::Payment => load_by_id::<payment::Entity>(ctx, id).await?.map(|m| Node::Payment(Payment(m))),
+        NodeType::PaymentProfile => {
+            load_by_id::<payment_profile::Entity>(ctx, id).await?.map(|m| Node::PaymentProfile(PaymentProfile(m)))
+        }
+        NodeType::PaymentLink => {
+            load_by_id::<payment_link::Entity>(ctx, id).await?.map(|m| Node::PaymentLink(PaymentLink(m)))
+        }
+        NodeType::Merchant => None,
+    })
+}

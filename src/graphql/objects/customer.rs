@@ -1,0 +1,103 @@
+use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, Utc};
+
+use super::{Order, Payment, PaymentProfile, PaymentSession, Subscription};
+use crate::domain::{CustomerId, TypedId};
+use crate::graphql::connection::{Conn, owned_children, page_cost};
+use crate::storage::batch::Parent;
+use crate::storage::entities::{customer, order, payment, payment_profile, payment_session, subscription};
+use crate::storage::page::PageArgs;
+
+/// Someone who pays a merchant.
+pub struct Customer(pub customer::Model);
+
+#[Object]
+impl Customer {
+    pub async fn id(&self) -> ID {
+        ID(CustomerId(self.0.id).to_global())
+    }
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+    async fn name(&self) -> Option<&str> {
+        self.0.name.as_deref()
+    }
+    /// The merchant's own id for this customer.
+    async fn external_reference(&self) -> Option<&str> {
+        self.0.external_reference.as_deref()
+    }
+    async fn metadata(&self) -> async_graphql::Json<std::collections::BTreeMap<String, String>> {
+        super::metadata(&self.0.metadata)
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// The customer's payment sessions, newest first.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn payment_sessions(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<PaymentSession>> {
+        let args = PageArgs::new(first, after, last, before);
+        owned_children::<payment_session::Entity, _>(ctx, self.0.id, Parent::Customer, args, PaymentSession).await
+    }
+    /// The customer's orders, newest first.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn orders(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<Order>> {
+        let args = PageArgs::new(first, after, last, before);
+        owned_children::<order::Entity, _>(ctx, self.0.id, Parent::Customer, args, Order).await
+    }
+    /// The customer's subscriptions, newest first.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn subscriptions(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<Subscription>> {
+        let args = PageArgs::new(first, after, last, before);
+        owned_children::<subscription::Entity, _>(ctx, self.0.id, Parent::Customer, args, Subscription).await
+    }
+    /// Every payment attempt of the customer, newest first.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn payments(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<Payment>> {
+        let args = PageArgs::new(first, after, last, before);
+        owned_children::<payment::Entity, _>(ctx, self.0.id, Parent::Customer, args, Payment).await
+    }
+    /// Saved payment methods, newest first.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn payment_profiles(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<PaymentProfile>> {
+        let args = PageArgs::new(first, after, last, before);
+        owned_children::<payment_profile::Entity, _>(ctx, self.0.id, Parent::Customer, args, PaymentProfile).await
+    }
+}

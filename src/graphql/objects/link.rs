@@ -1,0 +1,52 @@
+use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, Utc};
+
+use super::{Money, PaymentSession};
+use crate::domain::{LinkId, TypedId};
+use crate::graphql::connection::{Conn, owned_children, page_cost};
+use crate::graphql::context::ContextExt;
+use crate::storage::batch::Parent;
+use crate::storage::entities::{payment_link, payment_session};
+use crate::storage::page::PageArgs;
+
+/// A reusable, shareable link; each visit opens a fresh session.
+pub struct PaymentLink(pub payment_link::Model);
+
+#[Object]
+impl PaymentLink {
+    pub async fn id(&self) -> ID {
+        ID(LinkId(self.0.id).to_global())
+    }
+    /// The shareable address.
+    async fn url(&self, ctx: &Context<'_>) -> String {
+        format!("{}/l/{}", ctx.services().public_url, self.0.slug)
+    }
+    async fn active(&self) -> bool {
+        self.0.active
+    }
+    async fn amount(&self) -> async_graphql::Result<Option<Money>> {
+        super::money::stored(self.0.amount, Some(&self.0.currency))
+    }
+    async fn max_completed_payments(&self) -> Option<i32> {
+        self.0.max_completed_payments
+    }
+    async fn expires_at(&self) -> Option<DateTime<Utc>> {
+        self.0.expires_at
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// Sessions opened by visits, newest first.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn payment_sessions(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<PaymentSession>> {
+        let args = PageArgs::new(first, after, last, before);
+        owned_children::<payment_session::Entity, _>(ctx, self.0.id, Parent::PaymentLink, args, PaymentSession).await
+    }
+}

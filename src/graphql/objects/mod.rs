@@ -1,0 +1,42 @@
+//! The graph's object types. Each wraps its storage row and converts fields at this edge;
+//! relations load through the request's batch loader.
+
+mod customer;
+mod event;
+mod link;
+mod money;
+mod order;
+mod payment;
+mod profile;
+mod session;
+mod subscription;
+
+pub use customer::Customer;
+pub use event::PaymentSessionEvent;
+pub use link::PaymentLink;
+pub use money::{Money, MoneyInput};
+pub use order::{Order, OrderLineItem};
+pub use payment::Payment;
+pub use profile::PaymentProfile;
+pub use session::PaymentSession;
+pub use subscription::Subscription;
+
+use async_graphql::Context;
+
+use super::context::ContextExt;
+use super::errors::GqlResult;
+use crate::storage::batch::{ById, Tenanted};
+
+/// Loads one related object of the caller's merchant by id.
+pub async fn load_by_id<E: Tenanted>(
+    ctx: &Context<'_>,
+    id: Option<uuid::Uuid>,
+) -> async_graphql::Result<Option<E::Model>> {
+    let Some(id) = id else { return Ok(None) };
+    ctx.loader()?.load_one(ById::<E>::new(id)).await.gql()
+}
+
+/// Parses a stored metadata JSON object.
+pub(crate) fn metadata(stored: &str) -> async_graphql::Json<std::collections::BTreeMap<String, String>> {
+    async_graphql::Json(serde_json::from_str(stored).unwrap_or_default())
+}

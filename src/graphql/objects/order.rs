@@ -1,0 +1,88 @@
+use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, Utc};
+
+use super::{Customer, Money, PaymentSession, load_by_id};
+use crate::domain::{self, OrderId, TypedId};
+use crate::graphql::connection::{Conn, owned_children, page_cost};
+use crate::graphql::context::ContextExt;
+use crate::graphql::enums::OrderStatus;
+use crate::graphql::errors::GqlResult;
+use crate::service::orders::ORDER_PAID;
+use crate::storage::batch::{LineItemsOf, Parent};
+use crate::storage::entities::{customer, order, order_line_item, payment_session};
+use crate::storage::page::PageArgs;
+
+/// What a CHECKOUT session pays: line items and their total.
+pub struct Order(pub order::Model);
+
+impl Order {
+    fn currency(&self) -> async_graphql::Result<domain::Currency> {
+        domain::Currency::parse(&self.0.currency).map_err(|e| crate::graphql::errors::internal(&anyhow::Error::new(e)))
+    }
+}
+
+#[Object]
+impl Order {
+    pub async fn id(&self) -> ID {
+        ID(OrderId(self.0.id).to_global())
+    }
+    async fn status(&self) -> OrderStatus {
+        if self.0.status == ORDER_PAID { OrderStatus::Paid } else { OrderStatus::Open }
+    }
+    /// The sum of the line items.
+    async fn total(&self) -> async_graphql::Result<Money> {
+        Ok(Money(domain::Money::from_stored(self.0.total_amount, self.currency()?)))
+    }
+    async fn external_reference(&self) -> Option<&str> {
+        self.0.external_reference.as_deref()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Customer>> {
+        Ok(load_by_id::<customer::Entity>(ctx, self.0.customer_id).await?.map(Customer))
+    }
+    /// In the order they were given.
+    async fn line_items(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OrderLineItem>> {
+        let currency = self.currency()?;
+        let items = ctx.loader()?.load_one(LineItemsOf(self.0.id)).await.gql()?.unwrap_or_default();
+        Ok(items.iter().map(|row| OrderLineItem { row: row.clone(), currency }).collect())
+    }
+    /// Sessions opened to pay this order, newest first.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn payment_sessions(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<PaymentSession>> {
+        let args = PageArgs::new(first, after, last, before);
+        owned_children::<payment_session::Entity, _>(ctx, self.0.id, Parent::Order, args, PaymentSession).await
+    }
+}
+
+/// One line of an order.
+pub struct OrderLineItem {
+    row: order_line_item::Model,
+    currency: domain::Currency,
+}
+
+#[Object]
+impl OrderLineItem {
+    async fn name(&self) -> &str {
+        &self.row.name
+    }
+    async fn quantity(&self) -> i32 {
+        self.row.quantity
+    }
+    async fn unit_price(&self) -> Money {
+        Money(domain::Money::from_stored(self.row.unit_amount, self.currency))
+    }
+    /// Quantity times unit price.
+    async fn total(&self) -> Money {
+        let total = self.row.unit_amount.saturating_mul(i64::from(self.row.quantity));
+        Money(domain::Money::from_stored(total, self.currency))
+    }
+}

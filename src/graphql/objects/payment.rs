@@ -1,0 +1,58 @@
+use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, Utc};
+
+use super::{Money, PaymentSession, load_by_id};
+use crate::domain::{self, PaymentId, SessionId, TypedId};
+use crate::graphql::context::ContextExt;
+use crate::graphql::enums::{self, PaymentMethodType};
+use crate::storage::entities::{payment, payment_session};
+
+/// One attempt to collect a session's money.
+pub struct Payment(pub payment::Model);
+
+#[Object]
+impl Payment {
+    pub async fn id(&self) -> ID {
+        ID(PaymentId(self.0.id).to_global())
+    }
+    /// `PROCESSING`, `REQUIRES_ACTION`, `SUCCEEDED` or `FAILED`.
+    async fn status(&self) -> &str {
+        &self.0.status
+    }
+    async fn amount(&self) -> async_graphql::Result<Option<Money>> {
+        super::money::stored(Some(self.0.amount), Some(&self.0.currency))
+    }
+    async fn method_type(&self) -> async_graphql::Result<PaymentMethodType> {
+        Ok(enums::stored::<domain::PaymentMethodType>(&self.0.method_type)?.into())
+    }
+    /// What the customer paid with: brand and last 4, wallet, or IBAN country. Never a number.
+    async fn method_summary(&self) -> async_graphql::Json<serde_json::Value> {
+        async_graphql::Json(serde_json::from_str(&self.0.method_summary).unwrap_or_default())
+    }
+    /// Why the processor declined, e.g. `insufficient_funds`.
+    async fn decline_code(&self) -> Option<&str> {
+        self.0.decline_code.as_deref()
+    }
+    /// 0 (no risk) to 100, from the fraud checks before the charge.
+    async fn risk_score(&self) -> i32 {
+        self.0.risk_score
+    }
+    /// The fraud rule that decided, when one did.
+    async fn fraud_rule(&self) -> Option<&str> {
+        self.0.fraud_rule.as_deref()
+    }
+    /// `ALLOW` or `BLOCK`.
+    async fn fraud_decision(&self) -> &str {
+        &self.0.fraud_decision
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn payment_session(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PaymentSession>> {
+        let caller = ctx.caller()?;
+        Ok(load_by_id::<payment_session::Entity>(ctx, Some(self.0.payment_session_id))
+            .await?
+            .filter(|s| caller.may_see_session(SessionId(s.id)))
+            .map(PaymentSession))
+    }
+}

@@ -1,0 +1,126 @@
+use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, Utc};
+
+use super::{
+    Customer, Money, Order, Payment, PaymentLink, PaymentProfile, PaymentSessionEvent, Subscription, load_by_id,
+};
+use crate::domain::{self, SessionId, TypedId};
+use async_graphql::connection::{Connection, Edge};
+
+use crate::graphql::connection::{Conn, TotalCount, children, page_cost};
+use crate::graphql::context::ContextExt;
+use crate::graphql::enums::{self, PaymentMethodType, PaymentSessionPurpose, PaymentSessionStatus};
+use crate::graphql::errors::GqlResult;
+use crate::storage::batch::{EventsOf, Parent};
+use crate::storage::entities::{
+    customer, order, payment, payment_link, payment_profile, payment_session, subscription,
+};
+use crate::storage::page::{self, PageArgs};
+
+/// A hosted, time-limited payment flow for one purpose.
+pub struct PaymentSession(pub payment_session::Model);
+
+#[Object]
+impl PaymentSession {
+    pub async fn id(&self) -> ID {
+        ID(SessionId(self.0.id).to_global())
+    }
+    async fn status(&self) -> async_graphql::Result<PaymentSessionStatus> {
+        Ok(enums::stored::<domain::SessionStatus>(&self.0.status)?.into())
+    }
+    /// Rises by exactly one with every status change; events carry it too.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    async fn purpose(&self) -> async_graphql::Result<PaymentSessionPurpose> {
+        Ok(enums::stored::<domain::SessionPurpose>(&self.0.purpose)?.into())
+    }
+    /// What the customer pays; none for SETUP.
+    async fn amount(&self) -> async_graphql::Result<Option<Money>> {
+        super::money::stored(self.0.amount, self.0.currency.as_deref())
+    }
+    /// After this instant the session cannot be paid.
+    async fn expires_at(&self) -> DateTime<Utc> {
+        self.0.expires_at
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    async fn allowed_payment_methods(&self) -> async_graphql::Result<Vec<PaymentMethodType>> {
+        let methods = domain::PaymentMethodType::split(&self.0.allowed_payment_methods)
+            .map_err(|e| crate::graphql::errors::internal(&anyhow::Error::new(e)))?;
+        Ok(methods.into_iter().map(Into::into).collect())
+    }
+    /// The page where the customer pays; send the customer here.
+    async fn hosted_url(&self, ctx: &Context<'_>) -> String {
+        format!("{}/pay/{}", ctx.services().public_url, self.0.client_secret)
+    }
+    /// Where the hosted page sends the customer after paying.
+    async fn success_url(&self) -> Option<&str> {
+        self.0.success_url.as_deref()
+    }
+    /// Failed payment attempts so far.
+    async fn attempt_count(&self) -> i32 {
+        self.0.attempt_count
+    }
+    /// Whether a successful payment saves the method as a profile of the customer.
+    async fn save_payment_profile(&self) -> bool {
+        self.0.save_payment_profile
+    }
+    async fn metadata(&self) -> async_graphql::Json<std::collections::BTreeMap<String, String>> {
+        super::metadata(&self.0.metadata)
+    }
+    async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Customer>> {
+        Ok(load_by_id::<customer::Entity>(ctx, self.0.customer_id).await?.map(Customer))
+    }
+    async fn order(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Order>> {
+        Ok(load_by_id::<order::Entity>(ctx, self.0.order_id).await?.map(Order))
+    }
+    async fn subscription(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Subscription>> {
+        Ok(load_by_id::<subscription::Entity>(ctx, self.0.subscription_id).await?.map(Subscription))
+    }
+    async fn payment_link(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PaymentLink>> {
+        Ok(load_by_id::<payment_link::Entity>(ctx, self.0.payment_link_id).await?.map(PaymentLink))
+    }
+    /// The profile this session saved, if any.
+    async fn payment_profile(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PaymentProfile>> {
+        Ok(load_by_id::<payment_profile::Entity>(ctx, self.0.payment_profile_id).await?.map(PaymentProfile))
+    }
+    /// Every payment attempt, newest first.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn payments(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<Payment>> {
+        let args = PageArgs::new(first, after, last, before);
+        children::<payment::Entity, _>(ctx, self.0.id, Parent::PaymentSession, args, Payment).await
+    }
+    /// The session's event log, oldest first (version order).
+    #[graphql(complexity = "page_cost(first, None, child_complexity)")]
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Conn<PaymentSessionEvent>> {
+        let events = ctx.loader()?.load_one(EventsOf(self.0.id)).await.gql()?.unwrap_or_default();
+        let req = PageArgs::new(first, None, None, None).validate(page::SortField::CreatedAt, false).gql()?;
+        let after = after.map(|c| super::event::decode_cursor(&c)).transpose().gql()?;
+        let total = events.len() as u64;
+        let rest: Vec<_> = events.iter().filter(|e| after.is_none_or(|a| e.id > a)).cloned().collect();
+        let has_next = rest.len() as u64 > req.size;
+        let rows: Vec<_> = rest.into_iter().take(req.size as usize).collect();
+        let mut conn = Connection::with_additional_fields(after.is_some(), has_next, TotalCount::known(total));
+        conn.edges.extend(
+            rows.into_iter().map(|row| Edge::new(super::event::encode_cursor(row.id), PaymentSessionEvent(row))),
+        );
+        Ok(conn)
+    }
+}

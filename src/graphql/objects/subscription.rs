@@ -1,0 +1,68 @@
+use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, Utc};
+
+use super::{Customer, Money, PaymentProfile, PaymentSession, load_by_id};
+use crate::domain::subscription as billing;
+use crate::domain::{SubscriptionId, TypedId};
+use crate::graphql::connection::{Conn, owned_children, page_cost};
+use crate::graphql::enums::{self, BillingInterval, SubscriptionStatus};
+use crate::storage::batch::Parent;
+use crate::storage::entities::{customer, payment_profile, payment_session, subscription};
+use crate::storage::page::PageArgs;
+
+/// A recurring charge for a customer. Billing objects own this name; the GraphQL root of
+/// subscriptions is `SubscriptionRoot`.
+pub struct Subscription(pub subscription::Model);
+
+#[Object]
+impl Subscription {
+    pub async fn id(&self) -> ID {
+        ID(SubscriptionId(self.0.id).to_global())
+    }
+    async fn status(&self) -> async_graphql::Result<SubscriptionStatus> {
+        Ok(enums::stored::<billing::SubscriptionStatus>(&self.0.status)?.into())
+    }
+    /// What each period costs.
+    async fn price(&self) -> async_graphql::Result<Money> {
+        super::money::stored(Some(self.0.amount), Some(&self.0.currency))?
+            .ok_or_else(|| crate::graphql::errors::internal(&anyhow::anyhow!("subscription without price")))
+    }
+    async fn interval(&self) -> async_graphql::Result<BillingInterval> {
+        Ok(enums::stored::<billing::BillingInterval>(&self.0.interval)?.into())
+    }
+    async fn interval_count(&self) -> i32 {
+        self.0.interval_count
+    }
+    async fn current_period_start(&self) -> Option<DateTime<Utc>> {
+        self.0.current_period_start
+    }
+    async fn current_period_end(&self) -> Option<DateTime<Utc>> {
+        self.0.current_period_end
+    }
+    async fn cancel_at_period_end(&self) -> bool {
+        self.0.cancel_at_period_end
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Customer>> {
+        Ok(load_by_id::<customer::Entity>(ctx, Some(self.0.customer_id)).await?.map(Customer))
+    }
+    /// The profile renewals are charged to.
+    async fn default_payment_profile(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PaymentProfile>> {
+        Ok(load_by_id::<payment_profile::Entity>(ctx, self.0.default_payment_profile_id).await?.map(PaymentProfile))
+    }
+    /// Sessions opened to pay this subscription, newest first.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn payment_sessions(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<PaymentSession>> {
+        let args = PageArgs::new(first, after, last, before);
+        owned_children::<payment_session::Entity, _>(ctx, self.0.id, Parent::Subscription, args, PaymentSession).await
+    }
+}

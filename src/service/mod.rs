@@ -1,0 +1,62 @@
+//! Use-cases. Each change runs in one transaction; a status change writes its outbox event
+//! in that same transaction and is published after commit. Services know nothing of GraphQL.
+
+pub mod auth;
+pub mod customers;
+pub mod idempotency;
+pub mod orders;
+pub mod reads;
+pub mod sessions;
+pub mod subscriptions;
+mod validate;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use sea_orm::DatabaseConnection;
+
+use crate::bus::EventBus;
+use crate::telemetry::Metrics;
+
+/// The time source. Tests that need to move time (expiry, renewals) swap in their own.
+pub trait Clock: Send + Sync + 'static {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The wall clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// Everything a use-case needs, cheap to clone.
+#[derive(Clone)]
+pub struct Services {
+    pub db: DatabaseConnection,
+    pub bus: Arc<dyn EventBus>,
+    pub metrics: Arc<Metrics>,
+    clock: Arc<dyn Clock>,
+    /// Base of hosted-page URLs, without a trailing slash.
+    pub public_url: String,
+}
+
+impl Services {
+    pub fn new(
+        db: DatabaseConnection,
+        bus: Arc<dyn EventBus>,
+        metrics: Arc<Metrics>,
+        clock: Arc<dyn Clock>,
+        public_url: String,
+    ) -> Self {
+        Services { db, bus, metrics, clock, public_url }
+    }
+
+    /// Now, to the microsecond: what PostgreSQL keeps and what cursors encode, so a stored
+    /// timestamp compares equal to the one it was written from.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now().trunc_subsecs(6)
+    }
+}

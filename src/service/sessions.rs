@@ -1,0 +1,494 @@
+//! Payment sessions: creation, reading, and the one path every status change takes.
+//!
+//! [`Services::change_status`] is that path: the state machine decides, then one
+//! transaction moves the session's `version` up by exactly one (compare-and-set on the
+//! version read, so of two racing changes exactly one wins) and inserts the event row (the
+//! outbox); after commit the event is published. Creation writes the session's first event,
+//! version 1 OPEN, the same way.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Select, Set, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::auth::{CLIENT_SECRET_PREFIX, new_secret};
+use super::idempotency::{Claimed, request_hash};
+use super::orders::ORDER_OPEN;
+use super::{Services, validate};
+use crate::bus::SessionEvent;
+use crate::domain::session::expiry;
+use crate::domain::subscription::SubscriptionStatus;
+use crate::domain::{
+    CustomerId, LinkId, MerchantId, Money, OrderId, PaymentMethodType, SessionId, SessionPurpose, SessionStatus,
+    SubscriptionId,
+};
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::storage::entities::{payment_session, session_event};
+
+/// Methods a session accepts when the merchant names none.
+const DEFAULT_METHODS: [PaymentMethodType; 3] =
+    [PaymentMethodType::Card, PaymentMethodType::Wallet, PaymentMethodType::BankTransfer];
+
+/// An amount as the client typed it, validated by purpose.
+#[derive(Debug, Clone, Serialize)]
+pub struct AmountInput {
+    pub amount: i64,
+    pub currency: String,
+}
+
+/// What `createPaymentSession` asks for; its canonical JSON is the idempotency hash.
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionInput {
+    pub purpose: SessionPurpose,
+    pub amount: Option<AmountInput>,
+    pub customer: Option<CustomerId>,
+    pub order: Option<OrderId>,
+    pub subscription: Option<SubscriptionId>,
+    pub allowed_payment_methods: Option<Vec<PaymentMethodType>>,
+    pub expires_in_seconds: Option<i64>,
+    pub save_payment_profile: Option<bool>,
+    pub metadata: Option<BTreeMap<String, String>>,
+    pub success_url: Option<String>,
+}
+
+/// What an idempotency record keeps of `createPaymentSession`: the session it made.
+#[derive(Serialize, Deserialize)]
+struct CreatedRecord {
+    session_id: Uuid,
+}
+
+/// Which sessions a listing shows.
+#[derive(Debug, Default)]
+pub struct SessionFilter {
+    pub statuses: Vec<SessionStatus>,
+    pub purposes: Vec<SessionPurpose>,
+    pub customer: Option<CustomerId>,
+    pub order: Option<OrderId>,
+    pub subscription: Option<SubscriptionId>,
+    pub payment_link: Option<LinkId>,
+    pub created_after: Option<DateTime<Utc>>,
+    pub created_before: Option<DateTime<Utc>>,
+}
+
+/// A session's amount, customer and links once its references are checked.
+struct Resolved {
+    money: Option<Money>,
+    customer: Option<CustomerId>,
+}
+
+impl Services {
+    /// Creates a session for any purpose; see the purpose rules in `resolve_references`.
+    #[tracing::instrument(skip(self, input, idempotency_key), fields(purpose = input.purpose.as_str()))]
+    pub async fn create_session(
+        &self,
+        merchant: MerchantId,
+        input: SessionInput,
+        idempotency_key: Option<String>,
+    ) -> AppResult<payment_session::Model> {
+        let lifetime = expiry::lifetime(input.expires_in_seconds)
+            .map_err(|e| AppError::user(&["input", "expiresInSeconds"], ErrorCode::ExpiryOutOfRange, e.to_string()))?;
+        let methods = allowed_methods(&input)?;
+        let metadata = validate::metadata(input.metadata.clone(), &["input", "metadata"])?;
+        let success_url = validate::url(input.success_url.clone(), &["input", "successUrl"])?;
+        let key = validate::idempotency_key(idempotency_key)?;
+        check_amount_presence(&input)?;
+        let save_profile = input.purpose == SessionPurpose::Setup || input.save_payment_profile.unwrap_or(false);
+
+        let claim = match &key {
+            None => None,
+            Some(key) => {
+                let hash = request_hash(&input)?;
+                match self.claim_idempotency::<CreatedRecord>(merchant, "createPaymentSession", key, &hash).await? {
+                    Claimed::Replay(record) => return self.replay_created(merchant, record).await,
+                    Claimed::Run(claim) => Some(claim),
+                }
+            }
+        };
+
+        let result = async {
+            let resolved = self.resolve_references(merchant, &input).await?;
+            if save_profile && resolved.customer.is_none() {
+                return Err(AppError::user(
+                    &["input", "customerId"],
+                    ErrorCode::Required,
+                    "saving a payment profile needs a customer",
+                ));
+            }
+            let now = self.now();
+            let row = payment_session::ActiveModel {
+                id: Set(Uuid::new_v4()),
+                merchant_id: Set(merchant.0),
+                status: Set(SessionStatus::Open.as_str().to_owned()),
+                version: Set(1),
+                purpose: Set(input.purpose.as_str().to_owned()),
+                currency: Set(resolved.money.map(|m| m.currency().code().to_owned())),
+                amount: Set(resolved.money.map(Money::amount)),
+                customer_id: Set(resolved.customer.map(|c| c.0)),
+                order_id: Set(input.order.map(|o| o.0)),
+                subscription_id: Set(input.subscription.map(|s| s.0)),
+                payment_link_id: Set(None),
+                payment_profile_id: Set(None),
+                allowed_payment_methods: Set(PaymentMethodType::join(&methods)),
+                save_payment_profile: Set(save_profile),
+                attempt_count: Set(0),
+                client_secret: Set(new_secret(CLIENT_SECRET_PREFIX)),
+                success_url: Set(success_url),
+                metadata: Set(metadata),
+                expires_at: Set(now + lifetime),
+                created_at: Set(now),
+                updated_at: Set(now),
+            };
+            let txn = self.db.begin().await?;
+            let session = row.insert(&txn).await?;
+            let event = insert_event(&txn, &session, None, now).await?;
+            if let Some(claim) = &claim {
+                let record = CreatedRecord { session_id: session.id };
+                self.complete_idempotency(&txn, claim, &record).await?;
+            }
+            txn.commit().await?;
+            self.publish(event).await;
+            Ok(session)
+        }
+        .await;
+
+        if let (Err(_), Some(claim)) = (&result, claim) {
+            self.release_idempotency(claim).await;
+        }
+        result
+    }
+
+    async fn replay_created(&self, merchant: MerchantId, record: CreatedRecord) -> AppResult<payment_session::Model> {
+        Ok(self
+            .session(merchant, SessionId(record.session_id))
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("idempotency record names a missing session"))?)
+    }
+
+    /// Checks the objects a session points at and derives its amount and customer.
+    async fn resolve_references(&self, merchant: MerchantId, input: &SessionInput) -> AppResult<Resolved> {
+        let mut customer = match input.customer {
+            Some(id) => Some(
+                self.customer(merchant, id)
+                    .await?
+                    .map(|_| id)
+                    .ok_or_else(|| AppError::not_found(&["input", "customerId"], "customer"))?,
+            ),
+            None => None,
+        };
+        let mismatch = |field: &str| {
+            AppError::user(
+                &["input", "customerId"],
+                ErrorCode::Invalid,
+                format!("customerId differs from the {field}'s customer"),
+            )
+        };
+        let typed = |input: &SessionInput| -> AppResult<Option<Money>> {
+            input.amount.as_ref().map(|a| validate::money(a.amount, &a.currency, &["input", "amount"])).transpose()
+        };
+        let money = match input.purpose {
+            SessionPurpose::Checkout => {
+                let id = input.order.ok_or_else(|| {
+                    AppError::user(&["input", "orderId"], ErrorCode::Required, "a CHECKOUT session needs an order")
+                })?;
+                let order = self
+                    .order(merchant, id)
+                    .await?
+                    .ok_or_else(|| AppError::not_found(&["input", "orderId"], "order"))?;
+                if order.status != ORDER_OPEN {
+                    return Err(AppError::user(
+                        &["input", "orderId"],
+                        ErrorCode::OrderNotPayable,
+                        "this order is already paid",
+                    ));
+                }
+                match (customer, order.customer_id) {
+                    (Some(c), Some(o)) if c.0 != o => return Err(mismatch("order")),
+                    (None, Some(o)) => customer = Some(CustomerId(o)),
+                    _ => {}
+                }
+                let currency = validate::currency(&order.currency, &["input", "orderId"])?;
+                Some(Money::from_stored(order.total_amount, currency))
+            }
+            SessionPurpose::Subscription => {
+                let id = input.subscription.ok_or_else(|| {
+                    AppError::user(
+                        &["input", "subscriptionId"],
+                        ErrorCode::Required,
+                        "a SUBSCRIPTION session needs a subscription",
+                    )
+                })?;
+                let sub = self
+                    .subscription(merchant, id)
+                    .await?
+                    .ok_or_else(|| AppError::not_found(&["input", "subscriptionId"], "subscription"))?;
+                let payable = [SubscriptionStatus::Incomplete.as_str(), SubscriptionStatus::PastDue.as_str()];
+                if !payable.contains(&sub.status.as_str()) {
+                    return Err(AppError::user(
+                        &["input", "subscriptionId"],
+                        ErrorCode::SubscriptionNotPayable,
+                        "only an INCOMPLETE or PAST_DUE subscription takes a payment session",
+                    ));
+                }
+                if customer.is_some_and(|c| c.0 != sub.customer_id) {
+                    return Err(mismatch("subscription"));
+                }
+                customer = Some(CustomerId(sub.customer_id));
+                let currency = validate::currency(&sub.currency, &["input", "subscriptionId"])?;
+                Some(Money::from_stored(sub.amount, currency))
+            }
+            SessionPurpose::OutstandingBalance => {
+                if customer.is_none() {
+                    return Err(needs_customer(input.purpose));
+                }
+                // The amount is the customer's open charges; charges arrive with the ledger
+                // (balances issue). Until a customer has some, there is nothing to pay.
+                return Err(AppError::user(
+                    &["input", "customerId"],
+                    ErrorCode::NothingOutstanding,
+                    "this customer has no outstanding charges",
+                ));
+            }
+            SessionPurpose::BalanceTopUp => {
+                if customer.is_none() {
+                    return Err(needs_customer(input.purpose));
+                }
+                typed(input)?
+            }
+            SessionPurpose::Payment => typed(input)?,
+            SessionPurpose::Setup => {
+                if customer.is_none() {
+                    return Err(needs_customer(input.purpose));
+                }
+                None
+            }
+        };
+        Ok(Resolved { money, customer })
+    }
+
+    pub async fn session(&self, merchant: MerchantId, id: SessionId) -> AppResult<Option<payment_session::Model>> {
+        Ok(payment_session::Entity::find_by_id(id.0)
+            .filter(payment_session::Column::MerchantId.eq(merchant.0))
+            .one(&self.db)
+            .await?)
+    }
+
+    /// The merchant's sessions matching `filter`, for a connection.
+    pub fn sessions_query(&self, merchant: MerchantId, filter: SessionFilter) -> Select<payment_session::Entity> {
+        use payment_session::Column as C;
+        let mut select = payment_session::Entity::find().filter(C::MerchantId.eq(merchant.0));
+        if !filter.statuses.is_empty() {
+            select = select.filter(C::Status.is_in(filter.statuses.iter().map(|s| s.as_str())));
+        }
+        if !filter.purposes.is_empty() {
+            select = select.filter(C::Purpose.is_in(filter.purposes.iter().map(|p| p.as_str())));
+        }
+        if let Some(c) = filter.customer {
+            select = select.filter(C::CustomerId.eq(c.0));
+        }
+        if let Some(o) = filter.order {
+            select = select.filter(C::OrderId.eq(o.0));
+        }
+        if let Some(s) = filter.subscription {
+            select = select.filter(C::SubscriptionId.eq(s.0));
+        }
+        if let Some(l) = filter.payment_link {
+            select = select.filter(C::PaymentLinkId.eq(l.0));
+        }
+        if let Some(after) = filter.created_after {
+            select = select.filter(C::CreatedAt.gte(after));
+        }
+        if let Some(before) = filter.created_before {
+            select = select.filter(C::CreatedAt.lt(before));
+        }
+        select
+    }
+
+    /// Cancels an open session (or one waiting on 3-D Secure): the customer can no longer pay.
+    #[tracing::instrument(skip(self))]
+    pub async fn cancel_session(&self, merchant: MerchantId, id: SessionId) -> AppResult<payment_session::Model> {
+        let session = self
+            .session(merchant, id)
+            .await?
+            .ok_or_else(|| AppError::not_found(&["input", "id"], "payment session"))?;
+        Ok(self.change_status(&session, SessionStatus::Canceled).await?.0)
+    }
+
+    /// Expires a session now, as the merchant asks (the sweeper does it at `expiresAt`).
+    #[tracing::instrument(skip(self))]
+    pub async fn expire_session(&self, merchant: MerchantId, id: SessionId) -> AppResult<payment_session::Model> {
+        let session = self
+            .session(merchant, id)
+            .await?
+            .ok_or_else(|| AppError::not_found(&["input", "id"], "payment session"))?;
+        Ok(self.change_status(&session, SessionStatus::Expired).await?.0)
+    }
+
+    /// THE path of every status change. `session` is the state the caller decided on; if
+    /// anything changed it since, the compare-and-set fails and nothing is written.
+    pub async fn change_status(
+        &self,
+        session: &payment_session::Model,
+        to: SessionStatus,
+    ) -> AppResult<(payment_session::Model, SessionEvent)> {
+        let from: SessionStatus = session.status.parse().map_err(|e| AppError::Internal(anyhow::Error::new(e)))?;
+        let now = self.now();
+        // Past `expiresAt` a session is expired, swept or not: it only becomes EXPIRED.
+        if !from.is_terminal()
+            && to != SessionStatus::Expired
+            && now >= session.expires_at
+            && from != SessionStatus::Processing
+        {
+            return Err(AppError::user(
+                &["input", "id"],
+                ErrorCode::SessionExpired,
+                "this payment session has expired",
+            ));
+        }
+        from.transition(to)
+            .map_err(|e| AppError::user(&["input", "id"], ErrorCode::IllegalTransition, e.to_string()))?;
+
+        let txn = self.db.begin().await?;
+        // The write comes first, so SQLite takes its write lock before any read.
+        let updated = payment_session::Entity::update_many()
+            .col_expr(payment_session::Column::Status, Expr::value(to.as_str()))
+            .col_expr(payment_session::Column::Version, Expr::col(payment_session::Column::Version).add(1))
+            .col_expr(payment_session::Column::UpdatedAt, Expr::value(now))
+            .filter(payment_session::Column::Id.eq(session.id))
+            .filter(payment_session::Column::MerchantId.eq(session.merchant_id))
+            .filter(payment_session::Column::Version.eq(session.version))
+            .exec(&txn)
+            .await?;
+        if updated.rows_affected != 1 {
+            return Err(AppError::user(
+                &["input", "id"],
+                ErrorCode::VersionConflict,
+                "the payment session changed meanwhile; read it again and retry",
+            ));
+        }
+        let changed = payment_session::Model {
+            status: to.as_str().to_owned(),
+            version: session.version + 1,
+            updated_at: now,
+            ..session.clone()
+        };
+        let event = insert_event(&txn, &changed, Some(from), now).await?;
+        txn.commit().await?;
+        self.publish(event.clone()).await;
+        Ok((changed, event))
+    }
+
+    /// Hands a committed event to the bus and marks it published. A failure is logged and
+    /// left to the outbox relay: the change itself has committed and stands.
+    pub(crate) async fn publish(&self, event: SessionEvent) {
+        match self.bus.publish(&event).await {
+            Ok(()) => {
+                self.metrics.count_event_published();
+                let marked = session_event::Entity::update_many()
+                    .col_expr(session_event::Column::PublishedAt, Expr::value(self.now()))
+                    .filter(session_event::Column::Id.eq(event.id))
+                    .exec(&self.db)
+                    .await;
+                if let Err(error) = marked {
+                    // Worst case the relay publishes it again; subscribers drop duplicates by version.
+                    tracing::warn!(%error, event = event.id, "could not mark an event published");
+                }
+            }
+            Err(error) => {
+                self.metrics.count_event_publish_failed();
+                tracing::warn!(%error, event = event.id, "publish failed; the outbox relay will retry");
+            }
+        }
+    }
+}
+
+/// Inserts the outbox row for `session`'s current status and version.
+async fn insert_event(
+    txn: &DatabaseTransaction,
+    session: &payment_session::Model,
+    previous: Option<SessionStatus>,
+    at: DateTime<Utc>,
+) -> AppResult<SessionEvent> {
+    let row = session_event::ActiveModel {
+        merchant_id: Set(session.merchant_id),
+        payment_session_id: Set(session.id),
+        customer_id: Set(session.customer_id),
+        version: Set(session.version),
+        previous_status: Set(previous.map(|p| p.as_str().to_owned())),
+        status: Set(session.status.clone()),
+        occurred_at: Set(at),
+        published_at: Set(None),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    Ok(event_from_row(row))
+}
+
+pub fn event_from_row(row: session_event::Model) -> SessionEvent {
+    SessionEvent {
+        id: row.id,
+        merchant_id: row.merchant_id,
+        session_id: row.payment_session_id,
+        customer_id: row.customer_id,
+        version: row.version,
+        previous_status: row.previous_status,
+        status: row.status,
+        occurred_at: row.occurred_at,
+    }
+}
+
+fn needs_customer(purpose: SessionPurpose) -> AppError {
+    AppError::user(
+        &["input", "customerId"],
+        ErrorCode::Required,
+        format!("a {} session needs a customer", purpose.as_str()),
+    )
+}
+
+/// An amount is typed only for PAYMENT and BALANCE_TOP_UP; the others derive or have none.
+fn check_amount_presence(input: &SessionInput) -> AppResult<()> {
+    let typed = matches!(input.purpose, SessionPurpose::Payment | SessionPurpose::BalanceTopUp);
+    match (&input.amount, typed) {
+        (None, true) => Err(AppError::user(
+            &["input", "amount"],
+            ErrorCode::Required,
+            format!("a {} session needs an amount", input.purpose.as_str()),
+        )),
+        (Some(_), false) => Err(AppError::user(
+            &["input", "amount"],
+            ErrorCode::NotAllowed,
+            format!("a {} session takes no amount: it is derived", input.purpose.as_str()),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn allowed_methods(input: &SessionInput) -> AppResult<Vec<PaymentMethodType>> {
+    let methods = input.allowed_payment_methods.clone().unwrap_or_else(|| {
+        if input.purpose == SessionPurpose::Setup {
+            vec![PaymentMethodType::Card, PaymentMethodType::Wallet]
+        } else {
+            DEFAULT_METHODS.to_vec()
+        }
+    });
+    if methods.is_empty() {
+        return Err(AppError::user(
+            &["input", "allowedPaymentMethods"],
+            ErrorCode::Required,
+            "allow at least one payment method",
+        ));
+    }
+    if input.purpose == SessionPurpose::Setup && methods.contains(&PaymentMethodType::BankTransfer) {
+        return Err(AppError::user(
+            &["input", "allowedPaymentMethods"],
+            ErrorCode::NotAllowed,
+            "a bank transfer cannot be saved for later use",
+        ));
+    }
+    Ok(methods)
+}

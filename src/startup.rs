@@ -1,0 +1,105 @@
+//! Builds the application: database, migrations, bus, services, router, listener.
+//! Tests use the same path with port 0 and a database of their own.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::bus::{EventBus, InProcessBus};
+use crate::config::Config;
+use crate::graphql;
+use crate::http::{self, AppState};
+use crate::service::{Clock, Services, SystemClock};
+use crate::storage;
+use crate::telemetry::Metrics;
+
+/// A built, bound, not yet serving application.
+pub struct Application {
+    listener: TcpListener,
+    address: SocketAddr,
+    router: axum::Router,
+    services: Services,
+}
+
+impl Application {
+    /// Connects, migrates and binds, with the wall clock.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        Self::build_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
+        let address = listener.local_addr()?;
+        let services = services_with_clock(&config, config.public_url_for(address), clock).await?;
+        let schema = graphql::build_schema(services.clone(), &config.limits);
+        let state = AppState { schema, services: services.clone(), limits: Arc::new(config.limits.clone()) };
+        Ok(Application { listener, address, router: http::router(state), services })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    pub fn services(&self) -> &Services {
+        &self.services
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown_signal()).await?;
+        Ok(())
+    }
+
+    /// Serves until the process ends (tests, which drop the runtime instead of signalling).
+    pub async fn run(self) -> anyhow::Result<()> {
+        axum::serve(self.listener, self.router).await?;
+        Ok(())
+    }
+}
+
+/// Connects and migrates the database and starts the bus: everything but the server.
+pub async fn services(config: &Config, public_url: String) -> anyhow::Result<Services> {
+    services_with_clock(config, public_url, Arc::new(SystemClock)).await
+}
+
+async fn services_with_clock(config: &Config, public_url: String, clock: Arc<dyn Clock>) -> anyhow::Result<Services> {
+    let metrics = Arc::new(Metrics::default());
+    let db = storage::connect(&config.database_url, metrics.clone()).await?;
+    storage::migrate(&db).await?;
+    let bus: Arc<dyn EventBus> = match &config.redis_url {
+        // The Redis bus lands with the live-status work; until then one instance is served.
+        Some(_) => {
+            tracing::warn!("REDIS_URL is set but this build carries events in-process only");
+            Arc::new(InProcessBus::new())
+        }
+        None => Arc::new(InProcessBus::new()),
+    };
+    Ok(Services::new(db, bus, metrics, clock, public_url))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,15 @@
+//! sea-orm entities: one per table, storage rows only. The API and domain types are
+//! separate and converted at the edges, so a column never leaks into the schema.
+
+pub mod api_key;
+pub mod customer;
+pub mod idempotency_key;
+pub mod merchant;
+pub mod order;
+pub mod order_line_item;
+pub mod payment;
+pub mod payment_link;
+pub mod payment_profile;
+pub mod payment_session;
+pub mod session_event;
+pub mod subscription;

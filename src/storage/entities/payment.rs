@@ -1,0 +1,30 @@
+//! Row of `payments`.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "payments")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub merchant_id: Uuid,
+    pub payment_session_id: Uuid,
+    pub customer_id: Option<Uuid>,
+    pub status: String,
+    pub currency: String,
+    pub amount: i64,
+    pub method_type: String,
+    /// JSON: brand, last 4, wallet or IBAN country; never a card number.
+    pub method_summary: String,
+    pub decline_code: Option<String>,
+    pub risk_score: i32,
+    pub fraud_rule: Option<String>,
+    pub fraud_decision: String,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

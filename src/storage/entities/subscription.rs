@@ -1,0 +1,28 @@
+//! Row of `subscriptions`.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "subscriptions")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub merchant_id: Uuid,
+    pub customer_id: Uuid,
+    pub currency: String,
+    pub amount: i64,
+    pub interval: String,
+    pub interval_count: i32,
+    pub status: String,
+    pub current_period_start: Option<DateTimeUtc>,
+    pub current_period_end: Option<DateTimeUtc>,
+    pub cancel_at_period_end: bool,
+    pub default_payment_profile_id: Option<Uuid>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
