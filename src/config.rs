@@ -31,8 +31,9 @@ pub struct Limits {
     /// Deepest selection nesting a query may have.
     #[arg(long, env = "PAYGRAPH_MAX_DEPTH", default_value_t = 12)]
     pub max_depth: usize,
-    /// Largest query complexity (a connection multiplies its children by its page size).
-    #[arg(long, env = "PAYGRAPH_MAX_COMPLEXITY", default_value_t = 5_000)]
+    /// Largest query complexity: roughly the number of fields the query could return, as a
+    /// connection multiplies its children by its page size.
+    #[arg(long, env = "PAYGRAPH_MAX_COMPLEXITY", default_value_t = 50_000)]
     pub max_complexity: usize,
     /// Most aliased fields in one document.
     #[arg(long, env = "PAYGRAPH_MAX_ALIASES", default_value_t = 30)]
@@ -47,7 +48,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_depth: 12, max_complexity: 5_000, max_aliases: 30, max_query_bytes: 16 * 1024, max_batch: 10 }
+        Limits { max_depth: 12, max_complexity: 50_000, max_aliases: 30, max_query_bytes: 16 * 1024, max_batch: 10 }
     }
 }
 

@@ -10,7 +10,12 @@ use tracing_subscriber::EnvFilter;
 
 /// Starts logging to stderr, filtered by `RUST_LOG` (default `info`).
 pub fn init() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    init_with_default("info");
+}
+
+/// Starts logging with `default` as the filter when `RUST_LOG` is unset.
+pub fn init_with_default(default: &str) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     // A second init (tests start many apps) is harmless: keep the first subscriber.
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }

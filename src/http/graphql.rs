@@ -21,6 +21,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::AppState;
+use crate::error::AppError;
 use crate::graphql::RequestData;
 use crate::graphql::errors::gql;
 
@@ -231,9 +232,13 @@ async fn execute(state: &AppState, headers: &HeaderMap, media: Media, batch: Bat
     let caller = match super::auth::caller(&state.services, headers).await {
         Ok(caller) => caller,
         Err(err) => {
+            let status = match err {
+                AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+                _ => StatusCode::UNAUTHORIZED,
+            };
             let error = gql(err).into_server_error(async_graphql::Pos::default());
             let body = json!({ "errors": [{ "message": error.message, "extensions": error.extensions }] });
-            return respond(StatusCode::UNAUTHORIZED, media, &body);
+            return respond(status, media, &body);
         }
     };
     let mut statuses = Vec::new();

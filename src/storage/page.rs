@@ -130,16 +130,6 @@ pub struct Page<T> {
     pub has_next_page: bool,
 }
 
-impl<T> Page<T> {
-    pub fn map<U>(self, f: impl Fn(T) -> U) -> Page<U> {
-        Page {
-            rows: self.rows.into_iter().map(|(c, t)| (c, f(t))).collect(),
-            has_previous_page: self.has_previous_page,
-            has_next_page: self.has_next_page,
-        }
-    }
-}
-
 /// Runs one keyset page of `select`, ordered by `sort` then `id`.
 ///
 /// `key` reads a row's sort timestamp and id, to build its cursor.
@@ -201,37 +191,6 @@ pub(crate) fn beyond<Col: ColumnTrait>(sort: Col, id: Col, cursor: Cursor, great
     }
 }
 
-/// Pages rows already in memory (a session's payments or events, which are few), with the
-/// same cursors and rules as [`fetch`].
-pub fn in_memory<T: Clone>(mut rows: Vec<T>, req: &PageRequest, key: impl Fn(&T) -> (DateTime<Utc>, Uuid)) -> Page<T> {
-    rows.sort_by_key(|r| key(r));
-    if req.descending {
-        rows.reverse();
-    }
-    let in_order = |a: (DateTime<Utc>, Uuid), b: (DateTime<Utc>, Uuid)| if req.descending { a > b } else { a < b };
-    let rows: Vec<T> = rows
-        .into_iter()
-        .filter(|r| req.after.is_none_or(|c| in_order((c.at, c.id), key(r))))
-        .filter(|r| req.before.is_none_or(|c| in_order(key(r), (c.at, c.id))))
-        .collect();
-    let total = rows.len();
-    let size = req.size as usize;
-    let (window, has_previous_page, has_next_page) = if req.backward {
-        let start = total.saturating_sub(size);
-        (rows[start..].to_vec(), start > 0, req.before.is_some())
-    } else {
-        (rows[..total.min(size)].to_vec(), req.after.is_some(), total > size)
-    };
-    let rows = window
-        .into_iter()
-        .map(|r| {
-            let (at, id) = key(&r);
-            (Cursor { field: req.field, at, id }, r)
-        })
-        .collect();
-    Page { rows, has_previous_page, has_next_page }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,24 +218,5 @@ mod tests {
         ] {
             assert!(bad.validate(SortField::CreatedAt, true).is_err(), "{bad:?}");
         }
-    }
-
-    #[test]
-    fn in_memory_pages_walk_forward_and_back() {
-        let base = Utc::now();
-        let rows: Vec<(DateTime<Utc>, Uuid)> =
-            (0..5).map(|i| (base + chrono::Duration::seconds(i), Uuid::new_v4())).collect();
-        let req = PageArgs::new(Some(2), None, None, None).validate(SortField::CreatedAt, false).unwrap();
-        let first = in_memory(rows.clone(), &req, |r| *r);
-        assert_eq!(first.rows.len(), 2);
-        assert!(first.has_next_page);
-        let after = first.rows[1].0.encode();
-        let req = PageArgs::new(Some(10), Some(after), None, None).validate(SortField::CreatedAt, false).unwrap();
-        let rest = in_memory(rows.clone(), &req, |r| *r);
-        assert_eq!(rest.rows.len(), 3);
-        assert!(!rest.has_next_page && rest.has_previous_page);
-        let req = PageArgs::new(None, None, Some(2), None).validate(SortField::CreatedAt, false).unwrap();
-        let tail = in_memory(rows.clone(), &req, |r| *r);
-        assert_eq!(tail.rows.iter().map(|r| r.1).collect::<Vec<_>>(), rows[3..].to_vec());
     }
 }

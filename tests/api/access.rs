@@ -1,0 +1,162 @@
+//! Credentials and tenancy: no key, no data; another merchant's objects read as missing;
+//! a client secret sees its own session and nothing else.
+
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+const SESSION: &str = "query($id: ID!) { paymentSession(id: $id) { id status } }";
+const NODE: &str = "query($id: ID!) { node(id: $id) { id ... on PaymentSession { status } } }";
+
+#[tokio::test]
+async fn without_credentials_there_is_no_data() {
+    let app = spawn_app().await;
+    let (id, _) = app.create_payment_session(100, "USD").await;
+    for query in [SESSION, NODE, "{ paymentSessions { totalCount } }", "{ customers { totalCount } }"] {
+        let body = app.gql_as(None, query, json!({ "id": id })).await;
+        assert_eq!(error_code(&body), "UNAUTHENTICATED", "{body}");
+        let data = &body["data"];
+        assert!(data.is_null() || data.as_object().unwrap().values().all(Value::is_null), "{body}");
+    }
+    let mutation = app
+        .gql_as(
+            None,
+            CREATE_SESSION,
+            json!({ "input": { "purpose": "PAYMENT", "amount": { "amount": 1, "currency": "USD" } } }),
+        )
+        .await;
+    assert_eq!(error_code(&mutation), "UNAUTHENTICATED");
+}
+
+#[tokio::test]
+async fn a_wrong_key_is_refused_with_401() {
+    let app = spawn_app().await;
+    for token in ["sk_test_nope", "pscs_nope", "garbage"] {
+        let response = app.post_graphql(Some(token), &json!({ "query": "{ __typename }" })).await;
+        assert_eq!(response.status(), 401);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(error_code(&body), "UNAUTHENTICATED");
+    }
+}
+
+#[tokio::test]
+async fn another_merchants_objects_read_exactly_like_missing_ones() {
+    let app = spawn_app().await;
+    let (id, _) = app.create_payment_session(100, "USD").await;
+    let customer = app.create_customer("mine@example.com").await;
+    let other = app.other_merchant_key().await;
+
+    let missing_session = paygraph::domain::SessionId::new();
+    let missing = paygraph::domain::TypedId::to_global(missing_session);
+    for (query, vars) in
+        [(SESSION, json!({ "id": id })), (NODE, json!({ "id": id })), (NODE, json!({ "id": customer }))]
+    {
+        let foreign = app.gql_as(Some(&other), query, vars).await;
+        let absent = app.gql_as(Some(&other), query, json!({ "id": missing })).await;
+        assert_eq!(foreign, absent, "a foreign id must read like a missing one");
+        assert!(foreign["errors"].is_null());
+    }
+    let listed =
+        app.gql_as(Some(&other), "{ paymentSessions { totalCount } customers { totalCount } }", json!({})).await;
+    assert_eq!(listed["data"], json!({ "paymentSessions": { "totalCount": 0 }, "customers": { "totalCount": 0 } }));
+
+    let cancel = app
+        .gql_as(
+            Some(&other),
+            "mutation($id: ID!) { cancelPaymentSession(input: {id: $id}) { userErrors { code } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(cancel["data"]["cancelPaymentSession"]["userErrors"][0]["code"], "NOT_FOUND");
+    let mine = app.gql(SESSION, json!({ "id": id })).await;
+    assert_eq!(mine["data"]["paymentSession"]["status"], "OPEN", "the foreign cancel changed nothing");
+
+    let foreign_customer = app
+        .gql_as(
+            Some(&other),
+            CREATE_SESSION,
+            json!({ "input": { "purpose": "PAYMENT", "customerId": customer, "amount": { "amount": 1, "currency": "USD" } } }),
+        )
+        .await;
+    assert_eq!(user_error_code(&foreign_customer, "createPaymentSession"), "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn a_client_secret_sees_its_own_session_only() {
+    let app = spawn_app().await;
+    let (id, secret) = app.create_payment_session(100, "USD").await;
+    let (other_id, _) = app.create_payment_session(200, "USD").await;
+
+    let own = app.gql_as(Some(&secret), SESSION, json!({ "id": id })).await;
+    assert_eq!(own["data"]["paymentSession"]["id"], id);
+    let own_node = app.gql_as(Some(&secret), NODE, json!({ "id": id })).await;
+    assert_eq!(own_node["data"]["node"]["status"], "OPEN");
+
+    let sibling = app.gql_as(Some(&secret), SESSION, json!({ "id": other_id })).await;
+    assert_eq!(sibling["data"]["paymentSession"], Value::Null);
+    let sibling_node = app.gql_as(Some(&secret), NODE, json!({ "id": other_id })).await;
+    assert_eq!(sibling_node["data"]["node"], Value::Null);
+
+    let list = app.gql_as(Some(&secret), "{ paymentSessions { totalCount } }", json!({})).await;
+    assert_eq!(error_code(&list), "FORBIDDEN");
+    let create = app
+        .gql_as(
+            Some(&secret),
+            CREATE_SESSION,
+            json!({ "input": { "purpose": "PAYMENT", "amount": { "amount": 1, "currency": "USD" } } }),
+        )
+        .await;
+    assert_eq!(error_code(&create), "FORBIDDEN");
+    let cancel = app
+        .gql_as(
+            Some(&secret),
+            "mutation($id: ID!) { cancelPaymentSession(input: {id: $id}) { userErrors { code } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(error_code(&cancel), "FORBIDDEN");
+}
+
+#[tokio::test]
+async fn a_client_secret_cannot_reach_a_customers_other_sessions() {
+    let app = spawn_app().await;
+    let customer = app.create_customer("c@example.com").await;
+    let body = app
+        .create_session(
+            json!({ "purpose": "PAYMENT", "customerId": customer, "amount": { "amount": 1, "currency": "USD" } }),
+        )
+        .await;
+    let id = body["data"]["createPaymentSession"]["paymentSession"]["id"].clone();
+    let secret = body["data"]["createPaymentSession"]["clientSecret"].as_str().unwrap().to_owned();
+    let nested = app
+        .gql_as(
+            Some(&secret),
+            "query($id: ID!) { paymentSession(id: $id) { customer { paymentSessions { totalCount } } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(error_code(&nested), "FORBIDDEN");
+}
+
+#[tokio::test]
+async fn malformed_ids_are_clear_errors() {
+    let app = spawn_app().await;
+    let customer = app.create_customer("c@example.com").await;
+    for id in ["nope", "", &"x".repeat(300)] {
+        let body = app.gql(SESSION, json!({ "id": id })).await;
+        assert_eq!(error_code(&body), "INVALID_ID", "{body}");
+    }
+    // A valid id of the wrong kind is as invalid as garbage.
+    let body = app.gql(SESSION, json!({ "id": customer })).await;
+    assert_eq!(error_code(&body), "INVALID_ID");
+    let mutation = app
+        .gql(
+            "mutation($id: ID!) { cancelPaymentSession(input: {id: $id}) { userErrors { field code } } }",
+            json!({ "id": "nope" }),
+        )
+        .await;
+    assert_eq!(
+        mutation["data"]["cancelPaymentSession"]["userErrors"][0],
+        json!({ "field": ["input", "id"], "code": "INVALID_ID" })
+    );
+}

@@ -1,0 +1,169 @@
+//! `spawn_app()`: the real server on a loopback port, on a database of its own.
+//!
+//! SQLite (a temporary file) by default; with `TEST_DATABASE_URL=postgres://…` each app
+//! gets a fresh PostgreSQL database, dropped when the test ends.
+
+use std::sync::Arc;
+
+use paygraph::config::Config;
+use paygraph::service::Services;
+use paygraph::startup::Application;
+use serde_json::{Value, json};
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    /// The secret key of the app's first merchant.
+    pub key: String,
+    pub services: Services,
+    _db: TestDatabase,
+}
+
+/// A database that exists for one test.
+enum TestDatabase {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let TestDatabase::Postgres { admin_url, name } = self {
+            let (admin_url, name) = (admin_url.clone(), name.clone());
+            // Drop runs inside the test's runtime; use a thread with a runtime of its own.
+            let _ = std::thread::spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+                rt.block_on(async {
+                    use sea_orm::ConnectionTrait;
+                    if let Ok(db) = sea_orm::Database::connect(&admin_url).await {
+                        let _ =
+                            db.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+async fn test_database() -> (String, TestDatabase) {
+    match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        Some(admin_url) => {
+            use sea_orm::ConnectionTrait;
+            let name = format!("paygraph_t_{}", uuid::Uuid::new_v4().simple());
+            let admin = sea_orm::Database::connect(&admin_url).await.expect("TEST_DATABASE_URL must be reachable");
+            admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
+            let (base, _) = admin_url.rsplit_once('/').expect("a database URL ends with /name");
+            (format!("{base}/{name}"), TestDatabase::Postgres { admin_url, name })
+        }
+        None => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}?mode=rwc", dir.path().join("paygraph.db").display());
+            (url, TestDatabase::Sqlite(dir))
+        }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts an app after `adjust` has changed its configuration.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    paygraph::telemetry::init_with_default("warn");
+    let (url, db) = test_database().await;
+    let mut config = Config::for_database(url);
+    config.listen = ([127, 0, 0, 1], 0).into();
+    adjust(&mut config);
+    let app =
+        Application::build_with_clock(config, Arc::new(paygraph::service::SystemClock)).await.expect("app builds");
+    let address = format!("http://{}", app.address());
+    let services = app.services().clone();
+    tokio::spawn(app.run());
+    let key = services.create_merchant("Test merchant").await.expect("merchant").secret_key;
+    TestApp { address, client: reqwest::Client::new(), key, services, _db: db }
+}
+
+impl TestApp {
+    /// Runs a GraphQL operation with the merchant's secret key.
+    pub async fn gql(&self, query: &str, variables: Value) -> Value {
+        self.gql_as(Some(&self.key), query, variables).await
+    }
+
+    /// Runs a GraphQL operation with `token` (or no credentials).
+    pub async fn gql_as(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let response = self.post_graphql(token, &json!({ "query": query, "variables": variables })).await;
+        response.json().await.expect("a JSON body")
+    }
+
+    pub async fn post_graphql(&self, token: Option<&str>, body: &Value) -> reqwest::Response {
+        let mut request = self.client.post(format!("{}/graphql", self.address)).json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request sent")
+    }
+
+    /// A second merchant of the same app, for isolation tests.
+    pub async fn other_merchant_key(&self) -> String {
+        self.services.create_merchant("Other merchant").await.expect("merchant").secret_key
+    }
+
+    /// The number of SQL statements the app has sent, read from `/metrics`.
+    pub async fn statement_count(&self) -> u64 {
+        let text = self.client.get(format!("{}/metrics", self.address)).send().await.unwrap().text().await.unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix("paygraph_db_statements_total "))
+            .and_then(|n| n.trim().parse().ok())
+            .expect("statement counter in /metrics")
+    }
+
+    pub async fn create_customer(&self, email: &str) -> String {
+        let body = self
+            .gql(
+                "mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { customer { id } userErrors { code } } }",
+                json!({ "input": { "email": email, "name": "Test" } }),
+            )
+            .await;
+        body["data"]["createCustomer"]["customer"]["id"].as_str().expect("customer id").to_owned()
+    }
+
+    /// Creates a PAYMENT session and returns (id, client secret).
+    pub async fn create_payment_session(&self, amount: i64, currency: &str) -> (String, String) {
+        let body = self
+            .create_session(json!({ "purpose": "PAYMENT", "amount": { "amount": amount, "currency": currency } }))
+            .await;
+        let payload = &body["data"]["createPaymentSession"];
+        assert_eq!(payload["userErrors"], json!([]), "{body}");
+        (
+            payload["paymentSession"]["id"].as_str().unwrap().to_owned(),
+            payload["clientSecret"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    pub async fn create_session(&self, input: Value) -> Value {
+        self.gql(CREATE_SESSION, json!({ "input": input })).await
+    }
+}
+
+pub const CREATE_SESSION: &str = r#"
+mutation($input: CreatePaymentSessionInput!) {
+  createPaymentSession(input: $input) {
+    paymentSession { id status version purpose amount { amount currency formatted } expiresAt hostedUrl
+                     allowedPaymentMethods customer { id } order { id } }
+    clientSecret
+    userErrors { field message code }
+  }
+}"#;
+
+/// The first user error's code, or panics with the body.
+pub fn user_error_code(body: &Value, mutation: &str) -> String {
+    body["data"][mutation]["userErrors"][0]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("expected a user error in {body}"))
+        .to_owned()
+}
+
+/// The first GraphQL error's `extensions.code`, or panics with the body.
+pub fn error_code(body: &Value) -> String {
+    body["errors"][0]["extensions"]["code"].as_str().unwrap_or_else(|| panic!("expected an error in {body}")).to_owned()
+}

@@ -1,0 +1,93 @@
+//! Idempotency keys: replay, reuse with other input, and concurrent use.
+
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+fn input(key: &str, amount: i64) -> Value {
+    json!({ "purpose": "PAYMENT", "amount": { "amount": amount, "currency": "USD" }, "idempotencyKey": key })
+}
+
+async fn count(app: &TestApp) -> i64 {
+    app.gql("{ paymentSessions { totalCount } }", json!({})).await["data"]["paymentSessions"]["totalCount"]
+        .as_i64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_same_key_and_input_replay_the_first_result() {
+    let app = spawn_app().await;
+    let first = app.create_session(input("order-42", 500)).await;
+    let second = app.create_session(input("order-42", 500)).await;
+    let (a, b) = (&first["data"]["createPaymentSession"], &second["data"]["createPaymentSession"]);
+    assert_eq!(a["paymentSession"]["id"], b["paymentSession"]["id"]);
+    assert_eq!(a["clientSecret"], b["clientSecret"]);
+    assert_eq!(b["userErrors"], json!([]));
+    assert_eq!(count(&app).await, 1);
+}
+
+#[tokio::test]
+async fn the_same_key_with_other_input_is_refused() {
+    let app = spawn_app().await;
+    app.create_session(input("order-43", 500)).await;
+    let other = app.create_session(input("order-43", 501)).await;
+    assert_eq!(user_error_code(&other, "createPaymentSession"), "IDEMPOTENCY_KEY_REUSED");
+    assert_eq!(other["data"]["createPaymentSession"]["userErrors"][0]["field"], json!(["input", "idempotencyKey"]));
+    assert_eq!(count(&app).await, 1);
+}
+
+#[tokio::test]
+async fn keys_belong_to_one_merchant() {
+    let app = spawn_app().await;
+    let other = app.other_merchant_key().await;
+    app.create_session(input("shared", 500)).await;
+    let theirs = app.gql_as(Some(&other), CREATE_SESSION, json!({ "input": input("shared", 500) })).await;
+    assert_eq!(theirs["data"]["createPaymentSession"]["userErrors"], json!([]));
+}
+
+#[tokio::test]
+async fn a_failed_first_call_does_not_burn_the_key() {
+    let app = spawn_app().await;
+    let missing_customer = paygraph::domain::TypedId::to_global(paygraph::domain::CustomerId::new());
+    let mut bad = input("retry-me", 500);
+    bad["customerId"] = json!(missing_customer);
+    let failed = app.create_session(bad).await;
+    assert_eq!(user_error_code(&failed, "createPaymentSession"), "NOT_FOUND");
+    let fixed = app.create_session(input("retry-me", 500)).await;
+    assert_eq!(fixed["data"]["createPaymentSession"]["userErrors"], json!([]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_calls_with_one_key_create_one_session() {
+    let app = spawn_app().await;
+    let mut tasks = Vec::new();
+    for _ in 0..10 {
+        let (client, address, key) = (app.client.clone(), app.address.clone(), app.key.clone());
+        tasks.push(tokio::spawn(async move {
+            let body: Value = client
+                .post(format!("{address}/graphql"))
+                .bearer_auth(key)
+                .json(&json!({ "query": CREATE_SESSION, "variables": { "input": input("race", 700) } }))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            body
+        }));
+    }
+    let mut ids = std::collections::HashSet::new();
+    for task in tasks {
+        let body = task.await.unwrap();
+        let payload = &body["data"]["createPaymentSession"];
+        match payload["paymentSession"]["id"].as_str() {
+            Some(id) => {
+                ids.insert(id.to_owned());
+            }
+            None => assert_eq!(payload["userErrors"][0]["code"], "IDEMPOTENCY_KEY_IN_USE", "{body}"),
+        }
+    }
+    assert_eq!(ids.len(), 1, "every success names the same session");
+    assert_eq!(count(&app).await, 1);
+}

@@ -1,0 +1,14 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+//! paygraph's API tests: the real server on a loopback port, spoken to over HTTP.
+//! One binary, one module per capability.
+
+mod access;
+mod cli;
+mod dataloader;
+mod helpers;
+mod http_spec;
+mod idempotency;
+mod pagination;
+mod schema;
+mod sessions;
