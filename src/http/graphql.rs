@@ -2,9 +2,10 @@
 //! handler passes 44 of the 61 `graphql-http` audits; this one passes all):
 //! - `Accept` picks `application/graphql-response+json` or `application/json`; neither: 406;
 //! - a POST must be `application/json` (UTF-8): otherwise 415;
-//! - a malformed request, or one whose document fails to parse or validate, is a 400 under
-//!   `application/graphql-response+json` (200 under `application/json`, as the spec keeps
-//!   for older clients), without `data`;
+//! - a malformed request (bad JSON, a parameter of the wrong type) is a 400;
+//! - a document that fails to parse or validate is a 400 without `data` under
+//!   `application/graphql-response+json`, a 200 under `application/json` (as the spec keeps
+//!   for older clients);
 //! - GET runs queries only: a mutation over GET is 405, so a link cannot move money;
 //! - a browser GET with no query gets GraphiQL.
 
@@ -62,11 +63,10 @@ fn wants_html(headers: &HeaderMap) -> bool {
     headers.get(ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"))
 }
 
-/// A request-level error: 400 under graphql-response+json, 200 under plain JSON; no `data`.
+/// A malformed HTTP request (not a GraphQL request at all): 400 whatever the media type.
 fn request_error(media: Media, message: &str, code: &str) -> Response {
-    let status = if media == Media::GraphqlResponseJson { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
-    respond(status, media, &body)
+    respond(StatusCode::BAD_REQUEST, media, &body)
 }
 
 fn respond(status: StatusCode, media: Media, body: &impl serde::Serialize) -> Response {
@@ -93,7 +93,7 @@ pub async fn get(
         return request_error(media, "a GET request needs a `query` parameter", "BAD_REQUEST");
     };
     let Some(media) = negotiate(&headers) else { return StatusCode::NOT_ACCEPTABLE.into_response() };
-    let parse_json = |name: &str| -> Result<Option<Value>, Response> {
+    let parse_json = |name: &str| -> Result<Option<Value>, String> {
         match param(name) {
             None => Ok(None),
             Some(text) if text.is_empty() => Ok(None),
@@ -101,16 +101,12 @@ pub async fn get(
                 .ok()
                 .filter(|v| v.is_object() || v.is_null())
                 .map(Some)
-                .ok_or_else(|| request_error(media, &format!("`{name}` must be a JSON object"), "BAD_REQUEST")),
+                .ok_or_else(|| format!("`{name}` must be a JSON object")),
         }
     };
-    let variables = match parse_json("variables") {
-        Ok(v) => v,
-        Err(response) => return response,
-    };
-    let extensions = match parse_json("extensions") {
-        Ok(v) => v,
-        Err(response) => return response,
+    let (variables, extensions) = match (parse_json("variables"), parse_json("extensions")) {
+        (Ok(variables), Ok(extensions)) => (variables, extensions),
+        (Err(message), _) | (_, Err(message)) => return request_error(media, &message, "BAD_REQUEST"),
     };
     let request = build_request(query, param("operationName"), variables, extensions);
     // Only queries run over GET.
@@ -127,7 +123,7 @@ pub async fn get(
             return response;
         }
     }
-    execute(&state, &headers, media, Batch::One(request)).await
+    execute(&state, &headers, media, true, vec![request]).await
 }
 
 /// `POST /graphql` with a JSON body: one request, or an array of up to `max_batch`.
@@ -144,7 +140,7 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
     let Ok(value) = serde_json::from_slice::<Value>(&body) else {
         return request_error(media, "the body is not valid JSON", "BAD_REQUEST");
     };
-    let batch = match value {
+    let (single, requests) = match value {
         Value::Array(items) => {
             if items.is_empty() || items.len() > state.limits.max_batch {
                 let message = format!("a batch holds 1 to {} operations", state.limits.max_batch);
@@ -157,14 +153,14 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
                     Err(message) => return request_error(media, &message, "BAD_REQUEST"),
                 }
             }
-            Batch::Many(requests)
+            (false, requests)
         }
         other => match parse_body(other) {
-            Ok(request) => Batch::One(request),
+            Ok(request) => (true, vec![request]),
             Err(message) => return request_error(media, &message, "BAD_REQUEST"),
         },
     };
-    execute(&state, &headers, media, batch).await
+    execute(&state, &headers, media, single, requests).await
 }
 
 /// Checks the shape of one `{query, variables, operationName, extensions}` object.
@@ -212,17 +208,14 @@ fn build_request(
     request
 }
 
-/// One operation, or a batch of them (answered with an array).
-enum Batch {
-    One(Request),
-    Many(Vec<Request>),
-}
-
-async fn execute(state: &AppState, headers: &HeaderMap, media: Media, batch: Batch) -> Response {
-    let (single, requests) = match batch {
-        Batch::One(request) => (true, vec![request]),
-        Batch::Many(requests) => (false, requests),
-    };
+/// Runs one operation (`single`) or a batch, answered with an array.
+async fn execute(
+    state: &AppState,
+    headers: &HeaderMap,
+    media: Media,
+    single: bool,
+    requests: Vec<Request>,
+) -> Response {
     for request in &requests {
         if request.query.len() > state.limits.max_query_bytes {
             let message = format!("the query is larger than {} bytes", state.limits.max_query_bytes);
