@@ -23,6 +23,41 @@ pub struct Config {
 
     #[command(flatten)]
     pub limits: Limits,
+
+    #[command(flatten)]
+    pub live: LiveConfig,
+}
+
+/// Subscriptions over WebSocket and the background work that feeds them.
+#[derive(Clone, Debug, clap::Args)]
+pub struct LiveConfig {
+    /// Live subscriptions one WebSocket connection may hold.
+    #[arg(long, env = "PAYGRAPH_WS_MAX_SUBSCRIPTIONS", default_value_t = 100)]
+    pub max_subscriptions_per_connection: usize,
+    /// WebSocket connections one credential may hold on one instance.
+    #[arg(long, env = "PAYGRAPH_WS_MAX_CONNECTIONS_PER_KEY", default_value_t = 2_000)]
+    pub max_connections_per_key: usize,
+    /// Seconds between server pings; a peer that answers none of two is dropped.
+    #[arg(long, env = "PAYGRAPH_WS_PING_SECONDS", default_value_t = 15)]
+    pub ping_seconds: u64,
+    /// Seconds a connection may stay without `connection_init`, or without any subscription.
+    #[arg(long, env = "PAYGRAPH_WS_IDLE_SECONDS", default_value_t = 300)]
+    pub idle_seconds: u64,
+    /// Milliseconds between passes of the outbox relay and the expiry sweeper.
+    #[arg(long, env = "PAYGRAPH_BACKGROUND_INTERVAL_MS", default_value_t = 1_000)]
+    pub background_interval_ms: u64,
+}
+
+impl Default for LiveConfig {
+    fn default() -> Self {
+        LiveConfig {
+            max_subscriptions_per_connection: 100,
+            max_connections_per_key: 2_000,
+            ping_seconds: 15,
+            idle_seconds: 300,
+            background_interval_ms: 1_000,
+        }
+    }
 }
 
 /// Bounds on what one request may ask for.
@@ -61,6 +96,7 @@ impl Config {
             redis_url: None,
             public_url: None,
             limits: Limits::default(),
+            live: LiveConfig::default(),
         }
     }
 

@@ -31,6 +31,8 @@ string_enum!(
         VersionConflict => "VERSION_CONFLICT",
         IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
         IdempotencyKeyInUse => "IDEMPOTENCY_KEY_IN_USE",
+        SlowConsumer => "SLOW_CONSUMER",
+        TooManySubscriptions => "TOO_MANY_SUBSCRIPTIONS",
         Unauthenticated => "UNAUTHENTICATED",
         Forbidden => "FORBIDDEN",
         Internal => "INTERNAL",

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-use crate::bus::{EventBus, InProcessBus};
+use crate::bus::{EventBus, Hub, InProcessBus, RedisBus};
 use crate::config::Config;
 use crate::graphql;
 use crate::http::{self, AppState};
@@ -34,7 +34,14 @@ impl Application {
         let address = listener.local_addr()?;
         let services = services_with_clock(&config, config.public_url_for(address), clock).await?;
         let schema = graphql::build_schema(services.clone(), &config.limits);
-        let state = AppState { schema, services: services.clone(), limits: Arc::new(config.limits.clone()) };
+        services.spawn_background(std::time::Duration::from_millis(config.live.background_interval_ms));
+        let state = AppState {
+            schema,
+            services: services.clone(),
+            limits: Arc::new(config.limits.clone()),
+            live: Arc::new(config.live.clone()),
+            connections: Arc::default(),
+        };
         Ok(Application { listener, address, router: http::router(state), services })
     }
 
@@ -68,15 +75,12 @@ async fn services_with_clock(config: &Config, public_url: String, clock: Arc<dyn
     let metrics = Arc::new(Metrics::default());
     let db = storage::connect(&config.database_url, metrics.clone()).await?;
     storage::migrate(&db).await?;
+    let hub = Hub::new(metrics.clone());
     let bus: Arc<dyn EventBus> = match &config.redis_url {
-        // The Redis bus lands with the live-status work; until then one instance is served.
-        Some(_) => {
-            tracing::warn!("REDIS_URL is set but this build carries events in-process only");
-            Arc::new(InProcessBus::new())
-        }
-        None => Arc::new(InProcessBus::new()),
+        Some(url) => RedisBus::start(url, hub.clone())?,
+        None => Arc::new(InProcessBus::new(hub.clone())),
     };
-    Ok(Services::new(db, bus, metrics, clock, public_url))
+    Ok(Services::new(db, bus, hub, metrics, clock, public_url))
 }
 
 async fn shutdown_signal() {

@@ -27,6 +27,12 @@ pub struct Metrics {
     graphql_requests: AtomicU64,
     events_published: AtomicU64,
     events_publish_failed: AtomicU64,
+    events_relayed: AtomicU64,
+    events_delivered: AtomicU64,
+    sessions_expired: AtomicU64,
+    /// Gauges: rise and fall.
+    sockets_connected: AtomicU64,
+    subscriptions_active: AtomicU64,
 }
 
 impl Metrics {
@@ -43,22 +49,70 @@ impl Metrics {
         self.events_publish_failed.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// The Prometheus text exposition of every counter.
+    pub fn count_event_relayed(&self) {
+        self.events_relayed.fetch_add(1, Ordering::Relaxed);
+    }
+    pub fn count_event_delivered(&self) {
+        self.events_delivered.fetch_add(1, Ordering::Relaxed);
+    }
+    pub fn count_session_expired(&self) {
+        self.sessions_expired.fetch_add(1, Ordering::Relaxed);
+    }
+    pub fn socket_opened(&self) {
+        self.sockets_connected.fetch_add(1, Ordering::Relaxed);
+    }
+    pub fn socket_closed(&self) {
+        self.sockets_connected.fetch_sub(1, Ordering::Relaxed);
+    }
+    pub fn subscription_opened(&self) {
+        self.subscriptions_active.fetch_add(1, Ordering::Relaxed);
+    }
+    pub fn subscription_closed(&self) {
+        self.subscriptions_active.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// The Prometheus text exposition of every counter and gauge.
     pub fn render(&self) -> String {
-        let counters = [
-            ("paygraph_db_statements_total", "SQL statements sent to the database", &self.db_statements),
-            ("paygraph_graphql_requests_total", "GraphQL operations executed over HTTP", &self.graphql_requests),
-            ("paygraph_events_published_total", "session events handed to the bus", &self.events_published),
+        let series = [
+            ("paygraph_db_statements_total", "counter", "SQL statements sent to the database", &self.db_statements),
+            (
+                "paygraph_graphql_requests_total",
+                "counter",
+                "GraphQL operations executed over HTTP",
+                &self.graphql_requests,
+            ),
+            ("paygraph_events_published_total", "counter", "session events handed to the bus", &self.events_published),
             (
                 "paygraph_events_publish_failed_total",
+                "counter",
                 "session events the bus refused (left to the outbox relay)",
                 &self.events_publish_failed,
             ),
+            (
+                "paygraph_events_relayed_total",
+                "counter",
+                "session events published by the outbox relay",
+                &self.events_relayed,
+            ),
+            ("paygraph_events_delivered_total", "counter", "event frames sent to subscribers", &self.events_delivered),
+            (
+                "paygraph_sessions_expired_total",
+                "counter",
+                "sessions the expiry sweeper expired",
+                &self.sessions_expired,
+            ),
+            ("paygraph_websockets_connected", "gauge", "open GraphQL WebSocket connections", &self.sockets_connected),
+            (
+                "paygraph_subscriptions_active",
+                "gauge",
+                "live subscriptions on this instance",
+                &self.subscriptions_active,
+            ),
         ];
         let mut out = String::new();
-        for (name, help, value) in counters {
+        for (name, kind, help, value) in series {
             out.push_str(&format!(
-                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}\n",
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {}\n",
                 value.load(Ordering::Relaxed)
             ));
         }

@@ -21,6 +21,7 @@ impl MigrationTrait for Migration {
                 .col(string(Merchants::Name))
                 .col(string_null(Merchants::LogoUrl))
                 .col(string_null(Merchants::AccentColor))
+                .col(big_integer(Merchants::EventSeq).default(0))
                 .col(timestamp_with_time_zone(Merchants::CreatedAt))
                 .to_owned(),
         )
@@ -271,6 +272,7 @@ impl MigrationTrait for Migration {
                 .table(SessionEvents::Table)
                 .col(big_pk_auto(SessionEvents::Id))
                 .col(uuid(SessionEvents::MerchantId))
+                .col(big_integer(SessionEvents::MerchantSeq))
                 .col(uuid(SessionEvents::PaymentSessionId))
                 .col(uuid_null(SessionEvents::CustomerId))
                 .col(integer(SessionEvents::Version))
@@ -365,6 +367,8 @@ enum Merchants {
     Name,
     LogoUrl,
     AccentColor,
+    /// The last sequence number given to one of the merchant's events.
+    EventSeq,
     CreatedAt,
 }
 
@@ -523,6 +527,7 @@ enum SessionEvents {
     Table,
     Id,
     MerchantId,
+    MerchantSeq,
     PaymentSessionId,
     CustomerId,
     Version,

@@ -1,14 +1,23 @@
-//! The event bus: carries committed session events to every subscription.
+//! The event bus: carries committed session events to every instance's subscriptions.
 //!
-//! The outbox row in `session_events` is the truth; the bus is only the fast path. In this
-//! issue the bus is in-process; Redis pub/sub comes behind the same trait.
+//! The outbox row in `session_events` is the truth; the bus is only the fast path, and every
+//! subscription checks what it receives against the log (versions and sequence numbers), so
+//! a lost, late or repeated message never reaches a client as a gap or a duplicate.
+//!
+//! - [`InProcessBus`]: one instance, no configuration.
+//! - [`RedisBus`]: several instances; one subscriber connection per process.
+//!
+//! Either way, events reach local subscriptions through the process's [`Hub`].
 
+pub mod hub;
 mod in_process;
+mod redis;
 
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
-use tokio::sync::broadcast;
 
+pub use self::redis::RedisBus;
+pub use hub::{Hub, Topic};
 pub use in_process::InProcessBus;
 
 use crate::domain::{CustomerId, MerchantId, SessionId, SessionStatus};
@@ -16,8 +25,10 @@ use crate::domain::{CustomerId, MerchantId, SessionId, SessionStatus};
 /// One committed status change of a session, as stored in the outbox.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SessionEvent {
-    /// The outbox row id: increasing per commit, the cursor of event streams.
+    /// The outbox row id.
     pub id: i64,
+    /// Gap-free, commit-ordered per merchant: the cursor of event streams.
+    pub seq: i64,
     pub merchant_id: uuid::Uuid,
     pub session_id: uuid::Uuid,
     pub customer_id: Option<uuid::Uuid>,
@@ -47,13 +58,10 @@ impl SessionEvent {
 #[error("event bus unavailable: {0}")]
 pub struct BusError(pub String);
 
-/// Publishes events and hands every event published anywhere to local listeners.
+/// Publishes committed events to every instance's hub.
 pub trait EventBus: Send + Sync + 'static {
-    /// Publishes one committed event.
+    /// Publishes one committed event. An error leaves it to the outbox relay.
     fn publish<'a>(&'a self, event: &'a SessionEvent) -> BoxFuture<'a, Result<(), BusError>>;
-
-    /// Every event this process learns of, from any instance.
-    fn listen(&self) -> broadcast::Receiver<SessionEvent>;
 
     /// A word for `/readyz`: `in-process`, `connected`, `reconnecting`.
     fn state(&self) -> &'static str;

@@ -46,3 +46,70 @@ impl ContextExt for Context<'_> {
         self.data_opt::<RequestData>().and_then(|d| d.loader.clone()).ok_or_else(|| gql(AppError::unauthenticated()))
     }
 }
+
+/// One WebSocket connection's bookkeeping: its live subscriptions and when it last had one.
+pub struct ConnectionState {
+    max_subscriptions: usize,
+    active: std::sync::atomic::AtomicUsize,
+    initialized: std::sync::atomic::AtomicBool,
+    idle_since: std::sync::Mutex<Option<std::time::Instant>>,
+}
+
+/// A subscription's place on its connection; dropping it frees the place.
+pub struct SubscriptionSlot(Arc<ConnectionState>);
+
+impl Drop for SubscriptionSlot {
+    fn drop(&mut self) {
+        use std::sync::atomic::Ordering;
+        if self.0.active.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.0.set_idle_since(Some(std::time::Instant::now()));
+        }
+    }
+}
+
+impl ConnectionState {
+    pub fn new(max_subscriptions: usize) -> Arc<Self> {
+        Arc::new(ConnectionState {
+            max_subscriptions,
+            active: Default::default(),
+            initialized: Default::default(),
+            idle_since: std::sync::Mutex::new(Some(std::time::Instant::now())),
+        })
+    }
+
+    fn set_idle_since(&self, at: Option<std::time::Instant>) {
+        *self.idle_since.lock().unwrap_or_else(|p| p.into_inner()) = at;
+    }
+
+    /// How long the connection has had no subscription; `None` while it has one.
+    pub fn idle_for(&self) -> Option<std::time::Duration> {
+        self.idle_since.lock().unwrap_or_else(|p| p.into_inner()).map(|t| t.elapsed())
+    }
+
+    pub fn mark_initialized(&self) {
+        self.initialized.store(true, std::sync::atomic::Ordering::Release);
+    }
+
+    pub fn initialized(&self) -> bool {
+        self.initialized.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Takes a subscription place on the request's connection, or `TOO_MANY_SUBSCRIPTIONS`.
+    pub fn acquire(ctx: &async_graphql::Context<'_>) -> async_graphql::Result<Option<SubscriptionSlot>> {
+        use std::sync::atomic::Ordering;
+        // Subscriptions only run over WebSocket, where the connection state is always set.
+        let Some(state) = ctx.data_opt::<Arc<ConnectionState>>() else { return Ok(None) };
+        let taken = state
+            .active
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < state.max_subscriptions).then_some(n + 1));
+        if taken.is_err() {
+            return Err(gql(AppError::user(
+                &[],
+                crate::error::ErrorCode::TooManySubscriptions,
+                format!("a connection holds at most {} subscriptions", state.max_subscriptions),
+            )));
+        }
+        state.set_idle_since(None);
+        Ok(Some(SubscriptionSlot(state.clone())))
+    }
+}

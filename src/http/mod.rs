@@ -3,6 +3,7 @@
 mod auth;
 mod graphql;
 mod health;
+mod ws;
 
 use std::sync::Arc;
 
@@ -10,7 +11,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 
-use crate::config::Limits;
+use crate::config::{Limits, LiveConfig};
 use crate::graphql::AppSchema;
 use crate::service::Services;
 
@@ -20,6 +21,8 @@ pub struct AppState {
     pub schema: AppSchema,
     pub services: Services,
     pub limits: Arc<Limits>,
+    pub live: Arc<LiveConfig>,
+    pub connections: Arc<ws::ConnectionLimiter>,
 }
 
 /// Largest request body accepted on `/graphql` (a query plus its variables).
@@ -28,6 +31,7 @@ const MAX_BODY_BYTES: usize = 256 * 1024;
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/graphql/ws", get(ws::upgrade))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))

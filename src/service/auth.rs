@@ -93,6 +93,7 @@ impl Services {
             name: Set(name.to_owned()),
             logo_url: Set(None),
             accent_color: Set(None),
+            event_seq: Set(0),
             created_at: Set(now),
         }
         .insert(&txn)

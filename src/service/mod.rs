@@ -2,8 +2,10 @@
 //! in that same transaction and is published after commit. Services know nothing of GraphQL.
 
 pub mod auth;
+mod background;
 pub mod customers;
 pub mod idempotency;
+pub mod live;
 pub mod orders;
 pub mod reads;
 pub mod sessions;
@@ -15,7 +17,7 @@ use std::sync::Arc;
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::DatabaseConnection;
 
-use crate::bus::EventBus;
+use crate::bus::{EventBus, Hub};
 use crate::telemetry::Metrics;
 
 /// The time source. Tests that need to move time (expiry, renewals) swap in their own.
@@ -37,6 +39,8 @@ impl Clock for SystemClock {
 pub struct Services {
     pub db: DatabaseConnection,
     pub bus: Arc<dyn EventBus>,
+    /// This process's subscriptions.
+    pub hub: Arc<Hub>,
     pub metrics: Arc<Metrics>,
     clock: Arc<dyn Clock>,
     /// Base of hosted-page URLs, without a trailing slash.
@@ -47,11 +51,12 @@ impl Services {
     pub fn new(
         db: DatabaseConnection,
         bus: Arc<dyn EventBus>,
+        hub: Arc<Hub>,
         metrics: Arc<Metrics>,
         clock: Arc<dyn Clock>,
         public_url: String,
     ) -> Self {
-        Services { db, bus, metrics, clock, public_url }
+        Services { db, bus, hub, metrics, clock, public_url }
     }
 
     /// Now, to the microsecond: what PostgreSQL keeps and what cursors encode, so a stored

@@ -28,7 +28,7 @@ use crate::domain::{
     SubscriptionId,
 };
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::storage::entities::{payment_session, session_event};
+use crate::storage::entities::{merchant, payment_session, session_event};
 
 /// Methods a session accepts when the merchant names none.
 const DEFAULT_METHODS: [PaymentMethodType; 3] =
@@ -413,8 +413,10 @@ async fn insert_event(
     previous: Option<SessionStatus>,
     at: DateTime<Utc>,
 ) -> AppResult<SessionEvent> {
+    let seq = next_event_seq(txn, session.merchant_id).await?;
     let row = session_event::ActiveModel {
         merchant_id: Set(session.merchant_id),
+        merchant_seq: Set(seq),
         payment_session_id: Set(session.id),
         customer_id: Set(session.customer_id),
         version: Set(session.version),
@@ -429,9 +431,21 @@ async fn insert_event(
     Ok(event_from_row(row))
 }
 
+/// Takes the merchant's next event number. The update locks the merchant row until the
+/// transaction ends, so numbers are handed out in commit order and none is skipped.
+async fn next_event_seq(txn: &DatabaseTransaction, merchant: Uuid) -> AppResult<i64> {
+    let updated = merchant::Entity::update_many()
+        .col_expr(merchant::Column::EventSeq, Expr::col(merchant::Column::EventSeq).add(1))
+        .filter(merchant::Column::Id.eq(merchant))
+        .exec_with_returning(txn)
+        .await?;
+    updated.first().map(|m| m.event_seq).ok_or_else(|| anyhow::anyhow!("event for a missing merchant").into())
+}
+
 pub fn event_from_row(row: session_event::Model) -> SessionEvent {
     SessionEvent {
         id: row.id,
+        seq: row.merchant_seq,
         merchant_id: row.merchant_id,
         session_id: row.payment_session_id,
         customer_id: row.customer_id,

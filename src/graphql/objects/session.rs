@@ -11,6 +11,8 @@ use crate::graphql::connection::{Conn, TotalCount, children, page_cost};
 use crate::graphql::context::ContextExt;
 use crate::graphql::enums::{self, PaymentMethodType, PaymentSessionPurpose, PaymentSessionStatus};
 use crate::graphql::errors::GqlResult;
+use crate::service::live::{event_cursor, parse_event_cursor};
+use crate::service::sessions::event_from_row;
 use crate::storage::batch::{EventsOf, Parent};
 use crate::storage::entities::{
     customer, order, payment, payment_link, payment_profile, payment_session, subscription,
@@ -112,14 +114,15 @@ impl PaymentSession {
     ) -> async_graphql::Result<Conn<PaymentSessionEvent>> {
         let events = ctx.loader()?.load_one(EventsOf(self.0.id)).await.gql()?.unwrap_or_default();
         let req = PageArgs::new(first, None, None, None).validate(page::SortField::CreatedAt, false).gql()?;
-        let after = after.map(|c| super::event::decode_cursor(&c)).transpose().gql()?;
+        let after = after.map(|c| parse_event_cursor(&c, "after")).transpose().gql()?;
         let total = events.len() as u64;
-        let rest: Vec<_> = events.iter().filter(|e| after.is_none_or(|a| e.id > a)).cloned().collect();
+        let rest: Vec<_> = events.iter().filter(|e| after.is_none_or(|a| e.merchant_seq > a)).cloned().collect();
         let has_next = rest.len() as u64 > req.size;
         let rows: Vec<_> = rest.into_iter().take(req.size as usize).collect();
         let mut conn = Connection::with_additional_fields(after.is_some(), has_next, TotalCount::known(total));
         conn.edges.extend(
-            rows.into_iter().map(|row| Edge::new(super::event::encode_cursor(row.id), PaymentSessionEvent(row))),
+            rows.into_iter()
+                .map(|row| Edge::new(event_cursor(row.merchant_seq), PaymentSessionEvent(event_from_row(row)))),
         );
         Ok(conn)
     }

@@ -10,6 +10,8 @@ pub struct Model {
     pub name: String,
     pub logo_url: Option<String>,
     pub accent_color: Option<String>,
+    /// The last sequence number given to one of this merchant's events.
+    pub event_seq: i64,
     pub created_at: DateTimeUtc,
 }
 

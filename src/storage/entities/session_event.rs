@@ -5,10 +5,12 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "session_events")]
 pub struct Model {
-    /// Commit-ordered per merchant; the cursor of the event streams.
     #[sea_orm(primary_key)]
     pub id: i64,
     pub merchant_id: Uuid,
+    /// 1, 2, 3… per merchant, in commit order (taken under the merchant row's lock in the
+    /// event's own transaction): the cursor of event streams, never skipped on resume.
+    pub merchant_seq: i64,
     pub payment_session_id: Uuid,
     pub customer_id: Option<Uuid>,
     pub version: i32,

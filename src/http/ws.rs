@@ -1,0 +1,182 @@
+//! `GET /graphql/ws`: GraphQL subscriptions over WebSocket, in both `graphql-transport-ws`
+//! and the legacy `graphql-ws` (subscriptions-transport-ws) protocol.
+//!
+//! Credentials come in `connection_init` (`{"authorization": "Bearer …"}`); none or wrong
+//! closes the connection. Around async-graphql's protocol handling this loop adds what a
+//! long-lived connection needs: a server ping every `ping_seconds` (a peer that answers none
+//! of two is dropped), a deadline for `connection_init`, and an idle timeout for a
+//! connection that holds no subscription.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_graphql::Data;
+use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, WebSocket as GraphqlWebSocket, WebSocketProtocols, WsMessage};
+use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::http::header::SEC_WEBSOCKET_PROTOCOL;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use futures_util::{SinkExt, StreamExt, future};
+
+use super::AppState;
+use crate::graphql::RequestData;
+use crate::graphql::context::ConnectionState;
+use crate::service::Services;
+use crate::service::auth::Caller;
+
+/// Open connections per credential on this instance.
+#[derive(Default)]
+pub struct ConnectionLimiter {
+    open: Mutex<HashMap<String, usize>>,
+}
+
+/// A counted connection; dropping it gives the place back.
+struct ConnectionPermit {
+    limiter: Arc<ConnectionLimiter>,
+    key: String,
+}
+
+impl ConnectionLimiter {
+    fn acquire(self: &Arc<Self>, key: String, max: usize) -> Option<ConnectionPermit> {
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        let count = open.entry(key.clone()).or_default();
+        if *count >= max {
+            return None;
+        }
+        *count += 1;
+        Some(ConnectionPermit { limiter: self.clone(), key })
+    }
+}
+
+impl Drop for ConnectionPermit {
+    fn drop(&mut self) {
+        let mut open = self.limiter.open.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(count) = open.get_mut(&self.key) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.key);
+            }
+        }
+    }
+}
+
+/// Counts a socket in the metrics for as long as it lives.
+struct SocketGauge(Arc<crate::telemetry::Metrics>);
+
+impl Drop for SocketGauge {
+    fn drop(&mut self) {
+        self.0.socket_closed();
+    }
+}
+
+pub async fn upgrade(State(state): State<AppState>, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
+    // The first subprotocol the client offers that we speak; none: 400.
+    let protocol = headers
+        .get(SEC_WEBSOCKET_PROTOCOL)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|offered| offered.split(',').find_map(|p| p.trim().parse::<WebSocketProtocols>().ok()));
+    let Some(protocol) = protocol else {
+        return (StatusCode::BAD_REQUEST, "offer the graphql-transport-ws or graphql-ws subprotocol").into_response();
+    };
+    upgrade.protocols(ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| serve(state, socket, protocol))
+}
+
+async fn serve(state: AppState, socket: WebSocket, protocol: WebSocketProtocols) {
+    state.services.metrics.socket_opened();
+    let _gauge = SocketGauge(state.services.metrics.clone());
+    let live = state.live.clone();
+    let connection = ConnectionState::new(live.max_subscriptions_per_connection);
+    let (mut sink, stream) = socket.split();
+
+    let last_pong = Arc::new(Mutex::new(Instant::now()));
+    let pong_seen = last_pong.clone();
+    let input = stream
+        .take_while(|message| future::ready(!matches!(message, Err(_) | Ok(Message::Close(_)))))
+        .filter_map(move |message| {
+            future::ready(match message {
+                Ok(Message::Text(text)) => Some(text.as_str().as_bytes().to_vec()),
+                Ok(Message::Binary(bytes)) => Some(bytes.to_vec()),
+                Ok(Message::Pong(_)) => {
+                    *pong_seen.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
+                    None
+                }
+                _ => None,
+            })
+        });
+
+    let (services, limiter, conn) = (state.services.clone(), state.connections.clone(), connection.clone());
+    let max_per_key = live.max_connections_per_key;
+    let mut graphql =
+        GraphqlWebSocket::new(state.schema.clone(), input, protocol).on_connection_init(move |payload| async move {
+            let caller = authenticate(&services, &payload).await?;
+            let key = match caller {
+                Caller::Merchant(m) => format!("merchant:{}", m.0),
+                Caller::Session { session, .. } => format!("session:{}", session.0),
+            };
+            let permit = limiter
+                .acquire(key, max_per_key)
+                .ok_or_else(|| async_graphql::Error::new("too many connections for this credential"))?;
+            conn.mark_initialized();
+            let mut data = Data::default();
+            data.insert(RequestData::new(&services, Some(caller)));
+            data.insert(conn);
+            data.insert(Arc::new(permit));
+            Ok(data)
+        });
+
+    let ping_every = Duration::from_secs(live.ping_seconds.max(1));
+    let idle_after = Duration::from_secs(live.idle_seconds.max(1));
+    let opened = Instant::now();
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + ping_every, ping_every);
+    loop {
+        tokio::select! {
+            message = graphql.next() => match message {
+                Some(WsMessage::Text(text)) => {
+                    if sink.send(Message::Text(text.into())).await.is_err() {
+                        break;
+                    }
+                }
+                Some(WsMessage::Close(code, reason)) => {
+                    let _ = sink.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
+                    break;
+                }
+                None => break,
+            },
+            _ = ticker.tick() => {
+                let silent_for = last_pong.lock().unwrap_or_else(|p| p.into_inner()).elapsed();
+                let close = if !connection.initialized() && opened.elapsed() >= idle_after {
+                    Some((4408, "Connection initialisation timeout"))
+                } else if connection.idle_for().is_some_and(|idle| idle >= idle_after) {
+                    Some((1000, "idle"))
+                } else if silent_for > ping_every * 2 + Duration::from_secs(1) {
+                    break; // The peer is gone; nothing to say goodbye to.
+                } else {
+                    None
+                };
+                if let Some((code, reason)) = close {
+                    let _ = sink.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
+                    break;
+                }
+                if sink.send(Message::Ping(Default::default())).await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// Reads `authorization` from the `connection_init` payload.
+async fn authenticate(services: &Services, payload: &serde_json::Value) -> async_graphql::Result<Caller> {
+    let header =
+        payload.get("authorization").or_else(|| payload.get("Authorization")).and_then(|v| v.as_str()).ok_or_else(
+            || async_graphql::Error::new("send {\"authorization\": \"Bearer <key>\"} in connection_init"),
+        )?;
+    let token = header.strip_prefix("Bearer ").or_else(|| header.strip_prefix("bearer ")).unwrap_or(header).trim();
+    match services.authenticate(token).await {
+        Ok(Some(caller)) => Ok(caller),
+        Ok(None) => Err(async_graphql::Error::new("unauthorized")),
+        Err(error) => Err(crate::graphql::errors::gql(error)),
+    }
+}

@@ -1,0 +1,210 @@
+//! Live event streams: ordered, gap-free and resumable.
+//!
+//! A stream registers with the hub BEFORE it reads the log, so nothing committed in between
+//! is missed; then it replays from the log and goes live. Everything it is handed is checked
+//! against what it already sent: a session's events by `version`, a merchant's by `seq`.
+//! An old one is a duplicate and dropped; one that skips ahead means something was missed
+//! (messages from different instances can arrive out of order) and the gap is read from the
+//! log before anything else is sent. A `Resync` from the hub reads the log the same way.
+
+use std::sync::Arc;
+
+use futures_util::Stream;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use super::Services;
+use super::sessions::event_from_row;
+use crate::bus::hub::{Delivery, HubSubscription};
+use crate::bus::{SessionEvent, Topic};
+use crate::domain::{CustomerId, MerchantId, SessionId, SessionStatus};
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::storage::entities::{merchant, session_event};
+
+/// Events read from the log at a time when catching up.
+const REPLAY_BATCH: u64 = 500;
+
+/// What ends a stream early.
+fn slow_consumer(resume: String) -> AppError {
+    AppError::user(
+        &[],
+        ErrorCode::SlowConsumer,
+        format!("events arrived faster than this subscription read them; resubscribe with {resume}"),
+    )
+}
+
+impl Services {
+    /// The session's events after `after_version` (or, without it, its current state), then
+    /// every change as it commits. Ends after a terminal status.
+    pub async fn session_stream(
+        &self,
+        merchant: MerchantId,
+        session: SessionId,
+        after_version: Option<i32>,
+    ) -> AppResult<impl Stream<Item = AppResult<SessionEvent>> + Send + use<>> {
+        let mut subscription = self.hub.subscribe(Topic::Session { merchant: merchant.0, session: session.0 });
+        let current =
+            self.session(merchant, session).await?.ok_or_else(|| AppError::not_found(&["id"], "payment session"))?;
+        let first = match after_version {
+            Some(after) => self.session_events_after(merchant, session, after).await?,
+            None => self.session_events_after(merchant, session, current.version - 1).await?,
+        };
+        let services = self.clone();
+        Ok(async_stream::stream! {
+            let mut last = after_version.unwrap_or(current.version - 1);
+            let mut pending = first;
+            loop {
+                for event in pending.drain(..) {
+                    if event.version <= last {
+                        continue;
+                    }
+                    last = event.version;
+                    let terminal = event.status().is_some_and(SessionStatus::is_terminal);
+                    services.metrics.count_event_delivered();
+                    yield Ok(event);
+                    if terminal {
+                        return;
+                    }
+                }
+                match next_delivery(&mut subscription).await {
+                    Some(Delivery::Event(event)) if event.version <= last => {}
+                    Some(Delivery::Event(event)) if event.version == last + 1 => pending.push(Arc::unwrap_or_clone(event)),
+                    Some(_) => match services.session_events_after(merchant, session, last).await {
+                        Ok(events) => pending = events,
+                        Err(error) => {
+                            yield Err(error);
+                            return;
+                        }
+                    },
+                    None => {
+                        yield Err(slow_consumer(format!("afterVersion: {last}")));
+                        return;
+                    }
+                }
+            }
+        })
+    }
+
+    /// The merchant's events (or one customer's) after `after_seq`, then live. Without a
+    /// cursor it starts with the next event.
+    pub async fn merchant_stream(
+        &self,
+        merchant: MerchantId,
+        customer: Option<CustomerId>,
+        after_seq: Option<i64>,
+    ) -> AppResult<impl Stream<Item = AppResult<SessionEvent>> + Send + use<>> {
+        let topic = match customer {
+            Some(c) => Topic::Customer { merchant: merchant.0, customer: c.0 },
+            None => Topic::Merchant { merchant: merchant.0 },
+        };
+        let mut subscription = self.hub.subscribe(topic);
+        let start = match after_seq {
+            Some(seq) => seq,
+            None => merchant::Entity::find_by_id(merchant.0).one(&self.db).await?.map_or(0, |m| m.event_seq),
+        };
+        let services = self.clone();
+        Ok(async_stream::stream! {
+            // `watermark`: every event up to here was sent, or is not this stream's.
+            let mut watermark = start;
+            let mut catch_up = after_seq.is_some();
+            loop {
+                if catch_up {
+                    catch_up = false;
+                    loop {
+                        let events = match services.merchant_events_after(merchant, customer, watermark).await {
+                            Ok(events) => events,
+                            Err(error) => {
+                                yield Err(error);
+                                return;
+                            }
+                        };
+                        let full = events.len() as u64 == REPLAY_BATCH;
+                        for event in events {
+                            watermark = event.seq;
+                            services.metrics.count_event_delivered();
+                            yield Ok(event);
+                        }
+                        if !full {
+                            break;
+                        }
+                    }
+                }
+                match next_delivery(&mut subscription).await {
+                    Some(Delivery::Event(event)) if event.seq <= watermark => {}
+                    Some(Delivery::Event(event)) if event.seq == watermark + 1 => {
+                        watermark = event.seq;
+                        services.metrics.count_event_delivered();
+                        yield Ok(Arc::unwrap_or_clone(event));
+                    }
+                    // Skipped ahead (or a customer's stream, which skips other customers'
+                    // events): the log holds everything up to this event; read it in order.
+                    Some(Delivery::Event(_) | Delivery::Resync) => catch_up = true,
+                    None => {
+                        let cursor = event_cursor(watermark);
+                        yield Err(slow_consumer(format!("after: \"{cursor}\"")));
+                        return;
+                    }
+                }
+            }
+        })
+    }
+
+    /// A session's events with a version above `after`, in order.
+    pub async fn session_events_after(
+        &self,
+        merchant: MerchantId,
+        session: SessionId,
+        after: i32,
+    ) -> AppResult<Vec<SessionEvent>> {
+        let rows = session_event::Entity::find()
+            .filter(session_event::Column::MerchantId.eq(merchant.0))
+            .filter(session_event::Column::PaymentSessionId.eq(session.0))
+            .filter(session_event::Column::Version.gt(after))
+            .order_by_asc(session_event::Column::Version)
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(event_from_row).collect())
+    }
+
+    /// The merchant's (or a customer's) events with a sequence number above `after`, in
+    /// order, at most one batch.
+    pub async fn merchant_events_after(
+        &self,
+        merchant: MerchantId,
+        customer: Option<CustomerId>,
+        after: i64,
+    ) -> AppResult<Vec<SessionEvent>> {
+        let mut select = session_event::Entity::find()
+            .filter(session_event::Column::MerchantId.eq(merchant.0))
+            .filter(session_event::Column::MerchantSeq.gt(after));
+        if let Some(customer) = customer {
+            select = select.filter(session_event::Column::CustomerId.eq(customer.0));
+        }
+        let rows = select.order_by_asc(session_event::Column::MerchantSeq).limit(REPLAY_BATCH).all(&self.db).await?;
+        Ok(rows.into_iter().map(event_from_row).collect())
+    }
+}
+
+/// The next delivery, or `None` once the hub cut this subscription off as a slow consumer.
+async fn next_delivery(subscription: &mut HubSubscription) -> Option<Delivery> {
+    let delivery = subscription.receiver.recv().await;
+    if delivery.is_none() && !subscription.overflowed() {
+        // The hub never closes a subscription it did not cut off; treat it the same way.
+        tracing::warn!("hub subscription closed unexpectedly");
+    }
+    delivery
+}
+
+/// An event's cursor: its merchant sequence number, opaque to clients.
+pub fn event_cursor(seq: i64) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("ev|{seq}"))
+}
+
+/// Reads an event cursor back.
+pub fn parse_event_cursor(text: &str, field: &str) -> AppResult<i64> {
+    use base64::Engine;
+    let invalid = || AppError::user(&[field], ErrorCode::InvalidCursor, format!("`{field}` is not an event cursor"));
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text).map_err(|_| invalid())?;
+    let raw = String::from_utf8(raw).map_err(|_| invalid())?;
+    raw.strip_prefix("ev|").and_then(|seq| seq.parse().ok()).filter(|seq: &i64| *seq >= 0).ok_or_else(invalid)
+}
