@@ -5,8 +5,10 @@
 
 use std::sync::Arc;
 
+use std::sync::atomic::{AtomicI64, Ordering};
+
 use paygraph::config::Config;
-use paygraph::service::Services;
+use paygraph::service::{Clock, Services, SystemClock};
 use paygraph::startup::Application;
 use serde_json::{Value, json};
 
@@ -16,11 +18,12 @@ pub struct TestApp {
     /// The secret key of the app's first merchant.
     pub key: String,
     pub services: Services,
-    _db: TestDatabase,
+    pub _db: TestDatabase,
 }
 
 /// A database that exists for one test.
-enum TestDatabase {
+pub enum TestDatabase {
+    None,
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
     Postgres { admin_url: String, name: String },
 }
@@ -45,7 +48,8 @@ impl Drop for TestDatabase {
     }
 }
 
-async fn test_database() -> (String, TestDatabase) {
+/// A fresh database URL (SQLite or PostgreSQL, as for `spawn_app`) and the guard that drops it.
+pub async fn test_database() -> (String, TestDatabase) {
     match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
         Some(admin_url) => {
             use sea_orm::ConnectionTrait;
@@ -63,24 +67,59 @@ async fn test_database() -> (String, TestDatabase) {
     }
 }
 
+/// A clock tests move forward by hand.
+#[derive(Default)]
+pub struct TestClock {
+    offset_ms: AtomicI64,
+}
+
+impl TestClock {
+    pub fn advance(&self, by: chrono::Duration) {
+        self.offset_ms.fetch_add(by.num_milliseconds(), Ordering::SeqCst);
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now() + chrono::Duration::milliseconds(self.offset_ms.load(Ordering::SeqCst))
+    }
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
-/// Starts an app after `adjust` has changed its configuration.
+/// Starts an app with its own database after `adjust` has changed its configuration.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
-    paygraph::telemetry::init_with_default("warn");
     let (url, db) = test_database().await;
     let mut config = Config::for_database(url);
-    config.listen = ([127, 0, 0, 1], 0).into();
     adjust(&mut config);
-    let app =
-        Application::build_with_clock(config, Arc::new(paygraph::service::SystemClock)).await.expect("app builds");
+    let mut app = start(config, Arc::new(SystemClock)).await;
+    app.key = app.services.create_merchant("Test merchant").await.expect("merchant").secret_key;
+    app._db = db;
+    app
+}
+
+/// Starts an app on `config` (on a free loopback port) with `clock`; it has no merchant yet.
+pub async fn start(mut config: Config, clock: Arc<dyn Clock>) -> TestApp {
+    paygraph::telemetry::init_with_default("warn");
+    config.listen = ([127, 0, 0, 1], 0).into();
+    let app = Application::build_with_clock(config, clock).await.expect("app builds");
     let address = format!("http://{}", app.address());
     let services = app.services().clone();
     tokio::spawn(app.run());
-    let key = services.create_merchant("Test merchant").await.expect("merchant").secret_key;
-    TestApp { address, client: reqwest::Client::new(), key, services, _db: db }
+    TestApp { address, client: reqwest::Client::new(), key: String::new(), services, _db: TestDatabase::None }
+}
+
+/// The Redis URL for tests, or `None` with a loud note that the test is skipped.
+pub fn test_redis_url(test: &str) -> Option<String> {
+    match std::env::var("TEST_REDIS_URL").ok().filter(|u| !u.is_empty()) {
+        Some(url) => Some(url),
+        None => {
+            eprintln!("SKIPPED {test}: TEST_REDIS_URL is not set (CI sets it; see README)");
+            None
+        }
+    }
 }
 
 impl TestApp {

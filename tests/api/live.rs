@@ -1,0 +1,336 @@
+//! Live status over WebSocket: snapshot, then every change, in order, exactly once.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use paygraph::config::Config;
+use paygraph::domain::{MerchantId, SessionId, SessionStatus, TypedId};
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+use crate::ws::{Frame, Protocol, WsClient};
+
+const UPDATED: &str = "subscription($id: ID!, $after: Int) {
+    paymentSessionUpdated(id: $id, afterVersion: $after) {
+        cursor version previousStatus status occurredAt paymentSession { id status version amount { formatted } } } }";
+const EVENTS: &str = "subscription($customer: ID, $after: String) {
+    paymentSessionEvents(customerId: $customer, after: $after) { cursor version status paymentSession { id } } }";
+const CANCEL: &str = "mutation($id: ID!) { cancelPaymentSession(input: {id: $id}) { userErrors { code } } }";
+
+fn event(data: &Value, field: &str) -> (i64, String) {
+    let e = &data[field];
+    (e["version"].as_i64().unwrap(), e["status"].as_str().unwrap().to_owned())
+}
+
+/// Walks a session through the state machine by the service path (the payment flows that
+/// make these changes over the API come with the money issue).
+async fn drive(app: &TestApp, session: &str, statuses: &[SessionStatus]) {
+    let id = SessionId::from_global(session).unwrap();
+    let merchant = merchant_of(app, id).await;
+    for status in statuses {
+        let current = app.services.session(merchant, id).await.unwrap().unwrap();
+        app.services.change_status(&current, *status).await.unwrap();
+    }
+}
+
+async fn merchant_of(app: &TestApp, id: SessionId) -> MerchantId {
+    use sea_orm::EntityTrait;
+    let row =
+        paygraph::storage::entities::payment_session::Entity::find_by_id(id.0).one(&app.services.db).await.unwrap();
+    MerchantId(row.unwrap().merchant_id)
+}
+
+const ATTEMPT: [SessionStatus; 4] =
+    [SessionStatus::Processing, SessionStatus::RequiresAction, SessionStatus::Processing, SessionStatus::Open];
+
+#[tokio::test]
+async fn a_subscriber_gets_the_snapshot_then_every_change_on_both_protocols() {
+    let app = spawn_app().await;
+    for protocol in [Protocol::TransportWs, Protocol::Legacy] {
+        let (id, _) = app.create_payment_session(1500, "EUR").await;
+        let mut ws = WsClient::with_token(&app.address, protocol, &app.key).await;
+        ws.subscribe("1", UPDATED, json!({ "id": id })).await;
+        let snapshot = ws.next_event().await;
+        assert_eq!(event(&snapshot, "paymentSessionUpdated"), (1, "OPEN".into()), "{protocol:?}");
+        assert_eq!(snapshot["paymentSessionUpdated"]["paymentSession"]["amount"]["formatted"], "€15.00");
+
+        drive(&app, &id, &ATTEMPT).await;
+        app.gql(CANCEL, json!({ "id": id })).await;
+        let mut seen = Vec::new();
+        for _ in 0..5 {
+            seen.push(event(&ws.next_event().await, "paymentSessionUpdated"));
+        }
+        let expected: Vec<(i64, String)> = ["PROCESSING", "REQUIRES_ACTION", "PROCESSING", "OPEN", "CANCELED"]
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (i as i64 + 2, (*s).to_owned()))
+            .collect();
+        assert_eq!(seen, expected, "{protocol:?}");
+        assert!(matches!(ws.next_frame().await, (_, Frame::Complete)), "a terminal status completes the stream");
+    }
+}
+
+#[tokio::test]
+async fn after_version_replays_the_log_without_a_duplicate_at_the_seam() {
+    let app = spawn_app().await;
+    let (id, _) = app.create_payment_session(100, "USD").await;
+    drive(&app, &id, &ATTEMPT).await; // versions 2..=5
+    let mut ws = WsClient::with_token(&app.address, Protocol::TransportWs, &app.key).await;
+    ws.subscribe("1", UPDATED, json!({ "id": id, "after": 2 })).await;
+    let replayed: Vec<i64> = {
+        let mut v = Vec::new();
+        for _ in 0..3 {
+            v.push(event(&ws.next_event().await, "paymentSessionUpdated").0);
+        }
+        v
+    };
+    assert_eq!(replayed, [3, 4, 5]);
+    drive(&app, &id, &[SessionStatus::Processing, SessionStatus::Completed]).await;
+    assert_eq!(event(&ws.next_event().await, "paymentSessionUpdated"), (6, "PROCESSING".into()));
+    assert_eq!(event(&ws.next_event().await, "paymentSessionUpdated"), (7, "COMPLETED".into()));
+    assert!(matches!(ws.next_frame().await, (_, Frame::Complete)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_racing_the_subscription_arrive_once_and_in_order() {
+    let app = spawn_app().await;
+    let (id, _) = app.create_payment_session(100, "USD").await;
+    let mut ws = WsClient::with_token(&app.address, Protocol::TransportWs, &app.key).await;
+    // Changes start while the subscription is being set up, so some land in the replay and
+    // some arrive live: the seam must neither drop nor repeat one.
+    let writer = {
+        let app_services = app.services.clone();
+        let id = SessionId::from_global(&id).unwrap();
+        let merchant = merchant_of(&app, id).await;
+        tokio::spawn(async move {
+            for _ in 0..10 {
+                for status in [SessionStatus::Processing, SessionStatus::Open] {
+                    let current = app_services.session(merchant, id).await.unwrap().unwrap();
+                    app_services.change_status(&current, status).await.unwrap();
+                }
+            }
+        })
+    };
+    ws.subscribe("1", UPDATED, json!({ "id": id, "after": 0 })).await;
+    let mut versions = Vec::new();
+    while versions.len() < 21 {
+        versions.push(event(&ws.next_event().await, "paymentSessionUpdated").0);
+    }
+    writer.await.unwrap();
+    assert_eq!(versions, (1..=21).collect::<Vec<i64>>());
+}
+
+#[tokio::test]
+async fn the_merchant_stream_is_ordered_and_resumable() {
+    let app = spawn_app().await;
+    let mut ws = WsClient::with_token(&app.address, Protocol::TransportWs, &app.key).await;
+    ws.subscribe("all", EVENTS, json!({})).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (a, _) = app.create_payment_session(100, "USD").await;
+    let (b, _) = app.create_payment_session(200, "USD").await;
+    app.gql(CANCEL, json!({ "id": a })).await;
+    let mut got = Vec::new();
+    for _ in 0..3 {
+        let data = ws.next_event().await;
+        let e = &data["paymentSessionEvents"];
+        got.push((
+            e["paymentSession"]["id"].as_str().unwrap().to_owned(),
+            e["status"].as_str().unwrap().to_owned(),
+            e["cursor"].as_str().unwrap().to_owned(),
+        ));
+    }
+    assert_eq!(
+        got.iter().map(|g| (g.0.clone(), g.1.clone())).collect::<Vec<_>>(),
+        [(a.clone(), "OPEN".to_owned()), (b.clone(), "OPEN".to_owned()), (a.clone(), "CANCELED".to_owned())]
+    );
+
+    // A client that saw only the first event resumes after it and gets the rest from the log.
+    let mut resumed = WsClient::with_token(&app.address, Protocol::Legacy, &app.key).await;
+    resumed.subscribe("r", EVENTS, json!({ "after": got[0].2 })).await;
+    for expected in &got[1..] {
+        let data = resumed.next_event().await;
+        assert_eq!(data["paymentSessionEvents"]["cursor"], expected.2.as_str());
+    }
+    let bad = {
+        let mut ws = WsClient::with_token(&app.address, Protocol::TransportWs, &app.key).await;
+        ws.subscribe("x", EVENTS, json!({ "after": "garbage" })).await;
+        ws.next_frame().await
+    };
+    assert!(matches!(bad, (_, Frame::Error(ref e)) if e.to_string().contains("INVALID_CURSOR")), "{bad:?}");
+}
+
+#[tokio::test]
+async fn a_customer_stream_shows_only_that_customers_sessions() {
+    let app = spawn_app().await;
+    let alice = app.create_customer("alice@example.com").await;
+    let bob = app.create_customer("bob@example.com").await;
+    let mut ws = WsClient::with_token(&app.address, Protocol::TransportWs, &app.key).await;
+    ws.subscribe("alice", EVENTS, json!({ "customer": alice })).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    for (customer, amount) in [(&bob, 1), (&alice, 2), (&bob, 3), (&alice, 4)] {
+        app.create_session(
+            json!({ "purpose": "PAYMENT", "customerId": customer, "amount": { "amount": amount, "currency": "USD" } }),
+        )
+        .await;
+    }
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        ids.push(ws.next_event().await["paymentSessionEvents"]["paymentSession"]["id"].clone());
+    }
+    let alices = app
+        .gql("query($c: ID!) { customer(id: $c) { paymentSessions { edges { node { id } } } } }", json!({ "c": alice }))
+        .await;
+    let mut expected: Vec<Value> = alices["data"]["customer"]["paymentSessions"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["id"].clone())
+        .collect();
+    expected.reverse(); // oldest first, as the stream sends them
+    assert_eq!(ids, expected);
+}
+
+#[tokio::test]
+async fn sockets_without_valid_credentials_are_refused() {
+    let app = spawn_app().await;
+    for init in
+        [json!({}), json!({ "authorization": "Bearer sk_test_wrong" }), json!({ "authorization": "Bearer pscs_wrong" })]
+    {
+        for protocol in [Protocol::TransportWs, Protocol::Legacy] {
+            assert!(WsClient::connect(&app.address, protocol, init.clone()).await.is_err(), "{init} on {protocol:?}");
+        }
+    }
+    let plain = app.client.get(format!("{}/graphql/ws", app.address)).send().await.unwrap();
+    assert_eq!(plain.status(), 400, "no upgrade, no subprotocol");
+}
+
+#[tokio::test]
+async fn a_client_secret_may_follow_its_own_session_only() {
+    let app = spawn_app().await;
+    let (id, secret) = app.create_payment_session(100, "USD").await;
+    let (other, _) = app.create_payment_session(100, "USD").await;
+    let mut ws = WsClient::with_token(&app.address, Protocol::TransportWs, &secret).await;
+    ws.subscribe("own", UPDATED, json!({ "id": id })).await;
+    assert_eq!(event(&ws.next_event().await, "paymentSessionUpdated").0, 1);
+    ws.subscribe("other", UPDATED, json!({ "id": other })).await;
+    let frame = ws.frame_of("other").await;
+    assert!(matches!(frame, Frame::Error(ref e) if e.to_string().contains("NOT_FOUND")), "{frame:?}");
+    ws.subscribe("all", EVENTS, json!({})).await;
+    let frame = ws.frame_of("all").await;
+    assert!(matches!(frame, Frame::Error(ref e) if e.to_string().contains("FORBIDDEN")), "{frame:?}");
+
+    let other_merchant = app.other_merchant_key().await;
+    let mut foreign = WsClient::with_token(&app.address, Protocol::TransportWs, &other_merchant).await;
+    foreign.subscribe("1", UPDATED, json!({ "id": id })).await;
+    let (_, frame) = foreign.next_frame().await;
+    assert!(matches!(frame, Frame::Error(ref e) if e.to_string().contains("NOT_FOUND")), "{frame:?}");
+}
+
+#[tokio::test]
+async fn a_connection_holds_a_bounded_number_of_subscriptions() {
+    let app = spawn_app_with(|c| c.live.max_subscriptions_per_connection = 2).await;
+    let (id, _) = app.create_payment_session(100, "USD").await;
+    let mut ws = WsClient::with_token(&app.address, Protocol::TransportWs, &app.key).await;
+    for n in ["1", "2"] {
+        ws.subscribe(n, UPDATED, json!({ "id": id })).await;
+        assert!(matches!(ws.next_frame().await, (_, Frame::Next(_))));
+    }
+    ws.subscribe("3", UPDATED, json!({ "id": id })).await;
+    let frame = ws.frame_of("3").await;
+    assert!(matches!(frame, Frame::Error(ref e) if e.to_string().contains("TOO_MANY_SUBSCRIPTIONS")), "{frame:?}");
+    // Ending one frees its place.
+    ws.unsubscribe("1").await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    ws.subscribe("4", UPDATED, json!({ "id": id })).await;
+    assert!(matches!(ws.frame_of("4").await, Frame::Next(_)));
+}
+
+#[tokio::test]
+async fn idle_and_uninitialised_connections_are_closed() {
+    let app = spawn_app_with(|c| {
+        c.live.idle_seconds = 1;
+        c.live.ping_seconds = 1;
+    })
+    .await;
+    let mut idle = WsClient::with_token(&app.address, Protocol::TransportWs, &app.key).await;
+    assert_eq!(idle.closed().await, Some(1000));
+}
+
+#[tokio::test]
+async fn the_sweeper_expires_sessions_and_expired_sessions_refuse_changes_before_it_runs() {
+    let (url, _db) = test_database().await;
+    let clock = Arc::new(TestClock::default());
+    let mut config = Config::for_database(url.clone());
+    config.live.background_interval_ms = 100;
+    let mut app = start(config, clock.clone()).await;
+    app.key = app.services.create_merchant("M").await.unwrap().secret_key;
+    let (id, _) = app.create_payment_session(100, "USD").await;
+    let mut ws = WsClient::with_token(&app.address, Protocol::TransportWs, &app.key).await;
+    ws.subscribe("1", UPDATED, json!({ "id": id })).await;
+    assert_eq!(event(&ws.next_event().await, "paymentSessionUpdated").1, "OPEN");
+    clock.advance(chrono::Duration::hours(2));
+    assert_eq!(event(&ws.next_event().await, "paymentSessionUpdated"), (2, "EXPIRED".into()));
+
+    // A second app on the same database whose sweeper never runs in this test.
+    let slow_clock = Arc::new(TestClock::default());
+    let mut config = Config::for_database(url);
+    config.live.background_interval_ms = 3_600_000;
+    let mut lazy = start(config, slow_clock.clone()).await;
+    lazy.key = app.key.clone();
+    let (late, _) = lazy.create_payment_session(100, "USD").await;
+    slow_clock.advance(chrono::Duration::hours(2));
+    let body = lazy.gql(CANCEL, json!({ "id": late })).await;
+    assert_eq!(body["data"]["cancelPaymentSession"]["userErrors"][0]["code"], "SESSION_EXPIRED");
+    let still = lazy.gql("query($id: ID!) { paymentSession(id: $id) { status version } }", json!({ "id": late })).await;
+    assert_eq!(still["data"]["paymentSession"], json!({ "status": "OPEN", "version": 1 }));
+}
+
+#[tokio::test]
+async fn a_slow_consumer_is_cut_off_with_its_resume_point() {
+    let app = spawn_app().await;
+    let (id, _) = app.create_payment_session(100, "USD").await;
+    let session = SessionId::from_global(&id).unwrap();
+    let merchant = merchant_of(&app, session).await;
+    let mut stream = Box::pin(app.services.session_stream(merchant, session, None).await.unwrap());
+    assert_eq!(stream.next().await.unwrap().unwrap().version, 1);
+    // More events than its buffer holds arrive while it reads nothing.
+    for version in 2..=400 {
+        app.services.hub.dispatch(paygraph::bus::SessionEvent {
+            id: 0,
+            seq: 0,
+            merchant_id: merchant.0,
+            session_id: session.0,
+            customer_id: None,
+            version,
+            previous_status: Some("OPEN".into()),
+            status: "OPEN".into(),
+            occurred_at: chrono::Utc::now(),
+        });
+    }
+    let mut last = 1;
+    let error = loop {
+        match stream.next().await.expect("the stream ends with an error, not silently") {
+            Ok(event) => {
+                assert_eq!(event.version, last + 1, "in order, nothing skipped");
+                last = event.version;
+            }
+            Err(error) => break error,
+        }
+    };
+    assert_eq!(error.code().as_str(), "SLOW_CONSUMER");
+    assert!(error.to_string().contains(&format!("afterVersion: {last}")), "{error}");
+}
+
+#[tokio::test]
+async fn readiness_and_metrics_report_live_state() {
+    let app = spawn_app().await;
+    let (id, _) = app.create_payment_session(100, "USD").await;
+    let mut ws = WsClient::with_token(&app.address, Protocol::TransportWs, &app.key).await;
+    ws.subscribe("1", UPDATED, json!({ "id": id })).await;
+    ws.next_event().await;
+    let metrics = app.client.get(format!("{}/metrics", app.address)).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("paygraph_websockets_connected 1"), "{metrics}");
+    assert!(metrics.contains("paygraph_subscriptions_active 1"), "{metrics}");
+    assert!(metrics.contains("paygraph_events_delivered_total 1"), "{metrics}");
+}
