@@ -80,8 +80,21 @@ pub async fn upgrade(State(state): State<AppState>, headers: HeaderMap, upgrade:
     let Some(protocol) = protocol else {
         return (StatusCode::BAD_REQUEST, "offer the graphql-transport-ws or graphql-ws subprotocol").into_response();
     };
-    upgrade.protocols(ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| serve(state, socket, protocol))
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        // Small buffers: a dashboard's socket is idle most of the time, and tungstenite's
+        // defaults (128 KiB each way) would dominate the memory of an idle subscription.
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(0)
+        .max_message_size(MAX_CLIENT_MESSAGE)
+        .max_frame_size(MAX_CLIENT_MESSAGE)
+        .on_upgrade(move |socket| serve(state, socket, protocol))
 }
+
+/// Read buffer per socket; it grows as needed for a larger message.
+const READ_BUFFER: usize = 1024;
+/// Largest message a client may send (a subscribe message with its query and variables).
+const MAX_CLIENT_MESSAGE: usize = 64 * 1024;
 
 async fn serve(state: AppState, socket: WebSocket, protocol: WebSocketProtocols) {
     state.services.metrics.socket_opened();

@@ -134,6 +134,16 @@ impl TestApp {
         response.json().await.expect("a JSON body")
     }
 
+    /// Runs a GraphQL operation with the secret key on a task of its own, for races.
+    pub fn spawn_gql(&self, query: &'static str, variables: Value) -> tokio::task::JoinHandle<Value> {
+        let (client, address, key) = (self.client.clone(), self.address.clone(), self.key.clone());
+        tokio::spawn(async move {
+            let request = client.post(format!("{address}/graphql")).bearer_auth(key);
+            let response = request.json(&json!({ "query": query, "variables": variables })).send().await.unwrap();
+            response.json::<Value>().await.unwrap()
+        })
+    }
+
     pub async fn post_graphql(&self, token: Option<&str>, body: &Value) -> reqwest::Response {
         let mut request = self.client.post(format!("{}/graphql", self.address)).json(body);
         if let Some(token) = token {

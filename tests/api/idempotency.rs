@@ -60,23 +60,8 @@ async fn a_failed_first_call_does_not_burn_the_key() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_calls_with_one_key_create_one_session() {
     let app = spawn_app().await;
-    let mut tasks = Vec::new();
-    for _ in 0..10 {
-        let (client, address, key) = (app.client.clone(), app.address.clone(), app.key.clone());
-        tasks.push(tokio::spawn(async move {
-            let body: Value = client
-                .post(format!("{address}/graphql"))
-                .bearer_auth(key)
-                .json(&json!({ "query": CREATE_SESSION, "variables": { "input": input("race", 700) } }))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            body
-        }));
-    }
+    let tasks: Vec<_> =
+        (0..10).map(|_| app.spawn_gql(CREATE_SESSION, json!({ "input": input("race", 700) }))).collect();
     let mut ids = std::collections::HashSet::new();
     for task in tasks {
         let body = task.await.unwrap();

@@ -238,24 +238,8 @@ async fn expiring_a_session_ends_it() {
 async fn of_racing_changes_exactly_one_wins() {
     let app = spawn_app().await;
     let (id, _) = app.create_payment_session(1000, "USD").await;
-    let mut tasks = Vec::new();
-    for i in 0..8 {
-        let (client, address, key, id) = (app.client.clone(), app.address.clone(), app.key.clone(), id.clone());
-        let query = if i % 2 == 0 { CANCEL } else { EXPIRE };
-        tasks.push(tokio::spawn(async move {
-            let body: Value = client
-                .post(format!("{address}/graphql"))
-                .bearer_auth(key)
-                .json(&json!({ "query": query, "variables": { "id": id } }))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            body
-        }));
-    }
+    let tasks: Vec<_> =
+        (0..8).map(|i| app.spawn_gql(if i % 2 == 0 { CANCEL } else { EXPIRE }, json!({ "id": id }))).collect();
     let mut winners = 0;
     for task in tasks {
         let body = task.await.unwrap();
