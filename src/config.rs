@@ -21,6 +21,11 @@ pub struct Config {
     #[arg(long, env = "PAYGRAPH_PUBLIC_URL")]
     pub public_url: Option<String>,
 
+    /// Secret key of card fingerprints (base64url of 64 bytes); unset: one is made on the
+    /// first start and kept in the database.
+    #[arg(long, env = "PAYGRAPH_FINGERPRINT_KEY", hide_env_values = true)]
+    pub fingerprint_key: Option<String>,
+
     #[command(flatten)]
     pub limits: Limits,
 
@@ -95,6 +100,7 @@ impl Config {
             database_url: database_url.into(),
             redis_url: None,
             public_url: None,
+            fingerprint_key: None,
             limits: Limits::default(),
             live: LiveConfig::default(),
         }

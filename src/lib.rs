@@ -11,6 +11,7 @@ pub mod domain;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod processor;
 pub mod service;
 pub mod startup;
 pub mod storage;

@@ -11,7 +11,8 @@ use crate::bus::{EventBus, Hub, InProcessBus, RedisBus};
 use crate::config::Config;
 use crate::graphql;
 use crate::http::{self, AppState};
-use crate::service::{Clock, Services, SystemClock};
+use crate::processor::TestProcessor;
+use crate::service::{Clock, Services, SystemClock, vault};
 use crate::storage;
 use crate::telemetry::Metrics;
 
@@ -80,7 +81,8 @@ async fn services_with_clock(config: &Config, public_url: String, clock: Arc<dyn
         Some(url) => RedisBus::start(url, hub.clone())?,
         None => Arc::new(InProcessBus::new(hub.clone())),
     };
-    Ok(Services::new(db, bus, hub, metrics, clock, public_url))
+    let fingerprint_key = vault::fingerprint_key(&db, config.fingerprint_key.as_deref()).await?;
+    Ok(Services::new(db, bus, hub, metrics, clock, public_url).with_vault(Arc::new(TestProcessor), fingerprint_key))
 }
 
 async fn shutdown_signal() {

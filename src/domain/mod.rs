@@ -42,6 +42,7 @@ pub struct UnknownVariant {
     pub value: String,
 }
 
+pub mod card;
 pub mod ids;
 pub mod money;
 pub mod order;

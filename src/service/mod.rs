@@ -11,6 +11,7 @@ pub mod reads;
 pub mod sessions;
 pub mod subscriptions;
 mod validate;
+pub mod vault;
 
 use std::sync::Arc;
 
@@ -18,6 +19,8 @@ use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::DatabaseConnection;
 
 use crate::bus::{EventBus, Hub};
+use crate::domain::card::FingerprintKey;
+use crate::processor::{Processor, TestProcessor};
 use crate::telemetry::Metrics;
 
 /// The time source. Tests that need to move time (expiry, renewals) swap in their own.
@@ -45,6 +48,8 @@ pub struct Services {
     clock: Arc<dyn Clock>,
     /// Base of hosted-page URLs, without a trailing slash.
     pub public_url: String,
+    pub processor: Arc<dyn Processor>,
+    fingerprint_key: FingerprintKey,
 }
 
 impl Services {
@@ -56,7 +61,23 @@ impl Services {
         clock: Arc<dyn Clock>,
         public_url: String,
     ) -> Self {
-        Services { db, bus, hub, metrics, clock, public_url }
+        Services {
+            db,
+            bus,
+            hub,
+            metrics,
+            clock,
+            public_url,
+            processor: Arc::new(TestProcessor),
+            fingerprint_key: FingerprintKey([0; 64]),
+        }
+    }
+
+    /// Sets the acquirer and the card fingerprint key (start-up always does).
+    pub fn with_vault(mut self, processor: Arc<dyn Processor>, fingerprint_key: FingerprintKey) -> Self {
+        self.processor = processor;
+        self.fingerprint_key = fingerprint_key;
+        self
     }
 
     /// Now, to the microsecond: what PostgreSQL keeps and what cursors encode, so a stored

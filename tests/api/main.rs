@@ -14,4 +14,5 @@ mod live_redis;
 mod pagination;
 mod schema;
 mod sessions;
+mod vault;
 mod ws;

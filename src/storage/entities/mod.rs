@@ -2,8 +2,10 @@
 //! separate and converted at the edges, so a column never leaks into the schema.
 
 pub mod api_key;
+pub mod card_token;
 pub mod customer;
 pub mod idempotency_key;
+pub mod instance_secret;
 pub mod merchant;
 pub mod order;
 pub mod order_line_item;

@@ -1,0 +1,75 @@
+//! Acquirers behind one trait, so a real one plugs in where the test processor stands.
+//!
+//! A processor receives card data exactly once, to tokenize it, and afterwards only its own
+//! token: paygraph never keeps a card number to send again.
+
+mod test_processor;
+
+use futures_util::future::BoxFuture;
+
+pub use test_processor::TestProcessor;
+
+use crate::domain::Money;
+use crate::domain::card::{CardNumber, Cvc};
+
+/// Card data on its way to the processor; it lives only as long as the vault request.
+#[derive(Debug)]
+pub struct CardDetails<'a> {
+    pub number: &'a CardNumber,
+    pub exp_month: u32,
+    pub exp_year: i32,
+    pub cvc: &'a Cvc,
+}
+
+/// A charge of a tokenized method.
+#[derive(Debug)]
+pub struct ChargeRequest<'a> {
+    /// The processor's own token, from `tokenize`.
+    pub processor_token: &'a str,
+    pub amount: Money,
+    /// Unique per payment attempt, so a retried call never charges twice at the processor.
+    pub idempotency_key: &'a str,
+}
+
+crate::domain::string_enum!(
+    /// Why a processor declined, with Stripe's names for the same reasons.
+    DeclineCode, "decline code" {
+        CardDeclined => "card_declined",
+        InsufficientFunds => "insufficient_funds",
+        LostCard => "lost_card",
+        StolenCard => "stolen_card",
+        ExpiredCard => "expired_card",
+        IncorrectCvc => "incorrect_cvc",
+        ProcessingError => "processing_error",
+        Fraudulent => "fraudulent",
+        AuthenticationFailed => "authentication_failed",
+        TestModeLiveCard => "test_mode_live_card",
+    }
+);
+
+/// What a charge came to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChargeOutcome {
+    Succeeded,
+    Declined(DeclineCode),
+    /// The issuer asks for 3-D Secure; charge again with `authenticated: true` once passed.
+    RequiresAction,
+}
+
+/// The processor could not be reached or answered nonsense: a fault, not a decline.
+#[derive(Debug, thiserror::Error)]
+#[error("processor error: {0}")]
+pub struct ProcessorError(pub String);
+
+/// An acquirer.
+pub trait Processor: Send + Sync + 'static {
+    /// Exchanges card data for the processor's token. The card data goes nowhere else.
+    fn tokenize<'a>(&'a self, card: CardDetails<'a>) -> BoxFuture<'a, Result<String, ProcessorError>>;
+
+    /// Charges a token. `authenticated` is true once the customer passed 3-D Secure.
+    fn charge<'a>(
+        &'a self,
+        request: ChargeRequest<'a>,
+        authenticated: bool,
+    ) -> BoxFuture<'a, Result<ChargeOutcome, ProcessorError>>;
+}

@@ -1,0 +1,127 @@
+//! The built-in test processor: Stripe's documented test cards behave as they do on Stripe.
+//!
+//! Tokenizing looks the number up in the table below and puts only the behaviour in the
+//! token (`tp_<behaviour>.<random>`), the way a real acquirer's token points at card data it
+//! keeps itself. A card number that is not a test card is declined with
+//! `test_mode_live_card`, as Stripe does in test mode.
+
+use futures_util::future::BoxFuture;
+
+use super::{CardDetails, ChargeOutcome, ChargeRequest, DeclineCode, Processor, ProcessorError};
+use crate::service::auth::new_secret;
+
+/// What a test card does when charged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Behaviour {
+    Succeed,
+    Decline(DeclineCode),
+    ThreeDSecure,
+}
+
+/// Stripe's test cards (the table the README documents).
+const TEST_CARDS: &[(&str, Behaviour)] = &[
+    ("4242424242424242", Behaviour::Succeed),
+    ("4000056655665556", Behaviour::Succeed),
+    ("5555555555554444", Behaviour::Succeed),
+    ("2223003122003222", Behaviour::Succeed),
+    ("5200828282828210", Behaviour::Succeed),
+    ("378282246310005", Behaviour::Succeed),
+    ("371449635398431", Behaviour::Succeed),
+    ("6011111111111117", Behaviour::Succeed),
+    ("3056930009020004", Behaviour::Succeed),
+    ("36227206271667", Behaviour::Succeed),
+    ("3566002020360505", Behaviour::Succeed),
+    ("6200000000000005", Behaviour::Succeed),
+    ("4000000000000002", Behaviour::Decline(DeclineCode::CardDeclined)),
+    ("4000000000009995", Behaviour::Decline(DeclineCode::InsufficientFunds)),
+    ("4000000000009987", Behaviour::Decline(DeclineCode::LostCard)),
+    ("4000000000009979", Behaviour::Decline(DeclineCode::StolenCard)),
+    ("4000000000000069", Behaviour::Decline(DeclineCode::ExpiredCard)),
+    ("4000000000000127", Behaviour::Decline(DeclineCode::IncorrectCvc)),
+    ("4000000000000119", Behaviour::Decline(DeclineCode::ProcessingError)),
+    ("4100000000000019", Behaviour::Decline(DeclineCode::Fraudulent)),
+    ("4000002500003155", Behaviour::ThreeDSecure),
+    ("4000002760003184", Behaviour::ThreeDSecure),
+];
+
+impl Behaviour {
+    fn tag(self) -> &'static str {
+        match self {
+            Behaviour::Succeed => "ok",
+            Behaviour::ThreeDSecure => "3ds",
+            Behaviour::Decline(code) => code.as_str(),
+        }
+    }
+
+    fn from_token(token: &str) -> Option<Behaviour> {
+        let rest = token.strip_prefix("tp_")?;
+        let (tag, _) = rest.split_once('.')?;
+        match tag {
+            "ok" => Some(Behaviour::Succeed),
+            "3ds" => Some(Behaviour::ThreeDSecure),
+            code => code.parse().ok().map(Behaviour::Decline),
+        }
+    }
+}
+
+/// The processor `cargo run` uses.
+#[derive(Default)]
+pub struct TestProcessor;
+
+impl Processor for TestProcessor {
+    fn tokenize<'a>(&'a self, card: CardDetails<'a>) -> BoxFuture<'a, Result<String, ProcessorError>> {
+        let behaviour = TEST_CARDS
+            .iter()
+            .find(|(number, _)| card.number.is(number))
+            .map_or(Behaviour::Decline(DeclineCode::TestModeLiveCard), |(_, b)| *b);
+        Box::pin(async move { Ok(new_secret(&format!("tp_{}.", behaviour.tag()))) })
+    }
+
+    fn charge<'a>(
+        &'a self,
+        request: ChargeRequest<'a>,
+        authenticated: bool,
+    ) -> BoxFuture<'a, Result<ChargeOutcome, ProcessorError>> {
+        Box::pin(async move {
+            let behaviour = Behaviour::from_token(request.processor_token)
+                .ok_or_else(|| ProcessorError("not a test processor token".into()))?;
+            Ok(match behaviour {
+                Behaviour::Succeed => ChargeOutcome::Succeeded,
+                Behaviour::Decline(code) => ChargeOutcome::Declined(code),
+                Behaviour::ThreeDSecure if authenticated => ChargeOutcome::Succeeded,
+                Behaviour::ThreeDSecure => ChargeOutcome::RequiresAction,
+            })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::card::{CardNumber, Cvc};
+    use crate::domain::{Currency, Money};
+
+    async fn outcome(number: &str, authenticated: bool) -> ChargeOutcome {
+        let card = CardNumber::parse(number).unwrap();
+        let cvc = Cvc::parse(if card.brand().cvc_length() == 4 { "1234" } else { "123" }, card.brand()).unwrap();
+        let processor = TestProcessor;
+        let token =
+            processor.tokenize(CardDetails { number: &card, exp_month: 12, exp_year: 2040, cvc: &cvc }).await.unwrap();
+        assert!(!token.contains(&number[6..]), "the token must not carry the number");
+        let amount = Money::new(100, Currency::parse("USD").unwrap()).unwrap();
+        let request = ChargeRequest { processor_token: &token, amount, idempotency_key: "k" };
+        processor.charge(request, authenticated).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn test_cards_behave_as_documented() {
+        assert_eq!(outcome("4242424242424242", false).await, ChargeOutcome::Succeeded);
+        assert_eq!(outcome("378282246310005", false).await, ChargeOutcome::Succeeded);
+        assert_eq!(outcome("4000000000000002", false).await, ChargeOutcome::Declined(DeclineCode::CardDeclined));
+        assert_eq!(outcome("4000000000009995", false).await, ChargeOutcome::Declined(DeclineCode::InsufficientFunds));
+        assert_eq!(outcome("4100000000000019", false).await, ChargeOutcome::Declined(DeclineCode::Fraudulent));
+        assert_eq!(outcome("4000002500003155", false).await, ChargeOutcome::RequiresAction);
+        assert_eq!(outcome("4000002500003155", true).await, ChargeOutcome::Succeeded);
+        assert_eq!(outcome("4111111111111111", false).await, ChargeOutcome::Declined(DeclineCode::TestModeLiveCard));
+    }
+}

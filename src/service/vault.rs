@@ -1,0 +1,156 @@
+//! The card vault: the only place a card number passes. It is validated, handed to the
+//! processor's tokenization and dropped; what is kept is a single-use, short-lived token
+//! pointing at the processor's token, with brand, last 4, expiry and a keyed fingerprint.
+
+use std::fmt;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{Datelike, Duration};
+use rand::RngCore;
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+
+use super::Services;
+use super::auth::{Caller, new_secret};
+use crate::domain::card::{CardError, CardNumber, Cvc, FingerprintKey, check_expiry};
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::processor::CardDetails;
+use crate::storage::entities::{card_token, instance_secret};
+use crate::storage::is_unique_violation;
+
+/// Prefix of the one-time tokens the vault gives out.
+pub const TOKEN_PREFIX: &str = "tok_";
+/// How long a token may wait to be used.
+pub const TOKEN_LIFETIME_MINUTES: i64 = 15;
+
+/// Card input as the client sent it. Its `Debug` shows nothing, and its number and CVC are
+/// overwritten when it is dropped.
+pub struct CardInput {
+    pub number: String,
+    pub exp_month: i64,
+    pub exp_year: i64,
+    pub cvc: String,
+}
+
+impl fmt::Debug for CardInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CardInput(***)")
+    }
+}
+
+impl Drop for CardInput {
+    fn drop(&mut self) {
+        for secret in [&mut self.number, &mut self.cvc] {
+            let mut bytes = std::mem::take(secret).into_bytes();
+            bytes.iter_mut().for_each(|b| *b = 0);
+            std::hint::black_box(&mut bytes);
+        }
+    }
+}
+
+/// What the client gets back: nothing it could charge elsewhere.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenizedCard {
+    pub token: String,
+    pub brand: String,
+    pub last4: String,
+    pub exp_month: i32,
+    pub exp_year: i32,
+}
+
+fn card_error(error: CardError) -> AppError {
+    let code = match error {
+        CardError::InvalidNumber => ErrorCode::InvalidNumber,
+        CardError::UnsupportedBrand => ErrorCode::UnsupportedBrand,
+        CardError::InvalidExpiry => ErrorCode::InvalidExpiry,
+        CardError::Expired => ErrorCode::ExpiredCard,
+        CardError::InvalidCvc => ErrorCode::InvalidCvc,
+    };
+    AppError::user(&[error.field()], code, error.to_string())
+}
+
+impl Services {
+    /// Validates a card and exchanges it for a one-time token. A client secret's token can
+    /// pay that session only.
+    #[tracing::instrument(skip_all)]
+    pub async fn tokenize_card(&self, caller: Caller, input: CardInput) -> AppResult<TokenizedCard> {
+        let number = CardNumber::parse(&input.number).map_err(card_error)?;
+        let today = self.now();
+        let (exp_year, exp_month) =
+            check_expiry(input.exp_month, input.exp_year, today.year(), today.month()).map_err(card_error)?;
+        let cvc = Cvc::parse(&input.cvc, number.brand()).map_err(card_error)?;
+        drop(input);
+
+        let card = CardDetails { number: &number, exp_month, exp_year, cvc: &cvc };
+        let processor_token = self.processor.tokenize(card).await.map_err(|e| AppError::Internal(e.into()))?;
+        let now = self.now();
+        let row = card_token::ActiveModel {
+            id: Set(new_secret(TOKEN_PREFIX)),
+            merchant_id: Set(caller.merchant().0),
+            payment_session_id: Set(match caller {
+                Caller::Session { session, .. } => Some(session.0),
+                Caller::Merchant(_) => None,
+            }),
+            processor_token: Set(processor_token),
+            brand: Set(number.brand().as_str().to_owned()),
+            last4: Set(number.last4()),
+            exp_month: Set(exp_month as i32),
+            exp_year: Set(exp_year),
+            fingerprint: Set(number.fingerprint(&self.fingerprint_key)),
+            created_at: Set(now),
+            expires_at: Set(now + Duration::minutes(TOKEN_LIFETIME_MINUTES)),
+            used_at: Set(None),
+        }
+        .insert(&self.db)
+        .await?;
+        Ok(TokenizedCard {
+            token: row.id,
+            brand: row.brand,
+            last4: row.last4,
+            exp_month: row.exp_month,
+            exp_year: row.exp_year,
+        })
+    }
+}
+
+const FINGERPRINT_KEY: &str = "fingerprint_key";
+
+/// The fingerprint key: `configured` (base64url of 64 bytes) when given, else the one this
+/// deployment made on its first start and keeps in the database, so that every instance and
+/// every restart recognises the same card.
+pub async fn fingerprint_key(
+    db: &sea_orm::DatabaseConnection,
+    configured: Option<&str>,
+) -> anyhow::Result<FingerprintKey> {
+    let decode = |text: &str| -> anyhow::Result<FingerprintKey> {
+        let bytes = URL_SAFE_NO_PAD.decode(text.trim())?;
+        let key: [u8; 64] = bytes.try_into().map_err(|_| anyhow::anyhow!("the fingerprint key must be 64 bytes"))?;
+        Ok(FingerprintKey(key))
+    };
+    if let Some(text) = configured {
+        return decode(text);
+    }
+    if let Some(row) = instance_secret::Entity::find_by_id(FINGERPRINT_KEY.to_owned()).one(db).await? {
+        return decode(&row.value);
+    }
+    let mut key = [0u8; 64];
+    rand::rng().fill_bytes(&mut key);
+    let row = instance_secret::ActiveModel {
+        name: Set(FINGERPRINT_KEY.to_owned()),
+        value: Set(URL_SAFE_NO_PAD.encode(key)),
+        created_at: Set(chrono::Utc::now()),
+    };
+    match row.insert(db).await {
+        Ok(_) => Ok(FingerprintKey(key)),
+        // Another instance made one first: use theirs.
+        Err(e) if is_unique_violation(&e) => {
+            let row = instance_secret::Entity::find_by_id(FINGERPRINT_KEY.to_owned())
+                .one(db)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("fingerprint key vanished"))?;
+            decode(&row.value)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
