@@ -213,6 +213,8 @@ impl MigrationTrait for Migration {
                 .col(big_integer(Payments::Amount))
                 .col(string(Payments::MethodType))
                 .col(text(Payments::MethodSummary))
+                .col(string_null(Payments::CardFingerprint))
+                .col(string_null(Payments::CardTokenId))
                 .col(string_null(Payments::DeclineCode))
                 .col(integer(Payments::RiskScore))
                 .col(string_null(Payments::FraudRule))
@@ -231,6 +233,13 @@ impl MigrationTrait for Migration {
         )
         .await?;
         index(m, Payments::Table, "idx_payments_customer", &[Payments::CustomerId, Payments::CreatedAt]).await?;
+        index(
+            m,
+            Payments::Table,
+            "idx_payments_fingerprint",
+            &[Payments::MerchantId, Payments::CardFingerprint, Payments::CreatedAt],
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -495,6 +504,8 @@ enum Payments {
     Amount,
     MethodType,
     MethodSummary,
+    CardFingerprint,
+    CardTokenId,
     DeclineCode,
     RiskScore,
     FraudRule,

@@ -7,6 +7,7 @@ pub mod customers;
 pub mod idempotency;
 pub mod live;
 pub mod orders;
+pub mod payments;
 pub mod reads;
 pub mod sessions;
 pub mod subscriptions;

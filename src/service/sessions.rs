@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Select, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, Select, Set,
+    TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -335,6 +336,17 @@ impl Services {
         session: &payment_session::Model,
         to: SessionStatus,
     ) -> AppResult<(payment_session::Model, SessionEvent)> {
+        self.change_status_with(session, to, Vec::new()).await
+    }
+
+    /// [`Self::change_status`], with `also` written in the same transaction: all of it
+    /// commits, or none.
+    pub async fn change_status_with(
+        &self,
+        session: &payment_session::Model,
+        to: SessionStatus,
+        also: Vec<AlsoWrite>,
+    ) -> AppResult<(payment_session::Model, SessionEvent)> {
         let from: SessionStatus = session.status.parse().map_err(|e| AppError::Internal(anyhow::Error::new(e)))?;
         let now = self.now();
         // Past `expiresAt` a session is expired, swept or not: it only becomes EXPIRED.
@@ -377,6 +389,14 @@ impl Services {
             ..session.clone()
         };
         let event = insert_event(&txn, &changed, Some(from), now).await?;
+        for write in also {
+            let result = txn.execute_raw(write.statement).await?;
+            if let Some(guard) = write.must_change_one_row
+                && result.rows_affected() != 1
+            {
+                return Err(guard); // Dropping the transaction rolls everything back.
+            }
+        }
         txn.commit().await?;
         self.publish(event.clone()).await;
         Ok((changed, event))
@@ -403,6 +423,24 @@ impl Services {
                 tracing::warn!(%error, event = event.id, "publish failed; the outbox relay will retry");
             }
         }
+    }
+}
+
+/// A statement that commits together with a status change.
+pub struct AlsoWrite {
+    pub statement: sea_orm::Statement,
+    /// When set: the statement must change exactly one row, or the whole change is undone
+    /// with this error (a single-use token that was already used, say).
+    pub must_change_one_row: Option<AppError>,
+}
+
+impl AlsoWrite {
+    pub fn new(statement: sea_orm::Statement) -> Self {
+        AlsoWrite { statement, must_change_one_row: None }
+    }
+
+    pub fn exactly_one(statement: sea_orm::Statement, otherwise: AppError) -> Self {
+        AlsoWrite { statement, must_change_one_row: Some(otherwise) }
     }
 }
 

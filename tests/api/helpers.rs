@@ -189,6 +189,16 @@ impl TestApp {
         )
     }
 
+    /// The cursor of the newest event so far (it makes one, with a session of its own):
+    /// streams subscribed `after` it miss nothing, however late the subscription registers.
+    pub async fn event_cursor_now(&self) -> String {
+        let (id, _) = self.create_payment_session(1, "USD").await;
+        let body = self
+            .gql("query($id: ID!) { paymentSession(id: $id) { events { edges { cursor } } } }", json!({ "id": id }))
+            .await;
+        body["data"]["paymentSession"]["events"]["edges"][0]["cursor"].as_str().unwrap().to_owned()
+    }
+
     pub async fn create_session(&self, input: Value) -> Value {
         self.gql(CREATE_SESSION, json!({ "input": input })).await
     }

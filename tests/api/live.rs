@@ -125,8 +125,7 @@ async fn changes_racing_the_subscription_arrive_once_and_in_order() {
 async fn the_merchant_stream_is_ordered_and_resumable() {
     let app = spawn_app().await;
     let mut ws = WsClient::with_token(&app.address, Protocol::TransportWs, &app.key).await;
-    ws.subscribe("all", EVENTS, json!({})).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    ws.subscribe("all", EVENTS, json!({ "after": app.event_cursor_now().await })).await;
     let (a, _) = app.create_payment_session(100, "USD").await;
     let (b, _) = app.create_payment_session(200, "USD").await;
     app.gql(CANCEL, json!({ "id": a })).await;
@@ -166,8 +165,7 @@ async fn a_customer_stream_shows_only_that_customers_sessions() {
     let alice = app.create_customer("alice@example.com").await;
     let bob = app.create_customer("bob@example.com").await;
     let mut ws = WsClient::with_token(&app.address, Protocol::TransportWs, &app.key).await;
-    ws.subscribe("alice", EVENTS, json!({ "customer": alice })).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    ws.subscribe("alice", EVENTS, json!({ "customer": alice, "after": app.event_cursor_now().await })).await;
     for (customer, amount) in [(&bob, 1), (&alice, 2), (&bob, 3), (&alice, 4)] {
         app.create_session(
             json!({ "purpose": "PAYMENT", "customerId": customer, "amount": { "amount": amount, "currency": "USD" } }),
@@ -261,7 +259,7 @@ async fn idle_and_uninitialised_connections_are_closed() {
 async fn the_sweeper_expires_sessions_and_expired_sessions_refuse_changes_before_it_runs() {
     let (url, _db) = test_database().await;
     let clock = Arc::new(TestClock::default());
-    let mut config = Config::for_database(url.clone());
+    let mut config = Config::for_database(url);
     config.live.background_interval_ms = 100;
     let mut app = start(config, clock.clone()).await;
     app.key = app.services.create_merchant("M").await.unwrap().secret_key;
@@ -272,12 +270,13 @@ async fn the_sweeper_expires_sessions_and_expired_sessions_refuse_changes_before
     clock.advance(chrono::Duration::hours(2));
     assert_eq!(event(&ws.next_event().await, "paymentSessionUpdated"), (2, "EXPIRED".into()));
 
-    // A second app on the same database whose sweeper never runs in this test.
+    // A second app, on a database of its own, whose sweeper never runs in this test.
+    let (lazy_url, _lazy_db) = test_database().await;
     let slow_clock = Arc::new(TestClock::default());
-    let mut config = Config::for_database(url);
+    let mut config = Config::for_database(lazy_url);
     config.live.background_interval_ms = 3_600_000;
     let mut lazy = start(config, slow_clock.clone()).await;
-    lazy.key = app.key.clone();
+    lazy.key = lazy.services.create_merchant("Lazy").await.unwrap().secret_key;
     let (late, _) = lazy.create_payment_session(100, "USD").await;
     slow_clock.advance(chrono::Duration::hours(2));
     let body = lazy.gql(CANCEL, json!({ "id": late })).await;

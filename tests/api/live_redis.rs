@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::helpers::*;
 use crate::ws::{Protocol, WsClient};
 
-const EVENTS: &str = "subscription { paymentSessionEvents { cursor version status paymentSession { id } } }";
+const EVENTS: &str = "subscription($after: String) { paymentSessionEvents(after: $after) { cursor version status paymentSession { id } } }";
 const CANCEL: &str = "mutation($id: ID!) { cancelPaymentSession(input: {id: $id}) { userErrors { code } } }";
 
 /// Two instances on one database and one Redis, sharing a merchant.
@@ -52,8 +52,7 @@ async fn a_subscriber_on_one_instance_sees_changes_made_on_another() {
     let Some(redis) = test_redis_url("a_subscriber_on_one_instance_sees_changes_made_on_another") else { return };
     let (a, b, _db) = pair(&redis).await;
     let mut ws = WsClient::with_token(&a.address, Protocol::TransportWs, &a.key).await;
-    ws.subscribe("1", EVENTS, json!({})).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    ws.subscribe("1", EVENTS, json!({ "after": a.event_cursor_now().await })).await;
     let (id, _) = b.create_payment_session(100, "USD").await;
     b.gql(CANCEL, json!({ "id": id })).await;
     for status in ["OPEN", "CANCELED"] {
@@ -120,8 +119,7 @@ async fn every_event_made_while_redis_was_down_arrives_once_and_in_order() {
     let mut redis = OwnRedis::start();
     let (a, b, _db) = pair(&redis.url()).await;
     let mut ws = WsClient::with_token(&a.address, Protocol::TransportWs, &a.key).await;
-    ws.subscribe("1", EVENTS, json!({})).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    ws.subscribe("1", EVENTS, json!({ "after": a.event_cursor_now().await })).await;
     let (first, _) = b.create_payment_session(100, "USD").await;
     assert_eq!(ws.next_event().await["paymentSessionEvents"]["paymentSession"]["id"], first);
 

@@ -5,6 +5,7 @@
 
 mod access;
 mod cli;
+mod confirm;
 mod dataloader;
 mod helpers;
 mod http_spec;

@@ -94,7 +94,7 @@ async fn the_vault_needs_credentials_and_json() {
 
 /// Everything the database holds, as text: the SQLite files byte for byte, or every row of
 /// every table on PostgreSQL.
-async fn database_contents(app: &TestApp) -> String {
+pub async fn database_contents(app: &TestApp) -> String {
     use sea_orm::{ConnectionTrait, DbBackend, Statement};
     let db = &app.services.db;
     match db.get_database_backend() {

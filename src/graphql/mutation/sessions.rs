@@ -1,12 +1,14 @@
 use std::collections::BTreeMap;
 
-use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Json, Object, OneofObject, SimpleObject};
 
 use super::{UserError, input_id, input_id_opt, outcome};
+use crate::domain::TypedId;
 use crate::graphql::context::ContextExt;
 use crate::graphql::enums::{PaymentMethodType, PaymentSessionPurpose};
 use crate::graphql::errors::gql;
-use crate::graphql::objects::{MoneyInput, PaymentSession};
+use crate::graphql::objects::{MoneyInput, Payment, PaymentSession};
+use crate::service::payments::PaymentMethodInput as MethodInput;
 use crate::service::sessions::{AmountInput, SessionInput};
 
 #[derive(Default)]
@@ -60,8 +62,119 @@ pub struct PaymentSessionPayload {
     pub user_errors: Vec<UserError>,
 }
 
+/// How the customer pays: exactly one of these.
+#[derive(OneofObject)]
+pub enum PaymentMethodInput {
+    /// A one-time token from `POST /vault/cards`.
+    CardToken(String),
+}
+
+#[derive(InputObject)]
+pub struct ConfirmPaymentSessionInput {
+    pub id: ID,
+    pub payment_method: PaymentMethodInput,
+    /// Retrying with the same key and input returns the first attempt; never charges twice.
+    pub idempotency_key: Option<String>,
+}
+
+/// A confirmation's outcome. A declined attempt returns the session (OPEN again, or FAILED
+/// at the attempt limit), the failed payment, and a user error naming the reason.
+#[derive(SimpleObject)]
+pub struct ConfirmPaymentSessionPayload {
+    pub payment_session: Option<PaymentSession>,
+    pub payment: Option<Payment>,
+    /// What the customer must do before the payment can finish, if anything.
+    pub next_action: Option<NextAction>,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq)]
+pub enum NextActionType {
+    /// The issuer asks for 3-D Secure. In test mode, `completeTestChallenge` passes or fails it.
+    ThreeDSecureChallenge,
+}
+
+#[derive(SimpleObject)]
+pub struct NextAction {
+    #[graphql(name = "type")]
+    pub kind: NextActionType,
+    /// The payment waiting on the challenge.
+    pub payment_id: ID,
+}
+
+#[derive(InputObject)]
+pub struct CompleteTestChallengeInput {
+    pub payment_id: ID,
+    /// Whether the customer passed the challenge.
+    pub passed: bool,
+}
+
+/// Builds the confirm payload from a service result.
+fn confirm_payload(
+    result: crate::error::AppResult<crate::service::payments::Confirmed>,
+) -> async_graphql::Result<ConfirmPaymentSessionPayload> {
+    let (confirmed, mut user_errors) = outcome(result)?;
+    let Some(confirmed) = confirmed else {
+        return Ok(ConfirmPaymentSessionPayload {
+            payment_session: None,
+            payment: None,
+            next_action: None,
+            user_errors,
+        });
+    };
+    if let Some(declined) = confirmed.declined {
+        user_errors.extend(outcome::<()>(Err(crate::error::AppError::User(vec![declined])))?.1);
+    }
+    let next_action =
+        (confirmed.payment.status == crate::service::payments::PAYMENT_REQUIRES_ACTION).then(|| NextAction {
+            kind: NextActionType::ThreeDSecureChallenge,
+            payment_id: ID(crate::domain::PaymentId(confirmed.payment.id).to_global()),
+        });
+    Ok(ConfirmPaymentSessionPayload {
+        payment_session: Some(PaymentSession(confirmed.session)),
+        payment: Some(Payment(confirmed.payment)),
+        next_action,
+        user_errors,
+    })
+}
+
 #[Object]
 impl SessionMutations {
+    /// Pays a session: with the session's client secret (the hosted page, a mobile app) or a
+    /// secret key. Success completes it; 3-D Secure leaves it REQUIRES_ACTION.
+    async fn confirm_payment_session(
+        &self,
+        ctx: &Context<'_>,
+        input: ConfirmPaymentSessionInput,
+    ) -> async_graphql::Result<ConfirmPaymentSessionPayload> {
+        let caller = ctx.caller()?;
+        let result = async {
+            let id = input_id(&input.id, "id")?;
+            let method = match input.payment_method {
+                PaymentMethodInput::CardToken(token) => MethodInput::CardToken(token),
+            };
+            ctx.services().confirm_session(caller, id, method, input.idempotency_key).await
+        }
+        .await;
+        confirm_payload(result)
+    }
+
+    /// Test mode: pass or fail the 3-D Secure challenge of a payment in REQUIRES_ACTION, as
+    /// the customer would on the issuer's page. With the session's client secret or a secret key.
+    async fn complete_test_challenge(
+        &self,
+        ctx: &Context<'_>,
+        input: CompleteTestChallengeInput,
+    ) -> async_graphql::Result<ConfirmPaymentSessionPayload> {
+        let caller = ctx.caller()?;
+        let result = async {
+            let payment: crate::domain::PaymentId = input_id(&input.payment_id, "paymentId")?;
+            ctx.services().complete_test_challenge(caller, payment.0, input.passed).await
+        }
+        .await;
+        confirm_payload(result)
+    }
+
     async fn create_payment_session(
         &self,
         ctx: &Context<'_>,

@@ -16,6 +16,10 @@ pub struct Model {
     pub method_type: String,
     /// JSON: brand, last 4, wallet or IBAN country; never a card number.
     pub method_summary: String,
+    /// The card's keyed fingerprint, for velocity checks.
+    pub card_fingerprint: Option<String>,
+    /// The vault token this attempt spent (its processor token is charged again after 3-D Secure).
+    pub card_token_id: Option<String>,
     pub decline_code: Option<String>,
     pub risk_score: i32,
     pub fraud_rule: Option<String>,

@@ -1,0 +1,422 @@
+//! Confirming a session: one payment attempt, from the customer's method to an outcome.
+//!
+//! 1. Checks that change nothing: the session is OPEN and payable, the method is allowed,
+//!    the card token is this merchant's (and this session's), unused and fresh.
+//! 2. OPEN → PROCESSING, in ONE transaction with the token marked used and the Payment row
+//!    inserted. Of racing confirmations exactly one wins this compare-and-set; the others are
+//!    told so and nothing of theirs is written. No charge happens before this commit.
+//! 3. Fraud rules, then the processor's charge (keyed by the payment id, so a retried call
+//!    cannot charge twice at the processor).
+//! 4. PROCESSING → COMPLETED, REQUIRES_ACTION (3-D Secure), back to OPEN (a failed attempt)
+//!    or FAILED (the attempt limit), in one transaction with the Payment's outcome.
+
+use chrono::Duration;
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryTrait, Set, StatementBuilder};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::Services;
+use super::auth::Caller;
+use super::idempotency::{Claimed, request_hash};
+use super::sessions::AlsoWrite;
+use crate::domain::{Currency, Money, PaymentMethodType, SessionId, SessionPurpose, SessionStatus};
+use crate::error::{AppError, AppResult, ErrorCode, UserError};
+use crate::processor::{ChargeOutcome, ChargeRequest, DeclineCode};
+use crate::storage::entities::{card_token, payment, payment_session};
+
+/// Failed attempts after which a session is FAILED.
+pub const MAX_ATTEMPTS: i32 = 3;
+/// The most one payment may be, per merchant, before the fraud rules block it.
+pub const MERCHANT_AMOUNT_CAP: i64 = 5_000_000;
+/// Attempts with one card, across sessions, within [`VELOCITY_WINDOW_MINUTES`] before the
+/// next is blocked.
+pub const CARD_VELOCITY_LIMIT: u64 = 5;
+pub const VELOCITY_WINDOW_MINUTES: i64 = 10;
+
+pub const PAYMENT_PROCESSING: &str = "PROCESSING";
+pub const PAYMENT_REQUIRES_ACTION: &str = "REQUIRES_ACTION";
+pub const PAYMENT_SUCCEEDED: &str = "SUCCEEDED";
+pub const PAYMENT_FAILED: &str = "FAILED";
+
+/// How the customer pays.
+#[derive(Debug, Clone, Serialize)]
+pub enum PaymentMethodInput {
+    CardToken(String),
+}
+
+/// A confirmation's result: the session and payment as they now are and, for a declined or
+/// blocked attempt, why.
+#[derive(Debug)]
+pub struct Confirmed {
+    pub session: payment_session::Model,
+    pub payment: payment::Model,
+    pub declined: Option<UserError>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ConfirmedRecord {
+    payment_id: Uuid,
+    declined: Option<UserError>,
+}
+
+/// The fraud rules' verdict, recorded on the Payment.
+struct Assessment {
+    blocked_by: Option<&'static str>,
+    risk_score: i32,
+}
+
+fn decline_error(code: DeclineCode) -> UserError {
+    let (code, message) = match code {
+        DeclineCode::CardDeclined => (ErrorCode::CardDeclined, "the card was declined"),
+        DeclineCode::InsufficientFunds => (ErrorCode::InsufficientFunds, "the card has insufficient funds"),
+        DeclineCode::LostCard => (ErrorCode::LostCard, "the card was declined (reported lost)"),
+        DeclineCode::StolenCard => (ErrorCode::StolenCard, "the card was declined (reported stolen)"),
+        DeclineCode::ExpiredCard => (ErrorCode::ExpiredCard, "the card has expired"),
+        DeclineCode::IncorrectCvc => (ErrorCode::IncorrectCvc, "the security code is incorrect"),
+        DeclineCode::ProcessingError => (ErrorCode::ProcessingError, "the card could not be processed; try again"),
+        DeclineCode::Fraudulent => (ErrorCode::Fraudulent, "the card was declined as likely fraud"),
+        DeclineCode::AuthenticationFailed => (ErrorCode::CardDeclined, "3-D Secure authentication failed"),
+        DeclineCode::TestModeLiveCard => {
+            (ErrorCode::TestModeLiveCard, "this is a test-mode service: use one of the test cards")
+        }
+    };
+    UserError::new(&["input", "paymentMethod"], code, message)
+}
+
+impl Services {
+    /// Confirms session `id` with `method`; see the module documentation for the steps.
+    #[tracing::instrument(skip(self, method, idempotency_key))]
+    pub async fn confirm_session(
+        &self,
+        caller: Caller,
+        id: SessionId,
+        method: PaymentMethodInput,
+        idempotency_key: Option<String>,
+    ) -> AppResult<Confirmed> {
+        let merchant = caller.merchant();
+        let not_found = || AppError::not_found(&["input", "id"], "payment session");
+        if !caller.may_see_session(id) {
+            return Err(not_found());
+        }
+        let key = super::validate::idempotency_key(idempotency_key)?;
+        let claim = match &key {
+            None => None,
+            Some(key) => {
+                let hash = request_hash(&(id, &method))?;
+                match self.claim_idempotency::<ConfirmedRecord>(merchant, "confirmPaymentSession", key, &hash).await? {
+                    Claimed::Replay(record) => return self.replay_confirmed(caller, id, record).await,
+                    Claimed::Run(claim) => Some(claim),
+                }
+            }
+        };
+        let result = self.attempt(caller, id, method).await;
+        match (&result, claim) {
+            (Ok(done), Some(claim)) => {
+                let record = ConfirmedRecord { payment_id: done.payment.id, declined: done.declined.clone() };
+                self.complete_idempotency(&self.db, &claim, &record).await?;
+            }
+            (Err(_), Some(claim)) => self.release_idempotency(claim).await,
+            _ => {}
+        }
+        result
+    }
+
+    async fn replay_confirmed(&self, caller: Caller, id: SessionId, record: ConfirmedRecord) -> AppResult<Confirmed> {
+        let session =
+            self.session(caller.merchant(), id).await?.ok_or_else(|| anyhow::anyhow!("replayed session gone"))?;
+        let payment = payment::Entity::find_by_id(record.payment_id)
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("replayed payment gone"))?;
+        Ok(Confirmed { session, payment, declined: record.declined })
+    }
+
+    async fn attempt(&self, caller: Caller, id: SessionId, method: PaymentMethodInput) -> AppResult<Confirmed> {
+        let merchant = caller.merchant();
+        let session = self
+            .session(merchant, id)
+            .await?
+            .ok_or_else(|| AppError::not_found(&["input", "id"], "payment session"))?;
+        let status: SessionStatus = session.status.parse().map_err(|e| AppError::Internal(anyhow::Error::new(e)))?;
+        if status == SessionStatus::Open && self.now() >= session.expires_at {
+            return Err(AppError::user(
+                &["input", "id"],
+                ErrorCode::SessionExpired,
+                "this payment session has expired",
+            ));
+        }
+        if status != SessionStatus::Open {
+            return Err(AppError::user(
+                &["input", "id"],
+                ErrorCode::IllegalTransition,
+                format!("a {status} payment session cannot be paid"),
+            ));
+        }
+        if session.purpose == SessionPurpose::Setup.as_str() {
+            return Err(AppError::user(
+                &["input", "id"],
+                ErrorCode::NotAllowed,
+                "SETUP sessions save a method without charging; that flow comes with saved profiles",
+            ));
+        }
+        let PaymentMethodInput::CardToken(token) = method;
+        let allowed =
+            PaymentMethodType::split(&session.allowed_payment_methods).map_err(|e| AppError::Internal(e.into()))?;
+        if !allowed.contains(&PaymentMethodType::Card) {
+            return Err(AppError::user(
+                &["input", "paymentMethod", "cardToken"],
+                ErrorCode::MethodNotAllowed,
+                "this session does not accept cards",
+            ));
+        }
+        let card = self.usable_token(caller, session.id, &token).await?;
+        let currency = Currency::parse(session.currency.as_deref().unwrap_or_default())
+            .map_err(|e| AppError::Internal(e.into()))?;
+        let amount = Money::from_stored(session.amount.unwrap_or_default(), currency);
+
+        // 2. OPEN → PROCESSING with the token spent and the payment recorded, all or nothing.
+        let now = self.now();
+        let summary = serde_json::json!({ "brand": card.brand, "last4": card.last4, "expMonth": card.exp_month, "expYear": card.exp_year });
+        let payment_row = payment::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            merchant_id: Set(merchant.0),
+            payment_session_id: Set(session.id),
+            customer_id: Set(session.customer_id),
+            status: Set(PAYMENT_PROCESSING.to_owned()),
+            currency: Set(currency.code().to_owned()),
+            amount: Set(amount.amount()),
+            method_type: Set(PaymentMethodType::Card.as_str().to_owned()),
+            method_summary: Set(summary.to_string()),
+            card_fingerprint: Set(Some(card.fingerprint.clone())),
+            card_token_id: Set(Some(card.id.clone())),
+            decline_code: Set(None),
+            risk_score: Set(0),
+            fraud_rule: Set(None),
+            fraud_decision: Set("PENDING".to_owned()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        };
+        let payment_id = *payment_row.id.as_ref();
+        let backend = self.db.get_database_backend();
+        let spend_token = card_token::Entity::update_many()
+            .col_expr(card_token::Column::UsedAt, Expr::value(now))
+            .filter(card_token::Column::Id.eq(card.id.as_str()))
+            .filter(card_token::Column::UsedAt.is_null())
+            .build(backend);
+        let insert_payment = payment::Entity::insert(payment_row).build(backend);
+        let token_used = AppError::user(
+            &["input", "paymentMethod", "cardToken"],
+            ErrorCode::TokenUsed,
+            "this card token was already used",
+        );
+        let (processing, _) = self
+            .change_status_with(
+                &session,
+                SessionStatus::Processing,
+                vec![AlsoWrite::exactly_one(spend_token, token_used), AlsoWrite::new(insert_payment)],
+            )
+            .await?;
+
+        // 3. Fraud rules, then the charge.
+        let assessment = self.assess(merchant.0, amount, &card.fingerprint, payment_id).await?;
+        let outcome = match assessment.blocked_by {
+            Some(rule) => Err(rule),
+            None => Ok(self.charge(&card.processor_token, amount, payment_id, false).await),
+        };
+        self.record_outcome(&processing, payment_id, outcome, assessment.risk_score).await
+    }
+
+    /// Charges once; a processor fault counts as a failed attempt (logged with its cause),
+    /// so a session never waits in PROCESSING for an answer that will not come.
+    async fn charge(
+        &self,
+        processor_token: &str,
+        amount: Money,
+        payment_id: Uuid,
+        authenticated: bool,
+    ) -> ChargeOutcome {
+        let key = payment_id.to_string();
+        let request = ChargeRequest { processor_token, amount, idempotency_key: &key };
+        match self.processor.charge(request, authenticated).await {
+            Ok(outcome) => outcome,
+            Err(error) => {
+                tracing::error!(%error, payment = %payment_id, "processor fault; the attempt fails");
+                ChargeOutcome::Declined(DeclineCode::ProcessingError)
+            }
+        }
+    }
+
+    /// Step 4: the session's next status with the payment's outcome, in one transaction.
+    /// `outcome` is the charge's result, or the fraud rule that blocked it.
+    async fn record_outcome(
+        &self,
+        processing: &payment_session::Model,
+        payment_id: Uuid,
+        outcome: Result<ChargeOutcome, &'static str>,
+        risk_score: i32,
+    ) -> AppResult<Confirmed> {
+        let backend = self.db.get_database_backend();
+        let (next, payment_status, decline, declined) = match outcome {
+            Ok(ChargeOutcome::Succeeded) => (SessionStatus::Completed, PAYMENT_SUCCEEDED, None, None),
+            Ok(ChargeOutcome::RequiresAction) => (SessionStatus::RequiresAction, PAYMENT_REQUIRES_ACTION, None, None),
+            Ok(ChargeOutcome::Declined(code)) => {
+                (self.after_failure(processing), PAYMENT_FAILED, Some(code.as_str()), Some(decline_error(code)))
+            }
+            Err(rule) => (
+                self.after_failure(processing),
+                PAYMENT_FAILED,
+                Some("blocked"),
+                Some(UserError::new(
+                    &["input", "paymentMethod"],
+                    ErrorCode::BlockedByFraudRule,
+                    format!("the payment was blocked by the fraud rule `{rule}`"),
+                )),
+            ),
+        };
+        let blocked_by = outcome.err();
+        let mut also = vec![AlsoWrite::new(
+            payment::Entity::update_many()
+                .col_expr(payment::Column::Status, Expr::value(payment_status))
+                .col_expr(payment::Column::DeclineCode, Expr::value(decline))
+                .col_expr(payment::Column::RiskScore, Expr::value(if blocked_by.is_some() { 100 } else { risk_score }))
+                .col_expr(payment::Column::FraudRule, Expr::value(blocked_by))
+                .col_expr(
+                    payment::Column::FraudDecision,
+                    Expr::value(if blocked_by.is_some() { "BLOCK" } else { "ALLOW" }),
+                )
+                .col_expr(payment::Column::UpdatedAt, Expr::value(self.now()))
+                .filter(payment::Column::Id.eq(payment_id))
+                .build(backend),
+        )];
+        if declined.is_some() {
+            also.push(AlsoWrite::new(StatementBuilder::build(
+                Query::update()
+                    .table(payment_session::Entity)
+                    .value(
+                        payment_session::Column::AttemptCount,
+                        Expr::col(payment_session::Column::AttemptCount).add(1),
+                    )
+                    .and_where(payment_session::Column::Id.eq(processing.id)),
+                &backend,
+            )));
+        }
+        self.change_status_with(processing, next, also).await?;
+        let merchant = crate::domain::MerchantId(processing.merchant_id);
+        let session = self
+            .session(merchant, SessionId(processing.id))
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("session vanished"))?;
+        let payment = payment::Entity::find_by_id(payment_id)
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("payment vanished"))?;
+        Ok(Confirmed { session, payment, declined })
+    }
+
+    /// Test mode: the customer passes (or fails) the 3-D Secure challenge of `payment`.
+    /// REQUIRES_ACTION → PROCESSING, then the charge again, authenticated (or declined as
+    /// `authentication_failed`) → COMPLETED, or back to OPEN / FAILED.
+    #[tracing::instrument(skip(self))]
+    pub async fn complete_test_challenge(
+        &self,
+        caller: Caller,
+        payment_id: Uuid,
+        passed: bool,
+    ) -> AppResult<Confirmed> {
+        let field = ["input", "paymentId"];
+        let payment = payment::Entity::find_by_id(payment_id)
+            .filter(payment::Column::MerchantId.eq(caller.merchant().0))
+            .one(&self.db)
+            .await?
+            .filter(|p| caller.may_see_session(SessionId(p.payment_session_id)))
+            .ok_or_else(|| AppError::not_found(&field, "payment"))?;
+        if payment.status != PAYMENT_REQUIRES_ACTION {
+            return Err(AppError::user(&field, ErrorCode::IllegalTransition, "this payment has no pending challenge"));
+        }
+        let session = self
+            .session(caller.merchant(), SessionId(payment.payment_session_id))
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("payment without its session"))?;
+        let (processing, _) = self.change_status(&session, SessionStatus::Processing).await.map_err(|e| match e {
+            AppError::User(mut errors) => {
+                errors.iter_mut().for_each(|e| e.field = field.iter().map(|s| (*s).to_owned()).collect());
+                AppError::User(errors)
+            }
+            other => other,
+        })?;
+        let token = match &payment.card_token_id {
+            Some(id) => card_token::Entity::find_by_id(id.clone()).one(&self.db).await?,
+            None => None,
+        }
+        .ok_or_else(|| anyhow::anyhow!("a challenged payment without its card token"))?;
+        let amount = Money::from_stored(
+            payment.amount,
+            Currency::parse(&payment.currency).map_err(|e| AppError::Internal(e.into()))?,
+        );
+        let outcome = if passed {
+            self.charge(&token.processor_token, amount, payment.id, true).await
+        } else {
+            ChargeOutcome::Declined(DeclineCode::AuthenticationFailed)
+        };
+        self.record_outcome(&processing, payment.id, Ok(outcome), payment.risk_score).await
+    }
+
+    /// Where a failed attempt leaves the session: OPEN for another try, FAILED at the limit.
+    fn after_failure(&self, session: &payment_session::Model) -> SessionStatus {
+        if session.attempt_count + 1 >= MAX_ATTEMPTS { SessionStatus::Failed } else { SessionStatus::Open }
+    }
+
+    /// A token this caller may spend on `session` now. A token made with a session's client
+    /// secret pays that session only, whoever confirms.
+    async fn usable_token(&self, caller: Caller, session: Uuid, token: &str) -> AppResult<card_token::Model> {
+        let field = ["input", "paymentMethod", "cardToken"];
+        let row = card_token::Entity::find_by_id(token.to_owned())
+            .filter(card_token::Column::MerchantId.eq(caller.merchant().0))
+            .one(&self.db)
+            .await?
+            .filter(|t| t.payment_session_id.is_none_or(|bound| bound == session))
+            .ok_or_else(|| AppError::not_found(&field, "card token"))?;
+        if row.used_at.is_some() {
+            return Err(AppError::user(&field, ErrorCode::TokenUsed, "this card token was already used"));
+        }
+        if self.now() >= row.expires_at {
+            return Err(AppError::user(
+                &field,
+                ErrorCode::TokenExpired,
+                "this card token has expired; tokenize the card again",
+            ));
+        }
+        Ok(row)
+    }
+
+    /// The fraud rules, in order; the first that fires blocks. The score grows with the
+    /// amount and with how busy the card has been.
+    async fn assess(
+        &self,
+        merchant: Uuid,
+        amount: Money,
+        fingerprint: &str,
+        this_payment: Uuid,
+    ) -> AppResult<Assessment> {
+        let since = self.now() - Duration::minutes(VELOCITY_WINDOW_MINUTES);
+        let recent = payment::Entity::find()
+            .filter(payment::Column::MerchantId.eq(merchant))
+            .filter(payment::Column::CardFingerprint.eq(fingerprint))
+            .filter(payment::Column::CreatedAt.gte(since))
+            .filter(payment::Column::Id.ne(this_payment))
+            .count(&self.db)
+            .await?;
+        let velocity_score = i32::try_from(Ord::min(recent, 10)).unwrap_or(10) * 8;
+        let amount_score = if amount.amount() > MERCHANT_AMOUNT_CAP / 10 { 20 } else { 0 };
+        let risk_score = Ord::min(5 + velocity_score + amount_score, 100);
+        let blocked_by = if amount.amount() > MERCHANT_AMOUNT_CAP {
+            Some("merchant_amount_cap")
+        } else if recent >= CARD_VELOCITY_LIMIT {
+            Some("card_velocity")
+        } else {
+            None
+        };
+        Ok(Assessment { blocked_by, risk_score: if blocked_by.is_some() { 100 } else { risk_score } })
+    }
+}
