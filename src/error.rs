@@ -48,6 +48,8 @@ string_enum!(
         Fraudulent => "FRAUDULENT",
         BlockedByFraudRule => "BLOCKED_BY_FRAUD_RULE",
         TestModeLiveCard => "TEST_MODE_LIVE_CARD",
+        InvalidIban => "INVALID_IBAN",
+        BankTransferFailed => "BANK_TRANSFER_FAILED",
         SlowConsumer => "SLOW_CONSUMER",
         TooManySubscriptions => "TOO_MANY_SUBSCRIPTIONS",
         Unauthenticated => "UNAUTHENTICATED",

@@ -134,9 +134,7 @@ impl CardNumber {
     /// card) and that cannot be reversed without the key, though the space of card numbers
     /// is small.
     pub fn fingerprint(&self, key: &FingerprintKey) -> String {
-        let mut mac = <Hmac<Sha256> as KeyInit>::new(&key.0.into());
-        mac.update(&self.digits.0);
-        mac.finalize().into_bytes().iter().take(16).map(|b| format!("{b:02x}")).collect()
+        key.fingerprint(&self.digits.0)
     }
 }
 
@@ -149,6 +147,15 @@ impl fmt::Debug for CardNumber {
 /// The secret key of card fingerprints: 64 bytes, HMAC-SHA256's block size.
 #[derive(Clone)]
 pub struct FingerprintKey(pub [u8; 64]);
+
+impl FingerprintKey {
+    /// HMAC-SHA256 of `secret`, truncated to 128 bits, as hex.
+    pub fn fingerprint(&self, secret: &[u8]) -> String {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new(&self.0.into());
+        mac.update(secret);
+        mac.finalize().into_bytes().iter().take(16).map(|b| format!("{b:02x}")).collect()
+    }
+}
 
 impl fmt::Debug for FingerprintKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -43,6 +43,7 @@ crate::domain::string_enum!(
         ProcessingError => "processing_error",
         Fraudulent => "fraudulent",
         AuthenticationFailed => "authentication_failed",
+        BankTransferFailed => "bank_transfer_failed",
         TestModeLiveCard => "test_mode_live_card",
     }
 );

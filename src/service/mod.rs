@@ -50,7 +50,7 @@ pub struct Services {
     /// Base of hosted-page URLs, without a trailing slash.
     pub public_url: String,
     pub processor: Arc<dyn Processor>,
-    fingerprint_key: FingerprintKey,
+    pub(crate) fingerprint_key: FingerprintKey,
 }
 
 impl Services {

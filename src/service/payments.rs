@@ -20,6 +20,7 @@ use super::Services;
 use super::auth::Caller;
 use super::idempotency::{Claimed, request_hash};
 use super::sessions::AlsoWrite;
+use crate::domain::iban::Iban;
 use crate::domain::{Currency, Money, PaymentMethodType, SessionId, SessionPurpose, SessionStatus};
 use crate::error::{AppError, AppResult, ErrorCode, UserError};
 use crate::processor::{ChargeOutcome, ChargeRequest, DeclineCode};
@@ -43,6 +44,19 @@ pub const PAYMENT_FAILED: &str = "FAILED";
 #[derive(Debug, Clone, Serialize)]
 pub enum PaymentMethodInput {
     CardToken(String),
+    /// A transfer from this account; the session waits in PROCESSING until it settles.
+    BankTransfer {
+        iban: String,
+    },
+}
+
+/// The method of one attempt, checked and ready to record.
+struct Method {
+    kind: PaymentMethodType,
+    summary: serde_json::Value,
+    fingerprint: String,
+    /// Cards only: the vault token to spend and charge.
+    card: Option<card_token::Model>,
 }
 
 /// A confirmation's result: the session and payment as they now are and, for a declined or
@@ -77,6 +91,7 @@ fn decline_error(code: DeclineCode) -> UserError {
         DeclineCode::ProcessingError => (ErrorCode::ProcessingError, "the card could not be processed; try again"),
         DeclineCode::Fraudulent => (ErrorCode::Fraudulent, "the card was declined as likely fraud"),
         DeclineCode::AuthenticationFailed => (ErrorCode::CardDeclined, "3-D Secure authentication failed"),
+        DeclineCode::BankTransferFailed => (ErrorCode::BankTransferFailed, "the bank transfer did not arrive"),
         DeclineCode::TestModeLiveCard => {
             (ErrorCode::TestModeLiveCard, "this is a test-mode service: use one of the test cards")
         }
@@ -160,24 +175,13 @@ impl Services {
                 "SETUP sessions save a method without charging; that flow comes with saved profiles",
             ));
         }
-        let PaymentMethodInput::CardToken(token) = method;
-        let allowed =
-            PaymentMethodType::split(&session.allowed_payment_methods).map_err(|e| AppError::Internal(e.into()))?;
-        if !allowed.contains(&PaymentMethodType::Card) {
-            return Err(AppError::user(
-                &["input", "paymentMethod", "cardToken"],
-                ErrorCode::MethodNotAllowed,
-                "this session does not accept cards",
-            ));
-        }
-        let card = self.usable_token(caller, session.id, &token).await?;
+        let method = self.checked_method(caller, &session, method).await?;
         let currency = Currency::parse(session.currency.as_deref().unwrap_or_default())
             .map_err(|e| AppError::Internal(e.into()))?;
         let amount = Money::from_stored(session.amount.unwrap_or_default(), currency);
 
         // 2. OPEN → PROCESSING with the token spent and the payment recorded, all or nothing.
         let now = self.now();
-        let summary = serde_json::json!({ "brand": card.brand, "last4": card.last4, "expMonth": card.exp_month, "expYear": card.exp_year });
         let payment_row = payment::ActiveModel {
             id: Set(Uuid::new_v4()),
             merchant_id: Set(merchant.0),
@@ -186,10 +190,10 @@ impl Services {
             status: Set(PAYMENT_PROCESSING.to_owned()),
             currency: Set(currency.code().to_owned()),
             amount: Set(amount.amount()),
-            method_type: Set(PaymentMethodType::Card.as_str().to_owned()),
-            method_summary: Set(summary.to_string()),
-            card_fingerprint: Set(Some(card.fingerprint.clone())),
-            card_token_id: Set(Some(card.id.clone())),
+            method_type: Set(method.kind.as_str().to_owned()),
+            method_summary: Set(method.summary.to_string()),
+            card_fingerprint: Set(Some(method.fingerprint.clone())),
+            card_token_id: Set(method.card.as_ref().map(|c| c.id.clone())),
             decline_code: Set(None),
             risk_score: Set(0),
             fraud_rule: Set(None),
@@ -199,32 +203,118 @@ impl Services {
         };
         let payment_id = *payment_row.id.as_ref();
         let backend = self.db.get_database_backend();
-        let spend_token = card_token::Entity::update_many()
-            .col_expr(card_token::Column::UsedAt, Expr::value(now))
-            .filter(card_token::Column::Id.eq(card.id.as_str()))
-            .filter(card_token::Column::UsedAt.is_null())
-            .build(backend);
-        let insert_payment = payment::Entity::insert(payment_row).build(backend);
-        let token_used = AppError::user(
-            &["input", "paymentMethod", "cardToken"],
-            ErrorCode::TokenUsed,
-            "this card token was already used",
-        );
-        let (processing, _) = self
-            .change_status_with(
-                &session,
-                SessionStatus::Processing,
-                vec![AlsoWrite::exactly_one(spend_token, token_used), AlsoWrite::new(insert_payment)],
-            )
-            .await?;
+        let mut writes = vec![AlsoWrite::new(payment::Entity::insert(payment_row).build(backend))];
+        if let Some(card) = &method.card {
+            let spend_token = card_token::Entity::update_many()
+                .col_expr(card_token::Column::UsedAt, Expr::value(now))
+                .filter(card_token::Column::Id.eq(card.id.as_str()))
+                .filter(card_token::Column::UsedAt.is_null())
+                .build(backend);
+            let used = AppError::user(
+                &["input", "paymentMethod", "cardToken"],
+                ErrorCode::TokenUsed,
+                "this card token was already used",
+            );
+            writes.push(AlsoWrite::exactly_one(spend_token, used));
+        }
+        let (processing, _) = self.change_status_with(&session, SessionStatus::Processing, writes).await?;
 
-        // 3. Fraud rules, then the charge.
-        let assessment = self.assess(merchant.0, amount, &card.fingerprint, payment_id).await?;
-        let outcome = match assessment.blocked_by {
-            Some(rule) => Err(rule),
-            None => Ok(self.charge(&card.processor_token, amount, payment_id, false).await),
+        // 3. Fraud rules, then the charge (a bank transfer waits for its settlement instead).
+        let assessment = self.assess(merchant.0, amount, &method.fingerprint, payment_id).await?;
+        let outcome = match (assessment.blocked_by, &method.card) {
+            (Some(rule), _) => Err(rule),
+            (None, Some(card)) => Ok(self.charge(&card.processor_token, amount, payment_id, false).await),
+            (None, None) => {
+                let payment = self.record_assessment(payment_id, assessment.risk_score).await?;
+                return Ok(Confirmed { session: processing, payment, declined: None });
+            }
         };
         self.record_outcome(&processing, payment_id, outcome, assessment.risk_score).await
+    }
+
+    /// Checks the method against the session and resolves what the attempt records.
+    async fn checked_method(
+        &self,
+        caller: Caller,
+        session: &payment_session::Model,
+        method: PaymentMethodInput,
+    ) -> AppResult<Method> {
+        let allowed =
+            PaymentMethodType::split(&session.allowed_payment_methods).map_err(|e| AppError::Internal(e.into()))?;
+        let (kind, field): (PaymentMethodType, &[&str]) = match &method {
+            PaymentMethodInput::CardToken(_) => (PaymentMethodType::Card, &["input", "paymentMethod", "cardToken"]),
+            PaymentMethodInput::BankTransfer { .. } => {
+                (PaymentMethodType::BankTransfer, &["input", "paymentMethod", "bankTransfer", "iban"])
+            }
+        };
+        if !allowed.contains(&kind) {
+            return Err(AppError::user(
+                field,
+                ErrorCode::MethodNotAllowed,
+                format!("this session does not accept {}", kind.as_str()),
+            ));
+        }
+        match method {
+            PaymentMethodInput::CardToken(token) => {
+                let card = self.usable_token(caller, session.id, &token).await?;
+                let summary = serde_json::json!({
+                    "brand": card.brand, "last4": card.last4, "expMonth": card.exp_month, "expYear": card.exp_year
+                });
+                Ok(Method { kind, summary, fingerprint: card.fingerprint.clone(), card: Some(card) })
+            }
+            PaymentMethodInput::BankTransfer { iban } => {
+                let iban =
+                    Iban::parse(&iban).map_err(|e| AppError::user(field, ErrorCode::InvalidIban, e.to_string()))?;
+                let summary = serde_json::json!({ "country": iban.country(), "last4": iban.last4() });
+                let fingerprint = self.fingerprint_key.fingerprint(iban.as_str().as_bytes());
+                Ok(Method { kind, summary, fingerprint, card: None })
+            }
+        }
+    }
+
+    /// Records the fraud rules' verdict on a payment that goes on waiting (a bank transfer).
+    async fn record_assessment(&self, payment_id: Uuid, risk_score: i32) -> AppResult<payment::Model> {
+        payment::Entity::update_many()
+            .col_expr(payment::Column::RiskScore, Expr::value(risk_score))
+            .col_expr(payment::Column::FraudDecision, Expr::value("ALLOW"))
+            .filter(payment::Column::Id.eq(payment_id))
+            .exec(&self.db)
+            .await?;
+        Ok(payment::Entity::find_by_id(payment_id)
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("payment vanished"))?)
+    }
+
+    /// Test mode: the bank transfer of `payment` arrives (or never does), as a sandbox's
+    /// settlement would report it. PROCESSING → COMPLETED, or back to OPEN / FAILED.
+    #[tracing::instrument(skip(self))]
+    pub async fn settle_test_bank_transfer(
+        &self,
+        merchant: crate::domain::MerchantId,
+        payment_id: Uuid,
+        settled: bool,
+    ) -> AppResult<Confirmed> {
+        let field = ["input", "paymentId"];
+        let payment = payment::Entity::find_by_id(payment_id)
+            .filter(payment::Column::MerchantId.eq(merchant.0))
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| AppError::not_found(&field, "payment"))?;
+        if payment.method_type != PaymentMethodType::BankTransfer.as_str() || payment.status != PAYMENT_PROCESSING {
+            return Err(AppError::user(
+                &field,
+                ErrorCode::IllegalTransition,
+                "this payment is not a bank transfer awaiting settlement",
+            ));
+        }
+        let session = self
+            .session(merchant, SessionId(payment.payment_session_id))
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("payment without its session"))?;
+        let outcome =
+            if settled { ChargeOutcome::Succeeded } else { ChargeOutcome::Declined(DeclineCode::BankTransferFailed) };
+        self.record_outcome(&session, payment.id, Ok(outcome), payment.risk_score).await
     }
 
     /// Charges once; a processor fault counts as a failed attempt (logged with its cause),

@@ -67,6 +67,21 @@ pub struct PaymentSessionPayload {
 pub enum PaymentMethodInput {
     /// A one-time token from `POST /vault/cards`.
     CardToken(String),
+    /// A transfer from this account; the session waits in PROCESSING until it settles.
+    BankTransfer(BankTransferInput),
+}
+
+#[derive(InputObject)]
+pub struct BankTransferInput {
+    /// Spaces allowed; checked for its country's length and its mod-97 check digits.
+    pub iban: String,
+}
+
+#[derive(InputObject)]
+pub struct SettleTestBankTransferInput {
+    pub payment_id: ID,
+    /// True: the money arrived. False: the transfer failed.
+    pub settled: bool,
 }
 
 #[derive(InputObject)]
@@ -92,6 +107,9 @@ pub struct ConfirmPaymentSessionPayload {
 pub enum NextActionType {
     /// The issuer asks for 3-D Secure. In test mode, `completeTestChallenge` passes or fails it.
     ThreeDSecureChallenge,
+    /// The customer sends the bank transfer; the session completes when it settles. In test
+    /// mode, `settleTestBankTransfer` settles or fails it.
+    AwaitBankTransfer,
 }
 
 #[derive(SimpleObject)]
@@ -125,11 +143,18 @@ fn confirm_payload(
     if let Some(declined) = confirmed.declined {
         user_errors.extend(outcome::<()>(Err(crate::error::AppError::User(vec![declined])))?.1);
     }
-    let next_action =
-        (confirmed.payment.status == crate::service::payments::PAYMENT_REQUIRES_ACTION).then(|| NextAction {
-            kind: NextActionType::ThreeDSecureChallenge,
-            payment_id: ID(crate::domain::PaymentId(confirmed.payment.id).to_global()),
-        });
+    use crate::service::payments::{PAYMENT_PROCESSING, PAYMENT_REQUIRES_ACTION};
+    let kind = match confirmed.payment.status.as_str() {
+        PAYMENT_REQUIRES_ACTION => Some(NextActionType::ThreeDSecureChallenge),
+        PAYMENT_PROCESSING
+            if confirmed.payment.method_type == crate::domain::PaymentMethodType::BankTransfer.as_str() =>
+        {
+            Some(NextActionType::AwaitBankTransfer)
+        }
+        _ => None,
+    };
+    let next_action = kind
+        .map(|kind| NextAction { kind, payment_id: ID(crate::domain::PaymentId(confirmed.payment.id).to_global()) });
     Ok(ConfirmPaymentSessionPayload {
         payment_session: Some(PaymentSession(confirmed.session)),
         payment: Some(Payment(confirmed.payment)),
@@ -152,8 +177,25 @@ impl SessionMutations {
             let id = input_id(&input.id, "id")?;
             let method = match input.payment_method {
                 PaymentMethodInput::CardToken(token) => MethodInput::CardToken(token),
+                PaymentMethodInput::BankTransfer(transfer) => MethodInput::BankTransfer { iban: transfer.iban },
             };
             ctx.services().confirm_session(caller, id, method, input.idempotency_key).await
+        }
+        .await;
+        confirm_payload(result)
+    }
+
+    /// Test mode: a bank transfer awaiting settlement arrives (or fails), as a sandbox's
+    /// settlement report would say. Secret key only.
+    async fn settle_test_bank_transfer(
+        &self,
+        ctx: &Context<'_>,
+        input: SettleTestBankTransferInput,
+    ) -> async_graphql::Result<ConfirmPaymentSessionPayload> {
+        let merchant = ctx.caller()?.secret_key_holder().map_err(gql)?;
+        let result = async {
+            let payment: crate::domain::PaymentId = input_id(&input.payment_id, "paymentId")?;
+            ctx.services().settle_test_bank_transfer(merchant, payment.0, input.settled).await
         }
         .await;
         confirm_payload(result)
