@@ -34,19 +34,21 @@ pub struct UserError {
 pub fn outcome<T>(result: AppResult<T>) -> async_graphql::Result<(Option<T>, Vec<UserError>)> {
     match result {
         Ok(value) => Ok((Some(value), vec![])),
-        Err(AppError::User(errors)) => Ok((
-            None,
-            errors
-                .into_iter()
-                .map(|e| UserError {
-                    field: (!e.field.is_empty()).then_some(e.field),
-                    message: e.message,
-                    code: e.code.as_str().to_owned(),
-                })
-                .collect(),
-        )),
+        Err(AppError::User(errors)) => Ok((None, user_errors(errors))),
         Err(other) => Err(gql(other)),
     }
+}
+
+/// The payload form of what the user got wrong.
+pub fn user_errors(errors: Vec<crate::error::UserError>) -> Vec<UserError> {
+    errors
+        .into_iter()
+        .map(|e| UserError {
+            field: (!e.field.is_empty()).then_some(e.field),
+            message: e.message,
+            code: e.code.as_str().to_owned(),
+        })
+        .collect()
 }
 
 /// Parses a global id inside an input, as a user error when it is not one.

@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 
 use async_graphql::{Context, ID, InputObject, Json, Object, OneofObject, SimpleObject};
 
-use super::{UserError, input_id, input_id_opt, outcome};
+use super::{UserError, input_id, input_id_opt, outcome, user_errors as user_errors_of};
 use crate::domain::TypedId;
 use crate::graphql::context::ContextExt;
 use crate::graphql::enums::{PaymentMethodType, PaymentSessionPurpose};
@@ -141,7 +141,7 @@ fn confirm_payload(
         });
     };
     if let Some(declined) = confirmed.declined {
-        user_errors.extend(outcome::<()>(Err(crate::error::AppError::User(vec![declined])))?.1);
+        user_errors.extend(user_errors_of(vec![declined]));
     }
     use crate::service::payments::{PAYMENT_PROCESSING, PAYMENT_REQUIRES_ACTION};
     let kind = match confirmed.payment.status.as_str() {
