@@ -97,7 +97,7 @@ async fn client(
 ) {
     let mut request = format!("ws://{address}/graphql/ws").into_client_request().unwrap();
     request.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.expect("connect");
+    let (mut socket, _) = tokio_tungstenite::connect_async_with_config(request, None, true).await.expect("connect");
     let init = json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {key}") } });
     socket.send(Message::Text(init.to_string().into())).await.unwrap();
     let id = SessionId(session).to_global();

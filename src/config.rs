@@ -26,8 +26,16 @@ pub struct Config {
     #[arg(long, env = "PAYGRAPH_FINGERPRINT_KEY", hide_env_values = true)]
     pub fingerprint_key: Option<String>,
 
+    /// Behind a load balancer: take the client's IP from the last `X-Forwarded-For` entry
+    /// (the one the balancer added) instead of the TCP peer. Only set it behind one.
+    #[arg(long, env = "PAYGRAPH_TRUST_PROXY", default_value_t = false)]
+    pub trust_proxy: bool,
+
     #[command(flatten)]
     pub limits: Limits,
+
+    #[command(flatten)]
+    pub fraud: FraudRules,
 
     #[command(flatten)]
     pub live: LiveConfig,
@@ -92,6 +100,39 @@ impl Default for Limits {
     }
 }
 
+/// The fraud rules every charge passes first. Counts are of payment attempts by the same
+/// merchant within the window; the attempt that would exceed a limit is blocked.
+#[derive(Clone, Debug, clap::Args)]
+pub struct FraudRules {
+    /// Minutes the velocity rules look back.
+    #[arg(long, env = "PAYGRAPH_FRAUD_WINDOW_MINUTES", default_value_t = 10)]
+    pub window_minutes: i64,
+    /// Attempts with one card (by fingerprint) in the window.
+    #[arg(long, env = "PAYGRAPH_FRAUD_CARD_VELOCITY", default_value_t = 5)]
+    pub card_velocity: u64,
+    /// Attempts from one IP address in the window.
+    #[arg(long, env = "PAYGRAPH_FRAUD_IP_VELOCITY", default_value_t = 20)]
+    pub ip_velocity: u64,
+    /// Attempts by one customer in the window.
+    #[arg(long, env = "PAYGRAPH_FRAUD_CUSTOMER_VELOCITY", default_value_t = 10)]
+    pub customer_velocity: u64,
+    /// The most one payment may be, in minor units of its currency.
+    #[arg(long, env = "PAYGRAPH_FRAUD_AMOUNT_CAP", default_value_t = 5_000_000)]
+    pub amount_cap: i64,
+}
+
+impl Default for FraudRules {
+    fn default() -> Self {
+        FraudRules {
+            window_minutes: 10,
+            card_velocity: 5,
+            ip_velocity: 20,
+            customer_velocity: 10,
+            amount_cap: 5_000_000,
+        }
+    }
+}
+
 impl Config {
     /// The defaults, as `cargo run` sees them with nothing set.
     pub fn for_database(database_url: impl Into<String>) -> Self {
@@ -101,7 +142,9 @@ impl Config {
             redis_url: None,
             public_url: None,
             fingerprint_key: None,
+            trust_proxy: false,
             limits: Limits::default(),
+            fraud: FraudRules::default(),
             live: LiveConfig::default(),
         }
     }

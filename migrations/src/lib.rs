@@ -8,12 +8,17 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_core;
 mod m20261125_000002_vault;
+mod m20261125_000003_fraud;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261125_000001_core::Migration), Box::new(m20261125_000002_vault::Migration)]
+        vec![
+            Box::new(m20261125_000001_core::Migration),
+            Box::new(m20261125_000002_vault::Migration),
+            Box::new(m20261125_000003_fraud::Migration),
+        ]
     }
 }

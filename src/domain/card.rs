@@ -12,6 +12,15 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
 string_enum!(
+    /// Digital wallets. Their payments are authenticated on the device, so they never need
+    /// 3-D Secure.
+    Wallet, "wallet" {
+        ApplePay => "APPLE_PAY",
+        GooglePay => "GOOGLE_PAY",
+    }
+);
+
+string_enum!(
     /// Card networks, recognised from the number's leading digits.
     CardBrand, "card brand" {
         Visa => "visa",

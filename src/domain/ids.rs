@@ -50,10 +50,11 @@ pub enum NodeType {
     Payment,
     PaymentProfile,
     PaymentLink,
+    BlocklistEntry,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 8] = [
+    const ALL: [NodeType; 9] = [
         Self::Merchant,
         Self::Customer,
         Self::Order,
@@ -62,6 +63,7 @@ impl NodeType {
         Self::Payment,
         Self::PaymentProfile,
         Self::PaymentLink,
+        Self::BlocklistEntry,
     ];
 
     pub fn name(self) -> &'static str {
@@ -74,6 +76,7 @@ impl NodeType {
             Self::Payment => "Payment",
             Self::PaymentProfile => "PaymentProfile",
             Self::PaymentLink => "PaymentLink",
+            Self::BlocklistEntry => "BlocklistEntry",
         }
     }
 }
@@ -108,6 +111,7 @@ typed_id! {
     PaymentId => Payment;
     ProfileId => PaymentProfile;
     LinkId => PaymentLink;
+    BlocklistEntryId => BlocklistEntry;
 }
 
 /// A string that is not a global id (of the expected kind).

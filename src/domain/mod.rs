@@ -43,6 +43,7 @@ pub struct UnknownVariant {
 }
 
 pub mod card;
+pub mod fraud;
 pub mod iban;
 pub mod ids;
 pub mod money;

@@ -1,5 +1,6 @@
 //! What a resolver reads from the request: the services, the caller, the batch loader.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use async_graphql::Context;
@@ -14,15 +15,17 @@ use crate::storage::batch::BatchLoader;
 /// Per-request data, inserted by the HTTP and WebSocket layers.
 pub struct RequestData {
     pub caller: Option<Caller>,
+    /// Where the request came from (see `http::client_ip`), for the fraud rules.
+    pub client_ip: Option<IpAddr>,
     /// Present when there is a caller: loaders are scoped to its merchant.
     pub loader: Option<Arc<DataLoader<BatchLoader>>>,
 }
 
 impl RequestData {
-    pub fn new(services: &Services, caller: Option<Caller>) -> Self {
+    pub fn new(services: &Services, caller: Option<Caller>, client_ip: Option<IpAddr>) -> Self {
         let loader = caller
             .map(|c| Arc::new(DataLoader::new(BatchLoader::new(services.db.clone(), c.merchant().0), tokio::spawn)));
-        RequestData { caller, loader }
+        RequestData { caller, client_ip, loader }
     }
 }
 
@@ -31,6 +34,7 @@ pub trait ContextExt {
     /// The caller, or `UNAUTHENTICATED`.
     fn caller(&self) -> async_graphql::Result<Caller>;
     fn loader(&self) -> async_graphql::Result<Arc<DataLoader<BatchLoader>>>;
+    fn client_ip(&self) -> Option<IpAddr>;
 }
 
 impl ContextExt for Context<'_> {
@@ -40,6 +44,10 @@ impl ContextExt for Context<'_> {
 
     fn caller(&self) -> async_graphql::Result<Caller> {
         self.data_opt::<RequestData>().and_then(|d| d.caller).ok_or_else(|| gql(AppError::unauthenticated()))
+    }
+
+    fn client_ip(&self) -> Option<IpAddr> {
+        self.data_opt::<RequestData>().and_then(|d| d.client_ip)
     }
 
     fn loader(&self) -> async_graphql::Result<Arc<DataLoader<BatchLoader>>> {

@@ -37,6 +37,21 @@ pub enum PaymentMethodType {
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "WalletType", remote = "domain::card::Wallet")]
+pub enum WalletType {
+    ApplePay,
+    GooglePay,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "BlocklistKind", remote = "domain::fraud::BlocklistKind")]
+pub enum BlocklistKind {
+    CardFingerprint,
+    IpAddress,
+    Email,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(name = "BillingInterval", remote = "domain::subscription::BillingInterval")]
 pub enum BillingInterval {
     Day,

@@ -8,7 +8,7 @@ use super::objects::*;
 use crate::domain::{NodeType, SessionId, decode_global};
 use crate::error::{AppError, ErrorCode};
 use crate::storage::entities::{
-    customer, order, payment, payment_link, payment_profile, payment_session, subscription,
+    blocklist_entry, customer, order, payment, payment_link, payment_profile, payment_session, subscription,
 };
 
 /// An object with a global id.
@@ -22,6 +22,7 @@ pub enum Node {
     Payment(Payment),
     PaymentProfile(PaymentProfile),
     PaymentLink(PaymentLink),
+    BlocklistEntry(BlocklistEntry),
 }
 
 /// Loads the object `id` names, if the caller may see it; foreign and missing read alike.
@@ -52,6 +53,9 @@ pub async fn load(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option<No
         }
         NodeType::PaymentLink => {
             load_by_id::<payment_link::Entity>(ctx, id).await?.map(|m| Node::PaymentLink(PaymentLink(m)))
+        }
+        NodeType::BlocklistEntry => {
+            load_by_id::<blocklist_entry::Entity>(ctx, id).await?.map(|m| Node::BlocklistEntry(BlocklistEntry(m)))
         }
         NodeType::Merchant => None,
     })

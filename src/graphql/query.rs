@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 
 use super::connection::{Conn, page_cost, root};
 use super::context::ContextExt;
-use super::enums::{OrderDirection, OrderStatus, PaymentSessionPurpose, PaymentSessionStatus, SubscriptionStatus};
+use super::enums::{
+    BlocklistKind, OrderDirection, OrderStatus, PaymentSessionPurpose, PaymentSessionStatus, SubscriptionStatus,
+};
 use super::errors::gql;
 use super::node::{self, Node};
 use super::objects::*;
@@ -200,6 +202,25 @@ impl QueryRoot {
             Customer,
         )
         .await
+    }
+
+    /// The merchant's blocklist, newest first (`direction: ASC` reverses).
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn blocklist_entries(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        kind: Option<BlocklistKind>,
+        direction: Option<OrderDirection>,
+    ) -> async_graphql::Result<Conn<BlocklistEntry>> {
+        let merchant = ctx.caller()?.secret_key_holder().map_err(gql)?;
+        let select = ctx.services().blocklist_query(merchant, kind.map(Into::into));
+        let args = PageArgs::new(first, after, last, before);
+        root(ctx, select, args, SortField::CreatedAt, descending(direction), BlocklistEntry).await
     }
 
     async fn order(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Order>> {

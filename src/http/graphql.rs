@@ -10,6 +10,7 @@
 //! - a browser GET with no query gets GraphiQL.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
@@ -22,6 +23,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::AppState;
+use super::client_ip::ClientIp;
 use crate::error::AppError;
 use crate::graphql::RequestData;
 use crate::graphql::errors::gql;
@@ -80,6 +82,7 @@ fn respond(status: StatusCode, media: Media, body: &impl serde::Serialize) -> Re
 /// `GET /graphql?query=…&variables=…&operationName=…`
 pub async fn get(
     State(state): State<AppState>,
+    ClientIp(client_ip): ClientIp,
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
@@ -123,11 +126,16 @@ pub async fn get(
             return response;
         }
     }
-    execute(&state, &headers, media, true, vec![request]).await
+    execute(&state, &headers, client_ip, media, true, vec![request]).await
 }
 
 /// `POST /graphql` with a JSON body: one request, or an array of up to `max_batch`.
-pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn post(
+    State(state): State<AppState>,
+    ClientIp(client_ip): ClientIp,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let Some(media) = negotiate(&headers) else { return StatusCode::NOT_ACCEPTABLE.into_response() };
     let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_ascii_lowercase();
     let mut parts = content_type.split(';').map(str::trim);
@@ -160,7 +168,7 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
             Err(message) => return request_error(media, &message, "BAD_REQUEST"),
         },
     };
-    execute(&state, &headers, media, single, requests).await
+    execute(&state, &headers, client_ip, media, single, requests).await
 }
 
 /// Checks the shape of one `{query, variables, operationName, extensions}` object.
@@ -212,6 +220,7 @@ fn build_request(
 async fn execute(
     state: &AppState,
     headers: &HeaderMap,
+    client_ip: Option<IpAddr>,
     media: Media,
     single: bool,
     requests: Vec<Request>,
@@ -238,7 +247,7 @@ async fn execute(
     let mut bodies = Vec::new();
     for request in requests {
         state.services.metrics.count_graphql_request();
-        let request = request.data(RequestData::new(&state.services, caller));
+        let request = request.data(RequestData::new(&state.services, caller, client_ip));
         let response = state.schema.execute(request).await;
         // Parse, validation and variable errors carry no path and leave no data.
         let request_failed = response.data == async_graphql::Value::Null

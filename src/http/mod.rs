@@ -1,6 +1,7 @@
 //! The HTTP surface: the axum router and its handlers.
 
 mod auth;
+mod client_ip;
 mod graphql;
 mod health;
 mod vault;
@@ -24,6 +25,8 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     pub live: Arc<LiveConfig>,
     pub connections: Arc<ws::ConnectionLimiter>,
+    /// Read the client's IP from `X-Forwarded-For` (behind a trusted load balancer).
+    pub trust_proxy: bool,
 }
 
 /// Largest request body accepted on `/graphql` (a query plus its variables).

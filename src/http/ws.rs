@@ -8,6 +8,7 @@
 //! connection that holds no subscription.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -21,6 +22,7 @@ use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt, future};
 
 use super::AppState;
+use super::client_ip::ClientIp;
 use crate::graphql::RequestData;
 use crate::graphql::context::ConnectionState;
 use crate::service::Services;
@@ -71,7 +73,12 @@ impl Drop for SocketGauge {
     }
 }
 
-pub async fn upgrade(State(state): State<AppState>, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
+pub async fn upgrade(
+    State(state): State<AppState>,
+    ClientIp(client_ip): ClientIp,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
     // The first subprotocol the client offers that we speak; none: 400.
     let protocol = headers
         .get(SEC_WEBSOCKET_PROTOCOL)
@@ -88,7 +95,7 @@ pub async fn upgrade(State(state): State<AppState>, headers: HeaderMap, upgrade:
         .write_buffer_size(0)
         .max_message_size(MAX_CLIENT_MESSAGE)
         .max_frame_size(MAX_CLIENT_MESSAGE)
-        .on_upgrade(move |socket| serve(state, socket, protocol))
+        .on_upgrade(move |socket| serve(state, socket, protocol, client_ip))
 }
 
 /// Read buffer per socket; it grows as needed for a larger message.
@@ -96,7 +103,7 @@ const READ_BUFFER: usize = 1024;
 /// Largest message a client may send (a subscribe message with its query and variables).
 const MAX_CLIENT_MESSAGE: usize = 64 * 1024;
 
-async fn serve(state: AppState, socket: WebSocket, protocol: WebSocketProtocols) {
+async fn serve(state: AppState, socket: WebSocket, protocol: WebSocketProtocols, client_ip: Option<IpAddr>) {
     state.services.metrics.socket_opened();
     let _gauge = SocketGauge(state.services.metrics.clone());
     let live = state.live.clone();
@@ -133,7 +140,7 @@ async fn serve(state: AppState, socket: WebSocket, protocol: WebSocketProtocols)
                 .ok_or_else(|| async_graphql::Error::new("too many connections for this credential"))?;
             conn.mark_initialized();
             let mut data = Data::default();
-            data.insert(RequestData::new(&services, Some(caller)));
+            data.insert(RequestData::new(&services, Some(caller), client_ip));
             data.insert(conn);
             data.insert(Arc::new(permit));
             Ok(data)

@@ -10,7 +10,7 @@ use futures_util::future::BoxFuture;
 pub use test_processor::TestProcessor;
 
 use crate::domain::Money;
-use crate::domain::card::{CardNumber, Cvc};
+use crate::domain::card::{CardBrand, CardNumber, Cvc, Wallet};
 
 /// Card data on its way to the processor; it lives only as long as the vault request.
 #[derive(Debug)]
@@ -48,6 +48,20 @@ crate::domain::string_enum!(
     }
 );
 
+/// The card inside a wallet's payment token, as the processor decrypted it.
+#[derive(Debug)]
+pub struct WalletCard {
+    /// The processor's own token for this card, charged like a vault card's.
+    pub processor_token: String,
+    pub brand: CardBrand,
+    /// Of the device account number: the card as the wallet holds it.
+    pub last4: String,
+    pub exp_month: i32,
+    pub exp_year: i32,
+    /// Stable for one card in one wallet; paygraph keeps only its keyed fingerprint.
+    pub account_reference: String,
+}
+
 /// What a charge came to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ChargeOutcome {
@@ -66,6 +80,14 @@ pub struct ProcessorError(pub String);
 pub trait Processor: Send + Sync + 'static {
     /// Exchanges card data for the processor's token. The card data goes nowhere else.
     fn tokenize<'a>(&'a self, card: CardDetails<'a>) -> BoxFuture<'a, Result<String, ProcessorError>>;
+
+    /// Decrypts a wallet's payment token (Apple Pay's `paymentData`, Google Pay's
+    /// `tokenizationData.token`). `None`: not a valid payment token of that wallet.
+    fn tokenize_wallet<'a>(
+        &'a self,
+        wallet: Wallet,
+        payment_token: &'a str,
+    ) -> BoxFuture<'a, Result<Option<WalletCard>, ProcessorError>>;
 
     /// Charges a token. `authenticated` is true once the customer passed 3-D Secure.
     fn charge<'a>(

@@ -7,7 +7,8 @@
 
 use futures_util::future::BoxFuture;
 
-use super::{CardDetails, ChargeOutcome, ChargeRequest, DeclineCode, Processor, ProcessorError};
+use super::{CardDetails, ChargeOutcome, ChargeRequest, DeclineCode, Processor, ProcessorError, WalletCard};
+use crate::domain::card::{CardNumber, Wallet};
 use crate::service::auth::new_secret;
 
 /// What a test card does when charged.
@@ -44,6 +45,29 @@ const TEST_CARDS: &[(&str, Behaviour)] = &[
     ("4000002760003184", Behaviour::ThreeDSecure),
 ];
 
+/// Test payment tokens of the wallets (the README's table), each standing for a test card.
+const TEST_WALLET_TOKENS: &[(&str, Wallet, &str)] = &[
+    ("applepay_test_visa", Wallet::ApplePay, "4242424242424242"),
+    ("applepay_test_mastercard", Wallet::ApplePay, "5555555555554444"),
+    ("applepay_test_amex", Wallet::ApplePay, "378282246310005"),
+    ("applepay_test_declined", Wallet::ApplePay, "4000000000000002"),
+    ("applepay_test_insufficient_funds", Wallet::ApplePay, "4000000000009995"),
+    ("googlepay_test_visa", Wallet::GooglePay, "4242424242424242"),
+    ("googlepay_test_mastercard", Wallet::GooglePay, "5555555555554444"),
+    ("googlepay_test_declined", Wallet::GooglePay, "4000000000000002"),
+    ("googlepay_test_insufficient_funds", Wallet::GooglePay, "4000000000009995"),
+];
+
+/// The expiry the wallets' test cards carry.
+const TEST_WALLET_EXPIRY: (i32, i32) = (12, 2040);
+
+fn behaviour_of(number: &CardNumber) -> Behaviour {
+    TEST_CARDS
+        .iter()
+        .find(|(test_card, _)| number.is(test_card))
+        .map_or(Behaviour::Decline(DeclineCode::TestModeLiveCard), |(_, b)| *b)
+}
+
 impl Behaviour {
     fn tag(self) -> &'static str {
         match self {
@@ -70,11 +94,32 @@ pub struct TestProcessor;
 
 impl Processor for TestProcessor {
     fn tokenize<'a>(&'a self, card: CardDetails<'a>) -> BoxFuture<'a, Result<String, ProcessorError>> {
-        let behaviour = TEST_CARDS
-            .iter()
-            .find(|(number, _)| card.number.is(number))
-            .map_or(Behaviour::Decline(DeclineCode::TestModeLiveCard), |(_, b)| *b);
+        let behaviour = behaviour_of(card.number);
         Box::pin(async move { Ok(new_secret(&format!("tp_{}.", behaviour.tag()))) })
+    }
+
+    fn tokenize_wallet<'a>(
+        &'a self,
+        wallet: Wallet,
+        payment_token: &'a str,
+    ) -> BoxFuture<'a, Result<Option<WalletCard>, ProcessorError>> {
+        Box::pin(async move {
+            let Some((name, _, number)) =
+                TEST_WALLET_TOKENS.iter().find(|(name, of, _)| *name == payment_token && *of == wallet)
+            else {
+                return Ok(None);
+            };
+            let number = CardNumber::parse(number).map_err(|e| ProcessorError(e.to_string()))?;
+            let (exp_month, exp_year) = TEST_WALLET_EXPIRY;
+            Ok(Some(WalletCard {
+                processor_token: new_secret(&format!("tp_{}.", behaviour_of(&number).tag())),
+                brand: number.brand(),
+                last4: number.last4(),
+                exp_month,
+                exp_year,
+                account_reference: (*name).to_owned(),
+            }))
+        })
     }
 
     fn charge<'a>(
@@ -111,6 +156,24 @@ mod tests {
         let amount = Money::new(100, Currency::parse("USD").unwrap()).unwrap();
         let request = ChargeRequest { processor_token: &token, amount, idempotency_key: "k" };
         processor.charge(request, authenticated).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn wallet_tokens_stand_for_their_test_cards() {
+        let processor = &TestProcessor;
+        let card = processor.tokenize_wallet(Wallet::ApplePay, "applepay_test_visa").await.unwrap().unwrap();
+        assert_eq!((card.brand.as_str(), card.last4.as_str()), ("visa", "4242"));
+        let amount = Money::new(100, Currency::parse("USD").unwrap()).unwrap();
+        let charge = |token: String| async move {
+            let request = ChargeRequest { processor_token: &token, amount, idempotency_key: "k" };
+            processor.charge(request, true).await.unwrap()
+        };
+        assert_eq!(charge(card.processor_token).await, ChargeOutcome::Succeeded);
+        let declined = processor.tokenize_wallet(Wallet::GooglePay, "googlepay_test_declined").await.unwrap().unwrap();
+        assert_eq!(charge(declined.processor_token).await, ChargeOutcome::Declined(DeclineCode::CardDeclined));
+        // A token of one wallet is not a token of the other, nor is anything else.
+        assert!(processor.tokenize_wallet(Wallet::GooglePay, "applepay_test_visa").await.unwrap().is_none());
+        assert!(processor.tokenize_wallet(Wallet::ApplePay, "4242424242424242").await.unwrap().is_none());
     }
 
     #[tokio::test]

@@ -4,6 +4,7 @@
 pub mod auth;
 mod background;
 pub mod customers;
+pub mod fraud;
 pub mod idempotency;
 pub mod live;
 pub mod orders;
@@ -20,6 +21,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::DatabaseConnection;
 
 use crate::bus::{EventBus, Hub};
+use crate::config::FraudRules;
 use crate::domain::card::FingerprintKey;
 use crate::processor::{Processor, TestProcessor};
 use crate::telemetry::Metrics;
@@ -51,6 +53,7 @@ pub struct Services {
     pub public_url: String,
     pub processor: Arc<dyn Processor>,
     pub(crate) fingerprint_key: FingerprintKey,
+    pub fraud_rules: Arc<FraudRules>,
 }
 
 impl Services {
@@ -71,6 +74,7 @@ impl Services {
             public_url,
             processor: Arc::new(TestProcessor),
             fingerprint_key: FingerprintKey([0; 64]),
+            fraud_rules: Arc::default(),
         }
     }
 
@@ -78,6 +82,11 @@ impl Services {
     pub fn with_vault(mut self, processor: Arc<dyn Processor>, fingerprint_key: FingerprintKey) -> Self {
         self.processor = processor;
         self.fingerprint_key = fingerprint_key;
+        self
+    }
+
+    pub fn with_fraud_rules(mut self, rules: FraudRules) -> Self {
+        self.fraud_rules = Arc::new(rules);
         self
     }
 

@@ -10,30 +10,32 @@
 //! 4. PROCESSING → COMPLETED, REQUIRES_ACTION (3-D Secure), back to OPEN (a failed attempt)
 //!    or FAILED (the attempt limit), in one transaction with the Payment's outcome.
 
-use chrono::Duration;
+use std::net::IpAddr;
+
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryTrait, Set, StatementBuilder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryTrait, Set, StatementBuilder};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::Services;
-use super::auth::Caller;
+use super::auth::{Caller, new_secret};
+use super::fraud::Signals;
 use super::idempotency::{Claimed, request_hash};
 use super::sessions::AlsoWrite;
+use super::vault::TOKEN_PREFIX;
+use crate::domain::card::Wallet;
+use crate::domain::fraud::canonical;
 use crate::domain::iban::Iban;
-use crate::domain::{Currency, Money, PaymentMethodType, SessionId, SessionPurpose, SessionStatus};
+use crate::domain::{Currency, CustomerId, Money, PaymentMethodType, SessionId, SessionPurpose, SessionStatus};
 use crate::error::{AppError, AppResult, ErrorCode, UserError};
 use crate::processor::{ChargeOutcome, ChargeRequest, DeclineCode};
 use crate::storage::entities::{card_token, payment, payment_session};
 
 /// Failed attempts after which a session is FAILED.
 pub const MAX_ATTEMPTS: i32 = 3;
-/// The most one payment may be, per merchant, before the fraud rules block it.
-pub const MERCHANT_AMOUNT_CAP: i64 = 5_000_000;
-/// Attempts with one card, across sessions, within [`VELOCITY_WINDOW_MINUTES`] before the
-/// next is blocked.
-pub const CARD_VELOCITY_LIMIT: u64 = 5;
-pub const VELOCITY_WINDOW_MINUTES: i64 = 10;
+
+/// Longer than any wallet's payment token (Apple Pay's is a few KiB of JSON).
+const MAX_WALLET_TOKEN_BYTES: usize = 16 * 1024;
 
 pub const PAYMENT_PROCESSING: &str = "PROCESSING";
 pub const PAYMENT_REQUIRES_ACTION: &str = "REQUIRES_ACTION";
@@ -44,6 +46,11 @@ pub const PAYMENT_FAILED: &str = "FAILED";
 #[derive(Debug, Clone, Serialize)]
 pub enum PaymentMethodInput {
     CardToken(String),
+    /// A wallet's payment token, exchanged with the processor for the card inside.
+    Wallet {
+        wallet: Wallet,
+        token: String,
+    },
     /// A transfer from this account; the session waits in PROCESSING until it settles.
     BankTransfer {
         iban: String,
@@ -55,8 +62,19 @@ struct Method {
     kind: PaymentMethodType,
     summary: serde_json::Value,
     fingerprint: String,
-    /// Cards only: the vault token to spend and charge.
-    card: Option<card_token::Model>,
+    /// What the processor charges; `None` for a bank transfer, which waits for its settlement.
+    charge: Option<Chargeable>,
+    /// Written with the move to PROCESSING: the vault token spent, or the wallet's card kept.
+    writes: Vec<AlsoWrite>,
+}
+
+/// A tokenized card the processor can charge.
+struct Chargeable {
+    /// The vault row the payment points at (charged again after 3-D Secure).
+    vault_token: String,
+    processor_token: String,
+    /// Wallet payments are authenticated on the device: no 3-D Secure challenge.
+    authenticated: bool,
 }
 
 /// A confirmation's result: the session and payment as they now are and, for a declined or
@@ -72,12 +90,6 @@ pub struct Confirmed {
 struct ConfirmedRecord {
     payment_id: Uuid,
     declined: Option<UserError>,
-}
-
-/// The fraud rules' verdict, recorded on the Payment.
-struct Assessment {
-    blocked_by: Option<&'static str>,
-    risk_score: i32,
 }
 
 fn decline_error(code: DeclineCode) -> UserError {
@@ -101,6 +113,7 @@ fn decline_error(code: DeclineCode) -> UserError {
 
 impl Services {
     /// Confirms session `id` with `method`; see the module documentation for the steps.
+    /// `client_ip` is where the customer's request came from, for the fraud rules.
     #[tracing::instrument(skip(self, method, idempotency_key))]
     pub async fn confirm_session(
         &self,
@@ -108,6 +121,7 @@ impl Services {
         id: SessionId,
         method: PaymentMethodInput,
         idempotency_key: Option<String>,
+        client_ip: Option<IpAddr>,
     ) -> AppResult<Confirmed> {
         let merchant = caller.merchant();
         let not_found = || AppError::not_found(&["input", "id"], "payment session");
@@ -125,7 +139,7 @@ impl Services {
                 }
             }
         };
-        let result = self.attempt(caller, id, method).await;
+        let result = self.attempt(caller, id, method, client_ip.map(canonical)).await;
         match (&result, claim) {
             (Ok(done), Some(claim)) => {
                 let record = ConfirmedRecord { payment_id: done.payment.id, declined: done.declined.clone() };
@@ -147,7 +161,13 @@ impl Services {
         Ok(Confirmed { session, payment, declined: record.declined })
     }
 
-    async fn attempt(&self, caller: Caller, id: SessionId, method: PaymentMethodInput) -> AppResult<Confirmed> {
+    async fn attempt(
+        &self,
+        caller: Caller,
+        id: SessionId,
+        method: PaymentMethodInput,
+        client_ip: Option<String>,
+    ) -> AppResult<Confirmed> {
         let merchant = caller.merchant();
         let session = self
             .session(merchant, id)
@@ -193,37 +213,34 @@ impl Services {
             method_type: Set(method.kind.as_str().to_owned()),
             method_summary: Set(method.summary.to_string()),
             card_fingerprint: Set(Some(method.fingerprint.clone())),
-            card_token_id: Set(method.card.as_ref().map(|c| c.id.clone())),
+            card_token_id: Set(method.charge.as_ref().map(|c| c.vault_token.clone())),
             decline_code: Set(None),
             risk_score: Set(0),
             fraud_rule: Set(None),
             fraud_decision: Set("PENDING".to_owned()),
+            client_ip: Set(client_ip.clone()),
             created_at: Set(now),
             updated_at: Set(now),
         };
         let payment_id = *payment_row.id.as_ref();
         let backend = self.db.get_database_backend();
-        let mut writes = vec![AlsoWrite::new(payment::Entity::insert(payment_row).build(backend))];
-        if let Some(card) = &method.card {
-            let spend_token = card_token::Entity::update_many()
-                .col_expr(card_token::Column::UsedAt, Expr::value(now))
-                .filter(card_token::Column::Id.eq(card.id.as_str()))
-                .filter(card_token::Column::UsedAt.is_null())
-                .build(backend);
-            let used = AppError::user(
-                &["input", "paymentMethod", "cardToken"],
-                ErrorCode::TokenUsed,
-                "this card token was already used",
-            );
-            writes.push(AlsoWrite::exactly_one(spend_token, used));
-        }
+        let mut writes = method.writes;
+        writes.push(AlsoWrite::new(payment::Entity::insert(payment_row).build(backend)));
         let (processing, _) = self.change_status_with(&session, SessionStatus::Processing, writes).await?;
 
         // 3. Fraud rules, then the charge (a bank transfer waits for its settlement instead).
-        let assessment = self.assess(merchant.0, amount, &method.fingerprint, payment_id).await?;
-        let outcome = match (assessment.blocked_by, &method.card) {
+        let signals = Signals {
+            merchant,
+            amount,
+            fingerprint: &method.fingerprint,
+            client_ip: client_ip.as_deref(),
+            customer: session.customer_id.map(CustomerId),
+            this_payment: payment_id,
+        };
+        let assessment = self.assess(signals).await?;
+        let outcome = match (assessment.blocked_by, &method.charge) {
             (Some(rule), _) => Err(rule),
-            (None, Some(card)) => Ok(self.charge(&card.processor_token, amount, payment_id, false).await),
+            (None, Some(card)) => Ok(self.charge(&card.processor_token, amount, payment_id, card.authenticated).await),
             (None, None) => {
                 let payment = self.record_assessment(payment_id, assessment.risk_score).await?;
                 return Ok(Confirmed { session: processing, payment, declined: None });
@@ -243,6 +260,7 @@ impl Services {
             PaymentMethodType::split(&session.allowed_payment_methods).map_err(|e| AppError::Internal(e.into()))?;
         let (kind, field): (PaymentMethodType, &[&str]) = match &method {
             PaymentMethodInput::CardToken(_) => (PaymentMethodType::Card, &["input", "paymentMethod", "cardToken"]),
+            PaymentMethodInput::Wallet { .. } => (PaymentMethodType::Wallet, &["input", "paymentMethod", "wallet"]),
             PaymentMethodInput::BankTransfer { .. } => {
                 (PaymentMethodType::BankTransfer, &["input", "paymentMethod", "bankTransfer", "iban"])
             }
@@ -254,20 +272,94 @@ impl Services {
                 format!("this session does not accept {}", kind.as_str()),
             ));
         }
+        let backend = self.db.get_database_backend();
         match method {
             PaymentMethodInput::CardToken(token) => {
                 let card = self.usable_token(caller, session.id, &token).await?;
                 let summary = serde_json::json!({
                     "brand": card.brand, "last4": card.last4, "expMonth": card.exp_month, "expYear": card.exp_year
                 });
-                Ok(Method { kind, summary, fingerprint: card.fingerprint.clone(), card: Some(card) })
+                let spend_token = card_token::Entity::update_many()
+                    .col_expr(card_token::Column::UsedAt, Expr::value(self.now()))
+                    .filter(card_token::Column::Id.eq(card.id.as_str()))
+                    .filter(card_token::Column::UsedAt.is_null())
+                    .build(backend);
+                let used = AppError::user(field, ErrorCode::TokenUsed, "this card token was already used");
+                Ok(Method {
+                    kind,
+                    summary,
+                    fingerprint: card.fingerprint,
+                    charge: Some(Chargeable {
+                        vault_token: card.id,
+                        processor_token: card.processor_token,
+                        authenticated: false,
+                    }),
+                    writes: vec![AlsoWrite::exactly_one(spend_token, used)],
+                })
+            }
+            PaymentMethodInput::Wallet { wallet, token } => {
+                let invalid = || {
+                    let name = match wallet {
+                        Wallet::ApplePay => "Apple Pay",
+                        Wallet::GooglePay => "Google Pay",
+                    };
+                    AppError::user(
+                        &["input", "paymentMethod", "wallet", "token"],
+                        ErrorCode::InvalidWalletToken,
+                        format!("this is not a valid {name} payment token"),
+                    )
+                };
+                if token.is_empty() || token.len() > MAX_WALLET_TOKEN_BYTES {
+                    return Err(invalid());
+                }
+                let card = self
+                    .processor
+                    .tokenize_wallet(wallet, &token)
+                    .await
+                    .map_err(|e| AppError::Internal(e.into()))?
+                    .ok_or_else(invalid)?;
+                let fingerprint = self.fingerprint_key.fingerprint(card.account_reference.as_bytes());
+                let summary = serde_json::json!({
+                    "wallet": wallet.as_str(), "brand": card.brand.as_str(), "last4": card.last4,
+                    "expMonth": card.exp_month, "expYear": card.exp_year
+                });
+                // The wallet's card is kept in the vault like a tokenized card, already spent,
+                // so a payment always points at what it charged.
+                let now = self.now();
+                let vault_token = new_secret(TOKEN_PREFIX);
+                let kept = card_token::ActiveModel {
+                    id: Set(vault_token.clone()),
+                    merchant_id: Set(session.merchant_id),
+                    payment_session_id: Set(Some(session.id)),
+                    processor_token: Set(card.processor_token.clone()),
+                    brand: Set(card.brand.as_str().to_owned()),
+                    last4: Set(card.last4),
+                    exp_month: Set(card.exp_month),
+                    exp_year: Set(card.exp_year),
+                    fingerprint: Set(fingerprint.clone()),
+                    created_at: Set(now),
+                    expires_at: Set(now),
+                    used_at: Set(Some(now)),
+                    wallet: Set(Some(wallet.as_str().to_owned())),
+                };
+                Ok(Method {
+                    kind,
+                    summary,
+                    fingerprint,
+                    charge: Some(Chargeable {
+                        vault_token,
+                        processor_token: card.processor_token,
+                        authenticated: true,
+                    }),
+                    writes: vec![AlsoWrite::new(card_token::Entity::insert(kept).build(backend))],
+                })
             }
             PaymentMethodInput::BankTransfer { iban } => {
                 let iban =
                     Iban::parse(&iban).map_err(|e| AppError::user(field, ErrorCode::InvalidIban, e.to_string()))?;
                 let summary = serde_json::json!({ "country": iban.country(), "last4": iban.last4() });
                 let fingerprint = self.fingerprint_key.fingerprint(iban.as_str().as_bytes());
-                Ok(Method { kind, summary, fingerprint, card: None })
+                Ok(Method { kind, summary, fingerprint, charge: None, writes: Vec::new() })
             }
         }
     }
@@ -478,35 +570,5 @@ impl Services {
             ));
         }
         Ok(row)
-    }
-
-    /// The fraud rules, in order; the first that fires blocks. The score grows with the
-    /// amount and with how busy the card has been.
-    async fn assess(
-        &self,
-        merchant: Uuid,
-        amount: Money,
-        fingerprint: &str,
-        this_payment: Uuid,
-    ) -> AppResult<Assessment> {
-        let since = self.now() - Duration::minutes(VELOCITY_WINDOW_MINUTES);
-        let recent = payment::Entity::find()
-            .filter(payment::Column::MerchantId.eq(merchant))
-            .filter(payment::Column::CardFingerprint.eq(fingerprint))
-            .filter(payment::Column::CreatedAt.gte(since))
-            .filter(payment::Column::Id.ne(this_payment))
-            .count(&self.db)
-            .await?;
-        let velocity_score = i32::try_from(Ord::min(recent, 10)).unwrap_or(10) * 8;
-        let amount_score = if amount.amount() > MERCHANT_AMOUNT_CAP / 10 { 20 } else { 0 };
-        let risk_score = Ord::min(5 + velocity_score + amount_score, 100);
-        let blocked_by = if amount.amount() > MERCHANT_AMOUNT_CAP {
-            Some("merchant_amount_cap")
-        } else if recent >= CARD_VELOCITY_LIMIT {
-            Some("card_velocity")
-        } else {
-            None
-        };
-        Ok(Assessment { blocked_by, risk_score: if blocked_by.is_some() { 100 } else { risk_score } })
     }
 }

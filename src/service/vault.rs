@@ -101,6 +101,7 @@ impl Services {
             created_at: Set(now),
             expires_at: Set(now + Duration::minutes(TOKEN_LIFETIME_MINUTES)),
             used_at: Set(None),
+            wallet: Set(None),
         }
         .insert(&self.db)
         .await?;

@@ -89,6 +89,7 @@ macro_rules! tenanted {
 tenanted!(customer {} sort { CreatedAt => (CreatedAt, created_at) });
 tenanted!(order { Customer => CustomerId } sort { CreatedAt => (CreatedAt, created_at) });
 tenanted!(subscription { Customer => CustomerId } sort { CreatedAt => (CreatedAt, created_at) });
+tenanted!(blocklist_entry {} sort { CreatedAt => (CreatedAt, created_at) });
 tenanted!(payment_link {} sort { CreatedAt => (CreatedAt, created_at) });
 tenanted!(payment_profile { Customer => CustomerId, PaymentSession => PaymentSessionId } sort { CreatedAt => (CreatedAt, created_at) });
 tenanted!(payment { Customer => CustomerId, PaymentSession => PaymentSessionId } sort { CreatedAt => (CreatedAt, created_at) });

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::helpers::*;
 use crate::ws::{Frame, Protocol, WsClient};
 
-const CONFIRM: &str = "mutation($input: ConfirmPaymentSessionInput!) { confirmPaymentSession(input: $input) {
+pub const CONFIRM: &str = "mutation($input: ConfirmPaymentSessionInput!) { confirmPaymentSession(input: $input) {
     paymentSession { id status version attemptCount }
     payment { id status declineCode riskScore fraudRule fraudDecision methodType methodSummary amount { amount currency } }
     nextAction { type paymentId }
@@ -19,7 +19,7 @@ const CHALLENGE: &str = "mutation($input: CompleteTestChallengeInput!) { complet
     paymentSession { status version attemptCount } payment { id status declineCode } nextAction { type }
     userErrors { field code } } }";
 
-async fn tokenize(app: &TestApp, auth: &str, number: &str) -> String {
+pub async fn tokenize(app: &TestApp, auth: &str, number: &str) -> String {
     let cvc = if number.starts_with("37") { "1234" } else { "123" };
     let body = json!({ "number": number, "expMonth": 12, "expYear": 2040, "cvc": cvc });
     let response =
@@ -28,14 +28,14 @@ async fn tokenize(app: &TestApp, auth: &str, number: &str) -> String {
     answer["token"].as_str().unwrap_or_else(|| panic!("{answer}")).to_owned()
 }
 
-async fn confirm(app: &TestApp, auth: &str, session: &str, token: &str, key: Option<&str>) -> Value {
+pub async fn confirm(app: &TestApp, auth: &str, session: &str, token: &str, key: Option<&str>) -> Value {
     let input = json!({ "id": session, "paymentMethod": { "cardToken": token }, "idempotencyKey": key });
     let body = app.gql_as(Some(auth), CONFIRM, json!({ "input": input })).await;
     body["data"]["confirmPaymentSession"].clone()
 }
 
 /// Tokenizes `number` with the session's client secret and confirms with it.
-async fn pay(app: &TestApp, number: &str) -> (String, Value) {
+pub async fn pay(app: &TestApp, number: &str) -> (String, Value) {
     let (id, secret) = app.create_payment_session(2500, "EUR").await;
     let token = tokenize(app, &secret, number).await;
     let payload = confirm(app, &secret, &id, &token, None).await;
@@ -357,4 +357,59 @@ async fn bad_ibans_and_disallowed_transfers_change_nothing() {
         .gql(CONFIRM, json!({ "input": { "id": id, "paymentMethod": { "cardToken": "tok_x", "bankTransfer": { "iban": "DE89370400440532013000" } } } }))
         .await;
     assert!(both["errors"].is_array(), "exactly one payment method: {both}");
+}
+
+async fn pay_with_wallet(app: &TestApp, session: &str, secret: &str, wallet: &str, token: &str) -> Value {
+    let input = json!({ "id": session, "paymentMethod": { "wallet": { "type": wallet, "token": token } } });
+    let body = app.gql_as(Some(secret), CONFIRM, json!({ "input": input })).await;
+    body["data"]["confirmPaymentSession"].clone()
+}
+
+#[tokio::test]
+async fn wallet_test_tokens_pay_like_their_cards_without_3ds() {
+    let app = spawn_app().await;
+    let (id, secret) = app.create_payment_session(2500, "EUR").await;
+    let paid = pay_with_wallet(&app, &id, &secret, "APPLE_PAY", "applepay_test_visa").await;
+    assert_eq!(paid["userErrors"], json!([]), "{paid}");
+    assert_eq!(paid["paymentSession"]["status"], "COMPLETED");
+    assert_eq!(paid["payment"]["methodType"], "WALLET");
+    assert_eq!(
+        paid["payment"]["methodSummary"],
+        json!({ "wallet": "APPLE_PAY", "brand": "visa", "last4": "4242", "expMonth": 12, "expYear": 2040 })
+    );
+
+    let (id, secret) = app.create_payment_session(2500, "EUR").await;
+    let declined = pay_with_wallet(&app, &id, &secret, "GOOGLE_PAY", "googlepay_test_insufficient_funds").await;
+    assert_eq!(declined["userErrors"][0]["code"], "INSUFFICIENT_FUNDS", "{declined}");
+    assert_eq!(declined["paymentSession"]["status"], "OPEN");
+    assert_eq!(declined["payment"]["declineCode"], "insufficient_funds");
+}
+
+#[tokio::test]
+async fn a_bad_wallet_token_or_a_disallowed_wallet_changes_nothing() {
+    let app = spawn_app().await;
+    let (id, secret) = app.create_payment_session(2500, "EUR").await;
+    for (wallet, token) in [("GOOGLE_PAY", "applepay_test_visa"), ("APPLE_PAY", "not-a-token"), ("APPLE_PAY", "")] {
+        let payload = pay_with_wallet(&app, &id, &secret, wallet, token).await;
+        assert_eq!(payload["userErrors"][0]["code"], "INVALID_WALLET_TOKEN", "{payload}");
+        assert_eq!(payload["userErrors"][0]["field"], json!(["input", "paymentMethod", "wallet", "token"]));
+        assert_eq!(payload["paymentSession"], Value::Null);
+    }
+    let body = app
+        .create_session(json!({ "purpose": "PAYMENT", "amount": { "amount": 900, "currency": "EUR" },
+                                "allowedPaymentMethods": ["CARD"] }))
+        .await;
+    let card_only = body["data"]["createPaymentSession"]["paymentSession"]["id"].as_str().unwrap().to_owned();
+    let payload = pay_with_wallet(&app, &card_only, &app.key, "APPLE_PAY", "applepay_test_visa").await;
+    assert_eq!(payload["userErrors"][0]["code"], "PAYMENT_METHOD_NOT_ALLOWED", "{payload}");
+
+    let query = "query($id: ID!) { paymentSession(id: $id) { status version payments { totalCount } } }";
+    for session in [&id, &card_only] {
+        let body = app.gql(query, json!({ "id": session })).await;
+        assert_eq!(
+            body["data"]["paymentSession"],
+            json!({ "status": "OPEN", "version": 1, "payments": { "totalCount": 0 } }),
+            "{body}"
+        );
+    }
 }

@@ -7,6 +7,7 @@ mod access;
 mod cli;
 mod confirm;
 mod dataloader;
+mod fraud;
 mod helpers;
 mod http_spec;
 mod idempotency;

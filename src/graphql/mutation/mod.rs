@@ -3,6 +3,7 @@
 //! missing credentials and faults are GraphQL errors.
 
 mod customers;
+mod fraud;
 mod orders;
 mod sessions;
 mod subscriptions;
@@ -18,6 +19,7 @@ pub struct MutationRoot(
     orders::OrderMutations,
     subscriptions::SubscriptionMutations,
     sessions::SessionMutations,
+    fraud::FraudMutations,
 );
 
 /// Something the caller got wrong. `field` is the path to the input field, when one is to blame.

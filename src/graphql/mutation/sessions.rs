@@ -5,7 +5,7 @@ use async_graphql::{Context, ID, InputObject, Json, Object, OneofObject, SimpleO
 use super::{UserError, input_id, input_id_opt, outcome, user_errors as user_errors_of};
 use crate::domain::TypedId;
 use crate::graphql::context::ContextExt;
-use crate::graphql::enums::{PaymentMethodType, PaymentSessionPurpose};
+use crate::graphql::enums::{PaymentMethodType, PaymentSessionPurpose, WalletType};
 use crate::graphql::errors::gql;
 use crate::graphql::objects::{MoneyInput, Payment, PaymentSession};
 use crate::service::payments::PaymentMethodInput as MethodInput;
@@ -67,8 +67,18 @@ pub struct PaymentSessionPayload {
 pub enum PaymentMethodInput {
     /// A one-time token from `POST /vault/cards`.
     CardToken(String),
+    /// A payment token from Apple Pay or Google Pay (see the README for test tokens).
+    Wallet(WalletInput),
     /// A transfer from this account; the session waits in PROCESSING until it settles.
     BankTransfer(BankTransferInput),
+}
+
+#[derive(InputObject)]
+pub struct WalletInput {
+    #[graphql(name = "type")]
+    pub wallet_type: WalletType,
+    /// The wallet's payment token as the device produced it.
+    pub token: String,
 }
 
 #[derive(InputObject)]
@@ -177,9 +187,12 @@ impl SessionMutations {
             let id = input_id(&input.id, "id")?;
             let method = match input.payment_method {
                 PaymentMethodInput::CardToken(token) => MethodInput::CardToken(token),
+                PaymentMethodInput::Wallet(wallet) => {
+                    MethodInput::Wallet { wallet: wallet.wallet_type.into(), token: wallet.token }
+                }
                 PaymentMethodInput::BankTransfer(transfer) => MethodInput::BankTransfer { iban: transfer.iban },
             };
-            ctx.services().confirm_session(caller, id, method, input.idempotency_key).await
+            ctx.services().confirm_session(caller, id, method, input.idempotency_key, ctx.client_ip()).await
         }
         .await;
         confirm_payload(result)

@@ -1,6 +1,7 @@
 //! The graph's object types. Each wraps its storage row and converts fields at this edge;
 //! relations load through the request's batch loader.
 
+mod blocklist;
 mod customer;
 mod event;
 mod link;
@@ -11,6 +12,7 @@ mod profile;
 mod session;
 mod subscription;
 
+pub use blocklist::BlocklistEntry;
 pub use customer::Customer;
 pub use event::PaymentSessionEvent;
 pub use link::PaymentLink;

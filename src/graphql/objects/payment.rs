@@ -29,6 +29,15 @@ impl Payment {
     async fn method_summary(&self) -> async_graphql::Json<serde_json::Value> {
         async_graphql::Json(serde_json::from_str(&self.0.method_summary).unwrap_or_default())
     }
+    /// Keyed fingerprint of the card (or wallet card, or IBAN): equal for the same card across
+    /// this deployment, useless anywhere else. Block a card by it.
+    async fn card_fingerprint(&self) -> Option<&str> {
+        self.0.card_fingerprint.as_deref()
+    }
+    /// The IP address the confirmation came from.
+    async fn client_ip(&self) -> Option<&str> {
+        self.0.client_ip.as_deref()
+    }
     /// Why the processor declined, e.g. `insufficient_funds`.
     async fn decline_code(&self) -> Option<&str> {
         self.0.decline_code.as_deref()

@@ -23,6 +23,8 @@ pub struct Model {
     pub expires_at: DateTimeUtc,
     /// Tokens are single-use.
     pub used_at: Option<DateTimeUtc>,
+    /// `APPLE_PAY` or `GOOGLE_PAY` when a wallet's payment token was exchanged for it.
+    pub wallet: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

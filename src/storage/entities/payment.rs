@@ -24,6 +24,8 @@ pub struct Model {
     pub risk_score: i32,
     pub fraud_rule: Option<String>,
     pub fraud_decision: String,
+    /// Where the confirmation came from, for velocity per IP and the blocklist.
+    pub client_ip: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

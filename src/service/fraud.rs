@@ -1,0 +1,180 @@
+//! The fraud rules every charge passes first, and each merchant's blocklist.
+//!
+//! Rules run in a fixed order and the first that fires blocks the attempt: the blocklist
+//! (card, IP, customer email), the amount cap, then velocity per card, per IP and per
+//! customer within a sliding window. Every decision, allow or block, is recorded on the
+//! Payment with its rule and an integer risk score (0 to 100). Limits are in
+//! [`FraudRules`](crate::config::FraudRules).
+
+use chrono::Duration;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, ModelTrait, PaginatorTrait, QueryFilter, Select, Set,
+};
+use uuid::Uuid;
+
+use super::Services;
+use crate::domain::fraud::BlocklistKind;
+use crate::domain::{BlocklistEntryId, CustomerId, MerchantId, Money};
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::storage::entities::{blocklist_entry, payment};
+use crate::storage::is_unique_violation;
+
+/// What the rules look at for one attempt.
+pub(super) struct Signals<'a> {
+    pub merchant: MerchantId,
+    pub amount: Money,
+    /// Keyed fingerprint of the card, wallet card or IBAN.
+    pub fingerprint: &'a str,
+    /// Canonical form (see `domain::fraud::canonical_ip`).
+    pub client_ip: Option<&'a str>,
+    pub customer: Option<CustomerId>,
+    /// The attempt being assessed, already recorded: it does not count against itself.
+    pub this_payment: Uuid,
+}
+
+/// The rules' verdict.
+pub(super) struct Assessment {
+    pub blocked_by: Option<&'static str>,
+    pub risk_score: i32,
+}
+
+impl Services {
+    pub(super) async fn assess(&self, signals: Signals<'_>) -> AppResult<Assessment> {
+        let rules = &self.fraud_rules;
+        if let Some(rule) = self.blocklisted(&signals).await? {
+            return Ok(Assessment { blocked_by: Some(rule), risk_score: 100 });
+        }
+        let since = self.now() - Duration::minutes(rules.window_minutes);
+        let recent = |condition: Condition| {
+            payment::Entity::find()
+                .filter(payment::Column::MerchantId.eq(signals.merchant.0))
+                .filter(condition)
+                .filter(payment::Column::CreatedAt.gte(since))
+                .filter(payment::Column::Id.ne(signals.this_payment))
+                .count(&self.db)
+        };
+        let by_card = recent(Condition::all().add(payment::Column::CardFingerprint.eq(signals.fingerprint))).await?;
+        let by_ip = match signals.client_ip {
+            Some(ip) => recent(Condition::all().add(payment::Column::ClientIp.eq(ip))).await?,
+            None => 0,
+        };
+        let by_customer = match signals.customer {
+            Some(customer) => recent(Condition::all().add(payment::Column::CustomerId.eq(customer.0))).await?,
+            None => 0,
+        };
+        let amount = signals.amount.amount();
+        let blocked_by = if amount > rules.amount_cap {
+            Some("merchant_amount_cap")
+        } else if by_card >= rules.card_velocity {
+            Some("card_velocity")
+        } else if by_ip >= rules.ip_velocity {
+            Some("ip_velocity")
+        } else if by_customer >= rules.customer_velocity {
+            Some("customer_velocity")
+        } else {
+            None
+        };
+        // Each signal adds what it says about risk, capped so no single one decides alone.
+        let share = |count: u64, limit: u64, weight: u64| (count.min(limit) * weight / limit.max(1)) as i32;
+        let score = 5
+            + share(by_card, rules.card_velocity, 40)
+            + share(by_ip, rules.ip_velocity, 20)
+            + share(by_customer, rules.customer_velocity, 15)
+            + if amount > rules.amount_cap / 10 { 20 } else { 0 };
+        Ok(Assessment { blocked_by, risk_score: if blocked_by.is_some() { 100 } else { score.min(100) } })
+    }
+
+    /// The blocklist rule the attempt matches, if any.
+    async fn blocklisted(&self, signals: &Signals<'_>) -> AppResult<Option<&'static str>> {
+        let email = match signals.customer {
+            Some(customer) => self.customer(signals.merchant, customer).await?.and_then(|c| c.email),
+            None => None,
+        };
+        let mut any = Condition::any().add(
+            Condition::all()
+                .add(blocklist_entry::Column::Kind.eq(BlocklistKind::CardFingerprint.as_str()))
+                .add(blocklist_entry::Column::Value.eq(signals.fingerprint)),
+        );
+        if let Some(ip) = signals.client_ip {
+            any = any.add(
+                Condition::all()
+                    .add(blocklist_entry::Column::Kind.eq(BlocklistKind::IpAddress.as_str()))
+                    .add(blocklist_entry::Column::Value.eq(ip)),
+            );
+        }
+        if let Some(email) = email.and_then(|e| BlocklistKind::Email.normalise(&e).ok()) {
+            any = any.add(
+                Condition::all()
+                    .add(blocklist_entry::Column::Kind.eq(BlocklistKind::Email.as_str()))
+                    .add(blocklist_entry::Column::Value.eq(email)),
+            );
+        }
+        let hit = blocklist_entry::Entity::find()
+            .filter(blocklist_entry::Column::MerchantId.eq(signals.merchant.0))
+            .filter(any)
+            .one(&self.db)
+            .await?;
+        Ok(hit.map(|entry| match entry.kind.parse() {
+            Ok(BlocklistKind::IpAddress) => "blocklist_ip_address",
+            Ok(BlocklistKind::Email) => "blocklist_email",
+            _ => "blocklist_card_fingerprint",
+        }))
+    }
+
+    /// Blocks `value` for this merchant from the next attempt on.
+    pub async fn add_blocklist_entry(
+        &self,
+        merchant: MerchantId,
+        kind: BlocklistKind,
+        value: &str,
+        note: Option<String>,
+    ) -> AppResult<blocklist_entry::Model> {
+        let value = kind
+            .normalise(value)
+            .map_err(|e| AppError::user(&["input", "value"], ErrorCode::Invalid, e.to_string()))?;
+        let note = super::validate::text(note, 500, &["input", "note"])?;
+        let row = blocklist_entry::ActiveModel {
+            id: Set(BlocklistEntryId::new().0),
+            merchant_id: Set(merchant.0),
+            kind: Set(kind.as_str().to_owned()),
+            value: Set(value),
+            note: Set(note),
+            created_at: Set(self.now()),
+        };
+        row.insert(&self.db).await.map_err(|e| {
+            if is_unique_violation(&e) {
+                AppError::user(&["input", "value"], ErrorCode::Duplicate, "this value is already on the blocklist")
+            } else {
+                e.into()
+            }
+        })
+    }
+
+    /// Removes an entry; attempts after this are no longer blocked by it.
+    pub async fn remove_blocklist_entry(
+        &self,
+        merchant: MerchantId,
+        id: BlocklistEntryId,
+    ) -> AppResult<blocklist_entry::Model> {
+        let entry = blocklist_entry::Entity::find_by_id(id.0)
+            .filter(blocklist_entry::Column::MerchantId.eq(merchant.0))
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| AppError::not_found(&["input", "id"], "blocklist entry"))?;
+        entry.clone().delete(&self.db).await?;
+        Ok(entry)
+    }
+
+    /// The merchant's blocklist, optionally of one kind, for a connection.
+    pub fn blocklist_query(
+        &self,
+        merchant: MerchantId,
+        kind: Option<BlocklistKind>,
+    ) -> Select<blocklist_entry::Entity> {
+        let select = blocklist_entry::Entity::find().filter(blocklist_entry::Column::MerchantId.eq(merchant.0));
+        match kind {
+            Some(kind) => select.filter(blocklist_entry::Column::Kind.eq(kind.as_str())),
+            None => select,
+        }
+    }
+}
