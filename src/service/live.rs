@@ -44,14 +44,14 @@ impl Services {
         let mut subscription = self.hub.subscribe(Topic::Session { merchant: merchant.0, session: session.0 });
         let current =
             self.session(merchant, session).await?.ok_or_else(|| AppError::not_found(&["id"], "payment session"))?;
-        let first = match after_version {
-            Some(after) => self.session_events_after(merchant, session, after).await?,
-            None => self.session_events_after(merchant, session, current.version - 1).await?,
-        };
+        // A stream lives as long as its subscriber, so it keeps only what it needs: the last
+        // version, not the session; and its database reads are boxed, so their futures take
+        // memory only while they run, not in every idle stream.
+        let mut last = after_version.unwrap_or(current.version - 1);
+        drop(current);
+        let mut pending = self.session_events_after(merchant, session, last).await?;
         let services = self.clone();
         Ok(async_stream::stream! {
-            let mut last = after_version.unwrap_or(current.version - 1);
-            let mut pending = first;
             loop {
                 for event in pending.drain(..) {
                     if event.version <= last {
@@ -68,7 +68,7 @@ impl Services {
                 match next_delivery(&mut subscription).await {
                     Some(Delivery::Event(event)) if event.version <= last => {}
                     Some(Delivery::Event(event)) if event.version == last + 1 => pending.push(Arc::unwrap_or_clone(event)),
-                    Some(_) => match services.session_events_after(merchant, session, last).await {
+                    Some(_) => match Box::pin(services.session_events_after(merchant, session, last)).await {
                         Ok(events) => pending = events,
                         Err(error) => {
                             yield Err(error);
@@ -110,7 +110,7 @@ impl Services {
                 if catch_up {
                     catch_up = false;
                     loop {
-                        let events = match services.merchant_events_after(merchant, customer, watermark).await {
+                        let events = match Box::pin(services.merchant_events_after(merchant, customer, watermark)).await {
                             Ok(events) => events,
                             Err(error) => {
                                 yield Err(error);
