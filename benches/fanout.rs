@@ -218,6 +218,8 @@ async fn main() {
         allowed_payment_methods: None,
         expires_in_seconds: Some(86_400),
         save_payment_profile: None,
+        set_profile_as_default: None,
+        currency: None,
         metadata: None,
         success_url: None,
     };

@@ -9,6 +9,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_core;
 mod m20261125_000002_vault;
 mod m20261125_000003_fraud;
+mod m20261125_000004_customers_keep;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_core::Migration),
             Box::new(m20261125_000002_vault::Migration),
             Box::new(m20261125_000003_fraud::Migration),
+            Box::new(m20261125_000004_customers_keep::Migration),
         ]
     }
 }

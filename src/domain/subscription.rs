@@ -1,5 +1,7 @@
 //! Subscriptions: a recurring amount for a customer, started by a SUBSCRIPTION session.
 
+use chrono::{DateTime, Duration, Months, Utc};
+
 string_enum!(
     /// The billing period unit.
     BillingInterval, "billing interval" { Day => "DAY", Week => "WEEK", Month => "MONTH", Year => "YEAR" }
@@ -31,9 +33,33 @@ pub fn validate_period(interval: BillingInterval, count: i32) -> Result<(), Inva
     if (1..=max).contains(&count) { Ok(()) } else { Err(InvalidPeriod) }
 }
 
+/// The end of a period of `count` intervals starting at `start`. Months are calendar months
+/// (Jan 31 + 1 month = Feb 28 or 29, as card billing does), years twelve of them.
+pub fn period_end(start: DateTime<Utc>, interval: BillingInterval, count: i32) -> DateTime<Utc> {
+    let count = count.max(1) as u32;
+    let months = |n: u32| start.checked_add_months(Months::new(n)).unwrap_or(start);
+    match interval {
+        BillingInterval::Day => start + Duration::days(i64::from(count)),
+        BillingInterval::Week => start + Duration::weeks(i64::from(count)),
+        BillingInterval::Month => months(count),
+        BillingInterval::Year => months(12 * count),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn periods_end_on_calendar_boundaries() {
+        let at = |text: &str| text.parse::<DateTime<Utc>>().unwrap();
+        let jan31 = at("2026-01-31T10:00:00Z");
+        assert_eq!(period_end(jan31, BillingInterval::Month, 1), at("2026-02-28T10:00:00Z"));
+        assert_eq!(period_end(jan31, BillingInterval::Month, 3), at("2026-04-30T10:00:00Z"));
+        assert_eq!(period_end(jan31, BillingInterval::Year, 1), at("2027-01-31T10:00:00Z"));
+        assert_eq!(period_end(jan31, BillingInterval::Week, 2), at("2026-02-14T10:00:00Z"));
+        assert_eq!(period_end(jan31, BillingInterval::Day, 1), at("2026-02-01T10:00:00Z"));
+    }
 
     #[test]
     fn periods_are_bounded_to_a_year() {

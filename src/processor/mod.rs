@@ -89,6 +89,10 @@ pub trait Processor: Send + Sync + 'static {
         payment_token: &'a str,
     ) -> BoxFuture<'a, Result<Option<WalletCard>, ProcessorError>>;
 
+    /// Checks a token can be charged later without charging it (a zero-amount
+    /// authorization), before it is saved for later payments.
+    fn verify<'a>(&'a self, processor_token: &'a str) -> BoxFuture<'a, Result<ChargeOutcome, ProcessorError>>;
+
     /// Charges a token. `authenticated` is true once the customer passed 3-D Secure.
     fn charge<'a>(
         &'a self,

@@ -3,12 +3,15 @@
 
 pub mod auth;
 mod background;
+pub mod balances;
 pub mod customers;
 pub mod fraud;
+mod fulfilment;
 pub mod idempotency;
 pub mod live;
 pub mod orders;
 pub mod payments;
+pub mod profiles;
 pub mod reads;
 pub mod sessions;
 pub mod subscriptions;

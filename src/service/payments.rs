@@ -26,10 +26,12 @@ use super::vault::TOKEN_PREFIX;
 use crate::domain::card::Wallet;
 use crate::domain::fraud::canonical;
 use crate::domain::iban::Iban;
-use crate::domain::{Currency, CustomerId, Money, PaymentMethodType, SessionId, SessionPurpose, SessionStatus};
+use crate::domain::{
+    Currency, CustomerId, Money, PaymentMethodType, ProfileId, SessionId, SessionPurpose, SessionStatus,
+};
 use crate::error::{AppError, AppResult, ErrorCode, UserError};
 use crate::processor::{ChargeOutcome, ChargeRequest, DeclineCode};
-use crate::storage::entities::{card_token, payment, payment_session};
+use crate::storage::entities::{card_token, payment, payment_profile, payment_session};
 
 /// Failed attempts after which a session is FAILED.
 pub const MAX_ATTEMPTS: i32 = 3;
@@ -51,6 +53,8 @@ pub enum PaymentMethodInput {
         wallet: Wallet,
         token: String,
     },
+    /// A saved profile of the session's customer.
+    Profile(ProfileId),
     /// A transfer from this account; the session waits in PROCESSING until it settles.
     BankTransfer {
         iban: String,
@@ -70,8 +74,11 @@ struct Method {
 
 /// A tokenized card the processor can charge.
 struct Chargeable {
-    /// The vault row the payment points at (charged again after 3-D Secure).
-    vault_token: String,
+    /// The vault row the payment points at (charged again after 3-D Secure; saved as a
+    /// profile when the session asks). `None` when paying with a saved profile.
+    vault_token: Option<card_token::Model>,
+    /// The saved profile charged, if that is how the customer pays.
+    profile: Option<Uuid>,
     processor_token: String,
     /// Wallet payments are authenticated on the device: no 3-D Secure challenge.
     authenticated: bool,
@@ -82,13 +89,14 @@ struct Chargeable {
 #[derive(Debug)]
 pub struct Confirmed {
     pub session: payment_session::Model,
-    pub payment: payment::Model,
+    /// `None` for a SETUP session, which verifies the method without charging it.
+    pub payment: Option<payment::Model>,
     pub declined: Option<UserError>,
 }
 
 #[derive(Serialize, Deserialize)]
 struct ConfirmedRecord {
-    payment_id: Uuid,
+    payment_id: Option<Uuid>,
     declined: Option<UserError>,
 }
 
@@ -142,7 +150,10 @@ impl Services {
         let result = self.attempt(caller, id, method, client_ip.map(canonical)).await;
         match (&result, claim) {
             (Ok(done), Some(claim)) => {
-                let record = ConfirmedRecord { payment_id: done.payment.id, declined: done.declined.clone() };
+                let record = ConfirmedRecord {
+                    payment_id: done.payment.as_ref().map(|p| p.id),
+                    declined: done.declined.clone(),
+                };
                 self.complete_idempotency(&self.db, &claim, &record).await?;
             }
             (Err(_), Some(claim)) => self.release_idempotency(claim).await,
@@ -154,10 +165,15 @@ impl Services {
     async fn replay_confirmed(&self, caller: Caller, id: SessionId, record: ConfirmedRecord) -> AppResult<Confirmed> {
         let session =
             self.session(caller.merchant(), id).await?.ok_or_else(|| anyhow::anyhow!("replayed session gone"))?;
-        let payment = payment::Entity::find_by_id(record.payment_id)
-            .one(&self.db)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("replayed payment gone"))?;
+        let payment = match record.payment_id {
+            Some(id) => Some(
+                payment::Entity::find_by_id(id)
+                    .one(&self.db)
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("replayed payment gone"))?,
+            ),
+            None => None,
+        };
         Ok(Confirmed { session, payment, declined: record.declined })
     }
 
@@ -188,14 +204,10 @@ impl Services {
                 format!("a {status} payment session cannot be paid"),
             ));
         }
-        if session.purpose == SessionPurpose::Setup.as_str() {
-            return Err(AppError::user(
-                &["input", "id"],
-                ErrorCode::NotAllowed,
-                "SETUP sessions save a method without charging; that flow comes with saved profiles",
-            ));
-        }
         let method = self.checked_method(caller, &session, method).await?;
+        if session.purpose == SessionPurpose::Setup.as_str() {
+            return self.set_up(&session, method).await;
+        }
         let currency = Currency::parse(session.currency.as_deref().unwrap_or_default())
             .map_err(|e| AppError::Internal(e.into()))?;
         let amount = Money::from_stored(session.amount.unwrap_or_default(), currency);
@@ -213,7 +225,10 @@ impl Services {
             method_type: Set(method.kind.as_str().to_owned()),
             method_summary: Set(method.summary.to_string()),
             card_fingerprint: Set(Some(method.fingerprint.clone())),
-            card_token_id: Set(method.charge.as_ref().map(|c| c.vault_token.clone())),
+            card_token_id: Set(method.charge.as_ref().and_then(|c| c.vault_token.as_ref()).map(|t| t.id.clone())),
+            payment_profile_id: Set(method.charge.as_ref().and_then(|c| c.profile)),
+            off_session: Set(false),
+            subscription_id: Set(session.subscription_id),
             decline_code: Set(None),
             risk_score: Set(0),
             fraud_rule: Set(None),
@@ -243,7 +258,7 @@ impl Services {
             (None, Some(card)) => Ok(self.charge(&card.processor_token, amount, payment_id, card.authenticated).await),
             (None, None) => {
                 let payment = self.record_assessment(payment_id, assessment.risk_score).await?;
-                return Ok(Confirmed { session: processing, payment, declined: None });
+                return Ok(Confirmed { session: processing, payment: Some(payment), declined: None });
             }
         };
         self.record_outcome(&processing, payment_id, outcome, assessment.risk_score).await
@@ -261,6 +276,11 @@ impl Services {
         let (kind, field): (PaymentMethodType, &[&str]) = match &method {
             PaymentMethodInput::CardToken(_) => (PaymentMethodType::Card, &["input", "paymentMethod", "cardToken"]),
             PaymentMethodInput::Wallet { .. } => (PaymentMethodType::Wallet, &["input", "paymentMethod", "wallet"]),
+            PaymentMethodInput::Profile(id) => {
+                let profile = self.usable_profile(caller, session, *id).await?;
+                let kind = profile.method_type.parse().map_err(|e| AppError::Internal(anyhow::Error::new(e)))?;
+                (kind, &["input", "paymentMethod", "paymentProfileId"])
+            }
             PaymentMethodInput::BankTransfer { .. } => {
                 (PaymentMethodType::BankTransfer, &["input", "paymentMethod", "bankTransfer", "iban"])
             }
@@ -288,10 +308,11 @@ impl Services {
                 Ok(Method {
                     kind,
                     summary,
-                    fingerprint: card.fingerprint,
+                    fingerprint: card.fingerprint.clone(),
                     charge: Some(Chargeable {
-                        vault_token: card.id,
-                        processor_token: card.processor_token,
+                        processor_token: card.processor_token.clone(),
+                        vault_token: Some(card),
+                        profile: None,
                         authenticated: false,
                     }),
                     writes: vec![AlsoWrite::exactly_one(spend_token, used)],
@@ -326,32 +347,52 @@ impl Services {
                 // The wallet's card is kept in the vault like a tokenized card, already spent,
                 // so a payment always points at what it charged.
                 let now = self.now();
-                let vault_token = new_secret(TOKEN_PREFIX);
-                let kept = card_token::ActiveModel {
-                    id: Set(vault_token.clone()),
-                    merchant_id: Set(session.merchant_id),
-                    payment_session_id: Set(Some(session.id)),
-                    processor_token: Set(card.processor_token.clone()),
-                    brand: Set(card.brand.as_str().to_owned()),
-                    last4: Set(card.last4),
-                    exp_month: Set(card.exp_month),
-                    exp_year: Set(card.exp_year),
-                    fingerprint: Set(fingerprint.clone()),
-                    created_at: Set(now),
-                    expires_at: Set(now),
-                    used_at: Set(Some(now)),
-                    wallet: Set(Some(wallet.as_str().to_owned())),
+                let kept = card_token::Model {
+                    id: new_secret(TOKEN_PREFIX),
+                    merchant_id: session.merchant_id,
+                    payment_session_id: Some(session.id),
+                    processor_token: card.processor_token.clone(),
+                    brand: card.brand.as_str().to_owned(),
+                    last4: card.last4,
+                    exp_month: card.exp_month,
+                    exp_year: card.exp_year,
+                    fingerprint: fingerprint.clone(),
+                    created_at: now,
+                    expires_at: now,
+                    used_at: Some(now),
+                    wallet: Some(wallet.as_str().to_owned()),
                 };
+                let insert = card_token::Entity::insert(card_token::ActiveModel::from(kept.clone())).build(backend);
                 Ok(Method {
                     kind,
                     summary,
                     fingerprint,
                     charge: Some(Chargeable {
-                        vault_token,
                         processor_token: card.processor_token,
+                        vault_token: Some(kept),
+                        profile: None,
                         authenticated: true,
                     }),
-                    writes: vec![AlsoWrite::new(card_token::Entity::insert(kept).build(backend))],
+                    writes: vec![AlsoWrite::new(insert)],
+                })
+            }
+            PaymentMethodInput::Profile(id) => {
+                let profile = self.usable_profile(caller, session, id).await?;
+                let summary = serde_json::json!({
+                    "brand": profile.brand, "last4": profile.last4, "expMonth": profile.exp_month,
+                    "expYear": profile.exp_year, "savedProfile": true
+                });
+                Ok(Method {
+                    kind,
+                    summary,
+                    fingerprint: profile.fingerprint,
+                    charge: Some(Chargeable {
+                        processor_token: profile.processor_token,
+                        vault_token: None,
+                        profile: Some(profile.id),
+                        authenticated: false,
+                    }),
+                    writes: Vec::new(),
                 })
             }
             PaymentMethodInput::BankTransfer { iban } => {
@@ -472,16 +513,12 @@ impl Services {
                 .build(backend),
         )];
         if declined.is_some() {
-            also.push(AlsoWrite::new(StatementBuilder::build(
-                Query::update()
-                    .table(payment_session::Entity)
-                    .value(
-                        payment_session::Column::AttemptCount,
-                        Expr::col(payment_session::Column::AttemptCount).add(1),
-                    )
-                    .and_where(payment_session::Column::Id.eq(processing.id)),
-                &backend,
-            )));
+            also.push(self.count_attempt(processing));
+        }
+        if next == SessionStatus::Completed {
+            let paid = self.payment_row(payment_id).await?;
+            let card = self.vault_row_of(&paid).await?;
+            also.extend(self.completion_writes(processing, Some(&paid), card.as_ref()).await?);
         }
         self.change_status_with(processing, next, also).await?;
         let merchant = crate::domain::MerchantId(processing.merchant_id);
@@ -489,11 +526,79 @@ impl Services {
             .session(merchant, SessionId(processing.id))
             .await?
             .ok_or_else(|| anyhow::anyhow!("session vanished"))?;
-        let payment = payment::Entity::find_by_id(payment_id)
-            .one(&self.db)
+        let payment = self.payment_row(payment_id).await?;
+        Ok(Confirmed { session, payment: Some(payment), declined })
+    }
+
+    async fn payment_row(&self, id: Uuid) -> AppResult<payment::Model> {
+        Ok(payment::Entity::find_by_id(id).one(&self.db).await?.ok_or_else(|| anyhow::anyhow!("payment vanished"))?)
+    }
+
+    /// The vault row a payment charged, if it charged one (not a profile or a transfer).
+    async fn vault_row_of(&self, payment: &payment::Model) -> AppResult<Option<card_token::Model>> {
+        Ok(match &payment.card_token_id {
+            Some(id) => card_token::Entity::find_by_id(id.clone()).one(&self.db).await?,
+            None => None,
+        })
+    }
+
+    /// The processor token a payment charges: its vault row's, or its saved profile's.
+    async fn processor_token_of(&self, payment: &payment::Model) -> AppResult<String> {
+        if let Some(card) = self.vault_row_of(payment).await? {
+            return Ok(card.processor_token);
+        }
+        let profile = match payment.payment_profile_id {
+            Some(id) => payment_profile::Entity::find_by_id(id).one(&self.db).await?,
+            None => None,
+        };
+        Ok(profile.ok_or_else(|| anyhow::anyhow!("a card payment without its card"))?.processor_token)
+    }
+
+    /// A SETUP session: the method is verified with the processor (a zero-amount check, as
+    /// Stripe's SetupIntents do) and saved as a profile; nothing is charged and no Payment is
+    /// recorded. OPEN → PROCESSING → COMPLETED, or back to OPEN (FAILED at the attempt limit).
+    async fn set_up(&self, session: &payment_session::Model, method: Method) -> AppResult<Confirmed> {
+        let field = ["input", "paymentMethod"];
+        let Some(Chargeable { vault_token: Some(card), processor_token, .. }) = method.charge else {
+            return Err(AppError::user(
+                &field,
+                ErrorCode::NotAllowed,
+                "a SETUP session saves a new card or wallet; this method cannot be saved",
+            ));
+        };
+        let (processing, _) = self.change_status_with(session, SessionStatus::Processing, method.writes).await?;
+        let outcome = match self.processor.verify(&processor_token).await {
+            Ok(outcome) => outcome,
+            Err(error) => {
+                tracing::error!(%error, session = %session.id, "processor fault while verifying; the attempt fails");
+                ChargeOutcome::Declined(DeclineCode::ProcessingError)
+            }
+        };
+        let (next, also, declined) = match outcome {
+            ChargeOutcome::Succeeded | ChargeOutcome::RequiresAction => {
+                (SessionStatus::Completed, self.completion_writes(&processing, None, Some(&card)).await?, None)
+            }
+            ChargeOutcome::Declined(code) => {
+                (self.after_failure(&processing), vec![self.count_attempt(&processing)], Some(decline_error(code)))
+            }
+        };
+        self.change_status_with(&processing, next, also).await?;
+        let session = self
+            .session(crate::domain::MerchantId(session.merchant_id), SessionId(session.id))
             .await?
-            .ok_or_else(|| anyhow::anyhow!("payment vanished"))?;
-        Ok(Confirmed { session, payment, declined })
+            .ok_or_else(|| anyhow::anyhow!("session vanished"))?;
+        Ok(Confirmed { session, payment: None, declined })
+    }
+
+    /// One more failed attempt on the session, written with its status change.
+    fn count_attempt(&self, session: &payment_session::Model) -> AlsoWrite {
+        AlsoWrite::new(StatementBuilder::build(
+            Query::update()
+                .table(payment_session::Entity)
+                .value(payment_session::Column::AttemptCount, Expr::col(payment_session::Column::AttemptCount).add(1))
+                .and_where(payment_session::Column::Id.eq(session.id)),
+            &self.db.get_database_backend(),
+        ))
     }
 
     /// Test mode: the customer passes (or fails) the 3-D Secure challenge of `payment`.
@@ -527,17 +632,13 @@ impl Services {
             }
             other => other,
         })?;
-        let token = match &payment.card_token_id {
-            Some(id) => card_token::Entity::find_by_id(id.clone()).one(&self.db).await?,
-            None => None,
-        }
-        .ok_or_else(|| anyhow::anyhow!("a challenged payment without its card token"))?;
+        let processor_token = self.processor_token_of(&payment).await?;
         let amount = Money::from_stored(
             payment.amount,
             Currency::parse(&payment.currency).map_err(|e| AppError::Internal(e.into()))?,
         );
         let outcome = if passed {
-            self.charge(&token.processor_token, amount, payment.id, true).await
+            self.charge(&processor_token, amount, payment.id, true).await
         } else {
             ChargeOutcome::Declined(DeclineCode::AuthenticationFailed)
         };

@@ -53,6 +53,11 @@ pub struct SessionInput {
     pub allowed_payment_methods: Option<Vec<PaymentMethodType>>,
     pub expires_in_seconds: Option<i64>,
     pub save_payment_profile: Option<bool>,
+    /// With a saved profile: make it the customer's default.
+    pub set_profile_as_default: Option<bool>,
+    /// OUTSTANDING_BALANCE only: which currency's charges to pay, when the customer owes in
+    /// several.
+    pub currency: Option<String>,
     pub metadata: Option<BTreeMap<String, String>>,
     pub success_url: Option<String>,
 }
@@ -98,7 +103,7 @@ impl Services {
         let success_url = validate::url(input.success_url.clone(), &["input", "successUrl"])?;
         let key = validate::idempotency_key(idempotency_key)?;
         check_amount_presence(&input)?;
-        let save_profile = input.purpose == SessionPurpose::Setup || input.save_payment_profile.unwrap_or(false);
+        let (save_profile, set_as_default) = profile_choice(&input)?;
 
         let claim = match &key {
             None => None,
@@ -136,6 +141,7 @@ impl Services {
                 payment_profile_id: Set(None),
                 allowed_payment_methods: Set(PaymentMethodType::join(&methods)),
                 save_payment_profile: Set(save_profile),
+                set_profile_as_default: Set(set_as_default),
                 attempt_count: Set(0),
                 client_secret: Set(new_secret(CLIENT_SECRET_PREFIX)),
                 success_url: Set(success_url),
@@ -243,16 +249,8 @@ impl Services {
                 Some(Money::from_stored(sub.amount, currency))
             }
             SessionPurpose::OutstandingBalance => {
-                if customer.is_none() {
-                    return Err(needs_customer(input.purpose));
-                }
-                // The amount is the customer's open charges; charges arrive with the ledger
-                // (balances issue). Until a customer has some, there is nothing to pay.
-                return Err(AppError::user(
-                    &["input", "customerId"],
-                    ErrorCode::NothingOutstanding,
-                    "this customer has no outstanding charges",
-                ));
+                let customer = customer.ok_or_else(|| needs_customer(input.purpose))?;
+                Some(self.outstanding_amount(merchant, customer, input.currency.as_deref()).await?)
             }
             SessionPurpose::BalanceTopUp => {
                 if customer.is_none() {
@@ -518,6 +516,29 @@ fn check_amount_presence(input: &SessionInput) -> AppResult<()> {
         )),
         _ => Ok(()),
     }
+}
+
+/// Whether the session saves its method, and as the default. SETUP sessions exist to save
+/// one; SUBSCRIPTION sessions save the method renewals will charge, as the default.
+fn profile_choice(input: &SessionInput) -> AppResult<(bool, bool)> {
+    let always = matches!(input.purpose, SessionPurpose::Setup | SessionPurpose::Subscription);
+    let save = always || input.save_payment_profile.unwrap_or(false);
+    let default = input.purpose == SessionPurpose::Subscription || input.set_profile_as_default.unwrap_or(false);
+    if input.set_profile_as_default == Some(true) && !save {
+        return Err(AppError::user(
+            &["input", "setProfileAsDefault"],
+            ErrorCode::NotAllowed,
+            "only a saved profile can become the default: set savePaymentProfile too",
+        ));
+    }
+    if input.currency.is_some() && input.purpose != SessionPurpose::OutstandingBalance {
+        return Err(AppError::user(
+            &["input", "currency"],
+            ErrorCode::NotAllowed,
+            "currency is for OUTSTANDING_BALANCE sessions; other sessions take it with their amount",
+        ));
+    }
+    Ok((save, default))
 }
 
 fn allowed_methods(input: &SessionInput) -> AppResult<Vec<PaymentMethodType>> {

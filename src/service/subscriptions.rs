@@ -52,6 +52,9 @@ impl Services {
             current_period_end: Set(None),
             cancel_at_period_end: Set(false),
             default_payment_profile_id: Set(None),
+            renewal_session_id: Set(None),
+            billing_anchor: Set(None),
+            periods_paid: Set(0),
             created_at: Set(now),
             updated_at: Set(now),
         };

@@ -19,8 +19,8 @@ use async_graphql::dataloader::Loader;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Query};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, Iden, ModelTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, StatementBuilder,
+    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, Iden, ModelTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, StatementBuilder,
 };
 use uuid::Uuid;
 
@@ -47,10 +47,12 @@ pub trait Tenanted: EntityTrait<Model: Sync + FromQueryResult> + Send + Sync + '
     fn sort_column(field: SortField) -> Self::Column;
     fn id_of(model: &Self::Model) -> Uuid;
     fn sort_key(model: &Self::Model, field: SortField) -> (DateTime<Utc>, Uuid);
+    /// Which rows a connection lists (a removed profile is still found by id, not listed).
+    fn listed() -> Condition;
 }
 
 macro_rules! tenanted {
-    ($module:ident { $($parent:ident => $column:ident),* } sort { $($field:ident => ($sort:ident, $sort_field:ident)),* }) => {
+    ($module:ident { $($parent:ident => $column:ident),* } sort { $($field:ident => ($sort:ident, $sort_field:ident)),* } $(listed $listed:expr)?) => {
         impl Tenanted for $module::Entity {
             fn id_column() -> Self::Column {
                 $module::Column::Id
@@ -82,6 +84,9 @@ macro_rules! tenanted {
                     _ => (model.created_at, model.id),
                 }
             }
+            fn listed() -> Condition {
+                Condition::all()$(.add($listed))?
+            }
         }
     };
 }
@@ -90,9 +95,10 @@ tenanted!(customer {} sort { CreatedAt => (CreatedAt, created_at) });
 tenanted!(order { Customer => CustomerId } sort { CreatedAt => (CreatedAt, created_at) });
 tenanted!(subscription { Customer => CustomerId } sort { CreatedAt => (CreatedAt, created_at) });
 tenanted!(blocklist_entry {} sort { CreatedAt => (CreatedAt, created_at) });
+tenanted!(ledger_entry { Customer => CustomerId } sort { CreatedAt => (CreatedAt, created_at) });
 tenanted!(payment_link {} sort { CreatedAt => (CreatedAt, created_at) });
-tenanted!(payment_profile { Customer => CustomerId, PaymentSession => PaymentSessionId } sort { CreatedAt => (CreatedAt, created_at) });
-tenanted!(payment { Customer => CustomerId, PaymentSession => PaymentSessionId } sort { CreatedAt => (CreatedAt, created_at) });
+tenanted!(payment_profile { Customer => CustomerId, PaymentSession => PaymentSessionId } sort { CreatedAt => (CreatedAt, created_at) } listed payment_profile::Column::RemovedAt.is_null());
+tenanted!(payment { Customer => CustomerId, PaymentSession => PaymentSessionId, Subscription => SubscriptionId } sort { CreatedAt => (CreatedAt, created_at) });
 tenanted!(payment_session {
     Customer => CustomerId, Order => OrderId, Subscription => SubscriptionId, PaymentLink => PaymentLinkId
 } sort {
@@ -256,6 +262,7 @@ impl BatchLoader {
         );
         let mut inner = E::find()
             .filter(E::merchant_column().eq(self.merchant))
+            .filter(E::listed())
             .filter(parent_col.is_in(parents.iter().copied()))
             .expr_as(Expr::cust(window), "rn");
         if let Some(after) = page.after {
@@ -312,6 +319,7 @@ impl<E: Tenanted> Loader<ChildCount<E>> for BatchLoader {
                 .column(parent_col)
                 .column_as(E::id_column().count(), "n")
                 .filter(E::merchant_column().eq(self.merchant))
+                .filter(E::listed())
                 .filter(parent_col.is_in(parents.iter().copied()))
                 .group_by(parent_col)
                 .into_tuple()

@@ -29,8 +29,15 @@ pub struct CreatePaymentSessionInput {
     pub allowed_payment_methods: Option<Vec<PaymentMethodType>>,
     /// 300 (5 minutes) to 86400 (24 hours); default 3600.
     pub expires_in_seconds: Option<i64>,
-    /// Save the method as a payment profile of the customer when the session completes.
+    /// Save the method as a payment profile of the customer when the session completes
+    /// (always true for SETUP and SUBSCRIPTION). The same card saved twice is one profile.
     pub save_payment_profile: Option<bool>,
+    /// Make the saved profile the customer's default, which renewals charge (always for
+    /// SUBSCRIPTION; the first profile a customer saves is their default anyway).
+    pub set_profile_as_default: Option<bool>,
+    /// OUTSTANDING_BALANCE only: the currency whose charges to pay, when the customer owes in
+    /// several. The amount is always computed.
+    pub currency: Option<String>,
     pub metadata: Option<Json<BTreeMap<String, String>>>,
     /// Where the hosted page sends the customer after paying.
     pub success_url: Option<String>,
@@ -67,6 +74,8 @@ pub struct PaymentSessionPayload {
 pub enum PaymentMethodInput {
     /// A one-time token from `POST /vault/cards`.
     CardToken(String),
+    /// A saved profile of the session's customer.
+    PaymentProfileId(ID),
     /// A payment token from Apple Pay or Google Pay (see the README for test tokens).
     Wallet(WalletInput),
     /// A transfer from this account; the session waits in PROCESSING until it settles.
@@ -154,20 +163,19 @@ fn confirm_payload(
         user_errors.extend(user_errors_of(vec![declined]));
     }
     use crate::service::payments::{PAYMENT_PROCESSING, PAYMENT_REQUIRES_ACTION};
-    let kind = match confirmed.payment.status.as_str() {
-        PAYMENT_REQUIRES_ACTION => Some(NextActionType::ThreeDSecureChallenge),
-        PAYMENT_PROCESSING
-            if confirmed.payment.method_type == crate::domain::PaymentMethodType::BankTransfer.as_str() =>
-        {
-            Some(NextActionType::AwaitBankTransfer)
-        }
-        _ => None,
-    };
-    let next_action = kind
-        .map(|kind| NextAction { kind, payment_id: ID(crate::domain::PaymentId(confirmed.payment.id).to_global()) });
+    let next_action = confirmed.payment.as_ref().and_then(|payment| {
+        let kind = match payment.status.as_str() {
+            PAYMENT_REQUIRES_ACTION => Some(NextActionType::ThreeDSecureChallenge),
+            PAYMENT_PROCESSING if payment.method_type == crate::domain::PaymentMethodType::BankTransfer.as_str() => {
+                Some(NextActionType::AwaitBankTransfer)
+            }
+            _ => None,
+        };
+        kind.map(|kind| NextAction { kind, payment_id: ID(crate::domain::PaymentId(payment.id).to_global()) })
+    });
     Ok(ConfirmPaymentSessionPayload {
         payment_session: Some(PaymentSession(confirmed.session)),
-        payment: Some(Payment(confirmed.payment)),
+        payment: confirmed.payment.map(Payment),
         next_action,
         user_errors,
     })
@@ -187,6 +195,15 @@ impl SessionMutations {
             let id = input_id(&input.id, "id")?;
             let method = match input.payment_method {
                 PaymentMethodInput::CardToken(token) => MethodInput::CardToken(token),
+                PaymentMethodInput::PaymentProfileId(id) => {
+                    MethodInput::Profile(crate::domain::ProfileId::from_global(&id).map_err(|_| {
+                        crate::error::AppError::user(
+                            &["input", "paymentMethod", "paymentProfileId"],
+                            crate::error::ErrorCode::InvalidId,
+                            "not a valid PaymentProfile id",
+                        )
+                    })?)
+                }
                 PaymentMethodInput::Wallet(wallet) => {
                     MethodInput::Wallet { wallet: wallet.wallet_type.into(), token: wallet.token }
                 }
@@ -248,6 +265,8 @@ impl SessionMutations {
                     .map(|methods| methods.into_iter().map(Into::into).collect()),
                 expires_in_seconds: input.expires_in_seconds,
                 save_payment_profile: input.save_payment_profile,
+                set_profile_as_default: input.set_profile_as_default,
+                currency: input.currency,
                 metadata: input.metadata.map(|m| m.0),
                 success_url: input.success_url,
             };

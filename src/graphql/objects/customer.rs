@@ -1,11 +1,15 @@
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 
-use super::{Order, Payment, PaymentProfile, PaymentSession, Subscription};
+use super::{LedgerEntry, Money, Order, Payment, PaymentProfile, PaymentSession, Subscription};
 use crate::domain::{CustomerId, TypedId};
 use crate::graphql::connection::{Conn, owned_children, page_cost};
+use crate::graphql::context::ContextExt;
+use crate::graphql::errors::GqlResult;
 use crate::storage::batch::Parent;
-use crate::storage::entities::{customer, order, payment, payment_profile, payment_session, subscription};
+use crate::storage::entities::{
+    customer, ledger_entry, order, payment, payment_profile, payment_session, subscription,
+};
 use crate::storage::page::PageArgs;
 
 /// Someone who pays a merchant.
@@ -86,6 +90,31 @@ impl Customer {
     ) -> async_graphql::Result<Conn<Payment>> {
         let args = PageArgs::new(first, after, last, before);
         owned_children::<payment::Entity, _>(ctx, self.0.id, Parent::Customer, args, Payment).await
+    }
+    /// The balance in each currency the customer has ledger entries in: positive is credit
+    /// they hold, negative what they owe (an OUTSTANDING_BALANCE session pays it).
+    async fn balances(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Money>> {
+        let merchant = crate::domain::MerchantId(self.0.merchant_id);
+        let balances = ctx.services().balances(merchant, CustomerId(self.0.id)).await.gql()?;
+        Ok(balances.into_iter().map(Money).collect())
+    }
+    /// Every movement of the customer's balances, newest first.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn ledger_entries(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<LedgerEntry>> {
+        let args = PageArgs::new(first, after, last, before);
+        owned_children::<ledger_entry::Entity, _>(ctx, self.0.id, Parent::Customer, args, LedgerEntry).await
+    }
+    /// The profile renewals and off-session payments charge.
+    async fn default_payment_profile(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PaymentProfile>> {
+        ctx.caller()?.secret_key_holder().map_err(crate::graphql::errors::gql)?;
+        Ok(ctx.services().default_profile(CustomerId(self.0.id)).await.gql()?.map(PaymentProfile))
     }
     /// Saved payment methods, newest first.
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]

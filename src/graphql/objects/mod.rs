@@ -4,6 +4,7 @@
 mod blocklist;
 mod customer;
 mod event;
+mod ledger;
 mod link;
 mod money;
 mod order;
@@ -15,6 +16,7 @@ mod subscription;
 pub use blocklist::BlocklistEntry;
 pub use customer::Customer;
 pub use event::PaymentSessionEvent;
+pub use ledger::LedgerEntry;
 pub use link::PaymentLink;
 pub use money::{Money, MoneyInput};
 pub use order::{Order, OrderLineItem};

@@ -5,7 +5,7 @@ use super::{Money, PaymentSession, load_by_id};
 use crate::domain::{self, PaymentId, SessionId, TypedId};
 use crate::graphql::context::ContextExt;
 use crate::graphql::enums::{self, PaymentMethodType};
-use crate::storage::entities::{payment, payment_session};
+use crate::storage::entities::{payment, payment_profile, payment_session, subscription};
 
 /// One attempt to collect a session's money.
 pub struct Payment(pub payment::Model);
@@ -53,6 +53,20 @@ impl Payment {
     /// `ALLOW` or `BLOCK`.
     async fn fraud_decision(&self) -> &str {
         &self.0.fraud_decision
+    }
+    /// Charged without the customer present: a subscription renewal.
+    async fn off_session(&self) -> bool {
+        self.0.off_session
+    }
+    /// The saved profile charged, when the attempt used one.
+    async fn payment_profile(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<super::PaymentProfile>> {
+        ctx.caller()?.secret_key_holder().map_err(crate::graphql::errors::gql)?;
+        Ok(load_by_id::<payment_profile::Entity>(ctx, self.0.payment_profile_id).await?.map(super::PaymentProfile))
+    }
+    /// The subscription this payment is for.
+    async fn subscription(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<super::Subscription>> {
+        ctx.caller()?.secret_key_holder().map_err(crate::graphql::errors::gql)?;
+        Ok(load_by_id::<subscription::Entity>(ctx, self.0.subscription_id).await?.map(super::Subscription))
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at

@@ -1,13 +1,13 @@
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 
-use super::{Customer, Money, PaymentProfile, PaymentSession, load_by_id};
+use super::{Customer, Money, Payment, PaymentProfile, PaymentSession, load_by_id};
 use crate::domain::subscription as billing;
 use crate::domain::{SubscriptionId, TypedId};
 use crate::graphql::connection::{Conn, owned_children, page_cost};
 use crate::graphql::enums::{self, BillingInterval, SubscriptionStatus};
 use crate::storage::batch::Parent;
-use crate::storage::entities::{customer, payment_profile, payment_session, subscription};
+use crate::storage::entities::{customer, payment, payment_profile, payment_session, subscription};
 use crate::storage::page::PageArgs;
 
 /// A recurring charge for a customer. Billing objects own this name; the GraphQL root of
@@ -64,5 +64,18 @@ impl Subscription {
     ) -> async_graphql::Result<Conn<PaymentSession>> {
         let args = PageArgs::new(first, after, last, before);
         owned_children::<payment_session::Entity, _>(ctx, self.0.id, Parent::Subscription, args, PaymentSession).await
+    }
+    /// Every payment attempt for this subscription (its first payment and renewals), newest first.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn payments(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<Payment>> {
+        let args = PageArgs::new(first, after, last, before);
+        owned_children::<payment::Entity, _>(ctx, self.0.id, Parent::Subscription, args, Payment).await
     }
 }

@@ -7,6 +7,7 @@ pub mod card_token;
 pub mod customer;
 pub mod idempotency_key;
 pub mod instance_secret;
+pub mod ledger_entry;
 pub mod merchant;
 pub mod order;
 pub mod order_line_item;

@@ -26,6 +26,12 @@ pub struct Model {
     pub fraud_decision: String,
     /// Where the confirmation came from, for velocity per IP and the blocklist.
     pub client_ip: Option<String>,
+    /// The saved profile charged, when the attempt used one.
+    pub payment_profile_id: Option<Uuid>,
+    /// Charged without the customer present (a subscription renewal).
+    pub off_session: bool,
+    /// The subscription this payment is for (its first payment or a renewal).
+    pub subscription_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

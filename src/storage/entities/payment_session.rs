@@ -23,6 +23,8 @@ pub struct Model {
     /// Comma-separated `PaymentMethodType` names.
     pub allowed_payment_methods: String,
     pub save_payment_profile: bool,
+    /// Make the saved profile the customer's default (renewals charge the default).
+    pub set_profile_as_default: bool,
     pub attempt_count: i32,
     /// Lets the hosted page and mobile apps see and pay this one session. Kept (as Stripe
     /// keeps `client_secret`) because `hostedUrl` carries it; it grants nothing else.

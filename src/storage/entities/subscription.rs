@@ -18,6 +18,12 @@ pub struct Model {
     pub current_period_end: Option<DateTimeUtc>,
     pub cancel_at_period_end: bool,
     pub default_payment_profile_id: Option<Uuid>,
+    /// The renewal session of the current period, while it is being paid.
+    pub renewal_session_id: Option<Uuid>,
+    /// Where period ends are counted from: the first payment.
+    pub billing_anchor: Option<DateTimeUtc>,
+    /// Periods paid so far; the current one ends `periods_paid` periods after the anchor.
+    pub periods_paid: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

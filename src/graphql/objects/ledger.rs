@@ -1,0 +1,37 @@
+use async_graphql::{Context, Object};
+use chrono::{DateTime, Utc};
+
+use super::{Money, PaymentSession, load_by_id};
+use crate::domain::SessionId;
+use crate::graphql::context::ContextExt;
+use crate::storage::entities::{ledger_entry, payment_session};
+
+/// One movement of a customer's balance. The balance in a currency is the sum of its entries.
+pub struct LedgerEntry(pub ledger_entry::Model);
+
+#[Object]
+impl LedgerEntry {
+    /// Signed: a credit to the customer is positive (a top-up, a settlement), a charge they
+    /// owe negative.
+    async fn amount(&self) -> async_graphql::Result<Option<Money>> {
+        super::money::stored(Some(self.0.amount), Some(&self.0.currency))
+    }
+    /// `TOP_UP`, `CHARGE` or `SETTLEMENT`.
+    async fn kind(&self) -> &str {
+        &self.0.kind
+    }
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// The session whose completion posted this entry (top-ups and settlements).
+    async fn payment_session(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PaymentSession>> {
+        let caller = ctx.caller()?;
+        Ok(load_by_id::<payment_session::Entity>(ctx, self.0.payment_session_id)
+            .await?
+            .filter(|s| caller.may_see_session(SessionId(s.id)))
+            .map(PaymentSession))
+    }
+}

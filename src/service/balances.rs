@@ -1,0 +1,171 @@
+//! Customer balances, kept as a ledger: every movement is an entry of signed minor units
+//! and a balance is the sum of its entries, per currency. Positive is credit the customer
+//! holds; negative is what they owe (open charges).
+//!
+//! - `createBalanceCharge` posts a CHARGE (negative).
+//! - A completed BALANCE_TOP_UP session posts a TOP_UP (its amount).
+//! - An OUTSTANDING_BALANCE session's amount is what the customer owes in its currency when
+//!   it is created; completed, it posts a SETTLEMENT of that amount. Charges posted after the
+//!   session was created stay outstanding; paying twice leaves a credit, never a loss.
+
+use sea_orm::sea_query::{Alias, Expr, Func};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    Select, Set,
+};
+use uuid::Uuid;
+
+use super::sessions::AlsoWrite;
+use super::{Services, validate};
+use crate::domain::{Currency, CustomerId, MerchantId, Money};
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::storage::entities::{ledger_entry, payment_session};
+
+crate::domain::string_enum!(
+    /// Why a balance moved.
+    LedgerKind, "ledger entry kind" {
+        TopUp => "TOP_UP",
+        Charge => "CHARGE",
+        Settlement => "SETTLEMENT",
+    }
+);
+
+#[derive(Debug, FromQueryResult)]
+struct CurrencyTotal {
+    currency: String,
+    total: i64,
+}
+
+impl Services {
+    /// The customer's balance in each currency they have entries in, by currency code.
+    pub async fn balances(&self, merchant: MerchantId, customer: CustomerId) -> AppResult<Vec<Money>> {
+        let totals = ledger_entry::Entity::find()
+            .select_only()
+            .column(ledger_entry::Column::Currency)
+            // A SUM of BIGINT is NUMERIC on PostgreSQL; cast back to keep integer minor units.
+            .column_as(
+                Expr::expr(Func::cast_as(Func::sum(Expr::col(ledger_entry::Column::Amount)), Alias::new("BIGINT"))),
+                "total",
+            )
+            .filter(ledger_entry::Column::MerchantId.eq(merchant.0))
+            .filter(ledger_entry::Column::CustomerId.eq(customer.0))
+            .group_by(ledger_entry::Column::Currency)
+            .order_by_asc(ledger_entry::Column::Currency)
+            .into_model::<CurrencyTotal>()
+            .all(&self.db)
+            .await?;
+        totals
+            .into_iter()
+            .map(|t| {
+                let currency = Currency::parse(&t.currency).map_err(|e| AppError::Internal(e.into()))?;
+                Ok(Money::from_stored(t.total, currency))
+            })
+            .collect()
+    }
+
+    /// What the customer owes in `currency` (zero when they hold credit).
+    pub async fn outstanding(&self, merchant: MerchantId, customer: CustomerId, currency: Currency) -> AppResult<i64> {
+        let balance = self
+            .balances(merchant, customer)
+            .await?
+            .into_iter()
+            .find(|m| m.currency() == currency)
+            .map_or(0, Money::amount);
+        Ok(if balance < 0 { -balance } else { 0 })
+    }
+
+    /// Posts a charge the customer owes, to be paid by an OUTSTANDING_BALANCE session.
+    #[tracing::instrument(skip(self, description))]
+    pub async fn create_balance_charge(
+        &self,
+        merchant: MerchantId,
+        customer: CustomerId,
+        amount: i64,
+        currency: &str,
+        description: Option<String>,
+    ) -> AppResult<ledger_entry::Model> {
+        let money = validate::money(amount, currency, &["input", "amount"])?;
+        let description = validate::text(description, 500, &["input", "description"])?;
+        self.customer(merchant, customer)
+            .await?
+            .ok_or_else(|| AppError::not_found(&["input", "customerId"], "customer"))?;
+        let row = ledger_entry::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            merchant_id: Set(merchant.0),
+            customer_id: Set(customer.0),
+            currency: Set(money.currency().code().to_owned()),
+            amount: Set(-money.amount()),
+            kind: Set(LedgerKind::Charge.as_str().to_owned()),
+            payment_session_id: Set(None),
+            description: Set(description),
+            created_at: Set(self.now()),
+        };
+        Ok(row.insert(&self.db).await?)
+    }
+
+    /// The amount of a new OUTSTANDING_BALANCE session: everything owed in `currency`, or in
+    /// the one currency the customer owes in when none is named.
+    pub(super) async fn outstanding_amount(
+        &self,
+        merchant: MerchantId,
+        customer: CustomerId,
+        currency: Option<&str>,
+    ) -> AppResult<Money> {
+        let owed: Vec<Money> =
+            self.balances(merchant, customer).await?.into_iter().filter(|m| m.amount() < 0).collect();
+        let nothing = |what: String| {
+            AppError::user(
+                &["input", "customerId"],
+                ErrorCode::NothingOutstanding,
+                format!("this customer owes nothing{what}"),
+            )
+        };
+        let balance = match currency {
+            Some(code) => {
+                let currency = validate::currency(code, &["input", "currency"])?;
+                owed.into_iter().find(|m| m.currency() == currency).ok_or_else(|| nothing(format!(" in {code}")))?
+            }
+            None => match owed.as_slice() {
+                [] => return Err(nothing(String::new())),
+                [one] => *one,
+                _ => {
+                    return Err(AppError::user(
+                        &["input", "currency"],
+                        ErrorCode::Required,
+                        "this customer owes in several currencies: name one",
+                    ));
+                }
+            },
+        };
+        Money::new(-balance.amount(), balance.currency())
+            .map_err(|e| AppError::user(&["input", "customerId"], ErrorCode::AmountTooLarge, e.to_string()))
+    }
+
+    /// The entry a completed top-up or settlement session posts, in its completion's
+    /// transaction. The unique session column makes a second posting fail the whole change.
+    pub(super) fn ledger_credit(&self, session: &payment_session::Model, kind: LedgerKind) -> AppResult<AlsoWrite> {
+        let (Some(customer), Some(amount), Some(currency)) = (session.customer_id, session.amount, &session.currency)
+        else {
+            return Err(anyhow::anyhow!("a {} session without customer or amount", session.purpose).into());
+        };
+        let row = ledger_entry::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            merchant_id: Set(session.merchant_id),
+            customer_id: Set(customer),
+            currency: Set(currency.clone()),
+            amount: Set(amount),
+            kind: Set(kind.as_str().to_owned()),
+            payment_session_id: Set(Some(session.id)),
+            description: Set(None),
+            created_at: Set(self.now()),
+        };
+        Ok(AlsoWrite::new(ledger_entry::Entity::insert(row).build(self.db.get_database_backend())))
+    }
+
+    /// A customer's ledger, for a connection.
+    pub fn ledger_query(&self, merchant: MerchantId, customer: CustomerId) -> Select<ledger_entry::Entity> {
+        ledger_entry::Entity::find()
+            .filter(ledger_entry::Column::MerchantId.eq(merchant.0))
+            .filter(ledger_entry::Column::CustomerId.eq(customer.0))
+    }
+}

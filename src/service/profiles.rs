@@ -1,0 +1,184 @@
+//! Saved payment profiles: a customer's card (or wallet card) kept to pay again without
+//! entering it. A profile keeps the processor's token, brand, last 4, expiry and the keyed
+//! fingerprint; never a number. One card is one profile per customer: saving it again
+//! refreshes (and, if removed, revives) the same profile.
+
+use sea_orm::sea_query::{Expr, OnConflict, Query, QueryStatementBuilder};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryTrait, Set,
+    StatementBuilder, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::Services;
+use super::auth::Caller;
+use super::sessions::AlsoWrite;
+use crate::domain::{CustomerId, MerchantId, PaymentMethodType, ProfileId};
+use crate::error::{AppError, AppResult};
+use crate::storage::entities::{card_token, payment_profile, payment_session, subscription};
+
+impl Services {
+    /// The writes that save the method of `card` for `session`'s customer when the session
+    /// completes: the profile (inserted, or refreshed by fingerprint), the session's link to
+    /// it and, when asked or when the customer has none, the default flag.
+    pub(super) async fn save_profile_writes(
+        &self,
+        session: &payment_session::Model,
+        card: &card_token::Model,
+        make_default: bool,
+    ) -> AppResult<Vec<AlsoWrite>> {
+        let Some(customer) = session.customer_id else {
+            return Err(anyhow::anyhow!("saving a profile for a session without a customer").into());
+        };
+        let backend = self.db.get_database_backend();
+        let make_default = make_default || self.default_profile(CustomerId(customer)).await?.is_none();
+        let kind = if card.wallet.is_some() { PaymentMethodType::Wallet } else { PaymentMethodType::Card };
+        let row = payment_profile::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            merchant_id: Set(session.merchant_id),
+            customer_id: Set(customer),
+            method_type: Set(kind.as_str().to_owned()),
+            brand: Set(Some(card.brand.clone())),
+            last4: Set(Some(card.last4.clone())),
+            exp_month: Set(Some(card.exp_month)),
+            exp_year: Set(Some(card.exp_year)),
+            fingerprint: Set(card.fingerprint.clone()),
+            processor_token: Set(card.processor_token.clone()),
+            is_default: Set(false),
+            payment_session_id: Set(Some(session.id)),
+            created_at: Set(self.now()),
+            removed_at: Set(None),
+        };
+        use payment_profile::Column as P;
+        let upsert = payment_profile::Entity::insert(row)
+            .on_conflict(
+                OnConflict::columns([P::CustomerId, P::Fingerprint])
+                    .update_columns([
+                        P::MethodType,
+                        P::Brand,
+                        P::Last4,
+                        P::ExpMonth,
+                        P::ExpYear,
+                        P::ProcessorToken,
+                        P::PaymentSessionId,
+                        P::RemovedAt,
+                    ])
+                    .to_owned(),
+            )
+            .build(backend);
+        let this_profile = Query::select()
+            .column(P::Id)
+            .from(payment_profile::Entity)
+            .and_where(P::CustomerId.eq(customer))
+            .and_where(P::Fingerprint.eq(card.fingerprint.as_str()))
+            .to_owned();
+        let link_session = StatementBuilder::build(
+            Query::update()
+                .table(payment_session::Entity)
+                .value(
+                    payment_session::Column::PaymentProfileId,
+                    Expr::SubQuery(None, Box::new(this_profile.into_sub_query_statement())),
+                )
+                .and_where(payment_session::Column::Id.eq(session.id)),
+            &backend,
+        );
+        let mut writes = vec![AlsoWrite::new(upsert), AlsoWrite::new(link_session)];
+        if make_default {
+            writes.extend(self.default_writes(customer, P::Fingerprint.eq(card.fingerprint.as_str())));
+        }
+        Ok(writes)
+    }
+
+    /// Makes the customer's profile matching `which` their only default.
+    pub(super) fn default_writes(&self, customer: Uuid, which: sea_orm::sea_query::SimpleExpr) -> [AlsoWrite; 2] {
+        let backend = self.db.get_database_backend();
+        use payment_profile::Column as P;
+        let clear = payment_profile::Entity::update_many()
+            .col_expr(P::IsDefault, Expr::value(false))
+            .filter(P::CustomerId.eq(customer))
+            .filter(P::IsDefault.eq(true))
+            .build(backend);
+        let set = payment_profile::Entity::update_many()
+            .col_expr(P::IsDefault, Expr::value(true))
+            .filter(P::CustomerId.eq(customer))
+            .filter(which)
+            .build(backend);
+        [AlsoWrite::new(clear), AlsoWrite::new(set)]
+    }
+
+    /// The customer's default profile, if they have one that is not removed.
+    pub async fn default_profile(&self, customer: CustomerId) -> AppResult<Option<payment_profile::Model>> {
+        Ok(payment_profile::Entity::find()
+            .filter(payment_profile::Column::CustomerId.eq(customer.0))
+            .filter(payment_profile::Column::IsDefault.eq(true))
+            .filter(payment_profile::Column::RemovedAt.is_null())
+            .one(&self.db)
+            .await?)
+    }
+
+    /// A profile of this merchant that is not removed.
+    pub async fn profile(&self, merchant: MerchantId, id: ProfileId) -> AppResult<Option<payment_profile::Model>> {
+        Ok(payment_profile::Entity::find_by_id(id.0)
+            .filter(payment_profile::Column::MerchantId.eq(merchant.0))
+            .filter(payment_profile::Column::RemovedAt.is_null())
+            .one(&self.db)
+            .await?)
+    }
+
+    /// A profile `caller` may pay `session` with: the session's customer's, not removed.
+    /// Anything else reads as not found, so a foreign profile's existence does not leak.
+    pub(super) async fn usable_profile(
+        &self,
+        caller: Caller,
+        session: &payment_session::Model,
+        id: ProfileId,
+    ) -> AppResult<payment_profile::Model> {
+        let field = ["input", "paymentMethod", "paymentProfileId"];
+        self.profile(caller.merchant(), id)
+            .await?
+            .filter(|p| session.customer_id == Some(p.customer_id))
+            .ok_or_else(|| AppError::not_found(&field, "payment profile"))
+    }
+
+    /// Makes a profile its customer's default, which renewals charge.
+    #[tracing::instrument(skip(self))]
+    pub async fn set_default_profile(&self, merchant: MerchantId, id: ProfileId) -> AppResult<payment_profile::Model> {
+        let profile = self
+            .profile(merchant, id)
+            .await?
+            .ok_or_else(|| AppError::not_found(&["input", "id"], "payment profile"))?;
+        let txn = self.db.begin().await?;
+        for write in self.default_writes(profile.customer_id, payment_profile::Column::Id.eq(profile.id)) {
+            txn.execute_raw(write.statement).await?;
+        }
+        txn.commit().await?;
+        Ok(payment_profile::Model { is_default: true, ..profile })
+    }
+
+    /// Removes a profile: it no longer pays and is no longer listed. A subscription that
+    /// charged it falls back to the customer's default at its next renewal.
+    #[tracing::instrument(skip(self))]
+    pub async fn remove_profile(&self, merchant: MerchantId, id: ProfileId) -> AppResult<payment_profile::Model> {
+        let profile = self
+            .profile(merchant, id)
+            .await?
+            .ok_or_else(|| AppError::not_found(&["input", "id"], "payment profile"))?;
+        let txn = self.db.begin().await?;
+        let mut row = profile.clone().into_active_model();
+        row.removed_at = Set(Some(self.now()));
+        row.is_default = Set(false);
+        let removed = row.update(&txn).await?;
+        subscription::Entity::update_many()
+            .col_expr(subscription::Column::DefaultPaymentProfileId, Expr::value(Option::<Uuid>::None))
+            .filter(subscription::Column::DefaultPaymentProfileId.eq(profile.id))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(removed)
+    }
+}
+
+/// Which attempts may save a profile: cards and wallets, not bank transfers.
+pub fn saveable(kind: PaymentMethodType) -> bool {
+    matches!(kind, PaymentMethodType::Card | PaymentMethodType::Wallet)
+}
