@@ -52,6 +52,7 @@ string_enum!(
         InvalidIban => "INVALID_IBAN",
         InvalidWalletToken => "INVALID_WALLET_TOKEN",
         BankTransferFailed => "BANK_TRANSFER_FAILED",
+        PaymentInProgress => "PAYMENT_IN_PROGRESS",
         SlowConsumer => "SLOW_CONSUMER",
         TooManySubscriptions => "TOO_MANY_SUBSCRIPTIONS",
         Unauthenticated => "UNAUTHENTICATED",

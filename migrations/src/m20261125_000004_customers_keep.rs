@@ -76,6 +76,13 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        m.alter_table(
+            Table::alter()
+                .table(Subscriptions::Table)
+                .add_column(timestamp_with_time_zone_null(Subscriptions::CanceledAt))
+                .to_owned(),
+        )
+        .await?;
         m.create_index(
             Index::create()
                 .name("idx_subscriptions_due")
@@ -126,7 +133,12 @@ impl MigrationTrait for Migration {
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.drop_table(Table::drop().table(LedgerEntries::Table).to_owned()).await?;
         m.drop_index(Index::drop().name("idx_subscriptions_due").table(Subscriptions::Table).to_owned()).await?;
-        for column in [Subscriptions::RenewalSessionId, Subscriptions::BillingAnchor, Subscriptions::PeriodsPaid] {
+        for column in [
+            Subscriptions::RenewalSessionId,
+            Subscriptions::BillingAnchor,
+            Subscriptions::PeriodsPaid,
+            Subscriptions::CanceledAt,
+        ] {
             m.alter_table(Table::alter().table(Subscriptions::Table).drop_column(column).to_owned()).await?;
         }
         m.drop_index(Index::drop().name("idx_payments_subscription").table(Payments::Table).to_owned()).await?;
@@ -181,6 +193,7 @@ enum Subscriptions {
     RenewalSessionId,
     BillingAnchor,
     PeriodsPaid,
+    CanceledAt,
     Status,
     CurrentPeriodEnd,
 }

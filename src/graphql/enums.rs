@@ -51,6 +51,18 @@ pub enum BlocklistKind {
     Email,
 }
 
+/// Why a customer's balance moved.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "LedgerEntryKind", remote = "crate::service::balances::LedgerKind")]
+pub enum LedgerEntryKind {
+    /// A completed BALANCE_TOP_UP session: credit.
+    TopUp,
+    /// A charge the merchant posted: owed.
+    Charge,
+    /// A completed OUTSTANDING_BALANCE session: what was owed, paid.
+    Settlement,
+}
+
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(name = "BillingInterval", remote = "domain::subscription::BillingInterval")]
 pub enum BillingInterval {

@@ -17,6 +17,9 @@ enum Behaviour {
     Succeed,
     Decline(DeclineCode),
     ThreeDSecure,
+    /// Saving it succeeds; every charge is declined (Stripe's 4000000000000341), which is
+    /// how a renewal's decline is tested.
+    SavesThenDeclines,
 }
 
 /// Stripe's test cards (the table the README documents).
@@ -43,6 +46,7 @@ const TEST_CARDS: &[(&str, Behaviour)] = &[
     ("4100000000000019", Behaviour::Decline(DeclineCode::Fraudulent)),
     ("4000002500003155", Behaviour::ThreeDSecure),
     ("4000002760003184", Behaviour::ThreeDSecure),
+    ("4000000000000341", Behaviour::SavesThenDeclines),
 ];
 
 /// Test payment tokens of the wallets (the README's table), each standing for a test card.
@@ -74,6 +78,7 @@ impl Behaviour {
             Behaviour::Succeed => "ok",
             Behaviour::ThreeDSecure => "3ds",
             Behaviour::Decline(code) => code.as_str(),
+            Behaviour::SavesThenDeclines => "saves_then_declines",
         }
     }
 
@@ -83,6 +88,7 @@ impl Behaviour {
         match tag {
             "ok" => Some(Behaviour::Succeed),
             "3ds" => Some(Behaviour::ThreeDSecure),
+            "saves_then_declines" => Some(Behaviour::SavesThenDeclines),
             code => code.parse().ok().map(Behaviour::Decline),
         }
     }
@@ -130,7 +136,7 @@ impl Processor for TestProcessor {
                 .ok_or_else(|| ProcessorError("not a test processor token".into()))?;
             Ok(match behaviour {
                 Behaviour::Decline(code) => ChargeOutcome::Declined(code),
-                Behaviour::Succeed | Behaviour::ThreeDSecure => ChargeOutcome::Succeeded,
+                Behaviour::Succeed | Behaviour::ThreeDSecure | Behaviour::SavesThenDeclines => ChargeOutcome::Succeeded,
             })
         })
     }
@@ -148,6 +154,7 @@ impl Processor for TestProcessor {
                 Behaviour::Decline(code) => ChargeOutcome::Declined(code),
                 Behaviour::ThreeDSecure if authenticated => ChargeOutcome::Succeeded,
                 Behaviour::ThreeDSecure => ChargeOutcome::RequiresAction,
+                Behaviour::SavesThenDeclines => ChargeOutcome::Declined(DeclineCode::CardDeclined),
             })
         })
     }

@@ -1,5 +1,5 @@
-//! Background work every instance runs: the outbox relay and the expiry sweeper. Both are
-//! safe with several instances running at once.
+//! Background work every instance runs: the outbox relay, the expiry sweeper and the
+//! subscription renewals (in `renewals`). All are safe with several instances at once.
 
 use std::time::Duration;
 
@@ -21,7 +21,7 @@ const RELAY_BATCH: u64 = 500;
 const SWEEP_BATCH: u64 = 200;
 
 impl Services {
-    /// Runs the relay and the sweeper every `interval` until the process ends.
+    /// Runs the relay, the sweeper and the renewals every `interval` until the process ends.
     pub fn spawn_background(&self, interval: Duration) {
         let services = self.clone();
         tokio::spawn(async move {
@@ -34,6 +34,9 @@ impl Services {
                 }
                 if let Err(error) = services.sweep_once().await {
                     tracing::warn!(error = %format!("{error:#}"), "expiry sweep failed");
+                }
+                if let Err(error) = services.renew_once().await {
+                    tracing::warn!(error = %format!("{error:#}"), "renewal pass failed");
                 }
             }
         });

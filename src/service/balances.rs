@@ -11,10 +11,12 @@
 use sea_orm::sea_query::{Alias, Expr, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-    Select, Set,
+    Select, Set, TransactionTrait,
 };
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::idempotency::{Claimed, request_hash};
 use super::sessions::AlsoWrite;
 use super::{Services, validate};
 use crate::domain::{Currency, CustomerId, MerchantId, Money};
@@ -29,6 +31,21 @@ crate::domain::string_enum!(
         Settlement => "SETTLEMENT",
     }
 );
+
+/// What `createBalanceCharge` asks for; its canonical JSON is the idempotency hash.
+#[derive(Debug, Clone, Serialize)]
+pub struct BalanceCharge {
+    pub customer: CustomerId,
+    pub amount: i64,
+    pub currency: String,
+    pub description: Option<String>,
+}
+
+/// What an idempotency record keeps of `createBalanceCharge`: the entry it posted.
+#[derive(Serialize, Deserialize)]
+struct PostedRecord {
+    entry_id: Uuid,
+}
 
 #[derive(Debug, FromQueryResult)]
 struct CurrencyTotal {
@@ -74,25 +91,40 @@ impl Services {
         Ok(if balance < 0 { -balance } else { 0 })
     }
 
-    /// Posts a charge the customer owes, to be paid by an OUTSTANDING_BALANCE session.
-    #[tracing::instrument(skip(self, description))]
+    /// Posts a charge the customer owes, to be paid by an OUTSTANDING_BALANCE session. With
+    /// an idempotency key a retried request replays the first charge instead of posting again.
+    #[tracing::instrument(skip(self, charge, idempotency_key))]
     pub async fn create_balance_charge(
         &self,
         merchant: MerchantId,
-        customer: CustomerId,
-        amount: i64,
-        currency: &str,
-        description: Option<String>,
+        charge: BalanceCharge,
+        idempotency_key: Option<String>,
     ) -> AppResult<ledger_entry::Model> {
-        let money = validate::money(amount, currency, &["input", "amount"])?;
-        let description = validate::text(description, 500, &["input", "description"])?;
-        self.customer(merchant, customer)
+        let money = validate::money(charge.amount, &charge.currency, &["input", "amount"])?;
+        let description = validate::text(charge.description.clone(), 500, &["input", "description"])?;
+        let key = validate::idempotency_key(idempotency_key)?;
+        self.customer(merchant, charge.customer)
             .await?
             .ok_or_else(|| AppError::not_found(&["input", "customerId"], "customer"))?;
+        let claim = match &key {
+            None => None,
+            Some(key) => {
+                let hash = request_hash(&charge)?;
+                match self.claim_idempotency::<PostedRecord>(merchant, "createBalanceCharge", key, &hash).await? {
+                    Claimed::Replay(record) => {
+                        return Ok(ledger_entry::Entity::find_by_id(record.entry_id)
+                            .one(&self.db)
+                            .await?
+                            .ok_or_else(|| anyhow::anyhow!("idempotency record names a missing ledger entry"))?);
+                    }
+                    Claimed::Run(claim) => Some(claim),
+                }
+            }
+        };
         let row = ledger_entry::ActiveModel {
             id: Set(Uuid::new_v4()),
             merchant_id: Set(merchant.0),
-            customer_id: Set(customer.0),
+            customer_id: Set(charge.customer.0),
             currency: Set(money.currency().code().to_owned()),
             amount: Set(-money.amount()),
             kind: Set(LedgerKind::Charge.as_str().to_owned()),
@@ -100,7 +132,20 @@ impl Services {
             description: Set(description),
             created_at: Set(self.now()),
         };
-        Ok(row.insert(&self.db).await?)
+        let result = async {
+            let txn = self.db.begin().await?;
+            let entry = row.insert(&txn).await?;
+            if let Some(claim) = &claim {
+                self.complete_idempotency(&txn, claim, &PostedRecord { entry_id: entry.id }).await?;
+            }
+            txn.commit().await?;
+            Ok(entry)
+        }
+        .await;
+        if let (Err(_), Some(claim)) = (&result, claim) {
+            self.release_idempotency(claim).await;
+        }
+        result
     }
 
     /// The amount of a new OUTSTANDING_BALANCE session: everything owed in `currency`, or in

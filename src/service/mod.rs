@@ -13,6 +13,7 @@ pub mod orders;
 pub mod payments;
 pub mod profiles;
 pub mod reads;
+pub mod renewals;
 pub mod sessions;
 pub mod subscriptions;
 mod validate;

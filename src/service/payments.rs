@@ -147,7 +147,7 @@ impl Services {
                 }
             }
         };
-        let result = self.attempt(caller, id, method, client_ip.map(canonical)).await;
+        let result = self.attempt(caller, id, method, client_ip.map(canonical), false).await;
         match (&result, claim) {
             (Ok(done), Some(claim)) => {
                 let record = ConfirmedRecord {
@@ -177,12 +177,15 @@ impl Services {
         Ok(Confirmed { session, payment, declined: record.declined })
     }
 
-    async fn attempt(
+    /// One attempt to pay session `id`. `off_session`: the customer is not there (a renewal
+    /// charged from their saved profile).
+    pub(super) async fn attempt(
         &self,
         caller: Caller,
         id: SessionId,
         method: PaymentMethodInput,
         client_ip: Option<String>,
+        off_session: bool,
     ) -> AppResult<Confirmed> {
         let merchant = caller.merchant();
         let session = self
@@ -227,7 +230,7 @@ impl Services {
             card_fingerprint: Set(Some(method.fingerprint.clone())),
             card_token_id: Set(method.charge.as_ref().and_then(|c| c.vault_token.as_ref()).map(|t| t.id.clone())),
             payment_profile_id: Set(method.charge.as_ref().and_then(|c| c.profile)),
-            off_session: Set(false),
+            off_session: Set(off_session),
             subscription_id: Set(session.subscription_id),
             decline_code: Set(None),
             risk_score: Set(0),
@@ -514,6 +517,9 @@ impl Services {
         )];
         if declined.is_some() {
             also.push(self.count_attempt(processing));
+        }
+        if next != SessionStatus::Completed {
+            also.extend(self.renewal_unpaid(processing));
         }
         if next == SessionStatus::Completed {
             let paid = self.payment_row(payment_id).await?;

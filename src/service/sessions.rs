@@ -127,28 +127,17 @@ impl Services {
             }
             let now = self.now();
             let row = payment_session::ActiveModel {
-                id: Set(Uuid::new_v4()),
-                merchant_id: Set(merchant.0),
-                status: Set(SessionStatus::Open.as_str().to_owned()),
-                version: Set(1),
-                purpose: Set(input.purpose.as_str().to_owned()),
                 currency: Set(resolved.money.map(|m| m.currency().code().to_owned())),
                 amount: Set(resolved.money.map(Money::amount)),
                 customer_id: Set(resolved.customer.map(|c| c.0)),
                 order_id: Set(input.order.map(|o| o.0)),
                 subscription_id: Set(input.subscription.map(|s| s.0)),
-                payment_link_id: Set(None),
-                payment_profile_id: Set(None),
                 allowed_payment_methods: Set(PaymentMethodType::join(&methods)),
                 save_payment_profile: Set(save_profile),
                 set_profile_as_default: Set(set_as_default),
-                attempt_count: Set(0),
-                client_secret: Set(new_secret(CLIENT_SECRET_PREFIX)),
                 success_url: Set(success_url),
                 metadata: Set(metadata),
-                expires_at: Set(now + lifetime),
-                created_at: Set(now),
-                updated_at: Set(now),
+                ..open_session_row(merchant, input.purpose, now, now + lifetime)
             };
             let txn = self.db.begin().await?;
             let session = row.insert(&txn).await?;
@@ -442,8 +431,42 @@ impl AlsoWrite {
     }
 }
 
+/// A new OPEN session at version 1 with a fresh client secret and nothing paid yet; the
+/// caller sets what its purpose needs.
+pub(super) fn open_session_row(
+    merchant: MerchantId,
+    purpose: SessionPurpose,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> payment_session::ActiveModel {
+    payment_session::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        merchant_id: Set(merchant.0),
+        status: Set(SessionStatus::Open.as_str().to_owned()),
+        version: Set(1),
+        purpose: Set(purpose.as_str().to_owned()),
+        currency: Set(None),
+        amount: Set(None),
+        customer_id: Set(None),
+        order_id: Set(None),
+        subscription_id: Set(None),
+        payment_link_id: Set(None),
+        payment_profile_id: Set(None),
+        allowed_payment_methods: Set(PaymentMethodType::join(&DEFAULT_METHODS)),
+        save_payment_profile: Set(false),
+        set_profile_as_default: Set(false),
+        attempt_count: Set(0),
+        client_secret: Set(new_secret(CLIENT_SECRET_PREFIX)),
+        success_url: Set(None),
+        metadata: Set("{}".to_owned()),
+        expires_at: Set(expires_at),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+}
+
 /// Inserts the outbox row for `session`'s current status and version.
-async fn insert_event(
+pub(super) async fn insert_event(
     txn: &DatabaseTransaction,
     session: &payment_session::Model,
     previous: Option<SessionStatus>,

@@ -1,14 +1,15 @@
 //! Subscriptions: a recurring amount for a customer. Created INCOMPLETE; a SUBSCRIPTION
-//! session's first payment activates it (renewals come with the billing issue).
+//! session's first payment activates it; `renewals` charges the periods after.
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Select, Set};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Select, Set};
 use uuid::Uuid;
 
 use super::{Services, validate};
 use crate::domain::subscription::{BillingInterval, SubscriptionStatus, validate_period};
-use crate::domain::{CustomerId, MerchantId, SubscriptionId};
+use crate::domain::{CustomerId, MerchantId, SessionStatus, SubscriptionId};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::storage::entities::subscription;
+use crate::storage::entities::{payment_session, subscription};
 
 #[derive(Debug)]
 pub struct SubscriptionInput {
@@ -55,6 +56,7 @@ impl Services {
             renewal_session_id: Set(None),
             billing_anchor: Set(None),
             periods_paid: Set(0),
+            canceled_at: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
         };
@@ -85,5 +87,73 @@ impl Services {
             select = select.filter(subscription::Column::Status.eq(status.as_str()));
         }
         select
+    }
+}
+
+impl Services {
+    /// Cancels a subscription. At once: its open sessions are canceled (the customer can no
+    /// longer pay them) and it is CANCELED now. At period end (ACTIVE only): it runs to the end
+    /// of the period paid for and is then CANCELED instead of renewed.
+    #[tracing::instrument(skip(self))]
+    pub async fn cancel_subscription(
+        &self,
+        merchant: MerchantId,
+        id: SubscriptionId,
+        at_period_end: bool,
+    ) -> AppResult<subscription::Model> {
+        use subscription::Column as S;
+        let field = ["input", "id"];
+        let sub = self.subscription(merchant, id).await?.ok_or_else(|| AppError::not_found(&field, "subscription"))?;
+        let status: SubscriptionStatus = sub.status.parse().map_err(|e| AppError::Internal(anyhow::Error::new(e)))?;
+        if status == SubscriptionStatus::Canceled {
+            return Err(AppError::user(&field, ErrorCode::IllegalTransition, "this subscription is already canceled"));
+        }
+        let now = self.now();
+        if at_period_end {
+            if status != SubscriptionStatus::Active {
+                return Err(AppError::user(
+                    &["input", "atPeriodEnd"],
+                    ErrorCode::NotAllowed,
+                    format!("a {} subscription has no paid period to finish: cancel it at once", status.as_str()),
+                ));
+            }
+            let mut row = sub.into_active_model();
+            row.cancel_at_period_end = Set(true);
+            row.updated_at = Set(now);
+            return Ok(row.update(&self.db).await?);
+        }
+        // Its sessions first: once they are closed nothing can complete and revive it.
+        let payable = [SessionStatus::Open, SessionStatus::RequiresAction, SessionStatus::Processing];
+        let open = payment_session::Entity::find()
+            .filter(payment_session::Column::SubscriptionId.eq(sub.id))
+            .filter(payment_session::Column::Status.is_in(payable.iter().map(|s| s.as_str())))
+            .all(&self.db)
+            .await?;
+        for session in open {
+            if session.status == SessionStatus::Processing.as_str() {
+                return Err(AppError::user(
+                    &field,
+                    ErrorCode::PaymentInProgress,
+                    "a payment of this subscription is being processed; try again when it ends",
+                ));
+            }
+            self.change_status(&session, SessionStatus::Canceled).await?;
+        }
+        let canceled = subscription::Entity::update_many()
+            .col_expr(S::Status, Expr::value(SubscriptionStatus::Canceled.as_str()))
+            .col_expr(S::CanceledAt, Expr::value(now))
+            .col_expr(S::UpdatedAt, Expr::value(now))
+            .filter(S::Id.eq(sub.id))
+            .filter(S::Status.eq(sub.status.as_str()))
+            .exec(&self.db)
+            .await?;
+        if canceled.rows_affected != 1 {
+            return Err(AppError::user(
+                &field,
+                ErrorCode::VersionConflict,
+                "the subscription changed meanwhile; read it again and retry",
+            ));
+        }
+        Ok(self.subscription(merchant, id).await?.ok_or_else(|| anyhow::anyhow!("subscription vanished"))?)
     }
 }

@@ -42,6 +42,14 @@ pub async fn pay(app: &TestApp, number: &str) -> (String, Value) {
     (id, payload)
 }
 
+/// Creates a session from `input` and pays it with `number`, as its hosted page would.
+pub async fn create_and_pay(app: &TestApp, input: Value, number: &str) -> (String, Value) {
+    let (id, secret) = created(app.create_session(input).await);
+    let token = tokenize(app, &secret, number).await;
+    let payload = confirm(app, &secret, &id, &token, None).await;
+    (id, payload)
+}
+
 #[tokio::test]
 async fn each_test_card_ends_as_stripe_documents() {
     let app = spawn_app().await;

@@ -178,14 +178,9 @@ impl TestApp {
 
     /// Creates a PAYMENT session and returns (id, client secret).
     pub async fn create_payment_session(&self, amount: i64, currency: &str) -> (String, String) {
-        let body = self
-            .create_session(json!({ "purpose": "PAYMENT", "amount": { "amount": amount, "currency": currency } }))
-            .await;
-        let payload = &body["data"]["createPaymentSession"];
-        assert_eq!(payload["userErrors"], json!([]), "{body}");
-        (
-            payload["paymentSession"]["id"].as_str().unwrap().to_owned(),
-            payload["clientSecret"].as_str().unwrap().to_owned(),
+        created(
+            self.create_session(json!({ "purpose": "PAYMENT", "amount": { "amount": amount, "currency": currency } }))
+                .await,
         )
     }
 
@@ -213,6 +208,14 @@ mutation($input: CreatePaymentSessionInput!) {
     userErrors { field message code }
   }
 }"#;
+
+/// The id and client secret of the session `createPaymentSession` answered with, or panics
+/// with the body.
+pub fn created(body: Value) -> (String, String) {
+    let payload = &body["data"]["createPaymentSession"];
+    assert_eq!(payload["userErrors"], json!([]), "{body}");
+    (payload["paymentSession"]["id"].as_str().unwrap().to_owned(), payload["clientSecret"].as_str().unwrap().to_owned())
+}
 
 /// The first user error's code, or panics with the body.
 pub fn user_error_code(body: &Value, mutation: &str) -> String {

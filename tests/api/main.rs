@@ -4,6 +4,7 @@
 //! One binary, one module per capability.
 
 mod access;
+mod balances;
 mod cli;
 mod confirm;
 mod dataloader;
@@ -14,6 +15,7 @@ mod idempotency;
 mod live;
 mod live_redis;
 mod pagination;
+mod profiles;
 mod schema;
 mod sessions;
 mod vault;

@@ -5,6 +5,7 @@
 mod customers;
 mod fraud;
 mod orders;
+mod profiles;
 mod sessions;
 mod subscriptions;
 
@@ -20,6 +21,7 @@ pub struct MutationRoot(
     subscriptions::SubscriptionMutations,
     sessions::SessionMutations,
     fraud::FraudMutations,
+    profiles::ProfileMutations,
 );
 
 /// Something the caller got wrong. `field` is the path to the input field, when one is to blame.

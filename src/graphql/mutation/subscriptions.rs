@@ -27,6 +27,21 @@ pub struct CreateSubscriptionPayload {
     pub user_errors: Vec<UserError>,
 }
 
+#[derive(InputObject)]
+pub struct CancelSubscriptionInput {
+    pub id: ID,
+    /// `true`: it runs to the end of the period paid for, then ends instead of renewing.
+    /// `false` (the default): it ends now and its open sessions are canceled.
+    #[graphql(default = false)]
+    pub at_period_end: bool,
+}
+
+#[derive(SimpleObject)]
+pub struct CancelSubscriptionPayload {
+    pub subscription: Option<Subscription>,
+    pub user_errors: Vec<UserError>,
+}
+
 #[Object]
 impl SubscriptionMutations {
     /// Creates an INCOMPLETE subscription; a SUBSCRIPTION session's first payment starts it.
@@ -49,5 +64,21 @@ impl SubscriptionMutations {
         .await;
         let (subscription, user_errors) = outcome(result)?;
         Ok(CreateSubscriptionPayload { subscription: subscription.map(Subscription), user_errors })
+    }
+
+    /// Cancels a subscription, at once or at the end of its current period.
+    async fn cancel_subscription(
+        &self,
+        ctx: &Context<'_>,
+        input: CancelSubscriptionInput,
+    ) -> async_graphql::Result<CancelSubscriptionPayload> {
+        let merchant = ctx.caller()?.secret_key_holder().map_err(gql)?;
+        let result = async {
+            let id = input_id(&input.id, "id")?;
+            ctx.services().cancel_subscription(merchant, id, input.at_period_end).await
+        }
+        .await;
+        let (subscription, user_errors) = outcome(result)?;
+        Ok(CancelSubscriptionPayload { subscription: subscription.map(Subscription), user_errors })
     }
 }

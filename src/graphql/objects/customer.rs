@@ -98,6 +98,20 @@ impl Customer {
         let balances = ctx.services().balances(merchant, CustomerId(self.0.id)).await.gql()?;
         Ok(balances.into_iter().map(Money).collect())
     }
+    /// The balance in one currency: zero when the customer has no entries in it.
+    async fn balance(&self, ctx: &Context<'_>, currency: String) -> async_graphql::Result<Money> {
+        let merchant = crate::domain::MerchantId(self.0.merchant_id);
+        let currency = crate::domain::Currency::parse(&currency).map_err(|e| {
+            crate::graphql::errors::gql(crate::error::AppError::user(
+                &["currency"],
+                crate::error::ErrorCode::UnknownCurrency,
+                e.to_string(),
+            ))
+        })?;
+        let balances = ctx.services().balances(merchant, CustomerId(self.0.id)).await.gql()?;
+        let found = balances.into_iter().find(|m| m.currency() == currency);
+        Ok(Money(found.unwrap_or_else(|| crate::domain::Money::from_stored(0, currency))))
+    }
     /// Every movement of the customer's balances, newest first.
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     async fn ledger_entries(

@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use super::{Money, PaymentSession, load_by_id};
 use crate::domain::SessionId;
 use crate::graphql::context::ContextExt;
+use crate::graphql::enums::{self, LedgerEntryKind};
+use crate::service::balances::LedgerKind;
 use crate::storage::entities::{ledger_entry, payment_session};
 
 /// One movement of a customer's balance. The balance in a currency is the sum of its entries.
@@ -16,9 +18,8 @@ impl LedgerEntry {
     async fn amount(&self) -> async_graphql::Result<Option<Money>> {
         super::money::stored(Some(self.0.amount), Some(&self.0.currency))
     }
-    /// `TOP_UP`, `CHARGE` or `SETTLEMENT`.
-    async fn kind(&self) -> &str {
-        &self.0.kind
+    async fn kind(&self) -> async_graphql::Result<LedgerEntryKind> {
+        Ok(enums::stored::<LedgerKind>(&self.0.kind)?.into())
     }
     async fn description(&self) -> Option<&str> {
         self.0.description.as_deref()

@@ -39,8 +39,17 @@ impl Subscription {
     async fn current_period_end(&self) -> Option<DateTime<Utc>> {
         self.0.current_period_end
     }
+    /// Set by `cancelSubscription(atPeriodEnd: true)`: it ends when this period does.
     async fn cancel_at_period_end(&self) -> bool {
         self.0.cancel_at_period_end
+    }
+    async fn canceled_at(&self) -> Option<DateTime<Utc>> {
+        self.0.canceled_at
+    }
+    /// The session of the current renewal while it waits to be paid (PAST_DUE: the customer
+    /// pays it on its hosted page).
+    async fn renewal_session(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PaymentSession>> {
+        Ok(load_by_id::<payment_session::Entity>(ctx, self.0.renewal_session_id).await?.map(PaymentSession))
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at

@@ -24,6 +24,8 @@ pub struct Model {
     pub billing_anchor: Option<DateTimeUtc>,
     /// Periods paid so far; the current one ends `periods_paid` periods after the anchor.
     pub periods_paid: i32,
+    /// When it was canceled (at once, or when its last period ended).
+    pub canceled_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -1,0 +1,201 @@
+//! Renewals: when an ACTIVE subscription's period ends, the next period is charged
+//! off-session from its saved profile, as a new SUBSCRIPTION session paid by the background
+//! job. Every renewal attempt is a Payment of that session (`offSession: true`).
+//!
+//! - Paid: the session COMPLETES and the subscription runs one more period (see
+//!   `fulfilment`), all in the completion's transaction.
+//! - Declined, blocked, needing 3-D Secure, or no profile to charge: the subscription is
+//!   PAST_DUE and the session stays payable on the hosted page for
+//!   [`RENEWAL_PAYMENT_WINDOW`]; paying it there makes the subscription ACTIVE again.
+//! - That session ends unpaid (expired, failed at the attempt limit, or canceled by the
+//!   merchant): the subscription is CANCELED.
+//! - `cancelAtPeriodEnd`: at the period's end the subscription is CANCELED, not charged.
+//!
+//! Several instances may run the job at once. A renewal is claimed by setting the
+//! subscription's `renewal_session_id` where it is still empty for that period end, in the
+//! transaction that creates the session: of two instances one claims it, the other changes
+//! nothing, and only the claimed session is ever charged.
+
+use chrono::Duration;
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, TransactionTrait,
+};
+
+use super::Services;
+use super::auth::Caller;
+use super::payments::PaymentMethodInput;
+use super::sessions::{AlsoWrite, insert_event, open_session_row};
+use crate::domain::subscription::SubscriptionStatus;
+use crate::domain::{CustomerId, MerchantId, ProfileId, SessionId, SessionPurpose, SessionStatus};
+use crate::error::AppResult;
+use crate::storage::entities::{payment_profile, payment_session, subscription};
+
+/// How long a renewal the customer has to pay themselves stays payable on the hosted page.
+/// Longer than the 24 hours a merchant's own session may last: this is dunning, not checkout.
+pub const RENEWAL_PAYMENT_WINDOW: Duration = Duration::days(7);
+
+const RENEWAL_BATCH: u64 = 100;
+
+/// What one pass of the renewal job did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RenewalPass {
+    /// Renewals this pass claimed (charged, or opened for the customer to pay).
+    pub renewed: usize,
+    /// Subscriptions that ended: canceled at period end, or their renewal went unpaid.
+    pub canceled: usize,
+}
+
+impl Services {
+    /// Renews every ACTIVE subscription whose period has ended, ends those set to cancel at
+    /// period end, and cancels those whose renewal session ended unpaid.
+    pub async fn renew_once(&self) -> AppResult<RenewalPass> {
+        use subscription::Column as S;
+        let due = subscription::Entity::find()
+            .filter(S::Status.eq(SubscriptionStatus::Active.as_str()))
+            .filter(S::CurrentPeriodEnd.lte(self.now()))
+            .filter(S::RenewalSessionId.is_null())
+            .order_by_asc(S::CurrentPeriodEnd)
+            .limit(RENEWAL_BATCH)
+            .all(&self.db)
+            .await?;
+        let mut pass = RenewalPass::default();
+        for sub in due {
+            if sub.cancel_at_period_end {
+                pass.canceled += usize::from(self.end_at_period_end(&sub).await?);
+                continue;
+            }
+            match self.renew(&sub).await {
+                Ok(claimed) => pass.renewed += usize::from(claimed),
+                // One subscription's fault must not hold up the others; it is retried next pass
+                // if its claim did not commit, and is PAST_DUE with its session if it did.
+                Err(error) => tracing::warn!(subscription = %sub.id, error = %format!("{error:#}"), "renewal failed"),
+            }
+        }
+        pass.canceled += self.lapse_unpaid().await?;
+        Ok(pass)
+    }
+
+    /// Claims and charges one renewal. `false`: another instance claimed it first.
+    async fn renew(&self, sub: &subscription::Model) -> AppResult<bool> {
+        use subscription::Column as S;
+        let merchant = MerchantId(sub.merchant_id);
+        let now = self.now();
+        let row = payment_session::ActiveModel {
+            currency: Set(Some(sub.currency.clone())),
+            amount: Set(Some(sub.amount)),
+            customer_id: Set(Some(sub.customer_id)),
+            subscription_id: Set(Some(sub.id)),
+            // Paid by hand on the hosted page, the new method is what later renewals charge.
+            save_payment_profile: Set(true),
+            set_profile_as_default: Set(true),
+            ..open_session_row(merchant, SessionPurpose::Subscription, now, now + RENEWAL_PAYMENT_WINDOW)
+        };
+        let session_id = *row.id.as_ref();
+
+        let txn = self.db.begin().await?;
+        // The claim is the transaction's first write: on SQLite it takes the write lock, on
+        // PostgreSQL a racing claim waits on the row and then finds it taken.
+        let claimed = subscription::Entity::update_many()
+            .col_expr(S::RenewalSessionId, Expr::value(session_id))
+            .col_expr(S::UpdatedAt, Expr::value(now))
+            .filter(S::Id.eq(sub.id))
+            .filter(S::Status.eq(SubscriptionStatus::Active.as_str()))
+            .filter(S::RenewalSessionId.is_null())
+            .filter(S::CurrentPeriodEnd.eq(sub.current_period_end))
+            .exec(&txn)
+            .await?;
+        if claimed.rows_affected != 1 {
+            return Ok(false); // Dropping the transaction rolls it back.
+        }
+        let session = row.insert(&txn).await?;
+        let event = insert_event(&txn, &session, None, now).await?;
+        txn.commit().await?;
+        self.publish(event).await;
+
+        let Some(profile) = self.renewal_profile(sub).await? else {
+            tracing::info!(subscription = %sub.id, "no saved profile to renew with; PAST_DUE until the customer pays");
+            self.mark_past_due(&session).await?;
+            return Ok(true);
+        };
+        let method = PaymentMethodInput::Profile(ProfileId(profile.id));
+        let attempt = self.attempt(Caller::Merchant(merchant), SessionId(session.id), method, None, true).await;
+        if let Err(error) = attempt {
+            // The session is the customer's to pay now; the subscription must say so.
+            self.mark_past_due(&session).await?;
+            return Err(error);
+        }
+        Ok(true)
+    }
+
+    /// The profile a renewal charges: the subscription's own, else the customer's default.
+    async fn renewal_profile(&self, sub: &subscription::Model) -> AppResult<Option<payment_profile::Model>> {
+        if let Some(id) = sub.default_payment_profile_id
+            && let Some(profile) = self.profile(MerchantId(sub.merchant_id), ProfileId(id)).await?
+        {
+            return Ok(Some(profile));
+        }
+        self.default_profile(CustomerId(sub.customer_id)).await
+    }
+
+    /// With a renewal session that was not paid: its subscription is PAST_DUE. Written with
+    /// the session's status change; a first payment's session is no renewal and changes
+    /// nothing here.
+    pub(super) fn renewal_unpaid(&self, session: &payment_session::Model) -> Option<AlsoWrite> {
+        (session.purpose == SessionPurpose::Subscription.as_str()).then(|| {
+            AlsoWrite::new(
+                subscription::Entity::update_many()
+                    .col_expr(subscription::Column::Status, Expr::value(SubscriptionStatus::PastDue.as_str()))
+                    .col_expr(subscription::Column::UpdatedAt, Expr::value(self.now()))
+                    .filter(subscription::Column::RenewalSessionId.eq(session.id))
+                    .filter(subscription::Column::Status.eq(SubscriptionStatus::Active.as_str()))
+                    .build(self.db.get_database_backend()),
+            )
+        })
+    }
+
+    async fn mark_past_due(&self, session: &payment_session::Model) -> AppResult<()> {
+        if let Some(write) = self.renewal_unpaid(session) {
+            use sea_orm::ConnectionTrait;
+            self.db.execute_raw(write.statement).await?;
+        }
+        Ok(())
+    }
+
+    /// A subscription set to cancel at period end reaches it: CANCELED, as of that moment.
+    async fn end_at_period_end(&self, sub: &subscription::Model) -> AppResult<bool> {
+        use subscription::Column as S;
+        let ended = subscription::Entity::update_many()
+            .col_expr(S::Status, Expr::value(SubscriptionStatus::Canceled.as_str()))
+            .col_expr(S::CanceledAt, Expr::value(sub.current_period_end))
+            .col_expr(S::UpdatedAt, Expr::value(self.now()))
+            .filter(S::Id.eq(sub.id))
+            .filter(S::Status.eq(SubscriptionStatus::Active.as_str()))
+            .filter(S::CancelAtPeriodEnd.eq(true))
+            .filter(S::RenewalSessionId.is_null())
+            .filter(S::CurrentPeriodEnd.eq(sub.current_period_end))
+            .exec(&self.db)
+            .await?;
+        Ok(ended.rows_affected == 1)
+    }
+
+    /// Cancels subscriptions whose renewal session ended without being paid.
+    async fn lapse_unpaid(&self) -> AppResult<usize> {
+        use subscription::Column as S;
+        let unpaid = [SessionStatus::Expired, SessionStatus::Failed, SessionStatus::Canceled];
+        let ended_unpaid = Query::select()
+            .column(payment_session::Column::Id)
+            .from(payment_session::Entity)
+            .and_where(payment_session::Column::Status.is_in(unpaid.iter().map(|s| s.as_str())))
+            .to_owned();
+        let lapsed = subscription::Entity::update_many()
+            .col_expr(S::Status, Expr::value(SubscriptionStatus::Canceled.as_str()))
+            .col_expr(S::CanceledAt, Expr::value(self.now()))
+            .col_expr(S::UpdatedAt, Expr::value(self.now()))
+            .filter(S::Status.is_in([SubscriptionStatus::Active.as_str(), SubscriptionStatus::PastDue.as_str()]))
+            .filter(S::RenewalSessionId.in_subquery(ended_unpaid))
+            .exec(&self.db)
+            .await?;
+        Ok(lapsed.rows_affected as usize)
+    }
+}
