@@ -16,6 +16,7 @@ mod live;
 mod live_redis;
 mod pagination;
 mod profiles;
+mod renewals;
 mod schema;
 mod sessions;
 mod vault;

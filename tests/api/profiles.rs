@@ -75,6 +75,9 @@ async fn a_paid_session_saves_its_card_once_and_the_profile_pays_later_without_i
         )
         .await;
     assert_eq!(payment["data"]["node"], json!({ "offSession": false, "paymentProfile": { "id": profile_id } }));
+    // A profile keeps the processor's token, brand, last 4 and expiry: never the number.
+    let contents = crate::vault::database_contents(&app).await;
+    assert!(!contents.contains("4242424242424242"), "the card number is in the database");
 }
 
 #[tokio::test]
