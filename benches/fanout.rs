@@ -210,18 +210,9 @@ async fn main() {
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     let new_session = || SessionInput {
-        purpose: SessionPurpose::Payment,
         amount: Some(AmountInput { amount: 1000, currency: "USD".into() }),
-        customer: None,
-        order: None,
-        subscription: None,
-        allowed_payment_methods: None,
         expires_in_seconds: Some(86_400),
-        save_payment_profile: None,
-        set_profile_as_default: None,
-        currency: None,
-        metadata: None,
-        success_url: None,
+        ..SessionInput::new(SessionPurpose::Payment)
     };
     let hot = writer.create_session(merchant, new_session(), None).await.unwrap().id;
     let mut cold = Vec::with_capacity(sessions);

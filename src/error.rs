@@ -53,6 +53,7 @@ string_enum!(
         InvalidWalletToken => "INVALID_WALLET_TOKEN",
         BankTransferFailed => "BANK_TRANSFER_FAILED",
         PaymentInProgress => "PAYMENT_IN_PROGRESS",
+        PaymentLinkUnavailable => "PAYMENT_LINK_UNAVAILABLE",
         SlowConsumer => "SLOW_CONSUMER",
         TooManySubscriptions => "TOO_MANY_SUBSCRIPTIONS",
         Unauthenticated => "UNAUTHENTICATED",

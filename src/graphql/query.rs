@@ -358,6 +358,12 @@ impl QueryRoot {
         .await
     }
 
+    /// The merchant the caller acts for (a client secret sees its session's merchant).
+    async fn merchant(&self, ctx: &Context<'_>) -> async_graphql::Result<Merchant> {
+        let merchant = ctx.caller()?.merchant();
+        Ok(Merchant(ctx.services().merchant(merchant).await.map_err(gql)?))
+    }
+
     async fn payment_link(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<PaymentLink>> {
         let id: LinkId = parse_id(&id, &["id"])?;
         ctx.caller()?.secret_key_holder().map_err(gql)?;

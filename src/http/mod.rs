@@ -4,6 +4,7 @@ mod auth;
 mod client_ip;
 mod graphql;
 mod health;
+mod hosted;
 mod vault;
 mod ws;
 
@@ -37,6 +38,11 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/ws", get(ws::upgrade))
         .route("/vault/cards", post(vault::tokenize))
+        .route("/pay/{secret}", get(hosted::payment_page))
+        .route("/pay/{secret}/theme.css", get(hosted::theme))
+        .route("/pay/{secret}/challenge/{payment}", get(hosted::challenge_page))
+        .route("/l/{slug}", get(hosted::visit_link))
+        .route("/assets/{file}", get(hosted::asset))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::{Services, validate};
 use crate::domain::order::{self, InvalidLineItems, LineItem};
-use crate::domain::{CustomerId, MerchantId, OrderId};
+use crate::domain::{Currency, CustomerId, MerchantId, Money, OrderId};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::storage::entities::{order as order_row, order_line_item};
 
@@ -32,23 +32,7 @@ impl Services {
     #[tracing::instrument(skip(self, input))]
     pub async fn create_order(&self, merchant: MerchantId, input: OrderInput) -> AppResult<order_row::Model> {
         let currency = validate::currency(&input.currency, &["input", "currency"])?;
-        let total = order::total(&input.line_items, currency).map_err(|e| {
-            let field: Vec<String> = match &e {
-                InvalidLineItems::Name(i) => vec!["input".into(), "lineItems".into(), i.to_string(), "name".into()],
-                InvalidLineItems::Quantity(i) => {
-                    vec!["input".into(), "lineItems".into(), i.to_string(), "quantity".into()]
-                }
-                InvalidLineItems::UnitAmount(i) => {
-                    vec!["input".into(), "lineItems".into(), i.to_string(), "unitAmount".into()]
-                }
-                _ => vec!["input".into(), "lineItems".into()],
-            };
-            AppError::User(vec![crate::error::UserError {
-                field,
-                message: e.to_string(),
-                code: ErrorCode::InvalidLineItems,
-            }])
-        })?;
+        let total = checked_total(&input.line_items, currency)?;
         let reference = validate::text(input.external_reference, 200, &["input", "externalReference"])?;
         if let Some(customer) = input.customer {
             self.customer(merchant, customer)
@@ -101,4 +85,22 @@ impl Services {
         }
         select
     }
+}
+
+/// The total of `line_items`, or a user error naming the line (`input.lineItems.N.field`).
+pub(super) fn checked_total(line_items: &[LineItem], currency: Currency) -> AppResult<Money> {
+    order::total(line_items, currency).map_err(|e| {
+        let mut field = vec!["input".to_owned(), "lineItems".to_owned()];
+        match &e {
+            InvalidLineItems::Name(i) => field.extend([i.to_string(), "name".into()]),
+            InvalidLineItems::Quantity(i) => field.extend([i.to_string(), "quantity".into()]),
+            InvalidLineItems::UnitAmount(i) => field.extend([i.to_string(), "unitAmount".into()]),
+            _ => {}
+        }
+        AppError::User(vec![crate::error::UserError {
+            field,
+            message: e.to_string(),
+            code: ErrorCode::InvalidLineItems,
+        }])
+    })
 }

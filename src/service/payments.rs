@@ -207,6 +207,7 @@ impl Services {
                 format!("a {status} payment session cannot be paid"),
             ));
         }
+        self.check_link_not_used_up(&session).await?;
         let method = self.checked_method(caller, &session, method).await?;
         if session.purpose == SessionPurpose::Setup.as_str() {
             return self.set_up(&session, method).await;
@@ -265,6 +266,24 @@ impl Services {
             }
         };
         self.record_outcome(&processing, payment_id, outcome, assessment.risk_score).await
+    }
+
+    /// A link's limit counts completed payments: once reached, its other open sessions take
+    /// no more. (Two customers paying at the same moment can both get through; the limit is
+    /// a sales cap, like Stripe's, not a guarantee.)
+    async fn check_link_not_used_up(&self, session: &payment_session::Model) -> AppResult<()> {
+        let Some(link_id) = session.payment_link_id else { return Ok(()) };
+        let link = self.link(crate::domain::MerchantId(session.merchant_id), crate::domain::LinkId(link_id)).await?;
+        if let Some(max) = link.and_then(|l| l.max_completed_payments)
+            && self.completed_payments(link_id).await? >= u64::try_from(max).unwrap_or(0)
+        {
+            return Err(AppError::user(
+                &["input", "id"],
+                ErrorCode::PaymentLinkUnavailable,
+                "this payment link has taken all the payments it allows",
+            ));
+        }
+        Ok(())
     }
 
     /// Checks the method against the session and resolves what the attempt records.

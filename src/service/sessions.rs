@@ -60,6 +60,29 @@ pub struct SessionInput {
     pub currency: Option<String>,
     pub metadata: Option<BTreeMap<String, String>>,
     pub success_url: Option<String>,
+    /// The payment link whose visit opens this session (set by paygraph, never by a client).
+    pub payment_link: Option<LinkId>,
+}
+
+impl SessionInput {
+    /// A session of `purpose` with nothing else set.
+    pub fn new(purpose: SessionPurpose) -> Self {
+        SessionInput {
+            purpose,
+            amount: None,
+            customer: None,
+            order: None,
+            subscription: None,
+            allowed_payment_methods: None,
+            expires_in_seconds: None,
+            save_payment_profile: None,
+            set_profile_as_default: None,
+            currency: None,
+            metadata: None,
+            success_url: None,
+            payment_link: None,
+        }
+    }
 }
 
 /// What an idempotency record keeps of `createPaymentSession`: the session it made.
@@ -132,6 +155,7 @@ impl Services {
                 customer_id: Set(resolved.customer.map(|c| c.0)),
                 order_id: Set(input.order.map(|o| o.0)),
                 subscription_id: Set(input.subscription.map(|s| s.0)),
+                payment_link_id: Set(input.payment_link.map(|l| l.0)),
                 allowed_payment_methods: Set(PaymentMethodType::join(&methods)),
                 save_payment_profile: Set(save_profile),
                 set_profile_as_default: Set(set_as_default),

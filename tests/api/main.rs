@@ -5,11 +5,13 @@
 
 mod access;
 mod balances;
+mod browser;
 mod cli;
 mod confirm;
 mod dataloader;
 mod fraud;
 mod helpers;
+mod hosted;
 mod http_spec;
 mod idempotency;
 mod live;

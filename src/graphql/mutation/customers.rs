@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 
 use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Object, SimpleObject};
 
-use super::{UserError, input_id, outcome};
+use super::{UserError, input_id, keep_or_set, outcome};
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::gql;
 use crate::graphql::objects::Customer;
@@ -36,14 +36,6 @@ pub struct UpdateCustomerInput {
 pub struct CustomerPayload {
     pub customer: Option<Customer>,
     pub user_errors: Vec<UserError>,
-}
-
-fn keep_or_set(value: MaybeUndefined<String>) -> Option<Option<String>> {
-    match value {
-        MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(v) => Some(Some(v)),
-    }
 }
 
 #[Object]

@@ -4,6 +4,7 @@
 
 mod customers;
 mod fraud;
+mod links;
 mod orders;
 mod profiles;
 mod sessions;
@@ -22,6 +23,7 @@ pub struct MutationRoot(
     sessions::SessionMutations,
     fraud::FraudMutations,
     profiles::ProfileMutations,
+    links::LinkMutations,
 );
 
 /// Something the caller got wrong. `field` is the path to the input field, when one is to blame.
@@ -64,6 +66,15 @@ pub fn input_id<T: crate::domain::TypedId>(id: &async_graphql::ID, field: &str) 
             format!("not a valid {} id", T::NODE.name()),
         )
     })
+}
+
+/// An optional input field: left out keeps the value (`None`), null clears it (`Some(None)`).
+pub fn keep_or_set(value: async_graphql::MaybeUndefined<String>) -> Option<Option<String>> {
+    match value {
+        async_graphql::MaybeUndefined::Undefined => None,
+        async_graphql::MaybeUndefined::Null => Some(None),
+        async_graphql::MaybeUndefined::Value(v) => Some(Some(v)),
+    }
 }
 
 pub fn input_id_opt<T: crate::domain::TypedId>(id: Option<&async_graphql::ID>, field: &str) -> AppResult<Option<T>> {

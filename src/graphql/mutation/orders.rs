@@ -19,6 +19,12 @@ pub struct OrderLineItemInput {
     pub unit_amount: i64,
 }
 
+impl From<OrderLineItemInput> for LineItem {
+    fn from(l: OrderLineItemInput) -> Self {
+        LineItem { name: l.name, quantity: l.quantity, unit_amount: l.unit_amount }
+    }
+}
+
 #[derive(InputObject)]
 pub struct CreateOrderInput {
     pub customer_id: Option<ID>,
@@ -47,11 +53,7 @@ impl OrderMutations {
             let order = OrderInput {
                 customer: input_id_opt(input.customer_id.as_ref(), "customerId")?,
                 currency: input.currency,
-                line_items: input
-                    .line_items
-                    .into_iter()
-                    .map(|l| LineItem { name: l.name, quantity: l.quantity, unit_amount: l.unit_amount })
-                    .collect(),
+                line_items: input.line_items.into_iter().map(Into::into).collect(),
                 external_reference: input.external_reference,
             };
             ctx.services().create_order(merchant, order).await

@@ -137,6 +137,9 @@ pub struct NextAction {
     pub kind: NextActionType,
     /// The payment waiting on the challenge.
     pub payment_id: ID,
+    /// Where the customer completes it: for 3-D Secure, the challenge page (in test mode,
+    /// paygraph's own, with pass and fail buttons), which returns to the hosted page.
+    pub url: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -148,6 +151,7 @@ pub struct CompleteTestChallengeInput {
 
 /// Builds the confirm payload from a service result.
 fn confirm_payload(
+    ctx: &Context<'_>,
     result: crate::error::AppResult<crate::service::payments::Confirmed>,
 ) -> async_graphql::Result<ConfirmPaymentSessionPayload> {
     let (confirmed, mut user_errors) = outcome(result)?;
@@ -171,7 +175,11 @@ fn confirm_payload(
             }
             _ => None,
         };
-        kind.map(|kind| NextAction { kind, payment_id: ID(crate::domain::PaymentId(payment.id).to_global()) })
+        let payment_id = crate::domain::PaymentId(payment.id).to_global();
+        let url = (kind == Some(NextActionType::ThreeDSecureChallenge)).then(|| {
+            format!("{}/pay/{}/challenge/{payment_id}", ctx.services().public_url, confirmed.session.client_secret)
+        });
+        kind.map(|kind| NextAction { kind, payment_id: ID(payment_id), url })
     });
     Ok(ConfirmPaymentSessionPayload {
         payment_session: Some(PaymentSession(confirmed.session)),
@@ -212,7 +220,7 @@ impl SessionMutations {
             ctx.services().confirm_session(caller, id, method, input.idempotency_key, ctx.client_ip()).await
         }
         .await;
-        confirm_payload(result)
+        confirm_payload(ctx, result)
     }
 
     /// Test mode: a bank transfer awaiting settlement arrives (or fails), as a sandbox's
@@ -228,7 +236,7 @@ impl SessionMutations {
             ctx.services().settle_test_bank_transfer(merchant, payment.0, input.settled).await
         }
         .await;
-        confirm_payload(result)
+        confirm_payload(ctx, result)
     }
 
     /// Test mode: pass or fail the 3-D Secure challenge of a payment in REQUIRES_ACTION, as
@@ -244,7 +252,7 @@ impl SessionMutations {
             ctx.services().complete_test_challenge(caller, payment.0, input.passed).await
         }
         .await;
-        confirm_payload(result)
+        confirm_payload(ctx, result)
     }
 
     async fn create_payment_session(
@@ -269,6 +277,7 @@ impl SessionMutations {
                 currency: input.currency,
                 metadata: input.metadata.map(|m| m.0),
                 success_url: input.success_url,
+                payment_link: None,
             };
             ctx.services().create_session(merchant, session, input.idempotency_key).await
         }

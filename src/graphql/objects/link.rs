@@ -1,10 +1,11 @@
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 
-use super::{Money, PaymentSession};
-use crate::domain::{LinkId, TypedId};
+use super::{Money, OrderLineItem, PaymentSession};
+use crate::domain::{self, LinkId, TypedId};
 use crate::graphql::connection::{Conn, owned_children, page_cost};
 use crate::graphql::context::ContextExt;
+use crate::graphql::errors::{GqlResult, internal};
 use crate::storage::batch::Parent;
 use crate::storage::entities::{payment_link, payment_session};
 use crate::storage::page::PageArgs;
@@ -27,6 +28,17 @@ impl PaymentLink {
     async fn amount(&self) -> async_graphql::Result<Option<Money>> {
         super::money::stored(self.0.amount, Some(&self.0.currency))
     }
+    /// What each visit buys, when the link sells line items (empty when it sells `amount`).
+    async fn line_items(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OrderLineItem>> {
+        let currency = domain::Currency::parse(&self.0.currency).map_err(|e| internal(&anyhow::Error::new(e)))?;
+        let items = ctx.services().link_items(&self.0).gql()?;
+        Ok(items.into_iter().map(|item| OrderLineItem::new(item, currency)).collect())
+    }
+    /// How many sessions opened by the link have completed.
+    async fn completed_payments(&self, ctx: &Context<'_>) -> async_graphql::Result<i32> {
+        Ok(i32::try_from(ctx.services().completed_payments(self.0.id).await.gql()?).unwrap_or(i32::MAX))
+    }
+    /// The link stops opening sessions once this many have completed.
     async fn max_completed_payments(&self) -> Option<i32> {
         self.0.max_completed_payments
     }

@@ -9,7 +9,7 @@ use crate::graphql::enums::OrderStatus;
 use crate::graphql::errors::GqlResult;
 use crate::service::orders::ORDER_PAID;
 use crate::storage::batch::{LineItemsOf, Parent};
-use crate::storage::entities::{customer, order, order_line_item, payment_session};
+use crate::storage::entities::{customer, order, payment_session};
 use crate::storage::page::PageArgs;
 
 /// What a CHECKOUT session pays: line items and their total.
@@ -46,7 +46,17 @@ impl Order {
     async fn line_items(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OrderLineItem>> {
         let currency = self.currency()?;
         let items = ctx.loader()?.load_one(LineItemsOf(self.0.id)).await.gql()?.unwrap_or_default();
-        Ok(items.iter().map(|row| OrderLineItem { row: row.clone(), currency }).collect())
+        Ok(items
+            .iter()
+            .map(|row| {
+                let item = domain::order::LineItem {
+                    name: row.name.clone(),
+                    quantity: row.quantity,
+                    unit_amount: row.unit_amount,
+                };
+                OrderLineItem::new(item, currency)
+            })
+            .collect())
     }
     /// Sessions opened to pay this order, newest first.
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]
@@ -63,26 +73,32 @@ impl Order {
     }
 }
 
-/// One line of an order.
+/// One line of an order (or of what a payment link sells).
 pub struct OrderLineItem {
-    row: order_line_item::Model,
+    item: domain::order::LineItem,
     currency: domain::Currency,
+}
+
+impl OrderLineItem {
+    pub fn new(item: domain::order::LineItem, currency: domain::Currency) -> Self {
+        OrderLineItem { item, currency }
+    }
 }
 
 #[Object]
 impl OrderLineItem {
     async fn name(&self) -> &str {
-        &self.row.name
+        &self.item.name
     }
     async fn quantity(&self) -> i32 {
-        self.row.quantity
+        self.item.quantity
     }
     async fn unit_price(&self) -> Money {
-        Money(domain::Money::from_stored(self.row.unit_amount, self.currency))
+        Money(domain::Money::from_stored(self.item.unit_amount, self.currency))
     }
     /// Quantity times unit price.
     async fn total(&self) -> Money {
-        let total = self.row.unit_amount.saturating_mul(i64::from(self.row.quantity));
+        let total = self.item.unit_amount.saturating_mul(i64::from(self.item.quantity));
         Money(domain::Money::from_stored(total, self.currency))
     }
 }

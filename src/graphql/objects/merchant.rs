@@ -1,0 +1,21 @@
+use async_graphql::Object;
+
+use crate::storage::entities::merchant;
+
+/// The merchant the caller acts for, as its hosted pages present it.
+pub struct Merchant(pub merchant::Model);
+
+#[Object]
+impl Merchant {
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Shown at the top of the hosted page (https only).
+    async fn logo_url(&self) -> Option<&str> {
+        self.0.logo_url.as_deref()
+    }
+    /// The hosted page's button and accent color, `#rrggbb`.
+    async fn accent_color(&self) -> Option<&str> {
+        self.0.accent_color.as_deref()
+    }
+}

@@ -1,0 +1,146 @@
+//! The hosted payment page (`/pay/{client_secret}`), its test 3-D Secure challenge, and
+//! payment links (`/l/{slug}`), with the assets they load.
+//!
+//! Every response here carries a strict policy: scripts, styles and connections only from
+//! paygraph itself, images from paygraph or HTTPS (the merchant's logo), no framing, no
+//! caching, and no referrer (the page's URL holds the client secret).
+
+mod page;
+
+use axum::extract::{Path, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use super::AppState;
+use crate::domain::{PaymentId, SessionId, TypedId};
+use crate::service::links::LinkUnavailable;
+
+const PAY_JS: &str = include_str!("assets/pay.js");
+const CHALLENGE_JS: &str = include_str!("assets/challenge.js");
+const PAY_CSS: &str = include_str!("assets/pay.css");
+
+/// The accent color when the merchant has set none.
+const DEFAULT_ACCENT: &str = "#4f46e5";
+
+/// The page's Content-Security-Policy, allowing WebSocket connections back to `public_url`.
+fn content_security_policy(public_url: &str) -> String {
+    let websocket = public_url.replacen("https://", "wss://", 1).replacen("http://", "ws://", 1);
+    format!(
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https:; \
+         connect-src 'self' {websocket}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    )
+}
+
+/// The headers of every hosted response.
+fn hardened(state: &AppState, status: StatusCode, content_type: &'static str, body: String) -> Response {
+    let mut response = (status, body).into_response();
+    let headers = response.headers_mut();
+    let policy = content_security_policy(&state.services.public_url);
+    if let Ok(policy) = HeaderValue::from_str(&policy) {
+        headers.insert(HeaderName::from_static("content-security-policy"), policy);
+    }
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(HeaderName::from_static("x-frame-options"), HeaderValue::from_static("DENY"));
+    headers.insert(HeaderName::from_static("x-content-type-options"), HeaderValue::from_static("nosniff"));
+    headers.insert(HeaderName::from_static("referrer-policy"), HeaderValue::from_static("no-referrer"));
+    response
+}
+
+fn html(state: &AppState, status: StatusCode, body: String) -> Response {
+    hardened(state, status, "text/html; charset=utf-8", body)
+}
+
+fn not_found(state: &AppState) -> Response {
+    html(
+        state,
+        StatusCode::NOT_FOUND,
+        page::notice("Page not found", "There is no payment here. Check the link you were given."),
+    )
+}
+
+fn fault(state: &AppState, error: &crate::error::AppError) -> Response {
+    tracing::error!(error = %format!("{error:#}"), "hosted page fault");
+    html(state, StatusCode::INTERNAL_SERVER_ERROR, page::notice("Something went wrong", "Please try again shortly."))
+}
+
+/// `GET /pay/{client_secret}`: the payment page of one session.
+pub async fn payment_page(State(state): State<AppState>, Path(secret): Path<String>) -> Response {
+    match state.services.hosted_view(&secret).await {
+        Ok(Some(view)) => {
+            let id = SessionId(view.session.id).to_global();
+            html(&state, StatusCode::OK, page::payment_page(&view, &secret, &id))
+        }
+        Ok(None) => not_found(&state),
+        Err(error) => fault(&state, &error),
+    }
+}
+
+/// `GET /pay/{client_secret}/theme.css`: the merchant's accent color, as a stylesheet so the
+/// policy needs no inline styles.
+pub async fn theme(State(state): State<AppState>, Path(secret): Path<String>) -> Response {
+    match state.services.hosted_view(&secret).await {
+        Ok(Some(view)) => {
+            // Stored colors are validated `#rrggbb`; anything else falls back to the default.
+            let accent = view
+                .merchant
+                .accent_color
+                .filter(|c| crate::service::merchants::is_hex_color(c))
+                .unwrap_or_else(|| DEFAULT_ACCENT.to_owned());
+            hardened(&state, StatusCode::OK, "text/css; charset=utf-8", format!(":root {{ --accent: {accent}; }}\n"))
+        }
+        Ok(None) => not_found(&state),
+        Err(error) => fault(&state, &error),
+    }
+}
+
+/// `GET /pay/{client_secret}/challenge/{payment_id}`: the test processor's 3-D Secure page.
+pub async fn challenge_page(
+    State(state): State<AppState>,
+    Path((secret, payment)): Path<(String, String)>,
+) -> Response {
+    if PaymentId::from_global(&payment).is_err() {
+        return not_found(&state);
+    }
+    match state.services.hosted_view(&secret).await {
+        Ok(Some(view)) => html(&state, StatusCode::OK, page::challenge_page(&view, &secret, &payment)),
+        Ok(None) => not_found(&state),
+        Err(error) => fault(&state, &error),
+    }
+}
+
+/// `GET /l/{slug}`: a fresh session for the link, then its hosted page.
+pub async fn visit_link(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
+    let (title, message, status) = match state.services.visit_link(&slug).await {
+        Ok(Ok(session)) => {
+            let location = format!("/pay/{}", session.client_secret);
+            let mut response = hardened(&state, StatusCode::SEE_OTHER, "text/plain; charset=utf-8", String::new());
+            if let Ok(location) = HeaderValue::from_str(&location) {
+                response.headers_mut().insert(LOCATION, location);
+            }
+            return response;
+        }
+        Ok(Err(LinkUnavailable::NotFound)) => return not_found(&state),
+        Ok(Err(LinkUnavailable::Inactive)) => {
+            ("Link inactive", "This payment link is no longer active.", StatusCode::GONE)
+        }
+        Ok(Err(LinkUnavailable::Expired)) => ("Link expired", "This payment link has expired.", StatusCode::GONE),
+        Ok(Err(LinkUnavailable::UsedUp)) => {
+            ("Link used up", "This payment link has taken all the payments it allows.", StatusCode::GONE)
+        }
+        Err(error) => return fault(&state, &error),
+    };
+    html(&state, status, page::notice(title, message))
+}
+
+/// `GET /assets/{file}`: the page's script and stylesheet, built into the binary.
+pub async fn asset(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+    let (content_type, body) = match file.as_str() {
+        "pay.js" => ("text/javascript; charset=utf-8", PAY_JS),
+        "challenge.js" => ("text/javascript; charset=utf-8", CHALLENGE_JS),
+        "pay.css" => ("text/css; charset=utf-8", PAY_CSS),
+        _ => return not_found(&state),
+    };
+    hardened(&state, StatusCode::OK, content_type, body.to_owned())
+}

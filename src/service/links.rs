@@ -1,0 +1,180 @@
+//! Payment links: a reusable, shareable address that opens a fresh session per visit.
+//!
+//! A link sells either an amount (each visit opens a PAYMENT session) or line items (each
+//! visit opens an OPEN order of those items and its CHECKOUT session, so the hosted page and
+//! the graph show what was bought). It stops opening sessions when deactivated, past its
+//! expiry, or once it has as many completed sessions as its limit.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::auth::new_secret;
+use super::orders::{OrderInput, checked_total};
+use super::sessions::SessionInput;
+use super::{Services, validate};
+use crate::domain::order::LineItem;
+use crate::domain::{LinkId, MerchantId, SessionPurpose, SessionStatus};
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::storage::entities::{payment_link, payment_session};
+
+/// Slugs are random, so a link's address cannot be guessed from another's.
+const SLUG_PREFIX: &str = "pl_";
+
+#[derive(Debug)]
+pub struct LinkInput {
+    pub currency: String,
+    /// Exactly one of an amount or line items.
+    pub amount: Option<i64>,
+    pub line_items: Option<Vec<LineItem>>,
+    pub max_completed_payments: Option<i32>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub active: bool,
+}
+
+/// Why a link opens no session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkUnavailable {
+    NotFound,
+    Inactive,
+    Expired,
+    UsedUp,
+}
+
+/// A line item as a link keeps it (JSON in `payment_links.line_items`).
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StoredItem {
+    name: String,
+    quantity: i32,
+    unit_amount: i64,
+}
+
+impl Services {
+    #[tracing::instrument(skip(self, input))]
+    pub async fn create_link(&self, merchant: MerchantId, input: LinkInput) -> AppResult<payment_link::Model> {
+        let currency = validate::currency(&input.currency, &["input", "currency"])?;
+        let (amount, items) = match (input.amount, input.line_items) {
+            (Some(amount), None) => {
+                (Some(validate::money(amount, currency.code(), &["input", "amount"])?.amount()), vec![])
+            }
+            (None, Some(items)) => {
+                checked_total(&items, currency)?;
+                (None, items)
+            }
+            _ => {
+                return Err(AppError::user(
+                    &["input", "amount"],
+                    ErrorCode::Invalid,
+                    "a payment link sells either an amount or line items: give exactly one",
+                ));
+            }
+        };
+        if input.max_completed_payments.is_some_and(|max| max < 1) {
+            return Err(AppError::user(
+                &["input", "maxCompletedPayments"],
+                ErrorCode::Invalid,
+                "a limit on completed payments is at least 1",
+            ));
+        }
+        let now = self.now();
+        if input.expires_at.is_some_and(|at| at <= now) {
+            return Err(AppError::user(&["input", "expiresAt"], ErrorCode::Invalid, "expiresAt must be in the future"));
+        }
+        let stored: Vec<StoredItem> = items
+            .into_iter()
+            .map(|i| StoredItem { name: i.name.trim().to_owned(), quantity: i.quantity, unit_amount: i.unit_amount })
+            .collect();
+        let row = payment_link::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            merchant_id: Set(merchant.0),
+            slug: Set(new_secret(SLUG_PREFIX)),
+            currency: Set(currency.code().to_owned()),
+            amount: Set(amount),
+            line_items: Set(serde_json::to_string(&stored).map_err(|e| AppError::Internal(e.into()))?),
+            active: Set(input.active),
+            max_completed_payments: Set(input.max_completed_payments),
+            expires_at: Set(input.expires_at),
+            created_at: Set(now),
+            updated_at: Set(now),
+        };
+        Ok(row.insert(&self.db).await?)
+    }
+
+    #[tracing::instrument(skip(self))]
+    pub async fn deactivate_link(&self, merchant: MerchantId, id: LinkId) -> AppResult<payment_link::Model> {
+        let link =
+            self.link(merchant, id).await?.ok_or_else(|| AppError::not_found(&["input", "id"], "payment link"))?;
+        let mut row = link.into_active_model();
+        row.active = Set(false);
+        row.updated_at = Set(self.now());
+        Ok(row.update(&self.db).await?)
+    }
+
+    pub async fn link(&self, merchant: MerchantId, id: LinkId) -> AppResult<Option<payment_link::Model>> {
+        Ok(payment_link::Entity::find_by_id(id.0)
+            .filter(payment_link::Column::MerchantId.eq(merchant.0))
+            .one(&self.db)
+            .await?)
+    }
+
+    /// Sessions of the link that completed: what its limit counts.
+    pub async fn completed_payments(&self, link: Uuid) -> AppResult<u64> {
+        Ok(payment_session::Entity::find()
+            .filter(payment_session::Column::PaymentLinkId.eq(link))
+            .filter(payment_session::Column::Status.eq(SessionStatus::Completed.as_str()))
+            .count(&self.db)
+            .await?)
+    }
+
+    /// The line items a link sells (empty for an amount link).
+    pub fn link_items(&self, link: &payment_link::Model) -> AppResult<Vec<LineItem>> {
+        let stored: Vec<StoredItem> =
+            serde_json::from_str(&link.line_items).map_err(|e| AppError::Internal(e.into()))?;
+        Ok(stored
+            .into_iter()
+            .map(|i| LineItem { name: i.name, quantity: i.quantity, unit_amount: i.unit_amount })
+            .collect())
+    }
+
+    /// A visit to `/l/{slug}`: a fresh session for the link, or why there is none.
+    #[tracing::instrument(skip(self, slug))]
+    pub async fn visit_link(&self, slug: &str) -> AppResult<Result<payment_session::Model, LinkUnavailable>> {
+        let Some(link) = payment_link::Entity::find().filter(payment_link::Column::Slug.eq(slug)).one(&self.db).await?
+        else {
+            return Ok(Err(LinkUnavailable::NotFound));
+        };
+        if !link.active {
+            return Ok(Err(LinkUnavailable::Inactive));
+        }
+        if link.expires_at.is_some_and(|at| at <= self.now()) {
+            return Ok(Err(LinkUnavailable::Expired));
+        }
+        if let Some(max) = link.max_completed_payments
+            && self.completed_payments(link.id).await? >= u64::try_from(max).unwrap_or(0)
+        {
+            return Ok(Err(LinkUnavailable::UsedUp));
+        }
+        let merchant = MerchantId(link.merchant_id);
+        let items = self.link_items(&link)?;
+        let mut input = SessionInput::new(SessionPurpose::Payment);
+        input.payment_link = Some(LinkId(link.id));
+        match link.amount {
+            Some(amount) => {
+                input.amount = Some(super::sessions::AmountInput { amount, currency: link.currency.clone() });
+            }
+            None => {
+                let order = OrderInput {
+                    customer: None,
+                    currency: link.currency.clone(),
+                    line_items: items,
+                    external_reference: None,
+                };
+                input.purpose = SessionPurpose::Checkout;
+                input.order = Some(crate::domain::OrderId(self.create_order(merchant, order).await?.id));
+            }
+        }
+        Ok(Ok(self.create_session(merchant, input, None).await?))
+    }
+}
