@@ -8,11 +8,7 @@
 //!   it is created; completed, it posts a SETTLEMENT of that amount. Charges posted after the
 //!   session was created stay outstanding; paying twice leaves a credit, never a loss.
 
-use sea_orm::sea_query::{Alias, Expr, Func};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-    Select, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryTrait, Select, Set, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -47,37 +43,11 @@ struct PostedRecord {
     entry_id: Uuid,
 }
 
-#[derive(Debug, FromQueryResult)]
-struct CurrencyTotal {
-    currency: String,
-    total: i64,
-}
-
 impl Services {
     /// The customer's balance in each currency they have entries in, by currency code.
     pub async fn balances(&self, merchant: MerchantId, customer: CustomerId) -> AppResult<Vec<Money>> {
-        let totals = ledger_entry::Entity::find()
-            .select_only()
-            .column(ledger_entry::Column::Currency)
-            // A SUM of BIGINT is NUMERIC on PostgreSQL; cast back to keep integer minor units.
-            .column_as(
-                Expr::expr(Func::cast_as(Func::sum(Expr::col(ledger_entry::Column::Amount)), Alias::new("BIGINT"))),
-                "total",
-            )
-            .filter(ledger_entry::Column::MerchantId.eq(merchant.0))
-            .filter(ledger_entry::Column::CustomerId.eq(customer.0))
-            .group_by(ledger_entry::Column::Currency)
-            .order_by_asc(ledger_entry::Column::Currency)
-            .into_model::<CurrencyTotal>()
-            .all(&self.db)
-            .await?;
-        totals
-            .into_iter()
-            .map(|t| {
-                let currency = Currency::parse(&t.currency).map_err(|e| AppError::Internal(e.into()))?;
-                Ok(Money::from_stored(t.total, currency))
-            })
-            .collect()
+        let totals = crate::storage::totals::balances(&self.db, merchant.0, [customer.0]).await?;
+        totals.into_iter().map(|t| balance_money(t.total, &t.currency)).collect()
     }
 
     /// What the customer owes in `currency` (zero when they hold credit).
@@ -213,4 +183,10 @@ impl Services {
             .filter(ledger_entry::Column::MerchantId.eq(merchant.0))
             .filter(ledger_entry::Column::CustomerId.eq(customer.0))
     }
+}
+
+/// A stored balance as money (its currency was validated when its entries were written).
+pub fn balance_money(total: i64, currency: &str) -> AppResult<Money> {
+    let currency = Currency::parse(currency).map_err(|e| AppError::Internal(e.into()))?;
+    Ok(Money::from_stored(total, currency))
 }

@@ -6,7 +6,7 @@
 //! expiry, or once it has as many completed sessions as its limit.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -15,7 +15,7 @@ use super::orders::{OrderInput, checked_total};
 use super::sessions::SessionInput;
 use super::{Services, validate};
 use crate::domain::order::LineItem;
-use crate::domain::{LinkId, MerchantId, SessionPurpose, SessionStatus};
+use crate::domain::{LinkId, MerchantId, SessionPurpose};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::storage::entities::{payment_link, payment_session};
 
@@ -121,11 +121,8 @@ impl Services {
 
     /// Sessions of the link that completed: what its limit counts.
     pub async fn completed_payments(&self, link: Uuid) -> AppResult<u64> {
-        Ok(payment_session::Entity::find()
-            .filter(payment_session::Column::PaymentLinkId.eq(link))
-            .filter(payment_session::Column::Status.eq(SessionStatus::Completed.as_str()))
-            .count(&self.db)
-            .await?)
+        let counts = crate::storage::totals::completed_per_link(&self.db, [link]).await?;
+        Ok(counts.first().map_or(0, |(_, n)| *n))
     }
 
     /// The line items a link sells (empty for an amount link).

@@ -384,6 +384,42 @@ impl Loader<EventsOf> for BatchLoader {
     }
 }
 
+/// Key: a customer's balances, one per currency they have entries in.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct BalancesOf(pub Uuid);
+
+impl Loader<BalancesOf> for BatchLoader {
+    type Value = Arc<Vec<super::totals::BalanceTotal>>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[BalancesOf]) -> Result<HashMap<BalancesOf, Self::Value>, LoadError> {
+        let totals =
+            super::totals::balances(&self.db, self.merchant, keys.iter().map(|k| k.0)).await.map_err(Arc::new)?;
+        let mut grouped: HashMap<BalancesOf, Vec<_>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        for total in totals {
+            grouped.entry(BalancesOf(total.customer_id)).or_default().push(total);
+        }
+        Ok(grouped.into_iter().map(|(k, v)| (k, Arc::new(v))).collect())
+    }
+}
+
+/// Key: how many sessions of a payment link have completed.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CompletedOf(pub Uuid);
+
+impl Loader<CompletedOf> for BatchLoader {
+    type Value = u64;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[CompletedOf]) -> Result<HashMap<CompletedOf, u64>, LoadError> {
+        // Links are loaded through the merchant's own reads, so their ids are the merchant's.
+        let counts = super::totals::completed_per_link(&self.db, keys.iter().map(|k| k.0)).await.map_err(Arc::new)?;
+        let mut out: HashMap<CompletedOf, u64> = keys.iter().map(|k| (*k, 0)).collect();
+        out.extend(counts.into_iter().map(|(link, n)| (CompletedOf(link), n)));
+        Ok(out)
+    }
+}
+
 fn uuid_of(value: sea_orm::Value) -> Option<Uuid> {
     <Option<Uuid> as sea_orm::sea_query::ValueType>::try_from(value).ok().flatten()
 }

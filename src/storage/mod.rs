@@ -3,6 +3,7 @@
 pub mod batch;
 pub mod entities;
 pub mod page;
+pub mod totals;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -6,7 +6,8 @@ use crate::domain::{CustomerId, TypedId};
 use crate::graphql::connection::{Conn, owned_children, page_cost};
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::GqlResult;
-use crate::storage::batch::Parent;
+use crate::service::balances::balance_money;
+use crate::storage::batch::{BalancesOf, Parent};
 use crate::storage::entities::{
     customer, ledger_entry, order, payment, payment_profile, payment_session, subscription,
 };
@@ -94,13 +95,11 @@ impl Customer {
     /// The balance in each currency the customer has ledger entries in: positive is credit
     /// they hold, negative what they owe (an OUTSTANDING_BALANCE session pays it).
     async fn balances(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Money>> {
-        let merchant = crate::domain::MerchantId(self.0.merchant_id);
-        let balances = ctx.services().balances(merchant, CustomerId(self.0.id)).await.gql()?;
-        Ok(balances.into_iter().map(Money).collect())
+        let totals = ctx.loader()?.load_one(BalancesOf(self.0.id)).await.gql()?.unwrap_or_default();
+        totals.iter().map(|t| Ok(Money(balance_money(t.total, &t.currency).gql()?))).collect()
     }
     /// The balance in one currency: zero when the customer has no entries in it.
     async fn balance(&self, ctx: &Context<'_>, currency: String) -> async_graphql::Result<Money> {
-        let merchant = crate::domain::MerchantId(self.0.merchant_id);
         let currency = crate::domain::Currency::parse(&currency).map_err(|e| {
             crate::graphql::errors::gql(crate::error::AppError::user(
                 &["currency"],
@@ -108,9 +107,9 @@ impl Customer {
                 e.to_string(),
             ))
         })?;
-        let balances = ctx.services().balances(merchant, CustomerId(self.0.id)).await.gql()?;
-        let found = balances.into_iter().find(|m| m.currency() == currency);
-        Ok(Money(found.unwrap_or_else(|| crate::domain::Money::from_stored(0, currency))))
+        let totals = ctx.loader()?.load_one(BalancesOf(self.0.id)).await.gql()?.unwrap_or_default();
+        let total = totals.iter().find(|t| t.currency == currency.code()).map_or(0, |t| t.total);
+        Ok(Money(crate::domain::Money::from_stored(total, currency)))
     }
     /// Every movement of the customer's balances, newest first.
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]

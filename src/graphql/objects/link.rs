@@ -6,7 +6,7 @@ use crate::domain::{self, LinkId, TypedId};
 use crate::graphql::connection::{Conn, owned_children, page_cost};
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::{GqlResult, internal};
-use crate::storage::batch::Parent;
+use crate::storage::batch::{CompletedOf, Parent};
 use crate::storage::entities::{payment_link, payment_session};
 use crate::storage::page::PageArgs;
 
@@ -36,7 +36,8 @@ impl PaymentLink {
     }
     /// How many sessions opened by the link have completed.
     async fn completed_payments(&self, ctx: &Context<'_>) -> async_graphql::Result<i32> {
-        Ok(i32::try_from(ctx.services().completed_payments(self.0.id).await.gql()?).unwrap_or(i32::MAX))
+        let completed = ctx.loader()?.load_one(CompletedOf(self.0.id)).await.gql()?.unwrap_or(0);
+        Ok(i32::try_from(completed).unwrap_or(i32::MAX))
     }
     /// The link stops opening sessions once this many have completed.
     async fn max_completed_payments(&self) -> Option<i32> {
