@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 
 import { createSession, gql, launch, recordedPage, screenshot, sessionStatus, startServer } from './support.mjs';
 
-const TEST_CARDS = ['4242424242424242', '4000000000000002', '4000002500003155'];
+const TEST_CARDS = ['4242424242424242', '4000000000000002', '4000002500003155', '4000000000009995', '5555555555554444'];
 
 let server;
 let browser;
@@ -140,6 +140,44 @@ test('a bank transfer waits, then completes live when it settles', async () => {
     id: paymentId,
   });
   await assert.doesNotReject(page.getByRole('heading', { name: 'Payment complete' }).waitFor({ timeout: 10_000 }));
+  await close();
+});
+
+test('three declines end the session as failed', async () => {
+  const session = await createSession(server, payment());
+  const { page, close } = await recordedPage(browser);
+  await page.goto(session.hostedUrl);
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    await payWithCard(page, '4000000000009995');
+    if (attempt < 3) {
+      await assert.doesNotReject(page.getByText('Your card has insufficient funds.', { exact: false }).waitFor());
+      await page.waitForFunction((n) => document.querySelector('#pay-card') && !document.querySelector('#pay-card').disabled, attempt);
+    }
+  }
+  await assert.doesNotReject(page.getByRole('heading', { name: 'Payment failed' }).waitFor());
+  assert.equal((await sessionStatus(server, session.id)).status, 'FAILED');
+  await close();
+});
+
+test('a SETUP session saves the card without charging it', async () => {
+  const customer = await gql(server, `mutation { createCustomer(input: {email: "setup@example.com"}) { customer { id } } }`);
+  const customerId = customer.createCustomer.customer.id;
+  const session = await createSession(server, { purpose: 'SETUP', customerId });
+  const { page, close } = await recordedPage(browser);
+  await page.goto(session.hostedUrl);
+  await assert.doesNotReject(page.getByText('Save a payment method').waitFor());
+  await page.getByLabel('Card number').fill('5555 5555 5555 4444');
+  await page.getByLabel('Expiry (MM/YY)').fill('12/34');
+  await page.getByLabel('Security code').fill('123');
+  await page.getByRole('button', { name: 'Save card' }).click();
+  await assert.doesNotReject(page.getByRole('heading', { name: 'Card saved' }).waitFor());
+  const saved = await gql(
+    server,
+    `query($id: ID!) { node(id: $id) { ... on Customer { paymentProfiles { nodes { last4 isDefault } } payments { totalCount } } } }`,
+    { id: customerId },
+  );
+  assert.deepEqual(saved.node.paymentProfiles.nodes, [{ last4: '4444', isDefault: true }]);
+  assert.equal(saved.node.payments.totalCount, 0);
   await close();
 });
 

@@ -126,7 +126,9 @@ pub fn payment_page(view: &HostedView, secret: &str, session_global_id: &str) ->
     let _ = write!(body, r#"<section class="panel" data-when="OPEN">"#);
     let _ = write!(body, r#"<p class="error" id="error" role="alert" hidden></p>"#);
     if allows(PaymentMethodType::Card) {
-        body.push_str(CARD_FORM);
+        // A SETUP session charges nothing: its button says what it does.
+        let label = if session.purpose == SessionPurpose::Setup.as_str() { "Save card" } else { "Pay" };
+        body.push_str(&CARD_FORM.replace("{pay_label}", label));
     }
     if allows(PaymentMethodType::Wallet) {
         body.push_str(WALLET_BUTTONS);
@@ -135,7 +137,8 @@ pub fn payment_page(view: &HostedView, secret: &str, session_global_id: &str) ->
         body.push_str(BANK_FORM);
     }
     let _ = write!(body, "</section>");
-    body.push_str(STATE_PANELS);
+    let done = if session.purpose == SessionPurpose::Setup.as_str() { "Card saved" } else { "Payment complete" };
+    body.push_str(&STATE_PANELS.replace("{done_title}", done));
     let _ = write!(body, "</main>");
 
     let data = json!({
@@ -186,7 +189,7 @@ const CARD_FORM: &str = r##"<form id="card-form" class="method" novalidate>
 <input id="card-cvc" name="cvc" inputmode="numeric" autocomplete="cc-csc" placeholder="CVC" required>
 <p class="hint" id="card-cvc-hint" aria-live="polite"></p></div>
 </div>
-<button type="submit" id="pay-card" class="primary">Pay</button>
+<button type="submit" id="pay-card" class="primary">{pay_label}</button>
 </form>"##;
 
 const WALLET_BUTTONS: &str = r##"<div class="method" id="wallets">
@@ -208,7 +211,7 @@ const STATE_PANELS: &str = r##"<section class="panel" data-when="PROCESSING" hid
 <p id="processing-text">Your payment is being processed.</p></section>
 <section class="panel" data-when="REQUIRES_ACTION" hidden><h2>Confirm with your bank</h2>
 <p>Your bank asks you to confirm this payment.</p><p><a id="challenge-link" href="#">Continue to your bank</a></p></section>
-<section class="panel final" data-when="COMPLETED" hidden><h2>Payment complete</h2><p>Thank you. You can close this page.</p>
+<section class="panel final" data-when="COMPLETED" hidden><h2>{done_title}</h2><p>Thank you. You can close this page.</p>
 <p id="redirect-note" hidden>Taking you back to the merchant…</p></section>
 <section class="panel final" data-when="CANCELED" hidden><h2>Payment canceled</h2><p>The merchant canceled this payment. Nothing was charged.</p></section>
 <section class="panel final" data-when="EXPIRED" hidden><h2>This payment has expired</h2><p>Nothing was charged. Ask the merchant for a new link.</p></section>
