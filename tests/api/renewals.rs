@@ -204,6 +204,22 @@ async fn a_renewal_with_no_profile_waits_for_the_customer_then_lapses() {
     assert_eq!(past_due["renewalSession"]["status"], "OPEN");
     assert_eq!(past_due["payments"]["totalCount"], 1, "nothing to charge: no attempt");
 
+    // A client secret sees its own session only, not the subscription's renewal session.
+    let (other, secret) = created(app.create_session(json!({ "purpose": "SUBSCRIPTION", "subscriptionId": id })).await);
+    let seen = app
+        .gql_as(
+            Some(&secret),
+            "query($id: ID!) { paymentSession(id: $id) { subscription { renewalSession { id } } } }",
+            json!({ "id": other }),
+        )
+        .await;
+    assert_eq!(seen["data"]["paymentSession"]["subscription"], json!({ "renewalSession": null }), "{seen}");
+    app.gql(
+        "mutation($id: ID!) { cancelPaymentSession(input: {id: $id}) { userErrors { code } } }",
+        json!({ "id": other }),
+    )
+    .await;
+
     // Unpaid through its window, the session expires and the subscription ends.
     clock.advance(Duration::days(8));
     assert_eq!(app.services.sweep_once().await.unwrap(), 1);
