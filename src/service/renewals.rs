@@ -10,6 +10,8 @@
 //! - That session ends unpaid (expired, failed at the attempt limit, or canceled by the
 //!   merchant): the subscription is CANCELED.
 //! - `cancelAtPeriodEnd`: at the period's end the subscription is CANCELED, not charged.
+//! - Interrupted between the claim and the charge (a crash, the database gone): a later pass
+//!   finds the claimed session still OPEN with no attempt and charges it then.
 //!
 //! Several instances may run the job at once. A renewal is claimed by setting the
 //! subscription's `renewal_session_id` where it is still empty for that period end, in the
@@ -27,8 +29,8 @@ use super::auth::Caller;
 use super::payments::PaymentMethodInput;
 use super::sessions::{AlsoWrite, insert_event, open_session_row};
 use crate::domain::subscription::SubscriptionStatus;
-use crate::domain::{CustomerId, MerchantId, ProfileId, SessionId, SessionPurpose, SessionStatus};
-use crate::error::AppResult;
+use crate::domain::{CustomerId, MerchantId, ProfileId, SessionId, SessionPurpose, SessionStatus, SubscriptionId};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::storage::entities::{payment_profile, payment_session, subscription};
 
 /// How long a renewal the customer has to pay themselves stays payable on the hosted page.
@@ -37,6 +39,9 @@ pub const RENEWAL_PAYMENT_WINDOW: Duration = Duration::days(7);
 
 const RENEWAL_BATCH: u64 = 100;
 
+/// A claimed renewal with no attempt after this long was interrupted, not slow.
+const STRANDED_AFTER: Duration = Duration::minutes(1);
+
 /// What one pass of the renewal job did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct RenewalPass {
@@ -44,6 +49,9 @@ pub struct RenewalPass {
     pub renewed: usize,
     /// Subscriptions that ended: canceled at period end, or their renewal went unpaid.
     pub canceled: usize,
+    /// Renewals claimed earlier whose charge never ran (the instance died or the database
+    /// failed between the claim and the charge), charged now.
+    pub resumed: usize,
 }
 
 impl Services {
@@ -72,12 +80,22 @@ impl Services {
                 Err(error) => tracing::warn!(subscription = %sub.id, error = %format!("{error:#}"), "renewal failed"),
             }
         }
+        pass.resumed = self.resume_stranded().await?;
         pass.canceled += self.lapse_unpaid().await?;
         Ok(pass)
     }
 
     /// Claims and charges one renewal. `false`: another instance claimed it first.
     async fn renew(&self, sub: &subscription::Model) -> AppResult<bool> {
+        let Some(session) = self.claim_renewal(sub).await? else { return Ok(false) };
+        self.charge_renewal(sub, &session).await?;
+        Ok(true)
+    }
+
+    /// The first half of a renewal: the subscription's period is claimed and its session
+    /// created, in one transaction. `None`: it was claimed already (another instance, or an
+    /// earlier pass). Public so tests can stop a renewal here, as a crash would.
+    pub async fn claim_renewal(&self, sub: &subscription::Model) -> AppResult<Option<payment_session::Model>> {
         use subscription::Column as S;
         let merchant = MerchantId(sub.merchant_id);
         let now = self.now();
@@ -106,26 +124,69 @@ impl Services {
             .exec(&txn)
             .await?;
         if claimed.rows_affected != 1 {
-            return Ok(false); // Dropping the transaction rolls it back.
+            return Ok(None); // Dropping the transaction rolls it back.
         }
         let session = row.insert(&txn).await?;
         let event = insert_event(&txn, &session, None, now).await?;
         txn.commit().await?;
         self.publish(event).await;
+        Ok(Some(session))
+    }
 
+    /// The second half: the off-session charge of the claimed session, or PAST_DUE when there
+    /// is nothing to charge or the attempt could not be made.
+    async fn charge_renewal(&self, sub: &subscription::Model, session: &payment_session::Model) -> AppResult<()> {
         let Some(profile) = self.renewal_profile(sub).await? else {
             tracing::info!(subscription = %sub.id, "no saved profile to renew with; PAST_DUE until the customer pays");
-            self.mark_past_due(&session).await?;
-            return Ok(true);
+            return self.mark_past_due(session).await;
         };
         let method = PaymentMethodInput::Profile(ProfileId(profile.id));
-        let attempt = self.attempt(Caller::Merchant(merchant), SessionId(session.id), method, None, true).await;
-        if let Err(error) = attempt {
-            // The session is the customer's to pay now; the subscription must say so.
-            self.mark_past_due(&session).await?;
-            return Err(error);
+        let merchant = Caller::Merchant(MerchantId(sub.merchant_id));
+        let attempt = self.attempt(merchant, SessionId(session.id), method, None, true).await;
+        match attempt {
+            Ok(_) => Ok(()),
+            // Another instance resumed the same renewal at the same moment: its attempt stands.
+            Err(AppError::User(errors)) if errors.iter().any(|e| e.code == ErrorCode::VersionConflict) => Ok(()),
+            Err(error) => {
+                // The session is the customer's to pay now; the subscription must say so.
+                self.mark_past_due(session).await?;
+                Err(error)
+            }
         }
-        Ok(true)
+    }
+
+    /// Charges renewals whose claim committed but whose charge never ran: the subscription is
+    /// still ACTIVE and its renewal session OPEN with no attempt, for longer than a renewal
+    /// takes. Racing instances are settled by the session's compare-and-set: one charge.
+    async fn resume_stranded(&self) -> AppResult<usize> {
+        use payment_session::Column as P;
+        let waiting = Query::select()
+            .column(subscription::Column::RenewalSessionId)
+            .from(subscription::Entity)
+            .and_where(subscription::Column::Status.eq(SubscriptionStatus::Active.as_str()))
+            .and_where(subscription::Column::RenewalSessionId.is_not_null())
+            .to_owned();
+        let stranded = payment_session::Entity::find()
+            .filter(P::Id.in_subquery(waiting))
+            .filter(P::Status.eq(SessionStatus::Open.as_str()))
+            .filter(P::AttemptCount.eq(0))
+            .filter(P::UpdatedAt.lte(self.now() - STRANDED_AFTER))
+            .limit(RENEWAL_BATCH)
+            .all(&self.db)
+            .await?;
+        let mut resumed = 0;
+        for session in stranded {
+            let Some(sub_id) = session.subscription_id else { continue };
+            let Some(sub) = self.subscription(MerchantId(session.merchant_id), SubscriptionId(sub_id)).await? else {
+                continue;
+            };
+            tracing::warn!(subscription = %sub.id, session = %session.id, "resuming a renewal whose charge never ran");
+            match self.charge_renewal(&sub, &session).await {
+                Ok(()) => resumed += 1,
+                Err(error) => tracing::warn!(subscription = %sub.id, error = %format!("{error:#}"), "renewal failed"),
+            }
+        }
+        Ok(resumed)
     }
 
     /// The profile a renewal charges: the subscription's own, else the customer's default.

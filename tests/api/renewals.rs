@@ -80,7 +80,7 @@ async fn the_first_payment_starts_a_subscription_and_each_period_renews_off_sess
     assert_eq!(app.services.renew_once().await.unwrap(), RenewalPass::default());
 
     clock.advance(Duration::days(32));
-    assert_eq!(app.services.renew_once().await.unwrap(), RenewalPass { renewed: 1, canceled: 0 });
+    assert_eq!(app.services.renew_once().await.unwrap(), RenewalPass { renewed: 1, ..RenewalPass::default() });
     let renewed = subscription(&app, &id).await;
     assert_eq!(renewed["status"], "ACTIVE", "{renewed}");
     assert_eq!(renewed["currentPeriodStart"], started["currentPeriodEnd"]);
@@ -223,7 +223,7 @@ async fn a_renewal_with_no_profile_waits_for_the_customer_then_lapses() {
     // Unpaid through its window, the session expires and the subscription ends.
     clock.advance(Duration::days(8));
     assert_eq!(app.services.sweep_once().await.unwrap(), 1);
-    assert_eq!(app.services.renew_once().await.unwrap(), RenewalPass { renewed: 0, canceled: 1 });
+    assert_eq!(app.services.renew_once().await.unwrap(), RenewalPass { canceled: 1, ..RenewalPass::default() });
     let lapsed = subscription(&app, &id).await;
     assert_eq!(lapsed["status"], "CANCELED", "{lapsed}");
     assert!(lapsed["canceledAt"].is_string());
@@ -245,7 +245,7 @@ async fn subscriptions_cancel_at_period_end_or_at_once() {
     let canceled = &body["data"]["cancelSubscription"]["subscription"];
     assert_eq!((canceled["status"].as_str(), canceled["cancelAtPeriodEnd"].as_bool()), (Some("ACTIVE"), Some(true)));
     clock.advance(Duration::days(32));
-    assert_eq!(app.services.renew_once().await.unwrap(), RenewalPass { renewed: 0, canceled: 1 });
+    assert_eq!(app.services.renew_once().await.unwrap(), RenewalPass { canceled: 1, ..RenewalPass::default() });
     let ended = subscription(&app, &id).await;
     assert_eq!(ended["status"], "CANCELED", "{ended}");
     assert_eq!(ended["canceledAt"].as_str().unwrap().parse::<chrono::DateTime<chrono::Utc>>().unwrap(), end);
@@ -271,4 +271,38 @@ async fn subscriptions_cancel_at_period_end_or_at_once() {
     let foreign = app.other_merchant_key().await;
     let refused = app.gql_as(Some(&foreign), CANCEL, json!({ "input": { "id": id } })).await;
     assert_eq!(user_error_code(&refused, "cancelSubscription"), "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn a_renewal_interrupted_after_its_claim_is_charged_by_a_later_pass() {
+    let (url, _db) = test_database().await;
+    let clock = Arc::new(TestClock::default());
+    let mut app = app_on(clock.clone(), url).await;
+    app.key = app.services.create_merchant("M").await.unwrap().secret_key;
+    let (_, id) = active_subscription(&app, "interrupted@example.com", "4242424242424242").await;
+    let first_end = period_end(&subscription(&app, &id).await);
+    clock.advance(Duration::days(32));
+
+    // The instance claims the renewal and dies before charging it.
+    use sea_orm::EntityTrait;
+    let only = paygraph::storage::entities::subscription::Entity::find().one(&app.services.db).await.unwrap();
+    let row = only.expect("the test's one subscription");
+    let claimed = app.services.claim_renewal(&row).await.unwrap();
+    assert!(claimed.is_some());
+    assert_eq!(app.services.claim_renewal(&row).await.unwrap(), None, "a period is claimed once");
+    let waiting = subscription(&app, &id).await;
+    assert_eq!(
+        (waiting["status"].as_str(), waiting["renewalSession"]["status"].as_str()),
+        (Some("ACTIVE"), Some("OPEN"))
+    );
+
+    // Too early to tell a crash from a slow instance: left alone.
+    assert_eq!(app.services.renew_once().await.unwrap(), RenewalPass::default());
+    clock.advance(Duration::minutes(2));
+    assert_eq!(app.services.renew_once().await.unwrap(), RenewalPass { resumed: 1, ..RenewalPass::default() });
+    let renewed = subscription(&app, &id).await;
+    assert_eq!(renewed["status"], "ACTIVE", "{renewed}");
+    assert!(period_end(&renewed) > first_end + Duration::days(27));
+    assert_eq!(renewed["payments"]["totalCount"], 2, "charged once");
+    assert_eq!(app.services.renew_once().await.unwrap(), RenewalPass::default());
 }
