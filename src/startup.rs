@@ -38,6 +38,7 @@ impl Application {
         let schema = graphql::build_schema(services.clone(), &config.limits);
         services.spawn_background(std::time::Duration::from_millis(config.live.background_interval_ms));
         let state = AppState {
+            live_executor: graphql::live_exec::LiveExecutor::new(schema.clone(), services.clone()),
             schema,
             services: services.clone(),
             limits: Arc::new(config.limits.clone()),

@@ -102,11 +102,11 @@ impl ConnectionState {
         self.initialized.load(std::sync::atomic::Ordering::Acquire)
     }
 
-    /// Takes a subscription place on the request's connection, or `TOO_MANY_SUBSCRIPTIONS`.
-    pub fn acquire(ctx: &async_graphql::Context<'_>) -> async_graphql::Result<Option<SubscriptionSlot>> {
+    /// Takes a subscription place on the connection, or `TOO_MANY_SUBSCRIPTIONS`.
+    /// Subscriptions only run over WebSocket, where the connection state is always set.
+    pub fn take_slot(state: Option<&Arc<ConnectionState>>) -> async_graphql::Result<Option<SubscriptionSlot>> {
         use std::sync::atomic::Ordering;
-        // Subscriptions only run over WebSocket, where the connection state is always set.
-        let Some(state) = ctx.data_opt::<Arc<ConnectionState>>() else { return Ok(None) };
+        let Some(state) = state else { return Ok(None) };
         let taken = state
             .active
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < state.max_subscriptions).then_some(n + 1));

@@ -5,6 +5,7 @@ pub mod context;
 pub mod enums;
 pub mod errors;
 pub mod limits;
+pub mod live_exec;
 pub mod mutation;
 pub mod node;
 pub mod objects;

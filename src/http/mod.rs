@@ -22,6 +22,8 @@ use crate::service::Services;
 #[derive(Clone)]
 pub struct AppState {
     pub schema: AppSchema,
+    /// Runs the WebSocket's subscriptions, sharing each event's execution (see `live_exec`).
+    pub live_executor: crate::graphql::live_exec::LiveExecutor,
     pub services: Services,
     pub limits: Arc<Limits>,
     pub live: Arc<LiveConfig>,

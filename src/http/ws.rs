@@ -128,8 +128,8 @@ async fn serve(state: AppState, socket: WebSocket, protocol: WebSocketProtocols,
 
     let (services, limiter, conn) = (state.services.clone(), state.connections.clone(), connection.clone());
     let max_per_key = live.max_connections_per_key;
-    let mut graphql =
-        GraphqlWebSocket::new(state.schema.clone(), input, protocol).on_connection_init(move |payload| async move {
+    let mut graphql = GraphqlWebSocket::new(state.live_executor.clone(), input, protocol).on_connection_init(
+        move |payload| async move {
             let caller = authenticate(&services, &payload).await?;
             let key = match caller {
                 Caller::Merchant(m) => format!("merchant:{}", m.0),
@@ -144,7 +144,8 @@ async fn serve(state: AppState, socket: WebSocket, protocol: WebSocketProtocols,
             data.insert(conn);
             data.insert(Arc::new(permit));
             Ok(data)
-        });
+        },
+    );
 
     let ping_every = Duration::from_secs(live.ping_seconds.max(1));
     let idle_after = Duration::from_secs(live.idle_seconds.max(1));

@@ -22,7 +22,7 @@ pub const SECRET_KEY_PREFIX: &str = "sk_test_";
 pub const CLIENT_SECRET_PREFIX: &str = "pscs_";
 
 /// Who is calling.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Caller {
     /// A merchant's secret key: everything the merchant owns.
     Merchant(MerchantId),

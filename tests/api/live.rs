@@ -333,3 +333,31 @@ async fn readiness_and_metrics_report_live_state() {
     assert!(metrics.contains("paygraph_subscriptions_active 1"), "{metrics}");
     assert!(metrics.contains("paygraph_events_delivered_total 1"), "{metrics}");
 }
+
+#[tokio::test]
+async fn identical_subscriptions_share_one_resolution_of_each_event() {
+    let app = spawn_app().await;
+    let (id, _) = app.create_payment_session(100, "USD").await;
+    let mut clients = Vec::new();
+    for n in 0..12 {
+        let protocol = if n % 2 == 0 { Protocol::TransportWs } else { Protocol::Legacy };
+        let mut ws = WsClient::with_token(&app.address, protocol, &app.key).await;
+        ws.subscribe("1", UPDATED, json!({ "id": id, "after": 1 })).await;
+        clients.push(ws);
+    }
+    // Nothing follows version 1 yet, so no frame says the subscriptions are in place: give
+    // the server a moment to handle the subscribe messages.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let before = app.statement_count().await;
+    app.gql(CANCEL, json!({ "id": id })).await;
+    for ws in &mut clients {
+        let data = ws.next_event().await;
+        assert_eq!(event(&data, "paymentSessionUpdated"), (2, "CANCELED".into()));
+        assert_eq!(data["paymentSessionUpdated"]["paymentSession"]["status"], "CANCELED");
+    }
+    let statements = app.statement_count().await - before;
+    // The cancel itself takes a handful; resolving `paymentSession` once per subscriber
+    // would add twelve more.
+    assert!(statements < 12, "{statements} statements for one change seen by 12 subscribers");
+}

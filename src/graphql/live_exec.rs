@@ -1,0 +1,338 @@
+//! Shared execution of live subscriptions: the WebSocket layer's [`Executor`].
+//!
+//! async-graphql's own subscription execution keeps a parsed document, a query environment
+//! and a stream per subscriber (about 12 KiB each, most of an idle subscription's memory),
+//! and resolves every event once per subscriber. Here a subscription is validated once by
+//! the real schema, then keeps only its event stream and an `Arc` of a [`Prepared`]
+//! subscription that every identical subscription (same document and variables) shares.
+//! Each event is resolved once per prepared subscription and caller, by running the
+//! subscription's selection as a query against [`EventSchema`], whose root fields answer
+//! with the event being delivered; every subscriber of that key gets a copy of the result.
+//!
+//! Anything else (a query over the socket, an invalid document, a subscription the checks
+//! refuse) goes to async-graphql's own execution, so its answers and errors are exactly the
+//! schema's.
+
+use std::any::TypeId;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
+
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType, Selection};
+use async_graphql::{
+    Context, Data, EmptyMutation, EmptySubscription, Executor, ID, Name, Object, PathSegment, Pos, Request, Response,
+    Schema, ServerError, Value, Variables,
+};
+use futures_util::stream::{self, BoxStream, StreamExt};
+use tokio::sync::OnceCell;
+
+use super::AppSchema;
+use super::context::{ConnectionState, RequestData};
+use super::errors::gql;
+use super::objects::PaymentSessionEvent;
+use super::subscription::{EventStream, Opener, open_merchant_events, open_session_events};
+use crate::bus::SessionEvent;
+use crate::service::Services;
+use crate::service::auth::Caller;
+
+/// The message async-graphql gives a valid subscription sent to `execute`.
+const VALID_SUBSCRIPTION: &str = "Subscriptions are not supported on this transport.";
+
+/// Resolves one event for a subscription's selection: a query schema whose root fields
+/// mirror `SubscriptionRoot` (same names, same arguments) and return the current event.
+pub type EventSchema = Schema<EventRoot, EmptyMutation, EmptySubscription>;
+
+/// The event being delivered, as request data of the event schema.
+struct CurrentEvent(SessionEvent);
+
+pub struct EventRoot;
+
+#[Object(name = "SubscriptionRoot")]
+impl EventRoot {
+    async fn payment_session_updated(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        after_version: Option<i32>,
+    ) -> async_graphql::Result<PaymentSessionEvent> {
+        let _ = (id, after_version); // Checked when the subscription was opened.
+        Ok(PaymentSessionEvent(ctx.data::<CurrentEvent>()?.0.clone()))
+    }
+
+    async fn payment_session_events(
+        &self,
+        ctx: &Context<'_>,
+        customer_id: Option<ID>,
+        after: Option<String>,
+    ) -> async_graphql::Result<PaymentSessionEvent> {
+        let _ = (customer_id, after);
+        Ok(PaymentSessionEvent(ctx.data::<CurrentEvent>()?.0.clone()))
+    }
+}
+
+pub fn build_event_schema(services: Services) -> EventSchema {
+    Schema::build(EventRoot, EmptyMutation, EmptySubscription).data(services).finish()
+}
+
+/// One event resolved for one prepared subscription and caller.
+struct Frame {
+    data: Value,
+    errors: Vec<ServerError>,
+}
+
+/// The latest event resolved (its id) and its frame, filled by the first subscriber to ask.
+type Latest = (i64, Arc<OnceCell<Frame>>);
+
+/// A validated subscription, shared by every subscriber that sent the same document and
+/// variables.
+struct Prepared {
+    /// The subscription's document with its operation turned into a query.
+    document: ExecutableDocument,
+    operation_name: Option<String>,
+    variables: Variables,
+    /// The root field's response key and position, for errors the stream itself raises.
+    response_key: String,
+    position: Pos,
+    /// The latest event resolved per caller, for the subscribers that come asking for it.
+    latest: Mutex<HashMap<Caller, Latest>>,
+}
+
+/// Which root field, with its arguments.
+enum RootField {
+    SessionUpdated { id: ID, after_version: Option<i32> },
+    Events { customer_id: Option<ID>, after: Option<String> },
+}
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct PreparedKey {
+    query: String,
+    operation_name: Option<String>,
+    variables: String,
+}
+
+#[derive(Clone)]
+pub struct LiveExecutor {
+    schema: AppSchema,
+    events: EventSchema,
+    services: Services,
+    prepared: Arc<Mutex<HashMap<PreparedKey, Weak<Prepared>>>>,
+}
+
+impl LiveExecutor {
+    pub fn new(schema: AppSchema, services: Services) -> Self {
+        let events = build_event_schema(services.clone());
+        LiveExecutor { schema, events, services, prepared: Default::default() }
+    }
+
+    /// Opens the shared form of the subscription, or `None` for async-graphql's own.
+    async fn open_shared(&self, request: &Request, session: Option<&Data>) -> Option<BoxStream<'static, Response>> {
+        let session = session?;
+        let request_data = session.get(&TypeId::of::<RequestData>())?.downcast_ref::<RequestData>()?;
+        let caller = request_data.caller?;
+        let connection =
+            session.get(&TypeId::of::<Arc<ConnectionState>>()).and_then(|d| d.downcast_ref::<Arc<ConnectionState>>());
+
+        let key = PreparedKey {
+            query: request.query.clone(),
+            operation_name: request.operation_name.clone(),
+            variables: serde_json::to_string(&request.variables).ok()?,
+        };
+        let (prepared, field) = match self.cached(&key) {
+            Some(prepared) => {
+                let field = root_field(&prepared.document, prepared.operation_name.as_deref(), &prepared.variables)?;
+                (prepared, field)
+            }
+            None => self.prepare(request, key).await?,
+        };
+        let opener = Opener { services: &self.services, caller: Ok(caller), connection };
+        let events: EventStream = match &field {
+            RootField::SessionUpdated { id, after_version } => open_session_events(opener, id, *after_version).await,
+            RootField::Events { customer_id, after } => {
+                open_merchant_events(opener, customer_id.as_ref(), after.as_deref()).await
+            }
+        }
+        // Refused: async-graphql's execution runs the same checks and words the errors.
+        .ok()?;
+        let this = self.clone();
+        Some(
+            events
+                .then(move |event| {
+                    let (this, prepared) = (this.clone(), prepared.clone());
+                    async move {
+                        match event {
+                            Ok(event) => this.resolve(&prepared, caller, event).await,
+                            Err(error) => Response::from_errors(vec![
+                                gql(error)
+                                    .into_server_error(prepared.position)
+                                    .with_path(vec![PathSegment::Field(prepared.response_key.clone())]),
+                            ]),
+                        }
+                    }
+                })
+                .boxed(),
+        )
+    }
+
+    fn cached(&self, key: &PreparedKey) -> Option<Arc<Prepared>> {
+        self.prepared.lock().unwrap_or_else(|p| p.into_inner()).get(key).and_then(Weak::upgrade)
+    }
+
+    /// Validates the subscription with the real schema and keeps it, shared, for its key.
+    async fn prepare(&self, request: &Request, key: PreparedKey) -> Option<(Arc<Prepared>, RootField)> {
+        let mut probe = Request::new(request.query.clone()).variables(request.variables.clone());
+        probe.operation_name = request.operation_name.clone();
+        let checked = self.schema.execute(probe).await;
+        if !(checked.errors.len() == 1 && checked.errors[0].message == VALID_SUBSCRIPTION) {
+            return None;
+        }
+        let mut document = async_graphql::parser::parse_query(&request.query).ok()?;
+        let variables = with_defaults(&document, request.operation_name.as_deref(), &request.variables)?;
+        let field = root_field(&document, request.operation_name.as_deref(), &variables)?;
+        let (response_key, position) = root_position(&document, request.operation_name.as_deref())?;
+        as_query(&mut document, request.operation_name.as_deref())?;
+        let prepared = Arc::new(Prepared {
+            document,
+            operation_name: request.operation_name.clone(),
+            variables,
+            response_key,
+            position,
+            latest: Mutex::new(HashMap::new()),
+        });
+        let mut all = self.prepared.lock().unwrap_or_else(|p| p.into_inner());
+        all.retain(|_, weak| weak.strong_count() > 0);
+        all.insert(key, Arc::downgrade(&prepared));
+        Some((prepared, field))
+    }
+
+    /// The event's frame for `prepared` as `caller` sees it: resolved by the first subscriber
+    /// to ask, copied for the others.
+    async fn resolve(&self, prepared: &Prepared, caller: Caller, event: SessionEvent) -> Response {
+        let cell = {
+            let mut latest = prepared.latest.lock().unwrap_or_else(|p| p.into_inner());
+            match latest.get(&caller) {
+                Some((id, cell)) if *id == event.id => cell.clone(),
+                // A subscriber behind the others (a replay) resolves its own.
+                Some((id, _)) if *id > event.id => Arc::new(OnceCell::new()),
+                _ => {
+                    let cell = Arc::new(OnceCell::new());
+                    latest.insert(caller, (event.id, cell.clone()));
+                    cell
+                }
+            }
+        };
+        let frame = cell
+            .get_or_init(|| async {
+                let mut request = Request::new(String::new()).variables(prepared.variables.clone());
+                request.operation_name = prepared.operation_name.clone();
+                request.set_parsed_query(prepared.document.clone());
+                let request =
+                    request.data(RequestData::new(&self.services, Some(caller), None)).data(CurrentEvent(event));
+                let response = self.events.execute(request).await;
+                Frame { data: response.data, errors: response.errors }
+            })
+            .await;
+        let mut response = Response::new(frame.data.clone());
+        response.errors = frame.errors.clone();
+        response
+    }
+}
+
+impl Executor for LiveExecutor {
+    async fn execute(&self, request: Request) -> Response {
+        self.schema.execute(request).await
+    }
+
+    fn execute_stream(&self, request: Request, session_data: Option<Arc<Data>>) -> BoxStream<'static, Response> {
+        let this = self.clone();
+        // Boxed, so the finished opening future does not stay inline in every subscription.
+        let open = Box::pin(async move {
+            match this.open_shared(&request, session_data.as_deref()).await {
+                Some(shared) => shared,
+                None => Executor::execute_stream(&this.schema, request, session_data),
+            }
+        });
+        stream::once(open).flatten().boxed()
+    }
+}
+
+fn operation<'d>(
+    document: &'d ExecutableDocument,
+    name: Option<&str>,
+) -> Option<&'d async_graphql::Positioned<async_graphql::parser::types::OperationDefinition>> {
+    match (&document.operations, name) {
+        (DocumentOperations::Single(op), _) => Some(op),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
+        _ => None,
+    }
+}
+
+/// The operation's one root field: nothing else (fragments, several fields) is shared.
+fn the_field<'d>(
+    document: &'d ExecutableDocument,
+    name: Option<&str>,
+) -> Option<&'d async_graphql::Positioned<async_graphql::parser::types::Field>> {
+    let op = operation(document, name)?;
+    match op.node.selection_set.node.items.as_slice() {
+        [only] => match &only.node {
+            Selection::Field(field) if field.node.directives.is_empty() => Some(field),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn root_position(document: &ExecutableDocument, name: Option<&str>) -> Option<(String, Pos)> {
+    let field = the_field(document, name)?;
+    Some((field.node.response_key().node.to_string(), field.pos))
+}
+
+/// The variables with the operation's defaults filled in.
+fn with_defaults(document: &ExecutableDocument, name: Option<&str>, given: &Variables) -> Option<Variables> {
+    let op = operation(document, name)?;
+    let mut variables = given.clone();
+    for definition in &op.node.variable_definitions {
+        let var = &definition.node;
+        if !variables.contains_key(&var.name.node)
+            && let Some(default) = &var.default_value
+        {
+            variables.insert(var.name.node.clone(), default.node.clone());
+        }
+    }
+    Some(variables)
+}
+
+fn root_field(document: &ExecutableDocument, name: Option<&str>, variables: &Variables) -> Option<RootField> {
+    let field = the_field(document, name)?;
+    let argument = |arg: &str| -> Option<Value> {
+        let value = field.node.get_argument(arg)?.node.clone();
+        value.into_const_with(|var: Name| variables.get(&var).cloned().ok_or(())).ok()
+    };
+    let string = |arg: &str| match argument(arg) {
+        Some(Value::String(s)) => Some(s),
+        _ => None,
+    };
+    match field.node.name.node.as_str() {
+        "paymentSessionUpdated" => Some(RootField::SessionUpdated {
+            id: ID(string("id")?),
+            after_version: match argument("afterVersion") {
+                Some(Value::Number(n)) => Some(i32::try_from(n.as_i64()?).ok()?),
+                _ => None,
+            },
+        }),
+        "paymentSessionEvents" => {
+            Some(RootField::Events { customer_id: string("customerId").map(ID), after: string("after") })
+        }
+        _ => None,
+    }
+}
+
+/// Turns the chosen subscription operation into a query of the event schema.
+fn as_query(document: &mut ExecutableDocument, name: Option<&str>) -> Option<()> {
+    let op = match (&mut document.operations, name) {
+        (DocumentOperations::Single(op), _) => op,
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get_mut(name)?,
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values_mut().next()?,
+        _ => return None,
+    };
+    (op.node.ty == OperationType::Subscription).then(|| op.node.ty = OperationType::Query)
+}
