@@ -109,18 +109,21 @@ struct PreparedKey {
     variables: String,
 }
 
+/// Cloned into every subscription: one pointer.
 #[derive(Clone)]
-pub struct LiveExecutor {
+pub struct LiveExecutor(Arc<Shared>);
+
+struct Shared {
     schema: AppSchema,
     events: EventSchema,
     services: Services,
-    prepared: Arc<Mutex<HashMap<PreparedKey, Weak<Prepared>>>>,
+    prepared: Mutex<HashMap<PreparedKey, Weak<Prepared>>>,
 }
 
 impl LiveExecutor {
     pub fn new(schema: AppSchema, services: Services) -> Self {
         let events = build_event_schema(services.clone());
-        LiveExecutor { schema, events, services, prepared: Default::default() }
+        LiveExecutor(Arc::new(Shared { schema, events, services, prepared: Mutex::default() }))
     }
 
     /// Opens the shared form of the subscription, or `None` for async-graphql's own.
@@ -143,7 +146,7 @@ impl LiveExecutor {
             }
             None => self.prepare(request, key).await?,
         };
-        let opener = Opener { services: &self.services, caller: Ok(caller), connection };
+        let opener = Opener { services: &self.0.services, caller: Ok(caller), connection };
         let events: EventStream = match &field {
             RootField::SessionUpdated { id, after_version } => open_session_events(opener, id, *after_version).await,
             RootField::Events { customer_id, after } => {
@@ -157,7 +160,8 @@ impl LiveExecutor {
             events
                 .then(move |event| {
                     let (this, prepared) = (this.clone(), prepared.clone());
-                    async move {
+                    // Boxed: an idle subscription keeps no room for a resolution in flight.
+                    Box::pin(async move {
                         match event {
                             Ok(event) => this.resolve(&prepared, caller, event).await,
                             Err(error) => Response::from_errors(vec![
@@ -166,21 +170,21 @@ impl LiveExecutor {
                                     .with_path(vec![PathSegment::Field(prepared.response_key.clone())]),
                             ]),
                         }
-                    }
+                    })
                 })
                 .boxed(),
         )
     }
 
     fn cached(&self, key: &PreparedKey) -> Option<Arc<Prepared>> {
-        self.prepared.lock().unwrap_or_else(|p| p.into_inner()).get(key).and_then(Weak::upgrade)
+        self.0.prepared.lock().unwrap_or_else(|p| p.into_inner()).get(key).and_then(Weak::upgrade)
     }
 
     /// Validates the subscription with the real schema and keeps it, shared, for its key.
     async fn prepare(&self, request: &Request, key: PreparedKey) -> Option<(Arc<Prepared>, RootField)> {
         let mut probe = Request::new(request.query.clone()).variables(request.variables.clone());
         probe.operation_name = request.operation_name.clone();
-        let checked = self.schema.execute(probe).await;
+        let checked = self.0.schema.execute(probe).await;
         if !(checked.errors.len() == 1 && checked.errors[0].message == VALID_SUBSCRIPTION) {
             return None;
         }
@@ -197,7 +201,7 @@ impl LiveExecutor {
             position,
             latest: Mutex::new(HashMap::new()),
         });
-        let mut all = self.prepared.lock().unwrap_or_else(|p| p.into_inner());
+        let mut all = self.0.prepared.lock().unwrap_or_else(|p| p.into_inner());
         all.retain(|_, weak| weak.strong_count() > 0);
         all.insert(key, Arc::downgrade(&prepared));
         Some((prepared, field))
@@ -225,8 +229,8 @@ impl LiveExecutor {
                 request.operation_name = prepared.operation_name.clone();
                 request.set_parsed_query(prepared.document.clone());
                 let request =
-                    request.data(RequestData::new(&self.services, Some(caller), None)).data(CurrentEvent(event));
-                let response = self.events.execute(request).await;
+                    request.data(RequestData::new(&self.0.services, Some(caller), None)).data(CurrentEvent(event));
+                let response = self.0.events.execute(request).await;
                 Frame { data: response.data, errors: response.errors }
             })
             .await;
@@ -238,7 +242,7 @@ impl LiveExecutor {
 
 impl Executor for LiveExecutor {
     async fn execute(&self, request: Request) -> Response {
-        self.schema.execute(request).await
+        self.0.schema.execute(request).await
     }
 
     fn execute_stream(&self, request: Request, session_data: Option<Arc<Data>>) -> BoxStream<'static, Response> {
@@ -247,7 +251,7 @@ impl Executor for LiveExecutor {
         let open = Box::pin(async move {
             match this.open_shared(&request, session_data.as_deref()).await {
                 Some(shared) => shared,
-                None => Executor::execute_stream(&this.schema, request, session_data),
+                None => Executor::execute_stream(&this.0.schema, request, session_data),
             }
         });
         stream::once(open).flatten().boxed()
