@@ -19,9 +19,10 @@
 //! nothing, and only the claimed session is ever charged.
 
 use chrono::Duration;
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
+    TransactionTrait,
 };
 
 use super::Services;
@@ -217,7 +218,6 @@ impl Services {
 
     async fn mark_past_due(&self, session: &payment_session::Model) -> AppResult<()> {
         if let Some(write) = self.renewal_unpaid(session) {
-            use sea_orm::ConnectionTrait;
             self.db.execute_raw(write.statement).await?;
         }
         Ok(())
@@ -242,19 +242,35 @@ impl Services {
 
     /// Cancels subscriptions whose renewal session ended without being paid.
     async fn lapse_unpaid(&self) -> AppResult<usize> {
+        use payment_session::Column as P;
         use subscription::Column as S;
+        let waiting = [SubscriptionStatus::Active.as_str(), SubscriptionStatus::PastDue.as_str()];
         let unpaid = [SessionStatus::Expired, SessionStatus::Failed, SessionStatus::Canceled];
-        let ended_unpaid = Query::select()
-            .column(payment_session::Column::Id)
-            .from(payment_session::Entity)
-            .and_where(payment_session::Column::Status.is_in(unpaid.iter().map(|s| s.as_str())))
+        // From the few subscriptions waiting on a renewal to their sessions (by primary key),
+        // and a write only when one has lapsed: this runs every second on every instance.
+        let lapsed_ids = Query::select()
+            .column((subscription::Entity, S::Id))
+            .from(subscription::Entity)
+            .inner_join(
+                payment_session::Entity,
+                Expr::col((payment_session::Entity, P::Id)).equals((subscription::Entity, S::RenewalSessionId)),
+            )
+            .and_where(Expr::col((subscription::Entity, S::Status)).is_in(waiting))
+            .and_where(Expr::col((payment_session::Entity, P::Status)).is_in(unpaid.iter().map(|s| s.as_str())))
+            .limit(RENEWAL_BATCH)
             .to_owned();
+        let backend = self.db.get_database_backend();
+        let rows = self.db.query_all_raw(backend.build(&lapsed_ids)).await?;
+        let ids: Vec<uuid::Uuid> = rows.iter().filter_map(|row| row.try_get_by_index(0).ok()).collect();
+        if ids.is_empty() {
+            return Ok(0);
+        }
         let lapsed = subscription::Entity::update_many()
             .col_expr(S::Status, Expr::value(SubscriptionStatus::Canceled.as_str()))
             .col_expr(S::CanceledAt, Expr::value(self.now()))
             .col_expr(S::UpdatedAt, Expr::value(self.now()))
-            .filter(S::Status.is_in([SubscriptionStatus::Active.as_str(), SubscriptionStatus::PastDue.as_str()]))
-            .filter(S::RenewalSessionId.in_subquery(ended_unpaid))
+            .filter(S::Id.is_in(ids))
+            .filter(S::Status.is_in(waiting))
             .exec(&self.db)
             .await?;
         Ok(lapsed.rows_affected as usize)
