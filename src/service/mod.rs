@@ -19,7 +19,7 @@ pub mod reads;
 pub mod renewals;
 pub mod sessions;
 pub mod subscriptions;
-mod validate;
+pub mod validate;
 pub mod vault;
 
 use std::sync::Arc;

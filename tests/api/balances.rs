@@ -56,6 +56,13 @@ async fn a_top_up_credits_the_balance_and_bad_top_ups_change_nothing() {
     assert_eq!(untouched["paymentSessions"]["totalCount"], 0);
     assert_eq!(untouched["usd"], json!({ "amount": 0, "currency": "USD" }));
     assert_eq!(untouched["balances"], json!([]));
+    let bad = app
+        .gql(
+            "query($id: ID!) { node(id: $id) { ... on Customer { balance(currency: \"EURO\") { amount } } } }",
+            json!({ "id": customer }),
+        )
+        .await;
+    assert_eq!(error_code(&bad), "UNKNOWN_CURRENCY", "{bad}");
 
     let (session, paid) = create_and_pay(&app, top_up(5000), "4242424242424242").await;
     assert_eq!(paid["paymentSession"]["status"], "COMPLETED", "{paid}");

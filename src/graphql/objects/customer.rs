@@ -7,6 +7,7 @@ use crate::graphql::connection::{Conn, owned_children, page_cost};
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::GqlResult;
 use crate::service::balances::balance_money;
+use crate::service::validate;
 use crate::storage::batch::{BalancesOf, Parent};
 use crate::storage::entities::{
     customer, ledger_entry, order, payment, payment_profile, payment_session, subscription,
@@ -100,13 +101,7 @@ impl Customer {
     }
     /// The balance in one currency: zero when the customer has no entries in it.
     async fn balance(&self, ctx: &Context<'_>, currency: String) -> async_graphql::Result<Money> {
-        let currency = crate::domain::Currency::parse(&currency).map_err(|e| {
-            crate::graphql::errors::gql(crate::error::AppError::user(
-                &["currency"],
-                crate::error::ErrorCode::UnknownCurrency,
-                e.to_string(),
-            ))
-        })?;
+        let currency = validate::currency(&currency, &["currency"]).map_err(crate::graphql::errors::gql)?;
         let totals = ctx.loader()?.load_one(BalancesOf(self.0.id)).await.gql()?.unwrap_or_default();
         let total = totals.iter().find(|t| t.currency == currency.code()).map_or(0, |t| t.total);
         Ok(Money(crate::domain::Money::from_stored(total, currency)))
