@@ -1,13 +1,11 @@
 use async_graphql::{Context, Object};
 use chrono::{DateTime, Utc};
 
-use super::{PaymentSession, load_by_id};
+use super::PaymentSession;
 use crate::bus::SessionEvent;
-use crate::domain::{self, SessionId};
-use crate::graphql::context::ContextExt;
+use crate::domain::{self};
 use crate::graphql::enums::{self, PaymentSessionStatus};
 use crate::service::live::event_cursor;
-use crate::storage::entities::payment_session;
 
 /// One status change of a session, from its event log or live from the bus.
 pub struct PaymentSessionEvent(pub SessionEvent);
@@ -37,12 +35,8 @@ impl PaymentSessionEvent {
     }
     /// The session as it is now.
     async fn payment_session(&self, ctx: &Context<'_>) -> async_graphql::Result<PaymentSession> {
-        let caller = ctx.caller()?;
-        let session = load_by_id::<payment_session::Entity>(ctx, Some(self.0.session_id))
+        super::visible_session(ctx, Some(self.0.session_id))
             .await?
-            .filter(|s| caller.may_see_session(SessionId(s.id)));
-        session
-            .map(PaymentSession)
             .ok_or_else(|| crate::graphql::errors::internal(&anyhow::anyhow!("event without its session")))
     }
 }

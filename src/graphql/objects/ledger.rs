@@ -1,12 +1,10 @@
 use async_graphql::{Context, Object};
 use chrono::{DateTime, Utc};
 
-use super::{Money, PaymentSession, load_by_id};
-use crate::domain::SessionId;
-use crate::graphql::context::ContextExt;
+use super::{Money, PaymentSession};
 use crate::graphql::enums::{self, LedgerEntryKind};
 use crate::service::balances::LedgerKind;
-use crate::storage::entities::{ledger_entry, payment_session};
+use crate::storage::entities::ledger_entry;
 
 /// One movement of a customer's balance. The balance in a currency is the sum of its entries.
 pub struct LedgerEntry(pub ledger_entry::Model);
@@ -29,10 +27,6 @@ impl LedgerEntry {
     }
     /// The session whose completion posted this entry (top-ups and settlements).
     async fn payment_session(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PaymentSession>> {
-        let caller = ctx.caller()?;
-        Ok(load_by_id::<payment_session::Entity>(ctx, self.0.payment_session_id)
-            .await?
-            .filter(|s| caller.may_see_session(SessionId(s.id)))
-            .map(PaymentSession))
+        super::visible_session(ctx, self.0.payment_session_id).await
     }
 }

@@ -42,6 +42,19 @@ pub async fn load_by_id<E: Tenanted>(
     ctx.loader()?.load_one(ById::<E>::new(id)).await.gql()
 }
 
+/// A session by id, as the caller may see it: a client secret sees its own session only.
+pub async fn visible_session(
+    ctx: &Context<'_>,
+    id: Option<uuid::Uuid>,
+) -> async_graphql::Result<Option<PaymentSession>> {
+    use crate::graphql::context::ContextExt;
+    let caller = ctx.caller()?;
+    Ok(load_by_id::<crate::storage::entities::payment_session::Entity>(ctx, id)
+        .await?
+        .filter(|s| caller.may_see_session(crate::domain::SessionId(s.id)))
+        .map(PaymentSession))
+}
+
 /// Parses a stored metadata JSON object.
 pub(crate) fn metadata(stored: &str) -> async_graphql::Json<std::collections::BTreeMap<String, String>> {
     async_graphql::Json(serde_json::from_str(stored).unwrap_or_default())

@@ -2,10 +2,10 @@ use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 
 use super::{Money, PaymentSession, load_by_id};
-use crate::domain::{self, PaymentId, SessionId, TypedId};
+use crate::domain::{self, PaymentId, TypedId};
 use crate::graphql::context::ContextExt;
 use crate::graphql::enums::{self, PaymentMethodType};
-use crate::storage::entities::{payment, payment_profile, payment_session, subscription};
+use crate::storage::entities::{payment, payment_profile, subscription};
 
 /// One attempt to collect a session's money.
 pub struct Payment(pub payment::Model);
@@ -72,10 +72,6 @@ impl Payment {
         self.0.created_at
     }
     async fn payment_session(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PaymentSession>> {
-        let caller = ctx.caller()?;
-        Ok(load_by_id::<payment_session::Entity>(ctx, Some(self.0.payment_session_id))
-            .await?
-            .filter(|s| caller.may_see_session(SessionId(s.id)))
-            .map(PaymentSession))
+        super::visible_session(ctx, Some(self.0.payment_session_id)).await
     }
 }

@@ -2,10 +2,9 @@ use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 
 use super::{Customer, PaymentSession, load_by_id};
-use crate::domain::{self, ProfileId, SessionId, TypedId};
-use crate::graphql::context::ContextExt;
+use crate::domain::{self, ProfileId, TypedId};
 use crate::graphql::enums::{self, PaymentMethodType};
-use crate::storage::entities::{customer, payment_profile, payment_session};
+use crate::storage::entities::{customer, payment_profile};
 
 /// A payment method a customer saved, to pay later without entering it again.
 pub struct PaymentProfile(pub payment_profile::Model);
@@ -42,10 +41,6 @@ impl PaymentProfile {
     }
     /// The session that saved it.
     async fn payment_session(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PaymentSession>> {
-        let caller = ctx.caller()?;
-        Ok(load_by_id::<payment_session::Entity>(ctx, self.0.payment_session_id)
-            .await?
-            .filter(|s| caller.may_see_session(SessionId(s.id)))
-            .map(PaymentSession))
+        super::visible_session(ctx, self.0.payment_session_id).await
     }
 }

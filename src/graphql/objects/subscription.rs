@@ -3,9 +3,8 @@ use chrono::{DateTime, Utc};
 
 use super::{Customer, Money, Payment, PaymentProfile, PaymentSession, load_by_id};
 use crate::domain::subscription as billing;
-use crate::domain::{SessionId, SubscriptionId, TypedId};
+use crate::domain::{SubscriptionId, TypedId};
 use crate::graphql::connection::{Conn, owned_children, page_cost};
-use crate::graphql::context::ContextExt;
 use crate::graphql::enums::{self, BillingInterval, SubscriptionStatus};
 use crate::storage::batch::Parent;
 use crate::storage::entities::{customer, payment, payment_profile, payment_session, subscription};
@@ -50,11 +49,7 @@ impl Subscription {
     /// The session of the current renewal while it waits to be paid (PAST_DUE: the customer
     /// pays it on its hosted page).
     async fn renewal_session(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PaymentSession>> {
-        let caller = ctx.caller()?;
-        Ok(load_by_id::<payment_session::Entity>(ctx, self.0.renewal_session_id)
-            .await?
-            .filter(|s| caller.may_see_session(SessionId(s.id)))
-            .map(PaymentSession))
+        super::visible_session(ctx, self.0.renewal_session_id).await
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
