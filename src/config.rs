@@ -56,7 +56,8 @@ pub struct LiveConfig {
     /// Seconds a connection may stay without `connection_init`, or without any subscription.
     #[arg(long, env = "PAYGRAPH_WS_IDLE_SECONDS", default_value_t = 300)]
     pub idle_seconds: u64,
-    /// Milliseconds between passes of the outbox relay and the expiry sweeper.
+    /// Milliseconds between passes of the outbox relay, the expiry sweeper and renewals;
+    /// 0 runs none of them in this instance (another instance must).
     #[arg(long, env = "PAYGRAPH_BACKGROUND_INTERVAL_MS", default_value_t = 1_000)]
     pub background_interval_ms: u64,
 }

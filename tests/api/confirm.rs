@@ -219,7 +219,7 @@ async fn an_expired_session_refuses_payment_before_the_sweeper_runs() {
     let (url, _db) = test_database().await;
     let clock = Arc::new(TestClock::default());
     let mut config = Config::for_database(url);
-    config.live.background_interval_ms = 3_600_000;
+    config.live.background_interval_ms = 0;
     let mut app = start(config, clock.clone()).await;
     app.key = app.services.create_merchant("M").await.unwrap().secret_key;
     let (id, secret) = app.create_payment_session(100, "USD").await;

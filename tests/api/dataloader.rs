@@ -30,7 +30,7 @@ async fn statements_for(app: &TestApp, first: i64) -> u64 {
 
 #[tokio::test]
 async fn nested_queries_cost_the_same_statements_for_any_page_size() {
-    let app = spawn_app().await;
+    let app = spawn_quiet_app().await;
     for i in 0..12 {
         let customer = app.create_customer(&format!("c{i}@example.com")).await;
         for _ in 0..2 {
@@ -51,7 +51,7 @@ const LINKS: &str = "query($first: Int) { paymentLinks(first: $first) { nodes {
 
 #[tokio::test]
 async fn payment_link_counts_cost_the_same_statements_for_any_page_size() {
-    let app = spawn_app().await;
+    let app = spawn_quiet_app().await;
     for _ in 0..8 {
         let body = app
             .gql(

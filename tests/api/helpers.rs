@@ -48,6 +48,12 @@ impl Drop for TestDatabase {
     }
 }
 
+/// An app whose background loop never runs, for tests that count the statements a request
+/// sends: a relay, sweep or renewal pass would otherwise land inside the count.
+pub async fn spawn_quiet_app() -> TestApp {
+    spawn_app_with(|config| config.live.background_interval_ms = 0).await
+}
+
 /// A fresh database URL (SQLite or PostgreSQL, as for `spawn_app`) and the guard that drops it.
 pub async fn test_database() -> (String, TestDatabase) {
     match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {

@@ -274,7 +274,7 @@ async fn the_sweeper_expires_sessions_and_expired_sessions_refuse_changes_before
     let (lazy_url, _lazy_db) = test_database().await;
     let slow_clock = Arc::new(TestClock::default());
     let mut config = Config::for_database(lazy_url);
-    config.live.background_interval_ms = 3_600_000;
+    config.live.background_interval_ms = 0;
     let mut lazy = start(config, slow_clock.clone()).await;
     lazy.key = lazy.services.create_merchant("Lazy").await.unwrap().secret_key;
     let (late, _) = lazy.create_payment_session(100, "USD").await;
@@ -336,7 +336,7 @@ async fn readiness_and_metrics_report_live_state() {
 
 #[tokio::test]
 async fn identical_subscriptions_share_one_resolution_of_each_event() {
-    let app = spawn_app().await;
+    let app = spawn_quiet_app().await;
     let (id, _) = app.create_payment_session(100, "USD").await;
     let mut clients = Vec::new();
     for n in 0..12 {

@@ -25,7 +25,7 @@ const CANCEL: &str = "mutation($input: CancelSubscriptionInput!) { cancelSubscri
 /// An app on `clock` whose own background job never runs during the test: the test runs it.
 async fn app_on(clock: Arc<TestClock>, url: String) -> TestApp {
     let mut config = Config::for_database(url);
-    config.live.background_interval_ms = 3_600_000;
+    config.live.background_interval_ms = 0;
     start(config, clock).await
 }
 
