@@ -30,6 +30,7 @@ pub struct Metrics {
     events_relayed: AtomicU64,
     events_delivered: AtomicU64,
     sessions_expired: AtomicU64,
+    subscriptions_prepared: AtomicU64,
     /// Gauges: rise and fall.
     sockets_connected: AtomicU64,
     subscriptions_active: AtomicU64,
@@ -57,6 +58,9 @@ impl Metrics {
     }
     pub fn count_session_expired(&self) {
         self.sessions_expired.fetch_add(1, Ordering::Relaxed);
+    }
+    pub fn count_subscription_prepared(&self) {
+        self.subscriptions_prepared.fetch_add(1, Ordering::Relaxed);
     }
     pub fn socket_opened(&self) {
         self.sockets_connected.fetch_add(1, Ordering::Relaxed);
@@ -95,6 +99,12 @@ impl Metrics {
                 &self.events_relayed,
             ),
             ("paygraph_events_delivered_total", "counter", "event frames sent to subscribers", &self.events_delivered),
+            (
+                "paygraph_subscriptions_prepared_total",
+                "counter",
+                "subscription documents validated and parsed for shared execution",
+                &self.subscriptions_prepared,
+            ),
             (
                 "paygraph_sessions_expired_total",
                 "counter",

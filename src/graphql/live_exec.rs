@@ -117,13 +117,31 @@ struct Shared {
     schema: AppSchema,
     events: EventSchema,
     services: Services,
+    /// Held by their subscriptions; an entry dies with its last subscriber.
     prepared: Mutex<HashMap<PreparedKey, Weak<Prepared>>>,
+    /// Sockets being authenticated and subscriptions being opened at once on this
+    /// instance (see [`OPENING_AT_ONCE`]).
+    opening: tokio::sync::Semaphore,
 }
+
+/// Authenticating a socket and opening a subscription read the database (the key, the
+/// caller's view of the session, the log to replay). A reconnect storm (a deploy, a network
+/// blip) would otherwise queue hundreds of those reads behind the pool at once, each holding
+/// a boxed query of several KiB: the memory of that peak stays with the process. The pool
+/// holds 8 (SQLite) or 16 (PostgreSQL) connections: 16 keeps it busy and the queue short.
+const OPENING_AT_ONCE: usize = 16;
 
 impl LiveExecutor {
     pub fn new(schema: AppSchema, services: Services) -> Self {
         let events = build_event_schema(services.clone());
-        LiveExecutor(Arc::new(Shared { schema, events, services, prepared: Mutex::default() }))
+        let opening = tokio::sync::Semaphore::new(OPENING_AT_ONCE);
+        LiveExecutor(Arc::new(Shared { schema, events, services, prepared: Mutex::default(), opening }))
+    }
+
+    /// Waits for a turn to read the database for a socket or a subscription being opened.
+    pub async fn admit(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        // Never closed: `None` cannot happen, and would only mean no waiting.
+        self.0.opening.acquire().await.ok()
     }
 
     /// Opens the shared form of the subscription, or `None` for async-graphql's own.
@@ -139,13 +157,9 @@ impl LiveExecutor {
             operation_name: request.operation_name.clone(),
             variables: serde_json::to_string(&request.variables).ok()?,
         };
-        let (prepared, field) = match self.cached(&key) {
-            Some(prepared) => {
-                let field = root_field(&prepared.document, prepared.operation_name.as_deref(), &prepared.variables)?;
-                (prepared, field)
-            }
-            None => self.prepare(request, key).await?,
-        };
+        let _turn = self.admit().await;
+        let prepared = self.prepared(request, key).await?;
+        let field = root_field(&prepared.document, prepared.operation_name.as_deref(), &prepared.variables)?;
         let opener = Opener { services: &self.0.services, caller: Ok(caller), connection };
         let events: EventStream = match &field {
             RootField::SessionUpdated { id, after_version } => open_session_events(opener, id, *after_version).await,
@@ -176,35 +190,42 @@ impl LiveExecutor {
         )
     }
 
-    fn cached(&self, key: &PreparedKey) -> Option<Arc<Prepared>> {
-        self.0.prepared.lock().unwrap_or_else(|p| p.into_inner()).get(key).and_then(Weak::upgrade)
+    /// The shared form of the subscription: in use already, or prepared here. `None`: not
+    /// one we share.
+    async fn prepared(&self, request: &Request, key: PreparedKey) -> Option<Arc<Prepared>> {
+        let cached = self.0.prepared.lock().unwrap_or_else(|p| p.into_inner()).get(&key).and_then(Weak::upgrade);
+        if cached.is_some() {
+            return cached;
+        }
+        let prepared = self.prepare(request).await?;
+        let mut all = self.0.prepared.lock().unwrap_or_else(|p| p.into_inner());
+        all.retain(|_, weak| weak.strong_count() > 0);
+        all.insert(key, Arc::downgrade(&prepared));
+        Some(prepared)
     }
 
-    /// Validates the subscription with the real schema and keeps it, shared, for its key.
-    async fn prepare(&self, request: &Request, key: PreparedKey) -> Option<(Arc<Prepared>, RootField)> {
+    /// Validates the subscription with the real schema and parses it for the event schema.
+    async fn prepare(&self, request: &Request) -> Option<Arc<Prepared>> {
         let mut probe = Request::new(request.query.clone()).variables(request.variables.clone());
         probe.operation_name = request.operation_name.clone();
+        self.0.services.metrics.count_subscription_prepared();
         let checked = self.0.schema.execute(probe).await;
         if !(checked.errors.len() == 1 && checked.errors[0].message == VALID_SUBSCRIPTION) {
             return None;
         }
         let mut document = async_graphql::parser::parse_query(&request.query).ok()?;
         let variables = with_defaults(&document, request.operation_name.as_deref(), &request.variables)?;
-        let field = root_field(&document, request.operation_name.as_deref(), &variables)?;
+        root_field(&document, request.operation_name.as_deref(), &variables)?;
         let (response_key, position) = root_position(&document, request.operation_name.as_deref())?;
         as_query(&mut document, request.operation_name.as_deref())?;
-        let prepared = Arc::new(Prepared {
+        Some(Arc::new(Prepared {
             document,
             operation_name: request.operation_name.clone(),
             variables,
             response_key,
             position,
             latest: Mutex::new(HashMap::new()),
-        });
-        let mut all = self.0.prepared.lock().unwrap_or_else(|p| p.into_inner());
-        all.retain(|_, weak| weak.strong_count() > 0);
-        all.insert(key, Arc::downgrade(&prepared));
-        Some((prepared, field))
+        }))
     }
 
     /// The event's frame for `prepared` as `caller` sees it: resolved by the first subscriber

@@ -127,10 +127,14 @@ async fn serve(state: AppState, socket: WebSocket, protocol: WebSocketProtocols,
         });
 
     let (services, limiter, conn) = (state.services.clone(), state.connections.clone(), connection.clone());
+    let executor = state.live_executor.clone();
     let max_per_key = live.max_connections_per_key;
     let mut graphql = GraphqlWebSocket::new(state.live_executor.clone(), input, protocol).on_connection_init(
         move |payload| async move {
-            let caller = authenticate(&services, &payload).await?;
+            let caller = {
+                let _turn = executor.admit().await;
+                authenticate(&services, &payload).await?
+            };
             let key = match caller {
                 Caller::Merchant(m) => format!("merchant:{}", m.0),
                 Caller::Session { session, .. } => format!("session:{}", session.0),
