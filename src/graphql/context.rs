@@ -1,7 +1,7 @@
 //! What a resolver reads from the request: the services, the caller, the batch loader.
 
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use async_graphql::Context;
 use async_graphql::dataloader::DataLoader;
@@ -17,15 +17,14 @@ pub struct RequestData {
     pub caller: Option<Caller>,
     /// Where the request came from (see `http::client_ip`), for the fraud rules.
     pub client_ip: Option<IpAddr>,
-    /// Present when there is a caller: loaders are scoped to its merchant.
-    pub loader: Option<Arc<DataLoader<BatchLoader>>>,
+    /// Made by the first resolver that batches, scoped to the caller's merchant. Most
+    /// mutations and every idle WebSocket connection never need one.
+    loader: OnceLock<Arc<DataLoader<BatchLoader>>>,
 }
 
 impl RequestData {
-    pub fn new(services: &Services, caller: Option<Caller>, client_ip: Option<IpAddr>) -> Self {
-        let loader = caller
-            .map(|c| Arc::new(DataLoader::new(BatchLoader::new(services.db.clone(), c.merchant().0), tokio::spawn)));
-        RequestData { caller, client_ip, loader }
+    pub fn new(caller: Option<Caller>, client_ip: Option<IpAddr>) -> Self {
+        RequestData { caller, client_ip, loader: OnceLock::new() }
     }
 }
 
@@ -51,7 +50,13 @@ impl ContextExt for Context<'_> {
     }
 
     fn loader(&self) -> async_graphql::Result<Arc<DataLoader<BatchLoader>>> {
-        self.data_opt::<RequestData>().and_then(|d| d.loader.clone()).ok_or_else(|| gql(AppError::unauthenticated()))
+        let data = self.data_opt::<RequestData>().ok_or_else(|| gql(AppError::unauthenticated()))?;
+        let merchant = data.caller.ok_or_else(|| gql(AppError::unauthenticated()))?.merchant();
+        let db = &self.services().db;
+        let loader = data
+            .loader
+            .get_or_init(|| Arc::new(DataLoader::new(BatchLoader::new(db.clone(), merchant.0), tokio::spawn)));
+        Ok(loader.clone())
     }
 }
 

@@ -249,8 +249,7 @@ impl LiveExecutor {
                 let mut request = Request::new(String::new()).variables(prepared.variables.clone());
                 request.operation_name = prepared.operation_name.clone();
                 request.set_parsed_query(prepared.document.clone());
-                let request =
-                    request.data(RequestData::new(&self.0.services, Some(caller), None)).data(CurrentEvent(event));
+                let request = request.data(RequestData::new(Some(caller), None)).data(CurrentEvent(event));
                 let response = self.0.events.execute(request).await;
                 Frame { data: response.data, errors: response.errors }
             })

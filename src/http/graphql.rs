@@ -247,7 +247,7 @@ async fn execute(
     let mut bodies = Vec::new();
     for request in requests {
         state.services.metrics.count_graphql_request();
-        let request = request.data(RequestData::new(&state.services, caller, client_ip));
+        let request = request.data(RequestData::new(caller, client_ip));
         let response = state.schema.execute(request).await;
         // Parse, validation and variable errors carry no path and leave no data.
         let request_failed = response.data == async_graphql::Value::Null

@@ -144,7 +144,7 @@ async fn serve(state: AppState, socket: WebSocket, protocol: WebSocketProtocols,
                 .ok_or_else(|| async_graphql::Error::new("too many connections for this credential"))?;
             conn.mark_initialized();
             let mut data = Data::default();
-            data.insert(RequestData::new(&services, Some(caller), client_ip));
+            data.insert(RequestData::new(Some(caller), client_ip));
             data.insert(conn);
             data.insert(Arc::new(permit));
             Ok(data)
