@@ -89,6 +89,8 @@ struct Prepared {
     document: ExecutableDocument,
     operation_name: Option<String>,
     variables: Variables,
+    /// The root field and its arguments, which say which stream to open.
+    field: RootField,
     /// The root field's response key and position, for errors the stream itself raises.
     response_key: String,
     position: Pos,
@@ -159,9 +161,8 @@ impl LiveExecutor {
         };
         let _turn = self.admit().await;
         let prepared = self.prepared(request, key).await?;
-        let field = root_field(&prepared.document, prepared.operation_name.as_deref(), &prepared.variables)?;
         let opener = Opener { services: &self.0.services, caller: Ok(caller), connection };
-        let events: EventStream = match &field {
+        let events: EventStream = match &prepared.field {
             RootField::SessionUpdated { id, after_version } => open_session_events(opener, id, *after_version).await,
             RootField::Events { customer_id, after } => {
                 open_merchant_events(opener, customer_id.as_ref(), after.as_deref()).await
@@ -215,13 +216,14 @@ impl LiveExecutor {
         }
         let mut document = async_graphql::parser::parse_query(&request.query).ok()?;
         let variables = with_defaults(&document, request.operation_name.as_deref(), &request.variables)?;
-        root_field(&document, request.operation_name.as_deref(), &variables)?;
+        let field = root_field(&document, request.operation_name.as_deref(), &variables)?;
         let (response_key, position) = root_position(&document, request.operation_name.as_deref())?;
         as_query(&mut document, request.operation_name.as_deref())?;
         Some(Arc::new(Prepared {
             document,
             operation_name: request.operation_name.clone(),
             variables,
+            field,
             response_key,
             position,
             latest: Mutex::new(HashMap::new()),
