@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use paygraph::config::Config;
 use serde_json::{Value, json};
 
 use crate::helpers::*;
@@ -216,12 +215,8 @@ async fn the_idempotency_key_replays_the_first_attempt() {
 
 #[tokio::test]
 async fn an_expired_session_refuses_payment_before_the_sweeper_runs() {
-    let (url, _db) = test_database().await;
     let clock = Arc::new(TestClock::default());
-    let mut config = Config::for_database(url);
-    config.live.background_interval_ms = 0;
-    let mut app = start(config, clock.clone()).await;
-    app.key = app.services.create_merchant("M").await.unwrap().secret_key;
+    let app = spawn_app_on(clock.clone(), quiet).await;
     let (id, secret) = app.create_payment_session(100, "USD").await;
     let token = tokenize(&app, &secret, "4242424242424242").await;
     clock.advance(chrono::Duration::minutes(61));

@@ -51,7 +51,12 @@ impl Drop for TestDatabase {
 /// An app whose background loop never runs, for tests that count the statements a request
 /// sends: a relay, sweep or renewal pass would otherwise land inside the count.
 pub async fn spawn_quiet_app() -> TestApp {
-    spawn_app_with(|config| config.live.background_interval_ms = 0).await
+    spawn_app_with(quiet).await
+}
+
+/// No relay, sweeper or renewal pass in this instance: the test runs them, or counts without them.
+pub fn quiet(config: &mut Config) {
+    config.live.background_interval_ms = 0;
 }
 
 /// A fresh database URL (SQLite or PostgreSQL, as for `spawn_app`) and the guard that drops it.
@@ -97,10 +102,16 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts an app with its own database after `adjust` has changed its configuration.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_app_on(Arc::new(SystemClock), adjust).await
+}
+
+/// Starts an app with its own database and a merchant, on `clock` (a `TestClock` the test
+/// moves), after `adjust` has changed its configuration.
+pub async fn spawn_app_on(clock: Arc<dyn Clock>, adjust: impl FnOnce(&mut Config)) -> TestApp {
     let (url, db) = test_database().await;
     let mut config = Config::for_database(url);
     adjust(&mut config);
-    let mut app = start(config, Arc::new(SystemClock)).await;
+    let mut app = start(config, clock).await;
     app.key = app.services.create_merchant("Test merchant").await.expect("merchant").secret_key;
     app._db = db;
     app

@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use paygraph::config::Config;
 use serde_json::{Value, json};
 
 use crate::confirm::{confirm, tokenize};
@@ -207,10 +206,8 @@ async fn each_visit_opens_a_session_until_the_link_is_used_up() {
 
 #[tokio::test]
 async fn an_expired_or_deactivated_link_opens_nothing() {
-    let (url, _db) = test_database().await;
     let clock = Arc::new(TestClock::default());
-    let mut app = start(Config::for_database(url), clock.clone()).await;
-    app.key = app.services.create_merchant("M").await.unwrap().secret_key;
+    let app = spawn_app_on(clock.clone(), |_| {}).await;
     let soon = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
     let payload = create_link(
         &app,

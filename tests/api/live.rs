@@ -4,7 +4,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use paygraph::config::Config;
 use paygraph::domain::{MerchantId, SessionId, SessionStatus, TypedId};
 use serde_json::{Value, json};
 
@@ -257,12 +256,8 @@ async fn idle_and_uninitialised_connections_are_closed() {
 
 #[tokio::test]
 async fn the_sweeper_expires_sessions_and_expired_sessions_refuse_changes_before_it_runs() {
-    let (url, _db) = test_database().await;
     let clock = Arc::new(TestClock::default());
-    let mut config = Config::for_database(url);
-    config.live.background_interval_ms = 100;
-    let mut app = start(config, clock.clone()).await;
-    app.key = app.services.create_merchant("M").await.unwrap().secret_key;
+    let app = spawn_app_on(clock.clone(), |config| config.live.background_interval_ms = 100).await;
     let (id, _) = app.create_payment_session(100, "USD").await;
     let mut ws = WsClient::with_token(&app.address, Protocol::TransportWs, &app.key).await;
     ws.subscribe("1", UPDATED, json!({ "id": id })).await;
@@ -271,12 +266,8 @@ async fn the_sweeper_expires_sessions_and_expired_sessions_refuse_changes_before
     assert_eq!(event(&ws.next_event().await, "paymentSessionUpdated"), (2, "EXPIRED".into()));
 
     // A second app, on a database of its own, whose sweeper never runs in this test.
-    let (lazy_url, _lazy_db) = test_database().await;
     let slow_clock = Arc::new(TestClock::default());
-    let mut config = Config::for_database(lazy_url);
-    config.live.background_interval_ms = 0;
-    let mut lazy = start(config, slow_clock.clone()).await;
-    lazy.key = lazy.services.create_merchant("Lazy").await.unwrap().secret_key;
+    let lazy = spawn_app_on(slow_clock.clone(), quiet).await;
     let (late, _) = lazy.create_payment_session(100, "USD").await;
     slow_clock.advance(chrono::Duration::hours(2));
     let body = lazy.gql(CANCEL, json!({ "id": late })).await;

@@ -22,10 +22,11 @@ const SUBSCRIPTION: &str = "query($id: ID!) { node(id: $id) { ... on Subscriptio
 const CANCEL: &str = "mutation($input: CancelSubscriptionInput!) { cancelSubscription(input: $input) {
     subscription { status cancelAtPeriodEnd canceledAt } userErrors { field code message } } }";
 
-/// An app on `clock` whose own background job never runs during the test: the test runs it.
+/// An app on `clock` and on the database at `url`, whose own background job never runs
+/// during the test: the test runs it.
 async fn app_on(clock: Arc<TestClock>, url: String) -> TestApp {
     let mut config = Config::for_database(url);
-    config.live.background_interval_ms = 0;
+    quiet(&mut config);
     start(config, clock).await
 }
 
@@ -63,10 +64,8 @@ fn period_end(sub: &Value) -> chrono::DateTime<chrono::Utc> {
 
 #[tokio::test]
 async fn the_first_payment_starts_a_subscription_and_each_period_renews_off_session() {
-    let (url, _db) = test_database().await;
     let clock = Arc::new(TestClock::default());
-    let mut app = app_on(clock.clone(), url).await;
-    app.key = app.services.create_merchant("M").await.unwrap().secret_key;
+    let app = spawn_app_on(clock.clone(), quiet).await;
     let (_, id) = active_subscription(&app, "renews@example.com", "4242424242424242").await;
 
     let started = subscription(&app, &id).await;
@@ -126,10 +125,8 @@ async fn a_renewal_run_twice_at_once_charges_once() {
 
 #[tokio::test]
 async fn a_declined_renewal_is_past_due_until_the_customer_pays_its_session() {
-    let (url, _db) = test_database().await;
     let clock = Arc::new(TestClock::default());
-    let mut app = app_on(clock.clone(), url).await;
-    app.key = app.services.create_merchant("M").await.unwrap().secret_key;
+    let app = spawn_app_on(clock.clone(), quiet).await;
     let (customer, id) = active_subscription(&app, "declines@example.com", "4242424242424242").await;
     let first_end = period_end(&subscription(&app, &id).await);
 
@@ -182,10 +179,8 @@ async fn a_declined_renewal_is_past_due_until_the_customer_pays_its_session() {
 
 #[tokio::test]
 async fn a_renewal_with_no_profile_waits_for_the_customer_then_lapses() {
-    let (url, _db) = test_database().await;
     let clock = Arc::new(TestClock::default());
-    let mut app = app_on(clock.clone(), url).await;
-    app.key = app.services.create_merchant("M").await.unwrap().secret_key;
+    let app = spawn_app_on(clock.clone(), quiet).await;
     let (_, id) = active_subscription(&app, "no-card@example.com", "4242424242424242").await;
     let profile = app
         .gql(
@@ -233,10 +228,8 @@ async fn a_renewal_with_no_profile_waits_for_the_customer_then_lapses() {
 
 #[tokio::test]
 async fn subscriptions_cancel_at_period_end_or_at_once() {
-    let (url, _db) = test_database().await;
     let clock = Arc::new(TestClock::default());
-    let mut app = app_on(clock.clone(), url).await;
-    app.key = app.services.create_merchant("M").await.unwrap().secret_key;
+    let app = spawn_app_on(clock.clone(), quiet).await;
 
     // At period end: it runs out the period it paid for, then ends instead of renewing.
     let (_, id) = active_subscription(&app, "leaving@example.com", "4242424242424242").await;
@@ -275,10 +268,8 @@ async fn subscriptions_cancel_at_period_end_or_at_once() {
 
 #[tokio::test]
 async fn a_renewal_interrupted_after_its_claim_is_charged_by_a_later_pass() {
-    let (url, _db) = test_database().await;
     let clock = Arc::new(TestClock::default());
-    let mut app = app_on(clock.clone(), url).await;
-    app.key = app.services.create_merchant("M").await.unwrap().secret_key;
+    let app = spawn_app_on(clock.clone(), quiet).await;
     let (_, id) = active_subscription(&app, "interrupted@example.com", "4242424242424242").await;
     let first_end = period_end(&subscription(&app, &id).await);
     clock.advance(Duration::days(32));
