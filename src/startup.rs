@@ -12,7 +12,7 @@ use crate::bus::{EventBus, Hub, InProcessBus, RedisBus};
 use crate::config::Config;
 use crate::graphql;
 use crate::http::{self, AppState};
-use crate::processor::TestProcessor;
+use crate::processor::{Processor, TestProcessor};
 use crate::service::{Clock, Services, SystemClock, vault};
 use crate::storage;
 use crate::telemetry::Metrics;
@@ -32,9 +32,18 @@ impl Application {
     }
 
     pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        Self::build_with(config, clock, Arc::new(TestProcessor::default())).await
+    }
+
+    /// Builds with `clock` and the acquirer `processor` (tests put a faulty one in its place).
+    pub async fn build_with(
+        config: Config,
+        clock: Arc<dyn Clock>,
+        processor: Arc<dyn Processor>,
+    ) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
         let address = listener.local_addr()?;
-        let services = services_with_clock(&config, config.public_url_for(address), clock).await?;
+        let services = services_with(&config, config.public_url_for(address), clock, processor).await?;
         let schema = graphql::build_schema(services.clone(), &config.limits);
         // Zero leaves the relay, sweeper and renewals to other instances (or, in tests that
         // count statements, to nobody): their passes would land inside the count.
@@ -90,10 +99,15 @@ fn without_nagle(listener: TcpListener) -> TapIo<TcpListener, fn(&mut TcpStream)
 
 /// Connects and migrates the database and starts the bus: everything but the server.
 pub async fn services(config: &Config, public_url: String) -> anyhow::Result<Services> {
-    services_with_clock(config, public_url, Arc::new(SystemClock)).await
+    services_with(config, public_url, Arc::new(SystemClock), Arc::new(TestProcessor::default())).await
 }
 
-async fn services_with_clock(config: &Config, public_url: String, clock: Arc<dyn Clock>) -> anyhow::Result<Services> {
+async fn services_with(
+    config: &Config,
+    public_url: String,
+    clock: Arc<dyn Clock>,
+    processor: Arc<dyn Processor>,
+) -> anyhow::Result<Services> {
     let metrics = Arc::new(Metrics::default());
     let db = storage::connect(&config.database_url, metrics.clone()).await?;
     storage::migrate(&db).await?;
@@ -104,7 +118,7 @@ async fn services_with_clock(config: &Config, public_url: String, clock: Arc<dyn
     };
     let fingerprint_key = vault::fingerprint_key(&db, config.fingerprint_key.as_deref()).await?;
     Ok(Services::new(db, bus, hub, metrics, clock, public_url)
-        .with_vault(Arc::new(TestProcessor), fingerprint_key)
+        .with_vault(processor, fingerprint_key)
         .with_fraud_rules(config.fraud.clone()))
 }
 

@@ -28,6 +28,7 @@ pub struct Metrics {
     events_published: AtomicU64,
     events_publish_failed: AtomicU64,
     events_relayed: AtomicU64,
+    attempts_reconciled: AtomicU64,
     events_delivered: AtomicU64,
     sessions_expired: AtomicU64,
     subscriptions_prepared: AtomicU64,
@@ -52,6 +53,9 @@ impl Metrics {
 
     pub fn count_event_relayed(&self) {
         self.events_relayed.fetch_add(1, Ordering::Relaxed);
+    }
+    pub fn count_attempt_reconciled(&self) {
+        self.attempts_reconciled.fetch_add(1, Ordering::Relaxed);
     }
     pub fn count_event_delivered(&self) {
         self.events_delivered.fetch_add(1, Ordering::Relaxed);
@@ -104,6 +108,12 @@ impl Metrics {
                 "counter",
                 "subscription documents validated and parsed for shared execution",
                 &self.subscriptions_prepared,
+            ),
+            (
+                "paygraph_attempts_reconciled_total",
+                "counter",
+                "attempts whose lost outcome was settled by asking the processor",
+                &self.attempts_reconciled,
             ),
             (
                 "paygraph_sessions_expired_total",

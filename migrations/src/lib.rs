@@ -10,6 +10,7 @@ mod m20261125_000001_core;
 mod m20261125_000002_vault;
 mod m20261125_000003_fraud;
 mod m20261125_000004_customers_keep;
+mod m20261129_000005_paid_once;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_vault::Migration),
             Box::new(m20261125_000003_fraud::Migration),
             Box::new(m20261125_000004_customers_keep::Migration),
+            Box::new(m20261129_000005_paid_once::Migration),
         ]
     }
 }

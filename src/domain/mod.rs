@@ -43,14 +43,18 @@ pub struct UnknownVariant {
 }
 
 pub mod card;
+pub mod event;
 pub mod fraud;
 pub mod iban;
 pub mod ids;
 pub mod money;
 pub mod order;
+pub mod payment;
 pub mod session;
 pub mod subscription;
 
+pub use event::SessionEvent;
 pub use ids::*;
 pub use money::{Currency, Money};
+pub use payment::{FraudDecision, PaymentStatus};
 pub use session::{PaymentMethodType, SessionPurpose, SessionStatus};

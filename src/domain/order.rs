@@ -2,6 +2,11 @@
 
 use super::money::{Currency, MAX_AMOUNT, Money};
 
+string_enum!(
+    /// An order is OPEN until a session pays it, then PAID.
+    OrderStatus, "order status" { Open => "OPEN", Paid => "PAID" }
+);
+
 /// One validated line of an order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LineItem {

@@ -57,6 +57,32 @@ impl SessionStatus {
     }
 }
 
+/// What a transition does to the claim a session holds on what it pays (its order, or its
+/// subscription's period). The claim is what makes "paid at most once" hold: taken when an
+/// attempt starts, so a second session cannot charge; settled by the completion; handed back
+/// when the attempt ends without a payment, so another session may pay.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClaimStep {
+    Take,
+    Settle,
+    Release,
+    /// Nothing held changes hands (a 3-D Secure round trip, or a session that never paid).
+    Keep,
+}
+
+impl SessionStatus {
+    /// The claim step of `self -> to`.
+    pub fn claim_step(self, to: SessionStatus) -> ClaimStep {
+        use SessionStatus::*;
+        match (self, to) {
+            (Open, Processing) => ClaimStep::Take,
+            (Processing, Completed) => ClaimStep::Settle,
+            (Processing | RequiresAction, Open | Failed | Expired | Canceled) => ClaimStep::Release,
+            _ => ClaimStep::Keep,
+        }
+    }
+}
+
 impl fmt::Display for SessionStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -144,6 +170,24 @@ mod tests {
         for from in SessionStatus::ALL.iter().copied().filter(|s| s.is_terminal()) {
             for &to in SessionStatus::ALL {
                 assert!(from.transition(to).is_err(), "{from} -> {to} must be refused");
+            }
+        }
+    }
+
+    #[test]
+    fn every_way_out_of_an_attempt_settles_or_releases_its_claim() {
+        for &from in SessionStatus::ALL {
+            for &to in SessionStatus::ALL.iter().filter(|&&to| from.can_become(to)) {
+                let step = from.claim_step(to);
+                let holds_before = matches!(from, Processing | RequiresAction);
+                let holds_after = matches!(to, Processing | RequiresAction);
+                let expected = match (holds_before, holds_after) {
+                    (false, true) => ClaimStep::Take,
+                    (true, false) if to == Completed => ClaimStep::Settle,
+                    (true, false) => ClaimStep::Release,
+                    _ => ClaimStep::Keep,
+                };
+                assert_eq!(step, expected, "{from} -> {to}");
             }
         }
     }

@@ -14,7 +14,7 @@ use super::objects::*;
 use crate::domain::{self, CustomerId, LinkId, OrderId, SessionId, SubscriptionId, TypedId};
 use crate::error::{AppError, ErrorCode};
 use crate::service::customers::CustomerFilter;
-use crate::service::orders::{ORDER_OPEN, ORDER_PAID, OrderFilter};
+use crate::service::orders::OrderFilter;
 use crate::service::reads::PaymentFilter;
 use crate::service::sessions::SessionFilter;
 use crate::service::subscriptions::SubscriptionFilter;
@@ -245,7 +245,10 @@ impl QueryRoot {
         let f = filter.unwrap_or_default();
         let filter = OrderFilter {
             customer: parse_opt::<CustomerId>(f.customer_id.as_ref(), &["filter", "customerId"])?,
-            status: f.status.map(|s| if s == OrderStatus::Paid { ORDER_PAID } else { ORDER_OPEN }.to_owned()),
+            status: f.status.map(|s| {
+                use crate::domain::order::OrderStatus as Stored;
+                if s == OrderStatus::Paid { Stored::Paid } else { Stored::Open }.as_str().to_owned()
+            }),
         };
         let select = ctx.services().orders_query(merchant, filter);
         root(ctx, select, PageArgs::new(first, after, last, before), SortField::CreatedAt, descending(direction), Order)

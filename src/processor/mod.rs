@@ -99,4 +99,11 @@ pub trait Processor: Send + Sync + 'static {
         request: ChargeRequest<'a>,
         authenticated: bool,
     ) -> BoxFuture<'a, Result<ChargeOutcome, ProcessorError>>;
+
+    /// What became of the charge made with `idempotency_key`: its outcome, or `None` when no
+    /// charge was made with that key. How an attempt whose answer was lost is settled.
+    fn charge_outcome<'a>(
+        &'a self,
+        idempotency_key: &'a str,
+    ) -> BoxFuture<'a, Result<Option<ChargeOutcome>, ProcessorError>>;
 }

@@ -5,6 +5,9 @@
 //! keeps itself. A card number that is not a test card is declined with
 //! `test_mode_live_card`, as Stripe does in test mode.
 
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+
 use futures_util::future::BoxFuture;
 
 use super::{CardDetails, ChargeOutcome, ChargeRequest, DeclineCode, Processor, ProcessorError, WalletCard};
@@ -94,9 +97,43 @@ impl Behaviour {
     }
 }
 
-/// The processor `cargo run` uses.
+/// The processor `cargo run` uses. Like an acquirer, it remembers each charge by its
+/// idempotency key (the latest outcome; the newest [`REMEMBERED_CHARGES`] keys), so a charge
+/// whose answer was lost can be looked up. The memory is this process's: a test-mode stand-in
+/// for what a real acquirer keeps.
 #[derive(Default)]
-pub struct TestProcessor;
+pub struct TestProcessor {
+    charges: Mutex<ChargeLog>,
+}
+
+/// Charges remembered for lookup; older ones are forgotten first.
+pub const REMEMBERED_CHARGES: usize = 100_000;
+
+#[derive(Default)]
+struct ChargeLog {
+    outcomes: HashMap<String, ChargeOutcome>,
+    order: VecDeque<String>,
+}
+
+impl ChargeLog {
+    fn record(&mut self, key: &str, outcome: ChargeOutcome) {
+        if self.outcomes.insert(key.to_owned(), outcome).is_none() {
+            self.order.push_back(key.to_owned());
+            if self.order.len() > REMEMBERED_CHARGES
+                && let Some(oldest) = self.order.pop_front()
+            {
+                self.outcomes.remove(&oldest);
+            }
+        }
+    }
+}
+
+impl TestProcessor {
+    fn charge_log(&self) -> std::sync::MutexGuard<'_, ChargeLog> {
+        // A panic while holding the lock cannot leave the map half-written: take it anyway.
+        self.charges.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
 
 impl Processor for TestProcessor {
     fn tokenize<'a>(&'a self, card: CardDetails<'a>) -> BoxFuture<'a, Result<String, ProcessorError>> {
@@ -149,14 +186,23 @@ impl Processor for TestProcessor {
         Box::pin(async move {
             let behaviour = Behaviour::from_token(request.processor_token)
                 .ok_or_else(|| ProcessorError("not a test processor token".into()))?;
-            Ok(match behaviour {
+            let outcome = match behaviour {
                 Behaviour::Succeed => ChargeOutcome::Succeeded,
                 Behaviour::Decline(code) => ChargeOutcome::Declined(code),
                 Behaviour::ThreeDSecure if authenticated => ChargeOutcome::Succeeded,
                 Behaviour::ThreeDSecure => ChargeOutcome::RequiresAction,
                 Behaviour::SavesThenDeclines => ChargeOutcome::Declined(DeclineCode::CardDeclined),
-            })
+            };
+            self.charge_log().record(request.idempotency_key, outcome);
+            Ok(outcome)
         })
+    }
+
+    fn charge_outcome<'a>(
+        &'a self,
+        idempotency_key: &'a str,
+    ) -> BoxFuture<'a, Result<Option<ChargeOutcome>, ProcessorError>> {
+        Box::pin(async move { Ok(self.charge_log().outcomes.get(idempotency_key).copied()) })
     }
 }
 
@@ -169,7 +215,7 @@ mod tests {
     async fn outcome(number: &str, authenticated: bool) -> ChargeOutcome {
         let card = CardNumber::parse(number).unwrap();
         let cvc = Cvc::parse(if card.brand().cvc_length() == 4 { "1234" } else { "123" }, card.brand()).unwrap();
-        let processor = TestProcessor;
+        let processor = TestProcessor::default();
         let token =
             processor.tokenize(CardDetails { number: &card, exp_month: 12, exp_year: 2040, cvc: &cvc }).await.unwrap();
         assert!(!token.contains(&number[6..]), "the token must not carry the number");
@@ -180,7 +226,7 @@ mod tests {
 
     #[tokio::test]
     async fn wallet_tokens_stand_for_their_test_cards() {
-        let processor = &TestProcessor;
+        let processor = &TestProcessor::default();
         let card = processor.tokenize_wallet(Wallet::ApplePay, "applepay_test_visa").await.unwrap().unwrap();
         assert_eq!((card.brand.as_str(), card.last4.as_str()), ("visa", "4242"));
         let amount = Money::new(100, Currency::parse("USD").unwrap()).unwrap();
@@ -194,6 +240,21 @@ mod tests {
         // A token of one wallet is not a token of the other, nor is anything else.
         assert!(processor.tokenize_wallet(Wallet::GooglePay, "applepay_test_visa").await.unwrap().is_none());
         assert!(processor.tokenize_wallet(Wallet::ApplePay, "4242424242424242").await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn a_charge_can_be_looked_up_by_its_idempotency_key() {
+        let processor = TestProcessor::default();
+        let card = CardNumber::parse("4242424242424242").unwrap();
+        let cvc = Cvc::parse("123", card.brand()).unwrap();
+        let token =
+            processor.tokenize(CardDetails { number: &card, exp_month: 12, exp_year: 2040, cvc: &cvc }).await.unwrap();
+        assert_eq!(processor.charge_outcome("attempt-1").await.unwrap(), None, "nothing charged yet");
+        let amount = Money::new(100, Currency::parse("USD").unwrap()).unwrap();
+        let request = ChargeRequest { processor_token: &token, amount, idempotency_key: "attempt-1" };
+        processor.charge(request, false).await.unwrap();
+        assert_eq!(processor.charge_outcome("attempt-1").await.unwrap(), Some(ChargeOutcome::Succeeded));
+        assert_eq!(processor.charge_outcome("attempt-2").await.unwrap(), None);
     }
 
     #[tokio::test]

@@ -1,5 +1,6 @@
-//! Background work every instance runs: the outbox relay, the expiry sweeper and the
-//! subscription renewals (in `renewals`). All are safe with several instances at once.
+//! Background work every instance runs: the outbox relay, the expiry sweeper, the
+//! subscription renewals (in `renewals`) and the reconciliation of attempts (in `payments`).
+//! All are safe with several instances at once.
 
 use std::time::Duration;
 
@@ -10,10 +11,10 @@ use sea_orm::{
 };
 
 use super::Services;
-use super::sessions::event_from_row;
 use crate::domain::SessionStatus;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::storage::entities::{payment_session, session_event};
+use crate::storage::events::event_from_row;
 
 /// An event younger than this is still on its way through the normal publish path.
 const RELAY_GRACE: Span = Span::seconds(2);
@@ -37,6 +38,9 @@ impl Services {
                 }
                 if let Err(error) = services.renew_once().await {
                     tracing::warn!(error = %format!("{error:#}"), "renewal pass failed");
+                }
+                if let Err(error) = services.reconcile_once().await {
+                    tracing::warn!(error = %format!("{error:#}"), "reconciliation pass failed");
                 }
             }
         });

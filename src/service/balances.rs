@@ -8,16 +8,16 @@
 //!   it is created; completed, it posts a SETTLEMENT of that amount. Charges posted after the
 //!   session was created stay outstanding; paying twice leaves a credit, never a loss.
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryTrait, Select, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Select, Set, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::idempotency::{Claimed, request_hash};
-use super::sessions::AlsoWrite;
 use super::{Services, validate};
 use crate::domain::{Currency, CustomerId, MerchantId, Money};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::storage::entities::{ledger_entry, payment_session};
+use crate::storage::writes::SessionWrite;
 
 crate::domain::string_enum!(
     /// Why a balance moved.
@@ -158,23 +158,22 @@ impl Services {
 
     /// The entry a completed top-up or settlement session posts, in its completion's
     /// transaction. The unique session column makes a second posting fail the whole change.
-    pub(super) fn ledger_credit(&self, session: &payment_session::Model, kind: LedgerKind) -> AppResult<AlsoWrite> {
+    pub(super) fn ledger_credit(&self, session: &payment_session::Model, kind: LedgerKind) -> AppResult<SessionWrite> {
         let (Some(customer), Some(amount), Some(currency)) = (session.customer_id, session.amount, &session.currency)
         else {
             return Err(anyhow::anyhow!("a {} session without customer or amount", session.purpose).into());
         };
-        let row = ledger_entry::ActiveModel {
-            id: Set(Uuid::new_v4()),
-            merchant_id: Set(session.merchant_id),
-            customer_id: Set(customer),
-            currency: Set(currency.clone()),
-            amount: Set(amount),
-            kind: Set(kind.as_str().to_owned()),
-            payment_session_id: Set(Some(session.id)),
-            description: Set(None),
-            created_at: Set(self.now()),
-        };
-        Ok(AlsoWrite::new(ledger_entry::Entity::insert(row).build(self.db.get_database_backend())))
+        Ok(SessionWrite::PostLedgerEntry(ledger_entry::Model {
+            id: Uuid::new_v4(),
+            merchant_id: session.merchant_id,
+            customer_id: customer,
+            currency: currency.clone(),
+            amount,
+            kind: kind.as_str().to_owned(),
+            payment_session_id: Some(session.id),
+            description: None,
+            created_at: self.now(),
+        }))
     }
 
     /// A customer's ledger, for a connection.

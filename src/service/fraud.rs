@@ -6,7 +6,7 @@
 //! Payment with its rule and an integer risk score (0 to 100). Limits are in
 //! [`FraudRules`](crate::config::FraudRules).
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, ModelTrait, PaginatorTrait, QueryFilter, Select, Set,
 };
@@ -14,22 +14,32 @@ use uuid::Uuid;
 
 use super::Services;
 use crate::domain::fraud::BlocklistKind;
-use crate::domain::{BlocklistEntryId, CustomerId, MerchantId, Money};
+use crate::domain::{BlocklistEntryId, CustomerId, MerchantId};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::storage::entities::{blocklist_entry, payment};
+use crate::storage::entities::{blocklist_entry, payment, verification};
 use crate::storage::is_unique_violation;
 
 /// What the rules look at for one attempt.
 pub(super) struct Signals<'a> {
     pub merchant: MerchantId,
-    pub amount: Money,
+    /// In minor units of the session's currency; zero for a SETUP verification.
+    pub amount: i64,
     /// Keyed fingerprint of the card, wallet card or IBAN.
     pub fingerprint: &'a str,
     /// Canonical form (see `domain::fraud::canonical_ip`).
     pub client_ip: Option<&'a str>,
     pub customer: Option<CustomerId>,
-    /// The attempt being assessed, already recorded: it does not count against itself.
-    pub this_payment: Uuid,
+    /// The attempt being assessed (a payment or a verification), already recorded: it does
+    /// not count against itself.
+    pub this_attempt: Uuid,
+}
+
+/// What one velocity rule counts by.
+#[derive(Clone, Copy)]
+enum Signal<'a> {
+    Card(&'a str),
+    Ip(&'a str),
+    Customer(CustomerId),
 }
 
 /// The rules' verdict.
@@ -45,24 +55,16 @@ impl Services {
             return Ok(Assessment { blocked_by: Some(rule), risk_score: 100 });
         }
         let since = self.now() - Duration::minutes(rules.window_minutes);
-        let recent = |condition: Condition| {
-            payment::Entity::find()
-                .filter(payment::Column::MerchantId.eq(signals.merchant.0))
-                .filter(condition)
-                .filter(payment::Column::CreatedAt.gte(since))
-                .filter(payment::Column::Id.ne(signals.this_payment))
-                .count(&self.db)
-        };
-        let by_card = recent(Condition::all().add(payment::Column::CardFingerprint.eq(signals.fingerprint))).await?;
+        let by_card = self.recent_attempts(&signals, Signal::Card(signals.fingerprint), since).await?;
         let by_ip = match signals.client_ip {
-            Some(ip) => recent(Condition::all().add(payment::Column::ClientIp.eq(ip))).await?,
+            Some(ip) => self.recent_attempts(&signals, Signal::Ip(ip), since).await?,
             None => 0,
         };
         let by_customer = match signals.customer {
-            Some(customer) => recent(Condition::all().add(payment::Column::CustomerId.eq(customer.0))).await?,
+            Some(customer) => self.recent_attempts(&signals, Signal::Customer(customer), since).await?,
             None => 0,
         };
-        let amount = signals.amount.amount();
+        let amount = signals.amount;
         let blocked_by = if amount > rules.amount_cap {
             Some("merchant_amount_cap")
         } else if by_card >= rules.card_velocity {
@@ -82,6 +84,34 @@ impl Services {
             + share(by_customer, rules.customer_velocity, 15)
             + if amount > rules.amount_cap / 10 { 20 } else { 0 };
         Ok(Assessment { blocked_by, risk_score: if blocked_by.is_some() { 100 } else { score.min(100) } })
+    }
+
+    /// Attempts with `signal` since `since`, other than this one: payments and SETUP
+    /// verifications alike, since card testing works as well through either.
+    async fn recent_attempts(&self, signals: &Signals<'_>, signal: Signal<'_>, since: DateTime<Utc>) -> AppResult<u64> {
+        let (payment_match, verification_match) = match signal {
+            Signal::Card(fingerprint) => (
+                payment::Column::CardFingerprint.eq(fingerprint),
+                verification::Column::CardFingerprint.eq(fingerprint),
+            ),
+            Signal::Ip(ip) => (payment::Column::ClientIp.eq(ip), verification::Column::ClientIp.eq(ip)),
+            Signal::Customer(c) => (payment::Column::CustomerId.eq(c.0), verification::Column::CustomerId.eq(c.0)),
+        };
+        let payments = payment::Entity::find()
+            .filter(payment::Column::MerchantId.eq(signals.merchant.0))
+            .filter(payment_match)
+            .filter(payment::Column::CreatedAt.gte(since))
+            .filter(payment::Column::Id.ne(signals.this_attempt))
+            .count(&self.db)
+            .await?;
+        let verifications = verification::Entity::find()
+            .filter(verification::Column::MerchantId.eq(signals.merchant.0))
+            .filter(verification_match)
+            .filter(verification::Column::CreatedAt.gte(since))
+            .filter(verification::Column::Id.ne(signals.this_attempt))
+            .count(&self.db)
+            .await?;
+        Ok(payments + verifications)
     }
 
     /// The blocklist rule the attempt matches, if any.

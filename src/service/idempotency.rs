@@ -22,6 +22,7 @@ use crate::domain::MerchantId;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::storage::entities::idempotency_key::{self, Column};
 use crate::storage::is_unique_violation;
+use crate::storage::writes::SessionWrite;
 
 pub const STALE_AFTER_SECONDS: i64 = 120;
 
@@ -30,6 +31,19 @@ pub struct Claim {
     merchant: MerchantId,
     operation: &'static str,
     key: String,
+}
+
+impl Claim {
+    /// The write that records `response` as this key's, to commit in the transaction of the
+    /// work it records: the work and its record exist together or not at all.
+    pub fn completion<R: Serialize>(&self, response: &R) -> AppResult<SessionWrite> {
+        Ok(SessionWrite::CompleteIdempotency {
+            merchant: self.merchant.0,
+            operation: self.operation,
+            key: self.key.clone(),
+            response: serde_json::to_string(response).map_err(|e| AppError::Internal(e.into()))?,
+        })
+    }
 }
 
 /// What claiming a key found.

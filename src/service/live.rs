@@ -13,12 +13,12 @@ use futures_util::Stream;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::Services;
-use super::sessions::event_from_row;
 use crate::bus::hub::{Delivery, HubSubscription};
 use crate::bus::{SessionEvent, Topic};
 use crate::domain::{CustomerId, MerchantId, SessionId, SessionStatus};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::storage::entities::{merchant, session_event};
+use crate::storage::events::event_from_row;
 
 /// Events read from the log at a time when catching up.
 const REPLAY_BATCH: u64 = 500;

@@ -19,6 +19,7 @@ pub mod reads;
 pub mod renewals;
 pub mod sessions;
 pub mod subscriptions;
+mod transition;
 pub mod validate;
 pub mod vault;
 
@@ -79,7 +80,7 @@ impl Services {
             metrics,
             clock,
             public_url,
-            processor: Arc::new(TestProcessor),
+            processor: Arc::new(TestProcessor::default()),
             fingerprint_key: FingerprintKey([0; 64]),
             fraud_rules: Arc::default(),
         }

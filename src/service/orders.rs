@@ -10,10 +10,6 @@ use crate::domain::{Currency, CustomerId, MerchantId, Money, OrderId};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::storage::entities::{order as order_row, order_line_item};
 
-/// An order is OPEN until a session pays it, then PAID.
-pub const ORDER_OPEN: &str = "OPEN";
-pub const ORDER_PAID: &str = "PAID";
-
 #[derive(Debug)]
 pub struct OrderInput {
     pub customer: Option<CustomerId>,
@@ -47,8 +43,9 @@ impl Services {
             customer_id: Set(input.customer.map(|c| c.0)),
             currency: Set(currency.code().to_owned()),
             total_amount: Set(total.amount()),
-            status: Set(ORDER_OPEN.to_owned()),
+            status: Set(order::OrderStatus::Open.as_str().to_owned()),
             external_reference: Set(reference),
+            paying_session_id: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
         }

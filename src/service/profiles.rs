@@ -3,19 +3,16 @@
 //! fingerprint; never a number. One card is one profile per customer: saving it again
 //! refreshes (and, if removed, revives) the same profile.
 
-use sea_orm::sea_query::{Expr, OnConflict, Query, QueryStatementBuilder};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryTrait, Set,
-    StatementBuilder, TransactionTrait,
-};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set, TransactionTrait};
 use uuid::Uuid;
 
 use super::Services;
 use super::auth::Caller;
-use super::sessions::AlsoWrite;
 use crate::domain::{CustomerId, MerchantId, PaymentMethodType, ProfileId};
 use crate::error::{AppError, AppResult};
 use crate::storage::entities::{card_token, payment_profile, payment_session, subscription};
+use crate::storage::writes::{ProfileRef, SessionWrite};
 
 impl Services {
     /// The writes that save the method of `card` for `session`'s customer when the session
@@ -26,84 +23,38 @@ impl Services {
         session: &payment_session::Model,
         card: &card_token::Model,
         make_default: bool,
-    ) -> AppResult<Vec<AlsoWrite>> {
+    ) -> AppResult<Vec<SessionWrite>> {
         let Some(customer) = session.customer_id else {
             return Err(anyhow::anyhow!("saving a profile for a session without a customer").into());
         };
-        let backend = self.db.get_database_backend();
         let make_default = make_default || self.default_profile(CustomerId(customer)).await?.is_none();
         let kind = if card.wallet.is_some() { PaymentMethodType::Wallet } else { PaymentMethodType::Card };
-        let row = payment_profile::ActiveModel {
-            id: Set(Uuid::new_v4()),
-            merchant_id: Set(session.merchant_id),
-            customer_id: Set(customer),
-            method_type: Set(kind.as_str().to_owned()),
-            brand: Set(Some(card.brand.clone())),
-            last4: Set(Some(card.last4.clone())),
-            exp_month: Set(Some(card.exp_month)),
-            exp_year: Set(Some(card.exp_year)),
-            fingerprint: Set(card.fingerprint.clone()),
-            processor_token: Set(card.processor_token.clone()),
-            is_default: Set(false),
-            payment_session_id: Set(Some(session.id)),
-            created_at: Set(self.now()),
-            removed_at: Set(None),
+        let profile = payment_profile::Model {
+            id: Uuid::new_v4(),
+            merchant_id: session.merchant_id,
+            customer_id: customer,
+            method_type: kind.as_str().to_owned(),
+            brand: Some(card.brand.clone()),
+            last4: Some(card.last4.clone()),
+            exp_month: Some(card.exp_month),
+            exp_year: Some(card.exp_year),
+            fingerprint: card.fingerprint.clone(),
+            processor_token: card.processor_token.clone(),
+            is_default: false,
+            payment_session_id: Some(session.id),
+            created_at: self.now(),
+            removed_at: None,
         };
-        use payment_profile::Column as P;
-        let upsert = payment_profile::Entity::insert(row)
-            .on_conflict(
-                OnConflict::columns([P::CustomerId, P::Fingerprint])
-                    .update_columns([
-                        P::MethodType,
-                        P::Brand,
-                        P::Last4,
-                        P::ExpMonth,
-                        P::ExpYear,
-                        P::ProcessorToken,
-                        P::PaymentSessionId,
-                        P::RemovedAt,
-                    ])
-                    .to_owned(),
-            )
-            .build(backend);
-        let this_profile = Query::select()
-            .column(P::Id)
-            .from(payment_profile::Entity)
-            .and_where(P::CustomerId.eq(customer))
-            .and_where(P::Fingerprint.eq(card.fingerprint.as_str()))
-            .to_owned();
-        let link_session = StatementBuilder::build(
-            Query::update()
-                .table(payment_session::Entity)
-                .value(
-                    payment_session::Column::PaymentProfileId,
-                    Expr::SubQuery(None, Box::new(this_profile.into_sub_query_statement())),
-                )
-                .and_where(payment_session::Column::Id.eq(session.id)),
-            &backend,
-        );
-        let mut writes = vec![AlsoWrite::new(upsert), AlsoWrite::new(link_session)];
+        let fingerprint = card.fingerprint.clone();
+        let mut writes = vec![
+            SessionWrite::SaveProfile(profile),
+            SessionWrite::LinkProfileByFingerprint { customer, fingerprint: fingerprint.clone() },
+        ];
         if make_default {
-            writes.extend(self.default_writes(customer, P::Fingerprint.eq(card.fingerprint.as_str())));
+            writes.push(SessionWrite::ClearDefaultProfile { customer });
+            writes.push(SessionWrite::SetDefaultProfile { customer, profile: ProfileRef::Fingerprint(fingerprint) });
         }
         Ok(writes)
-    }
-
-    /// Makes the customer's profile matching `which` their only default.
-    pub(super) fn default_writes(&self, customer: Uuid, which: sea_orm::sea_query::SimpleExpr) -> [AlsoWrite; 2] {
-        let backend = self.db.get_database_backend();
-        use payment_profile::Column as P;
-        let clear = payment_profile::Entity::update_many()
-            .col_expr(P::IsDefault, Expr::value(false))
-            .filter(P::CustomerId.eq(customer))
-            .filter(P::IsDefault.eq(true))
-            .build(backend);
-        let set = payment_profile::Entity::update_many()
-            .col_expr(P::IsDefault, Expr::value(true))
-            .filter(P::CustomerId.eq(customer))
-            .filter(which)
-            .build(backend);
-        [AlsoWrite::new(clear), AlsoWrite::new(set)]
     }
 
     /// The customer's default profile, if they have one that is not removed.
@@ -147,11 +98,7 @@ impl Services {
             .profile(merchant, id)
             .await?
             .ok_or_else(|| AppError::not_found(&["input", "id"], "payment profile"))?;
-        let txn = self.db.begin().await?;
-        for write in self.default_writes(profile.customer_id, payment_profile::Column::Id.eq(profile.id)) {
-            txn.execute_raw(write.statement).await?;
-        }
-        txn.commit().await?;
+        crate::storage::profiles::make_default(&self.db, profile.customer_id, profile.id).await?;
         Ok(payment_profile::Model { is_default: true, ..profile })
     }
 

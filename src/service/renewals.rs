@@ -21,18 +21,20 @@
 use chrono::Duration;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
     TransactionTrait,
 };
 
 use super::Services;
 use super::auth::Caller;
 use super::payments::PaymentMethodInput;
-use super::sessions::{AlsoWrite, insert_event, open_session_row};
+use super::payments::attempt::Attempt;
+use super::sessions::open_session_row;
 use crate::domain::subscription::SubscriptionStatus;
 use crate::domain::{CustomerId, MerchantId, ProfileId, SessionId, SessionPurpose, SessionStatus, SubscriptionId};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::storage::entities::{payment_profile, payment_session, subscription};
+use crate::storage::events::insert_event;
 
 /// How long a renewal the customer has to pay themselves stays payable on the hosted page.
 /// Longer than the 24 hours a merchant's own session may last: this is dunning, not checkout.
@@ -142,8 +144,9 @@ impl Services {
             return self.mark_past_due(session).await;
         };
         let method = PaymentMethodInput::Profile(ProfileId(profile.id));
-        let merchant = Caller::Merchant(MerchantId(sub.merchant_id));
-        let attempt = self.attempt(merchant, SessionId(session.id), method, None, true).await;
+        let caller = Caller::Merchant(MerchantId(sub.merchant_id));
+        let attempt = Attempt { caller, id: SessionId(session.id), method, client_ip: None, off_session: true };
+        let attempt = self.attempt(attempt, None).await;
         match attempt {
             Ok(_) => Ok(()),
             // Another instance resumed the same renewal at the same moment: its attempt stands.
@@ -200,25 +203,17 @@ impl Services {
         self.default_profile(CustomerId(sub.customer_id)).await
     }
 
-    /// With a renewal session that was not paid: its subscription is PAST_DUE. Written with
-    /// the session's status change; a first payment's session is no renewal and changes
-    /// nothing here.
-    pub(super) fn renewal_unpaid(&self, session: &payment_session::Model) -> Option<AlsoWrite> {
-        (session.purpose == SessionPurpose::Subscription.as_str()).then(|| {
-            AlsoWrite::new(
-                subscription::Entity::update_many()
-                    .col_expr(subscription::Column::Status, Expr::value(SubscriptionStatus::PastDue.as_str()))
-                    .col_expr(subscription::Column::UpdatedAt, Expr::value(self.now()))
-                    .filter(subscription::Column::RenewalSessionId.eq(session.id))
-                    .filter(subscription::Column::Status.eq(SubscriptionStatus::Active.as_str()))
-                    .build(self.db.get_database_backend()),
-            )
-        })
-    }
-
+    /// With a renewal session that was not paid: its subscription is PAST_DUE (the same
+    /// write a failed attempt carries with its status change).
     async fn mark_past_due(&self, session: &payment_session::Model) -> AppResult<()> {
-        if let Some(write) = self.renewal_unpaid(session) {
-            self.db.execute_raw(write.statement).await?;
+        if session.purpose == SessionPurpose::Subscription.as_str() {
+            subscription::Entity::update_many()
+                .col_expr(subscription::Column::Status, Expr::value(SubscriptionStatus::PastDue.as_str()))
+                .col_expr(subscription::Column::UpdatedAt, Expr::value(self.now()))
+                .filter(subscription::Column::RenewalSessionId.eq(session.id))
+                .filter(subscription::Column::Status.eq(SubscriptionStatus::Active.as_str()))
+                .exec(&self.db)
+                .await?;
         }
         Ok(())
     }

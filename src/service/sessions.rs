@@ -9,19 +9,13 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, Select, Set,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Select, Set, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::auth::{CLIENT_SECRET_PREFIX, new_secret};
 use super::idempotency::{Claimed, request_hash};
-use super::orders::ORDER_OPEN;
 use super::{Services, validate};
-use crate::bus::SessionEvent;
 use crate::domain::session::expiry;
 use crate::domain::subscription::SubscriptionStatus;
 use crate::domain::{
@@ -29,7 +23,7 @@ use crate::domain::{
     SubscriptionId,
 };
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::storage::entities::{merchant, payment_session, session_event};
+use crate::storage::entities::payment_session;
 
 /// Methods a session accepts when the merchant names none.
 const DEFAULT_METHODS: [PaymentMethodType; 3] =
@@ -126,6 +120,7 @@ impl Services {
         let success_url = validate::url(input.success_url.clone(), &["input", "successUrl"])?;
         let key = validate::idempotency_key(idempotency_key)?;
         check_amount_presence(&input)?;
+        check_references_fit_purpose(&input)?;
         let (save_profile, set_as_default) = profile_choice(&input)?;
 
         let claim = match &key {
@@ -165,7 +160,7 @@ impl Services {
             };
             let txn = self.db.begin().await?;
             let session = row.insert(&txn).await?;
-            let event = insert_event(&txn, &session, None, now).await?;
+            let event = crate::storage::events::insert_event(&txn, &session, None, now).await?;
             if let Some(claim) = &claim {
                 let record = CreatedRecord { session_id: session.id };
                 self.complete_idempotency(&txn, claim, &record).await?;
@@ -219,7 +214,7 @@ impl Services {
                     .order(merchant, id)
                     .await?
                     .ok_or_else(|| AppError::not_found(&["input", "orderId"], "order"))?;
-                if order.status != ORDER_OPEN {
+                if order.status != crate::domain::order::OrderStatus::Open.as_str() {
                     return Err(AppError::user(
                         &["input", "orderId"],
                         ErrorCode::OrderNotPayable,
@@ -339,120 +334,6 @@ impl Services {
             .ok_or_else(|| AppError::not_found(&["input", "id"], "payment session"))?;
         Ok(self.change_status(&session, SessionStatus::Expired).await?.0)
     }
-
-    /// THE path of every status change. `session` is the state the caller decided on; if
-    /// anything changed it since, the compare-and-set fails and nothing is written.
-    pub async fn change_status(
-        &self,
-        session: &payment_session::Model,
-        to: SessionStatus,
-    ) -> AppResult<(payment_session::Model, SessionEvent)> {
-        self.change_status_with(session, to, Vec::new()).await
-    }
-
-    /// [`Self::change_status`], with `also` written in the same transaction: all of it
-    /// commits, or none.
-    pub async fn change_status_with(
-        &self,
-        session: &payment_session::Model,
-        to: SessionStatus,
-        also: Vec<AlsoWrite>,
-    ) -> AppResult<(payment_session::Model, SessionEvent)> {
-        let from: SessionStatus = session.status.parse().map_err(|e| AppError::Internal(anyhow::Error::new(e)))?;
-        let now = self.now();
-        // Past `expiresAt` a session is expired, swept or not: it only becomes EXPIRED.
-        if !from.is_terminal()
-            && to != SessionStatus::Expired
-            && now >= session.expires_at
-            && from != SessionStatus::Processing
-        {
-            return Err(AppError::user(
-                &["input", "id"],
-                ErrorCode::SessionExpired,
-                "this payment session has expired",
-            ));
-        }
-        from.transition(to)
-            .map_err(|e| AppError::user(&["input", "id"], ErrorCode::IllegalTransition, e.to_string()))?;
-
-        let txn = self.db.begin().await?;
-        // The write comes first, so SQLite takes its write lock before any read.
-        let updated = payment_session::Entity::update_many()
-            .col_expr(payment_session::Column::Status, Expr::value(to.as_str()))
-            .col_expr(payment_session::Column::Version, Expr::col(payment_session::Column::Version).add(1))
-            .col_expr(payment_session::Column::UpdatedAt, Expr::value(now))
-            .filter(payment_session::Column::Id.eq(session.id))
-            .filter(payment_session::Column::MerchantId.eq(session.merchant_id))
-            .filter(payment_session::Column::Version.eq(session.version))
-            .exec(&txn)
-            .await?;
-        if updated.rows_affected != 1 {
-            return Err(AppError::user(
-                &["input", "id"],
-                ErrorCode::VersionConflict,
-                "the payment session changed meanwhile; read it again and retry",
-            ));
-        }
-        let changed = payment_session::Model {
-            status: to.as_str().to_owned(),
-            version: session.version + 1,
-            updated_at: now,
-            ..session.clone()
-        };
-        let event = insert_event(&txn, &changed, Some(from), now).await?;
-        for write in also {
-            let result = txn.execute_raw(write.statement).await?;
-            if let Some(guard) = write.must_change_one_row
-                && result.rows_affected() != 1
-            {
-                return Err(guard); // Dropping the transaction rolls everything back.
-            }
-        }
-        txn.commit().await?;
-        self.publish(event.clone()).await;
-        Ok((changed, event))
-    }
-
-    /// Hands a committed event to the bus and marks it published. A failure is logged and
-    /// left to the outbox relay: the change itself has committed and stands.
-    pub(crate) async fn publish(&self, event: SessionEvent) {
-        match self.bus.publish(&event).await {
-            Ok(()) => {
-                self.metrics.count_event_published();
-                let marked = session_event::Entity::update_many()
-                    .col_expr(session_event::Column::PublishedAt, Expr::value(self.now()))
-                    .filter(session_event::Column::Id.eq(event.id))
-                    .exec(&self.db)
-                    .await;
-                if let Err(error) = marked {
-                    // Worst case the relay publishes it again; subscribers drop duplicates by version.
-                    tracing::warn!(%error, event = event.id, "could not mark an event published");
-                }
-            }
-            Err(error) => {
-                self.metrics.count_event_publish_failed();
-                tracing::warn!(%error, event = event.id, "publish failed; the outbox relay will retry");
-            }
-        }
-    }
-}
-
-/// A statement that commits together with a status change.
-pub struct AlsoWrite {
-    pub statement: sea_orm::Statement,
-    /// When set: the statement must change exactly one row, or the whole change is undone
-    /// with this error (a single-use token that was already used, say).
-    pub must_change_one_row: Option<AppError>,
-}
-
-impl AlsoWrite {
-    pub fn new(statement: sea_orm::Statement) -> Self {
-        AlsoWrite { statement, must_change_one_row: None }
-    }
-
-    pub fn exactly_one(statement: sea_orm::Statement, otherwise: AppError) -> Self {
-        AlsoWrite { statement, must_change_one_row: Some(otherwise) }
-    }
 }
 
 /// A new OPEN session at version 1 with a fresh client secret and nothing paid yet; the
@@ -489,56 +370,6 @@ pub(super) fn open_session_row(
     }
 }
 
-/// Inserts the outbox row for `session`'s current status and version.
-pub(super) async fn insert_event(
-    txn: &DatabaseTransaction,
-    session: &payment_session::Model,
-    previous: Option<SessionStatus>,
-    at: DateTime<Utc>,
-) -> AppResult<SessionEvent> {
-    let seq = next_event_seq(txn, session.merchant_id).await?;
-    let row = session_event::ActiveModel {
-        merchant_id: Set(session.merchant_id),
-        merchant_seq: Set(seq),
-        payment_session_id: Set(session.id),
-        customer_id: Set(session.customer_id),
-        version: Set(session.version),
-        previous_status: Set(previous.map(|p| p.as_str().to_owned())),
-        status: Set(session.status.clone()),
-        occurred_at: Set(at),
-        published_at: Set(None),
-        ..Default::default()
-    }
-    .insert(txn)
-    .await?;
-    Ok(event_from_row(row))
-}
-
-/// Takes the merchant's next event number. The update locks the merchant row until the
-/// transaction ends, so numbers are handed out in commit order and none is skipped.
-async fn next_event_seq(txn: &DatabaseTransaction, merchant: Uuid) -> AppResult<i64> {
-    let updated = merchant::Entity::update_many()
-        .col_expr(merchant::Column::EventSeq, Expr::col(merchant::Column::EventSeq).add(1))
-        .filter(merchant::Column::Id.eq(merchant))
-        .exec_with_returning(txn)
-        .await?;
-    updated.first().map(|m| m.event_seq).ok_or_else(|| anyhow::anyhow!("event for a missing merchant").into())
-}
-
-pub fn event_from_row(row: session_event::Model) -> SessionEvent {
-    SessionEvent {
-        id: row.id,
-        seq: row.merchant_seq,
-        merchant_id: row.merchant_id,
-        session_id: row.payment_session_id,
-        customer_id: row.customer_id,
-        version: row.version,
-        previous_status: row.previous_status,
-        status: row.status,
-        occurred_at: row.occurred_at,
-    }
-}
-
 fn needs_customer(purpose: SessionPurpose) -> AppError {
     AppError::user(
         &["input", "customerId"],
@@ -563,6 +394,26 @@ fn check_amount_presence(input: &SessionInput) -> AppResult<()> {
         )),
         _ => Ok(()),
     }
+}
+
+/// An order is paid by a CHECKOUT session and a subscription by a SUBSCRIPTION session only:
+/// any other session naming one would hold it without paying it.
+fn check_references_fit_purpose(input: &SessionInput) -> AppResult<()> {
+    if input.order.is_some() && input.purpose != SessionPurpose::Checkout {
+        return Err(AppError::user(
+            &["input", "orderId"],
+            ErrorCode::NotAllowed,
+            "only a CHECKOUT session pays an order",
+        ));
+    }
+    if input.subscription.is_some() && input.purpose != SessionPurpose::Subscription {
+        return Err(AppError::user(
+            &["input", "subscriptionId"],
+            ErrorCode::NotAllowed,
+            "only a SUBSCRIPTION session pays a subscription",
+        ));
+    }
+    Ok(())
 }
 
 /// Whether the session saves its method, and as the default. SETUP sessions exist to save

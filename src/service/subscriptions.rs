@@ -57,6 +57,7 @@ impl Services {
             billing_anchor: Set(None),
             periods_paid: Set(0),
             canceled_at: Set(None),
+            paying_session_id: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
         };

@@ -2,8 +2,12 @@
 
 pub mod batch;
 pub mod entities;
+pub mod events;
 pub mod page;
+pub mod profiles;
 pub mod totals;
+pub mod transition;
+pub mod writes;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -17,6 +17,7 @@ mod idempotency;
 mod live;
 mod live_redis;
 mod pagination;
+mod paid_once;
 mod profiles;
 mod renewals;
 mod schema;

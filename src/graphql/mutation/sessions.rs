@@ -166,13 +166,12 @@ fn confirm_payload(
     if let Some(declined) = confirmed.declined {
         user_errors.extend(user_errors_of(vec![declined]));
     }
-    use crate::service::payments::{PAYMENT_PROCESSING, PAYMENT_REQUIRES_ACTION};
+    use crate::domain::{PaymentMethodType, PaymentStatus};
     let next_action = confirmed.payment.as_ref().and_then(|payment| {
-        let kind = match payment.status.as_str() {
-            PAYMENT_REQUIRES_ACTION => Some(NextActionType::ThreeDSecureChallenge),
-            PAYMENT_PROCESSING if payment.method_type == crate::domain::PaymentMethodType::BankTransfer.as_str() => {
-                Some(NextActionType::AwaitBankTransfer)
-            }
+        let transfer = payment.method_type == PaymentMethodType::BankTransfer.as_str();
+        let kind = match payment.status.parse() {
+            Ok(PaymentStatus::RequiresAction) => Some(NextActionType::ThreeDSecureChallenge),
+            Ok(PaymentStatus::Processing) if transfer => Some(NextActionType::AwaitBankTransfer),
             _ => None,
         };
         let payment_id = crate::domain::PaymentId(payment.id).to_global();

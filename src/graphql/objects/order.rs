@@ -7,7 +7,6 @@ use crate::graphql::connection::{Conn, owned_children, page_cost};
 use crate::graphql::context::ContextExt;
 use crate::graphql::enums::OrderStatus;
 use crate::graphql::errors::GqlResult;
-use crate::service::orders::ORDER_PAID;
 use crate::storage::batch::{LineItemsOf, Parent};
 use crate::storage::entities::{customer, order, payment_session};
 use crate::storage::page::PageArgs;
@@ -27,7 +26,11 @@ impl Order {
         ID(OrderId(self.0.id).to_global())
     }
     async fn status(&self) -> OrderStatus {
-        if self.0.status == ORDER_PAID { OrderStatus::Paid } else { OrderStatus::Open }
+        if self.0.status == crate::domain::order::OrderStatus::Paid.as_str() {
+            OrderStatus::Paid
+        } else {
+            OrderStatus::Open
+        }
     }
     /// The sum of the line items.
     async fn total(&self) -> async_graphql::Result<Money> {

@@ -12,11 +12,11 @@ use crate::graphql::context::ContextExt;
 use crate::graphql::enums::{self, PaymentMethodType, PaymentSessionPurpose, PaymentSessionStatus};
 use crate::graphql::errors::GqlResult;
 use crate::service::live::{event_cursor, parse_event_cursor};
-use crate::service::sessions::event_from_row;
 use crate::storage::batch::{EventsOf, Parent};
 use crate::storage::entities::{
     customer, order, payment, payment_link, payment_profile, payment_session, subscription,
 };
+use crate::storage::events::event_from_row;
 use crate::storage::page::{self, PageArgs};
 
 /// A hosted, time-limited payment flow for one purpose.

@@ -17,3 +17,4 @@ pub mod payment_profile;
 pub mod payment_session;
 pub mod session_event;
 pub mod subscription;
+pub mod verification;

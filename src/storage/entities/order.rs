@@ -13,6 +13,8 @@ pub struct Model {
     pub total_amount: i64,
     pub status: String,
     pub external_reference: Option<String>,
+    /// The session paying (or that paid) this order: claimed when it starts processing.
+    pub paying_session_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

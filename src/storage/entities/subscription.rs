@@ -26,6 +26,8 @@ pub struct Model {
     pub periods_paid: i32,
     /// When it was canceled (at once, or when its last period ended).
     pub canceled_at: Option<DateTimeUtc>,
+    /// The session paying the current period, while it is with the processor.
+    pub paying_session_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

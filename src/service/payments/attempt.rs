@@ -1,0 +1,215 @@
+//! One attempt to pay a session: OPEN → PROCESSING with everything the attempt records, the
+//! fraud rules, the charge, and its outcome (see the module documentation of `payments`).
+
+use std::time::Duration;
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use super::outcome::Verdict;
+use super::{Confirmed, ConfirmedRecord, PaymentMethodInput};
+use crate::domain::{
+    CustomerId, FraudDecision, LinkId, MerchantId, Money, PaymentStatus, SessionId, SessionPurpose, SessionStatus,
+};
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::processor::{ChargeOutcome, ChargeRequest};
+use crate::service::Services;
+use crate::service::auth::Caller;
+use crate::service::fraud::Signals;
+use crate::service::idempotency::Claim;
+use crate::storage::entities::{payment, payment_session};
+use crate::storage::writes::SessionWrite;
+
+/// How long a charge may take. Well under `RECONCILE_AFTER`: an attempt is only reconciled
+/// once nobody is waiting for its answer any more.
+pub(super) const PROCESSOR_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Who pays which session, how, and from where.
+pub(crate) struct Attempt {
+    pub caller: Caller,
+    pub id: SessionId,
+    pub method: PaymentMethodInput,
+    /// Canonical form, for the fraud rules.
+    pub client_ip: Option<String>,
+    /// The customer is not there: a renewal charged from their saved profile.
+    pub off_session: bool,
+}
+
+impl Services {
+    /// Runs one attempt. `idempotency`: the claimed key, completed in the transaction that
+    /// starts the attempt.
+    pub(crate) async fn attempt(&self, attempt: Attempt, idempotency: Option<&Claim>) -> AppResult<Confirmed> {
+        let Attempt { caller, id, method, client_ip, off_session } = attempt;
+        let merchant = caller.merchant();
+        let session = self
+            .session(merchant, id)
+            .await?
+            .ok_or_else(|| AppError::not_found(&["input", "id"], "payment session"))?;
+        self.check_payable(&session).await?;
+        let method = self.checked_method(caller, &session, method).await?;
+        if session.purpose == SessionPurpose::Setup.as_str() {
+            return self.set_up(&session, method, client_ip, idempotency).await;
+        }
+        let amount = session_amount(&session)?;
+
+        // OPEN → PROCESSING with the token spent, the payment recorded and the order or
+        // period claimed, all or nothing.
+        let now = self.now();
+        let payment_id = Uuid::new_v4();
+        let row = payment::Model {
+            id: payment_id,
+            merchant_id: merchant.0,
+            payment_session_id: session.id,
+            customer_id: session.customer_id,
+            status: PaymentStatus::Processing.as_str().to_owned(),
+            currency: amount.currency().code().to_owned(),
+            amount: amount.amount(),
+            method_type: method.kind.as_str().to_owned(),
+            method_summary: method.summary.to_string(),
+            card_fingerprint: Some(method.fingerprint.clone()),
+            card_token_id: method.charge.as_ref().and_then(|c| c.vault_token.as_ref()).map(|t| t.id.clone()),
+            payment_profile_id: method.charge.as_ref().and_then(|c| c.profile),
+            off_session,
+            subscription_id: session.subscription_id,
+            decline_code: None,
+            risk_score: 0,
+            fraud_rule: None,
+            fraud_decision: FraudDecision::Pending.as_str().to_owned(),
+            client_ip: client_ip.clone(),
+            created_at: now,
+            updated_at: now,
+        };
+        let mut writes = method.writes;
+        writes.push(SessionWrite::InsertPayment(row));
+        let record = ConfirmedRecord { payment_id: Some(payment_id), verification_id: None };
+        writes.extend(self.idempotency_write(idempotency, &record)?);
+        let (processing, _) = self.change_status_with(&session, SessionStatus::Processing, writes).await?;
+
+        // Fraud rules, then the charge (a bank transfer waits for its settlement instead).
+        let signals = Signals {
+            merchant,
+            amount: amount.amount(),
+            fingerprint: &method.fingerprint,
+            client_ip: client_ip.as_deref(),
+            customer: session.customer_id.map(CustomerId),
+            this_attempt: payment_id,
+        };
+        let assessment = self.assess(signals).await?;
+        let verdict = match (assessment.blocked_by, &method.charge) {
+            (Some(rule), _) => Verdict::Blocked(rule),
+            (None, Some(card)) => {
+                match self.charge(&card.processor_token, amount, payment_id, card.authenticated).await {
+                    Some(outcome) => Verdict::Charged(outcome),
+                    // The answer is lost: the charge may or may not have happened. The session
+                    // waits in PROCESSING until `reconcile` asks the processor.
+                    None => {
+                        return Ok(Confirmed {
+                            payment: Some(self.payment_row(payment_id).await?),
+                            session: processing,
+                            declined: None,
+                        });
+                    }
+                }
+            }
+            (None, None) => {
+                let payment = self.record_assessment(payment_id, assessment.risk_score).await?;
+                return Ok(Confirmed { session: processing, payment: Some(payment), declined: None });
+            }
+        };
+        self.record_outcome(&processing, payment_id, verdict, assessment.risk_score).await
+    }
+
+    /// The session can be paid now: OPEN, not expired, and its link not used up.
+    async fn check_payable(&self, session: &payment_session::Model) -> AppResult<()> {
+        let status: SessionStatus = session.status.parse().map_err(|e| AppError::Internal(anyhow::Error::new(e)))?;
+        if status == SessionStatus::Open && self.now() >= session.expires_at {
+            return Err(AppError::user(
+                &["input", "id"],
+                ErrorCode::SessionExpired,
+                "this payment session has expired",
+            ));
+        }
+        if status != SessionStatus::Open {
+            return Err(AppError::user(
+                &["input", "id"],
+                ErrorCode::IllegalTransition,
+                format!("a {status} payment session cannot be paid"),
+            ));
+        }
+        self.check_link_not_used_up(session).await
+    }
+
+    /// The idempotency record of this attempt, to commit with it.
+    pub(super) fn idempotency_write(
+        &self,
+        claim: Option<&Claim>,
+        record: &ConfirmedRecord,
+    ) -> AppResult<Option<SessionWrite>> {
+        claim.map(|claim| claim.completion(record)).transpose()
+    }
+
+    /// A link's limit counts completed payments: once reached, its other open sessions take
+    /// no more. (Two customers paying at the same moment can both get through; the limit is
+    /// a sales cap, like Stripe's, not a guarantee.)
+    async fn check_link_not_used_up(&self, session: &payment_session::Model) -> AppResult<()> {
+        let Some(link_id) = session.payment_link_id else { return Ok(()) };
+        let link = self.link(MerchantId(session.merchant_id), LinkId(link_id)).await?;
+        if let Some(max) = link.and_then(|l| l.max_completed_payments)
+            && self.completed_payments(link_id).await? >= u64::try_from(max).unwrap_or(0)
+        {
+            return Err(AppError::user(
+                &["input", "id"],
+                ErrorCode::PaymentLinkUnavailable,
+                "this payment link has taken all the payments it allows",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Charges once. `None`: no answer (a fault or a timeout), so whether money moved is
+    /// unknown; only the processor can tell, by the attempt's idempotency key.
+    pub(super) async fn charge(
+        &self,
+        processor_token: &str,
+        amount: Money,
+        payment_id: Uuid,
+        authenticated: bool,
+    ) -> Option<ChargeOutcome> {
+        let key = payment_id.to_string();
+        let request = ChargeRequest { processor_token, amount, idempotency_key: &key };
+        match tokio::time::timeout(PROCESSOR_TIMEOUT, self.processor.charge(request, authenticated)).await {
+            Ok(Ok(outcome)) => Some(outcome),
+            Ok(Err(error)) => {
+                tracing::error!(%error, payment = %payment_id, "processor fault; the attempt waits for reconciliation");
+                None
+            }
+            Err(_) => {
+                tracing::error!(payment = %payment_id, "processor timed out; the attempt waits for reconciliation");
+                None
+            }
+        }
+    }
+
+    /// Records the fraud rules' verdict on a payment that goes on waiting (a bank transfer).
+    async fn record_assessment(&self, payment_id: Uuid, risk_score: i32) -> AppResult<payment::Model> {
+        let updated = payment::Entity::update_many()
+            .col_expr(payment::Column::RiskScore, Expr::value(risk_score))
+            .col_expr(payment::Column::FraudDecision, Expr::value(FraudDecision::Allow.as_str()))
+            .filter(payment::Column::Id.eq(payment_id))
+            .filter(payment::Column::FraudDecision.eq(FraudDecision::Pending.as_str()))
+            .exec(&self.db)
+            .await?;
+        if updated.rows_affected != 1 {
+            return Err(anyhow::anyhow!("payment {payment_id} was assessed twice").into());
+        }
+        self.payment_row(payment_id).await
+    }
+}
+
+/// What a session charges.
+pub(super) fn session_amount(session: &payment_session::Model) -> AppResult<Money> {
+    let currency = crate::domain::Currency::parse(session.currency.as_deref().unwrap_or_default())
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(Money::from_stored(session.amount.unwrap_or_default(), currency))
+}

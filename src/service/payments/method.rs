@@ -1,0 +1,203 @@
+//! The customer's method, checked against the session before anything is written: allowed
+//! here, this merchant's and this session's, unused, fresh. What it resolves to is what the
+//! attempt records and charges.
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use super::PaymentMethodInput;
+use crate::domain::PaymentMethodType;
+use crate::domain::card::Wallet;
+use crate::domain::iban::Iban;
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::service::Services;
+use crate::service::auth::{Caller, new_secret};
+use crate::service::vault::TOKEN_PREFIX;
+use crate::storage::entities::{card_token, payment_session};
+use crate::storage::writes::SessionWrite;
+
+/// Longer than any wallet's payment token (Apple Pay's is a few KiB of JSON).
+const MAX_WALLET_TOKEN_BYTES: usize = 16 * 1024;
+
+/// The method of one attempt, checked and ready to record.
+pub(super) struct Method {
+    pub kind: PaymentMethodType,
+    pub summary: serde_json::Value,
+    pub fingerprint: String,
+    /// What the processor charges; `None` for a bank transfer, which waits for its settlement.
+    pub charge: Option<Chargeable>,
+    /// Written with the move to PROCESSING: the vault token spent, or the wallet's card kept.
+    pub writes: Vec<SessionWrite>,
+}
+
+/// A tokenized card the processor can charge.
+pub(super) struct Chargeable {
+    /// The vault row the payment points at (charged again after 3-D Secure; saved as a
+    /// profile when the session asks). `None` when paying with a saved profile.
+    pub vault_token: Option<card_token::Model>,
+    /// The saved profile charged, if that is how the customer pays.
+    pub profile: Option<Uuid>,
+    pub processor_token: String,
+    /// Wallet payments are authenticated on the device: no 3-D Secure challenge.
+    pub authenticated: bool,
+}
+
+impl Services {
+    /// Checks the method against the session and resolves what the attempt records.
+    pub(super) async fn checked_method(
+        &self,
+        caller: Caller,
+        session: &payment_session::Model,
+        method: PaymentMethodInput,
+    ) -> AppResult<Method> {
+        let allowed =
+            PaymentMethodType::split(&session.allowed_payment_methods).map_err(|e| AppError::Internal(e.into()))?;
+        let (kind, field): (PaymentMethodType, &[&str]) = match &method {
+            PaymentMethodInput::CardToken(_) => (PaymentMethodType::Card, &["input", "paymentMethod", "cardToken"]),
+            PaymentMethodInput::Wallet { .. } => (PaymentMethodType::Wallet, &["input", "paymentMethod", "wallet"]),
+            PaymentMethodInput::Profile(id) => {
+                let profile = self.usable_profile(caller, session, *id).await?;
+                let kind = profile.method_type.parse().map_err(|e| AppError::Internal(anyhow::Error::new(e)))?;
+                (kind, &["input", "paymentMethod", "paymentProfileId"])
+            }
+            PaymentMethodInput::BankTransfer { .. } => {
+                (PaymentMethodType::BankTransfer, &["input", "paymentMethod", "bankTransfer", "iban"])
+            }
+        };
+        if !allowed.contains(&kind) {
+            return Err(AppError::user(
+                field,
+                ErrorCode::MethodNotAllowed,
+                format!("this session does not accept {}", kind.as_str()),
+            ));
+        }
+        match method {
+            PaymentMethodInput::CardToken(token) => {
+                let card = self.usable_token(caller, session.id, &token).await?;
+                let summary = serde_json::json!({
+                    "brand": card.brand, "last4": card.last4, "expMonth": card.exp_month, "expYear": card.exp_year
+                });
+                let writes = vec![SessionWrite::SpendCardToken { token: card.id.clone() }];
+                Ok(Method {
+                    kind,
+                    summary,
+                    fingerprint: card.fingerprint.clone(),
+                    charge: Some(Chargeable {
+                        processor_token: card.processor_token.clone(),
+                        vault_token: Some(card),
+                        profile: None,
+                        authenticated: false,
+                    }),
+                    writes,
+                })
+            }
+            PaymentMethodInput::Wallet { wallet, token } => {
+                let invalid = || {
+                    let name = match wallet {
+                        Wallet::ApplePay => "Apple Pay",
+                        Wallet::GooglePay => "Google Pay",
+                    };
+                    AppError::user(
+                        &["input", "paymentMethod", "wallet", "token"],
+                        ErrorCode::InvalidWalletToken,
+                        format!("this is not a valid {name} payment token"),
+                    )
+                };
+                if token.is_empty() || token.len() > MAX_WALLET_TOKEN_BYTES {
+                    return Err(invalid());
+                }
+                let card = self
+                    .processor
+                    .tokenize_wallet(wallet, &token)
+                    .await
+                    .map_err(|e| AppError::Internal(e.into()))?
+                    .ok_or_else(invalid)?;
+                let fingerprint = self.fingerprint_key.fingerprint(card.account_reference.as_bytes());
+                let summary = serde_json::json!({
+                    "wallet": wallet.as_str(), "brand": card.brand.as_str(), "last4": card.last4,
+                    "expMonth": card.exp_month, "expYear": card.exp_year
+                });
+                // The wallet's card is kept in the vault like a tokenized card, already spent,
+                // so a payment always points at what it charged.
+                let now = self.now();
+                let kept = card_token::Model {
+                    id: new_secret(TOKEN_PREFIX),
+                    merchant_id: session.merchant_id,
+                    payment_session_id: Some(session.id),
+                    processor_token: card.processor_token.clone(),
+                    brand: card.brand.as_str().to_owned(),
+                    last4: card.last4,
+                    exp_month: card.exp_month,
+                    exp_year: card.exp_year,
+                    fingerprint: fingerprint.clone(),
+                    created_at: now,
+                    expires_at: now,
+                    used_at: Some(now),
+                    wallet: Some(wallet.as_str().to_owned()),
+                };
+                let writes = vec![SessionWrite::KeepWalletCard(kept.clone())];
+                Ok(Method {
+                    kind,
+                    summary,
+                    fingerprint,
+                    charge: Some(Chargeable {
+                        processor_token: card.processor_token,
+                        vault_token: Some(kept),
+                        profile: None,
+                        authenticated: true,
+                    }),
+                    writes,
+                })
+            }
+            PaymentMethodInput::Profile(id) => {
+                let profile = self.usable_profile(caller, session, id).await?;
+                let summary = serde_json::json!({
+                    "brand": profile.brand, "last4": profile.last4, "expMonth": profile.exp_month,
+                    "expYear": profile.exp_year, "savedProfile": true
+                });
+                Ok(Method {
+                    kind,
+                    summary,
+                    fingerprint: profile.fingerprint,
+                    charge: Some(Chargeable {
+                        processor_token: profile.processor_token,
+                        vault_token: None,
+                        profile: Some(profile.id),
+                        authenticated: false,
+                    }),
+                    writes: Vec::new(),
+                })
+            }
+            PaymentMethodInput::BankTransfer { iban } => {
+                let iban =
+                    Iban::parse(&iban).map_err(|e| AppError::user(field, ErrorCode::InvalidIban, e.to_string()))?;
+                let summary = serde_json::json!({ "country": iban.country(), "last4": iban.last4() });
+                let fingerprint = self.fingerprint_key.fingerprint(iban.as_str().as_bytes());
+                Ok(Method { kind, summary, fingerprint, charge: None, writes: Vec::new() })
+            }
+        }
+    }
+
+    /// A token this caller may spend on `session` now. A token made with a session's client
+    /// secret pays that session only, whoever confirms.
+    async fn usable_token(&self, caller: Caller, session: Uuid, token: &str) -> AppResult<card_token::Model> {
+        let field = ["input", "paymentMethod", "cardToken"];
+        let row = card_token::Entity::find_by_id(token.to_owned())
+            .filter(card_token::Column::MerchantId.eq(caller.merchant().0))
+            .one(&self.db)
+            .await?
+            .filter(|t| t.payment_session_id.is_none_or(|bound| bound == session))
+            .ok_or_else(|| AppError::not_found(&field, "card token"))?;
+        if row.used_at.is_some() {
+            return Err(AppError::user(&field, ErrorCode::TokenUsed, "this card token was already used"));
+        }
+        if self.now() >= row.expires_at {
+            return Err(AppError::user(
+                &field,
+                ErrorCode::TokenExpired,
+                "this card token has expired; tokenize the card again",
+            ));
+        }
+        Ok(row)
+    }
+}

@@ -1,0 +1,100 @@
+//! An attempt's outcome: the session's next status, in one transaction with the Payment's
+//! outcome, the failed-attempt count or the completion's effects.
+
+use uuid::Uuid;
+
+use super::{Confirmed, MAX_ATTEMPTS, blocked_error, decline_error};
+use crate::domain::{FraudDecision, MerchantId, PaymentStatus, SessionId, SessionPurpose, SessionStatus};
+use crate::error::{AppResult, UserError};
+use crate::processor::ChargeOutcome;
+use crate::service::Services;
+use crate::storage::entities::{card_token, payment, payment_session};
+use crate::storage::writes::{Outcome, SessionWrite};
+
+/// What became of an attempt.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Verdict {
+    /// The processor answered.
+    Charged(ChargeOutcome),
+    /// A fraud rule blocked it before any charge.
+    Blocked(&'static str),
+}
+
+impl Verdict {
+    /// The session's next status, the payment's, and why it failed if it did.
+    fn resolve(self, session: &payment_session::Model) -> (SessionStatus, PaymentStatus, Option<UserError>) {
+        match self {
+            Verdict::Charged(ChargeOutcome::Succeeded) => (SessionStatus::Completed, PaymentStatus::Succeeded, None),
+            Verdict::Charged(ChargeOutcome::RequiresAction) => {
+                (SessionStatus::RequiresAction, PaymentStatus::RequiresAction, None)
+            }
+            Verdict::Charged(ChargeOutcome::Declined(code)) => {
+                (after_failure(session), PaymentStatus::Failed, Some(decline_error(code)))
+            }
+            Verdict::Blocked(rule) => (after_failure(session), PaymentStatus::Failed, Some(blocked_error(rule))),
+        }
+    }
+
+    /// The Payment's record of it.
+    pub(super) fn outcome(self, payment: Uuid, status: PaymentStatus, risk_score: i32) -> Outcome {
+        let (decline_code, fraud_rule) = match self {
+            Verdict::Charged(ChargeOutcome::Declined(code)) => (Some(code.as_str().to_owned()), None),
+            Verdict::Charged(_) => (None, None),
+            Verdict::Blocked(rule) => (Some("blocked".to_owned()), Some(rule.to_owned())),
+        };
+        let blocked = fraud_rule.is_some();
+        Outcome {
+            payment,
+            status,
+            decline_code,
+            risk_score: if blocked { 100 } else { risk_score },
+            fraud_rule,
+            fraud_decision: if blocked { FraudDecision::Block } else { FraudDecision::Allow },
+        }
+    }
+}
+
+/// Where a failed attempt leaves the session: OPEN for another try, FAILED at the limit.
+pub(super) fn after_failure(session: &payment_session::Model) -> SessionStatus {
+    if session.attempt_count + 1 >= MAX_ATTEMPTS { SessionStatus::Failed } else { SessionStatus::Open }
+}
+
+impl Services {
+    /// The session's next status with the payment's outcome, in one transaction.
+    pub(super) async fn record_outcome(
+        &self,
+        processing: &payment_session::Model,
+        payment_id: Uuid,
+        verdict: Verdict,
+        risk_score: i32,
+    ) -> AppResult<Confirmed> {
+        let (next, payment_status, declined) = verdict.resolve(processing);
+        let mut writes = vec![SessionWrite::RecordOutcome(verdict.outcome(payment_id, payment_status, risk_score))];
+        if declined.is_some() {
+            writes.push(SessionWrite::CountFailedAttempt);
+        }
+        if next == SessionStatus::Completed {
+            let paid = self.payment_row(payment_id).await?;
+            let card = self.vault_row_of(&paid).await?;
+            writes.extend(self.completion_writes(processing, Some(&paid), card.as_ref()).await?);
+        } else if processing.purpose == SessionPurpose::Subscription.as_str() {
+            writes.push(SessionWrite::RenewalUnpaid);
+        }
+        self.change_status_with(processing, next, writes).await?;
+        let session = self
+            .session(MerchantId(processing.merchant_id), SessionId(processing.id))
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("session vanished"))?;
+        let payment = self.payment_row(payment_id).await?;
+        Ok(Confirmed { session, payment: Some(payment), declined })
+    }
+
+    /// The vault row a payment charged, if it charged one (not a profile or a transfer).
+    pub(super) async fn vault_row_of(&self, payment: &payment::Model) -> AppResult<Option<card_token::Model>> {
+        use sea_orm::EntityTrait;
+        Ok(match &payment.card_token_id {
+            Some(id) => card_token::Entity::find_by_id(id.clone()).one(&self.db).await?,
+            None => None,
+        })
+    }
+}

@@ -1,0 +1,104 @@
+//! Reconciliation: no session stays in PROCESSING. An attempt whose outcome was never
+//! recorded (the processor's answer was lost, the instance crashed, the database failed
+//! between the charge and the outcome) is settled by asking the processor what became of
+//! the charge made with the attempt's idempotency key, and applying that answer through the
+//! normal outcome path:
+//! - charged: the session COMPLETES with that one charge;
+//! - declined, or never charged: a failed attempt, the session OPEN again (or FAILED);
+//! - a SETUP verification moves no money: it fails, and the customer may try again.
+//!
+//! Safe with several instances: each outcome is applied by the session's compare-and-set,
+//! so of two instances reconciling one session, one applies it and the other sees a conflict.
+
+use chrono::Duration;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use super::outcome::{Verdict, after_failure};
+use crate::domain::payment::VerificationStatus;
+use crate::domain::{FraudDecision, PaymentMethodType, PaymentStatus, SessionStatus};
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::processor::{ChargeOutcome, DeclineCode};
+use crate::service::Services;
+use crate::storage::entities::{payment, payment_session, verification};
+use crate::storage::writes::Outcome;
+
+/// How long an attempt may wait for its outcome before it is reconciled: four times the
+/// processor's timeout, so nobody is still waiting for the answer.
+pub const RECONCILE_AFTER: Duration = Duration::minutes(2);
+
+const RECONCILE_BATCH: u64 = 100;
+
+impl Services {
+    /// Settles every attempt that has waited longer than [`RECONCILE_AFTER`]; returns how
+    /// many sessions it moved on.
+    pub async fn reconcile_once(&self) -> AppResult<usize> {
+        let stuck = payment_session::Entity::find()
+            .filter(payment_session::Column::Status.eq(SessionStatus::Processing.as_str()))
+            .filter(payment_session::Column::UpdatedAt.lte(self.now() - RECONCILE_AFTER))
+            .order_by_asc(payment_session::Column::UpdatedAt)
+            .limit(RECONCILE_BATCH)
+            .all(&self.db)
+            .await?;
+        let mut settled = 0;
+        for session in stuck {
+            match self.reconcile(&session).await {
+                Ok(moved) => settled += usize::from(moved),
+                Err(AppError::User(errors)) if errors.iter().any(|e| e.code == ErrorCode::VersionConflict) => {}
+                Err(error) => {
+                    tracing::warn!(session = %session.id, error = %format!("{error:#}"), "reconciliation failed")
+                }
+            }
+        }
+        Ok(settled)
+    }
+
+    /// Settles one session's attempt. `false`: nothing to settle yet (a bank transfer waits
+    /// for its settlement, or the processor could not answer).
+    async fn reconcile(&self, session: &payment_session::Model) -> AppResult<bool> {
+        let waiting = PaymentStatus::ALL.iter().filter(|s| s.awaits_outcome()).map(|s| s.as_str());
+        let attempt = payment::Entity::find()
+            .filter(payment::Column::PaymentSessionId.eq(session.id))
+            .filter(payment::Column::Status.is_in(waiting))
+            .order_by_desc(payment::Column::CreatedAt)
+            .one(&self.db)
+            .await?;
+        if let Some(attempt) = attempt {
+            if attempt.method_type == PaymentMethodType::BankTransfer.as_str() {
+                return Ok(false);
+            }
+            let answer = match self.processor.charge_outcome(&attempt.id.to_string()).await {
+                Ok(answer) => answer,
+                Err(error) => {
+                    tracing::warn!(%error, payment = %attempt.id, "the processor cannot tell the outcome yet");
+                    return Ok(false);
+                }
+            };
+            let outcome = answer.unwrap_or(ChargeOutcome::Declined(DeclineCode::ProcessingError));
+            tracing::warn!(payment = %attempt.id, ?outcome, "reconciled an attempt whose outcome was not recorded");
+            self.metrics.count_attempt_reconciled();
+            self.record_outcome(session, attempt.id, Verdict::Charged(outcome), attempt.risk_score).await?;
+            return Ok(true);
+        }
+        let check = verification::Entity::find()
+            .filter(verification::Column::PaymentSessionId.eq(session.id))
+            .filter(verification::Column::Status.eq(VerificationStatus::Processing.as_str()))
+            .one(&self.db)
+            .await?;
+        let Some(check) = check else {
+            return Err(anyhow::anyhow!("session {} is PROCESSING with no attempt", session.id).into());
+        };
+        let outcome = Outcome {
+            payment: check.id,
+            status: PaymentStatus::Failed,
+            decline_code: Some(DeclineCode::ProcessingError.as_str().to_owned()),
+            risk_score: check.risk_score,
+            fraud_rule: None,
+            fraud_decision: FraudDecision::Allow,
+        };
+        tracing::warn!(verification = %check.id, "reconciled a verification whose outcome was not recorded");
+        self.metrics.count_attempt_reconciled();
+        let writes = self.failed_verification(check.id, outcome);
+        self.change_status_with(session, after_failure(session), writes).await?;
+        Ok(true)
+    }
+}

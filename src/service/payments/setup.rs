@@ -1,0 +1,125 @@
+//! A SETUP session: the method is verified with the processor (a zero-amount check, as
+//! Stripe's SetupIntents do) and saved as a profile; nothing is charged and no Payment is
+//! recorded. The verification is an attempt all the same: it passes the fraud rules first
+//! and counts toward their velocities. OPEN → PROCESSING → COMPLETED, or back to OPEN
+//! (FAILED at the attempt limit).
+
+use uuid::Uuid;
+
+use super::method::{Chargeable, Method};
+use super::outcome::after_failure;
+use super::{Confirmed, ConfirmedRecord, blocked_error, decline_error};
+use crate::domain::payment::VerificationStatus;
+use crate::domain::{CustomerId, MerchantId, SessionId, SessionStatus};
+use crate::error::{AppError, AppResult, ErrorCode, UserError};
+use crate::processor::{ChargeOutcome, DeclineCode};
+use crate::service::Services;
+use crate::service::fraud::Signals;
+use crate::service::idempotency::Claim;
+use crate::storage::entities::{payment_session, verification};
+use crate::storage::writes::{Outcome, SessionWrite};
+
+impl Services {
+    pub(super) async fn set_up(
+        &self,
+        session: &payment_session::Model,
+        method: Method,
+        client_ip: Option<String>,
+        idempotency: Option<&Claim>,
+    ) -> AppResult<Confirmed> {
+        let field = ["input", "paymentMethod"];
+        let Some(Chargeable { vault_token: Some(card), processor_token, .. }) = method.charge else {
+            return Err(AppError::user(
+                &field,
+                ErrorCode::NotAllowed,
+                "a SETUP session saves a new card or wallet; this method cannot be saved",
+            ));
+        };
+        let now = self.now();
+        let check = verification::Model {
+            id: Uuid::new_v4(),
+            merchant_id: session.merchant_id,
+            payment_session_id: session.id,
+            customer_id: session.customer_id,
+            status: VerificationStatus::Processing.as_str().to_owned(),
+            card_fingerprint: method.fingerprint.clone(),
+            client_ip: client_ip.clone(),
+            decline_code: None,
+            fraud_rule: None,
+            risk_score: 0,
+            created_at: now,
+            updated_at: now,
+        };
+        let check_id = check.id;
+        let mut writes = method.writes;
+        writes.push(SessionWrite::InsertVerification(check));
+        let record = ConfirmedRecord { payment_id: None, verification_id: Some(check_id) };
+        writes.extend(self.idempotency_write(idempotency, &record)?);
+        let (processing, _) = self.change_status_with(session, SessionStatus::Processing, writes).await?;
+
+        let signals = Signals {
+            merchant: MerchantId(session.merchant_id),
+            amount: 0,
+            fingerprint: &method.fingerprint,
+            client_ip: client_ip.as_deref(),
+            customer: session.customer_id.map(CustomerId),
+            this_attempt: check_id,
+        };
+        let assessment = self.assess(signals).await?;
+        let mut outcome = Outcome {
+            payment: check_id,
+            status: crate::domain::PaymentStatus::Failed,
+            decline_code: None,
+            risk_score: assessment.risk_score,
+            fraud_rule: assessment.blocked_by.map(str::to_owned),
+            fraud_decision: crate::domain::FraudDecision::Allow,
+        };
+        let verified = match assessment.blocked_by {
+            Some(rule) => Err(blocked_error(rule)),
+            None => match self.processor.verify(&processor_token).await {
+                Ok(ChargeOutcome::Succeeded | ChargeOutcome::RequiresAction) => Ok(()),
+                Ok(ChargeOutcome::Declined(code)) => {
+                    outcome.decline_code = Some(code.as_str().to_owned());
+                    Err(decline_error(code))
+                }
+                Err(error) => {
+                    // A verification moves no money: a fault is a failed attempt, retried by the customer.
+                    tracing::error!(%error, session = %session.id, "processor fault while verifying; the attempt fails");
+                    outcome.decline_code = Some(DeclineCode::ProcessingError.as_str().to_owned());
+                    Err(decline_error(DeclineCode::ProcessingError))
+                }
+            },
+        };
+        let (next, writes, declined) = match verified {
+            Ok(()) => {
+                let mut writes = self.completion_writes(&processing, None, Some(&card)).await?;
+                writes.push(verification_result(check_id, VerificationStatus::Succeeded, outcome));
+                (SessionStatus::Completed, writes, None)
+            }
+            Err(declined) => (after_failure(&processing), self.failed_verification(check_id, outcome), Some(declined)),
+        };
+        self.change_status_with(&processing, next, writes).await?;
+        self.set_up_result(session, declined).await
+    }
+
+    /// The writes of a verification that failed: its record and one more failed attempt.
+    pub(super) fn failed_verification(&self, id: Uuid, outcome: Outcome) -> Vec<SessionWrite> {
+        vec![verification_result(id, VerificationStatus::Failed, outcome), SessionWrite::CountFailedAttempt]
+    }
+
+    async fn set_up_result(
+        &self,
+        session: &payment_session::Model,
+        declined: Option<UserError>,
+    ) -> AppResult<Confirmed> {
+        let session = self
+            .session(MerchantId(session.merchant_id), SessionId(session.id))
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("session vanished"))?;
+        Ok(Confirmed { session, payment: None, declined })
+    }
+}
+
+fn verification_result(id: Uuid, status: VerificationStatus, outcome: Outcome) -> SessionWrite {
+    SessionWrite::RecordVerification { id, status, outcome }
+}

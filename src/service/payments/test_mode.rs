@@ -1,0 +1,109 @@
+//! Test mode's stand-ins for the outside world: the customer's 3-D Secure challenge and a
+//! bank transfer's settlement, each ending the attempt through the normal outcome path.
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use super::Confirmed;
+use super::outcome::Verdict;
+use crate::domain::{Currency, MerchantId, Money, PaymentMethodType, PaymentStatus, SessionId, SessionStatus};
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::processor::{ChargeOutcome, DeclineCode};
+use crate::service::Services;
+use crate::service::auth::Caller;
+use crate::storage::entities::{payment, payment_profile};
+
+impl Services {
+    /// Test mode: the bank transfer of `payment` arrives (or never does), as a sandbox's
+    /// settlement would report it. PROCESSING → COMPLETED, or back to OPEN / FAILED.
+    #[tracing::instrument(skip(self))]
+    pub async fn settle_test_bank_transfer(
+        &self,
+        merchant: MerchantId,
+        payment_id: Uuid,
+        settled: bool,
+    ) -> AppResult<Confirmed> {
+        let field = ["input", "paymentId"];
+        let payment = payment::Entity::find_by_id(payment_id)
+            .filter(payment::Column::MerchantId.eq(merchant.0))
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| AppError::not_found(&field, "payment"))?;
+        if payment.method_type != PaymentMethodType::BankTransfer.as_str()
+            || payment.status != PaymentStatus::Processing.as_str()
+        {
+            return Err(AppError::user(
+                &field,
+                ErrorCode::IllegalTransition,
+                "this payment is not a bank transfer awaiting settlement",
+            ));
+        }
+        let session = self
+            .session(merchant, SessionId(payment.payment_session_id))
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("payment without its session"))?;
+        let outcome =
+            if settled { ChargeOutcome::Succeeded } else { ChargeOutcome::Declined(DeclineCode::BankTransferFailed) };
+        self.record_outcome(&session, payment.id, Verdict::Charged(outcome), payment.risk_score).await
+    }
+
+    /// Test mode: the customer passes (or fails) the 3-D Secure challenge of `payment`.
+    /// REQUIRES_ACTION → PROCESSING, then the charge again, authenticated (or declined as
+    /// `authentication_failed`) → COMPLETED, or back to OPEN / FAILED.
+    #[tracing::instrument(skip(self))]
+    pub async fn complete_test_challenge(
+        &self,
+        caller: Caller,
+        payment_id: Uuid,
+        passed: bool,
+    ) -> AppResult<Confirmed> {
+        let field = ["input", "paymentId"];
+        let payment = payment::Entity::find_by_id(payment_id)
+            .filter(payment::Column::MerchantId.eq(caller.merchant().0))
+            .one(&self.db)
+            .await?
+            .filter(|p| caller.may_see_session(SessionId(p.payment_session_id)))
+            .ok_or_else(|| AppError::not_found(&field, "payment"))?;
+        if payment.status != PaymentStatus::RequiresAction.as_str() {
+            return Err(AppError::user(&field, ErrorCode::IllegalTransition, "this payment has no pending challenge"));
+        }
+        let session = self
+            .session(caller.merchant(), SessionId(payment.payment_session_id))
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("payment without its session"))?;
+        let (processing, _) = self.change_status(&session, SessionStatus::Processing).await.map_err(|e| match e {
+            AppError::User(mut errors) => {
+                errors.iter_mut().for_each(|e| e.field = field.iter().map(|s| (*s).to_owned()).collect());
+                AppError::User(errors)
+            }
+            other => other,
+        })?;
+        let processor_token = self.processor_token_of(&payment).await?;
+        let amount = Money::from_stored(
+            payment.amount,
+            Currency::parse(&payment.currency).map_err(|e| AppError::Internal(e.into()))?,
+        );
+        let outcome = if passed {
+            match self.charge(&processor_token, amount, payment.id, true).await {
+                Some(outcome) => outcome,
+                // The answer is lost: `reconcile` settles it with the processor.
+                None => return Ok(Confirmed { session: processing, payment: Some(payment), declined: None }),
+            }
+        } else {
+            ChargeOutcome::Declined(DeclineCode::AuthenticationFailed)
+        };
+        self.record_outcome(&processing, payment.id, Verdict::Charged(outcome), payment.risk_score).await
+    }
+
+    /// The processor token a payment charges: its vault row's, or its saved profile's.
+    pub(super) async fn processor_token_of(&self, payment: &payment::Model) -> AppResult<String> {
+        if let Some(card) = self.vault_row_of(payment).await? {
+            return Ok(card.processor_token);
+        }
+        let profile = match payment.payment_profile_id {
+            Some(id) => payment_profile::Entity::find_by_id(id).one(&self.db).await?,
+            None => None,
+        };
+        Ok(profile.ok_or_else(|| anyhow::anyhow!("a card payment without its card"))?.processor_token)
+    }
+}

@@ -1,0 +1,146 @@
+//! THE path of every status change of a session:
+//! 1. the state machine allows `from -> to` (and a session past `expiresAt` only expires);
+//! 2. the claim step of that transition adds its guarded write: the order or subscription
+//!    period the session pays is taken when an attempt starts and handed back when it ends
+//!    unpaid (see [`ClaimStep`]);
+//! 3. storage runs it all as one transaction with the event (see `storage::transition`);
+//! 4. the event is published after commit; a failed publish is left to the outbox relay.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use super::Services;
+use crate::domain::session::ClaimStep;
+use crate::domain::subscription::SubscriptionStatus;
+use crate::domain::{SessionEvent, SessionStatus};
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::storage::entities::{payment_session, session_event};
+use crate::storage::transition::{Transition, TransitionError, transition};
+use crate::storage::writes::{Guard, SessionWrite};
+
+/// A subscription whose period a session may take: not yet started, or behind on a renewal.
+pub const PAYABLE_SUBSCRIPTIONS: &[SubscriptionStatus] = &[SubscriptionStatus::Incomplete, SubscriptionStatus::PastDue];
+
+impl Services {
+    /// A status change with nothing else written.
+    pub async fn change_status(
+        &self,
+        session: &payment_session::Model,
+        to: SessionStatus,
+    ) -> AppResult<(payment_session::Model, SessionEvent)> {
+        self.change_status_with(session, to, Vec::new()).await
+    }
+
+    /// A status change with `writes` in the same transaction: all of it commits, or none.
+    /// `session` is the state the caller decided on; if anything changed it since, the
+    /// compare-and-set fails and nothing is written.
+    pub async fn change_status_with(
+        &self,
+        session: &payment_session::Model,
+        to: SessionStatus,
+        writes: Vec<SessionWrite>,
+    ) -> AppResult<(payment_session::Model, SessionEvent)> {
+        let from: SessionStatus = session.status.parse().map_err(|e| AppError::Internal(anyhow::Error::new(e)))?;
+        let now = self.now();
+        // Past `expiresAt` a session is expired, swept or not: it only becomes EXPIRED. An
+        // attempt already with the processor still gets its outcome.
+        if !from.is_terminal()
+            && to != SessionStatus::Expired
+            && now >= session.expires_at
+            && from != SessionStatus::Processing
+        {
+            return Err(AppError::user(
+                &["input", "id"],
+                ErrorCode::SessionExpired,
+                "this payment session has expired",
+            ));
+        }
+        from.transition(to)
+            .map_err(|e| AppError::user(&["input", "id"], ErrorCode::IllegalTransition, e.to_string()))?;
+
+        let mut all = claim_writes(session, from.claim_step(to));
+        all.extend(writes);
+        let change = Transition { session, from, to, at: now, writes: all };
+        let (changed, event) = transition(&self.db, change).await.map_err(|e| refusal(session, e))?;
+        self.publish(event.clone()).await;
+        Ok((changed, event))
+    }
+
+    /// Hands a committed event to the bus and marks it published. A failure is logged and
+    /// left to the outbox relay: the change itself has committed and stands.
+    pub(crate) async fn publish(&self, event: SessionEvent) {
+        match self.bus.publish(&event).await {
+            Ok(()) => {
+                self.metrics.count_event_published();
+                let marked = session_event::Entity::update_many()
+                    .col_expr(session_event::Column::PublishedAt, Expr::value(self.now()))
+                    .filter(session_event::Column::Id.eq(event.id))
+                    .exec(&self.db)
+                    .await;
+                if let Err(error) = marked {
+                    // Worst case the relay publishes it again; subscribers drop duplicates by version.
+                    tracing::warn!(%error, event = event.id, "could not mark an event published");
+                }
+            }
+            Err(error) => {
+                self.metrics.count_event_publish_failed();
+                tracing::warn!(%error, event = event.id, "publish failed; the outbox relay will retry");
+            }
+        }
+    }
+}
+
+/// The writes of a claim step for what `session` pays. Settling is the completion's own
+/// business (`fulfilment`): it marks the order paid or the period paid, guarded by the claim.
+fn claim_writes(session: &payment_session::Model, step: ClaimStep) -> Vec<SessionWrite> {
+    let (order, subscription) = (session.order_id, session.subscription_id);
+    match step {
+        ClaimStep::Take => {
+            order
+                .map(|order| SessionWrite::ClaimOrder { order })
+                .into_iter()
+                .chain(subscription.map(|subscription| SessionWrite::ClaimSubscription {
+                    subscription,
+                    payable: PAYABLE_SUBSCRIPTIONS,
+                }))
+                .collect()
+        }
+        ClaimStep::Release => order
+            .map(|order| SessionWrite::ReleaseOrder { order })
+            .into_iter()
+            .chain(subscription.map(|subscription| SessionWrite::ReleaseSubscription { subscription }))
+            .collect(),
+        ClaimStep::Settle | ClaimStep::Keep => Vec::new(),
+    }
+}
+
+/// What a refused transition means to the caller.
+fn refusal(session: &payment_session::Model, error: TransitionError) -> AppError {
+    let field = ["input", "id"];
+    match error {
+        TransitionError::VersionConflict => AppError::user(
+            &field,
+            ErrorCode::VersionConflict,
+            "the payment session changed meanwhile; read it again and retry",
+        ),
+        TransitionError::Refused(Guard::CardTokenSpent) => AppError::user(
+            &["input", "paymentMethod", "cardToken"],
+            ErrorCode::TokenUsed,
+            "this card token was already used",
+        ),
+        TransitionError::Refused(Guard::OrderNotPayable) => AppError::user(
+            &field,
+            ErrorCode::OrderNotPayable,
+            "this session's order is paid, or being paid by another session",
+        ),
+        TransitionError::Refused(Guard::SubscriptionNotPayable) => AppError::user(
+            &field,
+            ErrorCode::SubscriptionNotPayable,
+            "this session's subscription period is paid, or being paid by another session",
+        ),
+        TransitionError::Refused(guard) => {
+            AppError::Internal(anyhow::anyhow!("session {}: a guarded write was refused: {guard}", session.id))
+        }
+        TransitionError::Db(db) => db.into(),
+    }
+}

@@ -1,0 +1,60 @@
+//! The event log (`session_events`, the outbox): one row per committed change of a session,
+//! numbered per merchant in commit order.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, Set};
+use uuid::Uuid;
+
+use super::entities::{merchant, payment_session, session_event};
+use crate::domain::{SessionEvent, SessionStatus};
+
+/// Inserts the outbox row for `session`'s current status and version.
+pub async fn insert_event(
+    txn: &DatabaseTransaction,
+    session: &payment_session::Model,
+    previous: Option<SessionStatus>,
+    at: DateTime<Utc>,
+) -> Result<SessionEvent, DbErr> {
+    let seq = next_event_seq(txn, session.merchant_id).await?;
+    let row = session_event::ActiveModel {
+        merchant_id: Set(session.merchant_id),
+        merchant_seq: Set(seq),
+        payment_session_id: Set(session.id),
+        customer_id: Set(session.customer_id),
+        version: Set(session.version),
+        previous_status: Set(previous.map(|p| p.as_str().to_owned())),
+        status: Set(session.status.clone()),
+        occurred_at: Set(at),
+        published_at: Set(None),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    Ok(event_from_row(row))
+}
+
+/// Takes the merchant's next event number. The update locks the merchant row until the
+/// transaction ends, so numbers are handed out in commit order and none is skipped.
+async fn next_event_seq(txn: &DatabaseTransaction, merchant: Uuid) -> Result<i64, DbErr> {
+    let updated = merchant::Entity::update_many()
+        .col_expr(merchant::Column::EventSeq, Expr::col(merchant::Column::EventSeq).add(1))
+        .filter(merchant::Column::Id.eq(merchant))
+        .exec_with_returning(txn)
+        .await?;
+    updated.first().map(|m| m.event_seq).ok_or_else(|| DbErr::RecordNotFound("the event's merchant".into()))
+}
+
+pub fn event_from_row(row: session_event::Model) -> SessionEvent {
+    SessionEvent {
+        id: row.id,
+        seq: row.merchant_seq,
+        merchant_id: row.merchant_id,
+        session_id: row.payment_session_id,
+        customer_id: row.customer_id,
+        version: row.version,
+        previous_status: row.previous_status,
+        status: row.status,
+        occurred_at: row.occurred_at,
+    }
+}

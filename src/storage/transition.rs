@@ -1,0 +1,95 @@
+//! A session's status change: ONE storage call. In one transaction the session moves to its
+//! new status with its version raised by exactly one (compare-and-set on the version the
+//! caller decided on), the event is appended to the log, and every typed write it carries
+//! runs and is checked. Anything short of all of it rolls back.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, TransactionTrait};
+
+use super::entities::payment_session;
+use super::events::insert_event;
+use super::is_unique_violation;
+use super::writes::{Expect, Guard, SessionWrite};
+use crate::domain::{SessionEvent, SessionStatus};
+
+/// A status change the state machine has allowed, with what it writes besides.
+pub struct Transition<'a> {
+    /// The session as the caller read it and decided on.
+    pub session: &'a payment_session::Model,
+    pub from: SessionStatus,
+    pub to: SessionStatus,
+    pub at: DateTime<Utc>,
+    pub writes: Vec<SessionWrite>,
+}
+
+/// Why a transition did not commit. Nothing of it was written.
+#[derive(Debug, thiserror::Error)]
+pub enum TransitionError {
+    /// The session changed since the caller read it: another change won.
+    #[error("the payment session changed meanwhile")]
+    VersionConflict,
+    /// A guarded write found nothing to change.
+    #[error("refused: {0}")]
+    Refused(Guard),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// Runs `transition`; returns the session as it now is and its event, to publish.
+pub async fn transition(
+    db: &DatabaseConnection,
+    transition: Transition<'_>,
+) -> Result<(payment_session::Model, SessionEvent), TransitionError> {
+    let Transition { session, from, to, at, writes } = transition;
+    let backend = db.get_database_backend();
+    let txn = db.begin().await?;
+    // The write comes first, so SQLite takes its write lock before any read.
+    let updated = payment_session::Entity::update_many()
+        .col_expr(payment_session::Column::Status, Expr::value(to.as_str()))
+        .col_expr(payment_session::Column::Version, Expr::col(payment_session::Column::Version).add(1))
+        .col_expr(payment_session::Column::UpdatedAt, Expr::value(at))
+        .filter(payment_session::Column::Id.eq(session.id))
+        .filter(payment_session::Column::MerchantId.eq(session.merchant_id))
+        .filter(payment_session::Column::Version.eq(session.version))
+        .filter(payment_session::Column::Status.eq(from.as_str()))
+        .exec(&txn)
+        .await
+        .map_err(|e| paid_once_violation(session, e))?;
+    if updated.rows_affected != 1 {
+        return Err(TransitionError::VersionConflict);
+    }
+    let changed = payment_session::Model {
+        status: to.as_str().to_owned(),
+        version: session.version + 1,
+        updated_at: at,
+        ..session.clone()
+    };
+    let event = insert_event(&txn, &changed, Some(from), at).await?;
+    for write in &writes {
+        let (statement, expect) = write.statement(&changed, at, backend);
+        let result = txn.execute_raw(statement).await?;
+        if let Expect::ExactlyOne(guard) = expect
+            && result.rows_affected() != 1
+        {
+            tracing::debug!(?write, rows = result.rows_affected(), "guarded write refused; rolling back");
+            return Err(TransitionError::Refused(guard)); // Dropping the transaction rolls back.
+        }
+    }
+    txn.commit().await?;
+    Ok((changed, event))
+}
+
+/// The database's own guard: at most one session of an order is paying or has paid, and at
+/// most one of a subscription is paying (partial unique indexes). A racing session that gets
+/// past the claim's read meets this instead.
+fn paid_once_violation(session: &payment_session::Model, error: DbErr) -> TransitionError {
+    if !is_unique_violation(&error) {
+        return error.into();
+    }
+    TransitionError::Refused(if session.order_id.is_some() {
+        Guard::OrderNotPayable
+    } else {
+        Guard::SubscriptionNotPayable
+    })
+}
