@@ -28,11 +28,7 @@ pub struct Application {
 impl Application {
     /// Connects, migrates and binds, with the wall clock.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        Self::build_with_clock(config, Arc::new(SystemClock)).await
-    }
-
-    pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
-        Self::build_with(config, clock, Arc::new(TestProcessor::default())).await
+        Self::build_with(config, Arc::new(SystemClock), Arc::new(TestProcessor::default())).await
     }
 
     /// Builds with `clock` and the acquirer `processor` (tests put a faulty one in its place).

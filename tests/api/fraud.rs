@@ -172,3 +172,50 @@ async fn the_client_ip_comes_from_the_proxy_only_when_trusted() {
         assert_eq!(last_payment(&app, &id).await["clientIp"], expected, "trusted: {trusted}");
     }
 }
+
+/// A SETUP session of a new customer, confirmed with `number`: (customer, payload).
+async fn set_up_card(app: &TestApp, email: &str, number: &str) -> (String, Value) {
+    let customer = app.create_customer(email).await;
+    let (id, secret) = created(app.create_session(json!({ "purpose": "SETUP", "customerId": customer })).await);
+    let token = tokenize(app, &secret, number).await;
+    (customer, confirm(app, &secret, &id, &token, None).await)
+}
+
+async fn saved_profiles(app: &TestApp, customer: &str) -> i64 {
+    let body = app
+        .gql(
+            "query($id: ID!) { node(id: $id) { ... on Customer { paymentProfiles { totalCount } } } }",
+            json!({ "id": customer }),
+        )
+        .await;
+    body["data"]["node"]["paymentProfiles"]["totalCount"].as_i64().unwrap_or_else(|| panic!("{body}"))
+}
+
+#[tokio::test]
+async fn a_setup_session_cannot_save_a_blocklisted_card() {
+    let app = spawn_app().await;
+    let (first, _) = pay(&app, "4242424242424242").await;
+    let fingerprint = last_payment(&app, &first).await["cardFingerprint"].as_str().unwrap().to_owned();
+    assert_eq!(add(&app, "CARD_FINGERPRINT", &fingerprint).await["userErrors"], json!([]));
+
+    let (customer, blocked) = set_up_card(&app, "setup@example.com", "4242424242424242").await;
+    assert_eq!(blocked["userErrors"][0]["code"], "BLOCKED_BY_FRAUD_RULE", "{blocked}");
+    assert_eq!(blocked["paymentSession"]["status"], "OPEN", "a blocked verification is a failed attempt");
+    assert_eq!(blocked["paymentSession"]["attemptCount"], 1);
+    assert_eq!(saved_profiles(&app, &customer).await, 0, "nothing was saved");
+}
+
+#[tokio::test]
+async fn setup_verifications_count_toward_the_card_velocity() {
+    let app = spawn_app_with(|config| config.fraud.card_velocity = 2).await;
+    for email in ["a@example.com", "b@example.com"] {
+        let (_, saved) = set_up_card(&app, email, "5555555555554444").await;
+        assert_eq!(saved["paymentSession"]["status"], "COMPLETED", "{saved}");
+    }
+    // Card testing through SETUP sessions: the third try with the card, saving or paying, is refused.
+    let (customer, blocked) = set_up_card(&app, "c@example.com", "5555555555554444").await;
+    assert_eq!(blocked["userErrors"][0]["code"], "BLOCKED_BY_FRAUD_RULE", "{blocked}");
+    assert_eq!(saved_profiles(&app, &customer).await, 0);
+    let (_, payment) = pay(&app, "5555555555554444").await;
+    assert_eq!(payment["payment"]["fraudRule"], "card_velocity", "{payment}");
+}

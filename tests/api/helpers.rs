@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use paygraph::config::Config;
+use paygraph::processor::{Processor, TestProcessor};
 use paygraph::service::{Clock, Services, SystemClock};
 use paygraph::startup::Application;
 use serde_json::{Value, json};
@@ -108,20 +109,33 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
 /// Starts an app with its own database and a merchant, on `clock` (a `TestClock` the test
 /// moves), after `adjust` has changed its configuration.
 pub async fn spawn_app_on(clock: Arc<dyn Clock>, adjust: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_app_with_processor(clock, Arc::new(TestProcessor::default()), adjust).await
+}
+
+/// [`spawn_app_on`] with `processor` as the acquirer (a faulty one, say).
+pub async fn spawn_app_with_processor(
+    clock: Arc<dyn Clock>,
+    processor: Arc<dyn Processor>,
+    adjust: impl FnOnce(&mut Config),
+) -> TestApp {
     let (url, db) = test_database().await;
     let mut config = Config::for_database(url);
     adjust(&mut config);
-    let mut app = start(config, clock).await;
+    let mut app = start_with(config, clock, processor).await;
     app.key = app.services.create_merchant("Test merchant").await.expect("merchant").secret_key;
     app._db = db;
     app
 }
 
 /// Starts an app on `config` (on a free loopback port) with `clock`; it has no merchant yet.
-pub async fn start(mut config: Config, clock: Arc<dyn Clock>) -> TestApp {
+pub async fn start(config: Config, clock: Arc<dyn Clock>) -> TestApp {
+    start_with(config, clock, Arc::new(TestProcessor::default())).await
+}
+
+async fn start_with(mut config: Config, clock: Arc<dyn Clock>, processor: Arc<dyn Processor>) -> TestApp {
     paygraph::telemetry::init_with_default("warn");
     config.listen = ([127, 0, 0, 1], 0).into();
-    let app = Application::build_with_clock(config, clock).await.expect("app builds");
+    let app = Application::build_with(config, clock, processor).await.expect("app builds");
     let address = format!("http://{}", app.address());
     let services = app.services().clone();
     tokio::spawn(app.run());

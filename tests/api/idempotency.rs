@@ -76,3 +76,54 @@ async fn concurrent_calls_with_one_key_create_one_session() {
     assert_eq!(ids.len(), 1, "every success names the same session");
     assert_eq!(count(&app).await, 1);
 }
+
+/// Makes every update of `idempotency_keys` fail, as a fault in the middle of the work would.
+async fn break_idempotency_records(app: &TestApp, broken: bool) {
+    use sea_orm::{ConnectionTrait, DbBackend};
+    let db = &app.services.db;
+    let statements: &[&str] = match (db.get_database_backend(), broken) {
+        (DbBackend::Postgres, true) => &[
+            "CREATE FUNCTION injected_fault() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected fault'; END $$",
+            "CREATE TRIGGER injected_fault BEFORE UPDATE ON idempotency_keys FOR EACH ROW EXECUTE FUNCTION injected_fault()",
+        ],
+        (DbBackend::Postgres, false) => &["DROP TRIGGER injected_fault ON idempotency_keys"],
+        (_, true) => &[
+            "CREATE TRIGGER injected_fault BEFORE UPDATE ON idempotency_keys BEGIN SELECT RAISE(ABORT, 'injected fault'); END",
+        ],
+        (_, false) => &["DROP TRIGGER injected_fault"],
+    };
+    for statement in statements {
+        db.execute_unprepared(statement).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_confirmation_and_its_idempotency_record_commit_together() {
+    use crate::confirm::{CONFIRM, tokenize};
+    let app = spawn_app().await;
+    let (id, secret) = app.create_payment_session(1500, "EUR").await;
+    let token = tokenize(&app, &secret, "4242424242424242").await;
+    let input = json!({ "id": id, "paymentMethod": { "cardToken": token }, "idempotencyKey": "pay-1" });
+
+    break_idempotency_records(&app, true).await;
+    let failed = app.gql(CONFIRM, json!({ "input": input })).await;
+    assert_eq!(error_code(&failed), "INTERNAL", "{failed}");
+    let state = app
+        .gql(
+            "query($id: ID!) { paymentSession(id: $id) { status version payments { totalCount } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(
+        state["data"]["paymentSession"],
+        json!({ "status": "OPEN", "version": 1, "payments": { "totalCount": 0 } }),
+        "no work without its record"
+    );
+
+    break_idempotency_records(&app, false).await;
+    let paid = app.gql(CONFIRM, json!({ "input": input })).await["data"]["confirmPaymentSession"].clone();
+    assert_eq!(paid["paymentSession"]["status"], "COMPLETED", "the key was free to retry: {paid}");
+    let replayed = app.gql(CONFIRM, json!({ "input": input })).await["data"]["confirmPaymentSession"].clone();
+    assert_eq!(replayed["payment"]["id"], paid["payment"]["id"], "{replayed}");
+    assert_eq!(replayed["paymentSession"]["version"], 3);
+}

@@ -19,6 +19,7 @@ mod live_redis;
 mod pagination;
 mod paid_once;
 mod profiles;
+mod reconcile;
 mod renewals;
 mod schema;
 mod sessions;

@@ -15,7 +15,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::outcome::{Verdict, after_failure};
 use crate::domain::payment::VerificationStatus;
-use crate::domain::{FraudDecision, PaymentMethodType, PaymentStatus, SessionStatus};
+use crate::domain::{FraudDecision, MerchantId, PaymentMethodType, PaymentStatus, SessionId, SessionStatus};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::processor::{ChargeOutcome, DeclineCode};
 use crate::service::Services;
@@ -85,6 +85,11 @@ impl Services {
             .one(&self.db)
             .await?;
         let Some(check) = check else {
+            // Another instance settled it since this pass listed it; anything else is a bug.
+            let now = self.session(MerchantId(session.merchant_id), SessionId(session.id)).await?;
+            if now.is_some_and(|now| now.version != session.version) {
+                return Ok(false);
+            }
             return Err(anyhow::anyhow!("session {} is PROCESSING with no attempt", session.id).into());
         };
         let outcome = Outcome {
