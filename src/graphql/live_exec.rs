@@ -70,7 +70,10 @@ impl EventRoot {
 }
 
 pub fn build_event_schema(services: Services) -> EventSchema {
-    Schema::build(EventRoot, EmptyMutation, EmptySubscription).data(services).finish()
+    Schema::build(EventRoot, EmptyMutation, EmptySubscription)
+        .extension(super::scope::ClientSecretScope)
+        .data(services)
+        .finish()
 }
 
 /// One event resolved for one prepared subscription and caller.

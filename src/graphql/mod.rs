@@ -10,6 +10,7 @@ pub mod mutation;
 pub mod node;
 pub mod objects;
 pub mod query;
+pub mod scope;
 pub mod subscription;
 
 use async_graphql::{Schema, SchemaBuilder};
@@ -30,6 +31,7 @@ fn builder(limits: &Limits) -> SchemaBuilder<QueryRoot, MutationRoot, Subscripti
         .limit_recursive_depth(64)
         .limit_directives(10)
         .extension(limits::AliasLimit(limits.max_aliases))
+        .extension(scope::ClientSecretScope)
 }
 
 /// The schema the server runs.

@@ -8,11 +8,29 @@ use serde_json::{Value, json};
 use crate::helpers::*;
 use crate::ws::{Frame, Protocol, WsClient};
 
+/// What the hosted page or an app may read with a client secret.
 pub const CONFIRM: &str = "mutation($input: ConfirmPaymentSessionInput!) { confirmPaymentSession(input: $input) {
     paymentSession { id status version attemptCount }
-    payment { id status declineCode riskScore fraudRule fraudDecision methodType methodSummary amount { amount currency } }
+    payment { id status declineCode methodType methodSummary amount { amount currency } }
     nextAction { type paymentId }
     userErrors { field message code } } }";
+
+/// What the merchant sees of a payment besides: the fraud rules' verdict.
+const FRAUD_FIELDS: &str = "query($id: ID!) { payment(id: $id) { riskScore fraudRule fraudDecision } }";
+
+/// Confirms with `auth` (a client secret or the key), then adds the merchant's view of the
+/// fraud fields to the payment, as a merchant's backend would read them.
+pub async fn confirm_with(app: &TestApp, auth: &str, input: Value) -> Value {
+    let body = app.gql_as(Some(auth), CONFIRM, json!({ "input": input })).await;
+    let mut payload = body["data"]["confirmPaymentSession"].clone();
+    if let Some(id) = payload["payment"]["id"].as_str() {
+        let fraud = app.gql(FRAUD_FIELDS, json!({ "id": id })).await;
+        for field in ["riskScore", "fraudRule", "fraudDecision"] {
+            payload["payment"][field] = fraud["data"]["payment"][field].clone();
+        }
+    }
+    payload
+}
 
 const CHALLENGE: &str = "mutation($input: CompleteTestChallengeInput!) { completeTestChallenge(input: $input) {
     paymentSession { status version attemptCount } payment { id status declineCode } nextAction { type }
@@ -29,8 +47,7 @@ pub async fn tokenize(app: &TestApp, auth: &str, number: &str) -> String {
 
 pub async fn confirm(app: &TestApp, auth: &str, session: &str, token: &str, key: Option<&str>) -> Value {
     let input = json!({ "id": session, "paymentMethod": { "cardToken": token }, "idempotencyKey": key });
-    let body = app.gql_as(Some(auth), CONFIRM, json!({ "input": input })).await;
-    body["data"]["confirmPaymentSession"].clone()
+    confirm_with(app, auth, input).await
 }
 
 /// Tokenizes `number` with the session's client secret and confirms with it.
@@ -294,7 +311,7 @@ const SETTLE: &str = "mutation($input: SettleTestBankTransferInput!) { settleTes
 
 async fn transfer(app: &TestApp, auth: &str, session: &str, iban: &str) -> Value {
     let input = json!({ "id": session, "paymentMethod": { "bankTransfer": { "iban": iban } } });
-    app.gql_as(Some(auth), CONFIRM, json!({ "input": input })).await["data"]["confirmPaymentSession"].clone()
+    confirm_with(app, auth, input).await
 }
 
 #[tokio::test]
@@ -364,8 +381,7 @@ async fn bad_ibans_and_disallowed_transfers_change_nothing() {
 
 async fn pay_with_wallet(app: &TestApp, session: &str, secret: &str, wallet: &str, token: &str) -> Value {
     let input = json!({ "id": session, "paymentMethod": { "wallet": { "type": wallet, "token": token } } });
-    let body = app.gql_as(Some(secret), CONFIRM, json!({ "input": input })).await;
-    body["data"]["confirmPaymentSession"].clone()
+    confirm_with(app, secret, input).await
 }
 
 #[tokio::test]

@@ -22,6 +22,7 @@ mod profiles;
 mod reconcile;
 mod renewals;
 mod schema;
+mod scope;
 mod sessions;
 mod vault;
 mod ws;

@@ -199,7 +199,7 @@ async fn a_renewal_with_no_profile_waits_for_the_customer_then_lapses() {
     assert_eq!(past_due["renewalSession"]["status"], "OPEN");
     assert_eq!(past_due["payments"]["totalCount"], 1, "nothing to charge: no attempt");
 
-    // A client secret sees its own session only, not the subscription's renewal session.
+    // A client secret sees its own session only: not the subscription, nor its renewal session.
     let (other, secret) = created(app.create_session(json!({ "purpose": "SUBSCRIPTION", "subscriptionId": id })).await);
     let seen = app
         .gql_as(
@@ -208,7 +208,8 @@ async fn a_renewal_with_no_profile_waits_for_the_customer_then_lapses() {
             json!({ "id": other }),
         )
         .await;
-    assert_eq!(seen["data"]["paymentSession"]["subscription"], json!({ "renewalSession": null }), "{seen}");
+    assert_eq!(error_code(&seen), "FORBIDDEN", "{seen}");
+    assert_eq!(seen["data"]["paymentSession"], Value::Null, "{seen}");
     app.gql(
         "mutation($id: ID!) { cancelPaymentSession(input: {id: $id}) { userErrors { code } } }",
         json!({ "id": other }),

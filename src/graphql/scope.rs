@@ -1,0 +1,98 @@
+//! What a session's client secret may read, as an allow-list.
+//!
+//! A client secret is given to a browser or a phone: it must see what the hosted page and a
+//! mobile app need for its one session (status, amount, expiry, methods, the order's lines,
+//! its payments' status and decline reason, the next action, its live events) and nothing
+//! else: not the customer, their balances, profiles or other sessions, the subscription,
+//! metadata, or any fraud field. Every field resolution passes here; for a client secret a
+//! field is resolved only if its `(type, field)` pair is listed, so a field added to the
+//! schema later is hidden from client secrets until someone decides otherwise.
+//! Introspection is not data and stays open.
+
+use std::sync::Arc;
+
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextResolve, ResolveInfo};
+use async_graphql::{ServerResult, Value};
+
+use super::context::RequestData;
+use super::errors::gql;
+use crate::error::{AppError, ErrorCode};
+use crate::service::auth::Caller;
+
+/// Each type a client secret may reach, with the fields it may read there.
+const CLIENT_SECRET_MAY_READ: &[(&str, &[&str])] = &[
+    ("QueryRoot", &["node", "nodes", "paymentSession"]),
+    ("MutationRoot", &["confirmPaymentSession", "completeTestChallenge"]),
+    ("SubscriptionRoot", &["paymentSessionUpdated"]),
+    (
+        "PaymentSession",
+        &[
+            "id",
+            "status",
+            "version",
+            "purpose",
+            "amount",
+            "expiresAt",
+            "allowedPaymentMethods",
+            "hostedUrl",
+            "successUrl",
+            "attemptCount",
+            "order",
+            "payments",
+            "events",
+        ],
+    ),
+    ("Money", &["amount", "currency", "formatted"]),
+    ("Order", &["id", "status", "total", "lineItems"]),
+    ("OrderLineItem", &["name", "quantity", "unitPrice", "total"]),
+    ("Payment", &["id", "status", "amount", "methodType", "methodSummary", "declineCode", "createdAt"]),
+    ("PaymentConnection", &["pageInfo", "edges", "nodes", "totalCount"]),
+    ("PaymentEdge", &["node", "cursor"]),
+    ("PaymentSessionEvent", &["cursor", "version", "previousStatus", "status", "occurredAt", "paymentSession"]),
+    ("PaymentSessionEventConnection", &["pageInfo", "edges", "nodes", "totalCount"]),
+    ("PaymentSessionEventEdge", &["node", "cursor"]),
+    ("PageInfo", &["hasPreviousPage", "hasNextPage", "startCursor", "endCursor"]),
+    ("ConfirmPaymentSessionPayload", &["paymentSession", "payment", "nextAction", "userErrors"]),
+    ("CompleteTestChallengePayload", &["paymentSession", "payment", "nextAction", "userErrors"]),
+    ("NextAction", &["type", "paymentId", "url"]),
+    ("UserError", &["field", "message", "code"]),
+];
+
+/// Whether a client secret may read `field` of `parent`.
+pub fn client_secret_may_read(parent: &str, field: &str) -> bool {
+    CLIENT_SECRET_MAY_READ.iter().any(|(ty, fields)| *ty == parent && fields.contains(&field))
+}
+
+/// The schema extension that applies the allow-list.
+pub struct ClientSecretScope;
+
+impl ExtensionFactory for ClientSecretScope {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ClientSecretScope)
+    }
+}
+
+#[async_trait::async_trait]
+impl Extension for ClientSecretScope {
+    async fn resolve(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        info: ResolveInfo<'_>,
+        next: NextResolve<'_>,
+    ) -> ServerResult<Option<Value>> {
+        let session_caller =
+            matches!(ctx.data_opt::<RequestData>().and_then(|d| d.caller), Some(Caller::Session { .. }));
+        // A list's items pass here too, with the list as their "parent": the list field itself
+        // was checked on its object.
+        let list_item = info.parent_type.starts_with('[');
+        if !session_caller
+            || info.is_for_introspection
+            || list_item
+            || client_secret_may_read(info.parent_type, info.name)
+        {
+            return next.run(ctx, info).await;
+        }
+        let refused = AppError::Access(ErrorCode::Forbidden, "a client secret cannot read this field");
+        Err(gql(refused).into_server_error(info.field.name.pos))
+    }
+}
