@@ -84,13 +84,6 @@ impl UserError {
     }
 }
 
-impl<'de> serde::Deserialize<'de> for ErrorCode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
-}
-
 /// The one application error.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {

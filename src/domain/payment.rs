@@ -35,3 +35,60 @@ string_enum!(
         Failed => "FAILED",
     }
 );
+
+/// What a payment was made with, as it is kept and shown: never a number. Stored as JSON
+/// on the payment, read back by its method type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MethodSummary {
+    Card(CardSummary),
+    /// A wallet's card: `wallet` names the wallet, unless it was paid from a saved profile.
+    Wallet(CardSummary),
+    BankTransfer(BankTransferSummary),
+}
+
+/// A card (or a wallet's card).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CardSummary {
+    #[serde(default)]
+    pub brand: String,
+    #[serde(default)]
+    pub last4: String,
+    #[serde(default)]
+    pub exp_month: i32,
+    #[serde(default)]
+    pub exp_year: i32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wallet: Option<super::card::Wallet>,
+    /// Paid with a saved profile.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub saved_profile: bool,
+}
+
+/// The account a transfer comes from: its country and last 4 characters.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BankTransferSummary {
+    pub country: String,
+    pub last4: String,
+}
+
+impl MethodSummary {
+    /// Reads a stored summary of a payment made with `kind`.
+    pub fn parse(kind: super::PaymentMethodType, stored: &str) -> Result<Self, serde_json::Error> {
+        use super::PaymentMethodType as Kind;
+        Ok(match kind {
+            Kind::Card => MethodSummary::Card(serde_json::from_str(stored)?),
+            Kind::Wallet => MethodSummary::Wallet(serde_json::from_str(stored)?),
+            Kind::BankTransfer => MethodSummary::BankTransfer(serde_json::from_str(stored)?),
+        })
+    }
+
+    /// The stored form.
+    pub fn to_json(&self) -> String {
+        let json = match self {
+            MethodSummary::Card(card) | MethodSummary::Wallet(card) => serde_json::to_string(card),
+            MethodSummary::BankTransfer(transfer) => serde_json::to_string(transfer),
+        };
+        json.unwrap_or_default()
+    }
+}

@@ -83,9 +83,34 @@ pub enum SubscriptionStatus {
 
 /// Whether an order still waits for its payment.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "OrderStatus", remote = "domain::order::OrderStatus")]
 pub enum OrderStatus {
     Open,
     Paid,
+}
+
+/// Where one payment attempt stands.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "PaymentStatus", remote = "domain::PaymentStatus")]
+pub enum PaymentStatus {
+    /// With the processor, or a bank transfer awaiting its settlement.
+    Processing,
+    /// A 3-D Secure challenge is pending.
+    RequiresAction,
+    /// The money was taken.
+    Succeeded,
+    /// Declined, blocked by a fraud rule, or failed.
+    Failed,
+}
+
+/// The fraud rules' verdict on a payment attempt.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "FraudDecision", remote = "domain::FraudDecision")]
+pub enum FraudDecision {
+    /// The rules have not run yet.
+    Pending,
+    Allow,
+    Block,
 }
 
 /// Sort direction of a connection.

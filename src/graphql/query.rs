@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use super::connection::{Conn, page_cost, root};
 use super::context::ContextExt;
 use super::enums::{
-    BlocklistKind, OrderDirection, OrderStatus, PaymentSessionPurpose, PaymentSessionStatus, SubscriptionStatus,
+    BlocklistKind, OrderDirection, OrderStatus, PaymentSessionPurpose, PaymentSessionStatus, PaymentStatus,
+    SubscriptionStatus,
 };
 use super::errors::gql;
 use super::node::{self, Node};
@@ -97,8 +98,7 @@ pub struct SubscriptionFilterInput {
 pub struct PaymentFilterInput {
     pub payment_session_id: Option<ID>,
     pub customer_id: Option<ID>,
-    /// `PROCESSING`, `REQUIRES_ACTION`, `SUCCEEDED` or `FAILED`.
-    pub status: Option<String>,
+    pub status: Option<PaymentStatus>,
 }
 
 /// Root listings are newest first unless asked otherwise.
@@ -245,10 +245,7 @@ impl QueryRoot {
         let f = filter.unwrap_or_default();
         let filter = OrderFilter {
             customer: parse_opt::<CustomerId>(f.customer_id.as_ref(), &["filter", "customerId"])?,
-            status: f.status.map(|s| {
-                use crate::domain::order::OrderStatus as Stored;
-                if s == OrderStatus::Paid { Stored::Paid } else { Stored::Open }.as_str().to_owned()
-            }),
+            status: f.status.map(|s| crate::domain::order::OrderStatus::from(s).as_str().to_owned()),
         };
         let select = ctx.services().orders_query(merchant, filter);
         root(ctx, select, PageArgs::new(first, after, last, before), SortField::CreatedAt, descending(direction), Order)
@@ -314,7 +311,7 @@ impl QueryRoot {
         let filter = PaymentFilter {
             session: parse_opt::<SessionId>(f.payment_session_id.as_ref(), &["filter", "paymentSessionId"])?,
             customer: parse_opt::<CustomerId>(f.customer_id.as_ref(), &["filter", "customerId"])?,
-            status: f.status,
+            status: f.status.map(Into::into),
         };
         let select = ctx.services().payments_query(merchant, filter);
         root(

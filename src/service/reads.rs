@@ -3,14 +3,14 @@
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Select};
 
 use super::Services;
-use crate::domain::{CustomerId, MerchantId, SessionId};
+use crate::domain::{CustomerId, MerchantId, PaymentStatus, SessionId};
 use crate::storage::entities::{payment, payment_link, payment_profile};
 
 #[derive(Debug, Default)]
 pub struct PaymentFilter {
     pub session: Option<SessionId>,
     pub customer: Option<CustomerId>,
-    pub status: Option<String>,
+    pub status: Option<PaymentStatus>,
 }
 
 impl Services {
@@ -23,7 +23,7 @@ impl Services {
             select = select.filter(payment::Column::CustomerId.eq(c.0));
         }
         if let Some(status) = filter.status {
-            select = select.filter(payment::Column::Status.eq(status));
+            select = select.filter(payment::Column::Status.eq(status.as_str()));
         }
         select
     }

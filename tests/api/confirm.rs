@@ -11,9 +11,13 @@ use crate::ws::{Frame, Protocol, WsClient};
 /// What the hosted page or an app may read with a client secret.
 pub const CONFIRM: &str = "mutation($input: ConfirmPaymentSessionInput!) { confirmPaymentSession(input: $input) {
     paymentSession { id status version attemptCount }
-    payment { id status declineCode methodType methodSummary amount { amount currency } }
+    payment { id status declineCode methodType methodSummary { ...Summary } amount { amount currency } }
     nextAction { type paymentId }
-    userErrors { field message code } } }";
+    userErrors { field message code } } }
+    fragment Summary on PaymentMethodSummary { __typename
+      ... on CardSummary { brand last4 expMonth expYear savedProfile }
+      ... on WalletSummary { wallet brand last4 expMonth expYear savedProfile }
+      ... on BankTransferSummary { country last4 } }";
 
 /// What the merchant sees of a payment besides: the fraud rules' verdict.
 const FRAUD_FIELDS: &str = "query($id: ID!) { payment(id: $id) { riskScore fraudRule fraudDecision } }";
@@ -307,7 +311,8 @@ async fn a_passed_3ds_challenge_completes_the_payment_and_a_failed_one_reopens_t
 }
 
 const SETTLE: &str = "mutation($input: SettleTestBankTransferInput!) { settleTestBankTransfer(input: $input) {
-    paymentSession { status version attemptCount } payment { status declineCode methodType methodSummary } userErrors { field code } } }";
+    paymentSession { status version attemptCount } payment { status declineCode methodType methodSummary { ... on BankTransferSummary { country last4 } } }
+    userErrors { field code } } }";
 
 async fn transfer(app: &TestApp, auth: &str, session: &str, iban: &str) -> Value {
     let input = json!({ "id": session, "paymentMethod": { "bankTransfer": { "iban": iban } } });
@@ -323,7 +328,8 @@ async fn a_bank_transfer_waits_in_processing_until_it_settles_or_fails() {
         assert_eq!(waiting["userErrors"], json!([]), "{waiting}");
         assert_eq!(waiting["paymentSession"]["status"], "PROCESSING");
         assert_eq!(waiting["payment"]["status"], "PROCESSING");
-        assert_eq!(waiting["payment"]["methodSummary"], json!({ "country": "DE", "last4": "3000" }));
+        let summary = json!({ "__typename": "BankTransferSummary", "country": "DE", "last4": "3000" });
+        assert_eq!(waiting["payment"]["methodSummary"], summary);
         assert_eq!(waiting["nextAction"]["type"], "AWAIT_BANK_TRANSFER");
         let payment = waiting["nextAction"]["paymentId"].clone();
 
@@ -394,7 +400,8 @@ async fn wallet_test_tokens_pay_like_their_cards_without_3ds() {
     assert_eq!(paid["payment"]["methodType"], "WALLET");
     assert_eq!(
         paid["payment"]["methodSummary"],
-        json!({ "wallet": "APPLE_PAY", "brand": "visa", "last4": "4242", "expMonth": 12, "expYear": 2040 })
+        json!({ "__typename": "WalletSummary", "wallet": "APPLE_PAY", "brand": "visa", "last4": "4242",
+                "expMonth": 12, "expYear": 2040, "savedProfile": false })
     );
 
     let (id, secret) = app.create_payment_session(2500, "EUR").await;
@@ -431,4 +438,23 @@ async fn a_bad_wallet_token_or_a_disallowed_wallet_changes_nothing() {
             "{body}"
         );
     }
+}
+
+#[tokio::test]
+async fn payments_are_listed_by_their_typed_status() {
+    let app = spawn_app().await;
+    pay(&app, "4000000000000002").await;
+    pay(&app, "4242424242424242").await;
+    let count = |status: &'static str| {
+        let query =
+            format!("{{ payments(filter: {{status: {status}}}) {{ totalCount nodes {{ status fraudDecision }} }} }}");
+        let app = &app;
+        async move { app.gql(&query, json!({})).await }
+    };
+    let failed = count("FAILED").await;
+    assert_eq!(failed["data"]["payments"]["totalCount"], 1, "{failed}");
+    assert_eq!(failed["data"]["payments"]["nodes"][0], json!({ "status": "FAILED", "fraudDecision": "ALLOW" }));
+    assert_eq!(count("SUCCEEDED").await["data"]["payments"]["totalCount"], 1);
+    let typo = count("SUCCEDED").await;
+    assert!(typo["errors"][0]["message"].as_str().unwrap().contains("SUCCEDED"), "{typo}");
 }

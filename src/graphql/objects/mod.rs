@@ -7,6 +7,7 @@ mod event;
 mod ledger;
 mod link;
 mod merchant;
+mod method_summary;
 mod money;
 mod order;
 mod payment;

@@ -25,12 +25,8 @@ impl Order {
     pub async fn id(&self) -> ID {
         ID(OrderId(self.0.id).to_global())
     }
-    async fn status(&self) -> OrderStatus {
-        if self.0.status == crate::domain::order::OrderStatus::Paid.as_str() {
-            OrderStatus::Paid
-        } else {
-            OrderStatus::Open
-        }
+    async fn status(&self) -> async_graphql::Result<OrderStatus> {
+        Ok(crate::graphql::enums::stored::<crate::domain::order::OrderStatus>(&self.0.status)?.into())
     }
     /// The sum of the line items.
     async fn total(&self) -> async_graphql::Result<Money> {

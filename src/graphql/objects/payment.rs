@@ -1,10 +1,11 @@
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 
+use super::method_summary::PaymentMethodSummary;
 use super::{Money, PaymentSession, load_by_id};
 use crate::domain::{self, PaymentId, TypedId};
 use crate::graphql::context::ContextExt;
-use crate::graphql::enums::{self, PaymentMethodType};
+use crate::graphql::enums::{self, FraudDecision, PaymentMethodType, PaymentStatus};
 use crate::storage::entities::{payment, payment_profile, subscription};
 
 /// One attempt to collect a session's money.
@@ -15,9 +16,8 @@ impl Payment {
     pub async fn id(&self) -> ID {
         ID(PaymentId(self.0.id).to_global())
     }
-    /// `PROCESSING`, `REQUIRES_ACTION`, `SUCCEEDED` or `FAILED`.
-    async fn status(&self) -> &str {
-        &self.0.status
+    async fn status(&self) -> async_graphql::Result<PaymentStatus> {
+        Ok(enums::stored::<domain::PaymentStatus>(&self.0.status)?.into())
     }
     async fn amount(&self) -> async_graphql::Result<Option<Money>> {
         super::money::stored(Some(self.0.amount), Some(&self.0.currency))
@@ -26,8 +26,11 @@ impl Payment {
         Ok(enums::stored::<domain::PaymentMethodType>(&self.0.method_type)?.into())
     }
     /// What the customer paid with: brand and last 4, wallet, or IBAN country. Never a number.
-    async fn method_summary(&self) -> async_graphql::Json<serde_json::Value> {
-        async_graphql::Json(serde_json::from_str(&self.0.method_summary).unwrap_or_default())
+    async fn method_summary(&self) -> async_graphql::Result<PaymentMethodSummary> {
+        let kind = enums::stored::<domain::PaymentMethodType>(&self.0.method_type)?;
+        let summary = domain::payment::MethodSummary::parse(kind, &self.0.method_summary)
+            .map_err(|e| crate::graphql::errors::internal(&anyhow::Error::new(e)))?;
+        Ok(summary.into())
     }
     /// Keyed fingerprint of the card (or wallet card, or IBAN): equal for the same card across
     /// this deployment, useless anywhere else. Block a card by it.
@@ -50,9 +53,8 @@ impl Payment {
     async fn fraud_rule(&self) -> Option<&str> {
         self.0.fraud_rule.as_deref()
     }
-    /// `ALLOW` or `BLOCK`.
-    async fn fraud_decision(&self) -> &str {
-        &self.0.fraud_decision
+    async fn fraud_decision(&self) -> async_graphql::Result<FraudDecision> {
+        Ok(enums::stored::<domain::FraudDecision>(&self.0.fraud_decision)?.into())
     }
     /// Charged without the customer present: a subscription renewal.
     async fn off_session(&self) -> bool {

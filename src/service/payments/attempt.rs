@@ -66,7 +66,7 @@ impl Services {
             currency: amount.currency().code().to_owned(),
             amount: amount.amount(),
             method_type: method.kind.as_str().to_owned(),
-            method_summary: method.summary.to_string(),
+            method_summary: method.summary.to_json(),
             card_fingerprint: Some(method.fingerprint.clone()),
             card_token_id: method.charge.as_ref().and_then(|c| c.vault_token.as_ref()).map(|t| t.id.clone()),
             payment_profile_id: method.charge.as_ref().and_then(|c| c.profile),

@@ -9,6 +9,7 @@ use super::PaymentMethodInput;
 use crate::domain::PaymentMethodType;
 use crate::domain::card::Wallet;
 use crate::domain::iban::Iban;
+use crate::domain::payment::{BankTransferSummary, CardSummary, MethodSummary};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::service::Services;
 use crate::service::auth::{Caller, new_secret};
@@ -22,7 +23,7 @@ const MAX_WALLET_TOKEN_BYTES: usize = 16 * 1024;
 /// The method of one attempt, checked and ready to record.
 pub(super) struct Method {
     pub kind: PaymentMethodType,
-    pub summary: serde_json::Value,
+    pub summary: MethodSummary,
     pub fingerprint: String,
     /// What the processor charges; `None` for a bank transfer, which waits for its settlement.
     pub charge: Option<Chargeable>,
@@ -74,8 +75,12 @@ impl Services {
         match method {
             PaymentMethodInput::CardToken(token) => {
                 let card = self.usable_token(caller, session.id, &token).await?;
-                let summary = serde_json::json!({
-                    "brand": card.brand, "last4": card.last4, "expMonth": card.exp_month, "expYear": card.exp_year
+                let summary = MethodSummary::Card(CardSummary {
+                    brand: card.brand.clone(),
+                    last4: card.last4.clone(),
+                    exp_month: card.exp_month,
+                    exp_year: card.exp_year,
+                    ..CardSummary::default()
                 });
                 let writes = vec![SessionWrite::SpendCardToken { token: card.id.clone() }];
                 Ok(Method {
@@ -113,9 +118,13 @@ impl Services {
                     .map_err(|e| AppError::Internal(e.into()))?
                     .ok_or_else(invalid)?;
                 let fingerprint = self.fingerprint_key.fingerprint(card.account_reference.as_bytes());
-                let summary = serde_json::json!({
-                    "wallet": wallet.as_str(), "brand": card.brand.as_str(), "last4": card.last4,
-                    "expMonth": card.exp_month, "expYear": card.exp_year
+                let summary = MethodSummary::Wallet(CardSummary {
+                    brand: card.brand.as_str().to_owned(),
+                    last4: card.last4.clone(),
+                    exp_month: card.exp_month,
+                    exp_year: card.exp_year,
+                    wallet: Some(wallet),
+                    saved_profile: false,
                 });
                 // The wallet's card is kept in the vault like a tokenized card, already spent,
                 // so a payment always points at what it charged.
@@ -151,10 +160,19 @@ impl Services {
             }
             PaymentMethodInput::Profile(id) => {
                 let profile = self.usable_profile(caller, session, id).await?;
-                let summary = serde_json::json!({
-                    "brand": profile.brand, "last4": profile.last4, "expMonth": profile.exp_month,
-                    "expYear": profile.exp_year, "savedProfile": true
-                });
+                let card = CardSummary {
+                    brand: profile.brand.clone().unwrap_or_default(),
+                    last4: profile.last4.clone().unwrap_or_default(),
+                    exp_month: profile.exp_month.unwrap_or_default(),
+                    exp_year: profile.exp_year.unwrap_or_default(),
+                    wallet: None,
+                    saved_profile: true,
+                };
+                let summary = if kind == PaymentMethodType::Wallet {
+                    MethodSummary::Wallet(card)
+                } else {
+                    MethodSummary::Card(card)
+                };
                 Ok(Method {
                     kind,
                     summary,
@@ -171,7 +189,10 @@ impl Services {
             PaymentMethodInput::BankTransfer { iban } => {
                 let iban =
                     Iban::parse(&iban).map_err(|e| AppError::user(field, ErrorCode::InvalidIban, e.to_string()))?;
-                let summary = serde_json::json!({ "country": iban.country(), "last4": iban.last4() });
+                let summary = MethodSummary::BankTransfer(BankTransferSummary {
+                    country: iban.country().to_owned(),
+                    last4: iban.last4().to_owned(),
+                });
                 let fingerprint = self.fingerprint_key.fingerprint(iban.as_str().as_bytes());
                 Ok(Method { kind, summary, fingerprint, charge: None, writes: Vec::new() })
             }
