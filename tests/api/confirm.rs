@@ -220,6 +220,33 @@ async fn ten_racing_confirmations_charge_once() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_card_token_racing_on_six_sessions_is_spent_once() {
+    let app = spawn_app().await;
+    let token = tokenize(&app, &app.key, "4242424242424242").await;
+    let mut sessions = Vec::new();
+    for _ in 0..6 {
+        sessions.push(app.create_payment_session(100, "USD").await.0);
+    }
+    let tasks: Vec<_> = sessions
+        .iter()
+        .map(|id| app.spawn_gql(CONFIRM, json!({ "input": { "id": id, "paymentMethod": { "cardToken": token } } })))
+        .collect();
+    let mut succeeded = 0;
+    for task in tasks {
+        let body = task.await.unwrap();
+        let payload = &body["data"]["confirmPaymentSession"];
+        if payload["payment"]["status"] == "SUCCEEDED" {
+            succeeded += 1;
+        } else {
+            assert_eq!(payload["userErrors"][0]["code"], "TOKEN_USED", "{body}");
+        }
+    }
+    assert_eq!(succeeded, 1, "one token, one charge");
+    let paid = app.gql("{ payments { totalCount } }", json!({})).await;
+    assert_eq!(paid["data"]["payments"]["totalCount"], 1, "{paid}");
+}
+
 #[tokio::test]
 async fn the_idempotency_key_replays_the_first_attempt() {
     let app = spawn_app().await;
