@@ -21,15 +21,14 @@
 use chrono::Duration;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 
 use super::Services;
 use super::auth::Caller;
 use super::payments::PaymentMethodInput;
 use super::payments::attempt::Attempt;
-use super::sessions::open_session_row;
+use super::sessions::open_session;
 use crate::domain::subscription::SubscriptionStatus;
 use crate::domain::{CustomerId, MerchantId, ProfileId, SessionId, SessionPurpose, SessionStatus, SubscriptionId};
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -102,17 +101,17 @@ impl Services {
         use subscription::Column as S;
         let merchant = MerchantId(sub.merchant_id);
         let now = self.now();
-        let row = payment_session::ActiveModel {
-            currency: Set(Some(sub.currency.clone())),
-            amount: Set(Some(sub.amount)),
-            customer_id: Set(Some(sub.customer_id)),
-            subscription_id: Set(Some(sub.id)),
+        let row = payment_session::Model {
+            currency: Some(sub.currency.clone()),
+            amount: Some(sub.amount),
+            customer_id: Some(sub.customer_id),
+            subscription_id: Some(sub.id),
             // Paid by hand on the hosted page, the new method is what later renewals charge.
-            save_payment_profile: Set(true),
-            set_profile_as_default: Set(true),
-            ..open_session_row(merchant, SessionPurpose::Subscription, now, now + RENEWAL_PAYMENT_WINDOW)
+            save_payment_profile: true,
+            set_profile_as_default: true,
+            ..open_session(merchant, SessionPurpose::Subscription, now, now + RENEWAL_PAYMENT_WINDOW)
         };
-        let session_id = *row.id.as_ref();
+        let session_id = row.id;
 
         let txn = self.db.begin().await?;
         // The claim is the transaction's first write: on SQLite it takes the write lock, on
@@ -129,7 +128,7 @@ impl Services {
         if claimed.rows_affected != 1 {
             return Ok(None); // Dropping the transaction rolls it back.
         }
-        let session = row.insert(&txn).await?;
+        let session = payment_session::ActiveModel::from(row).insert(&txn).await?;
         let event = insert_event(&txn, &session, None, now).await?;
         txn.commit().await?;
         self.publish(event).await;

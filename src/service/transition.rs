@@ -6,15 +6,12 @@
 //! 3. storage runs it all as one transaction with the event (see `storage::transition`);
 //! 4. the event is published after commit; a failed publish is left to the outbox relay.
 
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-
 use super::Services;
 use crate::domain::session::ClaimStep;
 use crate::domain::subscription::SubscriptionStatus;
 use crate::domain::{SessionEvent, SessionStatus};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::storage::entities::{payment_session, session_event};
+use crate::storage::entities::payment_session;
 use crate::storage::transition::{Transition, TransitionError, transition};
 use crate::storage::writes::{Guard, SessionWrite};
 
@@ -61,7 +58,7 @@ impl Services {
         let mut all = claim_writes(session, from.claim_step(to));
         all.extend(writes);
         let change = Transition { session, from, to, at: now, writes: all };
-        let (changed, event) = transition(&self.db, change).await.map_err(|e| refusal(session, e))?;
+        let (changed, event) = transition(&self.db, change).await.map_err(|e| refusal(&session.id, e))?;
         self.publish(event.clone()).await;
         Ok((changed, event))
     }
@@ -72,11 +69,7 @@ impl Services {
         match self.bus.publish(&event).await {
             Ok(()) => {
                 self.metrics.count_event_published();
-                let marked = session_event::Entity::update_many()
-                    .col_expr(session_event::Column::PublishedAt, Expr::value(self.now()))
-                    .filter(session_event::Column::Id.eq(event.id))
-                    .exec(&self.db)
-                    .await;
+                let marked = crate::storage::events::mark_published(&self.db, event.id, self.now()).await;
                 if let Err(error) = marked {
                     // Worst case the relay publishes it again; subscribers drop duplicates by version.
                     tracing::warn!(%error, event = event.id, "could not mark an event published");
@@ -114,8 +107,8 @@ fn claim_writes(session: &payment_session::Model, step: ClaimStep) -> Vec<Sessio
     }
 }
 
-/// What a refused transition means to the caller.
-fn refusal(session: &payment_session::Model, error: TransitionError) -> AppError {
+/// What a refused transition (or creation) of session `session` means to the caller.
+pub(super) fn refusal(session: &uuid::Uuid, error: TransitionError) -> AppError {
     let field = ["input", "id"];
     match error {
         TransitionError::VersionConflict => AppError::user(
@@ -139,7 +132,7 @@ fn refusal(session: &payment_session::Model, error: TransitionError) -> AppError
             "this session's subscription period is paid, or being paid by another session",
         ),
         TransitionError::Refused(guard) => {
-            AppError::Internal(anyhow::anyhow!("session {}: a guarded write was refused: {guard}", session.id))
+            AppError::Internal(anyhow::anyhow!("session {session}: a guarded write was refused: {guard}"))
         }
         TransitionError::Db(db) => db.into(),
     }

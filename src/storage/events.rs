@@ -3,7 +3,9 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, Set,
+};
 use uuid::Uuid;
 
 use super::entities::{merchant, payment_session, session_event};
@@ -43,6 +45,16 @@ async fn next_event_seq(txn: &DatabaseTransaction, merchant: Uuid) -> Result<i64
         .exec_with_returning(txn)
         .await?;
     updated.first().map(|m| m.event_seq).ok_or_else(|| DbErr::RecordNotFound("the event's merchant".into()))
+}
+
+/// Marks an event handed to the bus, so the outbox relay leaves it alone.
+pub async fn mark_published(db: &DatabaseConnection, id: i64, at: DateTime<Utc>) -> Result<(), DbErr> {
+    session_event::Entity::update_many()
+        .col_expr(session_event::Column::PublishedAt, Expr::value(at))
+        .filter(session_event::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 pub fn event_from_row(row: session_event::Model) -> SessionEvent {

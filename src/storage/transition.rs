@@ -5,7 +5,10 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
+    TransactionTrait,
+};
 
 use super::entities::payment_session;
 use super::events::insert_event;
@@ -42,7 +45,6 @@ pub async fn transition(
     transition: Transition<'_>,
 ) -> Result<(payment_session::Model, SessionEvent), TransitionError> {
     let Transition { session, from, to, at, writes } = transition;
-    let backend = db.get_database_backend();
     let txn = db.begin().await?;
     // The write comes first, so SQLite takes its write lock before any read.
     let updated = payment_session::Entity::update_many()
@@ -66,18 +68,31 @@ pub async fn transition(
         ..session.clone()
     };
     let event = insert_event(&txn, &changed, Some(from), at).await?;
-    for write in &writes {
-        let (statement, expect) = write.statement(&changed, at, backend);
+    run_writes(&txn, &changed, at, &writes).await?;
+    txn.commit().await?;
+    Ok((changed, event))
+}
+
+/// Runs `writes` for `session` in `txn`, each checked; the first refused ends it (the caller
+/// drops the transaction, which rolls everything back).
+pub(super) async fn run_writes(
+    txn: &DatabaseTransaction,
+    session: &payment_session::Model,
+    at: DateTime<Utc>,
+    writes: &[SessionWrite],
+) -> Result<(), TransitionError> {
+    let backend = txn.get_database_backend();
+    for write in writes {
+        let (statement, expect) = write.statement(session, at, backend);
         let result = txn.execute_raw(statement).await?;
         if let Expect::ExactlyOne(guard) = expect
             && result.rows_affected() != 1
         {
             tracing::debug!(?write, rows = result.rows_affected(), "guarded write refused; rolling back");
-            return Err(TransitionError::Refused(guard)); // Dropping the transaction rolls back.
+            return Err(TransitionError::Refused(guard));
         }
     }
-    txn.commit().await?;
-    Ok((changed, event))
+    Ok(())
 }
 
 /// The database's own guard: at most one session of an order is paying or has paid, and at

@@ -3,8 +3,6 @@
 
 use std::time::Duration;
 
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::outcome::Verdict;
@@ -18,6 +16,7 @@ use crate::service::Services;
 use crate::service::auth::Caller;
 use crate::service::fraud::Signals;
 use crate::service::idempotency::Claim;
+use crate::storage;
 use crate::storage::entities::{payment, payment_session};
 use crate::storage::writes::SessionWrite;
 
@@ -193,17 +192,8 @@ impl Services {
 
     /// Records the fraud rules' verdict on a payment that goes on waiting (a bank transfer).
     async fn record_assessment(&self, payment_id: Uuid, risk_score: i32) -> AppResult<payment::Model> {
-        let updated = payment::Entity::update_many()
-            .col_expr(payment::Column::RiskScore, Expr::value(risk_score))
-            .col_expr(payment::Column::FraudDecision, Expr::value(FraudDecision::Allow.as_str()))
-            .filter(payment::Column::Id.eq(payment_id))
-            .filter(payment::Column::FraudDecision.eq(FraudDecision::Pending.as_str()))
-            .exec(&self.db)
-            .await?;
-        if updated.rows_affected != 1 {
-            return Err(anyhow::anyhow!("payment {payment_id} was assessed twice").into());
-        }
-        self.payment_row(payment_id).await
+        let assessed = storage::payments::record_assessment(&self.db, payment_id, risk_score).await?;
+        Ok(assessed.ok_or_else(|| anyhow::anyhow!("payment {payment_id} was assessed twice"))?)
     }
 }
 

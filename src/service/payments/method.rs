@@ -2,7 +2,6 @@
 //! here, this merchant's and this session's, unused, fresh. What it resolves to is what the
 //! attempt records and charges.
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::PaymentMethodInput;
@@ -203,9 +202,7 @@ impl Services {
     /// secret pays that session only, whoever confirms.
     async fn usable_token(&self, caller: Caller, session: Uuid, token: &str) -> AppResult<card_token::Model> {
         let field = ["input", "paymentMethod", "cardToken"];
-        let row = card_token::Entity::find_by_id(token.to_owned())
-            .filter(card_token::Column::MerchantId.eq(caller.merchant().0))
-            .one(&self.db)
+        let row = crate::storage::payments::card_token(&self.db, caller.merchant(), token)
             .await?
             .filter(|t| t.payment_session_id.is_none_or(|bound| bound == session))
             .ok_or_else(|| AppError::not_found(&field, "card token"))?;

@@ -24,7 +24,6 @@ mod test_mode;
 
 use std::net::IpAddr;
 
-use sea_orm::EntityTrait;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -36,7 +35,8 @@ use crate::domain::fraud::canonical;
 use crate::domain::{PaymentStatus, ProfileId, SessionId};
 use crate::error::{AppError, AppResult, ErrorCode, UserError};
 use crate::processor::DeclineCode;
-use crate::storage::entities::{payment, payment_session, verification};
+use crate::storage;
+use crate::storage::entities::{payment, payment_session};
 
 pub use reconcile::RECONCILE_AFTER;
 
@@ -119,8 +119,7 @@ impl Services {
         let session =
             self.session(caller.merchant(), id).await?.ok_or_else(|| anyhow::anyhow!("replayed session gone"))?;
         if let Some(id) = record.verification_id {
-            let check = verification::Entity::find_by_id(id)
-                .one(&self.db)
+            let check = storage::payments::verification(&self.db, id)
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("replayed verification gone"))?;
             let declined = declined_by(check.decline_code.as_deref(), check.fraud_rule.as_deref());
@@ -135,7 +134,7 @@ impl Services {
     }
 
     async fn payment_row(&self, id: Uuid) -> AppResult<payment::Model> {
-        Ok(payment::Entity::find_by_id(id).one(&self.db).await?.ok_or_else(|| anyhow::anyhow!("payment vanished"))?)
+        Ok(storage::payments::payment(&self.db, id).await?.ok_or_else(|| anyhow::anyhow!("payment vanished"))?)
     }
 }
 

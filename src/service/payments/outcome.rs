@@ -91,10 +91,6 @@ impl Services {
 
     /// The vault row a payment charged, if it charged one (not a profile or a transfer).
     pub(super) async fn vault_row_of(&self, payment: &payment::Model) -> AppResult<Option<card_token::Model>> {
-        use sea_orm::EntityTrait;
-        Ok(match &payment.card_token_id {
-            Some(id) => card_token::Entity::find_by_id(id.clone()).one(&self.db).await?,
-            None => None,
-        })
+        Ok(crate::storage::payments::charged_card(&self.db, payment).await?)
     }
 }

@@ -11,15 +11,14 @@
 //! so of two instances reconciling one session, one applies it and the other sees a conflict.
 
 use chrono::Duration;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::outcome::{Verdict, after_failure};
-use crate::domain::payment::VerificationStatus;
-use crate::domain::{FraudDecision, MerchantId, PaymentMethodType, PaymentStatus, SessionId, SessionStatus};
+use crate::domain::{FraudDecision, MerchantId, PaymentMethodType, PaymentStatus, SessionId};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::processor::{ChargeOutcome, DeclineCode};
 use crate::service::Services;
-use crate::storage::entities::{payment, payment_session, verification};
+use crate::storage;
+use crate::storage::entities::payment_session;
 use crate::storage::writes::Outcome;
 
 /// How long an attempt may wait for its outcome before it is reconciled: four times the
@@ -32,13 +31,8 @@ impl Services {
     /// Settles every attempt that has waited longer than [`RECONCILE_AFTER`]; returns how
     /// many sessions it moved on.
     pub async fn reconcile_once(&self) -> AppResult<usize> {
-        let stuck = payment_session::Entity::find()
-            .filter(payment_session::Column::Status.eq(SessionStatus::Processing.as_str()))
-            .filter(payment_session::Column::UpdatedAt.lte(self.now() - RECONCILE_AFTER))
-            .order_by_asc(payment_session::Column::UpdatedAt)
-            .limit(RECONCILE_BATCH)
-            .all(&self.db)
-            .await?;
+        let stuck =
+            storage::payments::processing_since(&self.db, self.now() - RECONCILE_AFTER, RECONCILE_BATCH).await?;
         let mut settled = 0;
         for session in stuck {
             match self.reconcile(&session).await {
@@ -55,13 +49,7 @@ impl Services {
     /// Settles one session's attempt. `false`: nothing to settle yet (a bank transfer waits
     /// for its settlement, or the processor could not answer).
     async fn reconcile(&self, session: &payment_session::Model) -> AppResult<bool> {
-        let waiting = PaymentStatus::ALL.iter().filter(|s| s.awaits_outcome()).map(|s| s.as_str());
-        let attempt = payment::Entity::find()
-            .filter(payment::Column::PaymentSessionId.eq(session.id))
-            .filter(payment::Column::Status.is_in(waiting))
-            .order_by_desc(payment::Column::CreatedAt)
-            .one(&self.db)
-            .await?;
+        let attempt = storage::payments::waiting_attempt(&self.db, session.id).await?;
         if let Some(attempt) = attempt {
             if attempt.method_type == PaymentMethodType::BankTransfer.as_str() {
                 return Ok(false);
@@ -79,11 +67,7 @@ impl Services {
             self.record_outcome(session, attempt.id, Verdict::Charged(outcome), attempt.risk_score).await?;
             return Ok(true);
         }
-        let check = verification::Entity::find()
-            .filter(verification::Column::PaymentSessionId.eq(session.id))
-            .filter(verification::Column::Status.eq(VerificationStatus::Processing.as_str()))
-            .one(&self.db)
-            .await?;
+        let check = storage::payments::waiting_verification(&self.db, session.id).await?;
         let Some(check) = check else {
             // Another instance settled it since this pass listed it; anything else is a bug.
             let now = self.session(MerchantId(session.merchant_id), SessionId(session.id)).await?;

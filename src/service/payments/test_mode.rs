@@ -1,7 +1,6 @@
 //! Test mode's stand-ins for the outside world: the customer's 3-D Secure challenge and a
 //! bank transfer's settlement, each ending the attempt through the normal outcome path.
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::Confirmed;
@@ -11,7 +10,8 @@ use crate::error::{AppError, AppResult, ErrorCode};
 use crate::processor::{ChargeOutcome, DeclineCode};
 use crate::service::Services;
 use crate::service::auth::Caller;
-use crate::storage::entities::{payment, payment_profile};
+use crate::storage;
+use crate::storage::entities::payment;
 
 impl Services {
     /// Test mode: the bank transfer of `payment` arrives (or never does), as a sandbox's
@@ -24,9 +24,7 @@ impl Services {
         settled: bool,
     ) -> AppResult<Confirmed> {
         let field = ["input", "paymentId"];
-        let payment = payment::Entity::find_by_id(payment_id)
-            .filter(payment::Column::MerchantId.eq(merchant.0))
-            .one(&self.db)
+        let payment = storage::payments::merchant_payment(&self.db, merchant, payment_id)
             .await?
             .ok_or_else(|| AppError::not_found(&field, "payment"))?;
         if payment.method_type != PaymentMethodType::BankTransfer.as_str()
@@ -58,9 +56,7 @@ impl Services {
         passed: bool,
     ) -> AppResult<Confirmed> {
         let field = ["input", "paymentId"];
-        let payment = payment::Entity::find_by_id(payment_id)
-            .filter(payment::Column::MerchantId.eq(caller.merchant().0))
-            .one(&self.db)
+        let payment = storage::payments::merchant_payment(&self.db, caller.merchant(), payment_id)
             .await?
             .filter(|p| caller.may_see_session(SessionId(p.payment_session_id)))
             .ok_or_else(|| AppError::not_found(&field, "payment"))?;
@@ -100,10 +96,7 @@ impl Services {
         if let Some(card) = self.vault_row_of(payment).await? {
             return Ok(card.processor_token);
         }
-        let profile = match payment.payment_profile_id {
-            Some(id) => payment_profile::Entity::find_by_id(id).one(&self.db).await?,
-            None => None,
-        };
+        let profile = storage::payments::charged_profile(&self.db, payment).await?;
         Ok(profile.ok_or_else(|| anyhow::anyhow!("a card payment without its card"))?.processor_token)
     }
 }

@@ -1,101 +1,23 @@
-//! Payment sessions: creation, reading, and the one path every status change takes.
-//!
-//! [`Services::change_status`] is that path: the state machine decides, then one
-//! transaction moves the session's `version` up by exactly one (compare-and-set on the
-//! version read, so of two racing changes exactly one wins) and inserts the event row (the
-//! outbox); after commit the event is published. Creation writes the session's first event,
-//! version 1 OPEN, the same way.
+//! Creating a session: its input checked, its references resolved by purpose (an order's
+//! total, a subscription's price, what a customer owes), and the session written with its
+//! first event (version 1, OPEN) and its idempotency record, in one transaction.
 
-use std::collections::BTreeMap;
-
-use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Select, Set, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::auth::{CLIENT_SECRET_PREFIX, new_secret};
-use super::idempotency::{Claimed, request_hash};
-use super::{Services, validate};
+use super::{DEFAULT_METHODS, SessionInput, open_session};
 use crate::domain::session::expiry;
 use crate::domain::subscription::SubscriptionStatus;
-use crate::domain::{
-    CustomerId, LinkId, MerchantId, Money, OrderId, PaymentMethodType, SessionId, SessionPurpose, SessionStatus,
-    SubscriptionId,
-};
+use crate::domain::{CustomerId, MerchantId, Money, PaymentMethodType, SessionId, SessionPurpose};
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::service::idempotency::{Claimed, request_hash};
+use crate::service::{Services, validate};
 use crate::storage::entities::payment_session;
-
-/// Methods a session accepts when the merchant names none.
-const DEFAULT_METHODS: [PaymentMethodType; 3] =
-    [PaymentMethodType::Card, PaymentMethodType::Wallet, PaymentMethodType::BankTransfer];
-
-/// An amount as the client typed it, validated by purpose.
-#[derive(Debug, Clone, Serialize)]
-pub struct AmountInput {
-    pub amount: i64,
-    pub currency: String,
-}
-
-/// What `createPaymentSession` asks for; its canonical JSON is the idempotency hash.
-#[derive(Debug, Clone, Serialize)]
-pub struct SessionInput {
-    pub purpose: SessionPurpose,
-    pub amount: Option<AmountInput>,
-    pub customer: Option<CustomerId>,
-    pub order: Option<OrderId>,
-    pub subscription: Option<SubscriptionId>,
-    pub allowed_payment_methods: Option<Vec<PaymentMethodType>>,
-    pub expires_in_seconds: Option<i64>,
-    pub save_payment_profile: Option<bool>,
-    /// With a saved profile: make it the customer's default.
-    pub set_profile_as_default: Option<bool>,
-    /// OUTSTANDING_BALANCE only: which currency's charges to pay, when the customer owes in
-    /// several.
-    pub currency: Option<String>,
-    pub metadata: Option<BTreeMap<String, String>>,
-    pub success_url: Option<String>,
-    /// The payment link whose visit opens this session (set by paygraph, never by a client).
-    pub payment_link: Option<LinkId>,
-}
-
-impl SessionInput {
-    /// A session of `purpose` with nothing else set.
-    pub fn new(purpose: SessionPurpose) -> Self {
-        SessionInput {
-            purpose,
-            amount: None,
-            customer: None,
-            order: None,
-            subscription: None,
-            allowed_payment_methods: None,
-            expires_in_seconds: None,
-            save_payment_profile: None,
-            set_profile_as_default: None,
-            currency: None,
-            metadata: None,
-            success_url: None,
-            payment_link: None,
-        }
-    }
-}
 
 /// What an idempotency record keeps of `createPaymentSession`: the session it made.
 #[derive(Serialize, Deserialize)]
 struct CreatedRecord {
     session_id: Uuid,
-}
-
-/// Which sessions a listing shows.
-#[derive(Debug, Default)]
-pub struct SessionFilter {
-    pub statuses: Vec<SessionStatus>,
-    pub purposes: Vec<SessionPurpose>,
-    pub customer: Option<CustomerId>,
-    pub order: Option<OrderId>,
-    pub subscription: Option<SubscriptionId>,
-    pub payment_link: Option<LinkId>,
-    pub created_after: Option<DateTime<Utc>>,
-    pub created_before: Option<DateTime<Utc>>,
 }
 
 /// A session's amount, customer and links once its references are checked.
@@ -144,28 +66,26 @@ impl Services {
                 ));
             }
             let now = self.now();
-            let row = payment_session::ActiveModel {
-                currency: Set(resolved.money.map(|m| m.currency().code().to_owned())),
-                amount: Set(resolved.money.map(Money::amount)),
-                customer_id: Set(resolved.customer.map(|c| c.0)),
-                order_id: Set(input.order.map(|o| o.0)),
-                subscription_id: Set(input.subscription.map(|s| s.0)),
-                payment_link_id: Set(input.payment_link.map(|l| l.0)),
-                allowed_payment_methods: Set(PaymentMethodType::join(&methods)),
-                save_payment_profile: Set(save_profile),
-                set_profile_as_default: Set(set_as_default),
-                success_url: Set(success_url),
-                metadata: Set(metadata),
-                ..open_session_row(merchant, input.purpose, now, now + lifetime)
+            let session = payment_session::Model {
+                currency: resolved.money.map(|m| m.currency().code().to_owned()),
+                amount: resolved.money.map(Money::amount),
+                customer_id: resolved.customer.map(|c| c.0),
+                order_id: input.order.map(|o| o.0),
+                subscription_id: input.subscription.map(|s| s.0),
+                payment_link_id: input.payment_link.map(|l| l.0),
+                allowed_payment_methods: PaymentMethodType::join(&methods),
+                save_payment_profile: save_profile,
+                set_profile_as_default: set_as_default,
+                success_url,
+                metadata,
+                ..open_session(merchant, input.purpose, now, now + lifetime)
             };
-            let txn = self.db.begin().await?;
-            let session = row.insert(&txn).await?;
-            let event = crate::storage::events::insert_event(&txn, &session, None, now).await?;
-            if let Some(claim) = &claim {
-                let record = CreatedRecord { session_id: session.id };
-                self.complete_idempotency(&txn, claim, &record).await?;
-            }
-            txn.commit().await?;
+            let record = CreatedRecord { session_id: session.id };
+            let writes = claim.as_ref().map(|claim| claim.completion(&record)).transpose()?;
+            let (session, event) =
+                crate::storage::sessions::create(&self.db, session, now, writes.into_iter().collect())
+                    .await
+                    .map_err(|e| crate::service::transition::refusal(&record.session_id, e))?;
             self.publish(event).await;
             Ok(session)
         }
@@ -275,98 +195,6 @@ impl Services {
             }
         };
         Ok(Resolved { money, customer })
-    }
-
-    pub async fn session(&self, merchant: MerchantId, id: SessionId) -> AppResult<Option<payment_session::Model>> {
-        Ok(payment_session::Entity::find_by_id(id.0)
-            .filter(payment_session::Column::MerchantId.eq(merchant.0))
-            .one(&self.db)
-            .await?)
-    }
-
-    /// The merchant's sessions matching `filter`, for a connection.
-    pub fn sessions_query(&self, merchant: MerchantId, filter: SessionFilter) -> Select<payment_session::Entity> {
-        use payment_session::Column as C;
-        let mut select = payment_session::Entity::find().filter(C::MerchantId.eq(merchant.0));
-        if !filter.statuses.is_empty() {
-            select = select.filter(C::Status.is_in(filter.statuses.iter().map(|s| s.as_str())));
-        }
-        if !filter.purposes.is_empty() {
-            select = select.filter(C::Purpose.is_in(filter.purposes.iter().map(|p| p.as_str())));
-        }
-        if let Some(c) = filter.customer {
-            select = select.filter(C::CustomerId.eq(c.0));
-        }
-        if let Some(o) = filter.order {
-            select = select.filter(C::OrderId.eq(o.0));
-        }
-        if let Some(s) = filter.subscription {
-            select = select.filter(C::SubscriptionId.eq(s.0));
-        }
-        if let Some(l) = filter.payment_link {
-            select = select.filter(C::PaymentLinkId.eq(l.0));
-        }
-        if let Some(after) = filter.created_after {
-            select = select.filter(C::CreatedAt.gte(after));
-        }
-        if let Some(before) = filter.created_before {
-            select = select.filter(C::CreatedAt.lt(before));
-        }
-        select
-    }
-
-    /// Cancels an open session (or one waiting on 3-D Secure): the customer can no longer pay.
-    #[tracing::instrument(skip(self))]
-    pub async fn cancel_session(&self, merchant: MerchantId, id: SessionId) -> AppResult<payment_session::Model> {
-        let session = self
-            .session(merchant, id)
-            .await?
-            .ok_or_else(|| AppError::not_found(&["input", "id"], "payment session"))?;
-        Ok(self.change_status(&session, SessionStatus::Canceled).await?.0)
-    }
-
-    /// Expires a session now, as the merchant asks (the sweeper does it at `expiresAt`).
-    #[tracing::instrument(skip(self))]
-    pub async fn expire_session(&self, merchant: MerchantId, id: SessionId) -> AppResult<payment_session::Model> {
-        let session = self
-            .session(merchant, id)
-            .await?
-            .ok_or_else(|| AppError::not_found(&["input", "id"], "payment session"))?;
-        Ok(self.change_status(&session, SessionStatus::Expired).await?.0)
-    }
-}
-
-/// A new OPEN session at version 1 with a fresh client secret and nothing paid yet; the
-/// caller sets what its purpose needs.
-pub(super) fn open_session_row(
-    merchant: MerchantId,
-    purpose: SessionPurpose,
-    now: DateTime<Utc>,
-    expires_at: DateTime<Utc>,
-) -> payment_session::ActiveModel {
-    payment_session::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        merchant_id: Set(merchant.0),
-        status: Set(SessionStatus::Open.as_str().to_owned()),
-        version: Set(1),
-        purpose: Set(purpose.as_str().to_owned()),
-        currency: Set(None),
-        amount: Set(None),
-        customer_id: Set(None),
-        order_id: Set(None),
-        subscription_id: Set(None),
-        payment_link_id: Set(None),
-        payment_profile_id: Set(None),
-        allowed_payment_methods: Set(PaymentMethodType::join(&DEFAULT_METHODS)),
-        save_payment_profile: Set(false),
-        set_profile_as_default: Set(false),
-        attempt_count: Set(0),
-        client_secret: Set(new_secret(CLIENT_SECRET_PREFIX)),
-        success_url: Set(None),
-        metadata: Set("{}".to_owned()),
-        expires_at: Set(expires_at),
-        created_at: Set(now),
-        updated_at: Set(now),
     }
 }
 

@@ -1,0 +1,141 @@
+//! Payment sessions: reading, listing, canceling and expiring; creation is in `create`.
+//! Every status change goes through `Services::change_status` (see `service::transition`).
+
+mod create;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::Select;
+
+pub use crate::storage::sessions::SessionFilter;
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::Services;
+use super::auth::{CLIENT_SECRET_PREFIX, new_secret};
+use crate::domain::{
+    CustomerId, LinkId, MerchantId, OrderId, PaymentMethodType, SessionId, SessionPurpose, SessionStatus,
+    SubscriptionId,
+};
+use crate::error::{AppError, AppResult};
+use crate::storage::entities::payment_session;
+
+/// Methods a session accepts when the merchant names none.
+pub(super) const DEFAULT_METHODS: [PaymentMethodType; 3] =
+    [PaymentMethodType::Card, PaymentMethodType::Wallet, PaymentMethodType::BankTransfer];
+
+/// An amount as the client typed it, validated by purpose.
+#[derive(Debug, Clone, Serialize)]
+pub struct AmountInput {
+    pub amount: i64,
+    pub currency: String,
+}
+
+/// What `createPaymentSession` asks for; its canonical JSON is the idempotency hash.
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionInput {
+    pub purpose: SessionPurpose,
+    pub amount: Option<AmountInput>,
+    pub customer: Option<CustomerId>,
+    pub order: Option<OrderId>,
+    pub subscription: Option<SubscriptionId>,
+    pub allowed_payment_methods: Option<Vec<PaymentMethodType>>,
+    pub expires_in_seconds: Option<i64>,
+    pub save_payment_profile: Option<bool>,
+    /// With a saved profile: make it the customer's default.
+    pub set_profile_as_default: Option<bool>,
+    /// OUTSTANDING_BALANCE only: which currency's charges to pay, when the customer owes in
+    /// several.
+    pub currency: Option<String>,
+    pub metadata: Option<BTreeMap<String, String>>,
+    pub success_url: Option<String>,
+    /// The payment link whose visit opens this session (set by paygraph, never by a client).
+    pub payment_link: Option<LinkId>,
+}
+
+impl SessionInput {
+    /// A session of `purpose` with nothing else set.
+    pub fn new(purpose: SessionPurpose) -> Self {
+        SessionInput {
+            purpose,
+            amount: None,
+            customer: None,
+            order: None,
+            subscription: None,
+            allowed_payment_methods: None,
+            expires_in_seconds: None,
+            save_payment_profile: None,
+            set_profile_as_default: None,
+            currency: None,
+            metadata: None,
+            success_url: None,
+            payment_link: None,
+        }
+    }
+}
+
+impl Services {
+    pub async fn session(&self, merchant: MerchantId, id: SessionId) -> AppResult<Option<payment_session::Model>> {
+        Ok(crate::storage::sessions::session(&self.db, merchant, id.0).await?)
+    }
+
+    /// The merchant's sessions matching `filter`, for a connection.
+    pub fn sessions_query(&self, merchant: MerchantId, filter: SessionFilter) -> Select<payment_session::Entity> {
+        crate::storage::sessions::listing(merchant, filter)
+    }
+
+    /// Cancels an open session (or one waiting on 3-D Secure): the customer can no longer pay.
+    #[tracing::instrument(skip(self))]
+    pub async fn cancel_session(&self, merchant: MerchantId, id: SessionId) -> AppResult<payment_session::Model> {
+        let session = self
+            .session(merchant, id)
+            .await?
+            .ok_or_else(|| AppError::not_found(&["input", "id"], "payment session"))?;
+        Ok(self.change_status(&session, SessionStatus::Canceled).await?.0)
+    }
+
+    /// Expires a session now, as the merchant asks (the sweeper does it at `expiresAt`).
+    #[tracing::instrument(skip(self))]
+    pub async fn expire_session(&self, merchant: MerchantId, id: SessionId) -> AppResult<payment_session::Model> {
+        let session = self
+            .session(merchant, id)
+            .await?
+            .ok_or_else(|| AppError::not_found(&["input", "id"], "payment session"))?;
+        Ok(self.change_status(&session, SessionStatus::Expired).await?.0)
+    }
+}
+
+/// A new OPEN session at version 1 with a fresh client secret and nothing paid yet; the
+/// caller sets what its purpose needs.
+pub(super) fn open_session(
+    merchant: MerchantId,
+    purpose: SessionPurpose,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> payment_session::Model {
+    payment_session::Model {
+        id: Uuid::new_v4(),
+        merchant_id: merchant.0,
+        status: SessionStatus::Open.as_str().to_owned(),
+        version: 1,
+        purpose: purpose.as_str().to_owned(),
+        currency: None,
+        amount: None,
+        customer_id: None,
+        order_id: None,
+        subscription_id: None,
+        payment_link_id: None,
+        payment_profile_id: None,
+        allowed_payment_methods: PaymentMethodType::join(&DEFAULT_METHODS),
+        save_payment_profile: false,
+        set_profile_as_default: false,
+        attempt_count: 0,
+        client_secret: new_secret(CLIENT_SECRET_PREFIX),
+        success_url: None,
+        metadata: "{}".to_owned(),
+        expires_at,
+        created_at: now,
+        updated_at: now,
+    }
+}

@@ -1,0 +1,118 @@
+//! Payment attempts and what they charged: the reads the payment use cases need, and the
+//! one write outside a transition (a waiting bank transfer's fraud verdict).
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use uuid::Uuid;
+
+use super::entities::{card_token, payment, payment_profile, payment_session, verification};
+use crate::domain::payment::VerificationStatus;
+use crate::domain::{FraudDecision, MerchantId, PaymentStatus, SessionStatus};
+
+/// A payment by id, whoever's it is (the caller has already scoped it).
+pub async fn payment(db: &DatabaseConnection, id: Uuid) -> Result<Option<payment::Model>, DbErr> {
+    payment::Entity::find_by_id(id).one(db).await
+}
+
+/// A payment of `merchant`; another merchant's reads as missing.
+pub async fn merchant_payment(
+    db: &DatabaseConnection,
+    merchant: MerchantId,
+    id: Uuid,
+) -> Result<Option<payment::Model>, DbErr> {
+    payment::Entity::find_by_id(id).filter(payment::Column::MerchantId.eq(merchant.0)).one(db).await
+}
+
+/// The session's newest attempt still waiting for its outcome, if any.
+pub async fn waiting_attempt(db: &DatabaseConnection, session: Uuid) -> Result<Option<payment::Model>, DbErr> {
+    let waiting = PaymentStatus::ALL.iter().filter(|s| s.awaits_outcome()).map(|s| s.as_str());
+    payment::Entity::find()
+        .filter(payment::Column::PaymentSessionId.eq(session))
+        .filter(payment::Column::Status.is_in(waiting))
+        .order_by_desc(payment::Column::CreatedAt)
+        .one(db)
+        .await
+}
+
+/// Records the fraud rules' verdict on an attempt that goes on waiting (a bank transfer):
+/// once, on an attempt not yet judged. `None`: it was judged already.
+pub async fn record_assessment(
+    db: &DatabaseConnection,
+    id: Uuid,
+    risk_score: i32,
+) -> Result<Option<payment::Model>, DbErr> {
+    let updated = payment::Entity::update_many()
+        .col_expr(payment::Column::RiskScore, Expr::value(risk_score))
+        .col_expr(payment::Column::FraudDecision, Expr::value(FraudDecision::Allow.as_str()))
+        .filter(payment::Column::Id.eq(id))
+        .filter(payment::Column::FraudDecision.eq(FraudDecision::Pending.as_str()))
+        .exec(db)
+        .await?;
+    if updated.rows_affected != 1 {
+        return Ok(None);
+    }
+    payment(db, id).await
+}
+
+pub async fn verification(db: &DatabaseConnection, id: Uuid) -> Result<Option<verification::Model>, DbErr> {
+    verification::Entity::find_by_id(id).one(db).await
+}
+
+/// The session's SETUP verification still waiting for its outcome, if any.
+pub async fn waiting_verification(
+    db: &DatabaseConnection,
+    session: Uuid,
+) -> Result<Option<verification::Model>, DbErr> {
+    verification::Entity::find()
+        .filter(verification::Column::PaymentSessionId.eq(session))
+        .filter(verification::Column::Status.eq(VerificationStatus::Processing.as_str()))
+        .one(db)
+        .await
+}
+
+/// Sessions in PROCESSING since before `before`, oldest first: attempts to reconcile.
+pub async fn processing_since(
+    db: &DatabaseConnection,
+    before: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<payment_session::Model>, DbErr> {
+    payment_session::Entity::find()
+        .filter(payment_session::Column::Status.eq(SessionStatus::Processing.as_str()))
+        .filter(payment_session::Column::UpdatedAt.lte(before))
+        .order_by_asc(payment_session::Column::UpdatedAt)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// A vault token of `merchant` by its id.
+pub async fn card_token(
+    db: &DatabaseConnection,
+    merchant: MerchantId,
+    token: &str,
+) -> Result<Option<card_token::Model>, DbErr> {
+    card_token::Entity::find_by_id(token.to_owned()).filter(card_token::Column::MerchantId.eq(merchant.0)).one(db).await
+}
+
+/// What a payment charged: its vault row (a card or a wallet's card), if it charged one.
+pub async fn charged_card(
+    db: &DatabaseConnection,
+    payment: &payment::Model,
+) -> Result<Option<card_token::Model>, DbErr> {
+    match &payment.card_token_id {
+        Some(id) => card_token::Entity::find_by_id(id.clone()).one(db).await,
+        None => Ok(None),
+    }
+}
+
+/// The saved profile a payment charged, if it charged one (removed or not).
+pub async fn charged_profile(
+    db: &DatabaseConnection,
+    payment: &payment::Model,
+) -> Result<Option<payment_profile::Model>, DbErr> {
+    match payment.payment_profile_id {
+        Some(id) => payment_profile::Entity::find_by_id(id).one(db).await,
+        None => Ok(None),
+    }
+}
