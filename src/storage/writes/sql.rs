@@ -1,161 +1,23 @@
-//! The writes a status change may carry, typed. Services say what must happen; storage
-//! builds the SQL, runs it in the transition's transaction and checks that each write
-//! affected exactly the rows it must. A guarded write that finds nothing to change (a token
-//! already spent, an order another session claimed) rolls the whole transition back with the
-//! guard that refused it: there is no silent no-op on the money path.
+//! The SQL of each typed write, and how many rows it must change.
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query, QueryStatementBuilder, SimpleExpr};
 use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter, QueryTrait, Statement, StatementBuilder};
 use uuid::Uuid;
 
-use super::entities::{
-    card_token, idempotency_key, ledger_entry, order, payment, payment_profile, payment_session, subscription,
-    verification,
-};
+use super::{Expect, Guard, Outcome, ProfileRef, SessionWrite};
+use crate::domain::PaymentStatus;
 use crate::domain::order::OrderStatus;
 use crate::domain::payment::VerificationStatus;
 use crate::domain::subscription::SubscriptionStatus;
-use crate::domain::{FraudDecision, PaymentStatus};
-
-/// One write that commits with a session's status change. "The session" is the one changing.
-#[derive(Debug, Clone)]
-pub enum SessionWrite {
-    /// A vault token is spent; a token is spent once.
-    SpendCardToken {
-        token: String,
-    },
-    /// A wallet's card, kept in the vault already spent so the payment points at it.
-    KeepWalletCard(card_token::Model),
-    InsertPayment(payment::Model),
-    /// The outcome of an attempt still waiting for one.
-    RecordOutcome(Outcome),
-    InsertVerification(verification::Model),
-    /// The outcome of a SETUP session's verification still waiting for one.
-    RecordVerification {
-        id: Uuid,
-        status: VerificationStatus,
-        outcome: Outcome,
-    },
-    CountFailedAttempt,
-    /// The session takes the order: it is OPEN and no other session holds it.
-    ClaimOrder {
-        order: Uuid,
-    },
-    /// The session's attempt ended unpaid: the order it held is free again.
-    ReleaseOrder {
-        order: Uuid,
-    },
-    /// The order the session holds is PAID.
-    MarkOrderPaid {
-        order: Uuid,
-    },
-    /// The session takes the subscription's unpaid period: the subscription is one of
-    /// `payable`, or ACTIVE with this session as its renewal, and no other session holds it.
-    ClaimSubscription {
-        subscription: Uuid,
-        payable: &'static [SubscriptionStatus],
-    },
-    ReleaseSubscription {
-        subscription: Uuid,
-    },
-    /// The period the session holds is paid: the subscription runs to `period.end`.
-    PayPeriod {
-        subscription: Uuid,
-        period: PaidPeriod,
-    },
-    /// Renewals of the subscription charge the profile the session saved or paid with.
-    RenewWithSessionProfile {
-        subscription: Uuid,
-    },
-    /// The session was a renewal and went unpaid: its ACTIVE subscription is PAST_DUE (a
-    /// renewal failing again while PAST_DUE changes nothing).
-    RenewalUnpaid,
-    PostLedgerEntry(ledger_entry::Model),
-    /// Saves a profile, or refreshes (and revives) the customer's profile of the same card.
-    SaveProfile(payment_profile::Model),
-    /// The session points at the customer's profile of the card with `fingerprint`.
-    LinkProfileByFingerprint {
-        customer: Uuid,
-        fingerprint: String,
-    },
-    /// The session points at `profile`.
-    LinkProfile {
-        profile: Uuid,
-    },
-    /// `profile` is the customer's only default.
-    ClearDefaultProfile {
-        customer: Uuid,
-    },
-    SetDefaultProfile {
-        customer: Uuid,
-        profile: ProfileRef,
-    },
-    /// The idempotency record of the request that did this work.
-    CompleteIdempotency {
-        merchant: Uuid,
-        operation: &'static str,
-        key: String,
-        response: String,
-    },
-}
-
-/// What an attempt came to.
-#[derive(Debug, Clone)]
-pub struct Outcome {
-    pub payment: Uuid,
-    pub status: PaymentStatus,
-    pub decline_code: Option<String>,
-    pub risk_score: i32,
-    pub fraud_rule: Option<String>,
-    pub fraud_decision: FraudDecision,
-}
-
-/// A subscription period, paid.
-#[derive(Debug, Clone)]
-pub struct PaidPeriod {
-    pub anchor: DateTime<Utc>,
-    pub periods_paid: i32,
-    pub start: DateTime<Utc>,
-    pub end: DateTime<Utc>,
-}
-
-/// A profile by id, or the customer's profile of a card.
-#[derive(Debug, Clone)]
-pub enum ProfileRef {
-    Id(Uuid),
-    Fingerprint(String),
-}
-
-/// The guarded write that refused a transition: nothing of it was written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum Guard {
-    #[error("the card token was already spent")]
-    CardTokenSpent,
-    #[error("the order is paid or being paid by another session")]
-    OrderNotPayable,
-    #[error("the subscription's period is paid or being paid by another session")]
-    SubscriptionNotPayable,
-    #[error("the claim this session should hold is not held")]
-    ClaimNotHeld,
-    #[error("the attempt has an outcome already")]
-    OutcomeRecorded,
-    #[error("the idempotency record is not waiting for this work")]
-    IdempotencyRecord,
-    #[error("the row this write must change does not exist")]
-    Missing,
-}
-
-/// How many rows a write must affect.
-pub(super) enum Expect {
-    ExactlyOne(Guard),
-    /// Zero or more: a write whose target may rightly be absent.
-    Any,
-}
+use crate::storage::entities::{
+    card_token, idempotency_key, ledger_entry, order, payment, payment_profile, payment_session, subscription,
+    verification,
+};
 
 impl SessionWrite {
     /// The statement of this write for `session` at `at`, and what it must affect.
-    pub(super) fn statement(
+    pub(in crate::storage) fn statement(
         &self,
         session: &payment_session::Model,
         at: DateTime<Utc>,
@@ -215,7 +77,7 @@ impl SessionWrite {
                 ExactlyOne(Guard::Missing),
             ),
             SessionWrite::ClaimOrder { order } => (
-                order_update(*order, session, at, backend)
+                order_update(*order, session, at)
                     .col_expr(order::Column::PayingSessionId, Expr::value(session.id))
                     .filter(order::Column::Status.eq(OrderStatus::Open.as_str()))
                     .filter(order::Column::PayingSessionId.is_null())
@@ -223,7 +85,7 @@ impl SessionWrite {
                 ExactlyOne(Guard::OrderNotPayable),
             ),
             SessionWrite::ReleaseOrder { order } => (
-                order_update(*order, session, at, backend)
+                order_update(*order, session, at)
                     .col_expr(order::Column::PayingSessionId, Expr::value(Option::<Uuid>::None))
                     .filter(order::Column::Status.eq(OrderStatus::Open.as_str()))
                     .filter(order::Column::PayingSessionId.eq(session.id))
@@ -231,7 +93,7 @@ impl SessionWrite {
                 ExactlyOne(Guard::ClaimNotHeld),
             ),
             SessionWrite::MarkOrderPaid { order } => (
-                order_update(*order, session, at, backend)
+                order_update(*order, session, at)
                     .col_expr(order::Column::Status, Expr::value(OrderStatus::Paid.as_str()))
                     .filter(order::Column::Status.eq(OrderStatus::Open.as_str()))
                     .filter(order::Column::PayingSessionId.eq(session.id))
@@ -351,12 +213,7 @@ fn record_outcome(session: &payment_session::Model, o: &Outcome, at: DateTime<Ut
         .build(backend)
 }
 
-fn order_update(
-    id: Uuid,
-    session: &payment_session::Model,
-    at: DateTime<Utc>,
-    _backend: DbBackend,
-) -> sea_orm::UpdateMany<order::Entity> {
+fn order_update(id: Uuid, session: &payment_session::Model, at: DateTime<Utc>) -> sea_orm::UpdateMany<order::Entity> {
     order::Entity::update_many()
         .col_expr(order::Column::UpdatedAt, Expr::value(at))
         .filter(order::Column::Id.eq(id))
@@ -405,7 +262,7 @@ fn link_profile(session: &payment_session::Model, profile: SimpleExpr, backend: 
 }
 
 /// The customer has no default profile (the first step of making one the default).
-pub(super) fn clear_default(customer: Uuid, backend: DbBackend) -> Statement {
+pub(in crate::storage) fn clear_default(customer: Uuid, backend: DbBackend) -> Statement {
     use payment_profile::Column as P;
     payment_profile::Entity::update_many()
         .col_expr(P::IsDefault, Expr::value(false))
@@ -415,7 +272,7 @@ pub(super) fn clear_default(customer: Uuid, backend: DbBackend) -> Statement {
 }
 
 /// The customer's profile `which` (not removed) is their default.
-pub(super) fn set_default(customer: Uuid, which: &ProfileRef, backend: DbBackend) -> Statement {
+pub(in crate::storage) fn set_default(customer: Uuid, which: &ProfileRef, backend: DbBackend) -> Statement {
     use payment_profile::Column as P;
     let which = match which {
         ProfileRef::Id(id) => P::Id.eq(*id),

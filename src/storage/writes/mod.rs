@@ -1,0 +1,152 @@
+//! The writes a status change may carry, typed. Services say what must happen; storage
+//! builds the SQL, runs it in the transition's transaction and checks that each write
+//! affected exactly the rows it must. A guarded write that finds nothing to change (a token
+//! already spent, an order another session claimed) rolls the whole transition back with the
+//! guard that refused it: there is no silent no-op on the money path.
+
+mod sql;
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::entities::{card_token, ledger_entry, payment, payment_profile, verification};
+use crate::domain::payment::VerificationStatus;
+use crate::domain::subscription::SubscriptionStatus;
+use crate::domain::{FraudDecision, PaymentStatus};
+
+pub(super) use sql::{clear_default, set_default};
+
+/// One write that commits with a session's status change. "The session" is the one changing.
+#[derive(Debug, Clone)]
+pub enum SessionWrite {
+    /// A vault token is spent; a token is spent once.
+    SpendCardToken {
+        token: String,
+    },
+    /// A wallet's card, kept in the vault already spent so the payment points at it.
+    KeepWalletCard(card_token::Model),
+    InsertPayment(payment::Model),
+    /// The outcome of an attempt still waiting for one.
+    RecordOutcome(Outcome),
+    InsertVerification(verification::Model),
+    /// The outcome of a SETUP session's verification still waiting for one.
+    RecordVerification {
+        id: Uuid,
+        status: VerificationStatus,
+        outcome: Outcome,
+    },
+    CountFailedAttempt,
+    /// The session takes the order: it is OPEN and no other session holds it.
+    ClaimOrder {
+        order: Uuid,
+    },
+    /// The session's attempt ended unpaid: the order it held is free again.
+    ReleaseOrder {
+        order: Uuid,
+    },
+    /// The order the session holds is PAID.
+    MarkOrderPaid {
+        order: Uuid,
+    },
+    /// The session takes the subscription's unpaid period: the subscription is one of
+    /// `payable`, or ACTIVE with this session as its renewal, and no other session holds it.
+    ClaimSubscription {
+        subscription: Uuid,
+        payable: &'static [SubscriptionStatus],
+    },
+    ReleaseSubscription {
+        subscription: Uuid,
+    },
+    /// The period the session holds is paid: the subscription runs to `period.end`.
+    PayPeriod {
+        subscription: Uuid,
+        period: PaidPeriod,
+    },
+    /// Renewals of the subscription charge the profile the session saved or paid with.
+    RenewWithSessionProfile {
+        subscription: Uuid,
+    },
+    /// The session was a renewal and went unpaid: its ACTIVE subscription is PAST_DUE (a
+    /// renewal failing again while PAST_DUE changes nothing).
+    RenewalUnpaid,
+    PostLedgerEntry(ledger_entry::Model),
+    /// Saves a profile, or refreshes (and revives) the customer's profile of the same card.
+    SaveProfile(payment_profile::Model),
+    /// The session points at the customer's profile of the card with `fingerprint`.
+    LinkProfileByFingerprint {
+        customer: Uuid,
+        fingerprint: String,
+    },
+    /// The session points at `profile`.
+    LinkProfile {
+        profile: Uuid,
+    },
+    /// `profile` is the customer's only default.
+    ClearDefaultProfile {
+        customer: Uuid,
+    },
+    SetDefaultProfile {
+        customer: Uuid,
+        profile: ProfileRef,
+    },
+    /// The idempotency record of the request that did this work.
+    CompleteIdempotency {
+        merchant: Uuid,
+        operation: &'static str,
+        key: String,
+        response: String,
+    },
+}
+
+/// What an attempt came to.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub payment: Uuid,
+    pub status: PaymentStatus,
+    pub decline_code: Option<String>,
+    pub risk_score: i32,
+    pub fraud_rule: Option<String>,
+    pub fraud_decision: FraudDecision,
+}
+
+/// A subscription period, paid.
+#[derive(Debug, Clone)]
+pub struct PaidPeriod {
+    pub anchor: DateTime<Utc>,
+    pub periods_paid: i32,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+/// A profile by id, or the customer's profile of a card.
+#[derive(Debug, Clone)]
+pub enum ProfileRef {
+    Id(Uuid),
+    Fingerprint(String),
+}
+
+/// The guarded write that refused a transition: nothing of it was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Guard {
+    #[error("the card token was already spent")]
+    CardTokenSpent,
+    #[error("the order is paid or being paid by another session")]
+    OrderNotPayable,
+    #[error("the subscription's period is paid or being paid by another session")]
+    SubscriptionNotPayable,
+    #[error("the claim this session should hold is not held")]
+    ClaimNotHeld,
+    #[error("the attempt has an outcome already")]
+    OutcomeRecorded,
+    #[error("the idempotency record is not waiting for this work")]
+    IdempotencyRecord,
+    #[error("the row this write must change does not exist")]
+    Missing,
+}
+
+/// How many rows a write must affect.
+pub(in crate::storage) enum Expect {
+    ExactlyOne(Guard),
+    /// Zero or more: a write whose target may rightly be absent.
+    Any,
+}
