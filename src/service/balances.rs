@@ -8,7 +8,7 @@
 //!   it is created; completed, it posts a SETTLEMENT of that amount. Charges posted after the
 //!   session was created stay outstanding; paying twice leaves a credit, never a loss.
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Select, Set, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Select};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -82,8 +82,7 @@ impl Services {
                 let hash = request_hash(&charge)?;
                 match self.claim_idempotency::<PostedRecord>(merchant, "createBalanceCharge", key, &hash).await? {
                     Claimed::Replay(record) => {
-                        return Ok(ledger_entry::Entity::find_by_id(record.entry_id)
-                            .one(&self.db)
+                        return Ok(crate::storage::ledger::entry(&self.db, record.entry_id)
                             .await?
                             .ok_or_else(|| anyhow::anyhow!("idempotency record names a missing ledger entry"))?);
                     }
@@ -91,27 +90,22 @@ impl Services {
                 }
             }
         };
-        let row = ledger_entry::ActiveModel {
-            id: Set(Uuid::new_v4()),
-            merchant_id: Set(merchant.0),
-            customer_id: Set(charge.customer.0),
-            currency: Set(money.currency().code().to_owned()),
-            amount: Set(-money.amount()),
-            kind: Set(LedgerKind::Charge.as_str().to_owned()),
-            payment_session_id: Set(None),
-            description: Set(description),
-            created_at: Set(self.now()),
+        let entry = ledger_entry::Model {
+            id: Uuid::new_v4(),
+            merchant_id: merchant.0,
+            customer_id: charge.customer.0,
+            currency: money.currency().code().to_owned(),
+            amount: -money.amount(),
+            kind: LedgerKind::Charge.as_str().to_owned(),
+            payment_session_id: None,
+            description,
+            created_at: self.now(),
         };
-        let result = async {
-            let txn = self.db.begin().await?;
-            let entry = row.insert(&txn).await?;
-            if let Some(claim) = &claim {
-                self.complete_idempotency(&txn, claim, &PostedRecord { entry_id: entry.id }).await?;
-            }
-            txn.commit().await?;
-            Ok(entry)
-        }
-        .await;
+        let record = match &claim {
+            Some(claim) => Some(claim.record(&PostedRecord { entry_id: entry.id })?),
+            None => None,
+        };
+        let result = crate::storage::ledger::post(&self.db, entry, record).await.map_err(AppError::from);
         if let (Err(_), Some(claim)) = (&result, claim) {
             self.release_idempotency(claim).await;
         }

@@ -11,8 +11,6 @@
 //! over; because completion commits with the work, a taken-over key never runs twice.
 
 use chrono::Duration;
-use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
@@ -20,8 +18,8 @@ use sha2::{Digest, Sha256};
 use super::Services;
 use crate::domain::MerchantId;
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::storage::entities::idempotency_key::{self, Column};
-use crate::storage::is_unique_violation;
+use crate::storage;
+use crate::storage::idempotency::KeyRef;
 use crate::storage::writes::SessionWrite;
 
 pub const STALE_AFTER_SECONDS: i64 = 120;
@@ -48,7 +46,7 @@ impl Claim {
 
 /// What claiming a key found.
 pub enum Claimed<R> {
-    /// Run the work, then [`Services::complete_idempotency`] inside its transaction.
+    /// Run the work, and record it in the work's transaction ([`Claim::completion`]).
     Run(Claim),
     /// The work already ran with this input: here is its first response.
     Replay(R),
@@ -58,6 +56,17 @@ pub enum Claimed<R> {
 pub fn request_hash<T: Serialize>(input: &T) -> AppResult<String> {
     let json = serde_json::to_vec(input).map_err(|e| AppError::Internal(e.into()))?;
     Ok(Sha256::digest(&json).iter().map(|b| format!("{b:02x}")).collect())
+}
+
+impl Claim {
+    fn key(&self) -> KeyRef<'_> {
+        KeyRef { merchant: self.merchant, operation: self.operation, key: &self.key }
+    }
+
+    /// The key and `response`, for storage to record with work that is not a transition.
+    pub fn record<R: Serialize>(&self, response: &R) -> AppResult<(KeyRef<'_>, String)> {
+        Ok((self.key(), serde_json::to_string(response).map_err(|e| AppError::Internal(e.into()))?))
+    }
 }
 
 impl Services {
@@ -70,23 +79,11 @@ impl Services {
         hash: &str,
     ) -> AppResult<Claimed<R>> {
         let now = self.now();
-        let row = idempotency_key::ActiveModel {
-            merchant_id: Set(merchant.0),
-            operation: Set(operation.to_owned()),
-            key: Set(key.to_owned()),
-            request_hash: Set(hash.to_owned()),
-            response: Set(None),
-            created_at: Set(now),
-            completed_at: Set(None),
-        };
         let claim = Claim { merchant, operation, key: key.to_owned() };
-        match row.insert(&self.db).await {
-            Ok(_) => return Ok(Claimed::Run(claim)),
-            Err(e) if is_unique_violation(&e) => {}
-            Err(e) => return Err(e.into()),
+        if storage::idempotency::insert_claim(&self.db, &claim.key(), hash, now).await? {
+            return Ok(Claimed::Run(claim));
         }
-        let existing = idempotency_key::Entity::find_by_id((merchant.0, operation.to_owned(), key.to_owned()))
-            .one(&self.db)
+        let existing = storage::idempotency::find(&self.db, &claim.key())
             .await?
             .ok_or_else(|| anyhow::anyhow!("idempotency row vanished"))?;
         if existing.request_hash != hash {
@@ -102,16 +99,7 @@ impl Services {
         }
         // Still running, unless its owner died: take a stale claim over, atomically.
         let stale_before = now - Duration::seconds(STALE_AFTER_SECONDS);
-        let taken = idempotency_key::Entity::update_many()
-            .col_expr(Column::CreatedAt, Expr::value(now))
-            .filter(Column::MerchantId.eq(merchant.0))
-            .filter(Column::Operation.eq(operation))
-            .filter(Column::Key.eq(key))
-            .filter(Column::Response.is_null())
-            .filter(Column::CreatedAt.lt(stale_before))
-            .exec(&self.db)
-            .await?;
-        if taken.rows_affected == 1 {
+        if storage::idempotency::take_over_stale(&self.db, &claim.key(), stale_before, now).await? {
             return Ok(Claimed::Run(claim));
         }
         Err(AppError::user(
@@ -121,35 +109,9 @@ impl Services {
         ))
     }
 
-    /// Records the response, in the transaction `conn` that does the work.
-    pub async fn complete_idempotency<C: ConnectionTrait, R: Serialize>(
-        &self,
-        conn: &C,
-        claim: &Claim,
-        response: &R,
-    ) -> AppResult<()> {
-        let json = serde_json::to_string(response).map_err(|e| AppError::Internal(e.into()))?;
-        idempotency_key::Entity::update_many()
-            .col_expr(Column::Response, Expr::value(json))
-            .col_expr(Column::CompletedAt, Expr::value(self.now()))
-            .filter(Column::MerchantId.eq(claim.merchant.0))
-            .filter(Column::Operation.eq(claim.operation))
-            .filter(Column::Key.eq(claim.key.as_str()))
-            .exec(conn)
-            .await?;
-        Ok(())
-    }
-
     /// Frees a claim whose work failed, so the caller may retry with corrected input.
     pub async fn release_idempotency(&self, claim: Claim) {
-        let result = idempotency_key::Entity::delete_many()
-            .filter(Column::MerchantId.eq(claim.merchant.0))
-            .filter(Column::Operation.eq(claim.operation))
-            .filter(Column::Key.eq(claim.key.as_str()))
-            .filter(Column::Response.is_null())
-            .exec(&self.db)
-            .await;
-        if let Err(error) = result {
+        if let Err(error) = storage::idempotency::release(&self.db, &claim.key()).await {
             // The claim turns stale and is taken over later; nothing is lost.
             tracing::warn!(%error, "could not release an idempotency claim");
         }

@@ -3,6 +3,8 @@
 pub mod batch;
 pub mod entities;
 pub mod events;
+pub mod idempotency;
+pub mod ledger;
 pub mod page;
 pub mod payments;
 pub mod profiles;

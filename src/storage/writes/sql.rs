@@ -6,14 +6,14 @@ use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter, QueryTrait, Stat
 use uuid::Uuid;
 
 use super::{Expect, Guard, Outcome, ProfileRef, SessionWrite};
-use crate::domain::PaymentStatus;
 use crate::domain::order::OrderStatus;
 use crate::domain::payment::VerificationStatus;
 use crate::domain::subscription::SubscriptionStatus;
+use crate::domain::{MerchantId, PaymentStatus};
 use crate::storage::entities::{
-    card_token, idempotency_key, ledger_entry, order, payment, payment_profile, payment_session, subscription,
-    verification,
+    card_token, ledger_entry, order, payment, payment_profile, payment_session, subscription, verification,
 };
+use crate::storage::idempotency::{KeyRef, completion};
 
 impl SessionWrite {
     /// The statement of this write for `session` at `at`, and what it must affect.
@@ -182,16 +182,8 @@ impl SessionWrite {
                 (set_default(*customer, profile, backend), ExactlyOne(Guard::Missing))
             }
             SessionWrite::CompleteIdempotency { merchant, operation, key, response } => {
-                use idempotency_key::Column as K;
-                let statement = idempotency_key::Entity::update_many()
-                    .col_expr(K::Response, Expr::value(response.as_str()))
-                    .col_expr(K::CompletedAt, Expr::value(at))
-                    .filter(K::MerchantId.eq(*merchant))
-                    .filter(K::Operation.eq(*operation))
-                    .filter(K::Key.eq(key.as_str()))
-                    .filter(K::Response.is_null())
-                    .build(backend);
-                (statement, ExactlyOne(Guard::IdempotencyRecord))
+                let key = KeyRef { merchant: MerchantId(*merchant), operation, key };
+                (completion(&key, response, at).build(backend), ExactlyOne(Guard::IdempotencyRecord))
             }
         }
     }
