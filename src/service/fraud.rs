@@ -7,17 +7,16 @@
 //! [`FraudRules`](crate::config::FraudRules).
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, ModelTrait, PaginatorTrait, QueryFilter, Select, Set,
-};
+use sea_orm::Select;
 use uuid::Uuid;
 
 use super::Services;
 use crate::domain::fraud::BlocklistKind;
 use crate::domain::{BlocklistEntryId, CustomerId, MerchantId};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::storage::entities::{blocklist_entry, payment, verification};
-use crate::storage::is_unique_violation;
+use crate::storage;
+use crate::storage::entities::blocklist_entry;
+use crate::storage::fraud::Signal;
 
 /// What the rules look at for one attempt.
 pub(super) struct Signals<'a> {
@@ -32,14 +31,6 @@ pub(super) struct Signals<'a> {
     /// The attempt being assessed (a payment or a verification), already recorded: it does
     /// not count against itself.
     pub this_attempt: Uuid,
-}
-
-/// What one velocity rule counts by.
-#[derive(Clone, Copy)]
-enum Signal<'a> {
-    Card(&'a str),
-    Ip(&'a str),
-    Customer(CustomerId),
 }
 
 /// The rules' verdict.
@@ -86,32 +77,8 @@ impl Services {
         Ok(Assessment { blocked_by, risk_score: if blocked_by.is_some() { 100 } else { score.min(100) } })
     }
 
-    /// Attempts with `signal` since `since`, other than this one: payments and SETUP
-    /// verifications alike, since card testing works as well through either.
     async fn recent_attempts(&self, signals: &Signals<'_>, signal: Signal<'_>, since: DateTime<Utc>) -> AppResult<u64> {
-        let (payment_match, verification_match) = match signal {
-            Signal::Card(fingerprint) => (
-                payment::Column::CardFingerprint.eq(fingerprint),
-                verification::Column::CardFingerprint.eq(fingerprint),
-            ),
-            Signal::Ip(ip) => (payment::Column::ClientIp.eq(ip), verification::Column::ClientIp.eq(ip)),
-            Signal::Customer(c) => (payment::Column::CustomerId.eq(c.0), verification::Column::CustomerId.eq(c.0)),
-        };
-        let payments = payment::Entity::find()
-            .filter(payment::Column::MerchantId.eq(signals.merchant.0))
-            .filter(payment_match)
-            .filter(payment::Column::CreatedAt.gte(since))
-            .filter(payment::Column::Id.ne(signals.this_attempt))
-            .count(&self.db)
-            .await?;
-        let verifications = verification::Entity::find()
-            .filter(verification::Column::MerchantId.eq(signals.merchant.0))
-            .filter(verification_match)
-            .filter(verification::Column::CreatedAt.gte(since))
-            .filter(verification::Column::Id.ne(signals.this_attempt))
-            .count(&self.db)
-            .await?;
-        Ok(payments + verifications)
+        Ok(storage::fraud::recent_attempts(&self.db, signals.merchant, signal, since, signals.this_attempt).await?)
     }
 
     /// The blocklist rule the attempt matches, if any.
@@ -120,34 +87,15 @@ impl Services {
             Some(customer) => self.customer(signals.merchant, customer).await?.and_then(|c| c.email),
             None => None,
         };
-        let mut any = Condition::any().add(
-            Condition::all()
-                .add(blocklist_entry::Column::Kind.eq(BlocklistKind::CardFingerprint.as_str()))
-                .add(blocklist_entry::Column::Value.eq(signals.fingerprint)),
-        );
-        if let Some(ip) = signals.client_ip {
-            any = any.add(
-                Condition::all()
-                    .add(blocklist_entry::Column::Kind.eq(BlocklistKind::IpAddress.as_str()))
-                    .add(blocklist_entry::Column::Value.eq(ip)),
-            );
-        }
-        if let Some(email) = email.and_then(|e| BlocklistKind::Email.normalise(&e).ok()) {
-            any = any.add(
-                Condition::all()
-                    .add(blocklist_entry::Column::Kind.eq(BlocklistKind::Email.as_str()))
-                    .add(blocklist_entry::Column::Value.eq(email)),
-            );
-        }
-        let hit = blocklist_entry::Entity::find()
-            .filter(blocklist_entry::Column::MerchantId.eq(signals.merchant.0))
-            .filter(any)
-            .one(&self.db)
-            .await?;
-        Ok(hit.map(|entry| match entry.kind.parse() {
-            Ok(BlocklistKind::IpAddress) => "blocklist_ip_address",
-            Ok(BlocklistKind::Email) => "blocklist_email",
-            _ => "blocklist_card_fingerprint",
+        let email = email.and_then(|e| BlocklistKind::Email.normalise(&e).ok());
+        let mut candidates = vec![(BlocklistKind::CardFingerprint, signals.fingerprint)];
+        candidates.extend(signals.client_ip.map(|ip| (BlocklistKind::IpAddress, ip)));
+        candidates.extend(email.as_deref().map(|email| (BlocklistKind::Email, email)));
+        let hit = storage::fraud::blocklisted(&self.db, signals.merchant, &candidates).await?;
+        Ok(hit.map(|kind| match kind {
+            BlocklistKind::IpAddress => "blocklist_ip_address",
+            BlocklistKind::Email => "blocklist_email",
+            BlocklistKind::CardFingerprint => "blocklist_card_fingerprint",
         }))
     }
 
@@ -163,20 +111,16 @@ impl Services {
             .normalise(value)
             .map_err(|e| AppError::user(&["input", "value"], ErrorCode::Invalid, e.to_string()))?;
         let note = super::validate::text(note, 500, &["input", "note"])?;
-        let row = blocklist_entry::ActiveModel {
-            id: Set(BlocklistEntryId::new().0),
-            merchant_id: Set(merchant.0),
-            kind: Set(kind.as_str().to_owned()),
-            value: Set(value),
-            note: Set(note),
-            created_at: Set(self.now()),
+        let entry = blocklist_entry::Model {
+            id: BlocklistEntryId::new().0,
+            merchant_id: merchant.0,
+            kind: kind.as_str().to_owned(),
+            value,
+            note,
+            created_at: self.now(),
         };
-        row.insert(&self.db).await.map_err(|e| {
-            if is_unique_violation(&e) {
-                AppError::user(&["input", "value"], ErrorCode::Duplicate, "this value is already on the blocklist")
-            } else {
-                e.into()
-            }
+        storage::fraud::add(&self.db, entry).await?.ok_or_else(|| {
+            AppError::user(&["input", "value"], ErrorCode::Duplicate, "this value is already on the blocklist")
         })
     }
 
@@ -186,13 +130,9 @@ impl Services {
         merchant: MerchantId,
         id: BlocklistEntryId,
     ) -> AppResult<blocklist_entry::Model> {
-        let entry = blocklist_entry::Entity::find_by_id(id.0)
-            .filter(blocklist_entry::Column::MerchantId.eq(merchant.0))
-            .one(&self.db)
+        storage::fraud::remove(&self.db, merchant, id.0)
             .await?
-            .ok_or_else(|| AppError::not_found(&["input", "id"], "blocklist entry"))?;
-        entry.clone().delete(&self.db).await?;
-        Ok(entry)
+            .ok_or_else(|| AppError::not_found(&["input", "id"], "blocklist entry"))
     }
 
     /// The merchant's blocklist, optionally of one kind, for a connection.
@@ -201,10 +141,6 @@ impl Services {
         merchant: MerchantId,
         kind: Option<BlocklistKind>,
     ) -> Select<blocklist_entry::Entity> {
-        let select = blocklist_entry::Entity::find().filter(blocklist_entry::Column::MerchantId.eq(merchant.0));
-        match kind {
-            Some(kind) => select.filter(blocklist_entry::Column::Kind.eq(kind.as_str())),
-            None => select,
-        }
+        storage::fraud::listing(merchant, kind)
     }
 }

@@ -3,6 +3,7 @@
 pub mod batch;
 pub mod entities;
 pub mod events;
+pub mod fraud;
 pub mod idempotency;
 pub mod ledger;
 pub mod page;
