@@ -1,9 +1,11 @@
-//! The fraud rules every charge passes first, and each merchant's blocklist.
+//! The fraud rules every charge (and every SETUP verification) passes first, and each
+//! merchant's blocklist.
 //!
 //! Rules run in a fixed order and the first that fires blocks the attempt: the blocklist
 //! (card, IP, customer email), the amount cap, then velocity per card, per IP and per
-//! customer within a sliding window. Every decision, allow or block, is recorded on the
-//! Payment with its rule and an integer risk score (0 to 100). Limits are in
+//! customer within a sliding window, counting payments and verifications alike. Every
+//! decision, allow or block, is recorded on the attempt with its rule and an integer risk
+//! score (0 to 100). Limits are in
 //! [`FraudRules`](crate::config::FraudRules).
 
 use chrono::{DateTime, Duration, Utc};
