@@ -18,22 +18,18 @@
 //! transaction that creates the session: of two instances one claims it, the other changes
 //! nothing, and only the claimed session is ever charged.
 
-use chrono::Duration;
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
-};
-
 use super::Services;
 use super::auth::Caller;
 use super::payments::PaymentMethodInput;
 use super::payments::attempt::Attempt;
 use super::sessions::open_session;
-use crate::domain::subscription::SubscriptionStatus;
-use crate::domain::{CustomerId, MerchantId, ProfileId, SessionId, SessionPurpose, SessionStatus, SubscriptionId};
+use crate::domain::{CustomerId, MerchantId, ProfileId, SessionId, SessionPurpose, SubscriptionId};
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::storage;
 use crate::storage::entities::{payment_profile, payment_session, subscription};
-use crate::storage::events::insert_event;
+use crate::storage::transition::TransitionError;
+use crate::storage::writes::{Guard, SessionWrite};
+use chrono::Duration;
 
 /// How long a renewal the customer has to pay themselves stays payable on the hosted page.
 /// Longer than the 24 hours a merchant's own session may last: this is dunning, not checkout.
@@ -60,15 +56,7 @@ impl Services {
     /// Renews every ACTIVE subscription whose period has ended, ends those set to cancel at
     /// period end, and cancels those whose renewal session ended unpaid.
     pub async fn renew_once(&self) -> AppResult<RenewalPass> {
-        use subscription::Column as S;
-        let due = subscription::Entity::find()
-            .filter(S::Status.eq(SubscriptionStatus::Active.as_str()))
-            .filter(S::CurrentPeriodEnd.lte(self.now()))
-            .filter(S::RenewalSessionId.is_null())
-            .order_by_asc(S::CurrentPeriodEnd)
-            .limit(RENEWAL_BATCH)
-            .all(&self.db)
-            .await?;
+        let due = storage::renewals::due(&self.db, self.now(), RENEWAL_BATCH).await?;
         let mut pass = RenewalPass::default();
         for sub in due {
             if sub.cancel_at_period_end {
@@ -98,7 +86,6 @@ impl Services {
     /// created, in one transaction. `None`: it was claimed already (another instance, or an
     /// earlier pass). Public so tests can stop a renewal here, as a crash would.
     pub async fn claim_renewal(&self, sub: &subscription::Model) -> AppResult<Option<payment_session::Model>> {
-        use subscription::Column as S;
         let merchant = MerchantId(sub.merchant_id);
         let now = self.now();
         let row = payment_session::Model {
@@ -111,26 +98,14 @@ impl Services {
             set_profile_as_default: true,
             ..open_session(merchant, SessionPurpose::Subscription, now, now + RENEWAL_PAYMENT_WINDOW)
         };
-        let session_id = row.id;
-
-        let txn = self.db.begin().await?;
-        // The claim is the transaction's first write: on SQLite it takes the write lock, on
-        // PostgreSQL a racing claim waits on the row and then finds it taken.
-        let claimed = subscription::Entity::update_many()
-            .col_expr(S::RenewalSessionId, Expr::value(session_id))
-            .col_expr(S::UpdatedAt, Expr::value(now))
-            .filter(S::Id.eq(sub.id))
-            .filter(S::Status.eq(SubscriptionStatus::Active.as_str()))
-            .filter(S::RenewalSessionId.is_null())
-            .filter(S::CurrentPeriodEnd.eq(sub.current_period_end))
-            .exec(&txn)
-            .await?;
-        if claimed.rows_affected != 1 {
-            return Ok(None); // Dropping the transaction rolls it back.
-        }
-        let session = payment_session::ActiveModel::from(row).insert(&txn).await?;
-        let event = insert_event(&txn, &session, None, now).await?;
-        txn.commit().await?;
+        // Of two instances claiming one renewal, one creates its session; the other's
+        // transaction is rolled back by the refused claim.
+        let claim = SessionWrite::ClaimRenewal { subscription: sub.id, period_end: sub.current_period_end };
+        let (session, event) = match storage::sessions::create(&self.db, row, now, vec![claim]).await {
+            Ok(created) => created,
+            Err(TransitionError::Refused(Guard::RenewalClaimed)) => return Ok(None),
+            Err(error) => return Err(anyhow::Error::new(error).context("claiming a renewal").into()),
+        };
         self.publish(event).await;
         Ok(Some(session))
     }
@@ -162,21 +137,7 @@ impl Services {
     /// still ACTIVE and its renewal session OPEN with no attempt, for longer than a renewal
     /// takes. Racing instances are settled by the session's compare-and-set: one charge.
     async fn resume_stranded(&self) -> AppResult<usize> {
-        use payment_session::Column as P;
-        let waiting = Query::select()
-            .column(subscription::Column::RenewalSessionId)
-            .from(subscription::Entity)
-            .and_where(subscription::Column::Status.eq(SubscriptionStatus::Active.as_str()))
-            .and_where(subscription::Column::RenewalSessionId.is_not_null())
-            .to_owned();
-        let stranded = payment_session::Entity::find()
-            .filter(P::Id.in_subquery(waiting))
-            .filter(P::Status.eq(SessionStatus::Open.as_str()))
-            .filter(P::AttemptCount.eq(0))
-            .filter(P::UpdatedAt.lte(self.now() - STRANDED_AFTER))
-            .limit(RENEWAL_BATCH)
-            .all(&self.db)
-            .await?;
+        let stranded = storage::renewals::stranded(&self.db, self.now() - STRANDED_AFTER, RENEWAL_BATCH).await?;
         let mut resumed = 0;
         for session in stranded {
             let Some(sub_id) = session.subscription_id else { continue };
@@ -206,67 +167,18 @@ impl Services {
     /// write a failed attempt carries with its status change).
     async fn mark_past_due(&self, session: &payment_session::Model) -> AppResult<()> {
         if session.purpose == SessionPurpose::Subscription.as_str() {
-            subscription::Entity::update_many()
-                .col_expr(subscription::Column::Status, Expr::value(SubscriptionStatus::PastDue.as_str()))
-                .col_expr(subscription::Column::UpdatedAt, Expr::value(self.now()))
-                .filter(subscription::Column::RenewalSessionId.eq(session.id))
-                .filter(subscription::Column::Status.eq(SubscriptionStatus::Active.as_str()))
-                .exec(&self.db)
-                .await?;
+            storage::renewals::mark_past_due(&self.db, session.id, self.now()).await?;
         }
         Ok(())
     }
 
     /// A subscription set to cancel at period end reaches it: CANCELED, as of that moment.
     async fn end_at_period_end(&self, sub: &subscription::Model) -> AppResult<bool> {
-        use subscription::Column as S;
-        let ended = subscription::Entity::update_many()
-            .col_expr(S::Status, Expr::value(SubscriptionStatus::Canceled.as_str()))
-            .col_expr(S::CanceledAt, Expr::value(sub.current_period_end))
-            .col_expr(S::UpdatedAt, Expr::value(self.now()))
-            .filter(S::Id.eq(sub.id))
-            .filter(S::Status.eq(SubscriptionStatus::Active.as_str()))
-            .filter(S::CancelAtPeriodEnd.eq(true))
-            .filter(S::RenewalSessionId.is_null())
-            .filter(S::CurrentPeriodEnd.eq(sub.current_period_end))
-            .exec(&self.db)
-            .await?;
-        Ok(ended.rows_affected == 1)
+        Ok(storage::renewals::end_at_period_end(&self.db, sub, self.now()).await?)
     }
 
     /// Cancels subscriptions whose renewal session ended without being paid.
     async fn lapse_unpaid(&self) -> AppResult<usize> {
-        use payment_session::Column as P;
-        use subscription::Column as S;
-        let waiting = [SubscriptionStatus::Active.as_str(), SubscriptionStatus::PastDue.as_str()];
-        let unpaid = [SessionStatus::Expired, SessionStatus::Failed, SessionStatus::Canceled];
-        // From the few subscriptions waiting on a renewal to their sessions (by primary key),
-        // and a write only when one has lapsed: this runs every second on every instance.
-        let lapsed_ids = Query::select()
-            .column((subscription::Entity, S::Id))
-            .from(subscription::Entity)
-            .inner_join(
-                payment_session::Entity,
-                Expr::col((payment_session::Entity, P::Id)).equals((subscription::Entity, S::RenewalSessionId)),
-            )
-            .and_where(Expr::col((subscription::Entity, S::Status)).is_in(waiting))
-            .and_where(Expr::col((payment_session::Entity, P::Status)).is_in(unpaid.iter().map(|s| s.as_str())))
-            .limit(RENEWAL_BATCH)
-            .to_owned();
-        let backend = self.db.get_database_backend();
-        let rows = self.db.query_all_raw(backend.build(&lapsed_ids)).await?;
-        let ids: Vec<uuid::Uuid> = rows.iter().filter_map(|row| row.try_get_by_index(0).ok()).collect();
-        if ids.is_empty() {
-            return Ok(0);
-        }
-        let lapsed = subscription::Entity::update_many()
-            .col_expr(S::Status, Expr::value(SubscriptionStatus::Canceled.as_str()))
-            .col_expr(S::CanceledAt, Expr::value(self.now()))
-            .col_expr(S::UpdatedAt, Expr::value(self.now()))
-            .filter(S::Id.is_in(ids))
-            .filter(S::Status.is_in(waiting))
-            .exec(&self.db)
-            .await?;
-        Ok(lapsed.rows_affected as usize)
+        Ok(storage::renewals::lapse_unpaid(&self.db, self.now(), RENEWAL_BATCH).await?)
     }
 }

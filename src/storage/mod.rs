@@ -9,6 +9,7 @@ pub mod ledger;
 pub mod page;
 pub mod payments;
 pub mod profiles;
+pub mod renewals;
 pub mod sessions;
 pub mod totals;
 pub mod transition;

@@ -62,6 +62,12 @@ pub enum SessionWrite {
         subscription: Uuid,
         period: PaidPeriod,
     },
+    /// The session (new) renews `subscription`'s period ending at `period_end`: the
+    /// subscription is ACTIVE, still at that period, and no other session renews it.
+    ClaimRenewal {
+        subscription: Uuid,
+        period_end: Option<DateTime<Utc>>,
+    },
     /// Renewals of the subscription charge the profile the session saved or paid with.
     RenewWithSessionProfile {
         subscription: Uuid,
@@ -134,6 +140,8 @@ pub enum Guard {
     OrderNotPayable,
     #[error("the subscription's period is paid or being paid by another session")]
     SubscriptionNotPayable,
+    #[error("the subscription's renewal is claimed already")]
+    RenewalClaimed,
     #[error("the claim this session should hold is not held")]
     ClaimNotHeld,
     #[error("the attempt has an outcome already")]

@@ -113,6 +113,16 @@ impl SessionWrite {
                     .build(backend);
                 (statement, ExactlyOne(Guard::SubscriptionNotPayable))
             }
+            SessionWrite::ClaimRenewal { subscription, period_end } => {
+                use subscription::Column as S;
+                let statement = subscription_update(*subscription, session, at)
+                    .col_expr(S::RenewalSessionId, Expr::value(session.id))
+                    .filter(S::Status.eq(SubscriptionStatus::Active.as_str()))
+                    .filter(S::RenewalSessionId.is_null())
+                    .filter(S::CurrentPeriodEnd.eq(*period_end))
+                    .build(backend);
+                (statement, ExactlyOne(Guard::RenewalClaimed))
+            }
             SessionWrite::ReleaseSubscription { subscription } => (
                 subscription_update(*subscription, session, at)
                     .col_expr(subscription::Column::PayingSessionId, Expr::value(Option::<Uuid>::None))
