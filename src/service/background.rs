@@ -5,16 +5,13 @@
 use std::time::Duration;
 
 use chrono::Duration as Span;
-use sea_orm::sea_query::{Expr, LockBehavior, LockType};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
-};
+use futures_util::future::BoxFuture;
 
 use super::Services;
+use crate::domain::SessionEvent;
 use crate::domain::SessionStatus;
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::storage::entities::{payment_session, session_event};
-use crate::storage::events::event_from_row;
+use crate::storage;
 
 /// An event younger than this is still on its way through the normal publish path.
 const RELAY_GRACE: Span = Span::seconds(2);
@@ -47,64 +44,29 @@ impl Services {
     }
 
     /// Publishes events whose publish failed (the bus was down, or the process died between
-    /// commit and publish). On PostgreSQL the rows are locked `SKIP LOCKED`, so instances
-    /// share the backlog instead of publishing it twice; a rare duplicate is harmless anyway,
-    /// as subscribers drop what they already have.
+    /// commit and publish). Instances share the backlog (see `storage::events::relay`); a
+    /// rare duplicate is harmless anyway, as subscribers drop what they already have.
     pub async fn relay_once(&self) -> AppResult<usize> {
-        if self.db.get_database_backend() != DbBackend::Postgres {
-            // SQLite has one writer and no row locks: no transaction to hold across publishes.
-            return self.relay_with(&self.db, false).await;
-        }
-        let txn = self.db.begin().await?;
-        let published = self.relay_with(&txn, true).await?;
-        txn.commit().await?;
-        Ok(published)
-    }
-
-    async fn relay_with<C: ConnectionTrait>(&self, conn: &C, lock: bool) -> AppResult<usize> {
+        let (bus, metrics) = (self.bus.clone(), self.metrics.clone());
+        let publish = move |event: SessionEvent| -> BoxFuture<'static, bool> {
+            let (bus, metrics) = (bus.clone(), metrics.clone());
+            Box::pin(async move {
+                let sent = bus.publish(&event).await.is_ok();
+                if sent {
+                    metrics.count_event_relayed();
+                }
+                sent
+            })
+        };
         let cutoff = self.now() - RELAY_GRACE;
-        let mut select = session_event::Entity::find()
-            .filter(session_event::Column::PublishedAt.is_null())
-            .filter(session_event::Column::OccurredAt.lt(cutoff))
-            .order_by_asc(session_event::Column::Id)
-            .limit(RELAY_BATCH);
-        if lock {
-            select = select.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
-        }
-        let rows = select.all(conn).await?;
-        let mut published = Vec::new();
-        for row in rows {
-            let id = row.id;
-            if self.bus.publish(&event_from_row(row)).await.is_err() {
-                break; // Still down: try again next pass, in order.
-            }
-            self.metrics.count_event_relayed();
-            published.push(id);
-        }
-        if !published.is_empty() {
-            session_event::Entity::update_many()
-                .col_expr(session_event::Column::PublishedAt, Expr::value(self.now()))
-                .filter(session_event::Column::Id.is_in(published.iter().copied()))
-                .exec(conn)
-                .await?;
-        }
-        Ok(published.len())
+        Ok(storage::events::relay(&self.db, cutoff, RELAY_BATCH, self.now(), publish).await?)
     }
 
     /// Expires open sessions past `expiresAt`, each through the state machine with its event.
     /// Instances racing for one session are settled by the compare-and-set: one wins, the
     /// others see a conflict and move on.
     pub async fn sweep_once(&self) -> AppResult<usize> {
-        let due = payment_session::Entity::find()
-            .filter(
-                payment_session::Column::Status
-                    .is_in([SessionStatus::Open.as_str(), SessionStatus::RequiresAction.as_str()]),
-            )
-            .filter(payment_session::Column::ExpiresAt.lte(self.now()))
-            .order_by_asc(payment_session::Column::ExpiresAt)
-            .limit(SWEEP_BATCH)
-            .all(&self.db)
-            .await?;
+        let due = storage::sessions::expired_by(&self.db, self.now(), SWEEP_BATCH).await?;
         let mut expired = 0;
         for session in due {
             match self.change_status(&session, SessionStatus::Expired).await {

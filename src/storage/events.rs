@@ -2,9 +2,11 @@
 //! numbered per merchant in commit order.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use futures_util::future::BoxFuture;
+use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -45,6 +47,61 @@ async fn next_event_seq(txn: &DatabaseTransaction, merchant: Uuid) -> Result<i64
         .exec_with_returning(txn)
         .await?;
     updated.first().map(|m| m.event_seq).ok_or_else(|| DbErr::RecordNotFound("the event's merchant".into()))
+}
+
+/// Hands each unpublished event older than `cutoff` (oldest first, up to `limit`) to
+/// `publish` until one fails, and marks those it took as published at `at`. On PostgreSQL
+/// the rows are locked `SKIP LOCKED` for the pass, so instances share the backlog instead of
+/// publishing it twice; SQLite has one writer and no row locks, so no transaction is held
+/// across the publishes there.
+pub async fn relay(
+    db: &DatabaseConnection,
+    cutoff: DateTime<Utc>,
+    limit: u64,
+    at: DateTime<Utc>,
+    publish: impl Fn(SessionEvent) -> BoxFuture<'static, bool> + Send + Sync,
+) -> Result<usize, DbErr> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return relay_with(db, cutoff, limit, at, false, publish).await;
+    }
+    let txn = db.begin().await?;
+    let published = relay_with(&txn, cutoff, limit, at, true, publish).await?;
+    txn.commit().await?;
+    Ok(published)
+}
+
+async fn relay_with<C: ConnectionTrait>(
+    conn: &C,
+    cutoff: DateTime<Utc>,
+    limit: u64,
+    at: DateTime<Utc>,
+    lock: bool,
+    publish: impl Fn(SessionEvent) -> BoxFuture<'static, bool> + Send + Sync,
+) -> Result<usize, DbErr> {
+    let mut select = session_event::Entity::find()
+        .filter(session_event::Column::PublishedAt.is_null())
+        .filter(session_event::Column::OccurredAt.lt(cutoff))
+        .order_by_asc(session_event::Column::Id)
+        .limit(limit);
+    if lock {
+        select = select.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    }
+    let mut published = Vec::new();
+    for row in select.all(conn).await? {
+        let id = row.id;
+        if !publish(event_from_row(row)).await {
+            break; // Still down: try again next pass, in order.
+        }
+        published.push(id);
+    }
+    if !published.is_empty() {
+        session_event::Entity::update_many()
+            .col_expr(session_event::Column::PublishedAt, Expr::value(at))
+            .filter(session_event::Column::Id.is_in(published.iter().copied()))
+            .exec(conn)
+            .await?;
+    }
+    Ok(published.len())
 }
 
 /// Marks an event handed to the bus, so the outbox relay leaves it alone.

@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Select, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Select, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -21,6 +22,25 @@ pub async fn session(
     id: Uuid,
 ) -> Result<Option<payment_session::Model>, DbErr> {
     payment_session::Entity::find_by_id(id).filter(payment_session::Column::MerchantId.eq(merchant.0)).one(db).await
+}
+
+/// Sessions still payable (OPEN, or waiting on 3-D Secure) whose `expiresAt` is past `now`,
+/// soonest first: what the sweeper expires.
+pub async fn expired_by(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<payment_session::Model>, DbErr> {
+    payment_session::Entity::find()
+        .filter(
+            payment_session::Column::Status
+                .is_in([SessionStatus::Open.as_str(), SessionStatus::RequiresAction.as_str()]),
+        )
+        .filter(payment_session::Column::ExpiresAt.lte(now))
+        .order_by_asc(payment_session::Column::ExpiresAt)
+        .limit(limit)
+        .all(db)
+        .await
 }
 
 /// Inserts `session` (version 1) with its first event and `writes` (its idempotency record),
