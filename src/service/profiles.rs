@@ -3,15 +3,14 @@
 //! fingerprint; never a number. One card is one profile per customer: saving it again
 //! refreshes (and, if removed, revives) the same profile.
 
-use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set, TransactionTrait};
 use uuid::Uuid;
 
 use super::Services;
 use super::auth::Caller;
 use crate::domain::{CustomerId, MerchantId, PaymentMethodType, ProfileId};
 use crate::error::{AppError, AppResult};
-use crate::storage::entities::{card_token, payment_profile, payment_session, subscription};
+use crate::storage;
+use crate::storage::entities::{card_token, payment_profile, payment_session};
 use crate::storage::writes::{ProfileRef, SessionWrite};
 
 impl Services {
@@ -59,21 +58,12 @@ impl Services {
 
     /// The customer's default profile, if they have one that is not removed.
     pub async fn default_profile(&self, customer: CustomerId) -> AppResult<Option<payment_profile::Model>> {
-        Ok(payment_profile::Entity::find()
-            .filter(payment_profile::Column::CustomerId.eq(customer.0))
-            .filter(payment_profile::Column::IsDefault.eq(true))
-            .filter(payment_profile::Column::RemovedAt.is_null())
-            .one(&self.db)
-            .await?)
+        Ok(storage::profiles::default_of(&self.db, customer).await?)
     }
 
     /// A profile of this merchant that is not removed.
     pub async fn profile(&self, merchant: MerchantId, id: ProfileId) -> AppResult<Option<payment_profile::Model>> {
-        Ok(payment_profile::Entity::find_by_id(id.0)
-            .filter(payment_profile::Column::MerchantId.eq(merchant.0))
-            .filter(payment_profile::Column::RemovedAt.is_null())
-            .one(&self.db)
-            .await?)
+        Ok(storage::profiles::live(&self.db, merchant, id.0).await?)
     }
 
     /// A profile `caller` may pay `session` with: the session's customer's, not removed.
@@ -98,7 +88,7 @@ impl Services {
             .profile(merchant, id)
             .await?
             .ok_or_else(|| AppError::not_found(&["input", "id"], "payment profile"))?;
-        crate::storage::profiles::make_default(&self.db, profile.customer_id, profile.id).await?;
+        storage::profiles::make_default(&self.db, profile.customer_id, profile.id).await?;
         Ok(payment_profile::Model { is_default: true, ..profile })
     }
 
@@ -110,18 +100,7 @@ impl Services {
             .profile(merchant, id)
             .await?
             .ok_or_else(|| AppError::not_found(&["input", "id"], "payment profile"))?;
-        let txn = self.db.begin().await?;
-        let mut row = profile.clone().into_active_model();
-        row.removed_at = Set(Some(self.now()));
-        row.is_default = Set(false);
-        let removed = row.update(&txn).await?;
-        subscription::Entity::update_many()
-            .col_expr(subscription::Column::DefaultPaymentProfileId, Expr::value(Option::<Uuid>::None))
-            .filter(subscription::Column::DefaultPaymentProfileId.eq(profile.id))
-            .exec(&txn)
-            .await?;
-        txn.commit().await?;
-        Ok(removed)
+        Ok(storage::profiles::remove(&self.db, profile, self.now()).await?)
     }
 }
 

@@ -1,9 +1,64 @@
-//! Payment profiles outside a session's transition.
+//! Payment profiles outside a session's transition (a transition saves them with its typed
+//! writes).
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel,
+    QueryFilter, Set, TransactionTrait,
+};
 use uuid::Uuid;
 
+use super::entities::{payment_profile, subscription};
 use super::writes::{ProfileRef, clear_default, set_default};
+use crate::domain::{CustomerId, MerchantId};
+
+/// The customer's default profile, if they have one that is not removed.
+pub async fn default_of(
+    db: &DatabaseConnection,
+    customer: CustomerId,
+) -> Result<Option<payment_profile::Model>, DbErr> {
+    payment_profile::Entity::find()
+        .filter(payment_profile::Column::CustomerId.eq(customer.0))
+        .filter(payment_profile::Column::IsDefault.eq(true))
+        .filter(payment_profile::Column::RemovedAt.is_null())
+        .one(db)
+        .await
+}
+
+/// A profile of `merchant` that is not removed.
+pub async fn live(
+    db: &DatabaseConnection,
+    merchant: MerchantId,
+    id: Uuid,
+) -> Result<Option<payment_profile::Model>, DbErr> {
+    payment_profile::Entity::find_by_id(id)
+        .filter(payment_profile::Column::MerchantId.eq(merchant.0))
+        .filter(payment_profile::Column::RemovedAt.is_null())
+        .one(db)
+        .await
+}
+
+/// Removes `profile` at `at`: not the default any more, and no subscription charges it.
+pub async fn remove(
+    db: &DatabaseConnection,
+    profile: payment_profile::Model,
+    at: DateTime<Utc>,
+) -> Result<payment_profile::Model, DbErr> {
+    let txn = db.begin().await?;
+    let id = profile.id;
+    let mut row = profile.into_active_model();
+    row.removed_at = Set(Some(at));
+    row.is_default = Set(false);
+    let removed = row.update(&txn).await?;
+    subscription::Entity::update_many()
+        .col_expr(subscription::Column::DefaultPaymentProfileId, Expr::value(Option::<Uuid>::None))
+        .filter(subscription::Column::DefaultPaymentProfileId.eq(id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(removed)
+}
 
 /// Makes `profile` its customer's only default, in one transaction. The profile must exist
 /// and not be removed, or nothing changes.
