@@ -7,12 +7,12 @@ use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Object, OutputType};
 use futures_util::future::BoxFuture;
-use sea_orm::{DatabaseConnection, Select};
 
 use super::context::ContextExt;
 use super::errors::GqlResult;
-use crate::error::AppResult;
+use crate::service::Services;
 use crate::storage::batch::{BatchLoader, ChildCount, ChildPage, Parent, Tenanted};
+use crate::storage::listings::Listing;
 use crate::storage::page::{self, Page, PageArgs, SortField};
 
 /// A connection of `N` with `totalCount`.
@@ -35,14 +35,13 @@ impl TotalCount {
     }
 
     /// Counts what a root listing matches.
-    pub fn of_select<E>(db: DatabaseConnection, select: Select<E>) -> Self
+    pub fn of_listing<E: Tenanted>(services: Services, listing: Listing<E>) -> Self
     where
-        E: sea_orm::EntityTrait<Model: Sync>,
-        Select<E>: Send + Sync + 'static,
+        Listing<E>: Send + Sync + 'static,
     {
         TotalCount(Arc::new(move || {
-            let (db, select) = (db.clone(), select.clone());
-            Box::pin(async move { page::count(&db, select).await.gql() })
+            let (services, listing) = (services.clone(), listing.clone());
+            Box::pin(async move { listing.count(&services.db).await.gql() })
         }))
     }
 
@@ -78,10 +77,10 @@ pub fn from_page<T, N: OutputType>(page: Page<T>, total: TotalCount, node: impl 
     conn
 }
 
-/// A root listing: one page of `select` and its lazy count.
+/// A root listing: one page of it and its lazy count.
 pub async fn root<E, N: OutputType>(
     ctx: &Context<'_>,
-    select: Select<E>,
+    listing: Listing<E>,
     args: PageArgs,
     field: SortField,
     descending: bool,
@@ -89,13 +88,12 @@ pub async fn root<E, N: OutputType>(
 ) -> async_graphql::Result<Conn<N>>
 where
     E: Tenanted,
-    Select<E>: Send + Sync + 'static,
+    Listing<E>: Send + Sync + 'static,
 {
-    let db = ctx.services().db.clone();
+    let services = ctx.services().clone();
     let req = args.validate(field, descending).gql()?;
-    let page: AppResult<_> =
-        page::fetch(&db, select.clone(), E::sort_column(field), E::id_column(), &req, |m| E::sort_key(m, field)).await;
-    Ok(from_page(page.gql()?, TotalCount::of_select(db, select), node))
+    let page = listing.clone().page(&services.db, field, &req).await.gql()?;
+    Ok(from_page(page, TotalCount::of_listing(services, listing), node))
 }
 
 /// A nested connection: the children of `parent`, batched with its siblings.

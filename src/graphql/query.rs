@@ -245,7 +245,7 @@ impl QueryRoot {
         let f = filter.unwrap_or_default();
         let filter = OrderFilter {
             customer: parse_opt::<CustomerId>(f.customer_id.as_ref(), &["filter", "customerId"])?,
-            status: f.status.map(|s| crate::domain::order::OrderStatus::from(s).as_str().to_owned()),
+            status: f.status.map(Into::into),
         };
         let select = ctx.services().orders_query(merchant, filter);
         root(ctx, select, PageArgs::new(first, after, last, before), SortField::CreatedAt, descending(direction), Order)

@@ -8,7 +8,6 @@
 //!   it is created; completed, it posts a SETTLEMENT of that amount. Charges posted after the
 //!   session was created stay outstanding; paying twice leaves a credit, never a loss.
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Select};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -17,6 +16,7 @@ use super::{Services, validate};
 use crate::domain::{Currency, CustomerId, MerchantId, Money};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::storage::entities::{ledger_entry, payment_session};
+use crate::storage::listings::Listing;
 use crate::storage::writes::SessionWrite;
 
 crate::domain::string_enum!(
@@ -171,10 +171,8 @@ impl Services {
     }
 
     /// A customer's ledger, for a connection.
-    pub fn ledger_query(&self, merchant: MerchantId, customer: CustomerId) -> Select<ledger_entry::Entity> {
-        ledger_entry::Entity::find()
-            .filter(ledger_entry::Column::MerchantId.eq(merchant.0))
-            .filter(ledger_entry::Column::CustomerId.eq(customer.0))
+    pub fn ledger_query(&self, merchant: MerchantId, customer: CustomerId) -> Listing<ledger_entry::Entity> {
+        crate::storage::listings::ledger(merchant, customer)
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Select, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::{Services, validate};
@@ -28,11 +28,8 @@ pub struct CustomerUpdate {
     pub metadata: Option<BTreeMap<String, String>>,
 }
 
-/// Which customers a listing shows.
-#[derive(Debug, Default)]
-pub struct CustomerFilter {
-    pub email: Option<String>,
-}
+pub use crate::storage::listings::CustomerFilter;
+use crate::storage::listings::Listing;
 
 impl Services {
     #[tracing::instrument(skip(self, input))]
@@ -88,11 +85,7 @@ impl Services {
     }
 
     /// The merchant's customers matching `filter`, for a connection.
-    pub fn customers_query(&self, merchant: MerchantId, filter: CustomerFilter) -> Select<customer::Entity> {
-        let mut select = customer::Entity::find().filter(customer::Column::MerchantId.eq(merchant.0));
-        if let Some(email) = filter.email {
-            select = select.filter(customer::Column::Email.eq(email));
-        }
-        select
+    pub fn customers_query(&self, merchant: MerchantId, filter: CustomerFilter) -> Listing<customer::Entity> {
+        crate::storage::listings::customers(merchant, filter)
     }
 }

@@ -9,7 +9,6 @@
 //! [`FraudRules`](crate::config::FraudRules).
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::Select;
 use uuid::Uuid;
 
 use super::Services;
@@ -19,6 +18,7 @@ use crate::error::{AppError, AppResult, ErrorCode};
 use crate::storage;
 use crate::storage::entities::blocklist_entry;
 use crate::storage::fraud::Signal;
+use crate::storage::listings::Listing;
 
 /// What the rules look at for one attempt.
 pub(super) struct Signals<'a> {
@@ -142,7 +142,7 @@ impl Services {
         &self,
         merchant: MerchantId,
         kind: Option<BlocklistKind>,
-    ) -> Select<blocklist_entry::Entity> {
-        storage::fraud::listing(merchant, kind)
+    ) -> Listing<blocklist_entry::Entity> {
+        storage::listings::blocklist(merchant, kind)
     }
 }

@@ -1,7 +1,7 @@
 //! Orders: what a CHECKOUT session pays. Created with their line items; the total is
 //! computed, never typed.
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Select, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 use uuid::Uuid;
 
 use super::{Services, validate};
@@ -18,11 +18,8 @@ pub struct OrderInput {
     pub external_reference: Option<String>,
 }
 
-#[derive(Debug, Default)]
-pub struct OrderFilter {
-    pub customer: Option<CustomerId>,
-    pub status: Option<String>,
-}
+use crate::storage::listings::Listing;
+pub use crate::storage::listings::OrderFilter;
 
 impl Services {
     #[tracing::instrument(skip(self, input))]
@@ -72,15 +69,8 @@ impl Services {
             .await?)
     }
 
-    pub fn orders_query(&self, merchant: MerchantId, filter: OrderFilter) -> Select<order_row::Entity> {
-        let mut select = order_row::Entity::find().filter(order_row::Column::MerchantId.eq(merchant.0));
-        if let Some(customer) = filter.customer {
-            select = select.filter(order_row::Column::CustomerId.eq(customer.0));
-        }
-        if let Some(status) = filter.status {
-            select = select.filter(order_row::Column::Status.eq(status));
-        }
-        select
+    pub fn orders_query(&self, merchant: MerchantId, filter: OrderFilter) -> Listing<order_row::Entity> {
+        crate::storage::listings::orders(merchant, filter)
     }
 }
 

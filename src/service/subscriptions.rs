@@ -2,7 +2,7 @@
 //! session's first payment activates it; `renewals` charges the periods after.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Select, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::{Services, validate};
@@ -20,11 +20,8 @@ pub struct SubscriptionInput {
     pub interval_count: i32,
 }
 
-#[derive(Debug, Default)]
-pub struct SubscriptionFilter {
-    pub customer: Option<CustomerId>,
-    pub status: Option<SubscriptionStatus>,
-}
+use crate::storage::listings::Listing;
+pub use crate::storage::listings::SubscriptionFilter;
 
 impl Services {
     #[tracing::instrument(skip(self, input))]
@@ -79,15 +76,8 @@ impl Services {
         &self,
         merchant: MerchantId,
         filter: SubscriptionFilter,
-    ) -> Select<subscription::Entity> {
-        let mut select = subscription::Entity::find().filter(subscription::Column::MerchantId.eq(merchant.0));
-        if let Some(customer) = filter.customer {
-            select = select.filter(subscription::Column::CustomerId.eq(customer.0));
-        }
-        if let Some(status) = filter.status {
-            select = select.filter(subscription::Column::Status.eq(status.as_str()));
-        }
-        select
+    ) -> Listing<subscription::Entity> {
+        crate::storage::listings::subscriptions(merchant, filter)
     }
 }
 

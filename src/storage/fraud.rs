@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, ModelTrait, PaginatorTrait,
-    QueryFilter, Select,
+    QueryFilter,
 };
 use uuid::Uuid;
 
@@ -104,13 +104,4 @@ pub async fn remove(
     };
     entry.clone().delete(db).await?;
     Ok(Some(entry))
-}
-
-/// The merchant's blocklist, optionally of one kind, for a connection.
-pub fn listing(merchant: MerchantId, kind: Option<BlocklistKind>) -> Select<blocklist_entry::Entity> {
-    let select = blocklist_entry::Entity::find().filter(blocklist_entry::Column::MerchantId.eq(merchant.0));
-    match kind {
-        Some(kind) => select.filter(blocklist_entry::Column::Kind.eq(kind.as_str())),
-        None => select,
-    }
 }

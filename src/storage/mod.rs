@@ -6,6 +6,7 @@ pub mod events;
 pub mod fraud;
 pub mod idempotency;
 pub mod ledger;
+pub mod listings;
 pub mod page;
 pub mod payments;
 pub mod profiles;

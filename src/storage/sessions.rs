@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Select, TransactionTrait,
+    TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -11,9 +11,7 @@ use super::entities::payment_session;
 use super::events::insert_event;
 use super::transition::{TransitionError, run_writes};
 use super::writes::SessionWrite;
-use crate::domain::{
-    CustomerId, LinkId, MerchantId, OrderId, SessionEvent, SessionPurpose, SessionStatus, SubscriptionId,
-};
+use crate::domain::{MerchantId, SessionEvent, SessionStatus};
 
 /// A session of `merchant`; another merchant's reads as missing.
 pub async fn session(
@@ -57,48 +55,4 @@ pub async fn create(
     run_writes(&txn, &session, at, &writes).await?;
     txn.commit().await?;
     Ok((session, event))
-}
-
-/// Which sessions a listing shows.
-#[derive(Debug, Default)]
-pub struct SessionFilter {
-    pub statuses: Vec<SessionStatus>,
-    pub purposes: Vec<SessionPurpose>,
-    pub customer: Option<CustomerId>,
-    pub order: Option<OrderId>,
-    pub subscription: Option<SubscriptionId>,
-    pub payment_link: Option<LinkId>,
-    pub created_after: Option<DateTime<Utc>>,
-    pub created_before: Option<DateTime<Utc>>,
-}
-
-/// The merchant's sessions matching `filter`, for a connection.
-pub fn listing(merchant: MerchantId, filter: SessionFilter) -> Select<payment_session::Entity> {
-    use payment_session::Column as C;
-    let mut select = payment_session::Entity::find().filter(C::MerchantId.eq(merchant.0));
-    if !filter.statuses.is_empty() {
-        select = select.filter(C::Status.is_in(filter.statuses.iter().map(|s| s.as_str())));
-    }
-    if !filter.purposes.is_empty() {
-        select = select.filter(C::Purpose.is_in(filter.purposes.iter().map(|p| p.as_str())));
-    }
-    if let Some(c) = filter.customer {
-        select = select.filter(C::CustomerId.eq(c.0));
-    }
-    if let Some(o) = filter.order {
-        select = select.filter(C::OrderId.eq(o.0));
-    }
-    if let Some(s) = filter.subscription {
-        select = select.filter(C::SubscriptionId.eq(s.0));
-    }
-    if let Some(l) = filter.payment_link {
-        select = select.filter(C::PaymentLinkId.eq(l.0));
-    }
-    if let Some(after) = filter.created_after {
-        select = select.filter(C::CreatedAt.gte(after));
-    }
-    if let Some(before) = filter.created_before {
-        select = select.filter(C::CreatedAt.lt(before));
-    }
-    select
 }

@@ -5,10 +5,9 @@ mod create;
 
 use std::collections::BTreeMap;
 
+use crate::storage::listings::Listing;
+pub use crate::storage::listings::SessionFilter;
 use chrono::{DateTime, Utc};
-use sea_orm::Select;
-
-pub use crate::storage::sessions::SessionFilter;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -81,8 +80,8 @@ impl Services {
     }
 
     /// The merchant's sessions matching `filter`, for a connection.
-    pub fn sessions_query(&self, merchant: MerchantId, filter: SessionFilter) -> Select<payment_session::Entity> {
-        crate::storage::sessions::listing(merchant, filter)
+    pub fn sessions_query(&self, merchant: MerchantId, filter: SessionFilter) -> Listing<payment_session::Entity> {
+        crate::storage::listings::sessions(merchant, filter)
     }
 
     /// Cancels an open session (or one waiting on 3-D Secure): the customer can no longer pay.

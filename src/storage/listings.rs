@@ -1,0 +1,189 @@
+//! What a root connection pages through, one listing per kind of object, always scoped to
+//! one merchant. A [`Listing`] is opaque above storage: it is paged and counted here.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Select};
+
+use super::batch::Tenanted;
+use super::entities::{
+    blocklist_entry, customer, ledger_entry, order, payment, payment_link, payment_profile, payment_session,
+    subscription,
+};
+use super::page::{self, Page, PageRequest, SortField};
+use crate::domain::fraud::BlocklistKind;
+use crate::domain::order::OrderStatus;
+use crate::domain::subscription::SubscriptionStatus;
+use crate::domain::{
+    CustomerId, LinkId, MerchantId, OrderId, PaymentStatus, SessionId, SessionPurpose, SessionStatus, SubscriptionId,
+};
+use crate::error::AppResult;
+
+/// The rows of one kind a connection shows, before paging.
+#[derive(Clone)]
+pub struct Listing<E: EntityTrait>(Select<E>);
+
+impl<E: Tenanted> Listing<E> {
+    /// One keyset page, ordered by `field` (then id).
+    pub async fn page(
+        self,
+        db: &sea_orm::DatabaseConnection,
+        field: SortField,
+        req: &PageRequest,
+    ) -> AppResult<Page<E::Model>> {
+        page::fetch(db, self.0, E::sort_column(field), E::id_column(), req, |m| E::sort_key(m, field)).await
+    }
+
+    /// How many rows it has in all.
+    pub async fn count(self, db: &sea_orm::DatabaseConnection) -> AppResult<u64> {
+        page::count(db, self.0).await
+    }
+}
+
+/// Which sessions a listing shows.
+#[derive(Debug, Default)]
+pub struct SessionFilter {
+    pub statuses: Vec<SessionStatus>,
+    pub purposes: Vec<SessionPurpose>,
+    pub customer: Option<CustomerId>,
+    pub order: Option<OrderId>,
+    pub subscription: Option<SubscriptionId>,
+    pub payment_link: Option<LinkId>,
+    pub created_after: Option<DateTime<Utc>>,
+    pub created_before: Option<DateTime<Utc>>,
+}
+
+pub fn sessions(merchant: MerchantId, filter: SessionFilter) -> Listing<payment_session::Entity> {
+    use payment_session::Column as C;
+    let mut select = payment_session::Entity::find().filter(C::MerchantId.eq(merchant.0));
+    if !filter.statuses.is_empty() {
+        select = select.filter(C::Status.is_in(filter.statuses.iter().map(|s| s.as_str())));
+    }
+    if !filter.purposes.is_empty() {
+        select = select.filter(C::Purpose.is_in(filter.purposes.iter().map(|p| p.as_str())));
+    }
+    if let Some(c) = filter.customer {
+        select = select.filter(C::CustomerId.eq(c.0));
+    }
+    if let Some(o) = filter.order {
+        select = select.filter(C::OrderId.eq(o.0));
+    }
+    if let Some(s) = filter.subscription {
+        select = select.filter(C::SubscriptionId.eq(s.0));
+    }
+    if let Some(l) = filter.payment_link {
+        select = select.filter(C::PaymentLinkId.eq(l.0));
+    }
+    if let Some(after) = filter.created_after {
+        select = select.filter(C::CreatedAt.gte(after));
+    }
+    if let Some(before) = filter.created_before {
+        select = select.filter(C::CreatedAt.lt(before));
+    }
+    Listing(select)
+}
+
+/// Which customers a listing shows.
+#[derive(Debug, Default)]
+pub struct CustomerFilter {
+    pub email: Option<String>,
+}
+
+pub fn customers(merchant: MerchantId, filter: CustomerFilter) -> Listing<customer::Entity> {
+    let mut select = customer::Entity::find().filter(customer::Column::MerchantId.eq(merchant.0));
+    if let Some(email) = filter.email {
+        select = select.filter(customer::Column::Email.eq(email));
+    }
+    Listing(select)
+}
+
+#[derive(Debug, Default)]
+pub struct OrderFilter {
+    pub customer: Option<CustomerId>,
+    pub status: Option<OrderStatus>,
+}
+
+pub fn orders(merchant: MerchantId, filter: OrderFilter) -> Listing<order::Entity> {
+    let mut select = order::Entity::find().filter(order::Column::MerchantId.eq(merchant.0));
+    if let Some(customer) = filter.customer {
+        select = select.filter(order::Column::CustomerId.eq(customer.0));
+    }
+    if let Some(status) = filter.status {
+        select = select.filter(order::Column::Status.eq(status.as_str()));
+    }
+    Listing(select)
+}
+
+#[derive(Debug, Default)]
+pub struct SubscriptionFilter {
+    pub customer: Option<CustomerId>,
+    pub status: Option<SubscriptionStatus>,
+}
+
+pub fn subscriptions(merchant: MerchantId, filter: SubscriptionFilter) -> Listing<subscription::Entity> {
+    let mut select = subscription::Entity::find().filter(subscription::Column::MerchantId.eq(merchant.0));
+    if let Some(customer) = filter.customer {
+        select = select.filter(subscription::Column::CustomerId.eq(customer.0));
+    }
+    if let Some(status) = filter.status {
+        select = select.filter(subscription::Column::Status.eq(status.as_str()));
+    }
+    Listing(select)
+}
+
+#[derive(Debug, Default)]
+pub struct PaymentFilter {
+    pub session: Option<SessionId>,
+    pub customer: Option<CustomerId>,
+    pub status: Option<PaymentStatus>,
+}
+
+pub fn payments(merchant: MerchantId, filter: PaymentFilter) -> Listing<payment::Entity> {
+    let mut select = payment::Entity::find().filter(payment::Column::MerchantId.eq(merchant.0));
+    if let Some(s) = filter.session {
+        select = select.filter(payment::Column::PaymentSessionId.eq(s.0));
+    }
+    if let Some(c) = filter.customer {
+        select = select.filter(payment::Column::CustomerId.eq(c.0));
+    }
+    if let Some(status) = filter.status {
+        select = select.filter(payment::Column::Status.eq(status.as_str()));
+    }
+    Listing(select)
+}
+
+/// Saved profiles that were not removed, optionally of one customer.
+pub fn profiles(merchant: MerchantId, customer: Option<CustomerId>) -> Listing<payment_profile::Entity> {
+    let mut select = payment_profile::Entity::find()
+        .filter(payment_profile::Column::MerchantId.eq(merchant.0))
+        .filter(payment_profile::Column::RemovedAt.is_null());
+    if let Some(c) = customer {
+        select = select.filter(payment_profile::Column::CustomerId.eq(c.0));
+    }
+    Listing(select)
+}
+
+pub fn links(merchant: MerchantId, active: Option<bool>) -> Listing<payment_link::Entity> {
+    let mut select = payment_link::Entity::find().filter(payment_link::Column::MerchantId.eq(merchant.0));
+    if let Some(active) = active {
+        select = select.filter(payment_link::Column::Active.eq(active));
+    }
+    Listing(select)
+}
+
+/// The merchant's blocklist, optionally of one kind.
+pub fn blocklist(merchant: MerchantId, kind: Option<BlocklistKind>) -> Listing<blocklist_entry::Entity> {
+    let select = blocklist_entry::Entity::find().filter(blocklist_entry::Column::MerchantId.eq(merchant.0));
+    Listing(match kind {
+        Some(kind) => select.filter(blocklist_entry::Column::Kind.eq(kind.as_str())),
+        None => select,
+    })
+}
+
+/// A customer's ledger.
+pub fn ledger(merchant: MerchantId, customer: CustomerId) -> Listing<ledger_entry::Entity> {
+    Listing(
+        ledger_entry::Entity::find()
+            .filter(ledger_entry::Column::MerchantId.eq(merchant.0))
+            .filter(ledger_entry::Column::CustomerId.eq(customer.0)),
+    )
+}
