@@ -2,13 +2,15 @@
 
 use std::collections::BTreeMap;
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::{Services, validate};
 use crate::domain::{CustomerId, MerchantId};
 use crate::error::{AppError, AppResult};
 use crate::storage::entities::customer;
+pub use crate::storage::listings::CustomerFilter;
+use crate::storage::listings::Listing;
+use crate::storage::records;
 
 /// The fields a customer is created with.
 #[derive(Debug, Default)]
@@ -28,24 +30,21 @@ pub struct CustomerUpdate {
     pub metadata: Option<BTreeMap<String, String>>,
 }
 
-pub use crate::storage::listings::CustomerFilter;
-use crate::storage::listings::Listing;
-
 impl Services {
     #[tracing::instrument(skip(self, input))]
     pub async fn create_customer(&self, merchant: MerchantId, input: CustomerInput) -> AppResult<customer::Model> {
         let now = self.now();
-        let row = customer::ActiveModel {
-            id: Set(Uuid::new_v4()),
-            merchant_id: Set(merchant.0),
-            email: Set(validate::email(input.email, &["input", "email"])?),
-            name: Set(validate::text(input.name, 200, &["input", "name"])?),
-            external_reference: Set(validate::text(input.external_reference, 200, &["input", "externalReference"])?),
-            metadata: Set(validate::metadata(input.metadata, &["input", "metadata"])?),
-            created_at: Set(now),
-            updated_at: Set(now),
+        let row = customer::Model {
+            id: Uuid::new_v4(),
+            merchant_id: merchant.0,
+            email: validate::email(input.email, &["input", "email"])?,
+            name: validate::text(input.name, 200, &["input", "name"])?,
+            external_reference: validate::text(input.external_reference, 200, &["input", "externalReference"])?,
+            metadata: validate::metadata(input.metadata, &["input", "metadata"])?,
+            created_at: now,
+            updated_at: now,
         };
-        Ok(row.insert(&self.db).await?)
+        Ok(records::insert::<customer::ActiveModel>(&self.db, row).await?)
     }
 
     #[tracing::instrument(skip(self, update))]
@@ -63,25 +62,25 @@ impl Services {
         let metadata = update.metadata.map(|m| validate::metadata(Some(m), &["input", "metadata"])).transpose()?;
         let existing =
             self.customer(merchant, id).await?.ok_or_else(|| AppError::not_found(&["input", "id"], "customer"))?;
-        let mut row: customer::ActiveModel = existing.into();
+        let mut row = existing.clone();
         if let Some(email) = email {
-            row.email = Set(email);
+            row.email = email;
         }
         if let Some(name) = name {
-            row.name = Set(name);
+            row.name = name;
         }
         if let Some(reference) = reference {
-            row.external_reference = Set(reference);
+            row.external_reference = reference;
         }
         if let Some(metadata) = metadata {
-            row.metadata = Set(metadata);
+            row.metadata = metadata;
         }
-        row.updated_at = Set(self.now());
-        Ok(row.update(&self.db).await?)
+        row.updated_at = self.now();
+        Ok(records::save_changes::<customer::ActiveModel>(&self.db, existing, row).await?)
     }
 
     pub async fn customer(&self, merchant: MerchantId, id: CustomerId) -> AppResult<Option<customer::Model>> {
-        Ok(customer::Entity::find_by_id(id.0).filter(customer::Column::MerchantId.eq(merchant.0)).one(&self.db).await?)
+        Ok(records::find::<customer::Entity>(&self.db, merchant, id.0).await?)
     }
 
     /// The merchant's customers matching `filter`, for a connection.

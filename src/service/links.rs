@@ -6,7 +6,6 @@
 //! expiry, or once it has as many completed sessions as its limit.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -18,6 +17,7 @@ use crate::domain::order::LineItem;
 use crate::domain::{LinkId, MerchantId, SessionPurpose};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::storage::entities::{payment_link, payment_session};
+use crate::storage::records;
 
 /// Slugs are random, so a link's address cannot be guessed from another's.
 const SLUG_PREFIX: &str = "pl_";
@@ -86,37 +86,32 @@ impl Services {
             .into_iter()
             .map(|i| StoredItem { name: i.name.trim().to_owned(), quantity: i.quantity, unit_amount: i.unit_amount })
             .collect();
-        let row = payment_link::ActiveModel {
-            id: Set(Uuid::new_v4()),
-            merchant_id: Set(merchant.0),
-            slug: Set(new_secret(SLUG_PREFIX)),
-            currency: Set(currency.code().to_owned()),
-            amount: Set(amount),
-            line_items: Set(serde_json::to_string(&stored).map_err(|e| AppError::Internal(e.into()))?),
-            active: Set(input.active),
-            max_completed_payments: Set(input.max_completed_payments),
-            expires_at: Set(input.expires_at),
-            created_at: Set(now),
-            updated_at: Set(now),
+        let row = payment_link::Model {
+            id: Uuid::new_v4(),
+            merchant_id: merchant.0,
+            slug: new_secret(SLUG_PREFIX),
+            currency: currency.code().to_owned(),
+            amount,
+            line_items: serde_json::to_string(&stored).map_err(|e| AppError::Internal(e.into()))?,
+            active: input.active,
+            max_completed_payments: input.max_completed_payments,
+            expires_at: input.expires_at,
+            created_at: now,
+            updated_at: now,
         };
-        Ok(row.insert(&self.db).await?)
+        Ok(records::insert::<payment_link::ActiveModel>(&self.db, row).await?)
     }
 
     #[tracing::instrument(skip(self))]
     pub async fn deactivate_link(&self, merchant: MerchantId, id: LinkId) -> AppResult<payment_link::Model> {
         let link =
             self.link(merchant, id).await?.ok_or_else(|| AppError::not_found(&["input", "id"], "payment link"))?;
-        let mut row = link.into_active_model();
-        row.active = Set(false);
-        row.updated_at = Set(self.now());
-        Ok(row.update(&self.db).await?)
+        let row = payment_link::Model { active: false, updated_at: self.now(), ..link.clone() };
+        Ok(records::save_changes::<payment_link::ActiveModel>(&self.db, link, row).await?)
     }
 
     pub async fn link(&self, merchant: MerchantId, id: LinkId) -> AppResult<Option<payment_link::Model>> {
-        Ok(payment_link::Entity::find_by_id(id.0)
-            .filter(payment_link::Column::MerchantId.eq(merchant.0))
-            .one(&self.db)
-            .await?)
+        Ok(records::find::<payment_link::Entity>(&self.db, merchant, id.0).await?)
     }
 
     /// Sessions of the link that completed: what its limit counts.
@@ -138,8 +133,7 @@ impl Services {
     /// A visit to `/l/{slug}`: a fresh session for the link, or why there is none.
     #[tracing::instrument(skip(self, slug))]
     pub async fn visit_link(&self, slug: &str) -> AppResult<Result<payment_session::Model, LinkUnavailable>> {
-        let Some(link) = payment_link::Entity::find().filter(payment_link::Column::Slug.eq(slug)).one(&self.db).await?
-        else {
+        let Some(link) = crate::storage::links::by_slug(&self.db, slug).await? else {
             return Ok(Err(LinkUnavailable::NotFound));
         };
         if !link.active {

@@ -1,10 +1,9 @@
 //! The merchant's own settings: the name and branding its hosted pages show.
 
-use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
-
 use super::{Services, validate};
 use crate::domain::MerchantId;
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::storage;
 use crate::storage::entities::merchant;
 
 /// A change of branding; `None` keeps a field, `Some(None)` clears it.
@@ -17,17 +16,18 @@ pub struct BrandingUpdate {
 
 impl Services {
     pub async fn merchant(&self, id: MerchantId) -> AppResult<merchant::Model> {
-        Ok(merchant::Entity::find_by_id(id.0).one(&self.db).await?.ok_or_else(|| anyhow::anyhow!("merchant gone"))?)
+        Ok(storage::merchants::merchant(&self.db, id).await?.ok_or_else(|| anyhow::anyhow!("merchant gone"))?)
     }
 
     #[tracing::instrument(skip(self))]
     pub async fn update_branding(&self, id: MerchantId, update: BrandingUpdate) -> AppResult<merchant::Model> {
-        let mut row = self.merchant(id).await?.into_active_model();
+        let before = self.merchant(id).await?;
+        let mut row = before.clone();
         if let Some(name) = update.name {
             let name = validate::text(Some(name), 100, &["input", "name"])?.filter(|n| !n.trim().is_empty());
             let name =
                 name.ok_or_else(|| AppError::user(&["input", "name"], ErrorCode::Required, "a name is required"))?;
-            row.name = Set(name.trim().to_owned());
+            row.name = name.trim().to_owned();
         }
         if let Some(logo) = update.logo_url {
             // The hosted page's policy loads images over HTTPS only.
@@ -39,7 +39,7 @@ impl Services {
                     "the logo must be an https:// URL",
                 ));
             }
-            row.logo_url = Set(logo);
+            row.logo_url = logo;
         }
         if let Some(color) = update.accent_color {
             if color.as_deref().is_some_and(|c| !is_hex_color(c)) {
@@ -49,9 +49,9 @@ impl Services {
                     "the accent color is #RRGGBB, six hex digits",
                 ));
             }
-            row.accent_color = Set(color.map(|c| c.to_ascii_lowercase()));
+            row.accent_color = color.map(|c| c.to_ascii_lowercase());
         }
-        Ok(row.update(&self.db).await?)
+        Ok(storage::records::save_changes::<merchant::ActiveModel>(&self.db, before, row).await?)
     }
 }
 

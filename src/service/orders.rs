@@ -9,6 +9,8 @@ use crate::domain::order::{self, InvalidLineItems, LineItem};
 use crate::domain::{Currency, CustomerId, MerchantId, Money, OrderId};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::storage::entities::{order as order_row, order_line_item};
+use crate::storage::listings::Listing;
+pub use crate::storage::listings::OrderFilter;
 
 #[derive(Debug)]
 pub struct OrderInput {
@@ -17,9 +19,6 @@ pub struct OrderInput {
     pub line_items: Vec<LineItem>,
     pub external_reference: Option<String>,
 }
-
-use crate::storage::listings::Listing;
-pub use crate::storage::listings::OrderFilter;
 
 impl Services {
     #[tracing::instrument(skip(self, input))]

@@ -10,6 +10,8 @@ use crate::domain::subscription::{BillingInterval, SubscriptionStatus, validate_
 use crate::domain::{CustomerId, MerchantId, SessionStatus, SubscriptionId};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::storage::entities::{payment_session, subscription};
+use crate::storage::listings::Listing;
+pub use crate::storage::listings::SubscriptionFilter;
 
 #[derive(Debug)]
 pub struct SubscriptionInput {
@@ -19,9 +21,6 @@ pub struct SubscriptionInput {
     pub interval: BillingInterval,
     pub interval_count: i32,
 }
-
-use crate::storage::listings::Listing;
-pub use crate::storage::listings::SubscriptionFilter;
 
 impl Services {
     #[tracing::instrument(skip(self, input))]

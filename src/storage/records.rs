@@ -1,0 +1,57 @@
+//! Plain rows of one merchant: found by id, inserted whole, saved whole. For objects whose
+//! changes carry no invariant beyond the row itself (customers, links, branding); anything on
+//! the money path goes through a transition's typed writes instead.
+
+use sea_orm::{
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel,
+    Iterable, ModelTrait, PrimaryKeyTrait, QueryFilter,
+};
+
+use super::batch::Tenanted;
+use crate::domain::MerchantId;
+
+type Model<A> = <<A as ActiveModelTrait>::Entity as EntityTrait>::Model;
+
+/// Inserts `row` as it is.
+pub async fn insert<A>(db: &DatabaseConnection, row: Model<A>) -> Result<Model<A>, DbErr>
+where
+    A: ActiveModelTrait + ActiveModelBehavior + Send + From<Model<A>>,
+    Model<A>: IntoActiveModel<A>,
+{
+    A::from(row).insert(db).await
+}
+
+/// Writes the columns in which `after` differs from `before` (the row as it was read), and
+/// only those: a column something else moves meanwhile (a merchant's event counter, a
+/// subscription's period) is never written back stale.
+pub async fn save_changes<A>(db: &DatabaseConnection, before: Model<A>, after: Model<A>) -> Result<Model<A>, DbErr>
+where
+    A: ActiveModelTrait + ActiveModelBehavior + Send + From<Model<A>>,
+    Model<A>: IntoActiveModel<A> + ModelTrait<Entity = A::Entity> + Clone,
+{
+    let mut row = A::from(before.clone());
+    let mut changed = false;
+    for column in <A::Entity as EntityTrait>::Column::iter() {
+        let value = after.get(column);
+        if before.get(column) != value {
+            row.set(column, value);
+            changed = true;
+        }
+    }
+    if !changed {
+        return Ok(before);
+    }
+    row.update(db).await
+}
+
+/// The row `id` of `merchant`; another merchant's reads as missing.
+pub async fn find<E>(
+    db: &DatabaseConnection,
+    merchant: MerchantId,
+    id: <E::PrimaryKey as PrimaryKeyTrait>::ValueType,
+) -> Result<Option<E::Model>, DbErr>
+where
+    E: Tenanted,
+{
+    E::find_by_id(id).filter(E::merchant_column().eq(merchant.0)).one(db).await
+}
