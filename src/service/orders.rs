@@ -1,13 +1,13 @@
 //! Orders: what a CHECKOUT session pays. Created with their line items; the total is
 //! computed, never typed.
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 use uuid::Uuid;
 
 use super::{Services, validate};
 use crate::domain::order::{self, InvalidLineItems, LineItem};
 use crate::domain::{Currency, CustomerId, MerchantId, Money, OrderId};
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::storage;
 use crate::storage::entities::{order as order_row, order_line_item};
 use crate::storage::listings::Listing;
 pub use crate::storage::listings::OrderFilter;
@@ -32,40 +32,33 @@ impl Services {
                 .ok_or_else(|| AppError::not_found(&["input", "customerId"], "customer"))?;
         }
         let now = self.now();
-        let txn = self.db.begin().await?;
-        let order = order_row::ActiveModel {
-            id: Set(Uuid::new_v4()),
-            merchant_id: Set(merchant.0),
-            customer_id: Set(input.customer.map(|c| c.0)),
-            currency: Set(currency.code().to_owned()),
-            total_amount: Set(total.amount()),
-            status: Set(order::OrderStatus::Open.as_str().to_owned()),
-            external_reference: Set(reference),
-            paying_session_id: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(&txn)
-        .await?;
-        let items = input.line_items.into_iter().enumerate().map(|(position, item)| order_line_item::ActiveModel {
-            id: Set(Uuid::new_v4()),
-            merchant_id: Set(merchant.0),
-            order_id: Set(order.id),
-            position: Set(position as i32),
-            name: Set(item.name.trim().to_owned()),
-            quantity: Set(item.quantity),
-            unit_amount: Set(item.unit_amount),
+        let order = order_row::Model {
+            id: Uuid::new_v4(),
+            merchant_id: merchant.0,
+            customer_id: input.customer.map(|c| c.0),
+            currency: currency.code().to_owned(),
+            total_amount: total.amount(),
+            status: order::OrderStatus::Open.as_str().to_owned(),
+            external_reference: reference,
+            paying_session_id: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let order_id = order.id;
+        let items = input.line_items.into_iter().enumerate().map(|(position, item)| order_line_item::Model {
+            id: Uuid::new_v4(),
+            merchant_id: merchant.0,
+            order_id,
+            position: position as i32,
+            name: item.name.trim().to_owned(),
+            quantity: item.quantity,
+            unit_amount: item.unit_amount,
         });
-        order_line_item::Entity::insert_many(items).exec(&txn).await?;
-        txn.commit().await?;
-        Ok(order)
+        Ok(storage::orders::create(&self.db, order, items.collect()).await?)
     }
 
     pub async fn order(&self, merchant: MerchantId, id: OrderId) -> AppResult<Option<order_row::Model>> {
-        Ok(order_row::Entity::find_by_id(id.0)
-            .filter(order_row::Column::MerchantId.eq(merchant.0))
-            .one(&self.db)
-            .await?)
+        Ok(storage::records::find::<order_row::Entity>(&self.db, merchant, id.0).await?)
     }
 
     pub fn orders_query(&self, merchant: MerchantId, filter: OrderFilter) -> Listing<order_row::Entity> {

@@ -1,17 +1,16 @@
 //! Subscriptions: a recurring amount for a customer. Created INCOMPLETE; a SUBSCRIPTION
 //! session's first payment activates it; `renewals` charges the periods after.
 
-use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::{Services, validate};
 use crate::domain::subscription::{BillingInterval, SubscriptionStatus, validate_period};
 use crate::domain::{CustomerId, MerchantId, SessionStatus, SubscriptionId};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::storage::entities::{payment_session, subscription};
+use crate::storage::entities::subscription;
 use crate::storage::listings::Listing;
 pub use crate::storage::listings::SubscriptionFilter;
+use crate::storage::{self, records};
 
 #[derive(Debug)]
 pub struct SubscriptionInput {
@@ -36,28 +35,28 @@ impl Services {
             .await?
             .ok_or_else(|| AppError::not_found(&["input", "customerId"], "customer"))?;
         let now = self.now();
-        let row = subscription::ActiveModel {
-            id: Set(Uuid::new_v4()),
-            merchant_id: Set(merchant.0),
-            customer_id: Set(input.customer.0),
-            currency: Set(price.currency().code().to_owned()),
-            amount: Set(price.amount()),
-            interval: Set(input.interval.as_str().to_owned()),
-            interval_count: Set(input.interval_count),
-            status: Set(SubscriptionStatus::Incomplete.as_str().to_owned()),
-            current_period_start: Set(None),
-            current_period_end: Set(None),
-            cancel_at_period_end: Set(false),
-            default_payment_profile_id: Set(None),
-            renewal_session_id: Set(None),
-            billing_anchor: Set(None),
-            periods_paid: Set(0),
-            canceled_at: Set(None),
-            paying_session_id: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
+        let row = subscription::Model {
+            id: Uuid::new_v4(),
+            merchant_id: merchant.0,
+            customer_id: input.customer.0,
+            currency: price.currency().code().to_owned(),
+            amount: price.amount(),
+            interval: input.interval.as_str().to_owned(),
+            interval_count: input.interval_count,
+            status: SubscriptionStatus::Incomplete.as_str().to_owned(),
+            current_period_start: None,
+            current_period_end: None,
+            cancel_at_period_end: false,
+            default_payment_profile_id: None,
+            renewal_session_id: None,
+            billing_anchor: None,
+            periods_paid: 0,
+            canceled_at: None,
+            paying_session_id: None,
+            created_at: now,
+            updated_at: now,
         };
-        Ok(row.insert(&self.db).await?)
+        Ok(records::insert::<subscription::ActiveModel>(&self.db, row).await?)
     }
 
     pub async fn subscription(
@@ -65,10 +64,7 @@ impl Services {
         merchant: MerchantId,
         id: SubscriptionId,
     ) -> AppResult<Option<subscription::Model>> {
-        Ok(subscription::Entity::find_by_id(id.0)
-            .filter(subscription::Column::MerchantId.eq(merchant.0))
-            .one(&self.db)
-            .await?)
+        Ok(records::find::<subscription::Entity>(&self.db, merchant, id.0).await?)
     }
 
     pub fn subscriptions_query(
@@ -91,7 +87,6 @@ impl Services {
         id: SubscriptionId,
         at_period_end: bool,
     ) -> AppResult<subscription::Model> {
-        use subscription::Column as S;
         let field = ["input", "id"];
         let sub = self.subscription(merchant, id).await?.ok_or_else(|| AppError::not_found(&field, "subscription"))?;
         let status: SubscriptionStatus = sub.status.parse().map_err(|e| AppError::Internal(anyhow::Error::new(e)))?;
@@ -107,18 +102,12 @@ impl Services {
                     format!("a {} subscription has no paid period to finish: cancel it at once", status.as_str()),
                 ));
             }
-            let mut row = sub.into_active_model();
-            row.cancel_at_period_end = Set(true);
-            row.updated_at = Set(now);
-            return Ok(row.update(&self.db).await?);
+            let row = subscription::Model { cancel_at_period_end: true, updated_at: now, ..sub.clone() };
+            return Ok(records::save_changes::<subscription::ActiveModel>(&self.db, sub, row).await?);
         }
         // Its sessions first: once they are closed nothing can complete and revive it.
         let payable = [SessionStatus::Open, SessionStatus::RequiresAction, SessionStatus::Processing];
-        let open = payment_session::Entity::find()
-            .filter(payment_session::Column::SubscriptionId.eq(sub.id))
-            .filter(payment_session::Column::Status.is_in(payable.iter().map(|s| s.as_str())))
-            .all(&self.db)
-            .await?;
+        let open = storage::subscriptions::sessions_in(&self.db, sub.id, &payable).await?;
         for session in open {
             if session.status == SessionStatus::Processing.as_str() {
                 return Err(AppError::user(
@@ -129,15 +118,9 @@ impl Services {
             }
             self.change_status(&session, SessionStatus::Canceled).await?;
         }
-        let canceled = subscription::Entity::update_many()
-            .col_expr(S::Status, Expr::value(SubscriptionStatus::Canceled.as_str()))
-            .col_expr(S::CanceledAt, Expr::value(now))
-            .col_expr(S::UpdatedAt, Expr::value(now))
-            .filter(S::Id.eq(sub.id))
-            .filter(S::Status.eq(sub.status.as_str()))
-            .exec(&self.db)
-            .await?;
-        if canceled.rows_affected != 1 {
+        // A payment that started since the sessions were read holds the subscription's claim:
+        // canceling now would let its completion revive it.
+        if !storage::subscriptions::cancel_now(&self.db, &sub, now).await? {
             return Err(AppError::user(
                 &field,
                 ErrorCode::VersionConflict,

@@ -1,0 +1,18 @@
+//! Orders, written with their line items.
+
+use sea_orm::{ActiveModelTrait, DatabaseConnection, DbErr, EntityTrait, TransactionTrait};
+
+use super::entities::{order, order_line_item};
+
+/// Inserts `order` with its `items`, in one transaction.
+pub async fn create(
+    db: &DatabaseConnection,
+    order: order::Model,
+    items: Vec<order_line_item::Model>,
+) -> Result<order::Model, DbErr> {
+    let txn = db.begin().await?;
+    let order = order::ActiveModel::from(order).insert(&txn).await?;
+    order_line_item::Entity::insert_many(items.into_iter().map(order_line_item::ActiveModel::from)).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(order)
+}

@@ -1,0 +1,39 @@
+//! Subscriptions outside a session's transition: their sessions, and canceling one.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use super::entities::{payment_session, subscription};
+use crate::domain::SessionStatus;
+use crate::domain::subscription::SubscriptionStatus;
+
+/// The subscription's sessions in `statuses`.
+pub async fn sessions_in(
+    db: &DatabaseConnection,
+    subscription: Uuid,
+    statuses: &[SessionStatus],
+) -> Result<Vec<payment_session::Model>, DbErr> {
+    payment_session::Entity::find()
+        .filter(payment_session::Column::SubscriptionId.eq(subscription))
+        .filter(payment_session::Column::Status.is_in(statuses.iter().map(|s| s.as_str())))
+        .all(db)
+        .await
+}
+
+/// Cancels `sub` at `at`, if it is still as read and no session is paying it. `false`: it
+/// changed meanwhile, or a payment of it has started.
+pub async fn cancel_now(db: &DatabaseConnection, sub: &subscription::Model, at: DateTime<Utc>) -> Result<bool, DbErr> {
+    use subscription::Column as S;
+    let canceled = subscription::Entity::update_many()
+        .col_expr(S::Status, Expr::value(SubscriptionStatus::Canceled.as_str()))
+        .col_expr(S::CanceledAt, Expr::value(at))
+        .col_expr(S::UpdatedAt, Expr::value(at))
+        .filter(S::Id.eq(sub.id))
+        .filter(S::Status.eq(sub.status.as_str()))
+        .filter(S::PayingSessionId.is_null())
+        .exec(db)
+        .await?;
+    Ok(canceled.rows_affected == 1)
+}
