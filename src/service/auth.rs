@@ -7,14 +7,14 @@ use anyhow::Context;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::Services;
 use crate::domain::{MerchantId, SessionId};
 use crate::error::{AppError, AppResult};
-use crate::storage::entities::{api_key, merchant, payment_session};
+use crate::storage;
+use crate::storage::entities::{api_key, merchant};
 
 /// Prefix of secret API keys; anything else in `Authorization` is read as a client secret.
 pub const SECRET_KEY_PREFIX: &str = "sk_test_";
@@ -87,54 +87,41 @@ impl Services {
         }
         let now = self.now();
         let secret_key = new_secret(SECRET_KEY_PREFIX);
-        let txn = self.db.begin().await?;
-        let merchant = merchant::ActiveModel {
-            id: Set(Uuid::new_v4()),
-            name: Set(name.to_owned()),
-            logo_url: Set(None),
-            accent_color: Set(None),
-            event_seq: Set(0),
-            created_at: Set(now),
-        }
-        .insert(&txn)
-        .await?;
-        api_key::ActiveModel {
-            id: Set(Uuid::new_v4()),
-            merchant_id: Set(merchant.id),
-            key_hash: Set(hash_secret(&secret_key)),
-            display_prefix: Set(secret_key.chars().take(SECRET_KEY_PREFIX.len() + 4).collect()),
-            created_at: Set(now),
-            revoked_at: Set(None),
-        }
-        .insert(&txn)
-        .await?;
-        txn.commit().await?;
+        let merchant = merchant::Model {
+            id: Uuid::new_v4(),
+            name: name.to_owned(),
+            logo_url: None,
+            accent_color: None,
+            event_seq: 0,
+            created_at: now,
+        };
+        let key = api_key::Model {
+            id: Uuid::new_v4(),
+            merchant_id: merchant.id,
+            key_hash: hash_secret(&secret_key),
+            display_prefix: secret_key.chars().take(SECRET_KEY_PREFIX.len() + 4).collect(),
+            created_at: now,
+            revoked_at: None,
+        };
+        let merchant = storage::merchants::create(&self.db, merchant, key).await?;
         Ok(NewMerchant { merchant, secret_key })
     }
 
     /// Whether any merchant exists (the demo merchant is made on the first start only).
     pub async fn has_merchants(&self) -> AppResult<bool> {
-        use sea_orm::PaginatorTrait;
-        Ok(merchant::Entity::find().count(&self.db).await? > 0)
+        Ok(storage::merchants::any(&self.db).await?)
     }
 
     /// Resolves a bearer token to a caller; `None` when it matches no live credential.
     pub async fn authenticate(&self, token: &str) -> AppResult<Option<Caller>> {
         if token.starts_with(SECRET_KEY_PREFIX) {
-            let key = api_key::Entity::find()
-                .filter(api_key::Column::KeyHash.eq(hash_secret(token)))
-                .filter(api_key::Column::RevokedAt.is_null())
-                .one(&self.db)
-                .await
-                .context("looking up an API key")?;
+            let key =
+                storage::merchants::live_key(&self.db, &hash_secret(token)).await.context("looking up an API key")?;
             return Ok(key.map(|k| Caller::Merchant(MerchantId(k.merchant_id))));
         }
         if token.starts_with(CLIENT_SECRET_PREFIX) {
-            let session = payment_session::Entity::find()
-                .filter(payment_session::Column::ClientSecret.eq(token))
-                .one(&self.db)
-                .await
-                .context("looking up a client secret")?;
+            let session =
+                storage::sessions::by_client_secret(&self.db, token).await.context("looking up a client secret")?;
             return Ok(
                 session.map(|s| Caller::Session { merchant: MerchantId(s.merchant_id), session: SessionId(s.id) })
             );

@@ -10,15 +10,13 @@
 use std::sync::Arc;
 
 use futures_util::Stream;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::Services;
 use crate::bus::hub::{Delivery, HubSubscription};
 use crate::bus::{SessionEvent, Topic};
 use crate::domain::{CustomerId, MerchantId, SessionId, SessionStatus};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::storage::entities::{merchant, session_event};
-use crate::storage::events::event_from_row;
+use crate::storage;
 
 /// Events read from the log at a time when catching up.
 const REPLAY_BATCH: u64 = 500;
@@ -99,7 +97,7 @@ impl Services {
         let mut subscription = self.hub.subscribe(topic);
         let start = match after_seq {
             Some(seq) => seq,
-            None => merchant::Entity::find_by_id(merchant.0).one(&self.db).await?.map_or(0, |m| m.event_seq),
+            None => storage::events::latest_seq(&self.db, merchant).await?,
         };
         let services = self.clone();
         Ok(async_stream::stream! {
@@ -155,14 +153,7 @@ impl Services {
         session: SessionId,
         after: i32,
     ) -> AppResult<Vec<SessionEvent>> {
-        let rows = session_event::Entity::find()
-            .filter(session_event::Column::MerchantId.eq(merchant.0))
-            .filter(session_event::Column::PaymentSessionId.eq(session.0))
-            .filter(session_event::Column::Version.gt(after))
-            .order_by_asc(session_event::Column::Version)
-            .all(&self.db)
-            .await?;
-        Ok(rows.into_iter().map(event_from_row).collect())
+        Ok(storage::events::of_session_after(&self.db, merchant, session.0, after).await?)
     }
 
     /// The merchant's (or a customer's) events with a sequence number above `after`, in
@@ -173,14 +164,7 @@ impl Services {
         customer: Option<CustomerId>,
         after: i64,
     ) -> AppResult<Vec<SessionEvent>> {
-        let mut select = session_event::Entity::find()
-            .filter(session_event::Column::MerchantId.eq(merchant.0))
-            .filter(session_event::Column::MerchantSeq.gt(after));
-        if let Some(customer) = customer {
-            select = select.filter(session_event::Column::CustomerId.eq(customer.0));
-        }
-        let rows = select.order_by_asc(session_event::Column::MerchantSeq).limit(REPLAY_BATCH).all(&self.db).await?;
-        Ok(rows.into_iter().map(event_from_row).collect())
+        Ok(storage::events::of_merchant_after(&self.db, merchant, customer, after, REPLAY_BATCH).await?)
     }
 }
 

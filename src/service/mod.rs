@@ -26,7 +26,6 @@ pub mod vault;
 use std::sync::Arc;
 
 use chrono::{DateTime, SubsecRound, Utc};
-use sea_orm::DatabaseConnection;
 
 use crate::bus::{EventBus, Hub};
 use crate::config::FraudRules;
@@ -51,7 +50,7 @@ impl Clock for SystemClock {
 /// Everything a use-case needs, cheap to clone.
 #[derive(Clone)]
 pub struct Services {
-    pub db: DatabaseConnection,
+    pub db: crate::storage::Database,
     pub bus: Arc<dyn EventBus>,
     /// This process's subscriptions.
     pub hub: Arc<Hub>,
@@ -66,7 +65,7 @@ pub struct Services {
 
 impl Services {
     pub fn new(
-        db: DatabaseConnection,
+        db: crate::storage::Database,
         bus: Arc<dyn EventBus>,
         hub: Arc<Hub>,
         metrics: Arc<Metrics>,

@@ -8,15 +8,14 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{Datelike, Duration};
 use rand::RngCore;
-use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 
 use super::Services;
 use super::auth::{Caller, new_secret};
 use crate::domain::card::{CardError, CardNumber, Cvc, FingerprintKey, check_expiry};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::processor::CardDetails;
-use crate::storage::entities::{card_token, instance_secret};
-use crate::storage::is_unique_violation;
+use crate::storage;
+use crate::storage::entities::card_token;
 
 /// Prefix of the one-time tokens the vault gives out.
 pub const TOKEN_PREFIX: &str = "tok_";
@@ -85,26 +84,25 @@ impl Services {
         let card = CardDetails { number: &number, exp_month, exp_year, cvc: &cvc };
         let processor_token = self.processor.tokenize(card).await.map_err(|e| AppError::Internal(e.into()))?;
         let now = self.now();
-        let row = card_token::ActiveModel {
-            id: Set(new_secret(TOKEN_PREFIX)),
-            merchant_id: Set(caller.merchant().0),
-            payment_session_id: Set(match caller {
+        let row = card_token::Model {
+            id: new_secret(TOKEN_PREFIX),
+            merchant_id: caller.merchant().0,
+            payment_session_id: match caller {
                 Caller::Session { session, .. } => Some(session.0),
                 Caller::Merchant(_) => None,
-            }),
-            processor_token: Set(processor_token),
-            brand: Set(number.brand().as_str().to_owned()),
-            last4: Set(number.last4()),
-            exp_month: Set(exp_month as i32),
-            exp_year: Set(exp_year),
-            fingerprint: Set(number.fingerprint(&self.fingerprint_key)),
-            created_at: Set(now),
-            expires_at: Set(now + Duration::minutes(TOKEN_LIFETIME_MINUTES)),
-            used_at: Set(None),
-            wallet: Set(None),
-        }
-        .insert(&self.db)
-        .await?;
+            },
+            processor_token,
+            brand: number.brand().as_str().to_owned(),
+            last4: number.last4(),
+            exp_month: exp_month as i32,
+            exp_year,
+            fingerprint: number.fingerprint(&self.fingerprint_key),
+            created_at: now,
+            expires_at: now + Duration::minutes(TOKEN_LIFETIME_MINUTES),
+            used_at: None,
+            wallet: None,
+        };
+        let row = storage::records::insert::<card_token::ActiveModel>(&self.db, row).await?;
         Ok(TokenizedCard {
             token: row.id,
             brand: row.brand,
@@ -120,10 +118,7 @@ const FINGERPRINT_KEY: &str = "fingerprint_key";
 /// The fingerprint key: `configured` (base64url of 64 bytes) when given, else the one this
 /// deployment made on its first start and keeps in the database, so that every instance and
 /// every restart recognises the same card.
-pub async fn fingerprint_key(
-    db: &sea_orm::DatabaseConnection,
-    configured: Option<&str>,
-) -> anyhow::Result<FingerprintKey> {
+pub async fn fingerprint_key(db: &storage::Database, configured: Option<&str>) -> anyhow::Result<FingerprintKey> {
     let decode = |text: &str| -> anyhow::Result<FingerprintKey> {
         let bytes = URL_SAFE_NO_PAD.decode(text.trim())?;
         let key: [u8; 64] = bytes.try_into().map_err(|_| anyhow::anyhow!("the fingerprint key must be 64 bytes"))?;
@@ -132,26 +127,11 @@ pub async fn fingerprint_key(
     if let Some(text) = configured {
         return decode(text);
     }
-    if let Some(row) = instance_secret::Entity::find_by_id(FINGERPRINT_KEY.to_owned()).one(db).await? {
-        return decode(&row.value);
-    }
-    let mut key = [0u8; 64];
-    rand::rng().fill_bytes(&mut key);
-    let row = instance_secret::ActiveModel {
-        name: Set(FINGERPRINT_KEY.to_owned()),
-        value: Set(URL_SAFE_NO_PAD.encode(key)),
-        created_at: Set(chrono::Utc::now()),
-    };
-    match row.insert(db).await {
-        Ok(_) => Ok(FingerprintKey(key)),
-        // Another instance made one first: use theirs.
-        Err(e) if is_unique_violation(&e) => {
-            let row = instance_secret::Entity::find_by_id(FINGERPRINT_KEY.to_owned())
-                .one(db)
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("fingerprint key vanished"))?;
-            decode(&row.value)
-        }
-        Err(e) => Err(e.into()),
-    }
+    let stored = storage::secrets::get_or_make(db, FINGERPRINT_KEY, || {
+        let mut key = [0u8; 64];
+        rand::rng().fill_bytes(&mut key);
+        URL_SAFE_NO_PAD.encode(key)
+    })
+    .await?;
+    decode(&stored)
 }

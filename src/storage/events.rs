@@ -11,7 +11,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::entities::{merchant, payment_session, session_event};
-use crate::domain::{SessionEvent, SessionStatus};
+use crate::domain::{CustomerId, MerchantId, SessionEvent, SessionStatus};
 
 /// Inserts the outbox row for `session`'s current status and version.
 pub async fn insert_event(
@@ -102,6 +102,47 @@ async fn relay_with<C: ConnectionTrait>(
             .await?;
     }
     Ok(published.len())
+}
+
+/// A session's events with a version above `after`, in version order.
+pub async fn of_session_after(
+    db: &DatabaseConnection,
+    merchant: MerchantId,
+    session: Uuid,
+    after: i32,
+) -> Result<Vec<SessionEvent>, DbErr> {
+    let rows = session_event::Entity::find()
+        .filter(session_event::Column::MerchantId.eq(merchant.0))
+        .filter(session_event::Column::PaymentSessionId.eq(session))
+        .filter(session_event::Column::Version.gt(after))
+        .order_by_asc(session_event::Column::Version)
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(event_from_row).collect())
+}
+
+/// The merchant's (or one customer's) events numbered above `after`, in commit order, at
+/// most `limit`.
+pub async fn of_merchant_after(
+    db: &DatabaseConnection,
+    merchant: MerchantId,
+    customer: Option<CustomerId>,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<SessionEvent>, DbErr> {
+    let mut select = session_event::Entity::find()
+        .filter(session_event::Column::MerchantId.eq(merchant.0))
+        .filter(session_event::Column::MerchantSeq.gt(after));
+    if let Some(customer) = customer {
+        select = select.filter(session_event::Column::CustomerId.eq(customer.0));
+    }
+    let rows = select.order_by_asc(session_event::Column::MerchantSeq).limit(limit).all(db).await?;
+    Ok(rows.into_iter().map(event_from_row).collect())
+}
+
+/// The merchant's newest event number (0 before its first event).
+pub async fn latest_seq(db: &DatabaseConnection, merchant: MerchantId) -> Result<i64, DbErr> {
+    Ok(merchant::Entity::find_by_id(merchant.0).one(db).await?.map_or(0, |m| m.event_seq))
 }
 
 /// Marks an event handed to the bus, so the outbox relay leaves it alone.

@@ -15,6 +15,7 @@ pub mod payments;
 pub mod profiles;
 pub mod records;
 pub mod renewals;
+pub mod secrets;
 pub mod sessions;
 pub mod subscriptions;
 pub mod totals;
@@ -26,7 +27,10 @@ use std::time::Duration;
 
 use anyhow::Context;
 use migrations::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database as Connector, DbBackend};
+
+/// The database handle every storage function takes.
+pub use sea_orm::DatabaseConnection as Database;
 
 use crate::telemetry::Metrics;
 
@@ -34,7 +38,7 @@ use crate::telemetry::Metrics;
 ///
 /// For SQLite the file's folder is created and WAL is switched on, so readers never wait
 /// for the writer.
-pub async fn connect(url: &str, metrics: Arc<Metrics>) -> anyhow::Result<DatabaseConnection> {
+pub async fn connect(url: &str, metrics: Arc<Metrics>) -> anyhow::Result<Database> {
     if let Some(path) = sqlite_file(url) {
         if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -46,7 +50,7 @@ pub async fn connect(url: &str, metrics: Arc<Metrics>) -> anyhow::Result<Databas
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(5))
         .sqlx_logging(false);
-    let mut db = Database::connect(options).await.context("connecting to the database")?;
+    let mut db = Connector::connect(options).await.context("connecting to the database")?;
     if db.get_database_backend() == DbBackend::Sqlite {
         db.execute_unprepared("PRAGMA journal_mode=WAL").await.context("enabling WAL")?;
     }
@@ -62,12 +66,12 @@ fn sqlite_file(url: &str) -> Option<&str> {
 }
 
 /// Applies every pending migration.
-pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+pub async fn migrate(db: &Database) -> anyhow::Result<()> {
     Migrator::up(db, None).await.context("running migrations")
 }
 
 /// Whether the database answers, for `/readyz`.
-pub async fn ping(db: &DatabaseConnection) -> bool {
+pub async fn ping(db: &Database) -> bool {
     tokio::time::timeout(Duration::from_secs(2), db.ping()).await.is_ok_and(|r| r.is_ok())
 }
 

@@ -1,6 +1,9 @@
 //! Orders, written with their line items.
 
-use sea_orm::{ActiveModelTrait, DatabaseConnection, DbErr, EntityTrait, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+};
+use uuid::Uuid;
 
 use super::entities::{order, order_line_item};
 
@@ -15,4 +18,13 @@ pub async fn create(
     order_line_item::Entity::insert_many(items.into_iter().map(order_line_item::ActiveModel::from)).exec(&txn).await?;
     txn.commit().await?;
     Ok(order)
+}
+
+/// An order's lines, in the order they were given.
+pub async fn line_items(db: &DatabaseConnection, order: Uuid) -> Result<Vec<order_line_item::Model>, DbErr> {
+    order_line_item::Entity::find()
+        .filter(order_line_item::Column::OrderId.eq(order))
+        .order_by_asc(order_line_item::Column::Position)
+        .all(db)
+        .await
 }

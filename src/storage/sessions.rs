@@ -22,6 +22,12 @@ pub async fn session(
     payment_session::Entity::find_by_id(id).filter(payment_session::Column::MerchantId.eq(merchant.0)).one(db).await
 }
 
+/// The session whose client secret is `secret`, whatever its merchant: the secret is all a
+/// hosted page or an app presents.
+pub async fn by_client_secret(db: &DatabaseConnection, secret: &str) -> Result<Option<payment_session::Model>, DbErr> {
+    payment_session::Entity::find().filter(payment_session::Column::ClientSecret.eq(secret)).one(db).await
+}
+
 /// Sessions still payable (OPEN, or waiting on 3-D Secure) whose `expiresAt` is past `now`,
 /// soonest first: what the sweeper expires.
 pub async fn expired_by(
