@@ -7,10 +7,10 @@ use async_graphql::Context;
 use async_graphql::dataloader::DataLoader;
 
 use super::errors::gql;
+use super::loaders::BatchLoader;
 use crate::error::AppError;
 use crate::service::Services;
 use crate::service::auth::Caller;
-use crate::storage::batch::BatchLoader;
 
 /// Per-request data, inserted by the HTTP and WebSocket layers.
 pub struct RequestData {
@@ -19,7 +19,7 @@ pub struct RequestData {
     pub client_ip: Option<IpAddr>,
     /// Made by the first resolver that batches, scoped to the caller's merchant. Most
     /// mutations and every idle WebSocket connection never need one.
-    loader: OnceLock<Arc<DataLoader<BatchLoader>>>,
+    pub(super) loader: OnceLock<Arc<DataLoader<BatchLoader>>>,
 }
 
 impl RequestData {
@@ -32,7 +32,6 @@ pub trait ContextExt {
     fn services(&self) -> &Services;
     /// The caller, or `UNAUTHENTICATED`.
     fn caller(&self) -> async_graphql::Result<Caller>;
-    fn loader(&self) -> async_graphql::Result<Arc<DataLoader<BatchLoader>>>;
     fn client_ip(&self) -> Option<IpAddr>;
 }
 
@@ -47,16 +46,6 @@ impl ContextExt for Context<'_> {
 
     fn client_ip(&self) -> Option<IpAddr> {
         self.data_opt::<RequestData>().and_then(|d| d.client_ip)
-    }
-
-    fn loader(&self) -> async_graphql::Result<Arc<DataLoader<BatchLoader>>> {
-        let data = self.data_opt::<RequestData>().ok_or_else(|| gql(AppError::unauthenticated()))?;
-        let merchant = data.caller.ok_or_else(|| gql(AppError::unauthenticated()))?.merchant();
-        let db = &self.services().db;
-        let loader = data
-            .loader
-            .get_or_init(|| Arc::new(DataLoader::new(BatchLoader::new(db.clone(), merchant.0), tokio::spawn)));
-        Ok(loader.clone())
     }
 }
 

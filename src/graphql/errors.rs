@@ -48,9 +48,3 @@ impl<T> GqlResult<T> for Result<T, AppError> {
         self.map_err(gql)
     }
 }
-
-impl<T> GqlResult<T> for Result<T, crate::storage::batch::LoadError> {
-    fn gql(self) -> async_graphql::Result<T> {
-        self.map_err(|e| internal(&anyhow::anyhow!("{e}").context("batch load")))
-    }
-}

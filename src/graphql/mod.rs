@@ -6,6 +6,7 @@ pub mod enums;
 pub mod errors;
 pub mod limits;
 pub mod live_exec;
+pub mod loaders;
 pub mod mutation;
 pub mod node;
 pub mod objects;

@@ -39,24 +39,30 @@ pub async fn load(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option<No
     }
     let id = Some(uuid);
     Ok(match kind {
-        NodeType::PaymentSession => {
-            load_by_id::<payment_session::Entity>(ctx, id).await?.map(|m| Node::PaymentSession(PaymentSession(m)))
+        NodeType::PaymentSession => crate::graphql::loaders::by_id::<payment_session::Entity>(ctx, id)
+            .await?
+            .map(|m| Node::PaymentSession(PaymentSession(m))),
+        NodeType::Customer => {
+            crate::graphql::loaders::by_id::<customer::Entity>(ctx, id).await?.map(|m| Node::Customer(Customer(m)))
         }
-        NodeType::Customer => load_by_id::<customer::Entity>(ctx, id).await?.map(|m| Node::Customer(Customer(m))),
-        NodeType::Order => load_by_id::<order::Entity>(ctx, id).await?.map(|m| Node::Order(Order(m))),
-        NodeType::Subscription => {
-            load_by_id::<subscription::Entity>(ctx, id).await?.map(|m| Node::Subscription(Subscription(m)))
+        NodeType::Order => {
+            crate::graphql::loaders::by_id::<order::Entity>(ctx, id).await?.map(|m| Node::Order(Order(m)))
         }
-        NodeType::Payment => load_by_id::<payment::Entity>(ctx, id).await?.map(|m| Node::Payment(Payment(m))),
-        NodeType::PaymentProfile => {
-            load_by_id::<payment_profile::Entity>(ctx, id).await?.map(|m| Node::PaymentProfile(PaymentProfile(m)))
+        NodeType::Subscription => crate::graphql::loaders::by_id::<subscription::Entity>(ctx, id)
+            .await?
+            .map(|m| Node::Subscription(Subscription(m))),
+        NodeType::Payment => {
+            crate::graphql::loaders::by_id::<payment::Entity>(ctx, id).await?.map(|m| Node::Payment(Payment(m)))
         }
-        NodeType::PaymentLink => {
-            load_by_id::<payment_link::Entity>(ctx, id).await?.map(|m| Node::PaymentLink(PaymentLink(m)))
-        }
-        NodeType::BlocklistEntry => {
-            load_by_id::<blocklist_entry::Entity>(ctx, id).await?.map(|m| Node::BlocklistEntry(BlocklistEntry(m)))
-        }
+        NodeType::PaymentProfile => crate::graphql::loaders::by_id::<payment_profile::Entity>(ctx, id)
+            .await?
+            .map(|m| Node::PaymentProfile(PaymentProfile(m))),
+        NodeType::PaymentLink => crate::graphql::loaders::by_id::<payment_link::Entity>(ctx, id)
+            .await?
+            .map(|m| Node::PaymentLink(PaymentLink(m))),
+        NodeType::BlocklistEntry => crate::graphql::loaders::by_id::<blocklist_entry::Entity>(ctx, id)
+            .await?
+            .map(|m| Node::BlocklistEntry(BlocklistEntry(m))),
         NodeType::Merchant => None,
     })
 }

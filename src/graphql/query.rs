@@ -3,23 +3,24 @@
 use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 
-use super::connection::{Conn, page_cost, root};
+use super::connection::{Conn, page_cost};
 use super::context::ContextExt;
 use super::enums::{
     BlocklistKind, OrderDirection, OrderStatus, PaymentSessionPurpose, PaymentSessionStatus, PaymentStatus,
     SubscriptionStatus,
 };
 use super::errors::gql;
+use super::loaders::root;
 use super::node::{self, Node};
 use super::objects::*;
 use crate::domain::{self, CustomerId, LinkId, OrderId, SessionId, SubscriptionId, TypedId};
 use crate::error::{AppError, ErrorCode};
+use crate::graphql::loaders::{PageArgs, SortField};
 use crate::service::customers::CustomerFilter;
 use crate::service::orders::OrderFilter;
 use crate::service::reads::PaymentFilter;
 use crate::service::sessions::SessionFilter;
 use crate::service::subscriptions::SubscriptionFilter;
-use crate::storage::page::{PageArgs, SortField};
 
 /// The most ids `nodes(ids:)` takes at once.
 pub const MAX_NODES: usize = 100;
@@ -133,7 +134,9 @@ impl QueryRoot {
         if !ctx.caller()?.may_see_session(id) {
             return Ok(None);
         }
-        Ok(load_by_id::<crate::storage::entities::payment_session::Entity>(ctx, Some(id.0)).await?.map(PaymentSession))
+        Ok(crate::graphql::loaders::by_id::<crate::storage::entities::payment_session::Entity>(ctx, Some(id.0))
+            .await?
+            .map(PaymentSession))
     }
 
     /// The merchant's sessions.
@@ -175,7 +178,9 @@ impl QueryRoot {
     async fn customer(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Customer>> {
         let id: CustomerId = parse_id(&id, &["id"])?;
         ctx.caller()?.secret_key_holder().map_err(gql)?;
-        Ok(load_by_id::<crate::storage::entities::customer::Entity>(ctx, Some(id.0)).await?.map(Customer))
+        Ok(crate::graphql::loaders::by_id::<crate::storage::entities::customer::Entity>(ctx, Some(id.0))
+            .await?
+            .map(Customer))
     }
 
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]
@@ -226,7 +231,7 @@ impl QueryRoot {
     async fn order(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Order>> {
         let id: OrderId = parse_id(&id, &["id"])?;
         ctx.caller()?.secret_key_holder().map_err(gql)?;
-        Ok(load_by_id::<crate::storage::entities::order::Entity>(ctx, Some(id.0)).await?.map(Order))
+        Ok(crate::graphql::loaders::by_id::<crate::storage::entities::order::Entity>(ctx, Some(id.0)).await?.map(Order))
     }
 
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]
@@ -255,7 +260,9 @@ impl QueryRoot {
     async fn subscription(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Subscription>> {
         let id: SubscriptionId = parse_id(&id, &["id"])?;
         ctx.caller()?.secret_key_holder().map_err(gql)?;
-        Ok(load_by_id::<crate::storage::entities::subscription::Entity>(ctx, Some(id.0)).await?.map(Subscription))
+        Ok(crate::graphql::loaders::by_id::<crate::storage::entities::subscription::Entity>(ctx, Some(id.0))
+            .await?
+            .map(Subscription))
     }
 
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]
@@ -291,7 +298,9 @@ impl QueryRoot {
     async fn payment(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Payment>> {
         let id: domain::PaymentId = parse_id(&id, &["id"])?;
         ctx.caller()?.secret_key_holder().map_err(gql)?;
-        Ok(load_by_id::<crate::storage::entities::payment::Entity>(ctx, Some(id.0)).await?.map(Payment))
+        Ok(crate::graphql::loaders::by_id::<crate::storage::entities::payment::Entity>(ctx, Some(id.0))
+            .await?
+            .map(Payment))
     }
 
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]
@@ -328,7 +337,9 @@ impl QueryRoot {
     async fn payment_profile(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<PaymentProfile>> {
         let id: domain::ProfileId = parse_id(&id, &["id"])?;
         ctx.caller()?.secret_key_holder().map_err(gql)?;
-        Ok(load_by_id::<crate::storage::entities::payment_profile::Entity>(ctx, Some(id.0)).await?.map(PaymentProfile))
+        Ok(crate::graphql::loaders::by_id::<crate::storage::entities::payment_profile::Entity>(ctx, Some(id.0))
+            .await?
+            .map(PaymentProfile))
     }
 
     /// Saved payment methods, optionally of one customer.
@@ -367,7 +378,9 @@ impl QueryRoot {
     async fn payment_link(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<PaymentLink>> {
         let id: LinkId = parse_id(&id, &["id"])?;
         ctx.caller()?.secret_key_holder().map_err(gql)?;
-        Ok(load_by_id::<crate::storage::entities::payment_link::Entity>(ctx, Some(id.0)).await?.map(PaymentLink))
+        Ok(crate::graphql::loaders::by_id::<crate::storage::entities::payment_link::Entity>(ctx, Some(id.0))
+            .await?
+            .map(PaymentLink))
     }
 
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]

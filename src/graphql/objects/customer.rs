@@ -3,16 +3,17 @@ use chrono::{DateTime, Utc};
 
 use super::{LedgerEntry, Money, Order, Payment, PaymentProfile, PaymentSession, Subscription};
 use crate::domain::{CustomerId, TypedId};
-use crate::graphql::connection::{Conn, owned_children, page_cost};
+use crate::graphql::connection::{Conn, page_cost};
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::GqlResult;
+use crate::graphql::loaders::PageArgs;
+use crate::graphql::loaders::Parent;
+use crate::graphql::loaders::owned_children;
 use crate::service::balances::balance_money;
 use crate::service::validate;
-use crate::storage::batch::{BalancesOf, Parent};
 use crate::storage::entities::{
     customer, ledger_entry, order, payment, payment_profile, payment_session, subscription,
 };
-use crate::storage::page::PageArgs;
 
 /// Someone who pays a merchant.
 pub struct Customer(pub customer::Model);
@@ -96,13 +97,13 @@ impl Customer {
     /// The balance in each currency the customer has ledger entries in: positive is credit
     /// they hold, negative what they owe (an OUTSTANDING_BALANCE session pays it).
     async fn balances(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Money>> {
-        let totals = ctx.loader()?.load_one(BalancesOf(self.0.id)).await.gql()?.unwrap_or_default();
+        let totals = crate::graphql::loaders::balances(ctx, self.0.id).await?;
         totals.iter().map(|t| Ok(Money(balance_money(t.total, &t.currency).gql()?))).collect()
     }
     /// The balance in one currency: zero when the customer has no entries in it.
     async fn balance(&self, ctx: &Context<'_>, currency: String) -> async_graphql::Result<Money> {
         let currency = validate::currency(&currency, &["currency"]).map_err(crate::graphql::errors::gql)?;
-        let totals = ctx.loader()?.load_one(BalancesOf(self.0.id)).await.gql()?.unwrap_or_default();
+        let totals = crate::graphql::loaders::balances(ctx, self.0.id).await?;
         let total = totals.iter().find(|t| t.currency == currency.code()).map_or(0, |t| t.total);
         Ok(Money(crate::domain::Money::from_stored(total, currency)))
     }

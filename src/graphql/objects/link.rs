@@ -3,12 +3,13 @@ use chrono::{DateTime, Utc};
 
 use super::{Money, OrderLineItem, PaymentSession};
 use crate::domain::{self, LinkId, TypedId};
-use crate::graphql::connection::{Conn, owned_children, page_cost};
+use crate::graphql::connection::{Conn, page_cost};
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::{GqlResult, internal};
-use crate::storage::batch::{CompletedOf, Parent};
+use crate::graphql::loaders::PageArgs;
+use crate::graphql::loaders::Parent;
+use crate::graphql::loaders::owned_children;
 use crate::storage::entities::{payment_link, payment_session};
-use crate::storage::page::PageArgs;
 
 /// A reusable, shareable link; each visit opens a fresh session.
 pub struct PaymentLink(pub payment_link::Model);
@@ -36,7 +37,7 @@ impl PaymentLink {
     }
     /// How many sessions opened by the link have completed.
     async fn completed_payments(&self, ctx: &Context<'_>) -> async_graphql::Result<i32> {
-        let completed = ctx.loader()?.load_one(CompletedOf(self.0.id)).await.gql()?.unwrap_or(0);
+        let completed = crate::graphql::loaders::completed_payments(ctx, self.0.id).await?;
         Ok(i32::try_from(completed).unwrap_or(i32::MAX))
     }
     /// The link stops opening sessions once this many have completed.

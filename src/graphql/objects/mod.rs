@@ -30,19 +30,6 @@ pub use subscription::Subscription;
 
 use async_graphql::Context;
 
-use super::context::ContextExt;
-use super::errors::GqlResult;
-use crate::storage::batch::{ById, Tenanted};
-
-/// Loads one related object of the caller's merchant by id.
-pub async fn load_by_id<E: Tenanted>(
-    ctx: &Context<'_>,
-    id: Option<uuid::Uuid>,
-) -> async_graphql::Result<Option<E::Model>> {
-    let Some(id) = id else { return Ok(None) };
-    ctx.loader()?.load_one(ById::<E>::new(id)).await.gql()
-}
-
 /// A session by id, as the caller may see it: a client secret sees its own session only.
 pub async fn visible_session(
     ctx: &Context<'_>,
@@ -50,7 +37,7 @@ pub async fn visible_session(
 ) -> async_graphql::Result<Option<PaymentSession>> {
     use crate::graphql::context::ContextExt;
     let caller = ctx.caller()?;
-    Ok(load_by_id::<crate::storage::entities::payment_session::Entity>(ctx, id)
+    Ok(super::loaders::by_id::<crate::storage::entities::payment_session::Entity>(ctx, id)
         .await?
         .filter(|s| caller.may_see_session(crate::domain::SessionId(s.id)))
         .map(PaymentSession))

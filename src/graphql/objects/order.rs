@@ -1,15 +1,14 @@
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 
-use super::{Customer, Money, PaymentSession, load_by_id};
+use super::{Customer, Money, PaymentSession};
 use crate::domain::{self, OrderId, TypedId};
-use crate::graphql::connection::{Conn, owned_children, page_cost};
-use crate::graphql::context::ContextExt;
+use crate::graphql::connection::{Conn, page_cost};
 use crate::graphql::enums::OrderStatus;
-use crate::graphql::errors::GqlResult;
-use crate::storage::batch::{LineItemsOf, Parent};
+use crate::graphql::loaders::PageArgs;
+use crate::graphql::loaders::Parent;
+use crate::graphql::loaders::owned_children;
 use crate::storage::entities::{customer, order, payment_session};
-use crate::storage::page::PageArgs;
 
 /// What a CHECKOUT session pays: line items and their total.
 pub struct Order(pub order::Model);
@@ -39,12 +38,12 @@ impl Order {
         self.0.created_at
     }
     async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Customer>> {
-        Ok(load_by_id::<customer::Entity>(ctx, self.0.customer_id).await?.map(Customer))
+        Ok(crate::graphql::loaders::by_id::<customer::Entity>(ctx, self.0.customer_id).await?.map(Customer))
     }
     /// In the order they were given.
     async fn line_items(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OrderLineItem>> {
         let currency = self.currency()?;
-        let items = ctx.loader()?.load_one(LineItemsOf(self.0.id)).await.gql()?.unwrap_or_default();
+        let items = crate::graphql::loaders::line_items(ctx, self.0.id).await?;
         Ok(items
             .iter()
             .map(|row| {

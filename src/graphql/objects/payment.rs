@@ -2,7 +2,7 @@ use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 
 use super::method_summary::PaymentMethodSummary;
-use super::{Money, PaymentSession, load_by_id};
+use super::{Money, PaymentSession};
 use crate::domain::{self, PaymentId, TypedId};
 use crate::graphql::context::ContextExt;
 use crate::graphql::enums::{self, FraudDecision, PaymentMethodType, PaymentStatus};
@@ -63,12 +63,16 @@ impl Payment {
     /// The saved profile charged, when the attempt used one.
     async fn payment_profile(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<super::PaymentProfile>> {
         ctx.caller()?.secret_key_holder().map_err(crate::graphql::errors::gql)?;
-        Ok(load_by_id::<payment_profile::Entity>(ctx, self.0.payment_profile_id).await?.map(super::PaymentProfile))
+        Ok(crate::graphql::loaders::by_id::<payment_profile::Entity>(ctx, self.0.payment_profile_id)
+            .await?
+            .map(super::PaymentProfile))
     }
     /// The subscription this payment is for.
     async fn subscription(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<super::Subscription>> {
         ctx.caller()?.secret_key_holder().map_err(crate::graphql::errors::gql)?;
-        Ok(load_by_id::<subscription::Entity>(ctx, self.0.subscription_id).await?.map(super::Subscription))
+        Ok(crate::graphql::loaders::by_id::<subscription::Entity>(ctx, self.0.subscription_id)
+            .await?
+            .map(super::Subscription))
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at

@@ -1,7 +1,7 @@
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 
-use super::{Customer, PaymentSession, load_by_id};
+use super::{Customer, PaymentSession};
 use crate::domain::{self, ProfileId, TypedId};
 use crate::graphql::enums::{self, PaymentMethodType};
 use crate::storage::entities::{customer, payment_profile};
@@ -37,7 +37,7 @@ impl PaymentProfile {
         self.0.created_at
     }
     async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Customer>> {
-        Ok(load_by_id::<customer::Entity>(ctx, Some(self.0.customer_id)).await?.map(Customer))
+        Ok(crate::graphql::loaders::by_id::<customer::Entity>(ctx, Some(self.0.customer_id)).await?.map(Customer))
     }
     /// The session that saved it.
     async fn payment_session(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PaymentSession>> {

@@ -1,23 +1,21 @@
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 
-use super::{
-    Customer, Money, Order, Payment, PaymentLink, PaymentProfile, PaymentSessionEvent, Subscription, load_by_id,
-};
+use super::{Customer, Money, Order, Payment, PaymentLink, PaymentProfile, PaymentSessionEvent, Subscription};
 use crate::domain::{self, SessionId, TypedId};
 use async_graphql::connection::{Connection, Edge};
 
-use crate::graphql::connection::{Conn, TotalCount, children, page_cost};
+use crate::graphql::connection::{Conn, TotalCount, page_cost};
 use crate::graphql::context::ContextExt;
 use crate::graphql::enums::{self, PaymentMethodType, PaymentSessionPurpose, PaymentSessionStatus};
 use crate::graphql::errors::GqlResult;
+use crate::graphql::loaders::Parent;
+use crate::graphql::loaders::{self, children};
+use crate::graphql::loaders::{PageArgs, SortField};
 use crate::service::live::{event_cursor, parse_event_cursor};
-use crate::storage::batch::{EventsOf, Parent};
 use crate::storage::entities::{
     customer, order, payment, payment_link, payment_profile, payment_session, subscription,
 };
-use crate::storage::events::event_from_row;
-use crate::storage::page::{self, PageArgs};
 
 /// A hosted, time-limited payment flow for one purpose.
 pub struct PaymentSession(pub payment_session::Model);
@@ -76,20 +74,22 @@ impl PaymentSession {
         super::metadata(&self.0.metadata)
     }
     async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Customer>> {
-        Ok(load_by_id::<customer::Entity>(ctx, self.0.customer_id).await?.map(Customer))
+        Ok(crate::graphql::loaders::by_id::<customer::Entity>(ctx, self.0.customer_id).await?.map(Customer))
     }
     async fn order(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Order>> {
-        Ok(load_by_id::<order::Entity>(ctx, self.0.order_id).await?.map(Order))
+        Ok(crate::graphql::loaders::by_id::<order::Entity>(ctx, self.0.order_id).await?.map(Order))
     }
     async fn subscription(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Subscription>> {
-        Ok(load_by_id::<subscription::Entity>(ctx, self.0.subscription_id).await?.map(Subscription))
+        Ok(crate::graphql::loaders::by_id::<subscription::Entity>(ctx, self.0.subscription_id).await?.map(Subscription))
     }
     async fn payment_link(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PaymentLink>> {
-        Ok(load_by_id::<payment_link::Entity>(ctx, self.0.payment_link_id).await?.map(PaymentLink))
+        Ok(crate::graphql::loaders::by_id::<payment_link::Entity>(ctx, self.0.payment_link_id).await?.map(PaymentLink))
     }
     /// The profile this session saved, if any.
     async fn payment_profile(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PaymentProfile>> {
-        Ok(load_by_id::<payment_profile::Entity>(ctx, self.0.payment_profile_id).await?.map(PaymentProfile))
+        Ok(crate::graphql::loaders::by_id::<payment_profile::Entity>(ctx, self.0.payment_profile_id)
+            .await?
+            .map(PaymentProfile))
     }
     /// Every payment attempt, newest first.
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]
@@ -112,18 +112,15 @@ impl PaymentSession {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Conn<PaymentSessionEvent>> {
-        let events = ctx.loader()?.load_one(EventsOf(self.0.id)).await.gql()?.unwrap_or_default();
-        let req = PageArgs::new(first, None, None, None).validate(page::SortField::CreatedAt, false).gql()?;
+        let events = loaders::session_events(ctx, self.0.id).await?;
+        let req = PageArgs::new(first, None, None, None).validate(SortField::CreatedAt, false).gql()?;
         let after = after.map(|c| parse_event_cursor(&c, "after")).transpose().gql()?;
         let total = events.len() as u64;
-        let rest: Vec<_> = events.iter().filter(|e| after.is_none_or(|a| e.merchant_seq > a)).cloned().collect();
+        let rest: Vec<_> = events.iter().filter(|e| after.is_none_or(|a| e.seq > a)).cloned().collect();
         let has_next = rest.len() as u64 > req.size;
         let rows: Vec<_> = rest.into_iter().take(req.size as usize).collect();
         let mut conn = Connection::with_additional_fields(after.is_some(), has_next, TotalCount::known(total));
-        conn.edges.extend(
-            rows.into_iter()
-                .map(|row| Edge::new(event_cursor(row.merchant_seq), PaymentSessionEvent(event_from_row(row)))),
-        );
+        conn.edges.extend(rows.into_iter().map(|event| Edge::new(event_cursor(event.seq), PaymentSessionEvent(event))));
         Ok(conn)
     }
 }

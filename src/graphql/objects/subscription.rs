@@ -1,14 +1,15 @@
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 
-use super::{Customer, Money, Payment, PaymentProfile, PaymentSession, load_by_id};
+use super::{Customer, Money, Payment, PaymentProfile, PaymentSession};
 use crate::domain::subscription as billing;
 use crate::domain::{SubscriptionId, TypedId};
-use crate::graphql::connection::{Conn, owned_children, page_cost};
+use crate::graphql::connection::{Conn, page_cost};
 use crate::graphql::enums::{self, BillingInterval, SubscriptionStatus};
-use crate::storage::batch::Parent;
+use crate::graphql::loaders::PageArgs;
+use crate::graphql::loaders::Parent;
+use crate::graphql::loaders::owned_children;
 use crate::storage::entities::{customer, payment, payment_profile, payment_session, subscription};
-use crate::storage::page::PageArgs;
 
 /// A recurring charge for a customer. Billing objects own this name; the GraphQL root of
 /// subscriptions is `SubscriptionRoot`.
@@ -55,11 +56,13 @@ impl Subscription {
         self.0.created_at
     }
     async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Customer>> {
-        Ok(load_by_id::<customer::Entity>(ctx, Some(self.0.customer_id)).await?.map(Customer))
+        Ok(crate::graphql::loaders::by_id::<customer::Entity>(ctx, Some(self.0.customer_id)).await?.map(Customer))
     }
     /// The profile renewals are charged to.
     async fn default_payment_profile(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PaymentProfile>> {
-        Ok(load_by_id::<payment_profile::Entity>(ctx, self.0.default_payment_profile_id).await?.map(PaymentProfile))
+        Ok(crate::graphql::loaders::by_id::<payment_profile::Entity>(ctx, self.0.default_payment_profile_id)
+            .await?
+            .map(PaymentProfile))
     }
     /// Sessions opened to pay this subscription, newest first.
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]

@@ -1,0 +1,137 @@
+//! Every read GraphQL makes goes through here: objects by id, nested connections and the
+//! per-parent aggregates through the request's batch loader (one statement per relation and
+//! depth, whatever the page size), and root listings paged by storage.
+
+use std::sync::Arc;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::{Context, OutputType};
+use uuid::Uuid;
+
+use super::connection::{Conn, TotalCount, from_page};
+use super::context::{ContextExt, RequestData};
+use super::errors::{gql, internal};
+use crate::domain::SessionEvent;
+use crate::error::AppError;
+use crate::service::Services;
+use crate::storage::batch::{
+    BalancesOf, ById, ChildCount, ChildPage, CompletedOf, EventsOf, LineItemsOf, LoadError, Tenanted,
+};
+pub use crate::storage::batch::{BatchLoader, Parent};
+use crate::storage::entities::order_line_item;
+use crate::storage::events::event_from_row;
+use crate::storage::listings::Listing;
+pub use crate::storage::page::{DEFAULT_PAGE_SIZE, Page, PageArgs, SortField};
+use crate::storage::totals::BalanceTotal;
+
+/// The request's batch loader, made by the first resolver that needs one and scoped to the
+/// caller's merchant. Most mutations and every idle WebSocket connection never need one.
+fn loader(ctx: &Context<'_>) -> async_graphql::Result<Arc<DataLoader<BatchLoader>>> {
+    let data = ctx.data_opt::<RequestData>().ok_or_else(|| gql(AppError::unauthenticated()))?;
+    let merchant = data.caller.ok_or_else(|| gql(AppError::unauthenticated()))?.merchant();
+    let db = &ctx.services().db;
+    let loader =
+        data.loader.get_or_init(|| Arc::new(DataLoader::new(BatchLoader::new(db.clone(), merchant.0), tokio::spawn)));
+    Ok(loader.clone())
+}
+
+async fn load<K>(ctx: &Context<'_>, key: K) -> async_graphql::Result<Option<<BatchLoader as Loader<K>>::Value>>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    BatchLoader: Loader<K, Error = LoadError>,
+{
+    loader(ctx)?.load_one(key).await.map_err(failed)
+}
+
+/// A batch load failed: a fault, logged and masked like any other.
+fn failed(error: LoadError) -> async_graphql::Error {
+    internal(&anyhow::anyhow!("{error}").context("batch load"))
+}
+
+/// One object of the caller's merchant by id.
+pub async fn by_id<E: Tenanted>(ctx: &Context<'_>, id: Option<Uuid>) -> async_graphql::Result<Option<E::Model>> {
+    let Some(id) = id else { return Ok(None) };
+    load(ctx, ById::<E>::new(id)).await
+}
+
+/// A customer's balance in each currency.
+pub async fn balances(ctx: &Context<'_>, customer: Uuid) -> async_graphql::Result<Arc<Vec<BalanceTotal>>> {
+    Ok(load(ctx, BalancesOf(customer)).await?.unwrap_or_default())
+}
+
+/// How many of a link's sessions completed.
+pub async fn completed_payments(ctx: &Context<'_>, link: Uuid) -> async_graphql::Result<u64> {
+    Ok(load(ctx, CompletedOf(link)).await?.unwrap_or(0))
+}
+
+/// An order's lines, in order.
+pub async fn line_items(ctx: &Context<'_>, order: Uuid) -> async_graphql::Result<Arc<Vec<order_line_item::Model>>> {
+    Ok(load(ctx, LineItemsOf(order)).await?.unwrap_or_default())
+}
+
+/// A session's event log, in version order.
+pub async fn session_events(ctx: &Context<'_>, session: Uuid) -> async_graphql::Result<Vec<SessionEvent>> {
+    let rows = load(ctx, EventsOf(session)).await?.unwrap_or_default();
+    Ok(rows.iter().cloned().map(event_from_row).collect())
+}
+
+/// A root listing: one page of it and its lazy count.
+pub async fn root<E, N: OutputType>(
+    ctx: &Context<'_>,
+    listing: Listing<E>,
+    args: PageArgs,
+    field: SortField,
+    descending: bool,
+    node: impl Fn(E::Model) -> N,
+) -> async_graphql::Result<Conn<N>>
+where
+    E: Tenanted,
+    Listing<E>: Send + Sync + 'static,
+{
+    let services: Services = ctx.services().clone();
+    let req = args.validate(field, descending).map_err(gql)?;
+    let page = listing.clone().page(&services.db, field, &req).await.map_err(gql)?;
+    let total = TotalCount::lazy(move || {
+        let (services, listing) = (services.clone(), listing.clone());
+        Box::pin(async move { listing.count(&services.db).await.map_err(gql) })
+    });
+    Ok(from_page(page, total, node))
+}
+
+/// A nested connection: the children of `parent`, batched with its siblings.
+pub async fn children<E: Tenanted, N: OutputType>(
+    ctx: &Context<'_>,
+    parent: Uuid,
+    relation: Parent,
+    args: PageArgs,
+    node: impl Fn(E::Model) -> N,
+) -> async_graphql::Result<Conn<N>> {
+    let loader = loader(ctx)?;
+    let req = args.validate(SortField::CreatedAt, true).map_err(gql)?;
+    let page = loader.load_one(ChildPage::<E>::new(parent, relation, req)).await.map_err(failed)?;
+    let page = match page {
+        Some(page) => Arc::unwrap_or_clone(page),
+        None => Page { rows: vec![], has_previous_page: false, has_next_page: false },
+    };
+    let total = TotalCount::lazy(move || {
+        let loader = loader.clone();
+        Box::pin(async move {
+            let n = loader.load_one(ChildCount::<E>::new(parent, relation)).await.map_err(failed)?;
+            Ok(n.unwrap_or(0))
+        })
+    });
+    Ok(from_page(page, total, node))
+}
+
+/// A nested connection under an object a client secret must not list from: a customer's
+/// history, an order's or a link's sessions. A client secret sees its own session only.
+pub async fn owned_children<E: Tenanted, N: OutputType>(
+    ctx: &Context<'_>,
+    parent: Uuid,
+    relation: Parent,
+    args: PageArgs,
+    node: impl Fn(E::Model) -> N,
+) -> async_graphql::Result<Conn<N>> {
+    ctx.caller()?.secret_key_holder().map_err(gql)?;
+    children::<E, N>(ctx, parent, relation, args, node).await
+}
