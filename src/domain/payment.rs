@@ -92,3 +92,34 @@ impl MethodSummary {
         json.unwrap_or_default()
     }
 }
+
+/// One attempt to collect a session's money: what was charged, how, and what came of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Payment {
+    pub id: super::PaymentId,
+    pub merchant: super::MerchantId,
+    pub session: super::SessionId,
+    pub customer: Option<super::CustomerId>,
+    pub status: PaymentStatus,
+    pub amount: super::Money,
+    pub method: super::PaymentMethodType,
+    pub summary: MethodSummary,
+    /// Keyed fingerprint of the card, wallet card or IBAN.
+    pub fingerprint: Option<String>,
+    /// The vault token charged (a card or a wallet's card), if one was.
+    pub card_token: Option<String>,
+    /// The saved profile charged, if one was.
+    pub profile: Option<super::ProfileId>,
+    /// Why it failed: the processor's decline code, or `blocked` by a fraud rule.
+    pub decline_code: Option<String>,
+    pub risk_score: i32,
+    pub fraud_rule: Option<String>,
+    pub fraud_decision: FraudDecision,
+    /// Canonical client IP the confirmation came from.
+    pub client_ip: Option<String>,
+    /// Charged without the customer present (a renewal).
+    pub off_session: bool,
+    pub subscription: Option<super::SubscriptionId>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}

@@ -49,7 +49,7 @@ fn failed(error: LoadError) -> async_graphql::Error {
 }
 
 /// One object of the caller's merchant by id.
-pub async fn by_id<E: Tenanted>(ctx: &Context<'_>, id: Option<Uuid>) -> async_graphql::Result<Option<E::Model>> {
+pub async fn by_id<E: Tenanted>(ctx: &Context<'_>, id: Option<Uuid>) -> async_graphql::Result<Option<E::Object>> {
     let Some(id) = id else { return Ok(None) };
     load(ctx, ById::<E>::new(id)).await
 }
@@ -82,7 +82,7 @@ pub async fn root<E, N: OutputType>(
     args: PageArgs,
     field: SortField,
     descending: bool,
-    node: impl Fn(E::Model) -> N,
+    node: impl Fn(E::Object) -> N,
 ) -> async_graphql::Result<Conn<N>>
 where
     E: Tenanted,
@@ -104,7 +104,7 @@ pub async fn children<E: Tenanted, N: OutputType>(
     parent: Uuid,
     relation: Parent,
     args: PageArgs,
-    node: impl Fn(E::Model) -> N,
+    node: impl Fn(E::Object) -> N,
 ) -> async_graphql::Result<Conn<N>> {
     let loader = loader(ctx)?;
     let req = args.validate(SortField::CreatedAt, true).map_err(gql)?;
@@ -130,7 +130,7 @@ pub async fn owned_children<E: Tenanted, N: OutputType>(
     parent: Uuid,
     relation: Parent,
     args: PageArgs,
-    node: impl Fn(E::Model) -> N,
+    node: impl Fn(E::Object) -> N,
 ) -> async_graphql::Result<Conn<N>> {
     ctx.caller()?.secret_key_holder().map_err(gql)?;
     children::<E, N>(ctx, parent, relation, args, node).await

@@ -12,10 +12,11 @@
 
 use super::Services;
 use super::balances::LedgerKind;
+use crate::domain::payment::Payment;
 use crate::domain::subscription::{BillingInterval, period_end};
 use crate::domain::{MerchantId, SessionPurpose, SubscriptionId};
 use crate::error::{AppError, AppResult};
-use crate::storage::entities::{card_token, payment, payment_session, subscription};
+use crate::storage::entities::{card_token, payment_session, subscription};
 use crate::storage::writes::{PaidPeriod, ProfileRef, SessionWrite};
 
 impl Services {
@@ -24,25 +25,25 @@ impl Services {
     pub(super) async fn completion_writes(
         &self,
         session: &payment_session::Model,
-        payment: Option<&payment::Model>,
+        payment: Option<&Payment>,
         card: Option<&card_token::Model>,
     ) -> AppResult<Vec<SessionWrite>> {
         let purpose: SessionPurpose = session.purpose.parse().map_err(|e| AppError::Internal(anyhow::Error::new(e)))?;
         let mut writes = Vec::new();
 
         if session.save_payment_profile {
-            match (card, payment.and_then(|p| p.payment_profile_id)) {
+            match (card, payment.and_then(|p| p.profile)) {
                 (Some(card), _) => {
                     writes.extend(self.save_profile_writes(session, card, session.set_profile_as_default).await?)
                 }
                 // Paid with a saved profile: nothing new to save, but the session points at it.
                 (None, Some(profile)) => {
-                    writes.push(SessionWrite::LinkProfile { profile });
+                    writes.push(SessionWrite::LinkProfile { profile: profile.0 });
                     if session.set_profile_as_default
                         && let Some(customer) = session.customer_id
                     {
                         writes.push(SessionWrite::ClearDefaultProfile { customer });
-                        writes.push(SessionWrite::SetDefaultProfile { customer, profile: ProfileRef::Id(profile) });
+                        writes.push(SessionWrite::SetDefaultProfile { customer, profile: ProfileRef::Id(profile.0) });
                     }
                 }
                 // A bank transfer is not a method that can be charged again.

@@ -49,11 +49,19 @@ pub trait Tenanted: EntityTrait<Model: Sync + FromQueryResult> + Send + Sync + '
     fn sort_key(model: &Self::Model, field: SortField) -> (DateTime<Utc>, Uuid);
     /// Which rows a connection lists (a removed profile is still found by id, not listed).
     fn listed() -> Condition;
+    /// What storage hands up for a row: the domain type where the aggregate has one, else
+    /// the row itself (aggregates move to domain types one by one).
+    type Object: Clone + Send + Sync + 'static;
+    fn object(row: Self::Model) -> Result<Self::Object, DbErr>;
 }
 
 macro_rules! tenanted {
-    ($module:ident { $($parent:ident => $column:ident),* } sort { $($field:ident => ($sort:ident, $sort_field:ident)),* } $(listed $listed:expr)?) => {
+    ($module:ident { $($parent:ident => $column:ident),* } sort { $($field:ident => ($sort:ident, $sort_field:ident)),* } $(listed $listed:expr)? ; object $object:ty = $convert:expr) => {
         impl Tenanted for $module::Entity {
+            type Object = $object;
+            fn object(row: Self::Model) -> Result<$object, DbErr> {
+                $convert(row)
+            }
             fn id_column() -> Self::Column {
                 $module::Column::Id
             }
@@ -89,6 +97,9 @@ macro_rules! tenanted {
             }
         }
     };
+    ($module:ident { $($parent:ident => $column:ident),* } sort { $($field:ident => ($sort:ident, $sort_field:ident)),* } $(listed $listed:expr)?) => {
+        tenanted!($module { $($parent => $column),* } sort { $($field => ($sort, $sort_field)),* } $(listed $listed)? ; object $module::Model = Ok);
+    };
 }
 
 tenanted!(customer {} sort { CreatedAt => (CreatedAt, created_at) });
@@ -98,7 +109,7 @@ tenanted!(blocklist_entry {} sort { CreatedAt => (CreatedAt, created_at) });
 tenanted!(ledger_entry { Customer => CustomerId } sort { CreatedAt => (CreatedAt, created_at) });
 tenanted!(payment_link {} sort { CreatedAt => (CreatedAt, created_at) });
 tenanted!(payment_profile { Customer => CustomerId, PaymentSession => PaymentSessionId } sort { CreatedAt => (CreatedAt, created_at) } listed payment_profile::Column::RemovedAt.is_null());
-tenanted!(payment { Customer => CustomerId, PaymentSession => PaymentSessionId, Subscription => SubscriptionId } sort { CreatedAt => (CreatedAt, created_at) });
+tenanted!(payment { Customer => CustomerId, PaymentSession => PaymentSessionId, Subscription => SubscriptionId } sort { CreatedAt => (CreatedAt, created_at) }; object crate::domain::payment::Payment = TryFrom::try_from);
 tenanted!(payment_session {
     Customer => CustomerId, Order => OrderId, Subscription => SubscriptionId, PaymentLink => PaymentLinkId
 } sort {
@@ -198,22 +209,22 @@ impl<E> Hash for ById<E> {
 }
 
 impl<E: Tenanted> Loader<ById<E>> for BatchLoader {
-    type Value = E::Model;
+    type Value = E::Object;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[ById<E>]) -> Result<HashMap<ById<E>, E::Model>, LoadError> {
+    async fn load(&self, keys: &[ById<E>]) -> Result<HashMap<ById<E>, E::Object>, LoadError> {
         let rows = E::find()
             .filter(E::merchant_column().eq(self.merchant))
             .filter(E::id_column().is_in(keys.iter().map(|k| k.0)))
             .all(&self.db)
             .await
             .map_err(Arc::new)?;
-        Ok(rows.into_iter().map(|row| (ById::new(E::id_of(&row)), row)).collect())
+        rows.into_iter().map(|row| Ok((ById::new(E::id_of(&row)), E::object(row).map_err(Arc::new)?))).collect()
     }
 }
 
 impl<E: Tenanted> Loader<ChildPage<E>> for BatchLoader {
-    type Value = Arc<Page<E::Model>>;
+    type Value = Arc<Page<E::Object>>;
     type Error = LoadError;
 
     async fn load(&self, keys: &[ChildPage<E>]) -> Result<HashMap<ChildPage<E>, Self::Value>, LoadError> {
@@ -235,7 +246,7 @@ impl<E: Tenanted> Loader<ChildPage<E>> for BatchLoader {
             }
             for parent in parents {
                 let rows = by_parent.remove(&parent).unwrap_or_default();
-                out.insert(ChildPage::new(parent, relation, page.clone()), Arc::new(finish_page::<E>(rows, page)));
+                out.insert(ChildPage::new(parent, relation, page.clone()), Arc::new(finish_page::<E>(rows, page)?));
             }
         }
         Ok(out)
@@ -284,7 +295,7 @@ impl BatchLoader {
 }
 
 /// Turns the N+1 rows of one parent into its page, as `page::fetch` does.
-fn finish_page<E: Tenanted>(mut rows: Vec<E::Model>, req: &PageRequest) -> Page<E::Model> {
+fn finish_page<E: Tenanted>(mut rows: Vec<E::Model>, req: &PageRequest) -> Result<Page<E::Object>, LoadError> {
     let has_more = rows.len() as u64 > req.size;
     rows.truncate(req.size as usize);
     if req.backward {
@@ -294,12 +305,12 @@ fn finish_page<E: Tenanted>(mut rows: Vec<E::Model>, req: &PageRequest) -> Page<
         .into_iter()
         .map(|row| {
             let (at, id) = E::sort_key(&row, req.field);
-            (super::page::Cursor { field: req.field, at, id }, row)
+            Ok((super::page::Cursor { field: req.field, at, id }, E::object(row).map_err(Arc::new)?))
         })
-        .collect();
+        .collect::<Result<_, LoadError>>()?;
     let (has_previous_page, has_next_page) =
         if req.backward { (has_more, req.before.is_some()) } else { (req.after.is_some(), has_more) };
-    Page { rows, has_previous_page, has_next_page }
+    Ok(Page { rows, has_previous_page, has_next_page })
 }
 
 impl<E: Tenanted> Loader<ChildCount<E>> for BatchLoader {

@@ -29,8 +29,15 @@ impl<E: Tenanted> Listing<E> {
         db: &sea_orm::DatabaseConnection,
         field: SortField,
         req: &PageRequest,
-    ) -> AppResult<Page<E::Model>> {
-        page::fetch(db, self.0, E::sort_column(field), E::id_column(), req, |m| E::sort_key(m, field)).await
+    ) -> AppResult<Page<E::Object>> {
+        let page =
+            page::fetch(db, self.0, E::sort_column(field), E::id_column(), req, |m| E::sort_key(m, field)).await?;
+        let rows = page
+            .rows
+            .into_iter()
+            .map(|(cursor, row)| Ok((cursor, E::object(row)?)))
+            .collect::<Result<_, sea_orm::DbErr>>()?;
+        Ok(Page { rows, has_previous_page: page.has_previous_page, has_next_page: page.has_next_page })
     }
 
     /// How many rows it has in all.

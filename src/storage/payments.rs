@@ -7,12 +7,12 @@ use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, 
 use uuid::Uuid;
 
 use super::entities::{card_token, payment, payment_profile, payment_session, verification};
-use crate::domain::payment::VerificationStatus;
+use crate::domain::payment::{Payment, VerificationStatus};
 use crate::domain::{FraudDecision, MerchantId, PaymentStatus, SessionStatus};
 
 /// A payment by id, whoever's it is (the caller has already scoped it).
-pub async fn payment(db: &DatabaseConnection, id: Uuid) -> Result<Option<payment::Model>, DbErr> {
-    payment::Entity::find_by_id(id).one(db).await
+pub async fn payment(db: &DatabaseConnection, id: Uuid) -> Result<Option<Payment>, DbErr> {
+    payment::Entity::find_by_id(id).one(db).await?.map(Payment::try_from).transpose()
 }
 
 /// A payment of `merchant`; another merchant's reads as missing.
@@ -20,28 +20,26 @@ pub async fn merchant_payment(
     db: &DatabaseConnection,
     merchant: MerchantId,
     id: Uuid,
-) -> Result<Option<payment::Model>, DbErr> {
-    payment::Entity::find_by_id(id).filter(payment::Column::MerchantId.eq(merchant.0)).one(db).await
+) -> Result<Option<Payment>, DbErr> {
+    let row = payment::Entity::find_by_id(id).filter(payment::Column::MerchantId.eq(merchant.0)).one(db).await?;
+    row.map(Payment::try_from).transpose()
 }
 
 /// The session's newest attempt still waiting for its outcome, if any.
-pub async fn waiting_attempt(db: &DatabaseConnection, session: Uuid) -> Result<Option<payment::Model>, DbErr> {
+pub async fn waiting_attempt(db: &DatabaseConnection, session: Uuid) -> Result<Option<Payment>, DbErr> {
     let waiting = PaymentStatus::ALL.iter().filter(|s| s.awaits_outcome()).map(|s| s.as_str());
-    payment::Entity::find()
+    let row = payment::Entity::find()
         .filter(payment::Column::PaymentSessionId.eq(session))
         .filter(payment::Column::Status.is_in(waiting))
         .order_by_desc(payment::Column::CreatedAt)
         .one(db)
-        .await
+        .await?;
+    row.map(Payment::try_from).transpose()
 }
 
 /// Records the fraud rules' verdict on an attempt that goes on waiting (a bank transfer):
 /// once, on an attempt not yet judged. `None`: it was judged already.
-pub async fn record_assessment(
-    db: &DatabaseConnection,
-    id: Uuid,
-    risk_score: i32,
-) -> Result<Option<payment::Model>, DbErr> {
+pub async fn record_assessment(db: &DatabaseConnection, id: Uuid, risk_score: i32) -> Result<Option<Payment>, DbErr> {
     let updated = payment::Entity::update_many()
         .col_expr(payment::Column::RiskScore, Expr::value(risk_score))
         .col_expr(payment::Column::FraudDecision, Expr::value(FraudDecision::Allow.as_str()))
@@ -96,11 +94,8 @@ pub async fn card_token(
 }
 
 /// What a payment charged: its vault row (a card or a wallet's card), if it charged one.
-pub async fn charged_card(
-    db: &DatabaseConnection,
-    payment: &payment::Model,
-) -> Result<Option<card_token::Model>, DbErr> {
-    match &payment.card_token_id {
+pub async fn charged_card(db: &DatabaseConnection, payment: &Payment) -> Result<Option<card_token::Model>, DbErr> {
+    match &payment.card_token {
         Some(id) => card_token::Entity::find_by_id(id.clone()).one(db).await,
         None => Ok(None),
     }
@@ -109,10 +104,10 @@ pub async fn charged_card(
 /// The saved profile a payment charged, if it charged one (removed or not).
 pub async fn charged_profile(
     db: &DatabaseConnection,
-    payment: &payment::Model,
+    payment: &Payment,
 ) -> Result<Option<payment_profile::Model>, DbErr> {
-    match payment.payment_profile_id {
-        Some(id) => payment_profile::Entity::find_by_id(id).one(db).await,
+    match payment.profile {
+        Some(id) => payment_profile::Entity::find_by_id(id.0).one(db).await,
         None => Ok(None),
     }
 }

@@ -168,13 +168,13 @@ fn confirm_payload(
     }
     use crate::domain::{PaymentMethodType, PaymentStatus};
     let next_action = confirmed.payment.as_ref().and_then(|payment| {
-        let transfer = payment.method_type == PaymentMethodType::BankTransfer.as_str();
-        let kind = match payment.status.parse() {
-            Ok(PaymentStatus::RequiresAction) => Some(NextActionType::ThreeDSecureChallenge),
-            Ok(PaymentStatus::Processing) if transfer => Some(NextActionType::AwaitBankTransfer),
+        let transfer = payment.method == PaymentMethodType::BankTransfer;
+        let kind = match payment.status {
+            PaymentStatus::RequiresAction => Some(NextActionType::ThreeDSecureChallenge),
+            PaymentStatus::Processing if transfer => Some(NextActionType::AwaitBankTransfer),
             _ => None,
         };
-        let payment_id = crate::domain::PaymentId(payment.id).to_global();
+        let payment_id = payment.id.to_global();
         let url = (kind == Some(NextActionType::ThreeDSecureChallenge)).then(|| {
             format!("{}/pay/{}/challenge/{payment_id}", ctx.services().public_url, confirmed.session.client_secret)
         });

@@ -3,39 +3,38 @@ use chrono::{DateTime, Utc};
 
 use super::method_summary::PaymentMethodSummary;
 use super::{Money, PaymentSession};
-use crate::domain::{self, PaymentId, TypedId};
+use crate::domain::TypedId;
+use crate::domain::payment::Payment as Attempt;
 use crate::graphql::context::ContextExt;
-use crate::graphql::enums::{self, FraudDecision, PaymentMethodType, PaymentStatus};
-use crate::storage::entities::{payment, payment_profile, subscription};
+use crate::graphql::enums::{FraudDecision, PaymentMethodType, PaymentStatus};
+use crate::graphql::loaders;
+use crate::storage::entities::{payment_profile, subscription};
 
 /// One attempt to collect a session's money.
-pub struct Payment(pub payment::Model);
+pub struct Payment(pub Attempt);
 
 #[Object]
 impl Payment {
     pub async fn id(&self) -> ID {
-        ID(PaymentId(self.0.id).to_global())
+        ID(self.0.id.to_global())
     }
-    async fn status(&self) -> async_graphql::Result<PaymentStatus> {
-        Ok(enums::stored::<domain::PaymentStatus>(&self.0.status)?.into())
+    async fn status(&self) -> PaymentStatus {
+        self.0.status.into()
     }
-    async fn amount(&self) -> async_graphql::Result<Option<Money>> {
-        super::money::stored(Some(self.0.amount), Some(&self.0.currency))
+    async fn amount(&self) -> Option<Money> {
+        Some(Money(self.0.amount))
     }
-    async fn method_type(&self) -> async_graphql::Result<PaymentMethodType> {
-        Ok(enums::stored::<domain::PaymentMethodType>(&self.0.method_type)?.into())
+    async fn method_type(&self) -> PaymentMethodType {
+        self.0.method.into()
     }
     /// What the customer paid with: brand and last 4, wallet, or IBAN country. Never a number.
-    async fn method_summary(&self) -> async_graphql::Result<PaymentMethodSummary> {
-        let kind = enums::stored::<domain::PaymentMethodType>(&self.0.method_type)?;
-        let summary = domain::payment::MethodSummary::parse(kind, &self.0.method_summary)
-            .map_err(|e| crate::graphql::errors::internal(&anyhow::Error::new(e)))?;
-        Ok(summary.into())
+    async fn method_summary(&self) -> PaymentMethodSummary {
+        self.0.summary.clone().into()
     }
     /// Keyed fingerprint of the card (or wallet card, or IBAN): equal for the same card across
     /// this deployment, useless anywhere else. Block a card by it.
     async fn card_fingerprint(&self) -> Option<&str> {
-        self.0.card_fingerprint.as_deref()
+        self.0.fingerprint.as_deref()
     }
     /// The IP address the confirmation came from.
     async fn client_ip(&self) -> Option<&str> {
@@ -53,8 +52,8 @@ impl Payment {
     async fn fraud_rule(&self) -> Option<&str> {
         self.0.fraud_rule.as_deref()
     }
-    async fn fraud_decision(&self) -> async_graphql::Result<FraudDecision> {
-        Ok(enums::stored::<domain::FraudDecision>(&self.0.fraud_decision)?.into())
+    async fn fraud_decision(&self) -> FraudDecision {
+        self.0.fraud_decision.into()
     }
     /// Charged without the customer present: a subscription renewal.
     async fn off_session(&self) -> bool {
@@ -63,21 +62,19 @@ impl Payment {
     /// The saved profile charged, when the attempt used one.
     async fn payment_profile(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<super::PaymentProfile>> {
         ctx.caller()?.secret_key_holder().map_err(crate::graphql::errors::gql)?;
-        Ok(crate::graphql::loaders::by_id::<payment_profile::Entity>(ctx, self.0.payment_profile_id)
-            .await?
-            .map(super::PaymentProfile))
+        let id = self.0.profile.map(|p| p.0);
+        Ok(loaders::by_id::<payment_profile::Entity>(ctx, id).await?.map(super::PaymentProfile))
     }
     /// The subscription this payment is for.
     async fn subscription(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<super::Subscription>> {
         ctx.caller()?.secret_key_holder().map_err(crate::graphql::errors::gql)?;
-        Ok(crate::graphql::loaders::by_id::<subscription::Entity>(ctx, self.0.subscription_id)
-            .await?
-            .map(super::Subscription))
+        let id = self.0.subscription.map(|s| s.0);
+        Ok(loaders::by_id::<subscription::Entity>(ctx, id).await?.map(super::Subscription))
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
     async fn payment_session(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PaymentSession>> {
-        super::visible_session(ctx, Some(self.0.payment_session_id)).await
+        super::visible_session(ctx, Some(self.0.session.0)).await
     }
 }

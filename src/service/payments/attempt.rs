@@ -7,8 +7,10 @@ use uuid::Uuid;
 
 use super::outcome::Verdict;
 use super::{Confirmed, ConfirmedRecord, PaymentMethodInput};
+use crate::domain::payment::Payment;
 use crate::domain::{
-    CustomerId, FraudDecision, LinkId, MerchantId, Money, PaymentStatus, SessionId, SessionPurpose, SessionStatus,
+    CustomerId, FraudDecision, LinkId, MerchantId, Money, PaymentId, PaymentStatus, ProfileId, SessionId,
+    SessionPurpose, SessionStatus, SubscriptionId,
 };
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::processor::{ChargeOutcome, ChargeRequest};
@@ -17,7 +19,7 @@ use crate::service::auth::Caller;
 use crate::service::fraud::Signals;
 use crate::service::idempotency::Claim;
 use crate::storage;
-use crate::storage::entities::{payment, payment_session};
+use crate::storage::entities::payment_session;
 use crate::storage::writes::SessionWrite;
 
 /// How long a charge may take. Well under `RECONCILE_AFTER`: an attempt is only reconciled
@@ -56,31 +58,30 @@ impl Services {
         // period claimed, all or nothing.
         let now = self.now();
         let payment_id = Uuid::new_v4();
-        let row = payment::Model {
-            id: payment_id,
-            merchant_id: merchant.0,
-            payment_session_id: session.id,
-            customer_id: session.customer_id,
-            status: PaymentStatus::Processing.as_str().to_owned(),
-            currency: amount.currency().code().to_owned(),
-            amount: amount.amount(),
-            method_type: method.kind.as_str().to_owned(),
-            method_summary: method.summary.to_json(),
-            card_fingerprint: Some(method.fingerprint.clone()),
-            card_token_id: method.charge.as_ref().and_then(|c| c.vault_token.as_ref()).map(|t| t.id.clone()),
-            payment_profile_id: method.charge.as_ref().and_then(|c| c.profile),
-            off_session,
-            subscription_id: session.subscription_id,
+        let attempt = Payment {
+            id: PaymentId(payment_id),
+            merchant,
+            session: SessionId(session.id),
+            customer: session.customer_id.map(CustomerId),
+            status: PaymentStatus::Processing,
+            amount,
+            method: method.kind,
+            summary: method.summary.clone(),
+            fingerprint: Some(method.fingerprint.clone()),
+            card_token: method.charge.as_ref().and_then(|c| c.vault_token.as_ref()).map(|t| t.id.clone()),
+            profile: method.charge.as_ref().and_then(|c| c.profile).map(ProfileId),
             decline_code: None,
             risk_score: 0,
             fraud_rule: None,
-            fraud_decision: FraudDecision::Pending.as_str().to_owned(),
+            fraud_decision: FraudDecision::Pending,
             client_ip: client_ip.clone(),
+            off_session,
+            subscription: session.subscription_id.map(SubscriptionId),
             created_at: now,
             updated_at: now,
         };
         let mut writes = method.writes;
-        writes.push(SessionWrite::InsertPayment(row));
+        writes.push(SessionWrite::InsertPayment(attempt));
         let record = ConfirmedRecord { payment_id: Some(payment_id), verification_id: None };
         writes.extend(self.idempotency_write(idempotency, &record)?);
         let (processing, _) = self.change_status_with(&session, SessionStatus::Processing, writes).await?;
@@ -191,7 +192,7 @@ impl Services {
     }
 
     /// Records the fraud rules' verdict on a payment that goes on waiting (a bank transfer).
-    async fn record_assessment(&self, payment_id: Uuid, risk_score: i32) -> AppResult<payment::Model> {
+    async fn record_assessment(&self, payment_id: Uuid, risk_score: i32) -> AppResult<Payment> {
         let assessed = storage::payments::record_assessment(&self.db, payment_id, risk_score).await?;
         Ok(assessed.ok_or_else(|| anyhow::anyhow!("payment {payment_id} was assessed twice"))?)
     }

@@ -32,11 +32,12 @@ use super::auth::Caller;
 use super::idempotency::{Claimed, request_hash};
 use crate::domain::card::Wallet;
 use crate::domain::fraud::canonical;
+use crate::domain::payment::Payment;
 use crate::domain::{PaymentStatus, ProfileId, SessionId};
 use crate::error::{AppError, AppResult, ErrorCode, UserError};
 use crate::processor::DeclineCode;
 use crate::storage;
-use crate::storage::entities::{payment, payment_session};
+use crate::storage::entities::payment_session;
 
 pub use reconcile::RECONCILE_AFTER;
 
@@ -66,7 +67,7 @@ pub enum PaymentMethodInput {
 pub struct Confirmed {
     pub session: payment_session::Model,
     /// `None` for a SETUP session, which verifies the method without charging it.
-    pub payment: Option<payment::Model>,
+    pub payment: Option<Payment>,
     pub declined: Option<UserError>,
 }
 
@@ -127,13 +128,13 @@ impl Services {
         }
         let payment_id = record.payment_id.ok_or_else(|| anyhow::anyhow!("an empty confirmation record"))?;
         let payment = self.payment_row(payment_id).await?;
-        let declined = (payment.status == PaymentStatus::Failed.as_str())
+        let declined = (payment.status == PaymentStatus::Failed)
             .then(|| declined_by(payment.decline_code.as_deref(), payment.fraud_rule.as_deref()))
             .flatten();
         Ok(Confirmed { session, payment: Some(payment), declined })
     }
 
-    async fn payment_row(&self, id: Uuid) -> AppResult<payment::Model> {
+    async fn payment_row(&self, id: Uuid) -> AppResult<Payment> {
         Ok(storage::payments::payment(&self.db, id).await?.ok_or_else(|| anyhow::anyhow!("payment vanished"))?)
     }
 }

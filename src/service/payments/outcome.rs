@@ -4,11 +4,12 @@
 use uuid::Uuid;
 
 use super::{Confirmed, MAX_ATTEMPTS, blocked_error, decline_error};
+use crate::domain::payment::Payment;
 use crate::domain::{FraudDecision, MerchantId, PaymentStatus, SessionId, SessionPurpose, SessionStatus};
 use crate::error::{AppResult, UserError};
 use crate::processor::ChargeOutcome;
 use crate::service::Services;
-use crate::storage::entities::{card_token, payment, payment_session};
+use crate::storage::entities::{card_token, payment_session};
 use crate::storage::writes::{Outcome, SessionWrite};
 
 /// What became of an attempt.
@@ -90,7 +91,7 @@ impl Services {
     }
 
     /// The vault row a payment charged, if it charged one (not a profile or a transfer).
-    pub(super) async fn vault_row_of(&self, payment: &payment::Model) -> AppResult<Option<card_token::Model>> {
+    pub(super) async fn vault_row_of(&self, payment: &Payment) -> AppResult<Option<card_token::Model>> {
         Ok(crate::storage::payments::charged_card(&self.db, payment).await?)
     }
 }

@@ -51,20 +51,20 @@ impl Services {
     async fn reconcile(&self, session: &payment_session::Model) -> AppResult<bool> {
         let attempt = storage::payments::waiting_attempt(&self.db, session.id).await?;
         if let Some(attempt) = attempt {
-            if attempt.method_type == PaymentMethodType::BankTransfer.as_str() {
+            if attempt.method == PaymentMethodType::BankTransfer {
                 return Ok(false);
             }
-            let answer = match self.processor.charge_outcome(&attempt.id.to_string()).await {
+            let answer = match self.processor.charge_outcome(&attempt.id.0.to_string()).await {
                 Ok(answer) => answer,
                 Err(error) => {
-                    tracing::warn!(%error, payment = %attempt.id, "the processor cannot tell the outcome yet");
+                    tracing::warn!(%error, payment = %attempt.id.0, "the processor cannot tell the outcome yet");
                     return Ok(false);
                 }
             };
             let outcome = answer.unwrap_or(ChargeOutcome::Declined(DeclineCode::ProcessingError));
-            tracing::warn!(payment = %attempt.id, ?outcome, "reconciled an attempt whose outcome was not recorded");
+            tracing::warn!(payment = %attempt.id.0, ?outcome, "reconciled an attempt whose outcome was not recorded");
             self.metrics.count_attempt_reconciled();
-            self.record_outcome(session, attempt.id, Verdict::Charged(outcome), attempt.risk_score).await?;
+            self.record_outcome(session, attempt.id.0, Verdict::Charged(outcome), attempt.risk_score).await?;
             return Ok(true);
         }
         let check = storage::payments::waiting_verification(&self.db, session.id).await?;

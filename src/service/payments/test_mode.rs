@@ -5,13 +5,13 @@ use uuid::Uuid;
 
 use super::Confirmed;
 use super::outcome::Verdict;
-use crate::domain::{Currency, MerchantId, Money, PaymentMethodType, PaymentStatus, SessionId, SessionStatus};
+use crate::domain::payment::Payment;
+use crate::domain::{MerchantId, PaymentMethodType, PaymentStatus, SessionStatus};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::processor::{ChargeOutcome, DeclineCode};
 use crate::service::Services;
 use crate::service::auth::Caller;
 use crate::storage;
-use crate::storage::entities::payment;
 
 impl Services {
     /// Test mode: the bank transfer of `payment` arrives (or never does), as a sandbox's
@@ -27,9 +27,7 @@ impl Services {
         let payment = storage::payments::merchant_payment(&self.db, merchant, payment_id)
             .await?
             .ok_or_else(|| AppError::not_found(&field, "payment"))?;
-        if payment.method_type != PaymentMethodType::BankTransfer.as_str()
-            || payment.status != PaymentStatus::Processing.as_str()
-        {
+        if payment.method != PaymentMethodType::BankTransfer || payment.status != PaymentStatus::Processing {
             return Err(AppError::user(
                 &field,
                 ErrorCode::IllegalTransition,
@@ -37,12 +35,12 @@ impl Services {
             ));
         }
         let session = self
-            .session(merchant, SessionId(payment.payment_session_id))
+            .session(merchant, payment.session)
             .await?
             .ok_or_else(|| anyhow::anyhow!("payment without its session"))?;
         let outcome =
             if settled { ChargeOutcome::Succeeded } else { ChargeOutcome::Declined(DeclineCode::BankTransferFailed) };
-        self.record_outcome(&session, payment.id, Verdict::Charged(outcome), payment.risk_score).await
+        self.record_outcome(&session, payment.id.0, Verdict::Charged(outcome), payment.risk_score).await
     }
 
     /// Test mode: the customer passes (or fails) the 3-D Secure challenge of `payment`.
@@ -58,13 +56,13 @@ impl Services {
         let field = ["input", "paymentId"];
         let payment = storage::payments::merchant_payment(&self.db, caller.merchant(), payment_id)
             .await?
-            .filter(|p| caller.may_see_session(SessionId(p.payment_session_id)))
+            .filter(|p| caller.may_see_session(p.session))
             .ok_or_else(|| AppError::not_found(&field, "payment"))?;
-        if payment.status != PaymentStatus::RequiresAction.as_str() {
+        if payment.status != PaymentStatus::RequiresAction {
             return Err(AppError::user(&field, ErrorCode::IllegalTransition, "this payment has no pending challenge"));
         }
         let session = self
-            .session(caller.merchant(), SessionId(payment.payment_session_id))
+            .session(caller.merchant(), payment.session)
             .await?
             .ok_or_else(|| anyhow::anyhow!("payment without its session"))?;
         let (processing, _) = self.change_status(&session, SessionStatus::Processing).await.map_err(|e| match e {
@@ -75,12 +73,9 @@ impl Services {
             other => other,
         })?;
         let processor_token = self.processor_token_of(&payment).await?;
-        let amount = Money::from_stored(
-            payment.amount,
-            Currency::parse(&payment.currency).map_err(|e| AppError::Internal(e.into()))?,
-        );
+        let amount = payment.amount;
         let outcome = if passed {
-            match self.charge(&processor_token, amount, payment.id, true).await {
+            match self.charge(&processor_token, amount, payment.id.0, true).await {
                 Some(outcome) => outcome,
                 // The answer is lost: `reconcile` settles it with the processor.
                 None => return Ok(Confirmed { session: processing, payment: Some(payment), declined: None }),
@@ -88,11 +83,11 @@ impl Services {
         } else {
             ChargeOutcome::Declined(DeclineCode::AuthenticationFailed)
         };
-        self.record_outcome(&processing, payment.id, Verdict::Charged(outcome), payment.risk_score).await
+        self.record_outcome(&processing, payment.id.0, Verdict::Charged(outcome), payment.risk_score).await
     }
 
     /// The processor token a payment charges: its vault row's, or its saved profile's.
-    pub(super) async fn processor_token_of(&self, payment: &payment::Model) -> AppResult<String> {
+    pub(super) async fn processor_token_of(&self, payment: &Payment) -> AppResult<String> {
         if let Some(card) = self.vault_row_of(payment).await? {
             return Ok(card.processor_token);
         }

@@ -40,3 +40,67 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// A stored row read as a domain payment; a value no variant names is a fault of the row.
+impl TryFrom<Model> for crate::domain::payment::Payment {
+    type Error = DbErr;
+
+    fn try_from(row: Model) -> Result<Self, DbErr> {
+        use crate::domain::payment::MethodSummary;
+        use crate::domain::{Currency, CustomerId, MerchantId, Money, PaymentId, ProfileId, SessionId, SubscriptionId};
+        let bad = |e: &dyn std::fmt::Display| DbErr::Type(format!("payment {}: {e}", row.id));
+        let method = row.method_type.parse().map_err(|e| bad(&e))?;
+        let currency = Currency::parse(&row.currency).map_err(|e| bad(&e))?;
+        Ok(crate::domain::payment::Payment {
+            id: PaymentId(row.id),
+            merchant: MerchantId(row.merchant_id),
+            session: SessionId(row.payment_session_id),
+            customer: row.customer_id.map(CustomerId),
+            status: row.status.parse().map_err(|e| bad(&e))?,
+            amount: Money::from_stored(row.amount, currency),
+            summary: MethodSummary::parse(method, &row.method_summary).map_err(|e| bad(&e))?,
+            method,
+            fingerprint: row.card_fingerprint.clone(),
+            card_token: row.card_token_id.clone(),
+            profile: row.payment_profile_id.map(ProfileId),
+            decline_code: row.decline_code.clone(),
+            risk_score: row.risk_score,
+            fraud_rule: row.fraud_rule.clone(),
+            fraud_decision: row.fraud_decision.parse().map_err(|e| bad(&e))?,
+            client_ip: row.client_ip.clone(),
+            off_session: row.off_session,
+            subscription: row.subscription_id.map(SubscriptionId),
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+/// The row a domain payment is stored as.
+impl From<crate::domain::payment::Payment> for Model {
+    fn from(p: crate::domain::payment::Payment) -> Self {
+        Model {
+            id: p.id.0,
+            merchant_id: p.merchant.0,
+            payment_session_id: p.session.0,
+            customer_id: p.customer.map(|c| c.0),
+            status: p.status.as_str().to_owned(),
+            currency: p.amount.currency().code().to_owned(),
+            amount: p.amount.amount(),
+            method_type: p.method.as_str().to_owned(),
+            method_summary: p.summary.to_json(),
+            card_fingerprint: p.fingerprint,
+            card_token_id: p.card_token,
+            decline_code: p.decline_code,
+            risk_score: p.risk_score,
+            fraud_rule: p.fraud_rule,
+            fraud_decision: p.fraud_decision.as_str().to_owned(),
+            client_ip: p.client_ip,
+            payment_profile_id: p.profile.map(|p| p.0),
+            off_session: p.off_session,
+            subscription_id: p.subscription.map(|s| s.0),
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        }
+    }
+}

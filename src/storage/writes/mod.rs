@@ -9,8 +9,8 @@ mod sql;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::entities::{card_token, ledger_entry, payment, payment_profile, verification};
-use crate::domain::payment::VerificationStatus;
+use super::entities::{card_token, ledger_entry, payment_profile, verification};
+use crate::domain::payment::{Payment, VerificationStatus};
 use crate::domain::subscription::SubscriptionStatus;
 use crate::domain::{FraudDecision, PaymentStatus};
 
@@ -25,7 +25,7 @@ pub enum SessionWrite {
     },
     /// A wallet's card, kept in the vault already spent so the payment points at it.
     KeepWalletCard(card_token::Model),
-    InsertPayment(payment::Model),
+    InsertPayment(Payment),
     /// The outcome of an attempt still waiting for one.
     RecordOutcome(Outcome),
     InsertVerification(verification::Model),
