@@ -180,7 +180,7 @@ mod tests {
             customer_id: customer,
             version,
             previous_status: None,
-            status: "OPEN".into(),
+            status: crate::domain::SessionStatus::Open,
             occurred_at: chrono::Utc::now(),
         }
     }

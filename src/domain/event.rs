@@ -15,8 +15,8 @@ pub struct SessionEvent {
     pub session_id: uuid::Uuid,
     pub customer_id: Option<uuid::Uuid>,
     pub version: i32,
-    pub previous_status: Option<String>,
-    pub status: String,
+    pub previous_status: Option<SessionStatus>,
+    pub status: SessionStatus,
     pub occurred_at: DateTime<Utc>,
 }
 
@@ -29,8 +29,5 @@ impl SessionEvent {
     }
     pub fn customer(&self) -> Option<CustomerId> {
         self.customer_id.map(CustomerId)
-    }
-    pub fn status(&self) -> Option<SessionStatus> {
-        self.status.parse().ok()
     }
 }

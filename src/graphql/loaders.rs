@@ -72,7 +72,7 @@ pub async fn line_items(ctx: &Context<'_>, order: Uuid) -> async_graphql::Result
 /// A session's event log, in version order.
 pub async fn session_events(ctx: &Context<'_>, session: Uuid) -> async_graphql::Result<Vec<SessionEvent>> {
     let rows = load(ctx, EventsOf(session)).await?.unwrap_or_default();
-    Ok(rows.iter().cloned().map(event_from_row).collect())
+    rows.iter().cloned().map(event_from_row).collect::<Result<_, _>>().map_err(|e| internal(&anyhow::Error::new(e)))
 }
 
 /// A root listing: one page of it and its lazy count.

@@ -56,7 +56,6 @@ const CLIENT_SECRET_MAY_READ: &[(&str, &[&str])] = &[
     ("PaymentSessionEventEdge", &["node", "cursor"]),
     ("PageInfo", &["hasPreviousPage", "hasNextPage", "startCursor", "endCursor"]),
     ("ConfirmPaymentSessionPayload", &["paymentSession", "payment", "nextAction", "userErrors"]),
-    ("CompleteTestChallengePayload", &["paymentSession", "payment", "nextAction", "userErrors"]),
     ("NextAction", &["type", "paymentId", "url"]),
     ("UserError", &["field", "message", "code"]),
 ];

@@ -14,7 +14,7 @@ use futures_util::Stream;
 use super::Services;
 use crate::bus::hub::{Delivery, HubSubscription};
 use crate::bus::{SessionEvent, Topic};
-use crate::domain::{CustomerId, MerchantId, SessionId, SessionStatus};
+use crate::domain::{CustomerId, MerchantId, SessionId};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::storage;
 
@@ -56,7 +56,7 @@ impl Services {
                         continue;
                     }
                     last = event.version;
-                    let terminal = event.status().is_some_and(SessionStatus::is_terminal);
+                    let terminal = event.status.is_terminal();
                     services.metrics.count_event_delivered();
                     yield Ok(event);
                     if terminal {

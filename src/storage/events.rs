@@ -35,7 +35,7 @@ pub async fn insert_event(
     }
     .insert(txn)
     .await?;
-    Ok(event_from_row(row))
+    event_from_row(row)
 }
 
 /// Takes the merchant's next event number. The update locks the merchant row until the
@@ -89,7 +89,7 @@ async fn relay_with<C: ConnectionTrait>(
     let mut published = Vec::new();
     for row in select.all(conn).await? {
         let id = row.id;
-        if !publish(event_from_row(row)).await {
+        if !publish(event_from_row(row)?).await {
             break; // Still down: try again next pass, in order.
         }
         published.push(id);
@@ -118,7 +118,7 @@ pub async fn of_session_after(
         .order_by_asc(session_event::Column::Version)
         .all(db)
         .await?;
-    Ok(rows.into_iter().map(event_from_row).collect())
+    rows.into_iter().map(event_from_row).collect()
 }
 
 /// The merchant's (or one customer's) events numbered above `after`, in commit order, at
@@ -137,7 +137,7 @@ pub async fn of_merchant_after(
         select = select.filter(session_event::Column::CustomerId.eq(customer.0));
     }
     let rows = select.order_by_asc(session_event::Column::MerchantSeq).limit(limit).all(db).await?;
-    Ok(rows.into_iter().map(event_from_row).collect())
+    rows.into_iter().map(event_from_row).collect()
 }
 
 /// The merchant's newest event number (0 before its first event).
@@ -155,16 +155,20 @@ pub async fn mark_published(db: &DatabaseConnection, id: i64, at: DateTime<Utc>)
     Ok(())
 }
 
-pub fn event_from_row(row: session_event::Model) -> SessionEvent {
-    SessionEvent {
+/// A stored event as the domain's; a status no variant names is a fault of the row.
+pub fn event_from_row(row: session_event::Model) -> Result<SessionEvent, DbErr> {
+    let bad = |e: crate::domain::UnknownVariant| DbErr::Type(format!("event {}: {e}", row.id));
+    let previous_status = row.previous_status.as_deref().map(str::parse).transpose().map_err(bad)?;
+    let status = row.status.parse().map_err(bad)?;
+    Ok(SessionEvent {
         id: row.id,
         seq: row.merchant_seq,
         merchant_id: row.merchant_id,
         session_id: row.payment_session_id,
         customer_id: row.customer_id,
         version: row.version,
-        previous_status: row.previous_status,
-        status: row.status,
+        previous_status,
+        status,
         occurred_at: row.occurred_at,
-    }
+    })
 }

@@ -293,8 +293,8 @@ async fn a_slow_consumer_is_cut_off_with_its_resume_point() {
             session_id: session.0,
             customer_id: None,
             version,
-            previous_status: Some("OPEN".into()),
-            status: "OPEN".into(),
+            previous_status: Some(SessionStatus::Open),
+            status: SessionStatus::Open,
             occurred_at: chrono::Utc::now(),
         });
     }

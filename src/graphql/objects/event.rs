@@ -3,8 +3,7 @@ use chrono::{DateTime, Utc};
 
 use super::PaymentSession;
 use crate::bus::SessionEvent;
-use crate::domain::{self};
-use crate::graphql::enums::{self, PaymentSessionStatus};
+use crate::graphql::enums::PaymentSessionStatus;
 use crate::service::live::event_cursor;
 
 /// One status change of a session, from its event log or live from the bus.
@@ -21,14 +20,11 @@ impl PaymentSessionEvent {
         self.0.version
     }
     /// None for the session's creation.
-    async fn previous_status(&self) -> async_graphql::Result<Option<PaymentSessionStatus>> {
-        match &self.0.previous_status {
-            Some(s) => Ok(Some(enums::stored::<domain::SessionStatus>(s)?.into())),
-            None => Ok(None),
-        }
+    async fn previous_status(&self) -> Option<PaymentSessionStatus> {
+        self.0.previous_status.map(Into::into)
     }
-    async fn status(&self) -> async_graphql::Result<PaymentSessionStatus> {
-        Ok(enums::stored::<domain::SessionStatus>(&self.0.status)?.into())
+    async fn status(&self) -> PaymentSessionStatus {
+        self.0.status.into()
     }
     async fn occurred_at(&self) -> DateTime<Utc> {
         self.0.occurred_at
