@@ -219,10 +219,10 @@ async fn main() {
         expires_in_seconds: Some(86_400),
         ..SessionInput::new(SessionPurpose::Payment)
     };
-    let hot = writer.create_session(merchant, new_session(), None).await.unwrap().id;
+    let hot = writer.create_session(merchant, new_session(), None).await.unwrap().id.0;
     let mut cold = Vec::with_capacity(sessions);
     for _ in 0..sessions {
-        cold.push(writer.create_session(merchant, new_session(), None).await.unwrap().id);
+        cold.push(writer.create_session(merchant, new_session(), None).await.unwrap().id.0);
     }
 
     let baseline: Vec<u64> = servers.iter().map(|s| rss_kib(s.child.id())).collect();

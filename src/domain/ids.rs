@@ -21,6 +21,12 @@ macro_rules! typed_id {
             }
         }
 
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
         impl Default for $name {
             fn default() -> Self {
                 Self::new()

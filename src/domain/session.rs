@@ -127,6 +127,36 @@ impl PaymentMethodType {
     }
 }
 
+/// A payment session: one hosted, time-limited payment flow for one purpose.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PaymentSession {
+    pub id: super::SessionId,
+    pub merchant: super::MerchantId,
+    pub status: SessionStatus,
+    /// Rises by exactly one per status change.
+    pub version: i32,
+    pub purpose: SessionPurpose,
+    /// What the customer pays; none for SETUP.
+    pub amount: Option<super::Money>,
+    pub customer: Option<super::CustomerId>,
+    pub order: Option<super::OrderId>,
+    pub subscription: Option<super::SubscriptionId>,
+    pub payment_link: Option<super::LinkId>,
+    /// The profile this session saved (or paid with, when asked to save), once it has.
+    pub payment_profile: Option<super::ProfileId>,
+    pub allowed_methods: Vec<PaymentMethodType>,
+    pub save_payment_profile: bool,
+    pub set_profile_as_default: bool,
+    pub attempt_count: i32,
+    /// Lets the hosted page and mobile apps see and pay this one session.
+    pub client_secret: String,
+    pub success_url: Option<String>,
+    pub metadata: std::collections::BTreeMap<String, String>,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
 /// How long a session stays payable.
 pub mod expiry {
     use super::Duration;

@@ -122,9 +122,7 @@ impl Services {
         if token.starts_with(CLIENT_SECRET_PREFIX) {
             let session =
                 storage::sessions::by_client_secret(&self.db, token).await.context("looking up a client secret")?;
-            return Ok(
-                session.map(|s| Caller::Session { merchant: MerchantId(s.merchant_id), session: SessionId(s.id) })
-            );
+            return Ok(session.map(|s| Caller::Session { merchant: s.merchant, session: s.id }));
         }
         Ok(None)
     }

@@ -13,9 +13,10 @@ use uuid::Uuid;
 
 use super::idempotency::{Claimed, request_hash};
 use super::{Services, validate};
+use crate::domain::session::PaymentSession;
 use crate::domain::{Currency, CustomerId, MerchantId, Money};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::storage::entities::{ledger_entry, payment_session};
+use crate::storage::entities::ledger_entry;
 use crate::storage::listings::Listing;
 use crate::storage::writes::SessionWrite;
 
@@ -152,19 +153,18 @@ impl Services {
 
     /// The entry a completed top-up or settlement session posts, in its completion's
     /// transaction. The unique session column makes a second posting fail the whole change.
-    pub(super) fn ledger_credit(&self, session: &payment_session::Model, kind: LedgerKind) -> AppResult<SessionWrite> {
-        let (Some(customer), Some(amount), Some(currency)) = (session.customer_id, session.amount, &session.currency)
-        else {
-            return Err(anyhow::anyhow!("a {} session without customer or amount", session.purpose).into());
+    pub(super) fn ledger_credit(&self, session: &PaymentSession, kind: LedgerKind) -> AppResult<SessionWrite> {
+        let (Some(customer), Some(money)) = (session.customer, session.amount) else {
+            return Err(anyhow::anyhow!("a {} session without customer or amount", session.purpose.as_str()).into());
         };
         Ok(SessionWrite::PostLedgerEntry(ledger_entry::Model {
             id: Uuid::new_v4(),
-            merchant_id: session.merchant_id,
-            customer_id: customer,
-            currency: currency.clone(),
-            amount,
+            merchant_id: session.merchant.0,
+            customer_id: customer.0,
+            currency: money.currency().code().to_owned(),
+            amount: money.amount(),
             kind: kind.as_str().to_owned(),
-            payment_session_id: Some(session.id),
+            payment_session_id: Some(session.id.0),
             description: None,
             created_at: self.now(),
         }))

@@ -12,11 +12,12 @@
 
 use super::Services;
 use super::balances::LedgerKind;
+use crate::domain::SessionPurpose;
 use crate::domain::payment::Payment;
+use crate::domain::session::PaymentSession;
 use crate::domain::subscription::{BillingInterval, period_end};
-use crate::domain::{MerchantId, SessionPurpose, SubscriptionId};
-use crate::error::{AppError, AppResult};
-use crate::storage::entities::{card_token, payment_session, subscription};
+use crate::error::AppResult;
+use crate::storage::entities::{card_token, subscription};
 use crate::storage::writes::{PaidPeriod, ProfileRef, SessionWrite};
 
 impl Services {
@@ -24,11 +25,11 @@ impl Services {
     /// nothing and saves `card`).
     pub(super) async fn completion_writes(
         &self,
-        session: &payment_session::Model,
+        session: &PaymentSession,
         payment: Option<&Payment>,
         card: Option<&card_token::Model>,
     ) -> AppResult<Vec<SessionWrite>> {
-        let purpose: SessionPurpose = session.purpose.parse().map_err(|e| AppError::Internal(anyhow::Error::new(e)))?;
+        let purpose = session.purpose;
         let mut writes = Vec::new();
 
         if session.save_payment_profile {
@@ -40,10 +41,13 @@ impl Services {
                 (None, Some(profile)) => {
                     writes.push(SessionWrite::LinkProfile { profile: profile.0 });
                     if session.set_profile_as_default
-                        && let Some(customer) = session.customer_id
+                        && let Some(customer) = session.customer
                     {
-                        writes.push(SessionWrite::ClearDefaultProfile { customer });
-                        writes.push(SessionWrite::SetDefaultProfile { customer, profile: ProfileRef::Id(profile.0) });
+                        writes.push(SessionWrite::ClearDefaultProfile { customer: customer.0 });
+                        writes.push(SessionWrite::SetDefaultProfile {
+                            customer: customer.0,
+                            profile: ProfileRef::Id(profile.0),
+                        });
                     }
                 }
                 // A bank transfer is not a method that can be charged again.
@@ -53,15 +57,15 @@ impl Services {
 
         match purpose {
             SessionPurpose::Checkout => {
-                let order = session.order_id.ok_or_else(|| anyhow::anyhow!("CHECKOUT session without an order"))?;
-                writes.push(SessionWrite::MarkOrderPaid { order });
+                let order = session.order.ok_or_else(|| anyhow::anyhow!("CHECKOUT session without an order"))?;
+                writes.push(SessionWrite::MarkOrderPaid { order: order.0 });
             }
             SessionPurpose::BalanceTopUp => writes.push(self.ledger_credit(session, LedgerKind::TopUp)?),
             SessionPurpose::OutstandingBalance => writes.push(self.ledger_credit(session, LedgerKind::Settlement)?),
             SessionPurpose::Subscription => {
-                let id = session.subscription_id.ok_or_else(|| anyhow::anyhow!("SUBSCRIPTION session without one"))?;
+                let id = session.subscription.ok_or_else(|| anyhow::anyhow!("SUBSCRIPTION session without one"))?;
                 let sub = self
-                    .subscription(MerchantId(session.merchant_id), SubscriptionId(id))
+                    .subscription(session.merchant, id)
                     .await?
                     .ok_or_else(|| anyhow::anyhow!("session's subscription is gone"))?;
                 writes.push(SessionWrite::PayPeriod { subscription: sub.id, period: self.period_paid(&sub) });

@@ -3,15 +3,15 @@
 
 use super::Services;
 use super::auth::CLIENT_SECRET_PREFIX;
-use crate::domain::MerchantId;
 use crate::domain::order::LineItem;
+use crate::domain::session::PaymentSession;
 use crate::error::AppResult;
 use crate::storage;
-use crate::storage::entities::{merchant, payment_session};
+use crate::storage::entities::merchant;
 
 /// One session as its hosted page presents it.
 pub struct HostedView {
-    pub session: payment_session::Model,
+    pub session: PaymentSession,
     pub merchant: merchant::Model,
     /// The order's lines (CHECKOUT), else empty.
     pub items: Vec<LineItem>,
@@ -26,9 +26,9 @@ impl Services {
         let Some(session) = storage::sessions::by_client_secret(&self.db, client_secret).await? else {
             return Ok(None);
         };
-        let merchant = self.merchant(MerchantId(session.merchant_id)).await?;
-        let items = match session.order_id {
-            Some(order) => storage::orders::line_items(&self.db, order)
+        let merchant = self.merchant(session.merchant).await?;
+        let items = match session.order {
+            Some(order) => storage::orders::line_items(&self.db, order.0)
                 .await?
                 .into_iter()
                 .map(|row| LineItem { name: row.name, quantity: row.quantity, unit_amount: row.unit_amount })

@@ -14,9 +14,10 @@ use super::orders::{OrderInput, checked_total};
 use super::sessions::SessionInput;
 use super::{Services, validate};
 use crate::domain::order::LineItem;
+use crate::domain::session::PaymentSession;
 use crate::domain::{LinkId, MerchantId, SessionPurpose};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::storage::entities::{payment_link, payment_session};
+use crate::storage::entities::payment_link;
 use crate::storage::records;
 
 /// Slugs are random, so a link's address cannot be guessed from another's.
@@ -132,7 +133,7 @@ impl Services {
 
     /// A visit to `/l/{slug}`: a fresh session for the link, or why there is none.
     #[tracing::instrument(skip(self, slug))]
-    pub async fn visit_link(&self, slug: &str) -> AppResult<Result<payment_session::Model, LinkUnavailable>> {
+    pub async fn visit_link(&self, slug: &str) -> AppResult<Result<PaymentSession, LinkUnavailable>> {
         let Some(link) = crate::storage::links::by_slug(&self.db, slug).await? else {
             return Ok(Err(LinkUnavailable::NotFound));
         };

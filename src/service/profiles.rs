@@ -7,10 +7,11 @@ use uuid::Uuid;
 
 use super::Services;
 use super::auth::Caller;
+use crate::domain::session::PaymentSession;
 use crate::domain::{CustomerId, MerchantId, PaymentMethodType, ProfileId};
 use crate::error::{AppError, AppResult};
 use crate::storage;
-use crate::storage::entities::{card_token, payment_profile, payment_session};
+use crate::storage::entities::{card_token, payment_profile};
 use crate::storage::writes::{ProfileRef, SessionWrite};
 
 impl Services {
@@ -19,18 +20,19 @@ impl Services {
     /// it and, when asked or when the customer has none, the default flag.
     pub(super) async fn save_profile_writes(
         &self,
-        session: &payment_session::Model,
+        session: &PaymentSession,
         card: &card_token::Model,
         make_default: bool,
     ) -> AppResult<Vec<SessionWrite>> {
-        let Some(customer) = session.customer_id else {
+        let Some(customer_id) = session.customer else {
             return Err(anyhow::anyhow!("saving a profile for a session without a customer").into());
         };
-        let make_default = make_default || self.default_profile(CustomerId(customer)).await?.is_none();
+        let make_default = make_default || self.default_profile(customer_id).await?.is_none();
+        let customer = customer_id.0;
         let kind = if card.wallet.is_some() { PaymentMethodType::Wallet } else { PaymentMethodType::Card };
         let profile = payment_profile::Model {
             id: Uuid::new_v4(),
-            merchant_id: session.merchant_id,
+            merchant_id: session.merchant.0,
             customer_id: customer,
             method_type: kind.as_str().to_owned(),
             brand: Some(card.brand.clone()),
@@ -40,7 +42,7 @@ impl Services {
             fingerprint: card.fingerprint.clone(),
             processor_token: card.processor_token.clone(),
             is_default: false,
-            payment_session_id: Some(session.id),
+            payment_session_id: Some(session.id.0),
             created_at: self.now(),
             removed_at: None,
         };
@@ -71,13 +73,13 @@ impl Services {
     pub(super) async fn usable_profile(
         &self,
         caller: Caller,
-        session: &payment_session::Model,
+        session: &PaymentSession,
         id: ProfileId,
     ) -> AppResult<payment_profile::Model> {
         let field = ["input", "paymentMethod", "paymentProfileId"];
         self.profile(caller.merchant(), id)
             .await?
-            .filter(|p| session.customer_id == Some(p.customer_id))
+            .filter(|p| session.customer == Some(CustomerId(p.customer_id)))
             .ok_or_else(|| AppError::not_found(&field, "payment profile"))
     }
 

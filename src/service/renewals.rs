@@ -23,10 +23,11 @@ use super::auth::Caller;
 use super::payments::PaymentMethodInput;
 use super::payments::attempt::Attempt;
 use super::sessions::open_session;
-use crate::domain::{CustomerId, MerchantId, ProfileId, SessionId, SessionPurpose, SubscriptionId};
+use crate::domain::session::PaymentSession;
+use crate::domain::{Currency, CustomerId, MerchantId, Money, ProfileId, SessionPurpose, SubscriptionId};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::storage;
-use crate::storage::entities::{payment_profile, payment_session, subscription};
+use crate::storage::entities::{payment_profile, subscription};
 use crate::storage::transition::TransitionError;
 use crate::storage::writes::{Guard, SessionWrite};
 use chrono::Duration;
@@ -85,14 +86,16 @@ impl Services {
     /// The first half of a renewal: the subscription's period is claimed and its session
     /// created, in one transaction. `None`: it was claimed already (another instance, or an
     /// earlier pass). Public so tests can stop a renewal here, as a crash would.
-    pub async fn claim_renewal(&self, sub: &subscription::Model) -> AppResult<Option<payment_session::Model>> {
+    pub async fn claim_renewal(&self, sub: &subscription::Model) -> AppResult<Option<PaymentSession>> {
         let merchant = MerchantId(sub.merchant_id);
         let now = self.now();
-        let row = payment_session::Model {
-            currency: Some(sub.currency.clone()),
-            amount: Some(sub.amount),
-            customer_id: Some(sub.customer_id),
-            subscription_id: Some(sub.id),
+        let row = PaymentSession {
+            amount: Some(Money::from_stored(
+                sub.amount,
+                Currency::parse(&sub.currency).map_err(|e| AppError::Internal(e.into()))?,
+            )),
+            customer: Some(CustomerId(sub.customer_id)),
+            subscription: Some(SubscriptionId(sub.id)),
             // Paid by hand on the hosted page, the new method is what later renewals charge.
             save_payment_profile: true,
             set_profile_as_default: true,
@@ -112,14 +115,14 @@ impl Services {
 
     /// The second half: the off-session charge of the claimed session, or PAST_DUE when there
     /// is nothing to charge or the attempt could not be made.
-    async fn charge_renewal(&self, sub: &subscription::Model, session: &payment_session::Model) -> AppResult<()> {
+    async fn charge_renewal(&self, sub: &subscription::Model, session: &PaymentSession) -> AppResult<()> {
         let Some(profile) = self.renewal_profile(sub).await? else {
             tracing::info!(subscription = %sub.id, "no saved profile to renew with; PAST_DUE until the customer pays");
             return self.mark_past_due(session).await;
         };
         let method = PaymentMethodInput::Profile(ProfileId(profile.id));
         let caller = Caller::Merchant(MerchantId(sub.merchant_id));
-        let attempt = Attempt { caller, id: SessionId(session.id), method, client_ip: None, off_session: true };
+        let attempt = Attempt { caller, id: session.id, method, client_ip: None, off_session: true };
         let attempt = self.attempt(attempt, None).await;
         match attempt {
             Ok(_) => Ok(()),
@@ -140,8 +143,8 @@ impl Services {
         let stranded = storage::renewals::stranded(&self.db, self.now() - STRANDED_AFTER, RENEWAL_BATCH).await?;
         let mut resumed = 0;
         for session in stranded {
-            let Some(sub_id) = session.subscription_id else { continue };
-            let Some(sub) = self.subscription(MerchantId(session.merchant_id), SubscriptionId(sub_id)).await? else {
+            let Some(sub_id) = session.subscription else { continue };
+            let Some(sub) = self.subscription(session.merchant, sub_id).await? else {
                 continue;
             };
             tracing::warn!(subscription = %sub.id, session = %session.id, "resuming a renewal whose charge never ran");
@@ -165,9 +168,9 @@ impl Services {
 
     /// With a renewal session that was not paid: its subscription is PAST_DUE (the same
     /// write a failed attempt carries with its status change).
-    async fn mark_past_due(&self, session: &payment_session::Model) -> AppResult<()> {
-        if session.purpose == SessionPurpose::Subscription.as_str() {
-            storage::renewals::mark_past_due(&self.db, session.id, self.now()).await?;
+    async fn mark_past_due(&self, session: &PaymentSession) -> AppResult<()> {
+        if session.purpose == SessionPurpose::Subscription {
+            storage::renewals::mark_past_due(&self.db, session.id.0, self.now()).await?;
         }
         Ok(())
     }

@@ -109,7 +109,7 @@ impl Services {
         let payable = [SessionStatus::Open, SessionStatus::RequiresAction, SessionStatus::Processing];
         let open = storage::subscriptions::sessions_in(&self.db, sub.id, &payable).await?;
         for session in open {
-            if session.status == SessionStatus::Processing.as_str() {
+            if session.status == SessionStatus::Processing {
                 return Err(AppError::user(
                     &field,
                     ErrorCode::PaymentInProgress,

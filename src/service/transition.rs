@@ -8,10 +8,10 @@
 
 use super::Services;
 use crate::domain::session::ClaimStep;
+use crate::domain::session::PaymentSession;
 use crate::domain::subscription::SubscriptionStatus;
 use crate::domain::{SessionEvent, SessionStatus};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::storage::entities::payment_session;
 use crate::storage::transition::{Transition, TransitionError, transition};
 use crate::storage::writes::{Guard, SessionWrite};
 
@@ -22,9 +22,9 @@ impl Services {
     /// A status change with nothing else written.
     pub async fn change_status(
         &self,
-        session: &payment_session::Model,
+        session: &PaymentSession,
         to: SessionStatus,
-    ) -> AppResult<(payment_session::Model, SessionEvent)> {
+    ) -> AppResult<(PaymentSession, SessionEvent)> {
         self.change_status_with(session, to, Vec::new()).await
     }
 
@@ -33,11 +33,11 @@ impl Services {
     /// compare-and-set fails and nothing is written.
     pub async fn change_status_with(
         &self,
-        session: &payment_session::Model,
+        session: &PaymentSession,
         to: SessionStatus,
         writes: Vec<SessionWrite>,
-    ) -> AppResult<(payment_session::Model, SessionEvent)> {
-        let from: SessionStatus = session.status.parse().map_err(|e| AppError::Internal(anyhow::Error::new(e)))?;
+    ) -> AppResult<(PaymentSession, SessionEvent)> {
+        let from = session.status;
         let now = self.now();
         // Past `expiresAt` a session is expired, swept or not: it only becomes EXPIRED. An
         // attempt already with the processor still gets its outcome.
@@ -58,7 +58,7 @@ impl Services {
         let mut all = claim_writes(session, from.claim_step(to));
         all.extend(writes);
         let change = Transition { session, from, to, at: now, writes: all };
-        let (changed, event) = transition(&self.db, change).await.map_err(|e| refusal(&session.id, e))?;
+        let (changed, event) = transition(&self.db, change).await.map_err(|e| refusal(&session.id.0, e))?;
         self.publish(event.clone()).await;
         Ok((changed, event))
     }
@@ -85,8 +85,8 @@ impl Services {
 
 /// The writes of a claim step for what `session` pays. Settling is the completion's own
 /// business (`fulfilment`): it marks the order paid or the period paid, guarded by the claim.
-fn claim_writes(session: &payment_session::Model, step: ClaimStep) -> Vec<SessionWrite> {
-    let (order, subscription) = (session.order_id, session.subscription_id);
+fn claim_writes(session: &PaymentSession, step: ClaimStep) -> Vec<SessionWrite> {
+    let (order, subscription) = (session.order.map(|o| o.0), session.subscription.map(|s| s.0));
     match step {
         ClaimStep::Take => {
             order

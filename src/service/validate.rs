@@ -53,6 +53,12 @@ pub fn email(value: Option<String>, field: &[&str]) -> AppResult<Option<String>>
 
 /// Metadata as Stripe bounds it: at most 50 keys of 40 characters, values of 500.
 pub fn metadata(value: Option<BTreeMap<String, String>>, field: &[&str]) -> AppResult<String> {
+    let map = metadata_map(value, field)?;
+    serde_json::to_string(&map).map_err(|e| AppError::Internal(e.into()))
+}
+
+/// Metadata within Stripe's limits: 50 keys of 1 to 40 characters, values of at most 500.
+pub fn metadata_map(value: Option<BTreeMap<String, String>>, field: &[&str]) -> AppResult<BTreeMap<String, String>> {
     let map = value.unwrap_or_default();
     if map.len() > MAX_METADATA_KEYS {
         return Err(AppError::user(field, ErrorCode::Invalid, format!("at most {MAX_METADATA_KEYS} keys")));
@@ -62,7 +68,7 @@ pub fn metadata(value: Option<BTreeMap<String, String>>, field: &[&str]) -> AppR
             return Err(AppError::user(field, ErrorCode::Invalid, "keys are 1 to 40 characters, values at most 500"));
         }
     }
-    serde_json::to_string(&map).map_err(|e| AppError::Internal(e.into()))
+    Ok(map)
 }
 
 /// An absolute http(s) URL.

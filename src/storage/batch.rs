@@ -114,7 +114,7 @@ tenanted!(payment_session {
     Customer => CustomerId, Order => OrderId, Subscription => SubscriptionId, PaymentLink => PaymentLinkId
 } sort {
     CreatedAt => (CreatedAt, created_at), UpdatedAt => (UpdatedAt, updated_at), ExpiresAt => (ExpiresAt, expires_at)
-});
+}; object crate::domain::session::PaymentSession = TryFrom::try_from);
 
 /// The loader behind every relation of one request, scoped to that request's merchant.
 pub struct BatchLoader {

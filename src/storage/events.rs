@@ -10,25 +10,26 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::entities::{merchant, payment_session, session_event};
+use super::entities::{merchant, session_event};
+use crate::domain::session::PaymentSession;
 use crate::domain::{CustomerId, MerchantId, SessionEvent, SessionStatus};
 
 /// Inserts the outbox row for `session`'s current status and version.
 pub async fn insert_event(
     txn: &DatabaseTransaction,
-    session: &payment_session::Model,
+    session: &PaymentSession,
     previous: Option<SessionStatus>,
     at: DateTime<Utc>,
 ) -> Result<SessionEvent, DbErr> {
-    let seq = next_event_seq(txn, session.merchant_id).await?;
+    let seq = next_event_seq(txn, session.merchant.0).await?;
     let row = session_event::ActiveModel {
-        merchant_id: Set(session.merchant_id),
+        merchant_id: Set(session.merchant.0),
         merchant_seq: Set(seq),
-        payment_session_id: Set(session.id),
-        customer_id: Set(session.customer_id),
+        payment_session_id: Set(session.id.0),
+        customer_id: Set(session.customer.map(|c| c.0)),
         version: Set(session.version),
         previous_status: Set(previous.map(|p| p.as_str().to_owned())),
-        status: Set(session.status.clone()),
+        status: Set(session.status.as_str().to_owned()),
         occurred_at: Set(at),
         published_at: Set(None),
         ..Default::default()

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::entities::{card_token, payment, payment_profile, payment_session, verification};
 use crate::domain::payment::{Payment, VerificationStatus};
+use crate::domain::session::PaymentSession;
 use crate::domain::{FraudDecision, MerchantId, PaymentStatus, SessionStatus};
 
 /// A payment by id, whoever's it is (the caller has already scoped it).
@@ -74,14 +75,15 @@ pub async fn processing_since(
     db: &DatabaseConnection,
     before: DateTime<Utc>,
     limit: u64,
-) -> Result<Vec<payment_session::Model>, DbErr> {
-    payment_session::Entity::find()
+) -> Result<Vec<PaymentSession>, DbErr> {
+    let rows = payment_session::Entity::find()
         .filter(payment_session::Column::Status.eq(SessionStatus::Processing.as_str()))
         .filter(payment_session::Column::UpdatedAt.lte(before))
         .order_by_asc(payment_session::Column::UpdatedAt)
         .limit(limit)
         .all(db)
-        .await
+        .await?;
+    rows.into_iter().map(PaymentSession::try_from).collect()
 }
 
 /// A vault token of `merchant` by its id.

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::entities::{payment_session, subscription};
 use crate::domain::SessionStatus;
+use crate::domain::session::PaymentSession;
 use crate::domain::subscription::SubscriptionStatus;
 
 /// ACTIVE subscriptions whose period ended by `now` and whose renewal nobody claimed yet.
@@ -64,7 +65,7 @@ pub async fn stranded(
     db: &DatabaseConnection,
     before: DateTime<Utc>,
     limit: u64,
-) -> Result<Vec<payment_session::Model>, DbErr> {
+) -> Result<Vec<PaymentSession>, DbErr> {
     use payment_session::Column as P;
     let waiting = Query::select()
         .column(subscription::Column::RenewalSessionId)
@@ -79,7 +80,10 @@ pub async fn stranded(
         .filter(P::UpdatedAt.lte(before))
         .limit(limit)
         .all(db)
-        .await
+        .await?
+        .into_iter()
+        .map(PaymentSession::try_from)
+        .collect()
 }
 
 /// Cancels (as of `at`) up to `limit` subscriptions whose renewal session ended unpaid;

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::entities::{payment_session, subscription};
 use crate::domain::SessionStatus;
+use crate::domain::session::PaymentSession;
 use crate::domain::subscription::SubscriptionStatus;
 
 /// The subscription's sessions in `statuses`.
@@ -14,12 +15,13 @@ pub async fn sessions_in(
     db: &DatabaseConnection,
     subscription: Uuid,
     statuses: &[SessionStatus],
-) -> Result<Vec<payment_session::Model>, DbErr> {
-    payment_session::Entity::find()
+) -> Result<Vec<PaymentSession>, DbErr> {
+    let rows = payment_session::Entity::find()
         .filter(payment_session::Column::SubscriptionId.eq(subscription))
         .filter(payment_session::Column::Status.is_in(statuses.iter().map(|s| s.as_str())))
         .all(db)
-        .await
+        .await?;
+    rows.into_iter().map(PaymentSession::try_from).collect()
 }
 
 /// Cancels `sub` at `at`, if it is still as read and no session is paying it. `false`: it

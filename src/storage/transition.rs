@@ -14,12 +14,13 @@ use super::entities::payment_session;
 use super::events::insert_event;
 use super::is_unique_violation;
 use super::writes::{Expect, Guard, SessionWrite};
+use crate::domain::session::PaymentSession;
 use crate::domain::{SessionEvent, SessionStatus};
 
 /// A status change the state machine has allowed, with what it writes besides.
 pub struct Transition<'a> {
     /// The session as the caller read it and decided on.
-    pub session: &'a payment_session::Model,
+    pub session: &'a PaymentSession,
     pub from: SessionStatus,
     pub to: SessionStatus,
     pub at: DateTime<Utc>,
@@ -43,7 +44,7 @@ pub enum TransitionError {
 pub async fn transition(
     db: &DatabaseConnection,
     transition: Transition<'_>,
-) -> Result<(payment_session::Model, SessionEvent), TransitionError> {
+) -> Result<(PaymentSession, SessionEvent), TransitionError> {
     let Transition { session, from, to, at, writes } = transition;
     let txn = db.begin().await?;
     // The write comes first, so SQLite takes its write lock before any read.
@@ -51,8 +52,8 @@ pub async fn transition(
         .col_expr(payment_session::Column::Status, Expr::value(to.as_str()))
         .col_expr(payment_session::Column::Version, Expr::col(payment_session::Column::Version).add(1))
         .col_expr(payment_session::Column::UpdatedAt, Expr::value(at))
-        .filter(payment_session::Column::Id.eq(session.id))
-        .filter(payment_session::Column::MerchantId.eq(session.merchant_id))
+        .filter(payment_session::Column::Id.eq(session.id.0))
+        .filter(payment_session::Column::MerchantId.eq(session.merchant.0))
         .filter(payment_session::Column::Version.eq(session.version))
         .filter(payment_session::Column::Status.eq(from.as_str()))
         .exec(&txn)
@@ -61,12 +62,7 @@ pub async fn transition(
     if updated.rows_affected != 1 {
         return Err(TransitionError::VersionConflict);
     }
-    let changed = payment_session::Model {
-        status: to.as_str().to_owned(),
-        version: session.version + 1,
-        updated_at: at,
-        ..session.clone()
-    };
+    let changed = PaymentSession { status: to, version: session.version + 1, updated_at: at, ..session.clone() };
     let event = insert_event(&txn, &changed, Some(from), at).await?;
     run_writes(&txn, &changed, at, &writes).await?;
     txn.commit().await?;
@@ -77,7 +73,7 @@ pub async fn transition(
 /// drops the transaction, which rolls everything back).
 pub(super) async fn run_writes(
     txn: &DatabaseTransaction,
-    session: &payment_session::Model,
+    session: &PaymentSession,
     at: DateTime<Utc>,
     writes: &[SessionWrite],
 ) -> Result<(), TransitionError> {
@@ -98,11 +94,11 @@ pub(super) async fn run_writes(
 /// The database's own guard: at most one session of an order is paying or has paid, and at
 /// most one of a subscription is paying (partial unique indexes). A racing session that gets
 /// past the claim's read meets this instead.
-fn paid_once_violation(session: &payment_session::Model, error: DbErr) -> TransitionError {
+fn paid_once_violation(session: &PaymentSession, error: DbErr) -> TransitionError {
     if !is_unique_violation(&error) {
         return error.into();
     }
-    TransitionError::Refused(if session.order_id.is_some() {
+    TransitionError::Refused(if session.order.is_some() {
         Guard::OrderNotPayable
     } else {
         Guard::SubscriptionNotPayable

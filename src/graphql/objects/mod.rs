@@ -39,7 +39,7 @@ pub async fn visible_session(
     let caller = ctx.caller()?;
     Ok(super::loaders::by_id::<crate::storage::entities::payment_session::Entity>(ctx, id)
         .await?
-        .filter(|s| caller.may_see_session(crate::domain::SessionId(s.id)))
+        .filter(|s| caller.may_see_session(s.id))
         .map(PaymentSession))
 }
 

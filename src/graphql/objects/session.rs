@@ -2,42 +2,41 @@ use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 
 use super::{Customer, Money, Order, Payment, PaymentLink, PaymentProfile, PaymentSessionEvent, Subscription};
-use crate::domain::{self, SessionId, TypedId};
+use crate::domain::TypedId;
+use crate::domain::session::PaymentSession as Session;
 use async_graphql::connection::{Connection, Edge};
 
 use crate::graphql::connection::{Conn, TotalCount, page_cost};
 use crate::graphql::context::ContextExt;
-use crate::graphql::enums::{self, PaymentMethodType, PaymentSessionPurpose, PaymentSessionStatus};
+use crate::graphql::enums::{PaymentMethodType, PaymentSessionPurpose, PaymentSessionStatus};
 use crate::graphql::errors::GqlResult;
 use crate::graphql::loaders::Parent;
 use crate::graphql::loaders::{self, children};
 use crate::graphql::loaders::{PageArgs, SortField};
 use crate::service::live::{event_cursor, parse_event_cursor};
-use crate::storage::entities::{
-    customer, order, payment, payment_link, payment_profile, payment_session, subscription,
-};
+use crate::storage::entities::{customer, order, payment, payment_link, payment_profile, subscription};
 
 /// A hosted, time-limited payment flow for one purpose.
-pub struct PaymentSession(pub payment_session::Model);
+pub struct PaymentSession(pub Session);
 
 #[Object]
 impl PaymentSession {
     pub async fn id(&self) -> ID {
-        ID(SessionId(self.0.id).to_global())
+        ID(self.0.id.to_global())
     }
-    async fn status(&self) -> async_graphql::Result<PaymentSessionStatus> {
-        Ok(enums::stored::<domain::SessionStatus>(&self.0.status)?.into())
+    async fn status(&self) -> PaymentSessionStatus {
+        self.0.status.into()
     }
     /// Rises by exactly one with every status change; events carry it too.
     async fn version(&self) -> i32 {
         self.0.version
     }
-    async fn purpose(&self) -> async_graphql::Result<PaymentSessionPurpose> {
-        Ok(enums::stored::<domain::SessionPurpose>(&self.0.purpose)?.into())
+    async fn purpose(&self) -> PaymentSessionPurpose {
+        self.0.purpose.into()
     }
     /// What the customer pays; none for SETUP.
-    async fn amount(&self) -> async_graphql::Result<Option<Money>> {
-        super::money::stored(self.0.amount, self.0.currency.as_deref())
+    async fn amount(&self) -> Option<Money> {
+        self.0.amount.map(Money)
     }
     /// After this instant the session cannot be paid.
     async fn expires_at(&self) -> DateTime<Utc> {
@@ -49,10 +48,8 @@ impl PaymentSession {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
-    async fn allowed_payment_methods(&self) -> async_graphql::Result<Vec<PaymentMethodType>> {
-        let methods = domain::PaymentMethodType::split(&self.0.allowed_payment_methods)
-            .map_err(|e| crate::graphql::errors::internal(&anyhow::Error::new(e)))?;
-        Ok(methods.into_iter().map(Into::into).collect())
+    async fn allowed_payment_methods(&self) -> Vec<PaymentMethodType> {
+        self.0.allowed_methods.iter().copied().map(Into::into).collect()
     }
     /// The page where the customer pays; send the customer here.
     async fn hosted_url(&self, ctx: &Context<'_>) -> String {
@@ -71,23 +68,27 @@ impl PaymentSession {
         self.0.save_payment_profile
     }
     async fn metadata(&self) -> async_graphql::Json<std::collections::BTreeMap<String, String>> {
-        super::metadata(&self.0.metadata)
+        async_graphql::Json(self.0.metadata.clone())
     }
     async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Customer>> {
-        Ok(crate::graphql::loaders::by_id::<customer::Entity>(ctx, self.0.customer_id).await?.map(Customer))
+        Ok(crate::graphql::loaders::by_id::<customer::Entity>(ctx, self.0.customer.map(|c| c.0)).await?.map(Customer))
     }
     async fn order(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Order>> {
-        Ok(crate::graphql::loaders::by_id::<order::Entity>(ctx, self.0.order_id).await?.map(Order))
+        Ok(crate::graphql::loaders::by_id::<order::Entity>(ctx, self.0.order.map(|o| o.0)).await?.map(Order))
     }
     async fn subscription(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Subscription>> {
-        Ok(crate::graphql::loaders::by_id::<subscription::Entity>(ctx, self.0.subscription_id).await?.map(Subscription))
+        Ok(crate::graphql::loaders::by_id::<subscription::Entity>(ctx, self.0.subscription.map(|s| s.0))
+            .await?
+            .map(Subscription))
     }
     async fn payment_link(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PaymentLink>> {
-        Ok(crate::graphql::loaders::by_id::<payment_link::Entity>(ctx, self.0.payment_link_id).await?.map(PaymentLink))
+        Ok(crate::graphql::loaders::by_id::<payment_link::Entity>(ctx, self.0.payment_link.map(|l| l.0))
+            .await?
+            .map(PaymentLink))
     }
     /// The profile this session saved, if any.
     async fn payment_profile(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PaymentProfile>> {
-        Ok(crate::graphql::loaders::by_id::<payment_profile::Entity>(ctx, self.0.payment_profile_id)
+        Ok(crate::graphql::loaders::by_id::<payment_profile::Entity>(ctx, self.0.payment_profile.map(|p| p.0))
             .await?
             .map(PaymentProfile))
     }
@@ -102,7 +103,7 @@ impl PaymentSession {
         before: Option<String>,
     ) -> async_graphql::Result<Conn<Payment>> {
         let args = PageArgs::new(first, after, last, before);
-        children::<payment::Entity, _>(ctx, self.0.id, Parent::PaymentSession, args, Payment).await
+        children::<payment::Entity, _>(ctx, self.0.id.0, Parent::PaymentSession, args, Payment).await
     }
     /// The session's event log, oldest first (version order).
     #[graphql(complexity = "page_cost(first, None, child_complexity)")]
@@ -112,7 +113,7 @@ impl PaymentSession {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Conn<PaymentSessionEvent>> {
-        let events = loaders::session_events(ctx, self.0.id).await?;
+        let events = loaders::session_events(ctx, self.0.id.0).await?;
         let req = PageArgs::new(first, None, None, None).validate(SortField::CreatedAt, false).gql()?;
         let after = after.map(|c| parse_event_cursor(&c, "after")).transpose().gql()?;
         let total = events.len() as u64;

@@ -13,7 +13,7 @@ use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
-use crate::domain::{PaymentId, SessionId, TypedId};
+use crate::domain::{PaymentId, TypedId};
 use crate::service::links::LinkUnavailable;
 
 const PAY_JS: &str = include_str!("assets/pay.js");
@@ -69,7 +69,7 @@ fn fault(state: &AppState, error: &crate::error::AppError) -> Response {
 pub async fn payment_page(State(state): State<AppState>, Path(secret): Path<String>) -> Response {
     match state.services.hosted_view(&secret).await {
         Ok(Some(view)) => {
-            let id = SessionId(view.session.id).to_global();
+            let id = view.session.id.to_global();
             html(&state, StatusCode::OK, page::payment_page(&view, &secret, &id))
         }
         Ok(None) => not_found(&state),

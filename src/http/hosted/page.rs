@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use serde_json::json;
 
-use crate::domain::{Currency, Money, PaymentMethodType, SessionPurpose};
+use crate::domain::{Money, PaymentMethodType, SessionPurpose};
 use crate::service::hosted::HostedView;
 
 /// Escapes text for an HTML element or a quoted attribute.
@@ -60,15 +60,14 @@ pub fn notice(title: &str, message: &str) -> String {
     document(title, None, None, &body)
 }
 
-fn purpose_label(purpose: &str) -> &'static str {
-    match purpose.parse::<SessionPurpose>() {
-        Ok(SessionPurpose::Checkout) => "Order",
-        Ok(SessionPurpose::Payment) => "Payment",
-        Ok(SessionPurpose::BalanceTopUp) => "Balance top-up",
-        Ok(SessionPurpose::OutstandingBalance) => "Outstanding balance",
-        Ok(SessionPurpose::Subscription) => "Subscription",
-        Ok(SessionPurpose::Setup) => "Save a payment method",
-        Err(_) => "Payment",
+fn purpose_label(purpose: SessionPurpose) -> &'static str {
+    match purpose {
+        SessionPurpose::Checkout => "Order",
+        SessionPurpose::Payment => "Payment",
+        SessionPurpose::BalanceTopUp => "Balance top-up",
+        SessionPurpose::OutstandingBalance => "Outstanding balance",
+        SessionPurpose::Subscription => "Subscription",
+        SessionPurpose::Setup => "Save a payment method",
     }
 }
 
@@ -76,17 +75,13 @@ fn purpose_label(purpose: &str) -> &'static str {
 /// script talks to paygraph (same origin).
 pub fn payment_page(view: &HostedView, secret: &str, session_global_id: &str) -> String {
     let session = &view.session;
-    let currency = session.currency.as_deref().and_then(|c| Currency::parse(c).ok());
-    let amount = match (session.amount, currency) {
-        (Some(amount), Some(currency)) => Some(Money::from_stored(amount, currency).formatted()),
-        _ => None,
-    };
-    let methods = PaymentMethodType::split(&session.allowed_payment_methods).unwrap_or_default();
+    let amount = session.amount.map(Money::formatted);
+    let methods = &session.allowed_methods;
     let allows = |m: PaymentMethodType| methods.contains(&m);
     let merchant = &view.merchant;
 
     let mut body = String::new();
-    let _ = write!(body, r#"<main class="card" id="page" data-status="{}">"#, escape(&session.status));
+    let _ = write!(body, r#"<main class="card" id="page" data-status="{}">"#, escape(session.status.as_str()));
     let _ = write!(body, r#"<header class="merchant">"#);
     if let Some(logo) = &merchant.logo_url {
         let _ = write!(body, r#"<img class="logo" src="{}" alt="">"#, escape(logo));
@@ -94,12 +89,12 @@ pub fn payment_page(view: &HostedView, secret: &str, session_global_id: &str) ->
     let _ = write!(body, r#"<span class="merchant-name">{}</span></header>"#, escape(&merchant.name));
 
     let _ = write!(body, r#"<section class="summary" aria-label="What you pay">"#);
-    let _ = write!(body, r#"<p class="purpose">{}</p>"#, purpose_label(&session.purpose));
+    let _ = write!(body, r#"<p class="purpose">{}</p>"#, purpose_label(session.purpose));
     if let Some(amount) = &amount {
         let _ = write!(body, r#"<p class="amount" id="amount">{}</p>"#, escape(amount));
     }
     if !view.items.is_empty()
-        && let Some(currency) = currency
+        && let Some(currency) = session.amount.map(|m| m.currency())
     {
         let _ = write!(body, r#"<ul class="items">"#);
         for item in &view.items {
@@ -127,7 +122,7 @@ pub fn payment_page(view: &HostedView, secret: &str, session_global_id: &str) ->
     let _ = write!(body, r#"<p class="error" id="error" role="alert" hidden></p>"#);
     if allows(PaymentMethodType::Card) {
         // A SETUP session charges nothing: its button says what it does.
-        let label = if session.purpose == SessionPurpose::Setup.as_str() { "Save card" } else { "Pay" };
+        let label = if session.purpose == SessionPurpose::Setup { "Save card" } else { "Pay" };
         body.push_str(&CARD_FORM.replace("{pay_label}", label));
     }
     if allows(PaymentMethodType::Wallet) {
@@ -137,7 +132,7 @@ pub fn payment_page(view: &HostedView, secret: &str, session_global_id: &str) ->
         body.push_str(BANK_FORM);
     }
     let _ = write!(body, "</section>");
-    let done = if session.purpose == SessionPurpose::Setup.as_str() { "Card saved" } else { "Payment complete" };
+    let done = if session.purpose == SessionPurpose::Setup { "Card saved" } else { "Payment complete" };
     body.push_str(&STATE_PANELS.replace("{done_title}", done));
     let _ = write!(body, "</main>");
 

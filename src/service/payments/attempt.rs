@@ -8,9 +8,9 @@ use uuid::Uuid;
 use super::outcome::Verdict;
 use super::{Confirmed, ConfirmedRecord, PaymentMethodInput};
 use crate::domain::payment::Payment;
+use crate::domain::session::PaymentSession;
 use crate::domain::{
-    CustomerId, FraudDecision, LinkId, MerchantId, Money, PaymentId, PaymentStatus, ProfileId, SessionId,
-    SessionPurpose, SessionStatus, SubscriptionId,
+    FraudDecision, Money, PaymentId, PaymentStatus, ProfileId, SessionId, SessionPurpose, SessionStatus,
 };
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::processor::{ChargeOutcome, ChargeRequest};
@@ -19,7 +19,6 @@ use crate::service::auth::Caller;
 use crate::service::fraud::Signals;
 use crate::service::idempotency::Claim;
 use crate::storage;
-use crate::storage::entities::payment_session;
 use crate::storage::writes::SessionWrite;
 
 /// How long a charge may take. Well under `RECONCILE_AFTER`: an attempt is only reconciled
@@ -49,7 +48,7 @@ impl Services {
             .ok_or_else(|| AppError::not_found(&["input", "id"], "payment session"))?;
         self.check_payable(&session).await?;
         let method = self.checked_method(caller, &session, method).await?;
-        if session.purpose == SessionPurpose::Setup.as_str() {
+        if session.purpose == SessionPurpose::Setup {
             return self.set_up(&session, method, client_ip, idempotency).await;
         }
         let amount = session_amount(&session)?;
@@ -61,8 +60,8 @@ impl Services {
         let attempt = Payment {
             id: PaymentId(payment_id),
             merchant,
-            session: SessionId(session.id),
-            customer: session.customer_id.map(CustomerId),
+            session: session.id,
+            customer: session.customer,
             status: PaymentStatus::Processing,
             amount,
             method: method.kind,
@@ -76,7 +75,7 @@ impl Services {
             fraud_decision: FraudDecision::Pending,
             client_ip: client_ip.clone(),
             off_session,
-            subscription: session.subscription_id.map(SubscriptionId),
+            subscription: session.subscription,
             created_at: now,
             updated_at: now,
         };
@@ -92,7 +91,7 @@ impl Services {
             amount: amount.amount(),
             fingerprint: &method.fingerprint,
             client_ip: client_ip.as_deref(),
-            customer: session.customer_id.map(CustomerId),
+            customer: session.customer,
             this_attempt: payment_id,
         };
         let assessment = self.assess(signals).await?;
@@ -121,8 +120,8 @@ impl Services {
     }
 
     /// The session can be paid now: OPEN, not expired, and its link not used up.
-    async fn check_payable(&self, session: &payment_session::Model) -> AppResult<()> {
-        let status: SessionStatus = session.status.parse().map_err(|e| AppError::Internal(anyhow::Error::new(e)))?;
+    async fn check_payable(&self, session: &PaymentSession) -> AppResult<()> {
+        let status = session.status;
         if status == SessionStatus::Open && self.now() >= session.expires_at {
             return Err(AppError::user(
                 &["input", "id"],
@@ -152,11 +151,11 @@ impl Services {
     /// A link's limit counts completed payments: once reached, its other open sessions take
     /// no more. (Two customers paying at the same moment can both get through; the limit is
     /// a sales cap, like Stripe's, not a guarantee.)
-    async fn check_link_not_used_up(&self, session: &payment_session::Model) -> AppResult<()> {
-        let Some(link_id) = session.payment_link_id else { return Ok(()) };
-        let link = self.link(MerchantId(session.merchant_id), LinkId(link_id)).await?;
+    async fn check_link_not_used_up(&self, session: &PaymentSession) -> AppResult<()> {
+        let Some(link_id) = session.payment_link else { return Ok(()) };
+        let link = self.link(session.merchant, link_id).await?;
         if let Some(max) = link.and_then(|l| l.max_completed_payments)
-            && self.completed_payments(link_id).await? >= u64::try_from(max).unwrap_or(0)
+            && self.completed_payments(link_id.0).await? >= u64::try_from(max).unwrap_or(0)
         {
             return Err(AppError::user(
                 &["input", "id"],
@@ -198,9 +197,7 @@ impl Services {
     }
 }
 
-/// What a session charges.
-pub(super) fn session_amount(session: &payment_session::Model) -> AppResult<Money> {
-    let currency = crate::domain::Currency::parse(session.currency.as_deref().unwrap_or_default())
-        .map_err(|e| AppError::Internal(e.into()))?;
-    Ok(Money::from_stored(session.amount.unwrap_or_default(), currency))
+/// What a session charges (every purpose but SETUP has an amount).
+pub(super) fn session_amount(session: &PaymentSession) -> AppResult<Money> {
+    Ok(session.amount.ok_or_else(|| anyhow::anyhow!("session {} charges no amount", session.id.0))?)
 }

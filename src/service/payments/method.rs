@@ -9,11 +9,12 @@ use crate::domain::PaymentMethodType;
 use crate::domain::card::Wallet;
 use crate::domain::iban::Iban;
 use crate::domain::payment::{BankTransferSummary, CardSummary, MethodSummary};
+use crate::domain::session::PaymentSession;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::service::Services;
 use crate::service::auth::{Caller, new_secret};
 use crate::service::vault::TOKEN_PREFIX;
-use crate::storage::entities::{card_token, payment_session};
+use crate::storage::entities::card_token;
 use crate::storage::writes::SessionWrite;
 
 /// Longer than any wallet's payment token (Apple Pay's is a few KiB of JSON).
@@ -47,11 +48,10 @@ impl Services {
     pub(super) async fn checked_method(
         &self,
         caller: Caller,
-        session: &payment_session::Model,
+        session: &PaymentSession,
         method: PaymentMethodInput,
     ) -> AppResult<Method> {
-        let allowed =
-            PaymentMethodType::split(&session.allowed_payment_methods).map_err(|e| AppError::Internal(e.into()))?;
+        let allowed = session.allowed_methods.clone();
         let (kind, field): (PaymentMethodType, &[&str]) = match &method {
             PaymentMethodInput::CardToken(_) => (PaymentMethodType::Card, &["input", "paymentMethod", "cardToken"]),
             PaymentMethodInput::Wallet { .. } => (PaymentMethodType::Wallet, &["input", "paymentMethod", "wallet"]),
@@ -73,7 +73,7 @@ impl Services {
         }
         match method {
             PaymentMethodInput::CardToken(token) => {
-                let card = self.usable_token(caller, session.id, &token).await?;
+                let card = self.usable_token(caller, session.id.0, &token).await?;
                 let summary = MethodSummary::Card(CardSummary {
                     brand: card.brand.clone(),
                     last4: card.last4.clone(),
@@ -130,8 +130,8 @@ impl Services {
                 let now = self.now();
                 let kept = card_token::Model {
                     id: new_secret(TOKEN_PREFIX),
-                    merchant_id: session.merchant_id,
-                    payment_session_id: Some(session.id),
+                    merchant_id: session.merchant.0,
+                    payment_session_id: Some(session.id.0),
                     processor_token: card.processor_token.clone(),
                     brand: card.brand.as_str().to_owned(),
                     last4: card.last4,

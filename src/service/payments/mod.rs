@@ -33,11 +33,11 @@ use super::idempotency::{Claimed, request_hash};
 use crate::domain::card::Wallet;
 use crate::domain::fraud::canonical;
 use crate::domain::payment::Payment;
+use crate::domain::session::PaymentSession;
 use crate::domain::{PaymentStatus, ProfileId, SessionId};
 use crate::error::{AppError, AppResult, ErrorCode, UserError};
 use crate::processor::DeclineCode;
 use crate::storage;
-use crate::storage::entities::payment_session;
 
 pub use reconcile::RECONCILE_AFTER;
 
@@ -65,7 +65,7 @@ pub enum PaymentMethodInput {
 /// blocked attempt, why.
 #[derive(Debug)]
 pub struct Confirmed {
-    pub session: payment_session::Model,
+    pub session: PaymentSession,
     /// `None` for a SETUP session, which verifies the method without charging it.
     pub payment: Option<Payment>,
     pub declined: Option<UserError>,

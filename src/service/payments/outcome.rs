@@ -5,11 +5,12 @@ use uuid::Uuid;
 
 use super::{Confirmed, MAX_ATTEMPTS, blocked_error, decline_error};
 use crate::domain::payment::Payment;
-use crate::domain::{FraudDecision, MerchantId, PaymentStatus, SessionId, SessionPurpose, SessionStatus};
+use crate::domain::session::PaymentSession;
+use crate::domain::{FraudDecision, PaymentStatus, SessionPurpose, SessionStatus};
 use crate::error::{AppResult, UserError};
 use crate::processor::ChargeOutcome;
 use crate::service::Services;
-use crate::storage::entities::{card_token, payment_session};
+use crate::storage::entities::card_token;
 use crate::storage::writes::{Outcome, SessionWrite};
 
 /// What became of an attempt.
@@ -23,7 +24,7 @@ pub(super) enum Verdict {
 
 impl Verdict {
     /// The session's next status, the payment's, and why it failed if it did.
-    fn resolve(self, session: &payment_session::Model) -> (SessionStatus, PaymentStatus, Option<UserError>) {
+    fn resolve(self, session: &PaymentSession) -> (SessionStatus, PaymentStatus, Option<UserError>) {
         match self {
             Verdict::Charged(ChargeOutcome::Succeeded) => (SessionStatus::Completed, PaymentStatus::Succeeded, None),
             Verdict::Charged(ChargeOutcome::RequiresAction) => {
@@ -56,7 +57,7 @@ impl Verdict {
 }
 
 /// Where a failed attempt leaves the session: OPEN for another try, FAILED at the limit.
-pub(super) fn after_failure(session: &payment_session::Model) -> SessionStatus {
+pub(super) fn after_failure(session: &PaymentSession) -> SessionStatus {
     if session.attempt_count + 1 >= MAX_ATTEMPTS { SessionStatus::Failed } else { SessionStatus::Open }
 }
 
@@ -64,7 +65,7 @@ impl Services {
     /// The session's next status with the payment's outcome, in one transaction.
     pub(super) async fn record_outcome(
         &self,
-        processing: &payment_session::Model,
+        processing: &PaymentSession,
         payment_id: Uuid,
         verdict: Verdict,
         risk_score: i32,
@@ -78,12 +79,12 @@ impl Services {
             let paid = self.payment_row(payment_id).await?;
             let card = self.vault_row_of(&paid).await?;
             writes.extend(self.completion_writes(processing, Some(&paid), card.as_ref()).await?);
-        } else if processing.purpose == SessionPurpose::Subscription.as_str() {
+        } else if processing.purpose == SessionPurpose::Subscription {
             writes.push(SessionWrite::RenewalUnpaid);
         }
         self.change_status_with(processing, next, writes).await?;
         let session = self
-            .session(MerchantId(processing.merchant_id), SessionId(processing.id))
+            .session(processing.merchant, processing.id)
             .await?
             .ok_or_else(|| anyhow::anyhow!("session vanished"))?;
         let payment = self.payment_row(payment_id).await?;

@@ -13,12 +13,12 @@
 use chrono::Duration;
 
 use super::outcome::{Verdict, after_failure};
-use crate::domain::{FraudDecision, MerchantId, PaymentMethodType, PaymentStatus, SessionId};
+use crate::domain::session::PaymentSession;
+use crate::domain::{FraudDecision, PaymentMethodType, PaymentStatus};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::processor::{ChargeOutcome, DeclineCode};
 use crate::service::Services;
 use crate::storage;
-use crate::storage::entities::payment_session;
 use crate::storage::writes::Outcome;
 
 /// How long an attempt may wait for its outcome before it is reconciled: four times the
@@ -48,8 +48,8 @@ impl Services {
 
     /// Settles one session's attempt. `false`: nothing to settle yet (a bank transfer waits
     /// for its settlement, or the processor could not answer).
-    async fn reconcile(&self, session: &payment_session::Model) -> AppResult<bool> {
-        let attempt = storage::payments::waiting_attempt(&self.db, session.id).await?;
+    async fn reconcile(&self, session: &PaymentSession) -> AppResult<bool> {
+        let attempt = storage::payments::waiting_attempt(&self.db, session.id.0).await?;
         if let Some(attempt) = attempt {
             if attempt.method == PaymentMethodType::BankTransfer {
                 return Ok(false);
@@ -67,10 +67,10 @@ impl Services {
             self.record_outcome(session, attempt.id.0, Verdict::Charged(outcome), attempt.risk_score).await?;
             return Ok(true);
         }
-        let check = storage::payments::waiting_verification(&self.db, session.id).await?;
+        let check = storage::payments::waiting_verification(&self.db, session.id.0).await?;
         let Some(check) = check else {
             // Another instance settled it since this pass listed it; anything else is a bug.
-            let now = self.session(MerchantId(session.merchant_id), SessionId(session.id)).await?;
+            let now = self.session(session.merchant, session.id).await?;
             if now.is_some_and(|now| now.version != session.version) {
                 return Ok(false);
             }

@@ -9,20 +9,21 @@ use uuid::Uuid;
 use super::method::{Chargeable, Method};
 use super::outcome::after_failure;
 use super::{Confirmed, ConfirmedRecord, blocked_error, decline_error};
+use crate::domain::SessionStatus;
 use crate::domain::payment::VerificationStatus;
-use crate::domain::{CustomerId, MerchantId, SessionId, SessionStatus};
+use crate::domain::session::PaymentSession;
 use crate::error::{AppError, AppResult, ErrorCode, UserError};
 use crate::processor::{ChargeOutcome, DeclineCode};
 use crate::service::Services;
 use crate::service::fraud::Signals;
 use crate::service::idempotency::Claim;
-use crate::storage::entities::{payment_session, verification};
+use crate::storage::entities::verification;
 use crate::storage::writes::{Outcome, SessionWrite};
 
 impl Services {
     pub(super) async fn set_up(
         &self,
-        session: &payment_session::Model,
+        session: &PaymentSession,
         method: Method,
         client_ip: Option<String>,
         idempotency: Option<&Claim>,
@@ -38,9 +39,9 @@ impl Services {
         let now = self.now();
         let check = verification::Model {
             id: Uuid::new_v4(),
-            merchant_id: session.merchant_id,
-            payment_session_id: session.id,
-            customer_id: session.customer_id,
+            merchant_id: session.merchant.0,
+            payment_session_id: session.id.0,
+            customer_id: session.customer.map(|c| c.0),
             status: VerificationStatus::Processing.as_str().to_owned(),
             card_fingerprint: method.fingerprint.clone(),
             client_ip: client_ip.clone(),
@@ -58,11 +59,11 @@ impl Services {
         let (processing, _) = self.change_status_with(session, SessionStatus::Processing, writes).await?;
 
         let signals = Signals {
-            merchant: MerchantId(session.merchant_id),
+            merchant: session.merchant,
             amount: 0,
             fingerprint: &method.fingerprint,
             client_ip: client_ip.as_deref(),
-            customer: session.customer_id.map(CustomerId),
+            customer: session.customer,
             this_attempt: check_id,
         };
         let assessment = self.assess(signals).await?;
@@ -107,15 +108,9 @@ impl Services {
         vec![verification_result(id, VerificationStatus::Failed, outcome), SessionWrite::CountFailedAttempt]
     }
 
-    async fn set_up_result(
-        &self,
-        session: &payment_session::Model,
-        declined: Option<UserError>,
-    ) -> AppResult<Confirmed> {
-        let session = self
-            .session(MerchantId(session.merchant_id), SessionId(session.id))
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("session vanished"))?;
+    async fn set_up_result(&self, session: &PaymentSession, declined: Option<UserError>) -> AppResult<Confirmed> {
+        let session =
+            self.session(session.merchant, session.id).await?.ok_or_else(|| anyhow::anyhow!("session vanished"))?;
         Ok(Confirmed { session, payment: None, declined })
     }
 }

@@ -6,13 +6,13 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{DEFAULT_METHODS, SessionInput, open_session};
+use crate::domain::session::PaymentSession;
 use crate::domain::session::expiry;
 use crate::domain::subscription::SubscriptionStatus;
 use crate::domain::{CustomerId, MerchantId, Money, PaymentMethodType, SessionId, SessionPurpose};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::service::idempotency::{Claimed, request_hash};
 use crate::service::{Services, validate};
-use crate::storage::entities::payment_session;
 
 /// What an idempotency record keeps of `createPaymentSession`: the session it made.
 #[derive(Serialize, Deserialize)]
@@ -34,11 +34,11 @@ impl Services {
         merchant: MerchantId,
         input: SessionInput,
         idempotency_key: Option<String>,
-    ) -> AppResult<payment_session::Model> {
+    ) -> AppResult<PaymentSession> {
         let lifetime = expiry::lifetime(input.expires_in_seconds)
             .map_err(|e| AppError::user(&["input", "expiresInSeconds"], ErrorCode::ExpiryOutOfRange, e.to_string()))?;
         let methods = allowed_methods(&input)?;
-        let metadata = validate::metadata(input.metadata.clone(), &["input", "metadata"])?;
+        let metadata = validate::metadata_map(input.metadata.clone(), &["input", "metadata"])?;
         let success_url = validate::url(input.success_url.clone(), &["input", "successUrl"])?;
         let key = validate::idempotency_key(idempotency_key)?;
         check_amount_presence(&input)?;
@@ -66,21 +66,20 @@ impl Services {
                 ));
             }
             let now = self.now();
-            let session = payment_session::Model {
-                currency: resolved.money.map(|m| m.currency().code().to_owned()),
-                amount: resolved.money.map(Money::amount),
-                customer_id: resolved.customer.map(|c| c.0),
-                order_id: input.order.map(|o| o.0),
-                subscription_id: input.subscription.map(|s| s.0),
-                payment_link_id: input.payment_link.map(|l| l.0),
-                allowed_payment_methods: PaymentMethodType::join(&methods),
+            let session = PaymentSession {
+                amount: resolved.money,
+                customer: resolved.customer,
+                order: input.order,
+                subscription: input.subscription,
+                payment_link: input.payment_link,
+                allowed_methods: methods,
                 save_payment_profile: save_profile,
                 set_profile_as_default: set_as_default,
                 success_url,
                 metadata,
                 ..open_session(merchant, input.purpose, now, now + lifetime)
             };
-            let record = CreatedRecord { session_id: session.id };
+            let record = CreatedRecord { session_id: session.id.0 };
             let writes = claim.as_ref().map(|claim| claim.completion(&record)).transpose()?;
             let (session, event) =
                 crate::storage::sessions::create(&self.db, session, now, writes.into_iter().collect())
@@ -97,7 +96,7 @@ impl Services {
         result
     }
 
-    async fn replay_created(&self, merchant: MerchantId, record: CreatedRecord) -> AppResult<payment_session::Model> {
+    async fn replay_created(&self, merchant: MerchantId, record: CreatedRecord) -> AppResult<PaymentSession> {
         Ok(self
             .session(merchant, SessionId(record.session_id))
             .await?

@@ -9,10 +9,10 @@ use crate::storage::listings::Listing;
 pub use crate::storage::listings::SessionFilter;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use uuid::Uuid;
 
 use super::Services;
 use super::auth::{CLIENT_SECRET_PREFIX, new_secret};
+use crate::domain::session::PaymentSession;
 use crate::domain::{
     CustomerId, LinkId, MerchantId, OrderId, PaymentMethodType, SessionId, SessionPurpose, SessionStatus,
     SubscriptionId,
@@ -75,7 +75,7 @@ impl SessionInput {
 }
 
 impl Services {
-    pub async fn session(&self, merchant: MerchantId, id: SessionId) -> AppResult<Option<payment_session::Model>> {
+    pub async fn session(&self, merchant: MerchantId, id: SessionId) -> AppResult<Option<PaymentSession>> {
         Ok(crate::storage::sessions::session(&self.db, merchant, id.0).await?)
     }
 
@@ -86,7 +86,7 @@ impl Services {
 
     /// Cancels an open session (or one waiting on 3-D Secure): the customer can no longer pay.
     #[tracing::instrument(skip(self))]
-    pub async fn cancel_session(&self, merchant: MerchantId, id: SessionId) -> AppResult<payment_session::Model> {
+    pub async fn cancel_session(&self, merchant: MerchantId, id: SessionId) -> AppResult<PaymentSession> {
         let session = self
             .session(merchant, id)
             .await?
@@ -96,7 +96,7 @@ impl Services {
 
     /// Expires a session now, as the merchant asks (the sweeper does it at `expiresAt`).
     #[tracing::instrument(skip(self))]
-    pub async fn expire_session(&self, merchant: MerchantId, id: SessionId) -> AppResult<payment_session::Model> {
+    pub async fn expire_session(&self, merchant: MerchantId, id: SessionId) -> AppResult<PaymentSession> {
         let session = self
             .session(merchant, id)
             .await?
@@ -112,27 +112,26 @@ pub(super) fn open_session(
     purpose: SessionPurpose,
     now: DateTime<Utc>,
     expires_at: DateTime<Utc>,
-) -> payment_session::Model {
-    payment_session::Model {
-        id: Uuid::new_v4(),
-        merchant_id: merchant.0,
-        status: SessionStatus::Open.as_str().to_owned(),
+) -> PaymentSession {
+    PaymentSession {
+        id: SessionId::new(),
+        merchant,
+        status: SessionStatus::Open,
         version: 1,
-        purpose: purpose.as_str().to_owned(),
-        currency: None,
+        purpose,
         amount: None,
-        customer_id: None,
-        order_id: None,
-        subscription_id: None,
-        payment_link_id: None,
-        payment_profile_id: None,
-        allowed_payment_methods: PaymentMethodType::join(&DEFAULT_METHODS),
+        customer: None,
+        order: None,
+        subscription: None,
+        payment_link: None,
+        payment_profile: None,
+        allowed_methods: DEFAULT_METHODS.to_vec(),
         save_payment_profile: false,
         set_profile_as_default: false,
         attempt_count: 0,
         client_secret: new_secret(CLIENT_SECRET_PREFIX),
         success_url: None,
-        metadata: "{}".to_owned(),
+        metadata: BTreeMap::new(),
         expires_at,
         created_at: now,
         updated_at: now,

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use super::{Expect, Guard, Outcome, ProfileRef, SessionWrite};
 use crate::domain::order::OrderStatus;
 use crate::domain::payment::VerificationStatus;
+use crate::domain::session::PaymentSession;
 use crate::domain::subscription::SubscriptionStatus;
 use crate::domain::{MerchantId, PaymentStatus};
 use crate::storage::entities::{
@@ -19,7 +20,7 @@ impl SessionWrite {
     /// The statement of this write for `session` at `at`, and what it must affect.
     pub(in crate::storage) fn statement(
         &self,
-        session: &payment_session::Model,
+        session: &PaymentSession,
         at: DateTime<Utc>,
         backend: DbBackend,
     ) -> (Statement, Expect) {
@@ -29,7 +30,7 @@ impl SessionWrite {
                 card_token::Entity::update_many()
                     .col_expr(card_token::Column::UsedAt, Expr::value(at))
                     .filter(card_token::Column::Id.eq(token.as_str()))
-                    .filter(card_token::Column::MerchantId.eq(session.merchant_id))
+                    .filter(card_token::Column::MerchantId.eq(session.merchant.0))
                     .filter(card_token::Column::UsedAt.is_null())
                     .build(backend),
                 ExactlyOne(Guard::CardTokenSpent),
@@ -58,7 +59,7 @@ impl SessionWrite {
                     .col_expr(V::RiskScore, Expr::value(outcome.risk_score))
                     .col_expr(V::UpdatedAt, Expr::value(at))
                     .filter(V::Id.eq(*id))
-                    .filter(V::PaymentSessionId.eq(session.id))
+                    .filter(V::PaymentSessionId.eq(session.id.0))
                     .filter(V::Status.eq(VerificationStatus::Processing.as_str()))
                     .build(backend);
                 (statement, ExactlyOne(Guard::OutcomeRecorded))
@@ -71,14 +72,14 @@ impl SessionWrite {
                             payment_session::Column::AttemptCount,
                             Expr::col(payment_session::Column::AttemptCount).add(1),
                         )
-                        .and_where(payment_session::Column::Id.eq(session.id)),
+                        .and_where(payment_session::Column::Id.eq(session.id.0)),
                     &backend,
                 ),
                 ExactlyOne(Guard::Missing),
             ),
             SessionWrite::ClaimOrder { order } => (
                 order_update(*order, session, at)
-                    .col_expr(order::Column::PayingSessionId, Expr::value(session.id))
+                    .col_expr(order::Column::PayingSessionId, Expr::value(session.id.0))
                     .filter(order::Column::Status.eq(OrderStatus::Open.as_str()))
                     .filter(order::Column::PayingSessionId.is_null())
                     .build(backend),
@@ -88,7 +89,7 @@ impl SessionWrite {
                 order_update(*order, session, at)
                     .col_expr(order::Column::PayingSessionId, Expr::value(Option::<Uuid>::None))
                     .filter(order::Column::Status.eq(OrderStatus::Open.as_str()))
-                    .filter(order::Column::PayingSessionId.eq(session.id))
+                    .filter(order::Column::PayingSessionId.eq(session.id.0))
                     .build(backend),
                 ExactlyOne(Guard::ClaimNotHeld),
             ),
@@ -96,7 +97,7 @@ impl SessionWrite {
                 order_update(*order, session, at)
                     .col_expr(order::Column::Status, Expr::value(OrderStatus::Paid.as_str()))
                     .filter(order::Column::Status.eq(OrderStatus::Open.as_str()))
-                    .filter(order::Column::PayingSessionId.eq(session.id))
+                    .filter(order::Column::PayingSessionId.eq(session.id.0))
                     .build(backend),
                 ExactlyOne(Guard::ClaimNotHeld),
             ),
@@ -105,9 +106,9 @@ impl SessionWrite {
                 let payable_now =
                     Expr::col(S::Status).is_in(payable.iter().map(|s| s.as_str())).or(Expr::col(S::Status)
                         .eq(SubscriptionStatus::Active.as_str())
-                        .and(Expr::col(S::RenewalSessionId).eq(session.id)));
+                        .and(Expr::col(S::RenewalSessionId).eq(session.id.0)));
                 let statement = subscription_update(*subscription, session, at)
-                    .col_expr(S::PayingSessionId, Expr::value(session.id))
+                    .col_expr(S::PayingSessionId, Expr::value(session.id.0))
                     .filter(S::PayingSessionId.is_null())
                     .filter(payable_now)
                     .build(backend);
@@ -116,7 +117,7 @@ impl SessionWrite {
             SessionWrite::ClaimRenewal { subscription, period_end } => {
                 use subscription::Column as S;
                 let statement = subscription_update(*subscription, session, at)
-                    .col_expr(S::RenewalSessionId, Expr::value(session.id))
+                    .col_expr(S::RenewalSessionId, Expr::value(session.id.0))
                     .filter(S::Status.eq(SubscriptionStatus::Active.as_str()))
                     .filter(S::RenewalSessionId.is_null())
                     .filter(S::CurrentPeriodEnd.eq(*period_end))
@@ -126,7 +127,7 @@ impl SessionWrite {
             SessionWrite::ReleaseSubscription { subscription } => (
                 subscription_update(*subscription, session, at)
                     .col_expr(subscription::Column::PayingSessionId, Expr::value(Option::<Uuid>::None))
-                    .filter(subscription::Column::PayingSessionId.eq(session.id))
+                    .filter(subscription::Column::PayingSessionId.eq(session.id.0))
                     .build(backend),
                 ExactlyOne(Guard::ClaimNotHeld),
             ),
@@ -140,7 +141,7 @@ impl SessionWrite {
                     .col_expr(S::CurrentPeriodEnd, Expr::value(period.end))
                     .col_expr(S::RenewalSessionId, Expr::value(Option::<Uuid>::None))
                     .col_expr(S::PayingSessionId, Expr::value(Option::<Uuid>::None))
-                    .filter(S::PayingSessionId.eq(session.id))
+                    .filter(S::PayingSessionId.eq(session.id.0))
                     .build(backend);
                 (statement, ExactlyOne(Guard::ClaimNotHeld))
             }
@@ -148,7 +149,7 @@ impl SessionWrite {
                 let saved = Query::select()
                     .column(payment_session::Column::PaymentProfileId)
                     .from(payment_session::Entity)
-                    .and_where(payment_session::Column::Id.eq(session.id))
+                    .and_where(payment_session::Column::Id.eq(session.id.0))
                     .to_owned();
                 let statement = subscription_update(*subscription, session, at)
                     .col_expr(
@@ -162,7 +163,7 @@ impl SessionWrite {
                 subscription::Entity::update_many()
                     .col_expr(subscription::Column::Status, Expr::value(SubscriptionStatus::PastDue.as_str()))
                     .col_expr(subscription::Column::UpdatedAt, Expr::value(at))
-                    .filter(subscription::Column::RenewalSessionId.eq(session.id))
+                    .filter(subscription::Column::RenewalSessionId.eq(session.id.0))
                     .filter(subscription::Column::Status.eq(SubscriptionStatus::Active.as_str()))
                     .build(backend),
                 Any,
@@ -199,7 +200,7 @@ impl SessionWrite {
     }
 }
 
-fn record_outcome(session: &payment_session::Model, o: &Outcome, at: DateTime<Utc>, backend: DbBackend) -> Statement {
+fn record_outcome(session: &PaymentSession, o: &Outcome, at: DateTime<Utc>, backend: DbBackend) -> Statement {
     use payment::Column as P;
     let waiting = PaymentStatus::ALL.iter().filter(|s| s.awaits_outcome()).map(|s| s.as_str());
     payment::Entity::update_many()
@@ -210,27 +211,27 @@ fn record_outcome(session: &payment_session::Model, o: &Outcome, at: DateTime<Ut
         .col_expr(P::FraudDecision, Expr::value(o.fraud_decision.as_str()))
         .col_expr(P::UpdatedAt, Expr::value(at))
         .filter(P::Id.eq(o.payment))
-        .filter(P::PaymentSessionId.eq(session.id))
+        .filter(P::PaymentSessionId.eq(session.id.0))
         .filter(P::Status.is_in(waiting))
         .build(backend)
 }
 
-fn order_update(id: Uuid, session: &payment_session::Model, at: DateTime<Utc>) -> sea_orm::UpdateMany<order::Entity> {
+fn order_update(id: Uuid, session: &PaymentSession, at: DateTime<Utc>) -> sea_orm::UpdateMany<order::Entity> {
     order::Entity::update_many()
         .col_expr(order::Column::UpdatedAt, Expr::value(at))
         .filter(order::Column::Id.eq(id))
-        .filter(order::Column::MerchantId.eq(session.merchant_id))
+        .filter(order::Column::MerchantId.eq(session.merchant.0))
 }
 
 fn subscription_update(
     id: Uuid,
-    session: &payment_session::Model,
+    session: &PaymentSession,
     at: DateTime<Utc>,
 ) -> sea_orm::UpdateMany<subscription::Entity> {
     subscription::Entity::update_many()
         .col_expr(subscription::Column::UpdatedAt, Expr::value(at))
         .filter(subscription::Column::Id.eq(id))
-        .filter(subscription::Column::MerchantId.eq(session.merchant_id))
+        .filter(subscription::Column::MerchantId.eq(session.merchant.0))
 }
 
 fn save_profile(profile: &payment_profile::Model, backend: DbBackend) -> Statement {
@@ -253,12 +254,12 @@ fn save_profile(profile: &payment_profile::Model, backend: DbBackend) -> Stateme
         .build(backend)
 }
 
-fn link_profile(session: &payment_session::Model, profile: SimpleExpr, backend: DbBackend) -> Statement {
+fn link_profile(session: &PaymentSession, profile: SimpleExpr, backend: DbBackend) -> Statement {
     StatementBuilder::build(
         Query::update()
             .table(payment_session::Entity)
             .value(payment_session::Column::PaymentProfileId, profile)
-            .and_where(payment_session::Column::Id.eq(session.id)),
+            .and_where(payment_session::Column::Id.eq(session.id.0)),
         &backend,
     )
 }
