@@ -337,7 +337,7 @@ const SETTLE: &str = "mutation($input: SettleTestBankTransferInput!) { settleTes
     paymentSession { status version attemptCount } payment { status declineCode methodType methodSummary { ... on BankTransferSummary { country last4 } } }
     userErrors { field code } } }";
 
-async fn transfer(app: &TestApp, auth: &str, session: &str, iban: &str) -> Value {
+pub async fn transfer(app: &TestApp, auth: &str, session: &str, iban: &str) -> Value {
     let input = json!({ "id": session, "paymentMethod": { "bankTransfer": { "iban": iban } } });
     confirm_with(app, auth, input).await
 }

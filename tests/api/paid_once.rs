@@ -194,3 +194,33 @@ async fn only_a_checkout_names_an_order_and_only_a_subscription_session_a_subscr
     let count = app.gql("{ paymentSessions { totalCount } }", json!({})).await;
     assert_eq!(count["data"]["paymentSessions"]["totalCount"], 0, "nothing was created");
 }
+
+#[tokio::test]
+async fn a_subscription_a_session_is_paying_is_not_canceled_under_it() {
+    use paygraph::domain::{SubscriptionId, TypedId};
+    use paygraph::service::auth::Caller;
+    let app = spawn_app().await;
+    let subscription = create_subscription(&app).await;
+    let (session, secret) =
+        created(app.create_session(json!({ "purpose": "SUBSCRIPTION", "subscriptionId": subscription })).await);
+    // A bank transfer holds the subscription's period while it waits to settle.
+    let waiting = crate::confirm::transfer(&app, &secret, &session, "DE89370400440532013000").await;
+    assert_eq!(waiting["paymentSession"]["status"], "PROCESSING", "{waiting}");
+
+    let cancel = app
+        .gql(
+            "mutation($id: ID!) { cancelSubscription(input: {id: $id}) { subscription { status } userErrors { code } } }",
+            json!({ "id": subscription }),
+        )
+        .await;
+    assert_eq!(cancel["data"]["cancelSubscription"]["userErrors"][0]["code"], "PAYMENT_IN_PROGRESS", "{cancel}");
+    // Whatever a racing reader saw of its sessions, the cancel's own guarded write refuses
+    // while a session holds the period: its completion would revive a canceled subscription.
+    let Some(Caller::Merchant(merchant)) = app.services.authenticate(&app.key).await.unwrap() else {
+        panic!("the key is a merchant's")
+    };
+    let id = SubscriptionId::from_global(&subscription).unwrap();
+    let row = app.services.subscription(merchant, id).await.unwrap().unwrap();
+    let canceled = paygraph::storage::subscriptions::cancel_now(&app.services.db, &row, chrono::Utc::now());
+    assert!(!canceled.await.unwrap(), "canceled under a paying session");
+}
