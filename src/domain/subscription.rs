@@ -17,6 +17,35 @@ string_enum!(
     }
 );
 
+/// A recurring charge for a customer: a price per period, started by a SUBSCRIPTION
+/// session's first payment and renewed off-session from a saved profile.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Subscription {
+    pub id: super::SubscriptionId,
+    pub merchant: super::MerchantId,
+    pub customer: super::CustomerId,
+    /// What each period costs.
+    pub price: super::Money,
+    pub interval: BillingInterval,
+    pub interval_count: i32,
+    pub status: SubscriptionStatus,
+    pub current_period_start: Option<DateTime<Utc>>,
+    pub current_period_end: Option<DateTime<Utc>>,
+    pub cancel_at_period_end: bool,
+    /// The profile renewals charge, when it has its own.
+    pub default_profile: Option<super::ProfileId>,
+    /// The renewal session of the current period, while it is being paid.
+    pub renewal_session: Option<super::SessionId>,
+    /// Where period ends are counted from: the first payment.
+    pub billing_anchor: Option<DateTime<Utc>>,
+    pub periods_paid: i32,
+    pub canceled_at: Option<DateTime<Utc>>,
+    /// The session paying the current period, while it is with the processor.
+    pub paying_session: Option<super::SessionId>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
 /// A billing period too long or too short.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("a billing period must be at least one day and at most one year")]

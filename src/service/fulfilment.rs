@@ -15,9 +15,9 @@ use super::balances::LedgerKind;
 use crate::domain::SessionPurpose;
 use crate::domain::payment::Payment;
 use crate::domain::session::PaymentSession;
-use crate::domain::subscription::{BillingInterval, period_end};
+use crate::domain::subscription::{Subscription, period_end};
 use crate::error::AppResult;
-use crate::storage::entities::{card_token, subscription};
+use crate::storage::entities::card_token;
 use crate::storage::writes::{PaidPeriod, ProfileRef, SessionWrite};
 
 impl Services {
@@ -68,9 +68,9 @@ impl Services {
                     .subscription(session.merchant, id)
                     .await?
                     .ok_or_else(|| anyhow::anyhow!("session's subscription is gone"))?;
-                writes.push(SessionWrite::PayPeriod { subscription: sub.id, period: self.period_paid(&sub) });
+                writes.push(SessionWrite::PayPeriod { subscription: sub.id.0, period: self.period_paid(&sub) });
                 // Renewals charge what this session saved (or paid with).
-                writes.push(SessionWrite::RenewWithSessionProfile { subscription: sub.id });
+                writes.push(SessionWrite::RenewWithSessionProfile { subscription: sub.id.0 });
             }
             SessionPurpose::Payment | SessionPurpose::Setup => {}
         }
@@ -79,9 +79,9 @@ impl Services {
 
     /// The next period of `sub`, paid: it runs to the end of the next period counted from its
     /// billing anchor (the first payment, which sets it).
-    fn period_paid(&self, sub: &subscription::Model) -> PaidPeriod {
+    fn period_paid(&self, sub: &Subscription) -> PaidPeriod {
         let now = self.now();
-        let interval: BillingInterval = sub.interval.parse().unwrap_or(BillingInterval::Month);
+        let interval = sub.interval;
         let anchor = sub.billing_anchor.unwrap_or(now);
         let periods_paid = sub.periods_paid + 1;
         let start = if sub.periods_paid == 0 { now } else { sub.current_period_end.unwrap_or(now) };

@@ -24,10 +24,11 @@ use super::payments::PaymentMethodInput;
 use super::payments::attempt::Attempt;
 use super::sessions::open_session;
 use crate::domain::session::PaymentSession;
-use crate::domain::{Currency, CustomerId, MerchantId, Money, ProfileId, SessionPurpose, SubscriptionId};
+use crate::domain::subscription::Subscription;
+use crate::domain::{ProfileId, SessionPurpose};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::storage;
-use crate::storage::entities::{payment_profile, subscription};
+use crate::storage::entities::payment_profile;
 use crate::storage::transition::TransitionError;
 use crate::storage::writes::{Guard, SessionWrite};
 use chrono::Duration;
@@ -77,7 +78,7 @@ impl Services {
     }
 
     /// Claims and charges one renewal. `false`: another instance claimed it first.
-    async fn renew(&self, sub: &subscription::Model) -> AppResult<bool> {
+    async fn renew(&self, sub: &Subscription) -> AppResult<bool> {
         let Some(session) = self.claim_renewal(sub).await? else { return Ok(false) };
         self.charge_renewal(sub, &session).await?;
         Ok(true)
@@ -86,16 +87,13 @@ impl Services {
     /// The first half of a renewal: the subscription's period is claimed and its session
     /// created, in one transaction. `None`: it was claimed already (another instance, or an
     /// earlier pass). Public so tests can stop a renewal here, as a crash would.
-    pub async fn claim_renewal(&self, sub: &subscription::Model) -> AppResult<Option<PaymentSession>> {
-        let merchant = MerchantId(sub.merchant_id);
+    pub async fn claim_renewal(&self, sub: &Subscription) -> AppResult<Option<PaymentSession>> {
+        let merchant = sub.merchant;
         let now = self.now();
         let row = PaymentSession {
-            amount: Some(Money::from_stored(
-                sub.amount,
-                Currency::parse(&sub.currency).map_err(|e| AppError::Internal(e.into()))?,
-            )),
-            customer: Some(CustomerId(sub.customer_id)),
-            subscription: Some(SubscriptionId(sub.id)),
+            amount: Some(sub.price),
+            customer: Some(sub.customer),
+            subscription: Some(sub.id),
             // Paid by hand on the hosted page, the new method is what later renewals charge.
             save_payment_profile: true,
             set_profile_as_default: true,
@@ -103,7 +101,7 @@ impl Services {
         };
         // Of two instances claiming one renewal, one creates its session; the other's
         // transaction is rolled back by the refused claim.
-        let claim = SessionWrite::ClaimRenewal { subscription: sub.id, period_end: sub.current_period_end };
+        let claim = SessionWrite::ClaimRenewal { subscription: sub.id.0, period_end: sub.current_period_end };
         let (session, event) = match storage::sessions::create(&self.db, row, now, vec![claim]).await {
             Ok(created) => created,
             Err(TransitionError::Refused(Guard::RenewalClaimed)) => return Ok(None),
@@ -115,13 +113,13 @@ impl Services {
 
     /// The second half: the off-session charge of the claimed session, or PAST_DUE when there
     /// is nothing to charge or the attempt could not be made.
-    async fn charge_renewal(&self, sub: &subscription::Model, session: &PaymentSession) -> AppResult<()> {
+    async fn charge_renewal(&self, sub: &Subscription, session: &PaymentSession) -> AppResult<()> {
         let Some(profile) = self.renewal_profile(sub).await? else {
             tracing::info!(subscription = %sub.id, "no saved profile to renew with; PAST_DUE until the customer pays");
             return self.mark_past_due(session).await;
         };
         let method = PaymentMethodInput::Profile(ProfileId(profile.id));
-        let caller = Caller::Merchant(MerchantId(sub.merchant_id));
+        let caller = Caller::Merchant(sub.merchant);
         let attempt = Attempt { caller, id: session.id, method, client_ip: None, off_session: true };
         let attempt = self.attempt(attempt, None).await;
         match attempt {
@@ -157,13 +155,13 @@ impl Services {
     }
 
     /// The profile a renewal charges: the subscription's own, else the customer's default.
-    async fn renewal_profile(&self, sub: &subscription::Model) -> AppResult<Option<payment_profile::Model>> {
-        if let Some(id) = sub.default_payment_profile_id
-            && let Some(profile) = self.profile(MerchantId(sub.merchant_id), ProfileId(id)).await?
+    async fn renewal_profile(&self, sub: &Subscription) -> AppResult<Option<payment_profile::Model>> {
+        if let Some(id) = sub.default_profile
+            && let Some(profile) = self.profile(sub.merchant, id).await?
         {
             return Ok(Some(profile));
         }
-        self.default_profile(CustomerId(sub.customer_id)).await
+        self.default_profile(sub.customer).await
     }
 
     /// With a renewal session that was not paid: its subscription is PAST_DUE (the same
@@ -176,7 +174,7 @@ impl Services {
     }
 
     /// A subscription set to cancel at period end reaches it: CANCELED, as of that moment.
-    async fn end_at_period_end(&self, sub: &subscription::Model) -> AppResult<bool> {
+    async fn end_at_period_end(&self, sub: &Subscription) -> AppResult<bool> {
         Ok(storage::renewals::end_at_period_end(&self.db, sub, self.now()).await?)
     }
 

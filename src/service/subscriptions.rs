@@ -1,10 +1,8 @@
 //! Subscriptions: a recurring amount for a customer. Created INCOMPLETE; a SUBSCRIPTION
 //! session's first payment activates it; `renewals` charges the periods after.
 
-use uuid::Uuid;
-
 use super::{Services, validate};
-use crate::domain::subscription::{BillingInterval, SubscriptionStatus, validate_period};
+use crate::domain::subscription::{BillingInterval, Subscription, SubscriptionStatus, validate_period};
 use crate::domain::{CustomerId, MerchantId, SessionStatus, SubscriptionId};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::storage::entities::subscription;
@@ -23,11 +21,7 @@ pub struct SubscriptionInput {
 
 impl Services {
     #[tracing::instrument(skip(self, input))]
-    pub async fn create_subscription(
-        &self,
-        merchant: MerchantId,
-        input: SubscriptionInput,
-    ) -> AppResult<subscription::Model> {
+    pub async fn create_subscription(&self, merchant: MerchantId, input: SubscriptionInput) -> AppResult<Subscription> {
         let price = validate::money(input.amount, &input.currency, &["input", "price"])?;
         validate_period(input.interval, input.interval_count)
             .map_err(|e| AppError::user(&["input", "intervalCount"], ErrorCode::InvalidPeriod, e.to_string()))?;
@@ -35,35 +29,30 @@ impl Services {
             .await?
             .ok_or_else(|| AppError::not_found(&["input", "customerId"], "customer"))?;
         let now = self.now();
-        let row = subscription::Model {
-            id: Uuid::new_v4(),
-            merchant_id: merchant.0,
-            customer_id: input.customer.0,
-            currency: price.currency().code().to_owned(),
-            amount: price.amount(),
-            interval: input.interval.as_str().to_owned(),
+        let sub = Subscription {
+            id: SubscriptionId::new(),
+            merchant,
+            customer: input.customer,
+            price,
+            interval: input.interval,
             interval_count: input.interval_count,
-            status: SubscriptionStatus::Incomplete.as_str().to_owned(),
+            status: SubscriptionStatus::Incomplete,
             current_period_start: None,
             current_period_end: None,
             cancel_at_period_end: false,
-            default_payment_profile_id: None,
-            renewal_session_id: None,
+            default_profile: None,
+            renewal_session: None,
             billing_anchor: None,
             periods_paid: 0,
             canceled_at: None,
-            paying_session_id: None,
+            paying_session: None,
             created_at: now,
             updated_at: now,
         };
-        Ok(records::insert::<subscription::ActiveModel>(&self.db, row).await?)
+        Ok(storage::subscriptions::create(&self.db, sub).await?)
     }
 
-    pub async fn subscription(
-        &self,
-        merchant: MerchantId,
-        id: SubscriptionId,
-    ) -> AppResult<Option<subscription::Model>> {
+    pub async fn subscription(&self, merchant: MerchantId, id: SubscriptionId) -> AppResult<Option<Subscription>> {
         Ok(records::find::<subscription::Entity>(&self.db, merchant, id.0).await?)
     }
 
@@ -86,10 +75,10 @@ impl Services {
         merchant: MerchantId,
         id: SubscriptionId,
         at_period_end: bool,
-    ) -> AppResult<subscription::Model> {
+    ) -> AppResult<Subscription> {
         let field = ["input", "id"];
         let sub = self.subscription(merchant, id).await?.ok_or_else(|| AppError::not_found(&field, "subscription"))?;
-        let status: SubscriptionStatus = sub.status.parse().map_err(|e| AppError::Internal(anyhow::Error::new(e)))?;
+        let status = sub.status;
         if status == SubscriptionStatus::Canceled {
             return Err(AppError::user(&field, ErrorCode::IllegalTransition, "this subscription is already canceled"));
         }
@@ -102,12 +91,11 @@ impl Services {
                     format!("a {} subscription has no paid period to finish: cancel it at once", status.as_str()),
                 ));
             }
-            let row = subscription::Model { cancel_at_period_end: true, updated_at: now, ..sub.clone() };
-            return Ok(records::save_changes::<subscription::ActiveModel>(&self.db, sub, row).await?);
+            return Ok(storage::subscriptions::cancel_at_period_end(&self.db, sub, now).await?);
         }
         // Its sessions first: once they are closed nothing can complete and revive it.
         let payable = [SessionStatus::Open, SessionStatus::RequiresAction, SessionStatus::Processing];
-        let open = storage::subscriptions::sessions_in(&self.db, sub.id, &payable).await?;
+        let open = storage::subscriptions::sessions_in(&self.db, sub.id.0, &payable).await?;
         for session in open {
             if session.status == SessionStatus::Processing {
                 return Err(AppError::user(

@@ -49,9 +49,9 @@ pub async fn find<E>(
     db: &DatabaseConnection,
     merchant: MerchantId,
     id: <E::PrimaryKey as PrimaryKeyTrait>::ValueType,
-) -> Result<Option<E::Model>, DbErr>
+) -> Result<Option<E::Object>, DbErr>
 where
     E: Tenanted,
 {
-    E::find_by_id(id).filter(E::merchant_column().eq(merchant.0)).one(db).await
+    E::find_by_id(id).filter(E::merchant_column().eq(merchant.0)).one(db).await?.map(E::object).transpose()
 }

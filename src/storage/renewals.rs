@@ -10,34 +10,31 @@ use uuid::Uuid;
 use super::entities::{payment_session, subscription};
 use crate::domain::SessionStatus;
 use crate::domain::session::PaymentSession;
-use crate::domain::subscription::SubscriptionStatus;
+use crate::domain::subscription::{Subscription, SubscriptionStatus};
 
 /// ACTIVE subscriptions whose period ended by `now` and whose renewal nobody claimed yet.
-pub async fn due(db: &DatabaseConnection, now: DateTime<Utc>, limit: u64) -> Result<Vec<subscription::Model>, DbErr> {
+pub async fn due(db: &DatabaseConnection, now: DateTime<Utc>, limit: u64) -> Result<Vec<Subscription>, DbErr> {
     use subscription::Column as S;
-    subscription::Entity::find()
+    let rows = subscription::Entity::find()
         .filter(S::Status.eq(SubscriptionStatus::Active.as_str()))
         .filter(S::CurrentPeriodEnd.lte(now))
         .filter(S::RenewalSessionId.is_null())
         .order_by_asc(S::CurrentPeriodEnd)
         .limit(limit)
         .all(db)
-        .await
+        .await?;
+    rows.into_iter().map(Subscription::try_from).collect()
 }
 
 /// `sub`, set to cancel at period end, reaches it: CANCELED as of its period's end. `false`:
 /// something changed it since it was read (it renewed, or another instance ended it).
-pub async fn end_at_period_end(
-    db: &DatabaseConnection,
-    sub: &subscription::Model,
-    at: DateTime<Utc>,
-) -> Result<bool, DbErr> {
+pub async fn end_at_period_end(db: &DatabaseConnection, sub: &Subscription, at: DateTime<Utc>) -> Result<bool, DbErr> {
     use subscription::Column as S;
     let ended = subscription::Entity::update_many()
         .col_expr(S::Status, Expr::value(SubscriptionStatus::Canceled.as_str()))
         .col_expr(S::CanceledAt, Expr::value(sub.current_period_end))
         .col_expr(S::UpdatedAt, Expr::value(at))
-        .filter(S::Id.eq(sub.id))
+        .filter(S::Id.eq(sub.id.0))
         .filter(S::Status.eq(SubscriptionStatus::Active.as_str()))
         .filter(S::CancelAtPeriodEnd.eq(true))
         .filter(S::RenewalSessionId.is_null())

@@ -2,13 +2,13 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::entities::{payment_session, subscription};
 use crate::domain::SessionStatus;
 use crate::domain::session::PaymentSession;
-use crate::domain::subscription::SubscriptionStatus;
+use crate::domain::subscription::{Subscription, SubscriptionStatus};
 
 /// The subscription's sessions in `statuses`.
 pub async fn sessions_in(
@@ -26,16 +26,33 @@ pub async fn sessions_in(
 
 /// Cancels `sub` at `at`, if it is still as read and no session is paying it. `false`: it
 /// changed meanwhile, or a payment of it has started.
-pub async fn cancel_now(db: &DatabaseConnection, sub: &subscription::Model, at: DateTime<Utc>) -> Result<bool, DbErr> {
+pub async fn cancel_now(db: &DatabaseConnection, sub: &Subscription, at: DateTime<Utc>) -> Result<bool, DbErr> {
     use subscription::Column as S;
     let canceled = subscription::Entity::update_many()
         .col_expr(S::Status, Expr::value(SubscriptionStatus::Canceled.as_str()))
         .col_expr(S::CanceledAt, Expr::value(at))
         .col_expr(S::UpdatedAt, Expr::value(at))
-        .filter(S::Id.eq(sub.id))
+        .filter(S::Id.eq(sub.id.0))
         .filter(S::Status.eq(sub.status.as_str()))
         .filter(S::PayingSessionId.is_null())
         .exec(db)
         .await?;
     Ok(canceled.rows_affected == 1)
+}
+
+/// Inserts a new subscription.
+pub async fn create(db: &DatabaseConnection, sub: Subscription) -> Result<Subscription, DbErr> {
+    let row = subscription::ActiveModel::from(subscription::Model::from(sub)).insert(db).await?;
+    Subscription::try_from(row)
+}
+
+/// `sub` (as read) ends when its current period does: set once, and only on that column.
+pub async fn cancel_at_period_end(
+    db: &DatabaseConnection,
+    sub: Subscription,
+    at: DateTime<Utc>,
+) -> Result<Subscription, DbErr> {
+    let before = subscription::Model::from(sub);
+    let after = subscription::Model { cancel_at_period_end: true, updated_at: at, ..before.clone() };
+    Subscription::try_from(super::records::save_changes::<subscription::ActiveModel>(db, before, after).await?)
 }

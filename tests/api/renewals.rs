@@ -278,7 +278,8 @@ async fn a_renewal_interrupted_after_its_claim_is_charged_by_a_later_pass() {
     // The instance claims the renewal and dies before charging it.
     use sea_orm::EntityTrait;
     let only = paygraph::storage::entities::subscription::Entity::find().one(&app.services.db).await.unwrap();
-    let row = only.expect("the test's one subscription");
+    let row =
+        paygraph::domain::subscription::Subscription::try_from(only.expect("the test's one subscription")).unwrap();
     let claimed = app.services.claim_renewal(&row).await.unwrap();
     assert!(claimed.is_some());
     assert_eq!(app.services.claim_renewal(&row).await.unwrap(), None, "a period is claimed once");

@@ -2,34 +2,33 @@ use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 
 use super::{Customer, Money, Payment, PaymentProfile, PaymentSession};
+use crate::domain::TypedId;
 use crate::domain::subscription as billing;
-use crate::domain::{SubscriptionId, TypedId};
 use crate::graphql::connection::{Conn, page_cost};
-use crate::graphql::enums::{self, BillingInterval, SubscriptionStatus};
+use crate::graphql::enums::{BillingInterval, SubscriptionStatus};
 use crate::graphql::loaders::PageArgs;
 use crate::graphql::loaders::Parent;
 use crate::graphql::loaders::owned_children;
-use crate::storage::entities::{customer, payment, payment_profile, payment_session, subscription};
+use crate::storage::entities::{customer, payment, payment_profile, payment_session};
 
 /// A recurring charge for a customer. Billing objects own this name; the GraphQL root of
 /// subscriptions is `SubscriptionRoot`.
-pub struct Subscription(pub subscription::Model);
+pub struct Subscription(pub billing::Subscription);
 
 #[Object]
 impl Subscription {
     pub async fn id(&self) -> ID {
-        ID(SubscriptionId(self.0.id).to_global())
+        ID(self.0.id.to_global())
     }
-    async fn status(&self) -> async_graphql::Result<SubscriptionStatus> {
-        Ok(enums::stored::<billing::SubscriptionStatus>(&self.0.status)?.into())
+    async fn status(&self) -> SubscriptionStatus {
+        self.0.status.into()
     }
     /// What each period costs.
-    async fn price(&self) -> async_graphql::Result<Money> {
-        super::money::stored(Some(self.0.amount), Some(&self.0.currency))?
-            .ok_or_else(|| crate::graphql::errors::internal(&anyhow::anyhow!("subscription without price")))
+    async fn price(&self) -> Money {
+        Money(self.0.price)
     }
-    async fn interval(&self) -> async_graphql::Result<BillingInterval> {
-        Ok(enums::stored::<billing::BillingInterval>(&self.0.interval)?.into())
+    async fn interval(&self) -> BillingInterval {
+        self.0.interval.into()
     }
     async fn interval_count(&self) -> i32 {
         self.0.interval_count
@@ -50,17 +49,17 @@ impl Subscription {
     /// The session of the current renewal while it waits to be paid (PAST_DUE: the customer
     /// pays it on its hosted page).
     async fn renewal_session(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PaymentSession>> {
-        super::visible_session(ctx, self.0.renewal_session_id).await
+        super::visible_session(ctx, self.0.renewal_session.map(|s| s.0)).await
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
     async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Customer>> {
-        Ok(crate::graphql::loaders::by_id::<customer::Entity>(ctx, Some(self.0.customer_id)).await?.map(Customer))
+        Ok(crate::graphql::loaders::by_id::<customer::Entity>(ctx, Some(self.0.customer.0)).await?.map(Customer))
     }
     /// The profile renewals are charged to.
     async fn default_payment_profile(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PaymentProfile>> {
-        Ok(crate::graphql::loaders::by_id::<payment_profile::Entity>(ctx, self.0.default_payment_profile_id)
+        Ok(crate::graphql::loaders::by_id::<payment_profile::Entity>(ctx, self.0.default_profile.map(|p| p.0))
             .await?
             .map(PaymentProfile))
     }
@@ -75,7 +74,7 @@ impl Subscription {
         before: Option<String>,
     ) -> async_graphql::Result<Conn<PaymentSession>> {
         let args = PageArgs::new(first, after, last, before);
-        owned_children::<payment_session::Entity, _>(ctx, self.0.id, Parent::Subscription, args, PaymentSession).await
+        owned_children::<payment_session::Entity, _>(ctx, self.0.id.0, Parent::Subscription, args, PaymentSession).await
     }
     /// Every payment attempt for this subscription (its first payment and renewals), newest first.
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]
@@ -88,6 +87,6 @@ impl Subscription {
         before: Option<String>,
     ) -> async_graphql::Result<Conn<Payment>> {
         let args = PageArgs::new(first, after, last, before);
-        owned_children::<payment::Entity, _>(ctx, self.0.id, Parent::Subscription, args, Payment).await
+        owned_children::<payment::Entity, _>(ctx, self.0.id.0, Parent::Subscription, args, Payment).await
     }
 }

@@ -8,7 +8,6 @@ use uuid::Uuid;
 use super::{DEFAULT_METHODS, SessionInput, open_session};
 use crate::domain::session::PaymentSession;
 use crate::domain::session::expiry;
-use crate::domain::subscription::SubscriptionStatus;
 use crate::domain::{CustomerId, MerchantId, Money, PaymentMethodType, SessionId, SessionPurpose};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::service::idempotency::{Claimed, request_hash};
@@ -160,20 +159,18 @@ impl Services {
                     .subscription(merchant, id)
                     .await?
                     .ok_or_else(|| AppError::not_found(&["input", "subscriptionId"], "subscription"))?;
-                let payable = [SubscriptionStatus::Incomplete.as_str(), SubscriptionStatus::PastDue.as_str()];
-                if !payable.contains(&sub.status.as_str()) {
+                if !crate::service::transition::PAYABLE_SUBSCRIPTIONS.contains(&sub.status) {
                     return Err(AppError::user(
                         &["input", "subscriptionId"],
                         ErrorCode::SubscriptionNotPayable,
                         "only an INCOMPLETE or PAST_DUE subscription takes a payment session",
                     ));
                 }
-                if customer.is_some_and(|c| c.0 != sub.customer_id) {
+                if customer.is_some_and(|c| c != sub.customer) {
                     return Err(mismatch("subscription"));
                 }
-                customer = Some(CustomerId(sub.customer_id));
-                let currency = validate::currency(&sub.currency, &["input", "subscriptionId"])?;
-                Some(Money::from_stored(sub.amount, currency))
+                customer = Some(sub.customer);
+                Some(sub.price)
             }
             SessionPurpose::OutstandingBalance => {
                 let customer = customer.ok_or_else(|| needs_customer(input.purpose))?;
