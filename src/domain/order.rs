@@ -7,6 +7,22 @@ string_enum!(
     OrderStatus, "order status" { Open => "OPEN", Paid => "PAID" }
 );
 
+/// What a CHECKOUT session pays: a total computed from its lines, paid at most once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Order {
+    pub id: super::OrderId,
+    pub merchant: super::MerchantId,
+    pub customer: Option<super::CustomerId>,
+    /// The sum of its lines.
+    pub total: Money,
+    pub status: OrderStatus,
+    pub external_reference: Option<String>,
+    /// The session paying it (or that paid it), claimed when its attempt started.
+    pub paying_session: Option<super::SessionId>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
 /// One validated line of an order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LineItem {

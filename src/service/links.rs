@@ -164,7 +164,7 @@ impl Services {
                     external_reference: None,
                 };
                 input.purpose = SessionPurpose::Checkout;
-                input.order = Some(crate::domain::OrderId(self.create_order(merchant, order).await?.id));
+                input.order = Some(self.create_order(merchant, order).await?.id);
             }
         }
         Ok(Ok(self.create_session(merchant, input, None).await?))

@@ -22,7 +22,7 @@ pub struct OrderInput {
 
 impl Services {
     #[tracing::instrument(skip(self, input))]
-    pub async fn create_order(&self, merchant: MerchantId, input: OrderInput) -> AppResult<order_row::Model> {
+    pub async fn create_order(&self, merchant: MerchantId, input: OrderInput) -> AppResult<order::Order> {
         let currency = validate::currency(&input.currency, &["input", "currency"])?;
         let total = checked_total(&input.line_items, currency)?;
         let reference = validate::text(input.external_reference, 200, &["input", "externalReference"])?;
@@ -32,19 +32,18 @@ impl Services {
                 .ok_or_else(|| AppError::not_found(&["input", "customerId"], "customer"))?;
         }
         let now = self.now();
-        let order = order_row::Model {
-            id: Uuid::new_v4(),
-            merchant_id: merchant.0,
-            customer_id: input.customer.map(|c| c.0),
-            currency: currency.code().to_owned(),
-            total_amount: total.amount(),
-            status: order::OrderStatus::Open.as_str().to_owned(),
+        let order = order::Order {
+            id: OrderId::new(),
+            merchant,
+            customer: input.customer,
+            total,
+            status: order::OrderStatus::Open,
             external_reference: reference,
-            paying_session_id: None,
+            paying_session: None,
             created_at: now,
             updated_at: now,
         };
-        let order_id = order.id;
+        let order_id = order.id.0;
         let items = input.line_items.into_iter().enumerate().map(|(position, item)| order_line_item::Model {
             id: Uuid::new_v4(),
             merchant_id: merchant.0,
@@ -57,7 +56,7 @@ impl Services {
         Ok(storage::orders::create(&self.db, order, items.collect()).await?)
     }
 
-    pub async fn order(&self, merchant: MerchantId, id: OrderId) -> AppResult<Option<order_row::Model>> {
+    pub async fn order(&self, merchant: MerchantId, id: OrderId) -> AppResult<Option<order::Order>> {
         Ok(storage::records::find::<order_row::Entity>(&self.db, merchant, id.0).await?)
     }
 

@@ -103,7 +103,7 @@ macro_rules! tenanted {
 }
 
 tenanted!(customer {} sort { CreatedAt => (CreatedAt, created_at) });
-tenanted!(order { Customer => CustomerId } sort { CreatedAt => (CreatedAt, created_at) });
+tenanted!(order { Customer => CustomerId } sort { CreatedAt => (CreatedAt, created_at) }; object crate::domain::order::Order = TryFrom::try_from);
 tenanted!(subscription { Customer => CustomerId } sort { CreatedAt => (CreatedAt, created_at) }; object crate::domain::subscription::Subscription = TryFrom::try_from);
 tenanted!(blocklist_entry {} sort { CreatedAt => (CreatedAt, created_at) });
 tenanted!(ledger_entry { Customer => CustomerId } sort { CreatedAt => (CreatedAt, created_at) });

@@ -5,19 +5,17 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::domain::order::Order;
+
 use super::entities::{order, order_line_item};
 
 /// Inserts `order` with its `items`, in one transaction.
-pub async fn create(
-    db: &DatabaseConnection,
-    order: order::Model,
-    items: Vec<order_line_item::Model>,
-) -> Result<order::Model, DbErr> {
+pub async fn create(db: &DatabaseConnection, order: Order, items: Vec<order_line_item::Model>) -> Result<Order, DbErr> {
     let txn = db.begin().await?;
-    let order = order::ActiveModel::from(order).insert(&txn).await?;
+    let order = order::ActiveModel::from(order::Model::from(order)).insert(&txn).await?;
     order_line_item::Entity::insert_many(items.into_iter().map(order_line_item::ActiveModel::from)).exec(&txn).await?;
     txn.commit().await?;
-    Ok(order)
+    Order::try_from(order)
 }
 
 /// An order's lines, in the order they were given.

@@ -2,34 +2,28 @@ use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 
 use super::{Customer, Money, PaymentSession};
-use crate::domain::{self, OrderId, TypedId};
+use crate::domain::{self, TypedId};
 use crate::graphql::connection::{Conn, page_cost};
 use crate::graphql::enums::OrderStatus;
 use crate::graphql::loaders::PageArgs;
 use crate::graphql::loaders::Parent;
 use crate::graphql::loaders::owned_children;
-use crate::storage::entities::{customer, order, payment_session};
+use crate::storage::entities::{customer, payment_session};
 
 /// What a CHECKOUT session pays: line items and their total.
-pub struct Order(pub order::Model);
-
-impl Order {
-    fn currency(&self) -> async_graphql::Result<domain::Currency> {
-        domain::Currency::parse(&self.0.currency).map_err(|e| crate::graphql::errors::internal(&anyhow::Error::new(e)))
-    }
-}
+pub struct Order(pub domain::order::Order);
 
 #[Object]
 impl Order {
     pub async fn id(&self) -> ID {
-        ID(OrderId(self.0.id).to_global())
+        ID(self.0.id.to_global())
     }
-    async fn status(&self) -> async_graphql::Result<OrderStatus> {
-        Ok(crate::graphql::enums::stored::<crate::domain::order::OrderStatus>(&self.0.status)?.into())
+    async fn status(&self) -> OrderStatus {
+        self.0.status.into()
     }
     /// The sum of the line items.
-    async fn total(&self) -> async_graphql::Result<Money> {
-        Ok(Money(domain::Money::from_stored(self.0.total_amount, self.currency()?)))
+    async fn total(&self) -> Money {
+        Money(self.0.total)
     }
     async fn external_reference(&self) -> Option<&str> {
         self.0.external_reference.as_deref()
@@ -38,12 +32,12 @@ impl Order {
         self.0.created_at
     }
     async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Customer>> {
-        Ok(crate::graphql::loaders::by_id::<customer::Entity>(ctx, self.0.customer_id).await?.map(Customer))
+        Ok(crate::graphql::loaders::by_id::<customer::Entity>(ctx, self.0.customer.map(|c| c.0)).await?.map(Customer))
     }
     /// In the order they were given.
     async fn line_items(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OrderLineItem>> {
-        let currency = self.currency()?;
-        let items = crate::graphql::loaders::line_items(ctx, self.0.id).await?;
+        let currency = self.0.total.currency();
+        let items = crate::graphql::loaders::line_items(ctx, self.0.id.0).await?;
         Ok(items
             .iter()
             .map(|row| {
@@ -67,7 +61,7 @@ impl Order {
         before: Option<String>,
     ) -> async_graphql::Result<Conn<PaymentSession>> {
         let args = PageArgs::new(first, after, last, before);
-        owned_children::<payment_session::Entity, _>(ctx, self.0.id, Parent::Order, args, PaymentSession).await
+        owned_children::<payment_session::Entity, _>(ctx, self.0.id.0, Parent::Order, args, PaymentSession).await
     }
 }
 

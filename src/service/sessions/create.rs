@@ -132,20 +132,19 @@ impl Services {
                     .order(merchant, id)
                     .await?
                     .ok_or_else(|| AppError::not_found(&["input", "orderId"], "order"))?;
-                if order.status != crate::domain::order::OrderStatus::Open.as_str() {
+                if order.status != crate::domain::order::OrderStatus::Open {
                     return Err(AppError::user(
                         &["input", "orderId"],
                         ErrorCode::OrderNotPayable,
                         "this order is already paid",
                     ));
                 }
-                match (customer, order.customer_id) {
-                    (Some(c), Some(o)) if c.0 != o => return Err(mismatch("order")),
-                    (None, Some(o)) => customer = Some(CustomerId(o)),
+                match (customer, order.customer) {
+                    (Some(c), Some(o)) if c != o => return Err(mismatch("order")),
+                    (None, Some(o)) => customer = Some(o),
                     _ => {}
                 }
-                let currency = validate::currency(&order.currency, &["input", "orderId"])?;
-                Some(Money::from_stored(order.total_amount, currency))
+                Some(order.total)
             }
             SessionPurpose::Subscription => {
                 let id = input.subscription.ok_or_else(|| {
