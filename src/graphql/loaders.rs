@@ -12,13 +12,13 @@ use super::connection::{Conn, TotalCount, from_page};
 use super::context::{ContextExt, RequestData};
 use super::errors::{gql, internal};
 use crate::domain::SessionEvent;
+use crate::domain::order::LineItem;
 use crate::error::AppError;
 use crate::service::Services;
 use crate::storage::batch::{
     BalancesOf, ById, ChildCount, ChildPage, CompletedOf, EventsOf, LineItemsOf, LoadError, Tenanted,
 };
 pub use crate::storage::batch::{BatchLoader, Parent};
-use crate::storage::entities::order_line_item;
 use crate::storage::events::event_from_row;
 use crate::storage::listings::Listing;
 pub use crate::storage::page::{DEFAULT_PAGE_SIZE, Page, PageArgs, SortField};
@@ -65,8 +65,9 @@ pub async fn completed_payments(ctx: &Context<'_>, link: Uuid) -> async_graphql:
 }
 
 /// An order's lines, in order.
-pub async fn line_items(ctx: &Context<'_>, order: Uuid) -> async_graphql::Result<Arc<Vec<order_line_item::Model>>> {
-    Ok(load(ctx, LineItemsOf(order)).await?.unwrap_or_default())
+pub async fn line_items(ctx: &Context<'_>, order: Uuid) -> async_graphql::Result<Vec<LineItem>> {
+    let rows = load(ctx, LineItemsOf(order)).await?.unwrap_or_default();
+    Ok(rows.iter().cloned().map(LineItem::from).collect())
 }
 
 /// A session's event log, in version order.

@@ -28,11 +28,7 @@ impl Services {
         };
         let merchant = self.merchant(session.merchant).await?;
         let items = match session.order {
-            Some(order) => storage::orders::line_items(&self.db, order.0)
-                .await?
-                .into_iter()
-                .map(|row| LineItem { name: row.name, quantity: row.quantity, unit_amount: row.unit_amount })
-                .collect(),
+            Some(order) => storage::orders::line_items(&self.db, order.0).await?,
             None => Vec::new(),
         };
         Ok(Some(HostedView { session, merchant, items }))

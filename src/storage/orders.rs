@@ -5,7 +5,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::domain::order::Order;
+use crate::domain::order::{LineItem, Order};
 
 use super::entities::{order, order_line_item};
 
@@ -19,10 +19,11 @@ pub async fn create(db: &DatabaseConnection, order: Order, items: Vec<order_line
 }
 
 /// An order's lines, in the order they were given.
-pub async fn line_items(db: &DatabaseConnection, order: Uuid) -> Result<Vec<order_line_item::Model>, DbErr> {
-    order_line_item::Entity::find()
+pub async fn line_items(db: &DatabaseConnection, order: Uuid) -> Result<Vec<LineItem>, DbErr> {
+    let rows = order_line_item::Entity::find()
         .filter(order_line_item::Column::OrderId.eq(order))
         .order_by_asc(order_line_item::Column::Position)
         .all(db)
-        .await
+        .await?;
+    Ok(rows.into_iter().map(LineItem::from).collect())
 }

@@ -38,17 +38,7 @@ impl Order {
     async fn line_items(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OrderLineItem>> {
         let currency = self.0.total.currency();
         let items = crate::graphql::loaders::line_items(ctx, self.0.id.0).await?;
-        Ok(items
-            .iter()
-            .map(|row| {
-                let item = domain::order::LineItem {
-                    name: row.name.clone(),
-                    quantity: row.quantity,
-                    unit_amount: row.unit_amount,
-                };
-                OrderLineItem::new(item, currency)
-            })
-            .collect())
+        Ok(items.into_iter().map(|item| OrderLineItem::new(item, currency)).collect())
     }
     /// Sessions opened to pay this order, newest first.
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]

@@ -19,3 +19,10 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// The domain's view of a stored line.
+impl From<Model> for crate::domain::order::LineItem {
+    fn from(row: Model) -> Self {
+        crate::domain::order::LineItem { name: row.name, quantity: row.quantity, unit_amount: row.unit_amount }
+    }
+}
