@@ -57,6 +57,7 @@ pub mod ids;
 pub mod money;
 pub mod order;
 pub mod payment;
+pub mod profile;
 pub mod session;
 pub mod subscription;
 

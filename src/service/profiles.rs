@@ -3,15 +3,14 @@
 //! fingerprint; never a number. One card is one profile per customer: saving it again
 //! refreshes (and, if removed, revives) the same profile.
 
-use uuid::Uuid;
-
 use super::Services;
 use super::auth::Caller;
+use crate::domain::profile::PaymentProfile;
 use crate::domain::session::PaymentSession;
 use crate::domain::{CustomerId, MerchantId, PaymentMethodType, ProfileId};
 use crate::error::{AppError, AppResult};
 use crate::storage;
-use crate::storage::entities::{card_token, payment_profile};
+use crate::storage::entities::card_token;
 use crate::storage::writes::{ProfileRef, SessionWrite};
 
 impl Services {
@@ -30,11 +29,11 @@ impl Services {
         let make_default = make_default || self.default_profile(customer_id).await?.is_none();
         let customer = customer_id.0;
         let kind = if card.wallet.is_some() { PaymentMethodType::Wallet } else { PaymentMethodType::Card };
-        let profile = payment_profile::Model {
-            id: Uuid::new_v4(),
-            merchant_id: session.merchant.0,
-            customer_id: customer,
-            method_type: kind.as_str().to_owned(),
+        let profile = PaymentProfile {
+            id: ProfileId::new(),
+            merchant: session.merchant,
+            customer: customer_id,
+            method: kind,
             brand: Some(card.brand.clone()),
             last4: Some(card.last4.clone()),
             exp_month: Some(card.exp_month),
@@ -42,7 +41,7 @@ impl Services {
             fingerprint: card.fingerprint.clone(),
             processor_token: card.processor_token.clone(),
             is_default: false,
-            payment_session_id: Some(session.id.0),
+            saved_by: Some(session.id),
             created_at: self.now(),
             removed_at: None,
         };
@@ -59,12 +58,12 @@ impl Services {
     }
 
     /// The customer's default profile, if they have one that is not removed.
-    pub async fn default_profile(&self, customer: CustomerId) -> AppResult<Option<payment_profile::Model>> {
+    pub async fn default_profile(&self, customer: CustomerId) -> AppResult<Option<PaymentProfile>> {
         Ok(storage::profiles::default_of(&self.db, customer).await?)
     }
 
     /// A profile of this merchant that is not removed.
-    pub async fn profile(&self, merchant: MerchantId, id: ProfileId) -> AppResult<Option<payment_profile::Model>> {
+    pub async fn profile(&self, merchant: MerchantId, id: ProfileId) -> AppResult<Option<PaymentProfile>> {
         Ok(storage::profiles::live(&self.db, merchant, id.0).await?)
     }
 
@@ -75,29 +74,29 @@ impl Services {
         caller: Caller,
         session: &PaymentSession,
         id: ProfileId,
-    ) -> AppResult<payment_profile::Model> {
+    ) -> AppResult<PaymentProfile> {
         let field = ["input", "paymentMethod", "paymentProfileId"];
         self.profile(caller.merchant(), id)
             .await?
-            .filter(|p| session.customer == Some(CustomerId(p.customer_id)))
+            .filter(|p| session.customer == Some(p.customer))
             .ok_or_else(|| AppError::not_found(&field, "payment profile"))
     }
 
     /// Makes a profile its customer's default, which renewals charge.
     #[tracing::instrument(skip(self))]
-    pub async fn set_default_profile(&self, merchant: MerchantId, id: ProfileId) -> AppResult<payment_profile::Model> {
+    pub async fn set_default_profile(&self, merchant: MerchantId, id: ProfileId) -> AppResult<PaymentProfile> {
         let profile = self
             .profile(merchant, id)
             .await?
             .ok_or_else(|| AppError::not_found(&["input", "id"], "payment profile"))?;
-        storage::profiles::make_default(&self.db, profile.customer_id, profile.id).await?;
-        Ok(payment_profile::Model { is_default: true, ..profile })
+        storage::profiles::make_default(&self.db, profile.customer.0, profile.id.0).await?;
+        Ok(PaymentProfile { is_default: true, ..profile })
     }
 
     /// Removes a profile: it no longer pays and is no longer listed. A subscription that
     /// charged it falls back to the customer's default at its next renewal.
     #[tracing::instrument(skip(self))]
-    pub async fn remove_profile(&self, merchant: MerchantId, id: ProfileId) -> AppResult<payment_profile::Model> {
+    pub async fn remove_profile(&self, merchant: MerchantId, id: ProfileId) -> AppResult<PaymentProfile> {
         let profile = self
             .profile(merchant, id)
             .await?

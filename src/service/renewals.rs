@@ -23,12 +23,12 @@ use super::auth::Caller;
 use super::payments::PaymentMethodInput;
 use super::payments::attempt::Attempt;
 use super::sessions::open_session;
+use crate::domain::SessionPurpose;
+use crate::domain::profile::PaymentProfile;
 use crate::domain::session::PaymentSession;
 use crate::domain::subscription::Subscription;
-use crate::domain::{ProfileId, SessionPurpose};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::storage;
-use crate::storage::entities::payment_profile;
 use crate::storage::transition::TransitionError;
 use crate::storage::writes::{Guard, SessionWrite};
 use chrono::Duration;
@@ -118,7 +118,7 @@ impl Services {
             tracing::info!(subscription = %sub.id, "no saved profile to renew with; PAST_DUE until the customer pays");
             return self.mark_past_due(session).await;
         };
-        let method = PaymentMethodInput::Profile(ProfileId(profile.id));
+        let method = PaymentMethodInput::Profile(profile.id);
         let caller = Caller::Merchant(sub.merchant);
         let attempt = Attempt { caller, id: session.id, method, client_ip: None, off_session: true };
         let attempt = self.attempt(attempt, None).await;
@@ -155,7 +155,7 @@ impl Services {
     }
 
     /// The profile a renewal charges: the subscription's own, else the customer's default.
-    async fn renewal_profile(&self, sub: &Subscription) -> AppResult<Option<payment_profile::Model>> {
+    async fn renewal_profile(&self, sub: &Subscription) -> AppResult<Option<PaymentProfile>> {
         if let Some(id) = sub.default_profile
             && let Some(profile) = self.profile(sub.merchant, id).await?
         {

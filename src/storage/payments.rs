@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::entities::{card_token, payment, payment_profile, payment_session, verification};
 use crate::domain::payment::{Payment, VerificationStatus};
+use crate::domain::profile::PaymentProfile;
 use crate::domain::session::PaymentSession;
 use crate::domain::{FraudDecision, MerchantId, PaymentStatus, SessionStatus};
 
@@ -104,12 +105,9 @@ pub async fn charged_card(db: &DatabaseConnection, payment: &Payment) -> Result<
 }
 
 /// The saved profile a payment charged, if it charged one (removed or not).
-pub async fn charged_profile(
-    db: &DatabaseConnection,
-    payment: &Payment,
-) -> Result<Option<payment_profile::Model>, DbErr> {
+pub async fn charged_profile(db: &DatabaseConnection, payment: &Payment) -> Result<Option<PaymentProfile>, DbErr> {
     match payment.profile {
-        Some(id) => payment_profile::Entity::find_by_id(id.0).one(db).await,
+        Some(id) => payment_profile::Entity::find_by_id(id.0).one(db).await?.map(PaymentProfile::try_from).transpose(),
         None => Ok(None),
     }
 }

@@ -11,43 +11,39 @@ use uuid::Uuid;
 
 use super::entities::{payment_profile, subscription};
 use super::writes::{ProfileRef, clear_default, set_default};
+use crate::domain::profile::PaymentProfile;
 use crate::domain::{CustomerId, MerchantId};
 
 /// The customer's default profile, if they have one that is not removed.
-pub async fn default_of(
-    db: &DatabaseConnection,
-    customer: CustomerId,
-) -> Result<Option<payment_profile::Model>, DbErr> {
-    payment_profile::Entity::find()
+pub async fn default_of(db: &DatabaseConnection, customer: CustomerId) -> Result<Option<PaymentProfile>, DbErr> {
+    let row = payment_profile::Entity::find()
         .filter(payment_profile::Column::CustomerId.eq(customer.0))
         .filter(payment_profile::Column::IsDefault.eq(true))
         .filter(payment_profile::Column::RemovedAt.is_null())
         .one(db)
-        .await
+        .await?;
+    row.map(PaymentProfile::try_from).transpose()
 }
 
 /// A profile of `merchant` that is not removed.
-pub async fn live(
-    db: &DatabaseConnection,
-    merchant: MerchantId,
-    id: Uuid,
-) -> Result<Option<payment_profile::Model>, DbErr> {
-    payment_profile::Entity::find_by_id(id)
+pub async fn live(db: &DatabaseConnection, merchant: MerchantId, id: Uuid) -> Result<Option<PaymentProfile>, DbErr> {
+    let row = payment_profile::Entity::find_by_id(id)
         .filter(payment_profile::Column::MerchantId.eq(merchant.0))
         .filter(payment_profile::Column::RemovedAt.is_null())
         .one(db)
-        .await
+        .await?;
+    row.map(PaymentProfile::try_from).transpose()
 }
 
 /// Removes `profile` at `at`: not the default any more, and no subscription charges it.
 pub async fn remove(
     db: &DatabaseConnection,
-    profile: payment_profile::Model,
+    profile: PaymentProfile,
     at: DateTime<Utc>,
-) -> Result<payment_profile::Model, DbErr> {
+) -> Result<PaymentProfile, DbErr> {
     let txn = db.begin().await?;
-    let id = profile.id;
-    let mut row = profile.into_active_model();
+    let id = profile.id.0;
+    let mut row = payment_profile::Model::from(profile).into_active_model();
     row.removed_at = Set(Some(at));
     row.is_default = Set(false);
     let removed = row.update(&txn).await?;
@@ -57,7 +53,7 @@ pub async fn remove(
         .exec(&txn)
         .await?;
     txn.commit().await?;
-    Ok(removed)
+    PaymentProfile::try_from(removed)
 }
 
 /// Makes `profile` its customer's only default, in one transaction. The profile must exist

@@ -2,20 +2,20 @@ use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 
 use super::{Customer, PaymentSession};
-use crate::domain::{self, ProfileId, TypedId};
-use crate::graphql::enums::{self, PaymentMethodType};
-use crate::storage::entities::{customer, payment_profile};
+use crate::domain::{self, TypedId};
+use crate::graphql::enums::PaymentMethodType;
+use crate::storage::entities::customer;
 
 /// A payment method a customer saved, to pay later without entering it again.
-pub struct PaymentProfile(pub payment_profile::Model);
+pub struct PaymentProfile(pub domain::profile::PaymentProfile);
 
 #[Object]
 impl PaymentProfile {
     pub async fn id(&self) -> ID {
-        ID(ProfileId(self.0.id).to_global())
+        ID(self.0.id.to_global())
     }
-    async fn method_type(&self) -> async_graphql::Result<PaymentMethodType> {
-        Ok(enums::stored::<domain::PaymentMethodType>(&self.0.method_type)?.into())
+    async fn method_type(&self) -> PaymentMethodType {
+        self.0.method.into()
     }
     async fn brand(&self) -> Option<&str> {
         self.0.brand.as_deref()
@@ -37,10 +37,10 @@ impl PaymentProfile {
         self.0.created_at
     }
     async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Customer>> {
-        Ok(crate::graphql::loaders::by_id::<customer::Entity>(ctx, Some(self.0.customer_id)).await?.map(Customer))
+        Ok(crate::graphql::loaders::by_id::<customer::Entity>(ctx, Some(self.0.customer.0)).await?.map(Customer))
     }
     /// The session that saved it.
     async fn payment_session(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PaymentSession>> {
-        super::visible_session(ctx, self.0.payment_session_id).await
+        super::visible_session(ctx, self.0.saved_by.map(|s| s.0)).await
     }
 }

@@ -57,7 +57,7 @@ impl Services {
             PaymentMethodInput::Wallet { .. } => (PaymentMethodType::Wallet, &["input", "paymentMethod", "wallet"]),
             PaymentMethodInput::Profile(id) => {
                 let profile = self.usable_profile(caller, session, *id).await?;
-                let kind = profile.method_type.parse().map_err(|e| AppError::Internal(anyhow::Error::new(e)))?;
+                let kind = profile.method;
                 (kind, &["input", "paymentMethod", "paymentProfileId"])
             }
             PaymentMethodInput::BankTransfer { .. } => {
@@ -179,7 +179,7 @@ impl Services {
                     charge: Some(Chargeable {
                         processor_token: profile.processor_token,
                         vault_token: None,
-                        profile: Some(profile.id),
+                        profile: Some(profile.id.0),
                         authenticated: false,
                     }),
                     writes: Vec::new(),

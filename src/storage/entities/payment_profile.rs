@@ -26,3 +26,50 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// A stored row read as a domain profile; a value no variant names is a fault of the row.
+impl TryFrom<Model> for crate::domain::profile::PaymentProfile {
+    type Error = DbErr;
+
+    fn try_from(row: Model) -> Result<Self, DbErr> {
+        use crate::domain::{CustomerId, MerchantId, ProfileId, SessionId};
+        Ok(crate::domain::profile::PaymentProfile {
+            id: ProfileId(row.id),
+            merchant: MerchantId(row.merchant_id),
+            customer: CustomerId(row.customer_id),
+            method: row.method_type.parse().map_err(|e| DbErr::Type(format!("payment profile {}: {e}", row.id)))?,
+            brand: row.brand,
+            last4: row.last4,
+            exp_month: row.exp_month,
+            exp_year: row.exp_year,
+            fingerprint: row.fingerprint,
+            processor_token: row.processor_token,
+            is_default: row.is_default,
+            saved_by: row.payment_session_id.map(SessionId),
+            created_at: row.created_at,
+            removed_at: row.removed_at,
+        })
+    }
+}
+
+/// The row a domain profile is stored as.
+impl From<crate::domain::profile::PaymentProfile> for Model {
+    fn from(p: crate::domain::profile::PaymentProfile) -> Self {
+        Model {
+            id: p.id.0,
+            merchant_id: p.merchant.0,
+            customer_id: p.customer.0,
+            method_type: p.method.as_str().to_owned(),
+            brand: p.brand,
+            last4: p.last4,
+            exp_month: p.exp_month,
+            exp_year: p.exp_year,
+            fingerprint: p.fingerprint,
+            processor_token: p.processor_token,
+            is_default: p.is_default,
+            payment_session_id: p.saved_by.map(|s| s.0),
+            created_at: p.created_at,
+            removed_at: p.removed_at,
+        }
+    }
+}

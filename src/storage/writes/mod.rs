@@ -9,8 +9,9 @@ mod sql;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::entities::{card_token, ledger_entry, payment_profile, verification};
+use super::entities::{card_token, ledger_entry, verification};
 use crate::domain::payment::{Payment, VerificationStatus};
+use crate::domain::profile::PaymentProfile;
 use crate::domain::subscription::SubscriptionStatus;
 use crate::domain::{FraudDecision, PaymentStatus};
 
@@ -77,7 +78,7 @@ pub enum SessionWrite {
     RenewalUnpaid,
     PostLedgerEntry(ledger_entry::Model),
     /// Saves a profile, or refreshes (and revives) the customer's profile of the same card.
-    SaveProfile(payment_profile::Model),
+    SaveProfile(PaymentProfile),
     /// The session points at the customer's profile of the card with `fingerprint`.
     LinkProfileByFingerprint {
         customer: Uuid,

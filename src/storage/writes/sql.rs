@@ -8,6 +8,7 @@ use uuid::Uuid;
 use super::{Expect, Guard, Outcome, ProfileRef, SessionWrite};
 use crate::domain::order::OrderStatus;
 use crate::domain::payment::VerificationStatus;
+use crate::domain::profile::PaymentProfile;
 use crate::domain::session::PaymentSession;
 use crate::domain::subscription::SubscriptionStatus;
 use crate::domain::{MerchantId, PaymentStatus};
@@ -234,9 +235,9 @@ fn subscription_update(
         .filter(subscription::Column::MerchantId.eq(session.merchant.0))
 }
 
-fn save_profile(profile: &payment_profile::Model, backend: DbBackend) -> Statement {
+fn save_profile(profile: &PaymentProfile, backend: DbBackend) -> Statement {
     use payment_profile::Column as P;
-    payment_profile::Entity::insert(payment_profile::ActiveModel::from(profile.clone()))
+    payment_profile::Entity::insert(payment_profile::ActiveModel::from(payment_profile::Model::from(profile.clone())))
         .on_conflict(
             OnConflict::columns([P::CustomerId, P::Fingerprint])
                 .update_columns([
