@@ -50,6 +50,7 @@ pub struct UnknownVariant {
 }
 
 pub mod card;
+pub mod customer;
 pub mod event;
 pub mod fraud;
 pub mod iban;

@@ -2,9 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use uuid::Uuid;
-
 use super::{Services, validate};
+use crate::domain::customer::Customer;
 use crate::domain::{CustomerId, MerchantId};
 use crate::error::{AppError, AppResult};
 use crate::storage::entities::customer;
@@ -32,19 +31,19 @@ pub struct CustomerUpdate {
 
 impl Services {
     #[tracing::instrument(skip(self, input))]
-    pub async fn create_customer(&self, merchant: MerchantId, input: CustomerInput) -> AppResult<customer::Model> {
+    pub async fn create_customer(&self, merchant: MerchantId, input: CustomerInput) -> AppResult<Customer> {
         let now = self.now();
-        let row = customer::Model {
-            id: Uuid::new_v4(),
-            merchant_id: merchant.0,
+        let row = Customer {
+            id: CustomerId::new(),
+            merchant,
             email: validate::email(input.email, &["input", "email"])?,
             name: validate::text(input.name, 200, &["input", "name"])?,
             external_reference: validate::text(input.external_reference, 200, &["input", "externalReference"])?,
-            metadata: validate::metadata(input.metadata, &["input", "metadata"])?,
+            metadata: validate::metadata_map(input.metadata, &["input", "metadata"])?,
             created_at: now,
             updated_at: now,
         };
-        Ok(records::insert::<customer::ActiveModel>(&self.db, row).await?)
+        Ok(records::insert::<customer::Entity>(&self.db, row).await?)
     }
 
     #[tracing::instrument(skip(self, update))]
@@ -53,13 +52,13 @@ impl Services {
         merchant: MerchantId,
         id: CustomerId,
         update: CustomerUpdate,
-    ) -> AppResult<customer::Model> {
+    ) -> AppResult<Customer> {
         // Validate everything before touching anything.
         let email = update.email.map(|e| validate::email(e, &["input", "email"])).transpose()?;
         let name = update.name.map(|n| validate::text(n, 200, &["input", "name"])).transpose()?;
         let reference =
             update.external_reference.map(|r| validate::text(r, 200, &["input", "externalReference"])).transpose()?;
-        let metadata = update.metadata.map(|m| validate::metadata(Some(m), &["input", "metadata"])).transpose()?;
+        let metadata = update.metadata.map(|m| validate::metadata_map(Some(m), &["input", "metadata"])).transpose()?;
         let existing =
             self.customer(merchant, id).await?.ok_or_else(|| AppError::not_found(&["input", "id"], "customer"))?;
         let mut row = existing.clone();
@@ -76,10 +75,10 @@ impl Services {
             row.metadata = metadata;
         }
         row.updated_at = self.now();
-        Ok(records::save_changes::<customer::ActiveModel>(&self.db, existing, row).await?)
+        Ok(records::save_changes::<customer::Entity>(&self.db, existing, row).await?)
     }
 
-    pub async fn customer(&self, merchant: MerchantId, id: CustomerId) -> AppResult<Option<customer::Model>> {
+    pub async fn customer(&self, merchant: MerchantId, id: CustomerId) -> AppResult<Option<Customer>> {
         Ok(records::find::<customer::Entity>(&self.db, merchant, id.0).await?)
     }
 

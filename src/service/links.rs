@@ -100,7 +100,7 @@ impl Services {
             created_at: now,
             updated_at: now,
         };
-        Ok(records::insert::<payment_link::ActiveModel>(&self.db, row).await?)
+        Ok(records::insert::<payment_link::Entity>(&self.db, row).await?)
     }
 
     #[tracing::instrument(skip(self))]
@@ -108,7 +108,7 @@ impl Services {
         let link =
             self.link(merchant, id).await?.ok_or_else(|| AppError::not_found(&["input", "id"], "payment link"))?;
         let row = payment_link::Model { active: false, updated_at: self.now(), ..link.clone() };
-        Ok(records::save_changes::<payment_link::ActiveModel>(&self.db, link, row).await?)
+        Ok(records::save_changes::<payment_link::Entity>(&self.db, link, row).await?)
     }
 
     pub async fn link(&self, merchant: MerchantId, id: LinkId) -> AppResult<Option<payment_link::Model>> {

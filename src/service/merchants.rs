@@ -51,7 +51,7 @@ impl Services {
             }
             row.accent_color = color.map(|c| c.to_ascii_lowercase());
         }
-        Ok(storage::records::save_changes::<merchant::ActiveModel>(&self.db, before, row).await?)
+        Ok(storage::records::save_row_changes::<merchant::ActiveModel>(&self.db, before, row).await?)
     }
 }
 

@@ -102,7 +102,7 @@ impl Services {
             used_at: None,
             wallet: None,
         };
-        let row = storage::records::insert::<card_token::ActiveModel>(&self.db, row).await?;
+        let row = storage::records::insert_row::<card_token::ActiveModel>(&self.db, row).await?;
         Ok(TokenizedCard {
             token: row.id,
             brand: row.brand,

@@ -53,6 +53,8 @@ pub trait Tenanted: EntityTrait<Model: Sync + FromQueryResult> + Send + Sync + '
     /// the row itself (aggregates move to domain types one by one).
     type Object: Clone + Send + Sync + 'static;
     fn object(row: Self::Model) -> Result<Self::Object, DbErr>;
+    /// The row an object is stored as.
+    fn row(object: Self::Object) -> Self::Model;
 }
 
 macro_rules! tenanted {
@@ -61,6 +63,10 @@ macro_rules! tenanted {
             type Object = $object;
             fn object(row: Self::Model) -> Result<$object, DbErr> {
                 $convert(row)
+            }
+            #[allow(clippy::useless_conversion)]
+            fn row(object: $object) -> Self::Model {
+                Self::Model::from(object)
             }
             fn id_column() -> Self::Column {
                 $module::Column::Id
@@ -102,7 +108,7 @@ macro_rules! tenanted {
     };
 }
 
-tenanted!(customer {} sort { CreatedAt => (CreatedAt, created_at) });
+tenanted!(customer {} sort { CreatedAt => (CreatedAt, created_at) }; object crate::domain::customer::Customer = TryFrom::try_from);
 tenanted!(order { Customer => CustomerId } sort { CreatedAt => (CreatedAt, created_at) }; object crate::domain::order::Order = TryFrom::try_from);
 tenanted!(subscription { Customer => CustomerId } sort { CreatedAt => (CreatedAt, created_at) }; object crate::domain::subscription::Subscription = TryFrom::try_from);
 tenanted!(blocklist_entry {} sort { CreatedAt => (CreatedAt, created_at) });

@@ -1,6 +1,6 @@
-//! Plain rows of one merchant: found by id, inserted whole, saved whole. For objects whose
-//! changes carry no invariant beyond the row itself (customers, links, branding); anything on
-//! the money path goes through a transition's typed writes instead.
+//! Plain objects of one merchant: found by id, inserted whole, saved by their changed
+//! columns. For objects whose changes carry no invariant beyond the row itself (customers,
+//! links, branding); anything on the money path goes through a transition's typed writes.
 
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel,
@@ -10,10 +10,30 @@ use sea_orm::{
 use super::batch::Tenanted;
 use crate::domain::MerchantId;
 
-type Model<A> = <<A as ActiveModelTrait>::Entity as EntityTrait>::Model;
+/// Inserts `object` as it is.
+pub async fn insert<E>(db: &DatabaseConnection, object: E::Object) -> Result<E::Object, DbErr>
+where
+    E: Tenanted,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + Send + From<E::Model>,
+    E::Model: IntoActiveModel<E::ActiveModel>,
+{
+    E::object(insert_row::<E::ActiveModel>(db, E::row(object)).await?)
+}
 
-/// Inserts `row` as it is.
-pub async fn insert<A>(db: &DatabaseConnection, row: Model<A>) -> Result<Model<A>, DbErr>
+/// Writes the columns in which `after` differs from `before` (the object as it was read),
+/// and only those: a column something else moves meanwhile (a merchant's event counter, a
+/// subscription's period) is never written back stale.
+pub async fn save_changes<E>(db: &DatabaseConnection, before: E::Object, after: E::Object) -> Result<E::Object, DbErr>
+where
+    E: Tenanted,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + Send + From<E::Model>,
+    E::Model: IntoActiveModel<E::ActiveModel> + Clone,
+{
+    E::object(save_row_changes::<E::ActiveModel>(db, E::row(before), E::row(after)).await?)
+}
+
+/// Inserts a row of a table that hands up rows (the vault's tokens).
+pub async fn insert_row<A>(db: &DatabaseConnection, row: Model<A>) -> Result<Model<A>, DbErr>
 where
     A: ActiveModelTrait + ActiveModelBehavior + Send + From<Model<A>>,
     Model<A>: IntoActiveModel<A>,
@@ -21,10 +41,8 @@ where
     A::from(row).insert(db).await
 }
 
-/// Writes the columns in which `after` differs from `before` (the row as it was read), and
-/// only those: a column something else moves meanwhile (a merchant's event counter, a
-/// subscription's period) is never written back stale.
-pub async fn save_changes<A>(db: &DatabaseConnection, before: Model<A>, after: Model<A>) -> Result<Model<A>, DbErr>
+/// [`save_changes`] for a row of a table that hands up rows (a merchant's branding).
+pub async fn save_row_changes<A>(db: &DatabaseConnection, before: Model<A>, after: Model<A>) -> Result<Model<A>, DbErr>
 where
     A: ActiveModelTrait + ActiveModelBehavior + Send + From<Model<A>>,
     Model<A>: IntoActiveModel<A> + ModelTrait<Entity = A::Entity> + Clone,
@@ -44,7 +62,9 @@ where
     row.update(db).await
 }
 
-/// The row `id` of `merchant`; another merchant's reads as missing.
+type Model<A> = <<A as ActiveModelTrait>::Entity as EntityTrait>::Model;
+
+/// The object `id` of `merchant`; another merchant's reads as missing.
 pub async fn find<E>(
     db: &DatabaseConnection,
     merchant: MerchantId,

@@ -52,7 +52,6 @@ pub async fn cancel_at_period_end(
     sub: Subscription,
     at: DateTime<Utc>,
 ) -> Result<Subscription, DbErr> {
-    let before = subscription::Model::from(sub);
-    let after = subscription::Model { cancel_at_period_end: true, updated_at: at, ..before.clone() };
-    Subscription::try_from(super::records::save_changes::<subscription::ActiveModel>(db, before, after).await?)
+    let after = Subscription { cancel_at_period_end: true, updated_at: at, ..sub.clone() };
+    super::records::save_changes::<subscription::Entity>(db, sub, after).await
 }

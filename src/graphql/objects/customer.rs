@@ -2,7 +2,7 @@ use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 
 use super::{LedgerEntry, Money, Order, Payment, PaymentProfile, PaymentSession, Subscription};
-use crate::domain::{CustomerId, TypedId};
+use crate::domain::TypedId;
 use crate::graphql::connection::{Conn, page_cost};
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::GqlResult;
@@ -11,17 +11,15 @@ use crate::graphql::loaders::Parent;
 use crate::graphql::loaders::owned_children;
 use crate::service::balances::balance_money;
 use crate::service::validate;
-use crate::storage::entities::{
-    customer, ledger_entry, order, payment, payment_profile, payment_session, subscription,
-};
+use crate::storage::entities::{ledger_entry, order, payment, payment_profile, payment_session, subscription};
 
 /// Someone who pays a merchant.
-pub struct Customer(pub customer::Model);
+pub struct Customer(pub crate::domain::customer::Customer);
 
 #[Object]
 impl Customer {
     pub async fn id(&self) -> ID {
-        ID(CustomerId(self.0.id).to_global())
+        ID(self.0.id.to_global())
     }
     async fn email(&self) -> Option<&str> {
         self.0.email.as_deref()
@@ -34,7 +32,7 @@ impl Customer {
         self.0.external_reference.as_deref()
     }
     async fn metadata(&self) -> async_graphql::Json<std::collections::BTreeMap<String, String>> {
-        super::metadata(&self.0.metadata)
+        async_graphql::Json(self.0.metadata.clone())
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
@@ -53,7 +51,7 @@ impl Customer {
         before: Option<String>,
     ) -> async_graphql::Result<Conn<PaymentSession>> {
         let args = PageArgs::new(first, after, last, before);
-        owned_children::<payment_session::Entity, _>(ctx, self.0.id, Parent::Customer, args, PaymentSession).await
+        owned_children::<payment_session::Entity, _>(ctx, self.0.id.0, Parent::Customer, args, PaymentSession).await
     }
     /// The customer's orders, newest first.
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]
@@ -66,7 +64,7 @@ impl Customer {
         before: Option<String>,
     ) -> async_graphql::Result<Conn<Order>> {
         let args = PageArgs::new(first, after, last, before);
-        owned_children::<order::Entity, _>(ctx, self.0.id, Parent::Customer, args, Order).await
+        owned_children::<order::Entity, _>(ctx, self.0.id.0, Parent::Customer, args, Order).await
     }
     /// The customer's subscriptions, newest first.
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]
@@ -79,7 +77,7 @@ impl Customer {
         before: Option<String>,
     ) -> async_graphql::Result<Conn<Subscription>> {
         let args = PageArgs::new(first, after, last, before);
-        owned_children::<subscription::Entity, _>(ctx, self.0.id, Parent::Customer, args, Subscription).await
+        owned_children::<subscription::Entity, _>(ctx, self.0.id.0, Parent::Customer, args, Subscription).await
     }
     /// Every payment attempt of the customer, newest first.
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]
@@ -92,18 +90,18 @@ impl Customer {
         before: Option<String>,
     ) -> async_graphql::Result<Conn<Payment>> {
         let args = PageArgs::new(first, after, last, before);
-        owned_children::<payment::Entity, _>(ctx, self.0.id, Parent::Customer, args, Payment).await
+        owned_children::<payment::Entity, _>(ctx, self.0.id.0, Parent::Customer, args, Payment).await
     }
     /// The balance in each currency the customer has ledger entries in: positive is credit
     /// they hold, negative what they owe (an OUTSTANDING_BALANCE session pays it).
     async fn balances(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Money>> {
-        let totals = crate::graphql::loaders::balances(ctx, self.0.id).await?;
+        let totals = crate::graphql::loaders::balances(ctx, self.0.id.0).await?;
         totals.iter().map(|t| Ok(Money(balance_money(t.total, &t.currency).gql()?))).collect()
     }
     /// The balance in one currency: zero when the customer has no entries in it.
     async fn balance(&self, ctx: &Context<'_>, currency: String) -> async_graphql::Result<Money> {
         let currency = validate::currency(&currency, &["currency"]).map_err(crate::graphql::errors::gql)?;
-        let totals = crate::graphql::loaders::balances(ctx, self.0.id).await?;
+        let totals = crate::graphql::loaders::balances(ctx, self.0.id.0).await?;
         let total = totals.iter().find(|t| t.currency == currency.code()).map_or(0, |t| t.total);
         Ok(Money(crate::domain::Money::from_stored(total, currency)))
     }
@@ -118,12 +116,12 @@ impl Customer {
         before: Option<String>,
     ) -> async_graphql::Result<Conn<LedgerEntry>> {
         let args = PageArgs::new(first, after, last, before);
-        owned_children::<ledger_entry::Entity, _>(ctx, self.0.id, Parent::Customer, args, LedgerEntry).await
+        owned_children::<ledger_entry::Entity, _>(ctx, self.0.id.0, Parent::Customer, args, LedgerEntry).await
     }
     /// The profile renewals and off-session payments charge.
     async fn default_payment_profile(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PaymentProfile>> {
         ctx.caller()?.secret_key_holder().map_err(crate::graphql::errors::gql)?;
-        Ok(ctx.services().default_profile(CustomerId(self.0.id)).await.gql()?.map(PaymentProfile))
+        Ok(ctx.services().default_profile(self.0.id).await.gql()?.map(PaymentProfile))
     }
     /// Saved payment methods, newest first.
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]
@@ -136,6 +134,6 @@ impl Customer {
         before: Option<String>,
     ) -> async_graphql::Result<Conn<PaymentProfile>> {
         let args = PageArgs::new(first, after, last, before);
-        owned_children::<payment_profile::Entity, _>(ctx, self.0.id, Parent::Customer, args, PaymentProfile).await
+        owned_children::<payment_profile::Entity, _>(ctx, self.0.id.0, Parent::Customer, args, PaymentProfile).await
     }
 }

@@ -42,8 +42,3 @@ pub async fn visible_session(
         .filter(|s| caller.may_see_session(s.id))
         .map(PaymentSession))
 }
-
-/// Parses a stored metadata JSON object.
-pub(crate) fn metadata(stored: &str) -> async_graphql::Json<std::collections::BTreeMap<String, String>> {
-    async_graphql::Json(serde_json::from_str(stored).unwrap_or_default())
-}
