@@ -6,16 +6,16 @@
 //! expiry, or once it has as many completed sessions as its limit.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::auth::new_secret;
 use super::orders::{OrderInput, checked_total};
 use super::sessions::SessionInput;
 use super::{Services, validate};
+use crate::domain::link::PaymentLink;
 use crate::domain::order::LineItem;
 use crate::domain::session::PaymentSession;
-use crate::domain::{LinkId, MerchantId, SessionPurpose};
+use crate::domain::{LinkId, MerchantId, Money, SessionPurpose};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::storage::entities::payment_link;
 use crate::storage::records;
@@ -43,18 +43,9 @@ pub enum LinkUnavailable {
     UsedUp,
 }
 
-/// A line item as a link keeps it (JSON in `payment_links.line_items`).
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct StoredItem {
-    name: String,
-    quantity: i32,
-    unit_amount: i64,
-}
-
 impl Services {
     #[tracing::instrument(skip(self, input))]
-    pub async fn create_link(&self, merchant: MerchantId, input: LinkInput) -> AppResult<payment_link::Model> {
+    pub async fn create_link(&self, merchant: MerchantId, input: LinkInput) -> AppResult<PaymentLink> {
         let currency = validate::currency(&input.currency, &["input", "currency"])?;
         let (amount, items) = match (input.amount, input.line_items) {
             (Some(amount), None) => {
@@ -83,17 +74,17 @@ impl Services {
         if input.expires_at.is_some_and(|at| at <= now) {
             return Err(AppError::user(&["input", "expiresAt"], ErrorCode::Invalid, "expiresAt must be in the future"));
         }
-        let stored: Vec<StoredItem> = items
+        let items = items
             .into_iter()
-            .map(|i| StoredItem { name: i.name.trim().to_owned(), quantity: i.quantity, unit_amount: i.unit_amount })
+            .map(|i| LineItem { name: i.name.trim().to_owned(), quantity: i.quantity, unit_amount: i.unit_amount })
             .collect();
-        let row = payment_link::Model {
-            id: Uuid::new_v4(),
-            merchant_id: merchant.0,
+        let row = PaymentLink {
+            id: LinkId::new(),
+            merchant,
             slug: new_secret(SLUG_PREFIX),
-            currency: currency.code().to_owned(),
-            amount,
-            line_items: serde_json::to_string(&stored).map_err(|e| AppError::Internal(e.into()))?,
+            currency,
+            amount: amount.map(|amount| Money::from_stored(amount, currency)),
+            items,
             active: input.active,
             max_completed_payments: input.max_completed_payments,
             expires_at: input.expires_at,
@@ -104,14 +95,14 @@ impl Services {
     }
 
     #[tracing::instrument(skip(self))]
-    pub async fn deactivate_link(&self, merchant: MerchantId, id: LinkId) -> AppResult<payment_link::Model> {
+    pub async fn deactivate_link(&self, merchant: MerchantId, id: LinkId) -> AppResult<PaymentLink> {
         let link =
             self.link(merchant, id).await?.ok_or_else(|| AppError::not_found(&["input", "id"], "payment link"))?;
-        let row = payment_link::Model { active: false, updated_at: self.now(), ..link.clone() };
+        let row = PaymentLink { active: false, updated_at: self.now(), ..link.clone() };
         Ok(records::save_changes::<payment_link::Entity>(&self.db, link, row).await?)
     }
 
-    pub async fn link(&self, merchant: MerchantId, id: LinkId) -> AppResult<Option<payment_link::Model>> {
+    pub async fn link(&self, merchant: MerchantId, id: LinkId) -> AppResult<Option<PaymentLink>> {
         Ok(records::find::<payment_link::Entity>(&self.db, merchant, id.0).await?)
     }
 
@@ -119,16 +110,6 @@ impl Services {
     pub async fn completed_payments(&self, link: Uuid) -> AppResult<u64> {
         let counts = crate::storage::totals::completed_per_link(&self.db, [link]).await?;
         Ok(counts.first().map_or(0, |(_, n)| *n))
-    }
-
-    /// The line items a link sells (empty for an amount link).
-    pub fn link_items(&self, link: &payment_link::Model) -> AppResult<Vec<LineItem>> {
-        let stored: Vec<StoredItem> =
-            serde_json::from_str(&link.line_items).map_err(|e| AppError::Internal(e.into()))?;
-        Ok(stored
-            .into_iter()
-            .map(|i| LineItem { name: i.name, quantity: i.quantity, unit_amount: i.unit_amount })
-            .collect())
     }
 
     /// A visit to `/l/{slug}`: a fresh session for the link, or why there is none.
@@ -144,23 +125,23 @@ impl Services {
             return Ok(Err(LinkUnavailable::Expired));
         }
         if let Some(max) = link.max_completed_payments
-            && self.completed_payments(link.id).await? >= u64::try_from(max).unwrap_or(0)
+            && self.completed_payments(link.id.0).await? >= u64::try_from(max).unwrap_or(0)
         {
             return Ok(Err(LinkUnavailable::UsedUp));
         }
-        let merchant = MerchantId(link.merchant_id);
-        let items = self.link_items(&link)?;
+        let merchant = link.merchant;
         let mut input = SessionInput::new(SessionPurpose::Payment);
-        input.payment_link = Some(LinkId(link.id));
+        input.payment_link = Some(link.id);
         match link.amount {
             Some(amount) => {
-                input.amount = Some(super::sessions::AmountInput { amount, currency: link.currency.clone() });
+                let currency = link.currency.code().to_owned();
+                input.amount = Some(super::sessions::AmountInput { amount: amount.amount(), currency });
             }
             None => {
                 let order = OrderInput {
                     customer: None,
-                    currency: link.currency.clone(),
-                    line_items: items,
+                    currency: link.currency.code().to_owned(),
+                    line_items: link.items,
                     external_reference: None,
                 };
                 input.purpose = SessionPurpose::Checkout;

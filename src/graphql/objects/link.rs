@@ -2,22 +2,21 @@ use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 
 use super::{Money, OrderLineItem, PaymentSession};
-use crate::domain::{self, LinkId, TypedId};
+use crate::domain::{self, TypedId};
 use crate::graphql::connection::{Conn, page_cost};
 use crate::graphql::context::ContextExt;
-use crate::graphql::errors::{GqlResult, internal};
 use crate::graphql::loaders::PageArgs;
 use crate::graphql::loaders::Parent;
 use crate::graphql::loaders::owned_children;
-use crate::storage::entities::{payment_link, payment_session};
+use crate::storage::entities::payment_session;
 
 /// A reusable, shareable link; each visit opens a fresh session.
-pub struct PaymentLink(pub payment_link::Model);
+pub struct PaymentLink(pub domain::link::PaymentLink);
 
 #[Object]
 impl PaymentLink {
     pub async fn id(&self) -> ID {
-        ID(LinkId(self.0.id).to_global())
+        ID(self.0.id.to_global())
     }
     /// The shareable address.
     async fn url(&self, ctx: &Context<'_>) -> String {
@@ -26,18 +25,16 @@ impl PaymentLink {
     async fn active(&self) -> bool {
         self.0.active
     }
-    async fn amount(&self) -> async_graphql::Result<Option<Money>> {
-        super::money::stored(self.0.amount, Some(&self.0.currency))
+    async fn amount(&self) -> Option<Money> {
+        self.0.amount.map(Money)
     }
     /// What each visit buys, when the link sells line items (empty when it sells `amount`).
-    async fn line_items(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OrderLineItem>> {
-        let currency = domain::Currency::parse(&self.0.currency).map_err(|e| internal(&anyhow::Error::new(e)))?;
-        let items = ctx.services().link_items(&self.0).gql()?;
-        Ok(items.into_iter().map(|item| OrderLineItem::new(item, currency)).collect())
+    async fn line_items(&self) -> Vec<OrderLineItem> {
+        self.0.items.iter().cloned().map(|item| OrderLineItem::new(item, self.0.currency)).collect()
     }
     /// How many sessions opened by the link have completed.
     async fn completed_payments(&self, ctx: &Context<'_>) -> async_graphql::Result<i32> {
-        let completed = crate::graphql::loaders::completed_payments(ctx, self.0.id).await?;
+        let completed = crate::graphql::loaders::completed_payments(ctx, self.0.id.0).await?;
         Ok(i32::try_from(completed).unwrap_or(i32::MAX))
     }
     /// The link stops opening sessions once this many have completed.
@@ -61,6 +58,6 @@ impl PaymentLink {
         before: Option<String>,
     ) -> async_graphql::Result<Conn<PaymentSession>> {
         let args = PageArgs::new(first, after, last, before);
-        owned_children::<payment_session::Entity, _>(ctx, self.0.id, Parent::PaymentLink, args, PaymentSession).await
+        owned_children::<payment_session::Entity, _>(ctx, self.0.id.0, Parent::PaymentLink, args, PaymentSession).await
     }
 }
