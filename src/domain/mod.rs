@@ -55,6 +55,7 @@ pub mod event;
 pub mod fraud;
 pub mod iban;
 pub mod ids;
+pub mod ledger;
 pub mod link;
 pub mod money;
 pub mod order;

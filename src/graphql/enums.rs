@@ -53,7 +53,7 @@ pub enum BlocklistKind {
 
 /// Why a customer's balance moved.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-#[graphql(name = "LedgerEntryKind", remote = "crate::service::balances::LedgerKind")]
+#[graphql(name = "LedgerEntryKind", remote = "domain::ledger::LedgerKind")]
 pub enum LedgerEntryKind {
     /// A completed BALANCE_TOP_UP session: credit.
     TopUp,

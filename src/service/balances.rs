@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use super::idempotency::{Claimed, request_hash};
 use super::{Services, validate};
+use crate::domain::ledger::LedgerEntry;
 use crate::domain::session::PaymentSession;
 use crate::domain::{Currency, CustomerId, MerchantId, Money};
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -20,14 +21,7 @@ use crate::storage::entities::ledger_entry;
 use crate::storage::listings::Listing;
 use crate::storage::writes::SessionWrite;
 
-crate::domain::string_enum!(
-    /// Why a balance moved.
-    LedgerKind, "ledger entry kind" {
-        TopUp => "TOP_UP",
-        Charge => "CHARGE",
-        Settlement => "SETTLEMENT",
-    }
-);
+pub use crate::domain::ledger::LedgerKind;
 
 /// What `createBalanceCharge` asks for; its canonical JSON is the idempotency hash.
 #[derive(Debug, Clone, Serialize)]
@@ -70,7 +64,7 @@ impl Services {
         merchant: MerchantId,
         charge: BalanceCharge,
         idempotency_key: Option<String>,
-    ) -> AppResult<ledger_entry::Model> {
+    ) -> AppResult<LedgerEntry> {
         let money = validate::money(charge.amount, &charge.currency, &["input", "amount"])?;
         let description = validate::text(charge.description.clone(), 500, &["input", "description"])?;
         let key = validate::idempotency_key(idempotency_key)?;
@@ -91,14 +85,13 @@ impl Services {
                 }
             }
         };
-        let entry = ledger_entry::Model {
+        let entry = LedgerEntry {
             id: Uuid::new_v4(),
-            merchant_id: merchant.0,
-            customer_id: charge.customer.0,
-            currency: money.currency().code().to_owned(),
-            amount: -money.amount(),
-            kind: LedgerKind::Charge.as_str().to_owned(),
-            payment_session_id: None,
+            merchant,
+            customer: charge.customer,
+            amount: Money::from_stored(-money.amount(), money.currency()),
+            kind: LedgerKind::Charge,
+            session: None,
             description,
             created_at: self.now(),
         };
@@ -157,14 +150,13 @@ impl Services {
         let (Some(customer), Some(money)) = (session.customer, session.amount) else {
             return Err(anyhow::anyhow!("a {} session without customer or amount", session.purpose.as_str()).into());
         };
-        Ok(SessionWrite::PostLedgerEntry(ledger_entry::Model {
+        Ok(SessionWrite::PostLedgerEntry(LedgerEntry {
             id: Uuid::new_v4(),
-            merchant_id: session.merchant.0,
-            customer_id: customer.0,
-            currency: money.currency().code().to_owned(),
-            amount: money.amount(),
-            kind: kind.as_str().to_owned(),
-            payment_session_id: Some(session.id.0),
+            merchant: session.merchant,
+            customer,
+            amount: money,
+            kind,
+            session: Some(session.id),
             description: None,
             created_at: self.now(),
         }))

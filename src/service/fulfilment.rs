@@ -11,8 +11,8 @@
 //!   payment profile of the customer (see `profiles`).
 
 use super::Services;
-use super::balances::LedgerKind;
 use crate::domain::SessionPurpose;
+use crate::domain::ledger::LedgerKind;
 use crate::domain::payment::Payment;
 use crate::domain::session::PaymentSession;
 use crate::domain::subscription::{Subscription, period_end};

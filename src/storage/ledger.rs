@@ -5,25 +5,26 @@ use uuid::Uuid;
 
 use super::entities::ledger_entry;
 use super::idempotency::{KeyRef, complete};
+use crate::domain::ledger::LedgerEntry;
 
-pub async fn entry(db: &DatabaseConnection, id: Uuid) -> Result<Option<ledger_entry::Model>, DbErr> {
-    ledger_entry::Entity::find_by_id(id).one(db).await
+pub async fn entry(db: &DatabaseConnection, id: Uuid) -> Result<Option<LedgerEntry>, DbErr> {
+    ledger_entry::Entity::find_by_id(id).one(db).await?.map(LedgerEntry::try_from).transpose()
 }
 
 /// Posts `entry` outside any session, with the idempotency record of the request that
 /// posts it (`key` and `response`), in one transaction.
 pub async fn post(
     db: &DatabaseConnection,
-    entry: ledger_entry::Model,
+    entry: LedgerEntry,
     record: Option<(KeyRef<'_>, String)>,
-) -> Result<ledger_entry::Model, DbErr> {
+) -> Result<LedgerEntry, DbErr> {
     let txn = db.begin().await?;
-    let posted = ledger_entry::ActiveModel::from(entry).insert(&txn).await?;
+    let posted = ledger_entry::ActiveModel::from(ledger_entry::Model::from(entry)).insert(&txn).await?;
     if let Some((key, response)) = record
         && !complete(&txn, &key, &response, posted.created_at).await?
     {
         return Err(DbErr::RecordNotUpdated); // Dropping the transaction rolls the entry back.
     }
     txn.commit().await?;
-    Ok(posted)
+    LedgerEntry::try_from(posted)
 }

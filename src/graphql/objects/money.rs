@@ -29,15 +29,3 @@ pub struct MoneyInput {
     /// ISO 4217 code, upper case.
     pub currency: String,
 }
-
-/// Rebuilds stored money; the code was validated when it was written.
-pub(crate) fn stored(amount: Option<i64>, currency: Option<&str>) -> async_graphql::Result<Option<Money>> {
-    match (amount, currency) {
-        (Some(amount), Some(code)) => {
-            let currency =
-                domain::Currency::parse(code).map_err(|e| super::super::errors::internal(&anyhow::Error::new(e)))?;
-            Ok(Some(Money(domain::Money::from_stored(amount, currency))))
-        }
-        _ => Ok(None),
-    }
-}

@@ -9,7 +9,8 @@ mod sql;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::entities::{card_token, ledger_entry, verification};
+use super::entities::{card_token, verification};
+use crate::domain::ledger::LedgerEntry;
 use crate::domain::payment::{Payment, VerificationStatus};
 use crate::domain::profile::PaymentProfile;
 use crate::domain::subscription::SubscriptionStatus;
@@ -76,7 +77,7 @@ pub enum SessionWrite {
     /// The session was a renewal and went unpaid: its ACTIVE subscription is PAST_DUE (a
     /// renewal failing again while PAST_DUE changes nothing).
     RenewalUnpaid,
-    PostLedgerEntry(ledger_entry::Model),
+    PostLedgerEntry(LedgerEntry),
     /// Saves a profile, or refreshes (and revives) the customer's profile of the same card.
     SaveProfile(PaymentProfile),
     /// The session points at the customer's profile of the card with `fingerprint`.

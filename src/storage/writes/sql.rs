@@ -170,7 +170,8 @@ impl SessionWrite {
                 Any,
             ),
             SessionWrite::PostLedgerEntry(entry) => (
-                ledger_entry::Entity::insert(ledger_entry::ActiveModel::from(entry.clone())).build(backend),
+                ledger_entry::Entity::insert(ledger_entry::ActiveModel::from(ledger_entry::Model::from(entry.clone())))
+                    .build(backend),
                 ExactlyOne(Guard::Missing),
             ),
             SessionWrite::SaveProfile(profile) => (save_profile(profile, backend), ExactlyOne(Guard::Missing)),
