@@ -62,6 +62,18 @@ pub fn canonical(ip: IpAddr) -> String {
     }
 }
 
+/// A value a merchant blocks: a card (by fingerprint), an IP address or an email, in
+/// canonical form.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlocklistEntry {
+    pub id: super::BlocklistEntryId,
+    pub merchant: super::MerchantId,
+    pub kind: BlocklistKind,
+    pub value: String,
+    pub note: Option<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

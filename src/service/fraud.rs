@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
 use super::Services;
-use crate::domain::fraud::BlocklistKind;
+use crate::domain::fraud::{BlocklistEntry, BlocklistKind};
 use crate::domain::{BlocklistEntryId, CustomerId, MerchantId};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::storage;
@@ -108,19 +108,12 @@ impl Services {
         kind: BlocklistKind,
         value: &str,
         note: Option<String>,
-    ) -> AppResult<blocklist_entry::Model> {
+    ) -> AppResult<BlocklistEntry> {
         let value = kind
             .normalise(value)
             .map_err(|e| AppError::user(&["input", "value"], ErrorCode::Invalid, e.to_string()))?;
         let note = super::validate::text(note, 500, &["input", "note"])?;
-        let entry = blocklist_entry::Model {
-            id: BlocklistEntryId::new().0,
-            merchant_id: merchant.0,
-            kind: kind.as_str().to_owned(),
-            value,
-            note,
-            created_at: self.now(),
-        };
+        let entry = BlocklistEntry { id: BlocklistEntryId::new(), merchant, kind, value, note, created_at: self.now() };
         storage::fraud::add(&self.db, entry).await?.ok_or_else(|| {
             AppError::user(&["input", "value"], ErrorCode::Duplicate, "this value is already on the blocklist")
         })
@@ -131,7 +124,7 @@ impl Services {
         &self,
         merchant: MerchantId,
         id: BlocklistEntryId,
-    ) -> AppResult<blocklist_entry::Model> {
+    ) -> AppResult<BlocklistEntry> {
         storage::fraud::remove(&self.db, merchant, id.0)
             .await?
             .ok_or_else(|| AppError::not_found(&["input", "id"], "blocklist entry"))

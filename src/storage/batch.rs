@@ -111,7 +111,7 @@ macro_rules! tenanted {
 tenanted!(customer {} sort { CreatedAt => (CreatedAt, created_at) }; object crate::domain::customer::Customer = TryFrom::try_from);
 tenanted!(order { Customer => CustomerId } sort { CreatedAt => (CreatedAt, created_at) }; object crate::domain::order::Order = TryFrom::try_from);
 tenanted!(subscription { Customer => CustomerId } sort { CreatedAt => (CreatedAt, created_at) }; object crate::domain::subscription::Subscription = TryFrom::try_from);
-tenanted!(blocklist_entry {} sort { CreatedAt => (CreatedAt, created_at) });
+tenanted!(blocklist_entry {} sort { CreatedAt => (CreatedAt, created_at) }; object crate::domain::fraud::BlocklistEntry = TryFrom::try_from);
 tenanted!(ledger_entry { Customer => CustomerId } sort { CreatedAt => (CreatedAt, created_at) }; object crate::domain::ledger::LedgerEntry = TryFrom::try_from);
 tenanted!(payment_link {} sort { CreatedAt => (CreatedAt, created_at) }; object crate::domain::link::PaymentLink = TryFrom::try_from);
 tenanted!(payment_profile { Customer => CustomerId, PaymentSession => PaymentSessionId } sort { CreatedAt => (CreatedAt, created_at) } listed payment_profile::Column::RemovedAt.is_null(); object crate::domain::profile::PaymentProfile = TryFrom::try_from);

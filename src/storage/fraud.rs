@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::entities::{blocklist_entry, payment, verification};
 use super::is_unique_violation;
-use crate::domain::fraud::BlocklistKind;
+use crate::domain::fraud::{BlocklistEntry, BlocklistKind};
 use crate::domain::{CustomerId, MerchantId};
 
 /// What one velocity rule counts by.
@@ -78,23 +78,16 @@ pub async fn blocklisted(
 }
 
 /// Adds an entry. `None`: the value is on the list already.
-pub async fn add(
-    db: &DatabaseConnection,
-    entry: blocklist_entry::Model,
-) -> Result<Option<blocklist_entry::Model>, DbErr> {
-    match blocklist_entry::ActiveModel::from(entry).insert(db).await {
-        Ok(added) => Ok(Some(added)),
+pub async fn add(db: &DatabaseConnection, entry: BlocklistEntry) -> Result<Option<BlocklistEntry>, DbErr> {
+    match blocklist_entry::ActiveModel::from(blocklist_entry::Model::from(entry)).insert(db).await {
+        Ok(added) => Ok(Some(BlocklistEntry::try_from(added)?)),
         Err(e) if is_unique_violation(&e) => Ok(None),
         Err(e) => Err(e),
     }
 }
 
 /// Removes the merchant's entry `id`; `None` when there is none.
-pub async fn remove(
-    db: &DatabaseConnection,
-    merchant: MerchantId,
-    id: Uuid,
-) -> Result<Option<blocklist_entry::Model>, DbErr> {
+pub async fn remove(db: &DatabaseConnection, merchant: MerchantId, id: Uuid) -> Result<Option<BlocklistEntry>, DbErr> {
     let Some(entry) = blocklist_entry::Entity::find_by_id(id)
         .filter(blocklist_entry::Column::MerchantId.eq(merchant.0))
         .one(db)
@@ -103,5 +96,5 @@ pub async fn remove(
         return Ok(None);
     };
     entry.clone().delete(db).await?;
-    Ok(Some(entry))
+    Ok(Some(BlocklistEntry::try_from(entry)?))
 }
