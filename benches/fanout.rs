@@ -210,7 +210,7 @@ async fn main() {
     config.redis_url = Some(redis_url.clone());
     let writer = paygraph::startup::services(&config, "http://127.0.0.1".into()).await.expect("database and redis");
     let created = writer.create_merchant("Bench").await.unwrap();
-    let (merchant, key) = (MerchantId(created.merchant.id), created.secret_key);
+    let (merchant, key) = (created.merchant.id, created.secret_key);
     let servers = [spawn_server(&database_url, &redis_url), spawn_server(&database_url, &redis_url)];
     tokio::time::sleep(Duration::from_millis(500)).await;
 

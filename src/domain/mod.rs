@@ -57,6 +57,7 @@ pub mod iban;
 pub mod ids;
 pub mod ledger;
 pub mod link;
+pub mod merchant;
 pub mod money;
 pub mod order;
 pub mod payment;

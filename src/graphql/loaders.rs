@@ -24,6 +24,19 @@ use crate::storage::listings::Listing;
 pub use crate::storage::page::{DEFAULT_PAGE_SIZE, Page, PageArgs, SortField};
 use crate::storage::totals::BalanceTotal;
 
+/// The kinds of object GraphQL loads, named for `by_id` and the connections.
+pub mod kinds {
+    pub use crate::storage::entities::blocklist_entry::Entity as BlocklistEntries;
+    pub use crate::storage::entities::customer::Entity as Customers;
+    pub use crate::storage::entities::ledger_entry::Entity as LedgerEntries;
+    pub use crate::storage::entities::order::Entity as Orders;
+    pub use crate::storage::entities::payment::Entity as Payments;
+    pub use crate::storage::entities::payment_link::Entity as Links;
+    pub use crate::storage::entities::payment_profile::Entity as Profiles;
+    pub use crate::storage::entities::payment_session::Entity as Sessions;
+    pub use crate::storage::entities::subscription::Entity as Subscriptions;
+}
+
 /// The request's batch loader, made by the first resolver that needs one and scoped to the
 /// caller's merchant. Most mutations and every idle WebSocket connection never need one.
 fn loader(ctx: &Context<'_>) -> async_graphql::Result<Arc<DataLoader<BatchLoader>>> {

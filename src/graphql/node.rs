@@ -7,8 +7,8 @@ use super::errors::gql;
 use super::objects::*;
 use crate::domain::{NodeType, SessionId, decode_global};
 use crate::error::{AppError, ErrorCode};
-use crate::storage::entities::{
-    blocklist_entry, customer, order, payment, payment_link, payment_profile, payment_session, subscription,
+use crate::graphql::loaders::kinds::{
+    BlocklistEntries, Customers, Links, Orders, Payments, Profiles, Sessions, Subscriptions,
 };
 
 /// An object with a global id.
@@ -39,28 +39,26 @@ pub async fn load(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option<No
     }
     let id = Some(uuid);
     Ok(match kind {
-        NodeType::PaymentSession => crate::graphql::loaders::by_id::<payment_session::Entity>(ctx, id)
-            .await?
-            .map(|m| Node::PaymentSession(PaymentSession(m))),
+        NodeType::PaymentSession => {
+            crate::graphql::loaders::by_id::<Sessions>(ctx, id).await?.map(|m| Node::PaymentSession(PaymentSession(m)))
+        }
         NodeType::Customer => {
-            crate::graphql::loaders::by_id::<customer::Entity>(ctx, id).await?.map(|m| Node::Customer(Customer(m)))
+            crate::graphql::loaders::by_id::<Customers>(ctx, id).await?.map(|m| Node::Customer(Customer(m)))
         }
-        NodeType::Order => {
-            crate::graphql::loaders::by_id::<order::Entity>(ctx, id).await?.map(|m| Node::Order(Order(m)))
+        NodeType::Order => crate::graphql::loaders::by_id::<Orders>(ctx, id).await?.map(|m| Node::Order(Order(m))),
+        NodeType::Subscription => {
+            crate::graphql::loaders::by_id::<Subscriptions>(ctx, id).await?.map(|m| Node::Subscription(Subscription(m)))
         }
-        NodeType::Subscription => crate::graphql::loaders::by_id::<subscription::Entity>(ctx, id)
-            .await?
-            .map(|m| Node::Subscription(Subscription(m))),
         NodeType::Payment => {
-            crate::graphql::loaders::by_id::<payment::Entity>(ctx, id).await?.map(|m| Node::Payment(Payment(m)))
+            crate::graphql::loaders::by_id::<Payments>(ctx, id).await?.map(|m| Node::Payment(Payment(m)))
         }
-        NodeType::PaymentProfile => crate::graphql::loaders::by_id::<payment_profile::Entity>(ctx, id)
-            .await?
-            .map(|m| Node::PaymentProfile(PaymentProfile(m))),
-        NodeType::PaymentLink => crate::graphql::loaders::by_id::<payment_link::Entity>(ctx, id)
-            .await?
-            .map(|m| Node::PaymentLink(PaymentLink(m))),
-        NodeType::BlocklistEntry => crate::graphql::loaders::by_id::<blocklist_entry::Entity>(ctx, id)
+        NodeType::PaymentProfile => {
+            crate::graphql::loaders::by_id::<Profiles>(ctx, id).await?.map(|m| Node::PaymentProfile(PaymentProfile(m)))
+        }
+        NodeType::PaymentLink => {
+            crate::graphql::loaders::by_id::<Links>(ctx, id).await?.map(|m| Node::PaymentLink(PaymentLink(m)))
+        }
+        NodeType::BlocklistEntry => crate::graphql::loaders::by_id::<BlocklistEntries>(ctx, id)
             .await?
             .map(|m| Node::BlocklistEntry(BlocklistEntry(m))),
         NodeType::Merchant => None,

@@ -134,7 +134,7 @@ impl QueryRoot {
         if !ctx.caller()?.may_see_session(id) {
             return Ok(None);
         }
-        Ok(crate::graphql::loaders::by_id::<crate::storage::entities::payment_session::Entity>(ctx, Some(id.0))
+        Ok(crate::graphql::loaders::by_id::<crate::graphql::loaders::kinds::Sessions>(ctx, Some(id.0))
             .await?
             .map(PaymentSession))
     }
@@ -178,7 +178,7 @@ impl QueryRoot {
     async fn customer(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Customer>> {
         let id: CustomerId = parse_id(&id, &["id"])?;
         ctx.caller()?.secret_key_holder().map_err(gql)?;
-        Ok(crate::graphql::loaders::by_id::<crate::storage::entities::customer::Entity>(ctx, Some(id.0))
+        Ok(crate::graphql::loaders::by_id::<crate::graphql::loaders::kinds::Customers>(ctx, Some(id.0))
             .await?
             .map(Customer))
     }
@@ -231,7 +231,7 @@ impl QueryRoot {
     async fn order(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Order>> {
         let id: OrderId = parse_id(&id, &["id"])?;
         ctx.caller()?.secret_key_holder().map_err(gql)?;
-        Ok(crate::graphql::loaders::by_id::<crate::storage::entities::order::Entity>(ctx, Some(id.0)).await?.map(Order))
+        Ok(crate::graphql::loaders::by_id::<crate::graphql::loaders::kinds::Orders>(ctx, Some(id.0)).await?.map(Order))
     }
 
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]
@@ -260,7 +260,7 @@ impl QueryRoot {
     async fn subscription(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Subscription>> {
         let id: SubscriptionId = parse_id(&id, &["id"])?;
         ctx.caller()?.secret_key_holder().map_err(gql)?;
-        Ok(crate::graphql::loaders::by_id::<crate::storage::entities::subscription::Entity>(ctx, Some(id.0))
+        Ok(crate::graphql::loaders::by_id::<crate::graphql::loaders::kinds::Subscriptions>(ctx, Some(id.0))
             .await?
             .map(Subscription))
     }
@@ -298,7 +298,7 @@ impl QueryRoot {
     async fn payment(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Payment>> {
         let id: domain::PaymentId = parse_id(&id, &["id"])?;
         ctx.caller()?.secret_key_holder().map_err(gql)?;
-        Ok(crate::graphql::loaders::by_id::<crate::storage::entities::payment::Entity>(ctx, Some(id.0))
+        Ok(crate::graphql::loaders::by_id::<crate::graphql::loaders::kinds::Payments>(ctx, Some(id.0))
             .await?
             .map(Payment))
     }
@@ -337,7 +337,7 @@ impl QueryRoot {
     async fn payment_profile(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<PaymentProfile>> {
         let id: domain::ProfileId = parse_id(&id, &["id"])?;
         ctx.caller()?.secret_key_holder().map_err(gql)?;
-        Ok(crate::graphql::loaders::by_id::<crate::storage::entities::payment_profile::Entity>(ctx, Some(id.0))
+        Ok(crate::graphql::loaders::by_id::<crate::graphql::loaders::kinds::Profiles>(ctx, Some(id.0))
             .await?
             .map(PaymentProfile))
     }
@@ -378,7 +378,7 @@ impl QueryRoot {
     async fn payment_link(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<PaymentLink>> {
         let id: LinkId = parse_id(&id, &["id"])?;
         ctx.caller()?.secret_key_holder().map_err(gql)?;
-        Ok(crate::graphql::loaders::by_id::<crate::storage::entities::payment_link::Entity>(ctx, Some(id.0))
+        Ok(crate::graphql::loaders::by_id::<crate::graphql::loaders::kinds::Links>(ctx, Some(id.0))
             .await?
             .map(PaymentLink))
     }

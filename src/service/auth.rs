@@ -11,10 +11,11 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::Services;
+use crate::domain::merchant::Merchant;
 use crate::domain::{MerchantId, SessionId};
 use crate::error::{AppError, AppResult};
 use crate::storage;
-use crate::storage::entities::{api_key, merchant};
+use crate::storage::entities::api_key;
 
 /// Prefix of secret API keys; anything else in `Authorization` is read as a client secret.
 pub const SECRET_KEY_PREFIX: &str = "sk_test_";
@@ -69,7 +70,7 @@ pub fn hash_secret(secret: &str) -> String {
 
 /// A merchant as created, with its first secret key (shown once).
 pub struct NewMerchant {
-    pub merchant: merchant::Model,
+    pub merchant: Merchant,
     pub secret_key: String,
 }
 
@@ -87,17 +88,16 @@ impl Services {
         }
         let now = self.now();
         let secret_key = new_secret(SECRET_KEY_PREFIX);
-        let merchant = merchant::Model {
-            id: Uuid::new_v4(),
+        let merchant = Merchant {
+            id: MerchantId::new(),
             name: name.to_owned(),
             logo_url: None,
             accent_color: None,
-            event_seq: 0,
             created_at: now,
         };
         let key = api_key::Model {
             id: Uuid::new_v4(),
-            merchant_id: merchant.id,
+            merchant_id: merchant.id.0,
             key_hash: hash_secret(&secret_key),
             display_prefix: secret_key.chars().take(SECRET_KEY_PREFIX.len() + 4).collect(),
             created_at: now,

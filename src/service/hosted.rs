@@ -3,16 +3,16 @@
 
 use super::Services;
 use super::auth::CLIENT_SECRET_PREFIX;
+use crate::domain::merchant::Merchant;
 use crate::domain::order::LineItem;
 use crate::domain::session::PaymentSession;
 use crate::error::AppResult;
 use crate::storage;
-use crate::storage::entities::merchant;
 
 /// One session as its hosted page presents it.
 pub struct HostedView {
     pub session: PaymentSession,
-    pub merchant: merchant::Model,
+    pub merchant: Merchant,
     /// The order's lines (CHECKOUT), else empty.
     pub items: Vec<LineItem>,
 }

@@ -2,9 +2,9 @@
 
 use super::{Services, validate};
 use crate::domain::MerchantId;
+use crate::domain::merchant::Merchant;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::storage;
-use crate::storage::entities::merchant;
 
 /// A change of branding; `None` keeps a field, `Some(None)` clears it.
 #[derive(Debug, Default)]
@@ -15,12 +15,12 @@ pub struct BrandingUpdate {
 }
 
 impl Services {
-    pub async fn merchant(&self, id: MerchantId) -> AppResult<merchant::Model> {
+    pub async fn merchant(&self, id: MerchantId) -> AppResult<Merchant> {
         Ok(storage::merchants::merchant(&self.db, id).await?.ok_or_else(|| anyhow::anyhow!("merchant gone"))?)
     }
 
     #[tracing::instrument(skip(self))]
-    pub async fn update_branding(&self, id: MerchantId, update: BrandingUpdate) -> AppResult<merchant::Model> {
+    pub async fn update_branding(&self, id: MerchantId, update: BrandingUpdate) -> AppResult<Merchant> {
         let before = self.merchant(id).await?;
         let mut row = before.clone();
         if let Some(name) = update.name {
@@ -51,7 +51,7 @@ impl Services {
             }
             row.accent_color = color.map(|c| c.to_ascii_lowercase());
         }
-        Ok(storage::records::save_row_changes::<merchant::ActiveModel>(&self.db, before, row).await?)
+        Ok(storage::merchants::save_branding(&self.db, before, row).await?)
     }
 }
 

@@ -8,10 +8,10 @@ use crate::graphql::context::ContextExt;
 use crate::graphql::errors::GqlResult;
 use crate::graphql::loaders::PageArgs;
 use crate::graphql::loaders::Parent;
+use crate::graphql::loaders::kinds::{LedgerEntries, Orders, Payments, Profiles, Sessions, Subscriptions};
 use crate::graphql::loaders::owned_children;
 use crate::service::balances::balance_money;
 use crate::service::validate;
-use crate::storage::entities::{ledger_entry, order, payment, payment_profile, payment_session, subscription};
 
 /// Someone who pays a merchant.
 pub struct Customer(pub crate::domain::customer::Customer);
@@ -51,7 +51,7 @@ impl Customer {
         before: Option<String>,
     ) -> async_graphql::Result<Conn<PaymentSession>> {
         let args = PageArgs::new(first, after, last, before);
-        owned_children::<payment_session::Entity, _>(ctx, self.0.id.0, Parent::Customer, args, PaymentSession).await
+        owned_children::<Sessions, _>(ctx, self.0.id.0, Parent::Customer, args, PaymentSession).await
     }
     /// The customer's orders, newest first.
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]
@@ -64,7 +64,7 @@ impl Customer {
         before: Option<String>,
     ) -> async_graphql::Result<Conn<Order>> {
         let args = PageArgs::new(first, after, last, before);
-        owned_children::<order::Entity, _>(ctx, self.0.id.0, Parent::Customer, args, Order).await
+        owned_children::<Orders, _>(ctx, self.0.id.0, Parent::Customer, args, Order).await
     }
     /// The customer's subscriptions, newest first.
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]
@@ -77,7 +77,7 @@ impl Customer {
         before: Option<String>,
     ) -> async_graphql::Result<Conn<Subscription>> {
         let args = PageArgs::new(first, after, last, before);
-        owned_children::<subscription::Entity, _>(ctx, self.0.id.0, Parent::Customer, args, Subscription).await
+        owned_children::<Subscriptions, _>(ctx, self.0.id.0, Parent::Customer, args, Subscription).await
     }
     /// Every payment attempt of the customer, newest first.
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]
@@ -90,7 +90,7 @@ impl Customer {
         before: Option<String>,
     ) -> async_graphql::Result<Conn<Payment>> {
         let args = PageArgs::new(first, after, last, before);
-        owned_children::<payment::Entity, _>(ctx, self.0.id.0, Parent::Customer, args, Payment).await
+        owned_children::<Payments, _>(ctx, self.0.id.0, Parent::Customer, args, Payment).await
     }
     /// The balance in each currency the customer has ledger entries in: positive is credit
     /// they hold, negative what they owe (an OUTSTANDING_BALANCE session pays it).
@@ -116,7 +116,7 @@ impl Customer {
         before: Option<String>,
     ) -> async_graphql::Result<Conn<LedgerEntry>> {
         let args = PageArgs::new(first, after, last, before);
-        owned_children::<ledger_entry::Entity, _>(ctx, self.0.id.0, Parent::Customer, args, LedgerEntry).await
+        owned_children::<LedgerEntries, _>(ctx, self.0.id.0, Parent::Customer, args, LedgerEntry).await
     }
     /// The profile renewals and off-session payments charge.
     async fn default_payment_profile(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PaymentProfile>> {
@@ -134,6 +134,6 @@ impl Customer {
         before: Option<String>,
     ) -> async_graphql::Result<Conn<PaymentProfile>> {
         let args = PageArgs::new(first, after, last, before);
-        owned_children::<payment_profile::Entity, _>(ctx, self.0.id.0, Parent::Customer, args, PaymentProfile).await
+        owned_children::<Profiles, _>(ctx, self.0.id.0, Parent::Customer, args, PaymentProfile).await
     }
 }

@@ -7,8 +7,8 @@ use crate::graphql::connection::{Conn, page_cost};
 use crate::graphql::context::ContextExt;
 use crate::graphql::loaders::PageArgs;
 use crate::graphql::loaders::Parent;
+use crate::graphql::loaders::kinds::Sessions;
 use crate::graphql::loaders::owned_children;
-use crate::storage::entities::payment_session;
 
 /// A reusable, shareable link; each visit opens a fresh session.
 pub struct PaymentLink(pub domain::link::PaymentLink);
@@ -58,6 +58,6 @@ impl PaymentLink {
         before: Option<String>,
     ) -> async_graphql::Result<Conn<PaymentSession>> {
         let args = PageArgs::new(first, after, last, before);
-        owned_children::<payment_session::Entity, _>(ctx, self.0.id.0, Parent::PaymentLink, args, PaymentSession).await
+        owned_children::<Sessions, _>(ctx, self.0.id.0, Parent::PaymentLink, args, PaymentSession).await
     }
 }

@@ -1,9 +1,9 @@
 use async_graphql::Object;
 
-use crate::storage::entities::merchant;
+use crate::domain::merchant::Merchant as Tenant;
 
 /// The merchant the caller acts for, as its hosted pages present it.
-pub struct Merchant(pub merchant::Model);
+pub struct Merchant(pub Tenant);
 
 #[Object]
 impl Merchant {

@@ -1,4 +1,4 @@
-//! The graph's object types. Each wraps its storage row and converts fields at this edge;
+//! The graph's object types. Each wraps its domain object and converts fields at this edge;
 //! relations load through the request's batch loader.
 
 mod blocklist;
@@ -37,7 +37,7 @@ pub async fn visible_session(
 ) -> async_graphql::Result<Option<PaymentSession>> {
     use crate::graphql::context::ContextExt;
     let caller = ctx.caller()?;
-    Ok(super::loaders::by_id::<crate::storage::entities::payment_session::Entity>(ctx, id)
+    Ok(super::loaders::by_id::<crate::graphql::loaders::kinds::Sessions>(ctx, id)
         .await?
         .filter(|s| caller.may_see_session(s.id))
         .map(PaymentSession))

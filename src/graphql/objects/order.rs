@@ -7,8 +7,8 @@ use crate::graphql::connection::{Conn, page_cost};
 use crate::graphql::enums::OrderStatus;
 use crate::graphql::loaders::PageArgs;
 use crate::graphql::loaders::Parent;
+use crate::graphql::loaders::kinds::{Customers, Sessions};
 use crate::graphql::loaders::owned_children;
-use crate::storage::entities::{customer, payment_session};
 
 /// What a CHECKOUT session pays: line items and their total.
 pub struct Order(pub domain::order::Order);
@@ -32,7 +32,7 @@ impl Order {
         self.0.created_at
     }
     async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Customer>> {
-        Ok(crate::graphql::loaders::by_id::<customer::Entity>(ctx, self.0.customer.map(|c| c.0)).await?.map(Customer))
+        Ok(crate::graphql::loaders::by_id::<Customers>(ctx, self.0.customer.map(|c| c.0)).await?.map(Customer))
     }
     /// In the order they were given.
     async fn line_items(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OrderLineItem>> {
@@ -51,7 +51,7 @@ impl Order {
         before: Option<String>,
     ) -> async_graphql::Result<Conn<PaymentSession>> {
         let args = PageArgs::new(first, after, last, before);
-        owned_children::<payment_session::Entity, _>(ctx, self.0.id.0, Parent::Order, args, PaymentSession).await
+        owned_children::<Sessions, _>(ctx, self.0.id.0, Parent::Order, args, PaymentSession).await
     }
 }
 

@@ -8,7 +8,7 @@ use crate::domain::payment::Payment as Attempt;
 use crate::graphql::context::ContextExt;
 use crate::graphql::enums::{FraudDecision, PaymentMethodType, PaymentStatus};
 use crate::graphql::loaders;
-use crate::storage::entities::{payment_profile, subscription};
+use crate::graphql::loaders::kinds::{Profiles, Subscriptions};
 
 /// One attempt to collect a session's money.
 pub struct Payment(pub Attempt);
@@ -63,13 +63,13 @@ impl Payment {
     async fn payment_profile(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<super::PaymentProfile>> {
         ctx.caller()?.secret_key_holder().map_err(crate::graphql::errors::gql)?;
         let id = self.0.profile.map(|p| p.0);
-        Ok(loaders::by_id::<payment_profile::Entity>(ctx, id).await?.map(super::PaymentProfile))
+        Ok(loaders::by_id::<Profiles>(ctx, id).await?.map(super::PaymentProfile))
     }
     /// The subscription this payment is for.
     async fn subscription(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<super::Subscription>> {
         ctx.caller()?.secret_key_holder().map_err(crate::graphql::errors::gql)?;
         let id = self.0.subscription.map(|s| s.0);
-        Ok(loaders::by_id::<subscription::Entity>(ctx, id).await?.map(super::Subscription))
+        Ok(loaders::by_id::<Subscriptions>(ctx, id).await?.map(super::Subscription))
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use super::{Customer, PaymentSession};
 use crate::domain::{self, TypedId};
 use crate::graphql::enums::PaymentMethodType;
-use crate::storage::entities::customer;
+use crate::graphql::loaders::kinds::Customers;
 
 /// A payment method a customer saved, to pay later without entering it again.
 pub struct PaymentProfile(pub domain::profile::PaymentProfile);
@@ -37,7 +37,7 @@ impl PaymentProfile {
         self.0.created_at
     }
     async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Customer>> {
-        Ok(crate::graphql::loaders::by_id::<customer::Entity>(ctx, Some(self.0.customer.0)).await?.map(Customer))
+        Ok(crate::graphql::loaders::by_id::<Customers>(ctx, Some(self.0.customer.0)).await?.map(Customer))
     }
     /// The session that saved it.
     async fn payment_session(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PaymentSession>> {

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use super::{Customer, Money, Order, Payment, PaymentLink, PaymentProfile, PaymentSessionEvent, Subscription};
 use crate::domain::TypedId;
 use crate::domain::session::PaymentSession as Session;
+use crate::graphql::loaders::kinds::{Customers, Links, Orders, Payments, Profiles, Subscriptions};
 use async_graphql::connection::{Connection, Edge};
 
 use crate::graphql::connection::{Conn, TotalCount, page_cost};
@@ -14,7 +15,6 @@ use crate::graphql::loaders::Parent;
 use crate::graphql::loaders::{self, children};
 use crate::graphql::loaders::{PageArgs, SortField};
 use crate::service::live::{event_cursor, parse_event_cursor};
-use crate::storage::entities::{customer, order, payment, payment_link, payment_profile, subscription};
 
 /// A hosted, time-limited payment flow for one purpose.
 pub struct PaymentSession(pub Session);
@@ -71,24 +71,22 @@ impl PaymentSession {
         async_graphql::Json(self.0.metadata.clone())
     }
     async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Customer>> {
-        Ok(crate::graphql::loaders::by_id::<customer::Entity>(ctx, self.0.customer.map(|c| c.0)).await?.map(Customer))
+        Ok(crate::graphql::loaders::by_id::<Customers>(ctx, self.0.customer.map(|c| c.0)).await?.map(Customer))
     }
     async fn order(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Order>> {
-        Ok(crate::graphql::loaders::by_id::<order::Entity>(ctx, self.0.order.map(|o| o.0)).await?.map(Order))
+        Ok(crate::graphql::loaders::by_id::<Orders>(ctx, self.0.order.map(|o| o.0)).await?.map(Order))
     }
     async fn subscription(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Subscription>> {
-        Ok(crate::graphql::loaders::by_id::<subscription::Entity>(ctx, self.0.subscription.map(|s| s.0))
+        Ok(crate::graphql::loaders::by_id::<Subscriptions>(ctx, self.0.subscription.map(|s| s.0))
             .await?
             .map(Subscription))
     }
     async fn payment_link(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PaymentLink>> {
-        Ok(crate::graphql::loaders::by_id::<payment_link::Entity>(ctx, self.0.payment_link.map(|l| l.0))
-            .await?
-            .map(PaymentLink))
+        Ok(crate::graphql::loaders::by_id::<Links>(ctx, self.0.payment_link.map(|l| l.0)).await?.map(PaymentLink))
     }
     /// The profile this session saved, if any.
     async fn payment_profile(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PaymentProfile>> {
-        Ok(crate::graphql::loaders::by_id::<payment_profile::Entity>(ctx, self.0.payment_profile.map(|p| p.0))
+        Ok(crate::graphql::loaders::by_id::<Profiles>(ctx, self.0.payment_profile.map(|p| p.0))
             .await?
             .map(PaymentProfile))
     }
@@ -103,7 +101,7 @@ impl PaymentSession {
         before: Option<String>,
     ) -> async_graphql::Result<Conn<Payment>> {
         let args = PageArgs::new(first, after, last, before);
-        children::<payment::Entity, _>(ctx, self.0.id.0, Parent::PaymentSession, args, Payment).await
+        children::<Payments, _>(ctx, self.0.id.0, Parent::PaymentSession, args, Payment).await
     }
     /// The session's event log, oldest first (version order).
     #[graphql(complexity = "page_cost(first, None, child_complexity)")]

@@ -8,8 +8,8 @@ use crate::graphql::connection::{Conn, page_cost};
 use crate::graphql::enums::{BillingInterval, SubscriptionStatus};
 use crate::graphql::loaders::PageArgs;
 use crate::graphql::loaders::Parent;
+use crate::graphql::loaders::kinds::{Customers, Payments, Profiles, Sessions};
 use crate::graphql::loaders::owned_children;
-use crate::storage::entities::{customer, payment, payment_profile, payment_session};
 
 /// A recurring charge for a customer. Billing objects own this name; the GraphQL root of
 /// subscriptions is `SubscriptionRoot`.
@@ -55,11 +55,11 @@ impl Subscription {
         self.0.created_at
     }
     async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Customer>> {
-        Ok(crate::graphql::loaders::by_id::<customer::Entity>(ctx, Some(self.0.customer.0)).await?.map(Customer))
+        Ok(crate::graphql::loaders::by_id::<Customers>(ctx, Some(self.0.customer.0)).await?.map(Customer))
     }
     /// The profile renewals are charged to.
     async fn default_payment_profile(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PaymentProfile>> {
-        Ok(crate::graphql::loaders::by_id::<payment_profile::Entity>(ctx, self.0.default_profile.map(|p| p.0))
+        Ok(crate::graphql::loaders::by_id::<Profiles>(ctx, self.0.default_profile.map(|p| p.0))
             .await?
             .map(PaymentProfile))
     }
@@ -74,7 +74,7 @@ impl Subscription {
         before: Option<String>,
     ) -> async_graphql::Result<Conn<PaymentSession>> {
         let args = PageArgs::new(first, after, last, before);
-        owned_children::<payment_session::Entity, _>(ctx, self.0.id.0, Parent::Subscription, args, PaymentSession).await
+        owned_children::<Sessions, _>(ctx, self.0.id.0, Parent::Subscription, args, PaymentSession).await
     }
     /// Every payment attempt for this subscription (its first payment and renewals), newest first.
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]
@@ -87,6 +87,6 @@ impl Subscription {
         before: Option<String>,
     ) -> async_graphql::Result<Conn<Payment>> {
         let args = PageArgs::new(first, after, last, before);
-        owned_children::<payment::Entity, _>(ctx, self.0.id.0, Parent::Subscription, args, Payment).await
+        owned_children::<Payments, _>(ctx, self.0.id.0, Parent::Subscription, args, Payment).await
     }
 }

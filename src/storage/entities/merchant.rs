@@ -19,3 +19,28 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// A stored merchant as the domain sees it (its event counter is storage's own).
+impl From<Model> for crate::domain::merchant::Merchant {
+    fn from(row: Model) -> Self {
+        crate::domain::merchant::Merchant {
+            id: crate::domain::MerchantId(row.id),
+            name: row.name,
+            logo_url: row.logo_url,
+            accent_color: row.accent_color,
+            created_at: row.created_at,
+        }
+    }
+}
+
+/// The row of a domain merchant, with `event_seq` its events have reached.
+pub fn row_of(m: crate::domain::merchant::Merchant, event_seq: i64) -> Model {
+    Model {
+        id: m.id.0,
+        name: m.name,
+        logo_url: m.logo_url,
+        accent_color: m.accent_color,
+        event_seq,
+        created_at: m.created_at,
+    }
+}
