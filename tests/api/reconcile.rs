@@ -202,6 +202,8 @@ async fn instances_reconciling_at_once_settle_each_attempt_once() {
         settled += pass.await.unwrap();
     }
     assert_eq!(settled, 8, "each session settled by exactly one pass");
+    let metrics = app.client.get(format!("{}/metrics", app.address)).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("paygraph_attempts_reconciled_total 8\n"), "counted once each:\n{metrics}");
     for id in ids {
         let after = state(&app, &id).await;
         assert_eq!((after["status"].as_str(), after["version"].as_i64()), (Some("COMPLETED"), Some(3)), "{after}");

@@ -62,9 +62,10 @@ impl Services {
                 }
             };
             let outcome = answer.unwrap_or(ChargeOutcome::Declined(DeclineCode::ProcessingError));
+            self.record_outcome(session, attempt.id.0, Verdict::Charged(outcome), attempt.risk_score).await?;
+            // Counted once it is applied: an instance that lost the race to apply it says nothing.
             tracing::warn!(payment = %attempt.id.0, ?outcome, "reconciled an attempt whose outcome was not recorded");
             self.metrics.count_attempt_reconciled();
-            self.record_outcome(session, attempt.id.0, Verdict::Charged(outcome), attempt.risk_score).await?;
             return Ok(true);
         }
         let check = storage::payments::waiting_verification(&self.db, session.id.0).await?;
@@ -84,10 +85,10 @@ impl Services {
             fraud_rule: None,
             fraud_decision: FraudDecision::Allow,
         };
-        tracing::warn!(verification = %check.id, "reconciled a verification whose outcome was not recorded");
-        self.metrics.count_attempt_reconciled();
         let writes = self.failed_verification(check.id, outcome);
         self.change_status_with(session, after_failure(session), writes).await?;
+        tracing::warn!(verification = %check.id, "reconciled a verification whose outcome was not recorded");
+        self.metrics.count_attempt_reconciled();
         Ok(true)
     }
 }
