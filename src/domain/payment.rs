@@ -13,9 +13,7 @@ string_enum!(
 
 impl PaymentStatus {
     /// Still waiting for an outcome: the only states an outcome may be recorded on.
-    pub fn awaits_outcome(self) -> bool {
-        matches!(self, Self::Processing | Self::RequiresAction)
-    }
+    pub const AWAITING_OUTCOME: [PaymentStatus; 2] = [Self::Processing, Self::RequiresAction];
 }
 
 string_enum!(

@@ -17,8 +17,6 @@ use crate::domain::ledger::LedgerEntry;
 use crate::domain::session::PaymentSession;
 use crate::domain::{Currency, CustomerId, MerchantId, Money};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::storage::entities::ledger_entry;
-use crate::storage::listings::Listing;
 use crate::storage::writes::SessionWrite;
 
 pub use crate::domain::ledger::LedgerKind;
@@ -160,11 +158,6 @@ impl Services {
             description: None,
             created_at: self.now(),
         }))
-    }
-
-    /// A customer's ledger, for a connection.
-    pub fn ledger_query(&self, merchant: MerchantId, customer: CustomerId) -> Listing<ledger_entry::Entity> {
-        crate::storage::listings::ledger(merchant, customer)
     }
 }
 

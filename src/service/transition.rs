@@ -10,7 +10,7 @@ use super::Services;
 use crate::domain::session::ClaimStep;
 use crate::domain::session::PaymentSession;
 use crate::domain::subscription::SubscriptionStatus;
-use crate::domain::{SessionEvent, SessionStatus};
+use crate::domain::{SessionEvent, SessionId, SessionStatus};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::storage::transition::{Transition, TransitionError, transition};
 use crate::storage::writes::{Guard, SessionWrite};
@@ -58,7 +58,7 @@ impl Services {
         let mut all = claim_writes(session, from.claim_step(to));
         all.extend(writes);
         let change = Transition { session, from, to, at: now, writes: all };
-        let (changed, event) = transition(&self.db, change).await.map_err(|e| refusal(&session.id.0, e))?;
+        let (changed, event) = transition(&self.db, change).await.map_err(|e| refusal(session.id, e))?;
         self.publish(event.clone()).await;
         Ok((changed, event))
     }
@@ -108,7 +108,7 @@ fn claim_writes(session: &PaymentSession, step: ClaimStep) -> Vec<SessionWrite> 
 }
 
 /// What a refused transition (or creation) of session `session` means to the caller.
-pub(super) fn refusal(session: &uuid::Uuid, error: TransitionError) -> AppError {
+pub(super) fn refusal(session: SessionId, error: TransitionError) -> AppError {
     let field = ["input", "id"];
     match error {
         TransitionError::VersionConflict => AppError::user(

@@ -6,8 +6,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Select};
 
 use super::batch::Tenanted;
 use super::entities::{
-    blocklist_entry, customer, ledger_entry, order, payment, payment_link, payment_profile, payment_session,
-    subscription,
+    blocklist_entry, customer, order, payment, payment_link, payment_profile, payment_session, subscription,
 };
 use super::page::{self, Page, PageRequest, SortField};
 use crate::domain::fraud::BlocklistKind;
@@ -184,13 +183,4 @@ pub fn blocklist(merchant: MerchantId, kind: Option<BlocklistKind>) -> Listing<b
         Some(kind) => select.filter(blocklist_entry::Column::Kind.eq(kind.as_str())),
         None => select,
     })
-}
-
-/// A customer's ledger.
-pub fn ledger(merchant: MerchantId, customer: CustomerId) -> Listing<ledger_entry::Entity> {
-    Listing(
-        ledger_entry::Entity::find()
-            .filter(ledger_entry::Column::MerchantId.eq(merchant.0))
-            .filter(ledger_entry::Column::CustomerId.eq(customer.0)),
-    )
 }

@@ -29,7 +29,7 @@ pub async fn merchant_payment(
 
 /// The session's newest attempt still waiting for its outcome, if any.
 pub async fn waiting_attempt(db: &DatabaseConnection, session: Uuid) -> Result<Option<Payment>, DbErr> {
-    let waiting = PaymentStatus::ALL.iter().filter(|s| s.awaits_outcome()).map(|s| s.as_str());
+    let waiting = PaymentStatus::AWAITING_OUTCOME.iter().map(|s| s.as_str());
     let row = payment::Entity::find()
         .filter(payment::Column::PaymentSessionId.eq(session))
         .filter(payment::Column::Status.is_in(waiting))

@@ -46,13 +46,7 @@ pub async fn end_at_period_end(db: &DatabaseConnection, sub: &Subscription, at: 
 
 /// The ACTIVE subscription renewed by `session` is PAST_DUE (a PAST_DUE one stays so).
 pub async fn mark_past_due(db: &DatabaseConnection, session: Uuid, at: DateTime<Utc>) -> Result<(), DbErr> {
-    subscription::Entity::update_many()
-        .col_expr(subscription::Column::Status, Expr::value(SubscriptionStatus::PastDue.as_str()))
-        .col_expr(subscription::Column::UpdatedAt, Expr::value(at))
-        .filter(subscription::Column::RenewalSessionId.eq(session))
-        .filter(subscription::Column::Status.eq(SubscriptionStatus::Active.as_str()))
-        .exec(db)
-        .await?;
+    super::writes::renewal_unpaid(session, at).exec(db).await?;
     Ok(())
 }
 

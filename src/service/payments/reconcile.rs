@@ -13,13 +13,13 @@
 use chrono::Duration;
 
 use super::outcome::{Verdict, after_failure};
+use crate::domain::PaymentMethodType;
 use crate::domain::session::PaymentSession;
-use crate::domain::{FraudDecision, PaymentMethodType, PaymentStatus};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::processor::{ChargeOutcome, DeclineCode};
 use crate::service::Services;
 use crate::storage;
-use crate::storage::writes::Outcome;
+use crate::storage::writes::VerificationOutcome;
 
 /// How long an attempt may wait for its outcome before it is reconciled: four times the
 /// processor's timeout, so nobody is still waiting for the answer.
@@ -77,13 +77,10 @@ impl Services {
             }
             return Err(anyhow::anyhow!("session {} is PROCESSING with no attempt", session.id).into());
         };
-        let outcome = Outcome {
-            payment: check.id,
-            status: PaymentStatus::Failed,
+        let outcome = VerificationOutcome {
             decline_code: Some(DeclineCode::ProcessingError.as_str().to_owned()),
-            risk_score: check.risk_score,
             fraud_rule: None,
-            fraud_decision: FraudDecision::Allow,
+            risk_score: check.risk_score,
         };
         let writes = self.failed_verification(check.id, outcome);
         self.change_status_with(session, after_failure(session), writes).await?;

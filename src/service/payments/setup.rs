@@ -18,7 +18,7 @@ use crate::service::Services;
 use crate::service::fraud::Signals;
 use crate::service::idempotency::Claim;
 use crate::storage::entities::verification;
-use crate::storage::writes::{Outcome, SessionWrite};
+use crate::storage::writes::{SessionWrite, VerificationOutcome};
 
 impl Services {
     pub(super) async fn set_up(
@@ -67,13 +67,10 @@ impl Services {
             this_attempt: check_id,
         };
         let assessment = self.assess(signals).await?;
-        let mut outcome = Outcome {
-            payment: check_id,
-            status: crate::domain::PaymentStatus::Failed,
+        let mut outcome = VerificationOutcome {
             decline_code: None,
-            risk_score: assessment.risk_score,
             fraud_rule: assessment.blocked_by.map(str::to_owned),
-            fraud_decision: crate::domain::FraudDecision::Allow,
+            risk_score: assessment.risk_score,
         };
         let verified = match assessment.blocked_by {
             Some(rule) => Err(blocked_error(rule)),
@@ -104,7 +101,7 @@ impl Services {
     }
 
     /// The writes of a verification that failed: its record and one more failed attempt.
-    pub(super) fn failed_verification(&self, id: Uuid, outcome: Outcome) -> Vec<SessionWrite> {
+    pub(super) fn failed_verification(&self, id: Uuid, outcome: VerificationOutcome) -> Vec<SessionWrite> {
         vec![verification_result(id, VerificationStatus::Failed, outcome), SessionWrite::CountFailedAttempt]
     }
 
@@ -115,6 +112,6 @@ impl Services {
     }
 }
 
-fn verification_result(id: Uuid, status: VerificationStatus, outcome: Outcome) -> SessionWrite {
+fn verification_result(id: Uuid, status: VerificationStatus, outcome: VerificationOutcome) -> SessionWrite {
     SessionWrite::RecordVerification { id, status, outcome }
 }

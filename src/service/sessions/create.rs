@@ -83,7 +83,7 @@ impl Services {
             let (session, event) =
                 crate::storage::sessions::create(&self.db, session, now, writes.into_iter().collect())
                     .await
-                    .map_err(|e| crate::service::transition::refusal(&record.session_id, e))?;
+                    .map_err(|e| crate::service::transition::refusal(SessionId(record.session_id), e))?;
             self.publish(event).await;
             Ok(session)
         }

@@ -16,7 +16,7 @@ use crate::domain::profile::PaymentProfile;
 use crate::domain::subscription::SubscriptionStatus;
 use crate::domain::{FraudDecision, PaymentStatus};
 
-pub(super) use sql::{clear_default, set_default};
+pub(super) use sql::{clear_default, renewal_unpaid, set_default};
 
 /// One write that commits with a session's status change. "The session" is the one changing.
 #[derive(Debug, Clone)]
@@ -35,7 +35,7 @@ pub enum SessionWrite {
     RecordVerification {
         id: Uuid,
         status: VerificationStatus,
-        outcome: Outcome,
+        outcome: VerificationOutcome,
     },
     CountFailedAttempt,
     /// The session takes the order: it is OPEN and no other session holds it.
@@ -115,6 +115,14 @@ pub struct Outcome {
     pub risk_score: i32,
     pub fraud_rule: Option<String>,
     pub fraud_decision: FraudDecision,
+}
+
+/// What a SETUP session's verification came to, besides its status.
+#[derive(Debug, Clone, Default)]
+pub struct VerificationOutcome {
+    pub decline_code: Option<String>,
+    pub fraud_rule: Option<String>,
+    pub risk_score: i32,
 }
 
 /// A subscription period, paid.

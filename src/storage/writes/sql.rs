@@ -160,15 +160,7 @@ impl SessionWrite {
                     .build(backend);
                 (statement, ExactlyOne(Guard::Missing))
             }
-            SessionWrite::RenewalUnpaid => (
-                subscription::Entity::update_many()
-                    .col_expr(subscription::Column::Status, Expr::value(SubscriptionStatus::PastDue.as_str()))
-                    .col_expr(subscription::Column::UpdatedAt, Expr::value(at))
-                    .filter(subscription::Column::RenewalSessionId.eq(session.id.0))
-                    .filter(subscription::Column::Status.eq(SubscriptionStatus::Active.as_str()))
-                    .build(backend),
-                Any,
-            ),
+            SessionWrite::RenewalUnpaid => (renewal_unpaid(session.id.0, at).build(backend), Any),
             SessionWrite::PostLedgerEntry(entry) => (
                 ledger_entry::Entity::insert(ledger_entry::ActiveModel::from(ledger_entry::Model::from(entry.clone())))
                     .build(backend),
@@ -204,7 +196,7 @@ impl SessionWrite {
 
 fn record_outcome(session: &PaymentSession, o: &Outcome, at: DateTime<Utc>, backend: DbBackend) -> Statement {
     use payment::Column as P;
-    let waiting = PaymentStatus::ALL.iter().filter(|s| s.awaits_outcome()).map(|s| s.as_str());
+    let waiting = PaymentStatus::AWAITING_OUTCOME.iter().map(|s| s.as_str());
     payment::Entity::update_many()
         .col_expr(P::Status, Expr::value(o.status.as_str()))
         .col_expr(P::DeclineCode, Expr::value(o.decline_code.clone()))
@@ -289,4 +281,17 @@ pub(in crate::storage) fn set_default(customer: Uuid, which: &ProfileRef, backen
         .filter(P::RemovedAt.is_null())
         .filter(which)
         .build(backend)
+}
+
+/// The ACTIVE subscription renewed by `session` is PAST_DUE: its renewal went unpaid (a
+/// PAST_DUE one stays so).
+pub(in crate::storage) fn renewal_unpaid(
+    session: Uuid,
+    at: DateTime<Utc>,
+) -> sea_orm::UpdateMany<subscription::Entity> {
+    subscription::Entity::update_many()
+        .col_expr(subscription::Column::Status, Expr::value(SubscriptionStatus::PastDue.as_str()))
+        .col_expr(subscription::Column::UpdatedAt, Expr::value(at))
+        .filter(subscription::Column::RenewalSessionId.eq(session))
+        .filter(subscription::Column::Status.eq(SubscriptionStatus::Active.as_str()))
 }
