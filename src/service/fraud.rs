@@ -8,7 +8,7 @@
 //! score (0 to 100). Limits are in
 //! [`FraudRules`](crate::config::FraudRules).
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use uuid::Uuid;
 
 use super::Services;
@@ -48,15 +48,18 @@ impl Services {
             return Ok(Assessment { blocked_by: Some(rule), risk_score: 100 });
         }
         let since = self.now() - Duration::minutes(rules.window_minutes);
-        let by_card = self.recent_attempts(&signals, Signal::Card(signals.fingerprint), since).await?;
-        let by_ip = match signals.client_ip {
-            Some(ip) => self.recent_attempts(&signals, Signal::Ip(ip), since).await?,
-            None => 0,
-        };
-        let by_customer = match signals.customer {
-            Some(customer) => self.recent_attempts(&signals, Signal::Customer(customer), since).await?,
-            None => 0,
-        };
+        // Card, IP and customer, in that order; an absent signal counts nothing.
+        let counted = [
+            Some(Signal::Card(signals.fingerprint)),
+            signals.client_ip.map(Signal::Ip),
+            signals.customer.map(Signal::Customer),
+        ];
+        let present: Vec<Signal<'_>> = counted.iter().flatten().copied().collect();
+        let mut counts =
+            storage::fraud::recent_attempts(&self.db, signals.merchant, &present, since, signals.this_attempt)
+                .await?
+                .into_iter();
+        let [by_card, by_ip, by_customer] = counted.map(|signal| signal.and_then(|_| counts.next()).unwrap_or(0));
         let amount = signals.amount;
         let blocked_by = if amount > rules.amount_cap {
             Some("merchant_amount_cap")
@@ -77,10 +80,6 @@ impl Services {
             + share(by_customer, rules.customer_velocity, 15)
             + if amount > rules.amount_cap / 10 { 20 } else { 0 };
         Ok(Assessment { blocked_by, risk_score: if blocked_by.is_some() { 100 } else { score.min(100) } })
-    }
-
-    async fn recent_attempts(&self, signals: &Signals<'_>, signal: Signal<'_>, since: DateTime<Utc>) -> AppResult<u64> {
-        Ok(storage::fraud::recent_attempts(&self.db, signals.merchant, signal, since, signals.this_attempt).await?)
     }
 
     /// The blocklist rule the attempt matches, if any.

@@ -1,8 +1,9 @@
 //! What the fraud rules read: recent attempts by one signal, and each merchant's blocklist.
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, QueryStatementBuilder, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, ModelTrait, PaginatorTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, ModelTrait,
     QueryFilter,
 };
 use uuid::Uuid;
@@ -22,37 +23,52 @@ pub enum Signal<'a> {
     Customer(CustomerId),
 }
 
-/// Attempts of `merchant` with `signal` since `since`, other than `except`: payments and
-/// SETUP verifications alike.
+/// For each of `signals`, the attempts of `merchant` with it since `since`, other than
+/// `except`: payments and SETUP verifications alike. One statement for all of them, since
+/// every confirmation runs it.
 pub async fn recent_attempts(
     db: &DatabaseConnection,
     merchant: MerchantId,
-    signal: Signal<'_>,
+    signals: &[Signal<'_>],
     since: DateTime<Utc>,
     except: Uuid,
-) -> Result<u64, DbErr> {
-    let (payment_match, verification_match) = match signal {
-        Signal::Card(fingerprint) => {
-            (payment::Column::CardFingerprint.eq(fingerprint), verification::Column::CardFingerprint.eq(fingerprint))
-        }
-        Signal::Ip(ip) => (payment::Column::ClientIp.eq(ip), verification::Column::ClientIp.eq(ip)),
-        Signal::Customer(c) => (payment::Column::CustomerId.eq(c.0), verification::Column::CustomerId.eq(c.0)),
-    };
-    let payments = payment::Entity::find()
-        .filter(payment::Column::MerchantId.eq(merchant.0))
-        .filter(payment_match)
-        .filter(payment::Column::CreatedAt.gte(since))
-        .filter(payment::Column::Id.ne(except))
-        .count(db)
-        .await?;
-    let verifications = verification::Entity::find()
-        .filter(verification::Column::MerchantId.eq(merchant.0))
-        .filter(verification_match)
-        .filter(verification::Column::CreatedAt.gte(since))
-        .filter(verification::Column::Id.ne(except))
-        .count(db)
-        .await?;
-    Ok(payments + verifications)
+) -> Result<Vec<u64>, DbErr> {
+    if signals.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut query = Query::select();
+    for (i, signal) in signals.iter().enumerate() {
+        let (payment_match, verification_match) = match *signal {
+            Signal::Card(fingerprint) => (
+                payment::Column::CardFingerprint.eq(fingerprint),
+                verification::Column::CardFingerprint.eq(fingerprint),
+            ),
+            Signal::Ip(ip) => (payment::Column::ClientIp.eq(ip), verification::Column::ClientIp.eq(ip)),
+            Signal::Customer(c) => (payment::Column::CustomerId.eq(c.0), verification::Column::CustomerId.eq(c.0)),
+        };
+        let payments = Query::select()
+            .expr(Expr::col(payment::Column::Id).count())
+            .from(payment::Entity)
+            .and_where(payment::Column::MerchantId.eq(merchant.0))
+            .and_where(payment_match)
+            .and_where(payment::Column::CreatedAt.gte(since))
+            .and_where(payment::Column::Id.ne(except))
+            .to_owned();
+        let verifications = Query::select()
+            .expr(Expr::col(verification::Column::Id).count())
+            .from(verification::Entity)
+            .and_where(verification::Column::MerchantId.eq(merchant.0))
+            .and_where(verification_match)
+            .and_where(verification::Column::CreatedAt.gte(since))
+            .and_where(verification::Column::Id.ne(except))
+            .to_owned();
+        let both = Expr::expr(SimpleExpr::SubQuery(None, Box::new(payments.into_sub_query_statement())))
+            .add(SimpleExpr::SubQuery(None, Box::new(verifications.into_sub_query_statement())));
+        query.expr_as(both, Alias::new(format!("n{i}")));
+    }
+    let backend = db.get_database_backend();
+    let row = db.query_one_raw(backend.build(&query)).await?.ok_or_else(|| DbErr::RecordNotFound("counts".into()))?;
+    (0..signals.len()).map(|i| Ok(u64::try_from(row.try_get::<i64>("", &format!("n{i}"))?).unwrap_or(0))).collect()
 }
 
 /// The kind of the first of `candidates` (kind, canonical value) on the merchant's
