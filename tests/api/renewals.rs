@@ -299,3 +299,36 @@ async fn a_renewal_interrupted_after_its_claim_is_charged_by_a_later_pass() {
     assert_eq!(renewed["payments"]["totalCount"], 2, "charged once");
     assert_eq!(app.services.renew_once().await.unwrap(), RenewalPass::default());
 }
+
+/// A PAST_DUE period can be paid two ways: its renewal session, or a session the merchant
+/// opens for it. Whichever pays first pays it; the other cannot charge the same period.
+#[tokio::test]
+async fn a_past_due_period_paid_through_one_session_is_not_charged_through_the_other() {
+    let clock = Arc::new(TestClock::default());
+    let app = spawn_app_on(clock.clone(), quiet).await;
+    let (_, id) = active_subscription(&app, "two-paths@example.com", "4242424242424242").await;
+    let profile = app
+        .gql(
+            "query($id: ID!) { node(id: $id) { ... on Subscription { defaultPaymentProfile { id } } } }",
+            json!({ "id": id }),
+        )
+        .await["data"]["node"]["defaultPaymentProfile"]["id"]
+        .clone();
+    app.gql("mutation($id: ID!) { removePaymentProfile(input: {id: $id}) { removedId } }", json!({ "id": profile }))
+        .await;
+    clock.advance(Duration::days(32));
+    assert_eq!(app.services.renew_once().await.unwrap().renewed, 1);
+    let past_due = subscription(&app, &id).await;
+    assert_eq!(past_due["status"], "PAST_DUE", "{past_due}");
+    let renewal = past_due["renewalSession"]["id"].as_str().unwrap().to_owned();
+
+    let (_, paid) =
+        create_and_pay(&app, json!({ "purpose": "SUBSCRIPTION", "subscriptionId": id }), "5555555555554444").await;
+    assert_eq!(paid["paymentSession"]["status"], "COMPLETED", "{paid}");
+    let token = tokenize(&app, &app.key, "4242424242424242").await;
+    let late = confirm(&app, &app.key, &renewal, &token, None).await;
+    assert_eq!(late["userErrors"][0]["code"], "SUBSCRIPTION_NOT_PAYABLE", "{late}");
+    let active = subscription(&app, &id).await;
+    assert_eq!(active["status"], "ACTIVE");
+    assert_eq!(active["payments"]["totalCount"], 2, "the first period and this one, once: {active}");
+}
