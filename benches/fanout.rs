@@ -147,9 +147,9 @@ async fn client(
 }
 
 async fn change(services: &Services, merchant: MerchantId, session: Uuid, to: SessionStatus) -> (i64, Instant) {
-    let current = services.session(merchant, SessionId(session)).await.unwrap().unwrap();
+    let current = services.sessions.get(merchant, SessionId(session)).await.unwrap().unwrap();
     let started = Instant::now();
-    let (changed, _) = services.change_status(&current, to).await.unwrap();
+    let (changed, _) = services.core.change_status(&current, to).await.unwrap();
     (i64::from(changed.version), started)
 }
 
@@ -209,7 +209,7 @@ async fn main() {
     let mut config = Config::for_database(database_url.clone());
     config.redis_url = Some(redis_url.clone());
     let writer = paygraph::startup::services(&config, "http://127.0.0.1".into()).await.expect("database and redis");
-    let created = writer.create_merchant("Bench").await.unwrap();
+    let created = writer.auth.create_merchant("Bench").await.unwrap();
     let (merchant, key) = (created.merchant.id, created.secret_key);
     let servers = [spawn_server(&database_url, &redis_url), spawn_server(&database_url, &redis_url)];
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -219,10 +219,10 @@ async fn main() {
         expires_in_seconds: Some(86_400),
         ..SessionInput::new(SessionPurpose::Payment)
     };
-    let hot = writer.create_session(merchant, new_session(), None).await.unwrap().id.0;
+    let hot = writer.sessions.create(merchant, new_session(), None).await.unwrap().id.0;
     let mut cold = Vec::with_capacity(sessions);
     for _ in 0..sessions {
-        cold.push(writer.create_session(merchant, new_session(), None).await.unwrap().id.0);
+        cold.push(writer.sessions.create(merchant, new_session(), None).await.unwrap().id.0);
     }
 
     let baseline: Vec<u64> = servers.iter().map(|s| rss_kib(s.child.id())).collect();

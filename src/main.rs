@@ -55,7 +55,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Merchant { command: MerchantCommand::Create { name } } => {
             let services = paygraph::startup::services(&cli.config, String::new()).await?;
-            let created = services.create_merchant(&name).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let created = services.auth.create_merchant(&name).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             eprintln!("created merchant {} ({})", created.merchant.name, created.merchant.id);
             println!("{}", created.secret_key);
             Ok(())
@@ -70,8 +70,8 @@ async fn main() -> anyhow::Result<()> {
 async fn serve(config: Config) -> anyhow::Result<()> {
     let app = Application::build(config).await?;
     let base = app.services().public_url.clone();
-    if !app.services().has_merchants().await.map_err(|e| anyhow::anyhow!("{e}"))? {
-        let demo = app.services().create_merchant("Demo merchant").await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    if !app.services().auth.has_merchants().await.map_err(|e| anyhow::anyhow!("{e}"))? {
+        let demo = app.services().auth.create_merchant("Demo merchant").await.map_err(|e| anyhow::anyhow!("{e}"))?;
         eprintln!("created a demo merchant; its secret key (shown once):");
         eprintln!("    {}", demo.secret_key);
     }

@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::graphql;
 use crate::http::{self, AppState};
 use crate::processor::{Processor, TestProcessor};
-use crate::service::{Clock, Services, SystemClock, vault};
+use crate::service::{Clock, Dependencies, Services, SystemClock, vault};
 use crate::storage;
 use crate::telemetry::Metrics;
 
@@ -113,9 +113,17 @@ async fn services_with(
         None => Arc::new(InProcessBus::new(hub.clone())),
     };
     let fingerprint_key = vault::fingerprint_key(&db, config.fingerprint_key.as_deref()).await?;
-    Ok(Services::new(db, bus, hub, metrics, clock, public_url)
-        .with_vault(processor, fingerprint_key)
-        .with_fraud_rules(config.fraud.clone()))
+    Ok(Services::new(Dependencies {
+        db,
+        bus,
+        hub,
+        metrics,
+        clock,
+        public_url,
+        processor,
+        fingerprint_key,
+        fraud_rules: config.fraud.clone(),
+    }))
 }
 
 async fn shutdown_signal() {

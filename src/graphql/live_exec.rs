@@ -212,7 +212,7 @@ impl LiveExecutor {
     async fn prepare(&self, request: &Request) -> Option<Arc<Prepared>> {
         let mut probe = Request::new(request.query.clone()).variables(request.variables.clone());
         probe.operation_name = request.operation_name.clone();
-        self.0.services.metrics.count_subscription_prepared();
+        self.0.services.core.metrics.count_subscription_prepared();
         let checked = self.0.schema.execute(probe).await;
         if !(checked.errors.len() == 1 && checked.errors[0].message == VALID_SUBSCRIPTION) {
             return None;

@@ -14,7 +14,6 @@ use super::errors::{gql, internal};
 use crate::domain::SessionEvent;
 use crate::domain::order::LineItem;
 use crate::error::AppError;
-use crate::service::Services;
 use crate::storage::batch::{
     BalancesOf, ById, ChildCount, ChildPage, CompletedOf, EventsOf, LineItemsOf, LoadError, Tenanted,
 };
@@ -42,7 +41,7 @@ pub mod kinds {
 fn loader(ctx: &Context<'_>) -> async_graphql::Result<Arc<DataLoader<BatchLoader>>> {
     let data = ctx.data_opt::<RequestData>().ok_or_else(|| gql(AppError::unauthenticated()))?;
     let merchant = data.caller.ok_or_else(|| gql(AppError::unauthenticated()))?.merchant();
-    let db = &ctx.services().db;
+    let db = &ctx.services().core.db;
     let loader =
         data.loader.get_or_init(|| Arc::new(DataLoader::new(BatchLoader::new(db.clone(), merchant.0), tokio::spawn)));
     Ok(loader.clone())
@@ -102,12 +101,12 @@ where
     E: Tenanted,
     Listing<E>: Send + Sync + 'static,
 {
-    let services: Services = ctx.services().clone();
+    let db = ctx.services().core.db.clone();
     let req = args.validate(field, descending).map_err(gql)?;
-    let page = listing.clone().page(&services.db, field, &req).await.map_err(gql)?;
+    let page = listing.clone().page(&db, field, &req).await.map_err(gql)?;
     let total = TotalCount::lazy(move || {
-        let (services, listing) = (services.clone(), listing.clone());
-        Box::pin(async move { listing.count(&services.db).await.map_err(gql) })
+        let (db, listing) = (db.clone(), listing.clone());
+        Box::pin(async move { listing.count(&db).await.map_err(gql) })
     });
     Ok(from_page(page, total, node))
 }

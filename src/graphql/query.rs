@@ -18,7 +18,7 @@ use crate::error::{AppError, ErrorCode};
 use crate::graphql::loaders::{PageArgs, SortField};
 use crate::service::customers::CustomerFilter;
 use crate::service::orders::OrderFilter;
-use crate::service::reads::PaymentFilter;
+use crate::service::payments::PaymentFilter;
 use crate::service::sessions::SessionFilter;
 use crate::service::subscriptions::SubscriptionFilter;
 
@@ -170,7 +170,7 @@ impl QueryRoot {
             PaymentSessionOrderField::UpdatedAt => SortField::UpdatedAt,
             PaymentSessionOrderField::ExpiresAt => SortField::ExpiresAt,
         };
-        let select = ctx.services().sessions_query(merchant, filter);
+        let select = ctx.services().sessions.listing(merchant, filter);
         let args = PageArgs::new(first, after, last, before);
         root(ctx, select, args, field, descending(Some(order.direction)), PaymentSession).await
     }
@@ -197,7 +197,7 @@ impl QueryRoot {
     ) -> async_graphql::Result<Conn<Customer>> {
         let merchant = ctx.caller()?.secret_key_holder().map_err(gql)?;
         let filter = CustomerFilter { email: filter.and_then(|f| f.email) };
-        let select = ctx.services().customers_query(merchant, filter);
+        let select = ctx.services().customers.listing(merchant, filter);
         root(
             ctx,
             select,
@@ -223,7 +223,7 @@ impl QueryRoot {
         direction: Option<OrderDirection>,
     ) -> async_graphql::Result<Conn<BlocklistEntry>> {
         let merchant = ctx.caller()?.secret_key_holder().map_err(gql)?;
-        let select = ctx.services().blocklist_query(merchant, kind.map(Into::into));
+        let select = ctx.services().fraud.listing(merchant, kind.map(Into::into));
         let args = PageArgs::new(first, after, last, before);
         root(ctx, select, args, SortField::CreatedAt, descending(direction), BlocklistEntry).await
     }
@@ -252,7 +252,7 @@ impl QueryRoot {
             customer: parse_opt::<CustomerId>(f.customer_id.as_ref(), &["filter", "customerId"])?,
             status: f.status.map(Into::into),
         };
-        let select = ctx.services().orders_query(merchant, filter);
+        let select = ctx.services().orders.listing(merchant, filter);
         root(ctx, select, PageArgs::new(first, after, last, before), SortField::CreatedAt, descending(direction), Order)
             .await
     }
@@ -283,7 +283,7 @@ impl QueryRoot {
             customer: parse_opt::<CustomerId>(f.customer_id.as_ref(), &["filter", "customerId"])?,
             status: f.status.map(Into::into),
         };
-        let select = ctx.services().subscriptions_query(merchant, filter);
+        let select = ctx.services().subscriptions.listing(merchant, filter);
         root(
             ctx,
             select,
@@ -322,7 +322,7 @@ impl QueryRoot {
             customer: parse_opt::<CustomerId>(f.customer_id.as_ref(), &["filter", "customerId"])?,
             status: f.status.map(Into::into),
         };
-        let select = ctx.services().payments_query(merchant, filter);
+        let select = ctx.services().payments.listing(merchant, filter);
         root(
             ctx,
             select,
@@ -357,7 +357,7 @@ impl QueryRoot {
     ) -> async_graphql::Result<Conn<PaymentProfile>> {
         let merchant = ctx.caller()?.secret_key_holder().map_err(gql)?;
         let customer = parse_opt::<CustomerId>(customer_id.as_ref(), &["customerId"])?;
-        let select = ctx.services().profiles_query(merchant, customer);
+        let select = ctx.services().profiles.listing(merchant, customer);
         root(
             ctx,
             select,
@@ -372,7 +372,7 @@ impl QueryRoot {
     /// The merchant the caller acts for (a client secret sees its session's merchant).
     async fn merchant(&self, ctx: &Context<'_>) -> async_graphql::Result<Merchant> {
         let merchant = ctx.caller()?.merchant();
-        Ok(Merchant(ctx.services().merchant(merchant).await.map_err(gql)?))
+        Ok(Merchant(ctx.services().merchants.get(merchant).await.map_err(gql)?))
     }
 
     async fn payment_link(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<PaymentLink>> {
@@ -396,7 +396,7 @@ impl QueryRoot {
         direction: Option<OrderDirection>,
     ) -> async_graphql::Result<Conn<PaymentLink>> {
         let merchant = ctx.caller()?.secret_key_holder().map_err(gql)?;
-        let select = ctx.services().links_query(merchant, active);
+        let select = ctx.services().links.listing(merchant, active);
         root(
             ctx,
             select,

@@ -57,7 +57,7 @@ pub async fn open_session_events(
         return Err(gql(AppError::user(&["afterVersion"], ErrorCode::Invalid, "afterVersion must be 0 or more")));
     }
     let slot = ConnectionState::take_slot(opener.connection)?;
-    let events = opener.services.session_stream(caller.merchant(), id, after_version).await.gql()?;
+    let events = opener.services.live.session_stream(caller.merchant(), id, after_version).await.gql()?;
     Ok(Box::pin(events.map(move |event| {
         let _held = &slot;
         event
@@ -76,13 +76,14 @@ pub async fn open_merchant_events(
     if let Some(customer) = customer {
         opener
             .services
-            .customer(merchant, customer)
+            .customers
+            .get(merchant, customer)
             .await
             .gql()?
             .ok_or_else(|| gql(AppError::not_found(&["customerId"], "customer")))?;
     }
     let slot = ConnectionState::take_slot(opener.connection)?;
-    let events = opener.services.merchant_stream(merchant, customer, after).await.gql()?;
+    let events = opener.services.live.merchant_stream(merchant, customer, after).await.gql()?;
     Ok(Box::pin(events.map(move |event| {
         let _held = &slot;
         event

@@ -4,12 +4,11 @@ use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 
 use crate::error::{AppError, AppResult};
-use crate::service::Services;
-use crate::service::auth::Caller;
+use crate::service::auth::{Auth, Caller};
 
 /// The caller a request's credentials name: `Ok(None)` without credentials, an
 /// `UNAUTHENTICATED` error for credentials that are malformed or match nothing.
-pub async fn caller(services: &Services, headers: &HeaderMap) -> AppResult<Option<Caller>> {
+pub async fn caller(auth: &Auth, headers: &HeaderMap) -> AppResult<Option<Caller>> {
     let Some(value) = headers.get(AUTHORIZATION) else { return Ok(None) };
     let token = value
         .to_str()
@@ -18,5 +17,5 @@ pub async fn caller(services: &Services, headers: &HeaderMap) -> AppResult<Optio
         .map(str::trim)
         .filter(|t| !t.is_empty() && t.len() <= 200)
         .ok_or_else(AppError::unauthenticated)?;
-    services.authenticate(token).await?.map(Some).ok_or_else(AppError::unauthenticated)
+    auth.authenticate(token).await?.map(Some).ok_or_else(AppError::unauthenticated)
 }

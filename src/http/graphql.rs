@@ -231,7 +231,7 @@ async fn execute(
             return request_error(media, &message, "QUERY_TOO_LARGE");
         }
     }
-    let caller = match super::auth::caller(&state.services, headers).await {
+    let caller = match super::auth::caller(&state.services.auth, headers).await {
         Ok(caller) => caller,
         Err(err) => {
             let status = match err {
@@ -246,7 +246,7 @@ async fn execute(
     let mut statuses = Vec::new();
     let mut bodies = Vec::new();
     for request in requests {
-        state.services.metrics.count_graphql_request();
+        state.services.core.metrics.count_graphql_request();
         let request = request.data(RequestData::new(caller, client_ip));
         let response = state.schema.execute(request).await;
         // Parse, validation and variable errors carry no path and leave no data.

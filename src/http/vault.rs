@@ -31,7 +31,7 @@ fn no_store(mut response: Response) -> Response {
 }
 
 pub async fn tokenize(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let caller = match super::auth::caller(&state.services, &headers).await {
+    let caller = match super::auth::caller(&state.services.auth, &headers).await {
         Ok(Some(caller)) => caller,
         Ok(None) | Err(AppError::Access(..)) => {
             return error(
@@ -55,7 +55,7 @@ pub async fn tokenize(State(state): State<AppState>, headers: HeaderMap, body: B
         Ok(input) => input,
         Err((field, code, message)) => return error(StatusCode::UNPROCESSABLE_ENTITY, Some(field), code, message),
     };
-    match state.services.tokenize_card(caller, input).await {
+    match state.services.vault.tokenize_card(caller, input).await {
         Ok(card) => no_store(Json(card).into_response()),
         Err(AppError::User(errors)) => {
             let first = errors.first();

@@ -25,8 +25,7 @@ use super::AppState;
 use super::client_ip::ClientIp;
 use crate::graphql::RequestData;
 use crate::graphql::context::ConnectionState;
-use crate::service::Services;
-use crate::service::auth::Caller;
+use crate::service::auth::{Auth, Caller};
 
 /// Open connections per credential on this instance.
 #[derive(Default)]
@@ -104,8 +103,8 @@ const READ_BUFFER: usize = 1024;
 const MAX_CLIENT_MESSAGE: usize = 64 * 1024;
 
 async fn serve(state: AppState, socket: WebSocket, protocol: WebSocketProtocols, client_ip: Option<IpAddr>) {
-    state.services.metrics.socket_opened();
-    let _gauge = SocketGauge(state.services.metrics.clone());
+    state.services.core.metrics.socket_opened();
+    let _gauge = SocketGauge(state.services.core.metrics.clone());
     let live = state.live.clone();
     let connection = ConnectionState::new(live.max_subscriptions_per_connection);
     let (mut sink, stream) = socket.split();
@@ -126,14 +125,14 @@ async fn serve(state: AppState, socket: WebSocket, protocol: WebSocketProtocols,
             })
         });
 
-    let (services, limiter, conn) = (state.services.clone(), state.connections.clone(), connection.clone());
+    let (auth, limiter, conn) = (state.services.auth.clone(), state.connections.clone(), connection.clone());
     let executor = state.live_executor.clone();
     let max_per_key = live.max_connections_per_key;
     let mut graphql = GraphqlWebSocket::new(state.live_executor.clone(), input, protocol).on_connection_init(
         move |payload| async move {
             let caller = {
                 let _turn = executor.admit().await;
-                authenticate(&services, &payload).await?
+                authenticate(&auth, &payload).await?
             };
             let key = match caller {
                 Caller::Merchant(m) => format!("merchant:{}", m.0),
@@ -193,13 +192,13 @@ async fn serve(state: AppState, socket: WebSocket, protocol: WebSocketProtocols,
 }
 
 /// Reads `authorization` from the `connection_init` payload.
-async fn authenticate(services: &Services, payload: &serde_json::Value) -> async_graphql::Result<Caller> {
+async fn authenticate(auth: &Auth, payload: &serde_json::Value) -> async_graphql::Result<Caller> {
     let header =
         payload.get("authorization").or_else(|| payload.get("Authorization")).and_then(|v| v.as_str()).ok_or_else(
             || async_graphql::Error::new("send {\"authorization\": \"Bearer <key>\"} in connection_init"),
         )?;
     let token = header.strip_prefix("Bearer ").or_else(|| header.strip_prefix("bearer ")).unwrap_or(header).trim();
-    match services.authenticate(token).await {
+    match auth.authenticate(token).await {
         Ok(Some(caller)) => Ok(caller),
         Ok(None) => Err(async_graphql::Error::new("unauthorized")),
         Err(error) => Err(crate::graphql::errors::gql(error)),

@@ -10,7 +10,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::Services;
+use super::Core;
 use crate::domain::merchant::Merchant;
 use crate::domain::{MerchantId, SessionId};
 use crate::error::{AppError, AppResult};
@@ -74,7 +74,19 @@ pub struct NewMerchant {
     pub secret_key: String,
 }
 
-impl Services {
+/// Merchants' credentials: who is calling.
+#[derive(Clone)]
+pub struct Auth {
+    core: Core,
+}
+
+impl Auth {
+    pub fn new(core: Core) -> Self {
+        Auth { core }
+    }
+}
+
+impl Auth {
     /// Creates a merchant and its first secret key.
     #[tracing::instrument(skip(self))]
     pub async fn create_merchant(&self, name: &str) -> AppResult<NewMerchant> {
@@ -86,7 +98,7 @@ impl Services {
                 "name must be 1 to 200 characters",
             ));
         }
-        let now = self.now();
+        let now = self.core.now();
         let secret_key = new_secret(SECRET_KEY_PREFIX);
         let merchant = Merchant {
             id: MerchantId::new(),
@@ -103,25 +115,27 @@ impl Services {
             created_at: now,
             revoked_at: None,
         };
-        let merchant = storage::merchants::create(&self.db, merchant, key).await?;
+        let merchant = storage::merchants::create(&self.core.db, merchant, key).await?;
         Ok(NewMerchant { merchant, secret_key })
     }
 
     /// Whether any merchant exists (the demo merchant is made on the first start only).
     pub async fn has_merchants(&self) -> AppResult<bool> {
-        Ok(storage::merchants::any(&self.db).await?)
+        Ok(storage::merchants::any(&self.core.db).await?)
     }
 
     /// Resolves a bearer token to a caller; `None` when it matches no live credential.
     pub async fn authenticate(&self, token: &str) -> AppResult<Option<Caller>> {
         if token.starts_with(SECRET_KEY_PREFIX) {
-            let key =
-                storage::merchants::live_key(&self.db, &hash_secret(token)).await.context("looking up an API key")?;
+            let key = storage::merchants::live_key(&self.core.db, &hash_secret(token))
+                .await
+                .context("looking up an API key")?;
             return Ok(key.map(|k| Caller::Merchant(MerchantId(k.merchant_id))));
         }
         if token.starts_with(CLIENT_SECRET_PREFIX) {
-            let session =
-                storage::sessions::by_client_secret(&self.db, token).await.context("looking up a client secret")?;
+            let session = storage::sessions::by_client_secret(&self.core.db, token)
+                .await
+                .context("looking up a client secret")?;
             return Ok(session.map(|s| Caller::Session { merchant: s.merchant, session: s.id }));
         }
         Ok(None)

@@ -33,10 +33,10 @@ impl Services {
                 if let Err(error) = services.sweep_once().await {
                     tracing::warn!(error = %format!("{error:#}"), "expiry sweep failed");
                 }
-                if let Err(error) = services.renew_once().await {
+                if let Err(error) = services.renewals.renew_once().await {
                     tracing::warn!(error = %format!("{error:#}"), "renewal pass failed");
                 }
-                if let Err(error) = services.reconcile_once().await {
+                if let Err(error) = services.payments.reconcile_once().await {
                     tracing::warn!(error = %format!("{error:#}"), "reconciliation pass failed");
                 }
             }
@@ -47,7 +47,7 @@ impl Services {
     /// commit and publish). Instances share the backlog (see `storage::events::relay`); a
     /// rare duplicate is harmless anyway, as subscribers drop what they already have.
     pub async fn relay_once(&self) -> AppResult<usize> {
-        let (bus, metrics) = (self.bus.clone(), self.metrics.clone());
+        let (bus, metrics) = (self.core.bus.clone(), self.core.metrics.clone());
         let publish = move |event: SessionEvent| -> BoxFuture<'static, bool> {
             let (bus, metrics) = (bus.clone(), metrics.clone());
             Box::pin(async move {
@@ -58,21 +58,21 @@ impl Services {
                 sent
             })
         };
-        let cutoff = self.now() - RELAY_GRACE;
-        Ok(storage::events::relay(&self.db, cutoff, RELAY_BATCH, self.now(), publish).await?)
+        let cutoff = self.core.now() - RELAY_GRACE;
+        Ok(storage::events::relay(&self.core.db, cutoff, RELAY_BATCH, self.core.now(), publish).await?)
     }
 
     /// Expires open sessions past `expiresAt`, each through the state machine with its event.
     /// Instances racing for one session are settled by the compare-and-set: one wins, the
     /// others see a conflict and move on.
     pub async fn sweep_once(&self) -> AppResult<usize> {
-        let due = storage::sessions::expired_by(&self.db, self.now(), SWEEP_BATCH).await?;
+        let due = storage::sessions::expired_by(&self.core.db, self.core.now(), SWEEP_BATCH).await?;
         let mut expired = 0;
         for session in due {
-            match self.change_status(&session, SessionStatus::Expired).await {
+            match self.core.change_status(&session, SessionStatus::Expired).await {
                 Ok(_) => {
                     expired += 1;
-                    self.metrics.count_session_expired();
+                    self.core.metrics.count_session_expired();
                 }
                 Err(AppError::User(errors))
                     if errors

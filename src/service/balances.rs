@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::idempotency::{Claimed, request_hash};
-use super::{Services, validate};
+use super::{Core, validate};
 use crate::domain::ledger::LedgerEntry;
 use crate::domain::session::PaymentSession;
 use crate::domain::{Currency, CustomerId, MerchantId, Money};
@@ -36,10 +36,23 @@ struct PostedRecord {
     entry_id: Uuid,
 }
 
-impl Services {
+/// Customer balances: the ledger, what is owed, charges.
+#[derive(Clone)]
+pub struct Balances {
+    core: Core,
+    customers: super::customers::Customers,
+}
+
+impl Balances {
+    pub fn new(core: Core, customers: super::customers::Customers) -> Self {
+        Balances { core, customers }
+    }
+}
+
+impl Balances {
     /// The customer's balance in each currency they have entries in, by currency code.
     pub async fn balances(&self, merchant: MerchantId, customer: CustomerId) -> AppResult<Vec<Money>> {
-        let totals = crate::storage::totals::balances(&self.db, merchant.0, [customer.0]).await?;
+        let totals = crate::storage::totals::balances(&self.core.db, merchant.0, [customer.0]).await?;
         totals.into_iter().map(|t| balance_money(t.total, &t.currency)).collect()
     }
 
@@ -57,7 +70,7 @@ impl Services {
     /// Posts a charge the customer owes, to be paid by an OUTSTANDING_BALANCE session. With
     /// an idempotency key a retried request replays the first charge instead of posting again.
     #[tracing::instrument(skip(self, charge, idempotency_key))]
-    pub async fn create_balance_charge(
+    pub async fn create_charge(
         &self,
         merchant: MerchantId,
         charge: BalanceCharge,
@@ -66,16 +79,17 @@ impl Services {
         let money = validate::money(charge.amount, &charge.currency, &["input", "amount"])?;
         let description = validate::text(charge.description.clone(), 500, &["input", "description"])?;
         let key = validate::idempotency_key(idempotency_key)?;
-        self.customer(merchant, charge.customer)
+        self.customers
+            .get(merchant, charge.customer)
             .await?
             .ok_or_else(|| AppError::not_found(&["input", "customerId"], "customer"))?;
         let claim = match &key {
             None => None,
             Some(key) => {
                 let hash = request_hash(&charge)?;
-                match self.claim_idempotency::<PostedRecord>(merchant, "createBalanceCharge", key, &hash).await? {
+                match self.core.claim_idempotency::<PostedRecord>(merchant, "createBalanceCharge", key, &hash).await? {
                     Claimed::Replay(record) => {
-                        return Ok(crate::storage::ledger::entry(&self.db, record.entry_id)
+                        return Ok(crate::storage::ledger::entry(&self.core.db, record.entry_id)
                             .await?
                             .ok_or_else(|| anyhow::anyhow!("idempotency record names a missing ledger entry"))?);
                     }
@@ -91,15 +105,15 @@ impl Services {
             kind: LedgerKind::Charge,
             session: None,
             description,
-            created_at: self.now(),
+            created_at: self.core.now(),
         };
         let record = match &claim {
             Some(claim) => Some(claim.record(&PostedRecord { entry_id: entry.id })?),
             None => None,
         };
-        let result = crate::storage::ledger::post(&self.db, entry, record).await.map_err(AppError::from);
+        let result = crate::storage::ledger::post(&self.core.db, entry, record).await.map_err(AppError::from);
         if let (Err(_), Some(claim)) = (&result, claim) {
-            self.release_idempotency(claim).await;
+            self.core.release_idempotency(claim).await;
         }
         result
     }
@@ -156,7 +170,7 @@ impl Services {
             kind,
             session: Some(session.id),
             description: None,
-            created_at: self.now(),
+            created_at: self.core.now(),
         }))
     }
 }

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Services, validate};
+use super::{Core, validate};
 use crate::domain::customer::Customer;
 use crate::domain::{CustomerId, MerchantId};
 use crate::error::{AppError, AppResult};
@@ -29,10 +29,22 @@ pub struct CustomerUpdate {
     pub metadata: Option<BTreeMap<String, String>>,
 }
 
-impl Services {
+/// Customers: create, update, read.
+#[derive(Clone)]
+pub struct Customers {
+    core: Core,
+}
+
+impl Customers {
+    pub fn new(core: Core) -> Self {
+        Customers { core }
+    }
+}
+
+impl Customers {
     #[tracing::instrument(skip(self, input))]
-    pub async fn create_customer(&self, merchant: MerchantId, input: CustomerInput) -> AppResult<Customer> {
-        let now = self.now();
+    pub async fn create(&self, merchant: MerchantId, input: CustomerInput) -> AppResult<Customer> {
+        let now = self.core.now();
         let row = Customer {
             id: CustomerId::new(),
             merchant,
@@ -43,16 +55,11 @@ impl Services {
             created_at: now,
             updated_at: now,
         };
-        Ok(records::insert::<customer::Entity>(&self.db, row).await?)
+        Ok(records::insert::<customer::Entity>(&self.core.db, row).await?)
     }
 
     #[tracing::instrument(skip(self, update))]
-    pub async fn update_customer(
-        &self,
-        merchant: MerchantId,
-        id: CustomerId,
-        update: CustomerUpdate,
-    ) -> AppResult<Customer> {
+    pub async fn update(&self, merchant: MerchantId, id: CustomerId, update: CustomerUpdate) -> AppResult<Customer> {
         // Validate everything before touching anything.
         let email = update.email.map(|e| validate::email(e, &["input", "email"])).transpose()?;
         let name = update.name.map(|n| validate::text(n, 200, &["input", "name"])).transpose()?;
@@ -60,7 +67,7 @@ impl Services {
             update.external_reference.map(|r| validate::text(r, 200, &["input", "externalReference"])).transpose()?;
         let metadata = update.metadata.map(|m| validate::metadata_map(Some(m), &["input", "metadata"])).transpose()?;
         let existing =
-            self.customer(merchant, id).await?.ok_or_else(|| AppError::not_found(&["input", "id"], "customer"))?;
+            self.get(merchant, id).await?.ok_or_else(|| AppError::not_found(&["input", "id"], "customer"))?;
         let mut row = existing.clone();
         if let Some(email) = email {
             row.email = email;
@@ -74,16 +81,16 @@ impl Services {
         if let Some(metadata) = metadata {
             row.metadata = metadata;
         }
-        row.updated_at = self.now();
-        Ok(records::save_changes::<customer::Entity>(&self.db, existing, row).await?)
+        row.updated_at = self.core.now();
+        Ok(records::save_changes::<customer::Entity>(&self.core.db, existing, row).await?)
     }
 
-    pub async fn customer(&self, merchant: MerchantId, id: CustomerId) -> AppResult<Option<Customer>> {
-        Ok(records::find::<customer::Entity>(&self.db, merchant, id.0).await?)
+    pub async fn get(&self, merchant: MerchantId, id: CustomerId) -> AppResult<Option<Customer>> {
+        Ok(records::find::<customer::Entity>(&self.core.db, merchant, id.0).await?)
     }
 
     /// The merchant's customers matching `filter`, for a connection.
-    pub fn customers_query(&self, merchant: MerchantId, filter: CustomerFilter) -> Listing<customer::Entity> {
+    pub fn listing(&self, merchant: MerchantId, filter: CustomerFilter) -> Listing<customer::Entity> {
         crate::storage::listings::customers(merchant, filter)
     }
 }

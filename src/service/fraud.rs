@@ -11,7 +11,7 @@
 use chrono::Duration;
 use uuid::Uuid;
 
-use super::Services;
+use super::Core;
 use crate::domain::fraud::{BlocklistEntry, BlocklistKind};
 use crate::domain::{BlocklistEntryId, CustomerId, MerchantId};
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -41,13 +41,31 @@ pub(super) struct Assessment {
     pub risk_score: i32,
 }
 
-impl Services {
+/// Fraud rules and the blocklist.
+#[derive(Clone)]
+pub struct Fraud {
+    core: Core,
+    customers: super::customers::Customers,
+    rules: std::sync::Arc<crate::config::FraudRules>,
+}
+
+impl Fraud {
+    pub fn new(
+        core: Core,
+        customers: super::customers::Customers,
+        rules: std::sync::Arc<crate::config::FraudRules>,
+    ) -> Self {
+        Fraud { core, customers, rules }
+    }
+}
+
+impl Fraud {
     pub(super) async fn assess(&self, signals: Signals<'_>) -> AppResult<Assessment> {
-        let rules = &self.fraud_rules;
+        let rules = &self.rules;
         if let Some(rule) = self.blocklisted(&signals).await? {
             return Ok(Assessment { blocked_by: Some(rule), risk_score: 100 });
         }
-        let since = self.now() - Duration::minutes(rules.window_minutes);
+        let since = self.core.now() - Duration::minutes(rules.window_minutes);
         // Card, IP and customer, in that order; an absent signal counts nothing.
         let counted = [
             Some(Signal::Card(signals.fingerprint)),
@@ -56,7 +74,7 @@ impl Services {
         ];
         let present: Vec<Signal<'_>> = counted.iter().flatten().copied().collect();
         let mut counts =
-            storage::fraud::recent_attempts(&self.db, signals.merchant, &present, since, signals.this_attempt)
+            storage::fraud::recent_attempts(&self.core.db, signals.merchant, &present, since, signals.this_attempt)
                 .await?
                 .into_iter();
         let [by_card, by_ip, by_customer] = counted.map(|signal| signal.and_then(|_| counts.next()).unwrap_or(0));
@@ -85,14 +103,14 @@ impl Services {
     /// The blocklist rule the attempt matches, if any.
     async fn blocklisted(&self, signals: &Signals<'_>) -> AppResult<Option<&'static str>> {
         let email = match signals.customer {
-            Some(customer) => self.customer(signals.merchant, customer).await?.and_then(|c| c.email),
+            Some(customer) => self.customers.get(signals.merchant, customer).await?.and_then(|c| c.email),
             None => None,
         };
         let email = email.and_then(|e| BlocklistKind::Email.normalise(&e).ok());
         let mut candidates = vec![(BlocklistKind::CardFingerprint, signals.fingerprint)];
         candidates.extend(signals.client_ip.map(|ip| (BlocklistKind::IpAddress, ip)));
         candidates.extend(email.as_deref().map(|email| (BlocklistKind::Email, email)));
-        let hit = storage::fraud::blocklisted(&self.db, signals.merchant, &candidates).await?;
+        let hit = storage::fraud::blocklisted(&self.core.db, signals.merchant, &candidates).await?;
         Ok(hit.map(|kind| match kind {
             BlocklistKind::IpAddress => "blocklist_ip_address",
             BlocklistKind::Email => "blocklist_email",
@@ -112,8 +130,9 @@ impl Services {
             .normalise(value)
             .map_err(|e| AppError::user(&["input", "value"], ErrorCode::Invalid, e.to_string()))?;
         let note = super::validate::text(note, 500, &["input", "note"])?;
-        let entry = BlocklistEntry { id: BlocklistEntryId::new(), merchant, kind, value, note, created_at: self.now() };
-        storage::fraud::add(&self.db, entry).await?.ok_or_else(|| {
+        let entry =
+            BlocklistEntry { id: BlocklistEntryId::new(), merchant, kind, value, note, created_at: self.core.now() };
+        storage::fraud::add(&self.core.db, entry).await?.ok_or_else(|| {
             AppError::user(&["input", "value"], ErrorCode::Duplicate, "this value is already on the blocklist")
         })
     }
@@ -124,17 +143,13 @@ impl Services {
         merchant: MerchantId,
         id: BlocklistEntryId,
     ) -> AppResult<BlocklistEntry> {
-        storage::fraud::remove(&self.db, merchant, id.0)
+        storage::fraud::remove(&self.core.db, merchant, id.0)
             .await?
             .ok_or_else(|| AppError::not_found(&["input", "id"], "blocklist entry"))
     }
 
     /// The merchant's blocklist, optionally of one kind, for a connection.
-    pub fn blocklist_query(
-        &self,
-        merchant: MerchantId,
-        kind: Option<BlocklistKind>,
-    ) -> Listing<blocklist_entry::Entity> {
+    pub fn listing(&self, merchant: MerchantId, kind: Option<BlocklistKind>) -> Listing<blocklist_entry::Entity> {
         storage::listings::blocklist(merchant, kind)
     }
 }

@@ -10,7 +10,7 @@
 //! - with `savePaymentProfile` (always for SETUP and SUBSCRIPTION): the method becomes a
 //!   payment profile of the customer (see `profiles`).
 
-use super::Services;
+use super::Core;
 use crate::domain::SessionPurpose;
 use crate::domain::ledger::LedgerKind;
 use crate::domain::payment::Payment;
@@ -20,7 +20,27 @@ use crate::error::AppResult;
 use crate::storage::entities::card_token;
 use crate::storage::writes::{PaidPeriod, ProfileRef, SessionWrite};
 
-impl Services {
+/// What completing a session writes, by purpose.
+#[derive(Clone)]
+pub struct Fulfilment {
+    core: Core,
+    balances: super::balances::Balances,
+    profiles: super::profiles::Profiles,
+    subscriptions: super::subscriptions::Subscriptions,
+}
+
+impl Fulfilment {
+    pub fn new(
+        core: Core,
+        balances: super::balances::Balances,
+        profiles: super::profiles::Profiles,
+        subscriptions: super::subscriptions::Subscriptions,
+    ) -> Self {
+        Fulfilment { core, balances, profiles, subscriptions }
+    }
+}
+
+impl Fulfilment {
     /// The writes that complete `session`, paid by `payment` (none for SETUP, which charges
     /// nothing and saves `card`).
     pub(super) async fn completion_writes(
@@ -34,9 +54,8 @@ impl Services {
 
         if session.save_payment_profile {
             match (card, payment.and_then(|p| p.profile)) {
-                (Some(card), _) => {
-                    writes.extend(self.save_profile_writes(session, card, session.set_profile_as_default).await?)
-                }
+                (Some(card), _) => writes
+                    .extend(self.profiles.save_profile_writes(session, card, session.set_profile_as_default).await?),
                 // Paid with a saved profile: nothing new to save, but the session points at it.
                 (None, Some(profile)) => {
                     writes.push(SessionWrite::LinkProfile { profile: profile.0 });
@@ -60,12 +79,15 @@ impl Services {
                 let order = session.order.ok_or_else(|| anyhow::anyhow!("CHECKOUT session without an order"))?;
                 writes.push(SessionWrite::MarkOrderPaid { order: order.0 });
             }
-            SessionPurpose::BalanceTopUp => writes.push(self.ledger_credit(session, LedgerKind::TopUp)?),
-            SessionPurpose::OutstandingBalance => writes.push(self.ledger_credit(session, LedgerKind::Settlement)?),
+            SessionPurpose::BalanceTopUp => writes.push(self.balances.ledger_credit(session, LedgerKind::TopUp)?),
+            SessionPurpose::OutstandingBalance => {
+                writes.push(self.balances.ledger_credit(session, LedgerKind::Settlement)?)
+            }
             SessionPurpose::Subscription => {
                 let id = session.subscription.ok_or_else(|| anyhow::anyhow!("SUBSCRIPTION session without one"))?;
                 let sub = self
-                    .subscription(session.merchant, id)
+                    .subscriptions
+                    .get(session.merchant, id)
                     .await?
                     .ok_or_else(|| anyhow::anyhow!("session's subscription is gone"))?;
                 writes.push(SessionWrite::PayPeriod { subscription: sub.id.0, period: self.period_paid(&sub) });
@@ -80,7 +102,7 @@ impl Services {
     /// The next period of `sub`, paid: it runs to the end of the next period counted from its
     /// billing anchor (the first payment, which sets it).
     fn period_paid(&self, sub: &Subscription) -> PaidPeriod {
-        let now = self.now();
+        let now = self.core.now();
         let interval = sub.interval;
         let anchor = sub.billing_anchor.unwrap_or(now);
         let periods_paid = sub.periods_paid + 1;

@@ -1,7 +1,7 @@
 //! What the hosted payment page shows: a session found by its client secret, with its
 //! merchant's branding and, for an order, the order's lines.
 
-use super::Services;
+use super::Core;
 use super::auth::CLIENT_SECRET_PREFIX;
 use crate::domain::merchant::Merchant;
 use crate::domain::order::LineItem;
@@ -17,18 +17,31 @@ pub struct HostedView {
     pub items: Vec<LineItem>,
 }
 
-impl Services {
+/// What the hosted page shows.
+#[derive(Clone)]
+pub struct Hosted {
+    core: Core,
+    merchants: super::merchants::Merchants,
+}
+
+impl Hosted {
+    pub fn new(core: Core, merchants: super::merchants::Merchants) -> Self {
+        Hosted { core, merchants }
+    }
+}
+
+impl Hosted {
     /// The session whose client secret this is, or `None` (an unknown secret is a 404).
-    pub async fn hosted_view(&self, client_secret: &str) -> AppResult<Option<HostedView>> {
+    pub async fn view(&self, client_secret: &str) -> AppResult<Option<HostedView>> {
         if !client_secret.starts_with(CLIENT_SECRET_PREFIX) {
             return Ok(None);
         }
-        let Some(session) = storage::sessions::by_client_secret(&self.db, client_secret).await? else {
+        let Some(session) = storage::sessions::by_client_secret(&self.core.db, client_secret).await? else {
             return Ok(None);
         };
-        let merchant = self.merchant(session.merchant).await?;
+        let merchant = self.merchants.get(session.merchant).await?;
         let items = match session.order {
-            Some(order) => storage::orders::line_items(&self.db, order.0).await?,
+            Some(order) => storage::orders::line_items(&self.core.db, order.0).await?,
             None => Vec::new(),
         };
         Ok(Some(HostedView { session, merchant, items }))

@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
-use super::Services;
+use super::Core;
 use crate::domain::MerchantId;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::storage;
@@ -69,7 +69,7 @@ impl Claim {
     }
 }
 
-impl Services {
+impl Core {
     /// Claims `key` for `operation`, or finds why it cannot be run.
     pub async fn claim_idempotency<R: DeserializeOwned>(
         &self,

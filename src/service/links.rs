@@ -11,13 +11,14 @@ use uuid::Uuid;
 use super::auth::new_secret;
 use super::orders::{OrderInput, checked_total};
 use super::sessions::SessionInput;
-use super::{Services, validate};
+use super::{Core, validate};
 use crate::domain::link::PaymentLink;
 use crate::domain::order::LineItem;
 use crate::domain::session::PaymentSession;
 use crate::domain::{LinkId, MerchantId, Money, SessionPurpose};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::storage::entities::payment_link;
+use crate::storage::listings::Listing;
 use crate::storage::records;
 
 /// Slugs are random, so a link's address cannot be guessed from another's.
@@ -43,9 +44,23 @@ pub enum LinkUnavailable {
     UsedUp,
 }
 
-impl Services {
+/// Payment links: reusable, each visit a fresh session.
+#[derive(Clone)]
+pub struct Links {
+    core: Core,
+    orders: super::orders::Orders,
+    sessions: super::sessions::Sessions,
+}
+
+impl Links {
+    pub fn new(core: Core, orders: super::orders::Orders, sessions: super::sessions::Sessions) -> Self {
+        Links { core, orders, sessions }
+    }
+}
+
+impl Links {
     #[tracing::instrument(skip(self, input))]
-    pub async fn create_link(&self, merchant: MerchantId, input: LinkInput) -> AppResult<PaymentLink> {
+    pub async fn create(&self, merchant: MerchantId, input: LinkInput) -> AppResult<PaymentLink> {
         let currency = validate::currency(&input.currency, &["input", "currency"])?;
         let (amount, items) = match (input.amount, input.line_items) {
             (Some(amount), None) => {
@@ -70,7 +85,7 @@ impl Services {
                 "a limit on completed payments is at least 1",
             ));
         }
-        let now = self.now();
+        let now = self.core.now();
         if input.expires_at.is_some_and(|at| at <= now) {
             return Err(AppError::user(&["input", "expiresAt"], ErrorCode::Invalid, "expiresAt must be in the future"));
         }
@@ -91,37 +106,41 @@ impl Services {
             created_at: now,
             updated_at: now,
         };
-        Ok(records::insert::<payment_link::Entity>(&self.db, row).await?)
+        Ok(records::insert::<payment_link::Entity>(&self.core.db, row).await?)
     }
 
     #[tracing::instrument(skip(self))]
-    pub async fn deactivate_link(&self, merchant: MerchantId, id: LinkId) -> AppResult<PaymentLink> {
+    pub async fn deactivate(&self, merchant: MerchantId, id: LinkId) -> AppResult<PaymentLink> {
         let link =
-            self.link(merchant, id).await?.ok_or_else(|| AppError::not_found(&["input", "id"], "payment link"))?;
-        let row = PaymentLink { active: false, updated_at: self.now(), ..link.clone() };
-        Ok(records::save_changes::<payment_link::Entity>(&self.db, link, row).await?)
+            self.get(merchant, id).await?.ok_or_else(|| AppError::not_found(&["input", "id"], "payment link"))?;
+        let row = PaymentLink { active: false, updated_at: self.core.now(), ..link.clone() };
+        Ok(records::save_changes::<payment_link::Entity>(&self.core.db, link, row).await?)
     }
 
-    pub async fn link(&self, merchant: MerchantId, id: LinkId) -> AppResult<Option<PaymentLink>> {
-        Ok(records::find::<payment_link::Entity>(&self.db, merchant, id.0).await?)
+    pub fn listing(&self, merchant: MerchantId, active: Option<bool>) -> Listing<payment_link::Entity> {
+        crate::storage::listings::links(merchant, active)
+    }
+
+    pub async fn get(&self, merchant: MerchantId, id: LinkId) -> AppResult<Option<PaymentLink>> {
+        Ok(records::find::<payment_link::Entity>(&self.core.db, merchant, id.0).await?)
     }
 
     /// Sessions of the link that completed: what its limit counts.
     pub async fn completed_payments(&self, link: Uuid) -> AppResult<u64> {
-        let counts = crate::storage::totals::completed_per_link(&self.db, [link]).await?;
+        let counts = crate::storage::totals::completed_per_link(&self.core.db, [link]).await?;
         Ok(counts.first().map_or(0, |(_, n)| *n))
     }
 
     /// A visit to `/l/{slug}`: a fresh session for the link, or why there is none.
     #[tracing::instrument(skip(self, slug))]
-    pub async fn visit_link(&self, slug: &str) -> AppResult<Result<PaymentSession, LinkUnavailable>> {
-        let Some(link) = crate::storage::links::by_slug(&self.db, slug).await? else {
+    pub async fn visit(&self, slug: &str) -> AppResult<Result<PaymentSession, LinkUnavailable>> {
+        let Some(link) = crate::storage::links::by_slug(&self.core.db, slug).await? else {
             return Ok(Err(LinkUnavailable::NotFound));
         };
         if !link.active {
             return Ok(Err(LinkUnavailable::Inactive));
         }
-        if link.expires_at.is_some_and(|at| at <= self.now()) {
+        if link.expires_at.is_some_and(|at| at <= self.core.now()) {
             return Ok(Err(LinkUnavailable::Expired));
         }
         if let Some(max) = link.max_completed_payments
@@ -145,9 +164,9 @@ impl Services {
                     external_reference: None,
                 };
                 input.purpose = SessionPurpose::Checkout;
-                input.order = Some(self.create_order(merchant, order).await?.id);
+                input.order = Some(self.orders.create(merchant, order).await?.id);
             }
         }
-        Ok(Ok(self.create_session(merchant, input, None).await?))
+        Ok(Ok(self.sessions.create(merchant, input, None).await?))
     }
 }

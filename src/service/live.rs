@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use futures_util::Stream;
 
-use super::Services;
+use super::Core;
 use crate::bus::hub::{Delivery, HubSubscription};
 use crate::bus::{SessionEvent, Topic};
 use crate::domain::{CustomerId, MerchantId, SessionId};
@@ -30,7 +30,26 @@ fn slow_consumer(resume: String) -> AppError {
     )
 }
 
-impl Services {
+/// Live streams: a snapshot, the missed events, then live ones.
+#[derive(Clone)]
+pub struct Live {
+    core: Core,
+    hub: Arc<crate::bus::Hub>,
+    sessions: super::sessions::Sessions,
+}
+
+impl Live {
+    pub fn new(core: Core, hub: Arc<crate::bus::Hub>, sessions: super::sessions::Sessions) -> Self {
+        Live { core, hub, sessions }
+    }
+
+    /// This process's subscriptions.
+    pub fn hub(&self) -> &Arc<crate::bus::Hub> {
+        &self.hub
+    }
+}
+
+impl Live {
     /// The session's events after `after_version` (or, without it, its current state), then
     /// every change as it commits. Ends after a terminal status.
     pub async fn session_stream(
@@ -40,8 +59,11 @@ impl Services {
         after_version: Option<i32>,
     ) -> AppResult<impl Stream<Item = AppResult<SessionEvent>> + Send + use<>> {
         let mut subscription = self.hub.subscribe(Topic::Session { merchant: merchant.0, session: session.0 });
-        let current =
-            self.session(merchant, session).await?.ok_or_else(|| AppError::not_found(&["id"], "payment session"))?;
+        let current = self
+            .sessions
+            .get(merchant, session)
+            .await?
+            .ok_or_else(|| AppError::not_found(&["id"], "payment session"))?;
         // A stream lives as long as its subscriber, so it keeps only what it needs: the last
         // version, not the session; and its database reads are boxed, so their futures take
         // memory only while they run, not in every idle stream.
@@ -57,7 +79,7 @@ impl Services {
                     }
                     last = event.version;
                     let terminal = event.status.is_terminal();
-                    services.metrics.count_event_delivered();
+                    services.core.metrics.count_event_delivered();
                     yield Ok(event);
                     if terminal {
                         return;
@@ -97,7 +119,7 @@ impl Services {
         let mut subscription = self.hub.subscribe(topic);
         let start = match after_seq {
             Some(seq) => seq,
-            None => storage::events::latest_seq(&self.db, merchant).await?,
+            None => storage::events::latest_seq(&self.core.db, merchant).await?,
         };
         let services = self.clone();
         Ok(async_stream::stream! {
@@ -118,7 +140,7 @@ impl Services {
                         let full = events.len() as u64 == REPLAY_BATCH;
                         for event in events {
                             watermark = event.seq;
-                            services.metrics.count_event_delivered();
+                            services.core.metrics.count_event_delivered();
                             yield Ok(event);
                         }
                         if !full {
@@ -130,7 +152,7 @@ impl Services {
                     Some(Delivery::Event(event)) if event.seq <= watermark => {}
                     Some(Delivery::Event(event)) if event.seq == watermark + 1 => {
                         watermark = event.seq;
-                        services.metrics.count_event_delivered();
+                        services.core.metrics.count_event_delivered();
                         yield Ok(Arc::unwrap_or_clone(event));
                     }
                     // Skipped ahead (or a customer's stream, which skips other customers'
@@ -153,7 +175,7 @@ impl Services {
         session: SessionId,
         after: i32,
     ) -> AppResult<Vec<SessionEvent>> {
-        Ok(storage::events::of_session_after(&self.db, merchant, session.0, after).await?)
+        Ok(storage::events::of_session_after(&self.core.db, merchant, session.0, after).await?)
     }
 
     /// The merchant's (or a customer's) events with a sequence number above `after`, in
@@ -164,7 +186,7 @@ impl Services {
         customer: Option<CustomerId>,
         after: i64,
     ) -> AppResult<Vec<SessionEvent>> {
-        Ok(storage::events::of_merchant_after(&self.db, merchant, customer, after, REPLAY_BATCH).await?)
+        Ok(storage::events::of_merchant_after(&self.core.db, merchant, customer, after, REPLAY_BATCH).await?)
     }
 }
 

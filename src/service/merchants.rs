@@ -1,6 +1,6 @@
 //! The merchant's own settings: the name and branding its hosted pages show.
 
-use super::{Services, validate};
+use super::{Core, validate};
 use crate::domain::MerchantId;
 use crate::domain::merchant::Merchant;
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -14,14 +14,26 @@ pub struct BrandingUpdate {
     pub accent_color: Option<Option<String>>,
 }
 
-impl Services {
-    pub async fn merchant(&self, id: MerchantId) -> AppResult<Merchant> {
-        Ok(storage::merchants::merchant(&self.db, id).await?.ok_or_else(|| anyhow::anyhow!("merchant gone"))?)
+/// The merchant's own settings.
+#[derive(Clone)]
+pub struct Merchants {
+    core: Core,
+}
+
+impl Merchants {
+    pub fn new(core: Core) -> Self {
+        Merchants { core }
+    }
+}
+
+impl Merchants {
+    pub async fn get(&self, id: MerchantId) -> AppResult<Merchant> {
+        Ok(storage::merchants::merchant(&self.core.db, id).await?.ok_or_else(|| anyhow::anyhow!("merchant gone"))?)
     }
 
     #[tracing::instrument(skip(self))]
     pub async fn update_branding(&self, id: MerchantId, update: BrandingUpdate) -> AppResult<Merchant> {
-        let before = self.merchant(id).await?;
+        let before = self.get(id).await?;
         let mut row = before.clone();
         if let Some(name) = update.name {
             let name = validate::text(Some(name), 100, &["input", "name"])?.filter(|n| !n.trim().is_empty());
@@ -51,7 +63,7 @@ impl Services {
             }
             row.accent_color = color.map(|c| c.to_ascii_lowercase());
         }
-        Ok(storage::merchants::save_branding(&self.db, before, row).await?)
+        Ok(storage::merchants::save_branding(&self.core.db, before, row).await?)
     }
 }
 

@@ -1,9 +1,12 @@
-//! Use-cases. Each change runs in one transaction; a status change writes its outbox event
-//! in that same transaction and is published after commit. Services know nothing of GraphQL.
+//! Use-cases, one family per file (or folder), each a small struct holding only what it
+//! needs: the shared [`Core`] (storage, clock, bus, metrics) and the families it calls.
+//! Each change runs in one transaction; a status change writes its outbox event in that same
+//! transaction and is published after commit (`transition`). Services know nothing of GraphQL.
 
 pub mod auth;
 mod background;
 pub mod balances;
+mod core;
 pub mod customers;
 pub mod fraud;
 mod fulfilment;
@@ -15,7 +18,6 @@ pub mod merchants;
 pub mod orders;
 pub mod payments;
 pub mod profiles;
-pub mod reads;
 pub mod renewals;
 pub mod sessions;
 pub mod subscriptions;
@@ -25,81 +27,99 @@ pub mod vault;
 
 use std::sync::Arc;
 
-use chrono::{DateTime, SubsecRound, Utc};
-
+pub use self::core::{Clock, Core, SystemClock};
 use crate::bus::{EventBus, Hub};
 use crate::config::FraudRules;
 use crate::domain::card::FingerprintKey;
-use crate::processor::{Processor, TestProcessor};
+use crate::processor::Processor;
 use crate::telemetry::Metrics;
 
-/// The time source. Tests that need to move time (expiry, renewals) swap in their own.
-pub trait Clock: Send + Sync + 'static {
-    fn now(&self) -> DateTime<Utc>;
-}
-
-/// The wall clock.
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> DateTime<Utc> {
-        Utc::now()
-    }
-}
-
-/// Everything a use-case needs, cheap to clone.
-#[derive(Clone)]
-pub struct Services {
+/// What the families are built from.
+pub struct Dependencies {
     pub db: crate::storage::Database,
     pub bus: Arc<dyn EventBus>,
-    /// This process's subscriptions.
     pub hub: Arc<Hub>,
     pub metrics: Arc<Metrics>,
-    clock: Arc<dyn Clock>,
+    pub clock: Arc<dyn Clock>,
     /// Base of hosted-page URLs, without a trailing slash.
     pub public_url: String,
     pub processor: Arc<dyn Processor>,
-    pub(crate) fingerprint_key: FingerprintKey,
-    pub fraud_rules: Arc<FraudRules>,
+    pub fingerprint_key: FingerprintKey,
+    pub fraud_rules: FraudRules,
+}
+
+/// Every use-case family, wired once at start-up. A family reaches another only through the
+/// handle it was built with, so the fields below are also the dependency graph.
+#[derive(Clone)]
+pub struct Services {
+    pub core: Core,
+    /// Base of hosted-page URLs and payment links, without a trailing slash.
+    pub public_url: String,
+    pub auth: auth::Auth,
+    pub merchants: merchants::Merchants,
+    pub customers: customers::Customers,
+    pub orders: orders::Orders,
+    pub balances: balances::Balances,
+    pub sessions: sessions::Sessions,
+    pub profiles: profiles::Profiles,
+    pub fraud: fraud::Fraud,
+    pub links: links::Links,
+    pub payments: payments::Payments,
+    pub subscriptions: subscriptions::Subscriptions,
+    pub renewals: renewals::Renewals,
+    pub vault: vault::Vault,
+    pub live: live::Live,
+    pub hosted: hosted::Hosted,
 }
 
 impl Services {
-    pub fn new(
-        db: crate::storage::Database,
-        bus: Arc<dyn EventBus>,
-        hub: Arc<Hub>,
-        metrics: Arc<Metrics>,
-        clock: Arc<dyn Clock>,
-        public_url: String,
-    ) -> Self {
+    pub fn new(deps: Dependencies) -> Self {
+        let core = Core::new(deps.db, deps.bus, deps.metrics, deps.clock);
+        let customers = customers::Customers::new(core.clone());
+        let merchants = merchants::Merchants::new(core.clone());
+        let orders = orders::Orders::new(core.clone(), customers.clone());
+        let balances = balances::Balances::new(core.clone(), customers.clone());
+        let subscriptions = subscriptions::Subscriptions::new(core.clone(), customers.clone());
+        let sessions = sessions::Sessions::new(
+            core.clone(),
+            customers.clone(),
+            orders.clone(),
+            subscriptions.clone(),
+            balances.clone(),
+        );
+        let profiles = profiles::Profiles::new(core.clone());
+        let fraud = fraud::Fraud::new(core.clone(), customers.clone(), Arc::new(deps.fraud_rules));
+        let links = links::Links::new(core.clone(), orders.clone(), sessions.clone());
+        let fulfilment =
+            fulfilment::Fulfilment::new(core.clone(), balances.clone(), profiles.clone(), subscriptions.clone());
+        let payments = payments::Payments::new(payments::PaymentDependencies {
+            core: core.clone(),
+            processor: deps.processor.clone(),
+            fingerprint_key: deps.fingerprint_key.clone(),
+            sessions: sessions.clone(),
+            profiles: profiles.clone(),
+            fraud: fraud.clone(),
+            links: links.clone(),
+            fulfilment,
+        });
         Services {
-            db,
-            bus,
-            hub,
-            metrics,
-            clock,
-            public_url,
-            processor: Arc::new(TestProcessor::default()),
-            fingerprint_key: FingerprintKey([0; 64]),
-            fraud_rules: Arc::default(),
+            auth: auth::Auth::new(core.clone()),
+            renewals: renewals::Renewals::new(core.clone(), payments.clone(), profiles.clone(), subscriptions.clone()),
+            vault: vault::Vault::new(core.clone(), deps.processor, deps.fingerprint_key),
+            live: live::Live::new(core.clone(), deps.hub, sessions.clone()),
+            hosted: hosted::Hosted::new(core.clone(), merchants.clone()),
+            public_url: deps.public_url,
+            core,
+            merchants,
+            customers,
+            orders,
+            balances,
+            sessions,
+            profiles,
+            fraud,
+            links,
+            payments,
+            subscriptions,
         }
-    }
-
-    /// Sets the acquirer and the card fingerprint key (start-up always does).
-    pub fn with_vault(mut self, processor: Arc<dyn Processor>, fingerprint_key: FingerprintKey) -> Self {
-        self.processor = processor;
-        self.fingerprint_key = fingerprint_key;
-        self
-    }
-
-    pub fn with_fraud_rules(mut self, rules: FraudRules) -> Self {
-        self.fraud_rules = Arc::new(rules);
-        self
-    }
-
-    /// Now, to the microsecond: what PostgreSQL keeps and what cursors encode, so a stored
-    /// timestamp compares equal to the one it was written from.
-    pub fn now(&self) -> DateTime<Utc> {
-        self.clock.now().trunc_subsecs(6)
     }
 }

@@ -3,7 +3,7 @@
 
 use uuid::Uuid;
 
-use super::{Services, validate};
+use super::{Core, validate};
 use crate::domain::order::{self, InvalidLineItems, LineItem};
 use crate::domain::{Currency, CustomerId, MerchantId, Money, OrderId};
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -20,18 +20,32 @@ pub struct OrderInput {
     pub external_reference: Option<String>,
 }
 
-impl Services {
+/// Orders: what a CHECKOUT session pays.
+#[derive(Clone)]
+pub struct Orders {
+    core: Core,
+    customers: super::customers::Customers,
+}
+
+impl Orders {
+    pub fn new(core: Core, customers: super::customers::Customers) -> Self {
+        Orders { core, customers }
+    }
+}
+
+impl Orders {
     #[tracing::instrument(skip(self, input))]
-    pub async fn create_order(&self, merchant: MerchantId, input: OrderInput) -> AppResult<order::Order> {
+    pub async fn create(&self, merchant: MerchantId, input: OrderInput) -> AppResult<order::Order> {
         let currency = validate::currency(&input.currency, &["input", "currency"])?;
         let total = checked_total(&input.line_items, currency)?;
         let reference = validate::text(input.external_reference, 200, &["input", "externalReference"])?;
         if let Some(customer) = input.customer {
-            self.customer(merchant, customer)
+            self.customers
+                .get(merchant, customer)
                 .await?
                 .ok_or_else(|| AppError::not_found(&["input", "customerId"], "customer"))?;
         }
-        let now = self.now();
+        let now = self.core.now();
         let order = order::Order {
             id: OrderId::new(),
             merchant,
@@ -53,14 +67,14 @@ impl Services {
             quantity: item.quantity,
             unit_amount: item.unit_amount,
         });
-        Ok(storage::orders::create(&self.db, order, items.collect()).await?)
+        Ok(storage::orders::create(&self.core.db, order, items.collect()).await?)
     }
 
-    pub async fn order(&self, merchant: MerchantId, id: OrderId) -> AppResult<Option<order::Order>> {
-        Ok(storage::records::find::<order_row::Entity>(&self.db, merchant, id.0).await?)
+    pub async fn get(&self, merchant: MerchantId, id: OrderId) -> AppResult<Option<order::Order>> {
+        Ok(storage::records::find::<order_row::Entity>(&self.core.db, merchant, id.0).await?)
     }
 
-    pub fn orders_query(&self, merchant: MerchantId, filter: OrderFilter) -> Listing<order_row::Entity> {
+    pub fn listing(&self, merchant: MerchantId, filter: OrderFilter) -> Listing<order_row::Entity> {
         crate::storage::listings::orders(merchant, filter)
     }
 }

@@ -3,17 +3,30 @@
 //! fingerprint; never a number. One card is one profile per customer: saving it again
 //! refreshes (and, if removed, revives) the same profile.
 
-use super::Services;
+use super::Core;
 use super::auth::Caller;
 use crate::domain::profile::PaymentProfile;
 use crate::domain::session::PaymentSession;
 use crate::domain::{CustomerId, MerchantId, PaymentMethodType, ProfileId};
 use crate::error::{AppError, AppResult};
 use crate::storage;
-use crate::storage::entities::card_token;
+use crate::storage::entities::{card_token, payment_profile};
+use crate::storage::listings::Listing;
 use crate::storage::writes::{ProfileRef, SessionWrite};
 
-impl Services {
+/// Saved payment methods of a customer.
+#[derive(Clone)]
+pub struct Profiles {
+    core: Core,
+}
+
+impl Profiles {
+    pub fn new(core: Core) -> Self {
+        Profiles { core }
+    }
+}
+
+impl Profiles {
     /// The writes that save the method of `card` for `session`'s customer when the session
     /// completes: the profile (inserted, or refreshed by fingerprint), the session's link to
     /// it and, when asked or when the customer has none, the default flag.
@@ -26,7 +39,7 @@ impl Services {
         let Some(customer_id) = session.customer else {
             return Err(anyhow::anyhow!("saving a profile for a session without a customer").into());
         };
-        let make_default = make_default || self.default_profile(customer_id).await?.is_none();
+        let make_default = make_default || self.default_of(customer_id).await?.is_none();
         let customer = customer_id.0;
         let kind = if card.wallet.is_some() { PaymentMethodType::Wallet } else { PaymentMethodType::Card };
         let profile = PaymentProfile {
@@ -42,7 +55,7 @@ impl Services {
             processor_token: card.processor_token.clone(),
             is_default: false,
             saved_by: Some(session.id),
-            created_at: self.now(),
+            created_at: self.core.now(),
             removed_at: None,
         };
         let fingerprint = card.fingerprint.clone();
@@ -58,13 +71,18 @@ impl Services {
     }
 
     /// The customer's default profile, if they have one that is not removed.
-    pub async fn default_profile(&self, customer: CustomerId) -> AppResult<Option<PaymentProfile>> {
-        Ok(storage::profiles::default_of(&self.db, customer).await?)
+    pub async fn default_of(&self, customer: CustomerId) -> AppResult<Option<PaymentProfile>> {
+        Ok(storage::profiles::default_of(&self.core.db, customer).await?)
     }
 
     /// A profile of this merchant that is not removed.
-    pub async fn profile(&self, merchant: MerchantId, id: ProfileId) -> AppResult<Option<PaymentProfile>> {
-        Ok(storage::profiles::live(&self.db, merchant, id.0).await?)
+    /// Saved profiles that were not removed, optionally of one customer.
+    pub fn listing(&self, merchant: MerchantId, customer: Option<CustomerId>) -> Listing<payment_profile::Entity> {
+        storage::listings::profiles(merchant, customer)
+    }
+
+    pub async fn get(&self, merchant: MerchantId, id: ProfileId) -> AppResult<Option<PaymentProfile>> {
+        Ok(storage::profiles::live(&self.core.db, merchant, id.0).await?)
     }
 
     /// A profile `caller` may pay `session` with: the session's customer's, not removed.
@@ -76,7 +94,7 @@ impl Services {
         id: ProfileId,
     ) -> AppResult<PaymentProfile> {
         let field = ["input", "paymentMethod", "paymentProfileId"];
-        self.profile(caller.merchant(), id)
+        self.get(caller.merchant(), id)
             .await?
             .filter(|p| session.customer == Some(p.customer))
             .ok_or_else(|| AppError::not_found(&field, "payment profile"))
@@ -84,24 +102,20 @@ impl Services {
 
     /// Makes a profile its customer's default, which renewals charge.
     #[tracing::instrument(skip(self))]
-    pub async fn set_default_profile(&self, merchant: MerchantId, id: ProfileId) -> AppResult<PaymentProfile> {
-        let profile = self
-            .profile(merchant, id)
-            .await?
-            .ok_or_else(|| AppError::not_found(&["input", "id"], "payment profile"))?;
-        storage::profiles::make_default(&self.db, profile.customer.0, profile.id.0).await?;
+    pub async fn set_default(&self, merchant: MerchantId, id: ProfileId) -> AppResult<PaymentProfile> {
+        let profile =
+            self.get(merchant, id).await?.ok_or_else(|| AppError::not_found(&["input", "id"], "payment profile"))?;
+        storage::profiles::make_default(&self.core.db, profile.customer.0, profile.id.0).await?;
         Ok(PaymentProfile { is_default: true, ..profile })
     }
 
     /// Removes a profile: it no longer pays and is no longer listed. A subscription that
     /// charged it falls back to the customer's default at its next renewal.
     #[tracing::instrument(skip(self))]
-    pub async fn remove_profile(&self, merchant: MerchantId, id: ProfileId) -> AppResult<PaymentProfile> {
-        let profile = self
-            .profile(merchant, id)
-            .await?
-            .ok_or_else(|| AppError::not_found(&["input", "id"], "payment profile"))?;
-        Ok(storage::profiles::remove(&self.db, profile, self.now()).await?)
+    pub async fn remove(&self, merchant: MerchantId, id: ProfileId) -> AppResult<PaymentProfile> {
+        let profile =
+            self.get(merchant, id).await?.ok_or_else(|| AppError::not_found(&["input", "id"], "payment profile"))?;
+        Ok(storage::profiles::remove(&self.core.db, profile, self.core.now()).await?)
     }
 }
 

@@ -18,7 +18,7 @@
 //! transaction that creates the session: of two instances one claims it, the other changes
 //! nothing, and only the claimed session is ever charged.
 
-use super::Services;
+use super::Core;
 use super::auth::Caller;
 use super::payments::PaymentMethodInput;
 use super::payments::attempt::Attempt;
@@ -54,11 +54,31 @@ pub struct RenewalPass {
     pub resumed: usize,
 }
 
-impl Services {
+/// Subscription renewals: charging the saved profile each period.
+#[derive(Clone)]
+pub struct Renewals {
+    core: Core,
+    payments: super::payments::Payments,
+    profiles: super::profiles::Profiles,
+    subscriptions: super::subscriptions::Subscriptions,
+}
+
+impl Renewals {
+    pub fn new(
+        core: Core,
+        payments: super::payments::Payments,
+        profiles: super::profiles::Profiles,
+        subscriptions: super::subscriptions::Subscriptions,
+    ) -> Self {
+        Renewals { core, payments, profiles, subscriptions }
+    }
+}
+
+impl Renewals {
     /// Renews every ACTIVE subscription whose period has ended, ends those set to cancel at
     /// period end, and cancels those whose renewal session ended unpaid.
     pub async fn renew_once(&self) -> AppResult<RenewalPass> {
-        let due = storage::renewals::due(&self.db, self.now(), RENEWAL_BATCH).await?;
+        let due = storage::renewals::due(&self.core.db, self.core.now(), RENEWAL_BATCH).await?;
         let mut pass = RenewalPass::default();
         for sub in due {
             if sub.cancel_at_period_end {
@@ -89,7 +109,7 @@ impl Services {
     /// earlier pass). Public so tests can stop a renewal here, as a crash would.
     pub async fn claim_renewal(&self, sub: &Subscription) -> AppResult<Option<PaymentSession>> {
         let merchant = sub.merchant;
-        let now = self.now();
+        let now = self.core.now();
         let row = PaymentSession {
             amount: Some(sub.price),
             customer: Some(sub.customer),
@@ -102,12 +122,12 @@ impl Services {
         // Of two instances claiming one renewal, one creates its session; the other's
         // transaction is rolled back by the refused claim.
         let claim = SessionWrite::ClaimRenewal { subscription: sub.id.0, period_end: sub.current_period_end };
-        let (session, event) = match storage::sessions::create(&self.db, row, now, vec![claim]).await {
+        let (session, event) = match storage::sessions::create(&self.core.db, row, now, vec![claim]).await {
             Ok(created) => created,
             Err(TransitionError::Refused(Guard::RenewalClaimed)) => return Ok(None),
             Err(error) => return Err(anyhow::Error::new(error).context("claiming a renewal").into()),
         };
-        self.publish(event).await;
+        self.core.publish(event).await;
         Ok(Some(session))
     }
 
@@ -121,7 +141,7 @@ impl Services {
         let method = PaymentMethodInput::Profile(profile.id);
         let caller = Caller::Merchant(sub.merchant);
         let attempt = Attempt { caller, id: session.id, method, client_ip: None, off_session: true };
-        let attempt = self.attempt(attempt, None).await;
+        let attempt = self.payments.attempt(attempt, None).await;
         match attempt {
             Ok(_) => Ok(()),
             // Another instance resumed the same renewal at the same moment: its attempt stands.
@@ -138,11 +158,12 @@ impl Services {
     /// still ACTIVE and its renewal session OPEN with no attempt, for longer than a renewal
     /// takes. Racing instances are settled by the session's compare-and-set: one charge.
     async fn resume_stranded(&self) -> AppResult<usize> {
-        let stranded = storage::renewals::stranded(&self.db, self.now() - STRANDED_AFTER, RENEWAL_BATCH).await?;
+        let stranded =
+            storage::renewals::stranded(&self.core.db, self.core.now() - STRANDED_AFTER, RENEWAL_BATCH).await?;
         let mut resumed = 0;
         for session in stranded {
             let Some(sub_id) = session.subscription else { continue };
-            let Some(sub) = self.subscription(session.merchant, sub_id).await? else {
+            let Some(sub) = self.subscriptions.get(session.merchant, sub_id).await? else {
                 continue;
             };
             tracing::warn!(subscription = %sub.id, session = %session.id, "resuming a renewal whose charge never ran");
@@ -157,29 +178,29 @@ impl Services {
     /// The profile a renewal charges: the subscription's own, else the customer's default.
     async fn renewal_profile(&self, sub: &Subscription) -> AppResult<Option<PaymentProfile>> {
         if let Some(id) = sub.default_profile
-            && let Some(profile) = self.profile(sub.merchant, id).await?
+            && let Some(profile) = self.profiles.get(sub.merchant, id).await?
         {
             return Ok(Some(profile));
         }
-        self.default_profile(sub.customer).await
+        self.profiles.default_of(sub.customer).await
     }
 
     /// With a renewal session that was not paid: its subscription is PAST_DUE (the same
     /// write a failed attempt carries with its status change).
     async fn mark_past_due(&self, session: &PaymentSession) -> AppResult<()> {
         if session.purpose == SessionPurpose::Subscription {
-            storage::renewals::mark_past_due(&self.db, session.id.0, self.now()).await?;
+            storage::renewals::mark_past_due(&self.core.db, session.id.0, self.core.now()).await?;
         }
         Ok(())
     }
 
     /// A subscription set to cancel at period end reaches it: CANCELED, as of that moment.
     async fn end_at_period_end(&self, sub: &Subscription) -> AppResult<bool> {
-        Ok(storage::renewals::end_at_period_end(&self.db, sub, self.now()).await?)
+        Ok(storage::renewals::end_at_period_end(&self.core.db, sub, self.core.now()).await?)
     }
 
     /// Cancels subscriptions whose renewal session ended without being paid.
     async fn lapse_unpaid(&self) -> AppResult<usize> {
-        Ok(storage::renewals::lapse_unpaid(&self.db, self.now(), RENEWAL_BATCH).await?)
+        Ok(storage::renewals::lapse_unpaid(&self.core.db, self.core.now(), RENEWAL_BATCH).await?)
     }
 }

@@ -1,7 +1,7 @@
 //! Subscriptions: a recurring amount for a customer. Created INCOMPLETE; a SUBSCRIPTION
 //! session's first payment activates it; `renewals` charges the periods after.
 
-use super::{Services, validate};
+use super::{Core, validate};
 use crate::domain::subscription::{BillingInterval, Subscription, SubscriptionStatus, validate_period};
 use crate::domain::{CustomerId, MerchantId, SessionStatus, SubscriptionId};
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -19,16 +19,30 @@ pub struct SubscriptionInput {
     pub interval_count: i32,
 }
 
-impl Services {
+/// Subscriptions: create, read, cancel.
+#[derive(Clone)]
+pub struct Subscriptions {
+    core: Core,
+    customers: super::customers::Customers,
+}
+
+impl Subscriptions {
+    pub fn new(core: Core, customers: super::customers::Customers) -> Self {
+        Subscriptions { core, customers }
+    }
+}
+
+impl Subscriptions {
     #[tracing::instrument(skip(self, input))]
-    pub async fn create_subscription(&self, merchant: MerchantId, input: SubscriptionInput) -> AppResult<Subscription> {
+    pub async fn create(&self, merchant: MerchantId, input: SubscriptionInput) -> AppResult<Subscription> {
         let price = validate::money(input.amount, &input.currency, &["input", "price"])?;
         validate_period(input.interval, input.interval_count)
             .map_err(|e| AppError::user(&["input", "intervalCount"], ErrorCode::InvalidPeriod, e.to_string()))?;
-        self.customer(merchant, input.customer)
+        self.customers
+            .get(merchant, input.customer)
             .await?
             .ok_or_else(|| AppError::not_found(&["input", "customerId"], "customer"))?;
-        let now = self.now();
+        let now = self.core.now();
         let sub = Subscription {
             id: SubscriptionId::new(),
             merchant,
@@ -49,40 +63,36 @@ impl Services {
             created_at: now,
             updated_at: now,
         };
-        Ok(storage::subscriptions::create(&self.db, sub).await?)
+        Ok(storage::subscriptions::create(&self.core.db, sub).await?)
     }
 
-    pub async fn subscription(&self, merchant: MerchantId, id: SubscriptionId) -> AppResult<Option<Subscription>> {
-        Ok(records::find::<subscription::Entity>(&self.db, merchant, id.0).await?)
+    pub async fn get(&self, merchant: MerchantId, id: SubscriptionId) -> AppResult<Option<Subscription>> {
+        Ok(records::find::<subscription::Entity>(&self.core.db, merchant, id.0).await?)
     }
 
-    pub fn subscriptions_query(
-        &self,
-        merchant: MerchantId,
-        filter: SubscriptionFilter,
-    ) -> Listing<subscription::Entity> {
+    pub fn listing(&self, merchant: MerchantId, filter: SubscriptionFilter) -> Listing<subscription::Entity> {
         crate::storage::listings::subscriptions(merchant, filter)
     }
 }
 
-impl Services {
+impl Subscriptions {
     /// Cancels a subscription. At once: its open sessions are canceled (the customer can no
     /// longer pay them) and it is CANCELED now. At period end (ACTIVE only): it runs to the end
     /// of the period paid for and is then CANCELED instead of renewed.
     #[tracing::instrument(skip(self))]
-    pub async fn cancel_subscription(
+    pub async fn cancel(
         &self,
         merchant: MerchantId,
         id: SubscriptionId,
         at_period_end: bool,
     ) -> AppResult<Subscription> {
         let field = ["input", "id"];
-        let sub = self.subscription(merchant, id).await?.ok_or_else(|| AppError::not_found(&field, "subscription"))?;
+        let sub = self.get(merchant, id).await?.ok_or_else(|| AppError::not_found(&field, "subscription"))?;
         let status = sub.status;
         if status == SubscriptionStatus::Canceled {
             return Err(AppError::user(&field, ErrorCode::IllegalTransition, "this subscription is already canceled"));
         }
-        let now = self.now();
+        let now = self.core.now();
         if at_period_end {
             if status != SubscriptionStatus::Active {
                 return Err(AppError::user(
@@ -91,11 +101,11 @@ impl Services {
                     format!("a {} subscription has no paid period to finish: cancel it at once", status.as_str()),
                 ));
             }
-            return Ok(storage::subscriptions::cancel_at_period_end(&self.db, sub, now).await?);
+            return Ok(storage::subscriptions::cancel_at_period_end(&self.core.db, sub, now).await?);
         }
         // Its sessions first: once they are closed nothing can complete and revive it.
         let payable = [SessionStatus::Open, SessionStatus::RequiresAction, SessionStatus::Processing];
-        let open = storage::subscriptions::sessions_in(&self.db, sub.id.0, &payable).await?;
+        let open = storage::subscriptions::sessions_in(&self.core.db, sub.id.0, &payable).await?;
         for session in open {
             if session.status == SessionStatus::Processing {
                 return Err(AppError::user(
@@ -104,17 +114,17 @@ impl Services {
                     "a payment of this subscription is being processed; try again when it ends",
                 ));
             }
-            self.change_status(&session, SessionStatus::Canceled).await?;
+            self.core.change_status(&session, SessionStatus::Canceled).await?;
         }
         // A payment that started since the sessions were read holds the subscription's claim:
         // canceling now would let its completion revive it.
-        if !storage::subscriptions::cancel_now(&self.db, &sub, now).await? {
+        if !storage::subscriptions::cancel_now(&self.core.db, &sub, now).await? {
             return Err(AppError::user(
                 &field,
                 ErrorCode::VersionConflict,
                 "the subscription changed meanwhile; read it again and retry",
             ));
         }
-        Ok(self.subscription(merchant, id).await?.ok_or_else(|| anyhow::anyhow!("subscription vanished"))?)
+        Ok(self.get(merchant, id).await?.ok_or_else(|| anyhow::anyhow!("subscription vanished"))?)
     }
 }

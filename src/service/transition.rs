@@ -6,7 +6,7 @@
 //! 3. storage runs it all as one transaction with the event (see `storage::transition`);
 //! 4. the event is published after commit; a failed publish is left to the outbox relay.
 
-use super::Services;
+use super::Core;
 use crate::domain::session::ClaimStep;
 use crate::domain::session::PaymentSession;
 use crate::domain::subscription::SubscriptionStatus;
@@ -18,7 +18,7 @@ use crate::storage::writes::{Guard, SessionWrite};
 /// A subscription whose period a session may take: not yet started, or behind on a renewal.
 pub const PAYABLE_SUBSCRIPTIONS: &[SubscriptionStatus] = &[SubscriptionStatus::Incomplete, SubscriptionStatus::PastDue];
 
-impl Services {
+impl Core {
     /// A status change with nothing else written.
     pub async fn change_status(
         &self,

@@ -9,7 +9,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{Datelike, Duration};
 use rand::RngCore;
 
-use super::Services;
+use super::Core;
 use super::auth::{Caller, new_secret};
 use crate::domain::card::{CardError, CardNumber, Cvc, FingerprintKey, check_expiry};
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -69,13 +69,31 @@ fn card_error(error: CardError) -> AppError {
     AppError::user(&[error.field()], code, error.to_string())
 }
 
-impl Services {
+/// Card tokenization: the only place a card number passes.
+#[derive(Clone)]
+pub struct Vault {
+    core: Core,
+    processor: std::sync::Arc<dyn crate::processor::Processor>,
+    fingerprint_key: FingerprintKey,
+}
+
+impl Vault {
+    pub fn new(
+        core: Core,
+        processor: std::sync::Arc<dyn crate::processor::Processor>,
+        fingerprint_key: FingerprintKey,
+    ) -> Self {
+        Vault { core, processor, fingerprint_key }
+    }
+}
+
+impl Vault {
     /// Validates a card and exchanges it for a one-time token. A client secret's token can
     /// pay that session only.
     #[tracing::instrument(skip_all)]
     pub async fn tokenize_card(&self, caller: Caller, input: CardInput) -> AppResult<TokenizedCard> {
         let number = CardNumber::parse(&input.number).map_err(card_error)?;
-        let today = self.now();
+        let today = self.core.now();
         let (exp_year, exp_month) =
             check_expiry(input.exp_month, input.exp_year, today.year(), today.month()).map_err(card_error)?;
         let cvc = Cvc::parse(&input.cvc, number.brand()).map_err(card_error)?;
@@ -83,7 +101,7 @@ impl Services {
 
         let card = CardDetails { number: &number, exp_month, exp_year, cvc: &cvc };
         let processor_token = self.processor.tokenize(card).await.map_err(|e| AppError::Internal(e.into()))?;
-        let now = self.now();
+        let now = self.core.now();
         let row = card_token::Model {
             id: new_secret(TOKEN_PREFIX),
             merchant_id: caller.merchant().0,
@@ -102,7 +120,7 @@ impl Services {
             used_at: None,
             wallet: None,
         };
-        let row = storage::records::insert_row::<card_token::ActiveModel>(&self.db, row).await?;
+        let row = storage::records::insert_row::<card_token::ActiveModel>(&self.core.db, row).await?;
         Ok(TokenizedCard {
             token: row.id,
             brand: row.brand,

@@ -122,7 +122,7 @@ pub async fn spawn_app_with_processor(
     let mut config = Config::for_database(url);
     adjust(&mut config);
     let mut app = start_with(config, clock, processor).await;
-    app.key = app.services.create_merchant("Test merchant").await.expect("merchant").secret_key;
+    app.key = app.services.auth.create_merchant("Test merchant").await.expect("merchant").secret_key;
     app._db = db;
     app
 }
@@ -185,7 +185,7 @@ impl TestApp {
 
     /// A second merchant of the same app, for isolation tests.
     pub async fn other_merchant_key(&self) -> String {
-        self.services.create_merchant("Other merchant").await.expect("merchant").secret_key
+        self.services.auth.create_merchant("Other merchant").await.expect("merchant").secret_key
     }
 
     /// The number of SQL statements the app has sent, read from `/metrics`.

@@ -120,7 +120,7 @@ async fn batches_are_bounded() {
 async fn faults_are_masked() {
     let app = spawn_app().await;
     // Close the pool under the app: every query now fails inside the database layer.
-    app.services.db.clone().close().await.unwrap();
+    app.services.core.db.clone().close().await.unwrap();
     let response = app.post_graphql(Some(&app.key), &json!({ "query": "{ customers { totalCount } }" })).await;
     assert_eq!(response.status(), 500);
     let text = response.text().await.unwrap();
@@ -138,7 +138,7 @@ async fn health_and_readiness_answer() {
     let ready = app.client.get(format!("{}/readyz", app.address)).send().await.unwrap();
     assert_eq!(ready.status(), 200);
     assert_eq!(ready.json::<Value>().await.unwrap(), json!({ "database": "ok", "bus": "in-process" }));
-    app.services.db.clone().close().await.unwrap();
+    app.services.core.db.clone().close().await.unwrap();
     let down = app.client.get(format!("{}/readyz", app.address)).send().await.unwrap();
     assert_eq!(down.status(), 503);
 }

@@ -80,7 +80,7 @@ async fn concurrent_calls_with_one_key_create_one_session() {
 /// Makes every update of `idempotency_keys` fail, as a fault in the middle of the work would.
 async fn break_idempotency_records(app: &TestApp, broken: bool) {
     use sea_orm::{ConnectionTrait, DbBackend};
-    let db = &app.services.db;
+    let db = &app.services.core.db;
     let statements: &[&str] = match (db.get_database_backend(), broken) {
         (DbBackend::Postgres, true) => &[
             "CREATE FUNCTION injected_fault() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected fault'; END $$",

@@ -28,15 +28,17 @@ async fn drive(app: &TestApp, session: &str, statuses: &[SessionStatus]) {
     let id = SessionId::from_global(session).unwrap();
     let merchant = merchant_of(app, id).await;
     for status in statuses {
-        let current = app.services.session(merchant, id).await.unwrap().unwrap();
-        app.services.change_status(&current, *status).await.unwrap();
+        let current = app.services.sessions.get(merchant, id).await.unwrap().unwrap();
+        app.services.core.change_status(&current, *status).await.unwrap();
     }
 }
 
 async fn merchant_of(app: &TestApp, id: SessionId) -> MerchantId {
     use sea_orm::EntityTrait;
-    let row =
-        paygraph::storage::entities::payment_session::Entity::find_by_id(id.0).one(&app.services.db).await.unwrap();
+    let row = paygraph::storage::entities::payment_session::Entity::find_by_id(id.0)
+        .one(&app.services.core.db)
+        .await
+        .unwrap();
     MerchantId(row.unwrap().merchant_id)
 }
 
@@ -105,8 +107,8 @@ async fn changes_racing_the_subscription_arrive_once_and_in_order() {
         tokio::spawn(async move {
             for _ in 0..10 {
                 for status in [SessionStatus::Processing, SessionStatus::Open] {
-                    let current = app_services.session(merchant, id).await.unwrap().unwrap();
-                    app_services.change_status(&current, status).await.unwrap();
+                    let current = app_services.sessions.get(merchant, id).await.unwrap().unwrap();
+                    app_services.core.change_status(&current, status).await.unwrap();
                 }
             }
         })
@@ -282,11 +284,11 @@ async fn a_slow_consumer_is_cut_off_with_its_resume_point() {
     let (id, _) = app.create_payment_session(100, "USD").await;
     let session = SessionId::from_global(&id).unwrap();
     let merchant = merchant_of(&app, session).await;
-    let mut stream = Box::pin(app.services.session_stream(merchant, session, None).await.unwrap());
+    let mut stream = Box::pin(app.services.live.session_stream(merchant, session, None).await.unwrap());
     assert_eq!(stream.next().await.unwrap().unwrap().version, 1);
     // More events than its buffer holds arrive while it reads nothing.
     for version in 2..=400 {
-        app.services.hub.dispatch(paygraph::bus::SessionEvent {
+        app.services.live.hub().dispatch(paygraph::bus::SessionEvent {
             id: 0,
             seq: 0,
             merchant_id: merchant.0,

@@ -26,7 +26,7 @@ async fn pair(redis_url: &str) -> (TestApp, TestApp, TestDatabase) {
     };
     let mut a = start(config(&url), Arc::new(SystemClock)).await;
     let mut b = start(config(&url), Arc::new(SystemClock)).await;
-    let key = a.services.create_merchant("Shared").await.unwrap().secret_key;
+    let key = a.services.auth.create_merchant("Shared").await.unwrap().secret_key;
     a.key = key.clone();
     b.key = key;
     for app in [&a, &b] {
@@ -162,7 +162,7 @@ async fn every_event_made_while_redis_was_down_arrives_once_and_in_order() {
     for _ in 0..100 {
         unpublished = session_event::Entity::find()
             .filter(session_event::Column::PublishedAt.is_null())
-            .count(&b.services.db)
+            .count(&b.services.core.db)
             .await
             .unwrap();
         if unpublished == 0 {

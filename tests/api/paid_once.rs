@@ -216,11 +216,11 @@ async fn a_subscription_a_session_is_paying_is_not_canceled_under_it() {
     assert_eq!(cancel["data"]["cancelSubscription"]["userErrors"][0]["code"], "PAYMENT_IN_PROGRESS", "{cancel}");
     // Whatever a racing reader saw of its sessions, the cancel's own guarded write refuses
     // while a session holds the period: its completion would revive a canceled subscription.
-    let Some(Caller::Merchant(merchant)) = app.services.authenticate(&app.key).await.unwrap() else {
+    let Some(Caller::Merchant(merchant)) = app.services.auth.authenticate(&app.key).await.unwrap() else {
         panic!("the key is a merchant's")
     };
     let id = SubscriptionId::from_global(&subscription).unwrap();
-    let row = app.services.subscription(merchant, id).await.unwrap().unwrap();
-    let canceled = paygraph::storage::subscriptions::cancel_now(&app.services.db, &row, chrono::Utc::now());
+    let row = app.services.subscriptions.get(merchant, id).await.unwrap().unwrap();
+    let canceled = paygraph::storage::subscriptions::cancel_now(&app.services.core.db, &row, chrono::Utc::now());
     assert!(!canceled.await.unwrap(), "canceled under a paying session");
 }

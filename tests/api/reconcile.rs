@@ -126,10 +126,10 @@ async fn a_charge_whose_answer_was_lost_completes_once_reconciled() {
     assert_eq!(payload["payment"]["status"], "PROCESSING", "{payload}");
 
     // Not before the bound: the answer may still be on its way.
-    assert_eq!(app.services.reconcile_once().await.unwrap(), 0);
+    assert_eq!(app.services.payments.reconcile_once().await.unwrap(), 0);
     clock.advance(Duration::minutes(3));
-    assert_eq!(app.services.reconcile_once().await.unwrap(), 1);
-    assert_eq!(app.services.reconcile_once().await.unwrap(), 0, "settled once");
+    assert_eq!(app.services.payments.reconcile_once().await.unwrap(), 1);
+    assert_eq!(app.services.payments.reconcile_once().await.unwrap(), 0, "settled once");
 
     let after = state(&app, &id).await;
     assert_eq!(after["status"], "COMPLETED", "{after}");
@@ -157,7 +157,7 @@ async fn an_attempt_the_processor_never_charged_reopens_the_session_and_frees_th
     assert_eq!(cancel["data"]["cancelPaymentSession"]["userErrors"][0]["code"], "ILLEGAL_TRANSITION", "{cancel}");
 
     clock.advance(Duration::minutes(3));
-    assert_eq!(app.services.reconcile_once().await.unwrap(), 1);
+    assert_eq!(app.services.payments.reconcile_once().await.unwrap(), 1);
     let after = state(&app, &id).await;
     assert_eq!(after["status"], "OPEN", "{after}");
     assert_eq!(after["attemptCount"], 1);
@@ -194,7 +194,7 @@ async fn instances_reconciling_at_once_settle_each_attempt_once() {
     let passes: Vec<_> = (0..4)
         .map(|_| {
             let services = app.services.clone();
-            tokio::spawn(async move { services.reconcile_once().await.unwrap() })
+            tokio::spawn(async move { services.payments.reconcile_once().await.unwrap() })
         })
         .collect();
     let mut settled = 0;

@@ -76,10 +76,10 @@ async fn the_first_payment_starts_a_subscription_and_each_period_renews_off_sess
     assert!(first_end > start + Duration::days(27) && first_end <= start + Duration::days(31), "{started}");
 
     // Nothing is due before the period ends.
-    assert_eq!(app.services.renew_once().await.unwrap(), RenewalPass::default());
+    assert_eq!(app.services.renewals.renew_once().await.unwrap(), RenewalPass::default());
 
     clock.advance(Duration::days(32));
-    assert_eq!(app.services.renew_once().await.unwrap(), RenewalPass { renewed: 1, ..RenewalPass::default() });
+    assert_eq!(app.services.renewals.renew_once().await.unwrap(), RenewalPass { renewed: 1, ..RenewalPass::default() });
     let renewed = subscription(&app, &id).await;
     assert_eq!(renewed["status"], "ACTIVE", "{renewed}");
     assert_eq!(renewed["currentPeriodStart"], started["currentPeriodEnd"]);
@@ -94,7 +94,7 @@ async fn the_first_payment_starts_a_subscription_and_each_period_renews_off_sess
     assert_eq!(renewed["payments"]["edges"][1]["node"]["offSession"], false);
 
     // Already renewed for this period: another pass charges nothing.
-    assert_eq!(app.services.renew_once().await.unwrap(), RenewalPass::default());
+    assert_eq!(app.services.renewals.renew_once().await.unwrap(), RenewalPass::default());
     assert_eq!(subscription(&app, &id).await["payments"]["totalCount"], 2);
 }
 
@@ -103,7 +103,7 @@ async fn a_renewal_run_twice_at_once_charges_once() {
     let (url, _db) = test_database().await;
     let clock = Arc::new(TestClock::default());
     let mut app = app_on(clock.clone(), url.clone()).await;
-    app.key = app.services.create_merchant("M").await.unwrap().secret_key;
+    app.key = app.services.auth.create_merchant("M").await.unwrap().secret_key;
     // A second instance on the same database, as in production.
     let other = app_on(clock.clone(), url).await;
     let mut subscriptions = Vec::new();
@@ -112,7 +112,11 @@ async fn a_renewal_run_twice_at_once_charges_once() {
     }
     clock.advance(Duration::days(32));
 
-    let (a, b, c) = tokio::join!(app.services.renew_once(), other.services.renew_once(), app.services.renew_once());
+    let (a, b, c) = tokio::join!(
+        app.services.renewals.renew_once(),
+        other.services.renewals.renew_once(),
+        app.services.renewals.renew_once()
+    );
     let renewed = a.unwrap().renewed + b.unwrap().renewed + c.unwrap().renewed;
     assert_eq!(renewed, 3, "each subscription is claimed by exactly one pass");
     for id in &subscriptions {
@@ -149,7 +153,7 @@ async fn a_declined_renewal_is_past_due_until_the_customer_pays_its_session() {
     assert_eq!(removed["data"]["removePaymentProfile"]["removedId"], visa, "{removed}");
 
     clock.advance(Duration::days(32));
-    assert_eq!(app.services.renew_once().await.unwrap().renewed, 1);
+    assert_eq!(app.services.renewals.renew_once().await.unwrap().renewed, 1);
     let past_due = subscription(&app, &id).await;
     assert_eq!(past_due["status"], "PAST_DUE", "{past_due}");
     assert_eq!(period_end(&past_due), first_end, "an unpaid period does not move the subscription on");
@@ -161,7 +165,7 @@ async fn a_declined_renewal_is_past_due_until_the_customer_pays_its_session() {
     assert_eq!(attempt["paymentProfile"]["last4"], "0341");
 
     // A later pass leaves it alone: the customer's session is open.
-    assert_eq!(app.services.renew_once().await.unwrap(), RenewalPass::default());
+    assert_eq!(app.services.renewals.renew_once().await.unwrap(), RenewalPass::default());
 
     // The customer pays the renewal session with another card: ACTIVE again, one period on,
     // and that card is what the next renewal charges.
@@ -193,7 +197,7 @@ async fn a_renewal_with_no_profile_waits_for_the_customer_then_lapses() {
         .await;
 
     clock.advance(Duration::days(32));
-    assert_eq!(app.services.renew_once().await.unwrap().renewed, 1);
+    assert_eq!(app.services.renewals.renew_once().await.unwrap().renewed, 1);
     let past_due = subscription(&app, &id).await;
     assert_eq!(past_due["status"], "PAST_DUE", "{past_due}");
     assert_eq!(past_due["renewalSession"]["status"], "OPEN");
@@ -219,7 +223,10 @@ async fn a_renewal_with_no_profile_waits_for_the_customer_then_lapses() {
     // Unpaid through its window, the session expires and the subscription ends.
     clock.advance(Duration::days(8));
     assert_eq!(app.services.sweep_once().await.unwrap(), 1);
-    assert_eq!(app.services.renew_once().await.unwrap(), RenewalPass { canceled: 1, ..RenewalPass::default() });
+    assert_eq!(
+        app.services.renewals.renew_once().await.unwrap(),
+        RenewalPass { canceled: 1, ..RenewalPass::default() }
+    );
     let lapsed = subscription(&app, &id).await;
     assert_eq!(lapsed["status"], "CANCELED", "{lapsed}");
     assert!(lapsed["canceledAt"].is_string());
@@ -239,7 +246,10 @@ async fn subscriptions_cancel_at_period_end_or_at_once() {
     let canceled = &body["data"]["cancelSubscription"]["subscription"];
     assert_eq!((canceled["status"].as_str(), canceled["cancelAtPeriodEnd"].as_bool()), (Some("ACTIVE"), Some(true)));
     clock.advance(Duration::days(32));
-    assert_eq!(app.services.renew_once().await.unwrap(), RenewalPass { canceled: 1, ..RenewalPass::default() });
+    assert_eq!(
+        app.services.renewals.renew_once().await.unwrap(),
+        RenewalPass { canceled: 1, ..RenewalPass::default() }
+    );
     let ended = subscription(&app, &id).await;
     assert_eq!(ended["status"], "CANCELED", "{ended}");
     assert_eq!(ended["canceledAt"].as_str().unwrap().parse::<chrono::DateTime<chrono::Utc>>().unwrap(), end);
@@ -277,12 +287,12 @@ async fn a_renewal_interrupted_after_its_claim_is_charged_by_a_later_pass() {
 
     // The instance claims the renewal and dies before charging it.
     use sea_orm::EntityTrait;
-    let only = paygraph::storage::entities::subscription::Entity::find().one(&app.services.db).await.unwrap();
+    let only = paygraph::storage::entities::subscription::Entity::find().one(&app.services.core.db).await.unwrap();
     let row =
         paygraph::domain::subscription::Subscription::try_from(only.expect("the test's one subscription")).unwrap();
-    let claimed = app.services.claim_renewal(&row).await.unwrap();
+    let claimed = app.services.renewals.claim_renewal(&row).await.unwrap();
     assert!(claimed.is_some());
-    assert_eq!(app.services.claim_renewal(&row).await.unwrap(), None, "a period is claimed once");
+    assert_eq!(app.services.renewals.claim_renewal(&row).await.unwrap(), None, "a period is claimed once");
     let waiting = subscription(&app, &id).await;
     assert_eq!(
         (waiting["status"].as_str(), waiting["renewalSession"]["status"].as_str()),
@@ -290,14 +300,14 @@ async fn a_renewal_interrupted_after_its_claim_is_charged_by_a_later_pass() {
     );
 
     // Too early to tell a crash from a slow instance: left alone.
-    assert_eq!(app.services.renew_once().await.unwrap(), RenewalPass::default());
+    assert_eq!(app.services.renewals.renew_once().await.unwrap(), RenewalPass::default());
     clock.advance(Duration::minutes(2));
-    assert_eq!(app.services.renew_once().await.unwrap(), RenewalPass { resumed: 1, ..RenewalPass::default() });
+    assert_eq!(app.services.renewals.renew_once().await.unwrap(), RenewalPass { resumed: 1, ..RenewalPass::default() });
     let renewed = subscription(&app, &id).await;
     assert_eq!(renewed["status"], "ACTIVE", "{renewed}");
     assert!(period_end(&renewed) > first_end + Duration::days(27));
     assert_eq!(renewed["payments"]["totalCount"], 2, "charged once");
-    assert_eq!(app.services.renew_once().await.unwrap(), RenewalPass::default());
+    assert_eq!(app.services.renewals.renew_once().await.unwrap(), RenewalPass::default());
 }
 
 /// A PAST_DUE period can be paid two ways: its renewal session, or a session the merchant
@@ -317,7 +327,7 @@ async fn a_past_due_period_paid_through_one_session_is_not_charged_through_the_o
     app.gql("mutation($id: ID!) { removePaymentProfile(input: {id: $id}) { removedId } }", json!({ "id": profile }))
         .await;
     clock.advance(Duration::days(32));
-    assert_eq!(app.services.renew_once().await.unwrap().renewed, 1);
+    assert_eq!(app.services.renewals.renew_once().await.unwrap().renewed, 1);
     let past_due = subscription(&app, &id).await;
     assert_eq!(past_due["status"], "PAST_DUE", "{past_due}");
     let renewal = past_due["renewalSession"]["id"].as_str().unwrap().to_owned();

@@ -96,7 +96,7 @@ async fn the_vault_needs_credentials_and_json() {
 /// every table on PostgreSQL.
 pub async fn database_contents(app: &TestApp) -> String {
     use sea_orm::{ConnectionTrait, DbBackend, Statement};
-    let db = &app.services.db;
+    let db = &app.services.core.db;
     match db.get_database_backend() {
         DbBackend::Postgres => {
             let tables = db

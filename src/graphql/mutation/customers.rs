@@ -52,7 +52,7 @@ impl CustomerMutations {
             external_reference: input.external_reference,
             metadata: input.metadata.map(|m| m.0),
         };
-        let (customer, user_errors) = outcome(ctx.services().create_customer(merchant, input).await)?;
+        let (customer, user_errors) = outcome(ctx.services().customers.create(merchant, input).await)?;
         Ok(CustomerPayload { customer: customer.map(Customer), user_errors })
     }
 
@@ -70,7 +70,7 @@ impl CustomerMutations {
                 external_reference: keep_or_set(input.external_reference),
                 metadata: input.metadata.map(|m| m.0),
             };
-            ctx.services().update_customer(merchant, id, update).await
+            ctx.services().customers.update(merchant, id, update).await
         }
         .await;
         let (customer, user_errors) = outcome(result)?;

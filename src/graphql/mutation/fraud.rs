@@ -45,7 +45,8 @@ impl FraudMutations {
         input: AddBlocklistEntryInput,
     ) -> async_graphql::Result<BlocklistEntryPayload> {
         let merchant = ctx.caller()?.secret_key_holder().map_err(gql)?;
-        let result = ctx.services().add_blocklist_entry(merchant, input.kind.into(), &input.value, input.note).await;
+        let result =
+            ctx.services().fraud.add_blocklist_entry(merchant, input.kind.into(), &input.value, input.note).await;
         let (entry, user_errors) = outcome(result)?;
         Ok(BlocklistEntryPayload { blocklist_entry: entry.map(BlocklistEntry), user_errors })
     }
@@ -58,7 +59,7 @@ impl FraudMutations {
         let merchant = ctx.caller()?.secret_key_holder().map_err(gql)?;
         let result = async {
             let id = input_id(&input.id, "id")?;
-            ctx.services().remove_blocklist_entry(merchant, id).await
+            ctx.services().fraud.remove_blocklist_entry(merchant, id).await
         }
         .await;
         let (removed, user_errors) = outcome(result)?;

@@ -72,7 +72,7 @@ impl LinkMutations {
             expires_at: input.expires_at,
             active: input.active,
         };
-        let (link, user_errors) = outcome(ctx.services().create_link(merchant, link).await)?;
+        let (link, user_errors) = outcome(ctx.services().links.create(merchant, link).await)?;
         Ok(PaymentLinkPayload { payment_link: link.map(PaymentLink), user_errors })
     }
 
@@ -83,7 +83,7 @@ impl LinkMutations {
         input: DeactivatePaymentLinkInput,
     ) -> async_graphql::Result<PaymentLinkPayload> {
         let merchant = ctx.caller()?.secret_key_holder().map_err(gql)?;
-        let result = async { ctx.services().deactivate_link(merchant, input_id(&input.id, "id")?).await }.await;
+        let result = async { ctx.services().links.deactivate(merchant, input_id(&input.id, "id")?).await }.await;
         let (link, user_errors) = outcome(result)?;
         Ok(PaymentLinkPayload { payment_link: link.map(PaymentLink), user_errors })
     }
@@ -100,7 +100,7 @@ impl LinkMutations {
             logo_url: keep_or_set(input.logo_url),
             accent_color: keep_or_set(input.accent_color),
         };
-        let (merchant, user_errors) = outcome(ctx.services().update_branding(merchant, update).await)?;
+        let (merchant, user_errors) = outcome(ctx.services().merchants.update_branding(merchant, update).await)?;
         Ok(UpdateMerchantBrandingPayload { merchant: merchant.map(Merchant), user_errors })
     }
 }

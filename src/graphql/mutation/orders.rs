@@ -56,7 +56,7 @@ impl OrderMutations {
                 line_items: input.line_items.into_iter().map(Into::into).collect(),
                 external_reference: input.external_reference,
             };
-            ctx.services().create_order(merchant, order).await
+            ctx.services().orders.create(merchant, order).await
         }
         .await;
         let (order, user_errors) = outcome(result)?;

@@ -53,7 +53,7 @@ impl ProfileMutations {
         input: PaymentProfileIdInput,
     ) -> async_graphql::Result<SetDefaultPaymentProfilePayload> {
         let merchant = ctx.caller()?.secret_key_holder().map_err(gql)?;
-        let result = async { ctx.services().set_default_profile(merchant, input_id(&input.id, "id")?).await }.await;
+        let result = async { ctx.services().profiles.set_default(merchant, input_id(&input.id, "id")?).await }.await;
         let (profile, user_errors) = outcome(result)?;
         Ok(SetDefaultPaymentProfilePayload { payment_profile: profile.map(PaymentProfile), user_errors })
     }
@@ -66,7 +66,7 @@ impl ProfileMutations {
         input: PaymentProfileIdInput,
     ) -> async_graphql::Result<RemovePaymentProfilePayload> {
         let merchant = ctx.caller()?.secret_key_holder().map_err(gql)?;
-        let result = async { ctx.services().remove_profile(merchant, input_id(&input.id, "id")?).await }.await;
+        let result = async { ctx.services().profiles.remove(merchant, input_id(&input.id, "id")?).await }.await;
         let (removed, user_errors) = outcome(result)?;
         Ok(RemovePaymentProfilePayload { removed_id: removed.map(|_| input.id), user_errors })
     }
@@ -85,7 +85,7 @@ impl ProfileMutations {
                 currency: input.amount.currency,
                 description: input.description,
             };
-            ctx.services().create_balance_charge(merchant, charge, input.idempotency_key).await
+            ctx.services().balances.create_charge(merchant, charge, input.idempotency_key).await
         }
         .await;
         let (entry, user_errors) = outcome(result)?;

@@ -216,7 +216,7 @@ impl SessionMutations {
                 }
                 PaymentMethodInput::BankTransfer(transfer) => MethodInput::BankTransfer { iban: transfer.iban },
             };
-            ctx.services().confirm_session(caller, id, method, input.idempotency_key, ctx.client_ip()).await
+            ctx.services().payments.confirm(caller, id, method, input.idempotency_key, ctx.client_ip()).await
         }
         .await;
         confirm_payload(ctx, result)
@@ -232,7 +232,7 @@ impl SessionMutations {
         let merchant = ctx.caller()?.secret_key_holder().map_err(gql)?;
         let result = async {
             let payment: crate::domain::PaymentId = input_id(&input.payment_id, "paymentId")?;
-            ctx.services().settle_test_bank_transfer(merchant, payment.0, input.settled).await
+            ctx.services().payments.settle_test_bank_transfer(merchant, payment.0, input.settled).await
         }
         .await;
         confirm_payload(ctx, result)
@@ -248,7 +248,7 @@ impl SessionMutations {
         let caller = ctx.caller()?;
         let result = async {
             let payment: crate::domain::PaymentId = input_id(&input.payment_id, "paymentId")?;
-            ctx.services().complete_test_challenge(caller, payment.0, input.passed).await
+            ctx.services().payments.complete_test_challenge(caller, payment.0, input.passed).await
         }
         .await;
         confirm_payload(ctx, result)
@@ -278,7 +278,7 @@ impl SessionMutations {
                 success_url: input.success_url,
                 payment_link: None,
             };
-            ctx.services().create_session(merchant, session, input.idempotency_key).await
+            ctx.services().sessions.create(merchant, session, input.idempotency_key).await
         }
         .await;
         let (session, user_errors) = outcome(result)?;
@@ -296,7 +296,7 @@ impl SessionMutations {
         input: CancelPaymentSessionInput,
     ) -> async_graphql::Result<PaymentSessionPayload> {
         let merchant = ctx.caller()?.secret_key_holder().map_err(gql)?;
-        let result = async { ctx.services().cancel_session(merchant, input_id(&input.id, "id")?).await }.await;
+        let result = async { ctx.services().sessions.cancel(merchant, input_id(&input.id, "id")?).await }.await;
         let (session, user_errors) = outcome(result)?;
         Ok(PaymentSessionPayload { payment_session: session.map(PaymentSession), user_errors })
     }
@@ -308,7 +308,7 @@ impl SessionMutations {
         input: ExpirePaymentSessionInput,
     ) -> async_graphql::Result<PaymentSessionPayload> {
         let merchant = ctx.caller()?.secret_key_holder().map_err(gql)?;
-        let result = async { ctx.services().expire_session(merchant, input_id(&input.id, "id")?).await }.await;
+        let result = async { ctx.services().sessions.expire(merchant, input_id(&input.id, "id")?).await }.await;
         let (session, user_errors) = outcome(result)?;
         Ok(PaymentSessionPayload { payment_session: session.map(PaymentSession), user_errors })
     }

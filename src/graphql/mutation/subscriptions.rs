@@ -59,7 +59,7 @@ impl SubscriptionMutations {
                 interval: input.interval.into(),
                 interval_count: input.interval_count,
             };
-            ctx.services().create_subscription(merchant, subscription).await
+            ctx.services().subscriptions.create(merchant, subscription).await
         }
         .await;
         let (subscription, user_errors) = outcome(result)?;
@@ -75,7 +75,7 @@ impl SubscriptionMutations {
         let merchant = ctx.caller()?.secret_key_holder().map_err(gql)?;
         let result = async {
             let id = input_id(&input.id, "id")?;
-            ctx.services().cancel_subscription(merchant, id, input.at_period_end).await
+            ctx.services().subscriptions.cancel(merchant, id, input.at_period_end).await
         }
         .await;
         let (subscription, user_errors) = outcome(result)?;

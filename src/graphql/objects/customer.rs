@@ -121,7 +121,7 @@ impl Customer {
     /// The profile renewals and off-session payments charge.
     async fn default_payment_profile(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PaymentProfile>> {
         ctx.caller()?.secret_key_holder().map_err(crate::graphql::errors::gql)?;
-        Ok(ctx.services().default_profile(self.0.id).await.gql()?.map(PaymentProfile))
+        Ok(ctx.services().profiles.default_of(self.0.id).await.gql()?.map(PaymentProfile))
     }
     /// Saved payment methods, newest first.
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]

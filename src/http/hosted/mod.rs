@@ -67,7 +67,7 @@ fn fault(state: &AppState, error: &crate::error::AppError) -> Response {
 
 /// `GET /pay/{client_secret}`: the payment page of one session.
 pub async fn payment_page(State(state): State<AppState>, Path(secret): Path<String>) -> Response {
-    match state.services.hosted_view(&secret).await {
+    match state.services.hosted.view(&secret).await {
         Ok(Some(view)) => {
             let id = view.session.id.to_global();
             html(&state, StatusCode::OK, page::payment_page(&view, &secret, &id))
@@ -80,7 +80,7 @@ pub async fn payment_page(State(state): State<AppState>, Path(secret): Path<Stri
 /// `GET /pay/{client_secret}/theme.css`: the merchant's accent color, as a stylesheet so the
 /// policy needs no inline styles.
 pub async fn theme(State(state): State<AppState>, Path(secret): Path<String>) -> Response {
-    match state.services.hosted_view(&secret).await {
+    match state.services.hosted.view(&secret).await {
         Ok(Some(view)) => {
             // Stored colors are validated `#rrggbb`; anything else falls back to the default.
             let accent = view
@@ -103,7 +103,7 @@ pub async fn challenge_page(
     if PaymentId::from_global(&payment).is_err() {
         return not_found(&state);
     }
-    match state.services.hosted_view(&secret).await {
+    match state.services.hosted.view(&secret).await {
         Ok(Some(view)) => html(&state, StatusCode::OK, page::challenge_page(&view, &secret, &payment)),
         Ok(None) => not_found(&state),
         Err(error) => fault(&state, &error),
@@ -112,7 +112,7 @@ pub async fn challenge_page(
 
 /// `GET /l/{slug}`: a fresh session for the link, then its hosted page.
 pub async fn visit_link(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
-    let (title, message, status) = match state.services.visit_link(&slug).await {
+    let (title, message, status) = match state.services.links.visit(&slug).await {
         Ok(Ok(session)) => {
             let location = format!("/pay/{}", session.client_secret);
             let mut response = hardened(&state, StatusCode::SEE_OTHER, "text/plain; charset=utf-8", String::new());

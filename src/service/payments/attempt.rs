@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use uuid::Uuid;
 
+use super::Payments;
 use super::outcome::Verdict;
 use super::{Confirmed, ConfirmedRecord, PaymentMethodInput};
 use crate::domain::payment::Payment;
@@ -14,7 +15,6 @@ use crate::domain::{
 };
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::processor::{ChargeOutcome, ChargeRequest};
-use crate::service::Services;
 use crate::service::auth::Caller;
 use crate::service::fraud::Signals;
 use crate::service::idempotency::Claim;
@@ -36,14 +36,15 @@ pub(crate) struct Attempt {
     pub off_session: bool,
 }
 
-impl Services {
+impl Payments {
     /// Runs one attempt. `idempotency`: the claimed key, completed in the transaction that
     /// starts the attempt.
     pub(crate) async fn attempt(&self, attempt: Attempt, idempotency: Option<&Claim>) -> AppResult<Confirmed> {
         let Attempt { caller, id, method, client_ip, off_session } = attempt;
         let merchant = caller.merchant();
         let session = self
-            .session(merchant, id)
+            .sessions
+            .get(merchant, id)
             .await?
             .ok_or_else(|| AppError::not_found(&["input", "id"], "payment session"))?;
         self.check_payable(&session).await?;
@@ -55,7 +56,7 @@ impl Services {
 
         // OPEN → PROCESSING with the token spent, the payment recorded and the order or
         // period claimed, all or nothing.
-        let now = self.now();
+        let now = self.core.now();
         let payment_id = Uuid::new_v4();
         let attempt = Payment {
             id: PaymentId(payment_id),
@@ -83,7 +84,7 @@ impl Services {
         writes.push(SessionWrite::InsertPayment(attempt));
         let record = ConfirmedRecord { payment_id: Some(payment_id), verification_id: None };
         writes.extend(self.idempotency_write(idempotency, &record)?);
-        let (processing, _) = self.change_status_with(&session, SessionStatus::Processing, writes).await?;
+        let (processing, _) = self.core.change_status_with(&session, SessionStatus::Processing, writes).await?;
 
         // Fraud rules, then the charge (a bank transfer waits for its settlement instead).
         let signals = Signals {
@@ -94,7 +95,7 @@ impl Services {
             customer: session.customer,
             this_attempt: payment_id,
         };
-        let assessment = self.assess(signals).await?;
+        let assessment = self.fraud.assess(signals).await?;
         let verdict = match (assessment.blocked_by, &method.charge) {
             (Some(rule), _) => Verdict::Blocked(rule),
             (None, Some(card)) => {
@@ -122,7 +123,7 @@ impl Services {
     /// The session can be paid now: OPEN, not expired, and its link not used up.
     async fn check_payable(&self, session: &PaymentSession) -> AppResult<()> {
         let status = session.status;
-        if status == SessionStatus::Open && self.now() >= session.expires_at {
+        if status == SessionStatus::Open && self.core.now() >= session.expires_at {
             return Err(AppError::user(
                 &["input", "id"],
                 ErrorCode::SessionExpired,
@@ -153,9 +154,9 @@ impl Services {
     /// a sales cap, like Stripe's, not a guarantee.)
     async fn check_link_not_used_up(&self, session: &PaymentSession) -> AppResult<()> {
         let Some(link_id) = session.payment_link else { return Ok(()) };
-        let link = self.link(session.merchant, link_id).await?;
+        let link = self.links.get(session.merchant, link_id).await?;
         if let Some(max) = link.and_then(|l| l.max_completed_payments)
-            && self.completed_payments(link_id.0).await? >= u64::try_from(max).unwrap_or(0)
+            && self.links.completed_payments(link_id.0).await? >= u64::try_from(max).unwrap_or(0)
         {
             return Err(AppError::user(
                 &["input", "id"],
@@ -192,7 +193,7 @@ impl Services {
 
     /// Records the fraud rules' verdict on a payment that goes on waiting (a bank transfer).
     async fn record_assessment(&self, payment_id: Uuid, risk_score: i32) -> AppResult<Payment> {
-        let assessed = storage::payments::record_assessment(&self.db, payment_id, risk_score).await?;
+        let assessed = storage::payments::record_assessment(&self.core.db, payment_id, risk_score).await?;
         Ok(assessed.ok_or_else(|| anyhow::anyhow!("payment {payment_id} was assessed twice"))?)
     }
 }

@@ -5,13 +5,13 @@
 use uuid::Uuid;
 
 use super::PaymentMethodInput;
+use super::Payments;
 use crate::domain::PaymentMethodType;
 use crate::domain::card::Wallet;
 use crate::domain::iban::Iban;
 use crate::domain::payment::{BankTransferSummary, CardSummary, MethodSummary};
 use crate::domain::session::PaymentSession;
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::service::Services;
 use crate::service::auth::{Caller, new_secret};
 use crate::service::vault::TOKEN_PREFIX;
 use crate::storage::entities::card_token;
@@ -43,7 +43,7 @@ pub(super) struct Chargeable {
     pub authenticated: bool,
 }
 
-impl Services {
+impl Payments {
     /// Checks the method against the session and resolves what the attempt records.
     pub(super) async fn checked_method(
         &self,
@@ -56,7 +56,7 @@ impl Services {
             PaymentMethodInput::CardToken(_) => (PaymentMethodType::Card, &["input", "paymentMethod", "cardToken"]),
             PaymentMethodInput::Wallet { .. } => (PaymentMethodType::Wallet, &["input", "paymentMethod", "wallet"]),
             PaymentMethodInput::Profile(id) => {
-                let profile = self.usable_profile(caller, session, *id).await?;
+                let profile = self.profiles.usable_profile(caller, session, *id).await?;
                 let kind = profile.method;
                 (kind, &["input", "paymentMethod", "paymentProfileId"])
             }
@@ -127,7 +127,7 @@ impl Services {
                 });
                 // The wallet's card is kept in the vault like a tokenized card, already spent,
                 // so a payment always points at what it charged.
-                let now = self.now();
+                let now = self.core.now();
                 let kept = card_token::Model {
                     id: new_secret(TOKEN_PREFIX),
                     merchant_id: session.merchant.0,
@@ -158,7 +158,7 @@ impl Services {
                 })
             }
             PaymentMethodInput::Profile(id) => {
-                let profile = self.usable_profile(caller, session, id).await?;
+                let profile = self.profiles.usable_profile(caller, session, id).await?;
                 let card = CardSummary {
                     brand: profile.brand.clone().unwrap_or_default(),
                     last4: profile.last4.clone().unwrap_or_default(),
@@ -202,14 +202,14 @@ impl Services {
     /// secret pays that session only, whoever confirms.
     async fn usable_token(&self, caller: Caller, session: Uuid, token: &str) -> AppResult<card_token::Model> {
         let field = ["input", "paymentMethod", "cardToken"];
-        let row = crate::storage::payments::card_token(&self.db, caller.merchant(), token)
+        let row = crate::storage::payments::card_token(&self.core.db, caller.merchant(), token)
             .await?
             .filter(|t| t.payment_session_id.is_none_or(|bound| bound == session))
             .ok_or_else(|| AppError::not_found(&field, "card token"))?;
         if row.used_at.is_some() {
             return Err(AppError::user(&field, ErrorCode::TokenUsed, "this card token was already used"));
         }
-        if self.now() >= row.expires_at {
+        if self.core.now() >= row.expires_at {
             return Err(AppError::user(
                 &field,
                 ErrorCode::TokenExpired,

@@ -27,17 +27,28 @@ use std::net::IpAddr;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::Services;
+use std::sync::Arc;
+
+use super::Core;
 use super::auth::Caller;
+use super::fraud::Fraud;
+use super::fulfilment::Fulfilment;
 use super::idempotency::{Claimed, request_hash};
+use super::links::Links;
+use super::profiles::Profiles;
+use super::sessions::Sessions;
+use crate::domain::card::FingerprintKey;
 use crate::domain::card::Wallet;
 use crate::domain::fraud::canonical;
 use crate::domain::payment::Payment;
 use crate::domain::session::PaymentSession;
 use crate::domain::{PaymentStatus, ProfileId, SessionId};
 use crate::error::{AppError, AppResult, ErrorCode, UserError};
-use crate::processor::DeclineCode;
+use crate::processor::{DeclineCode, Processor};
 use crate::storage;
+use crate::storage::entities::payment;
+pub use crate::storage::listings::PaymentFilter;
+use crate::storage::listings::{self, Listing};
 
 pub use reconcile::RECONCILE_AFTER;
 
@@ -80,11 +91,46 @@ struct ConfirmedRecord {
     verification_id: Option<Uuid>,
 }
 
-impl Services {
+/// What confirming a session calls on.
+pub struct PaymentDependencies {
+    pub core: Core,
+    pub processor: Arc<dyn Processor>,
+    pub fingerprint_key: FingerprintKey,
+    pub sessions: Sessions,
+    pub profiles: Profiles,
+    pub fraud: Fraud,
+    pub links: Links,
+    pub fulfilment: Fulfilment,
+}
+
+/// Payment attempts: confirming, their outcomes, reconciliation, and test mode's controls.
+#[derive(Clone)]
+pub struct Payments {
+    core: Core,
+    processor: Arc<dyn Processor>,
+    fingerprint_key: FingerprintKey,
+    sessions: Sessions,
+    profiles: Profiles,
+    fraud: Fraud,
+    links: Links,
+    fulfilment: Fulfilment,
+}
+
+impl Payments {
+    pub fn new(deps: PaymentDependencies) -> Self {
+        let PaymentDependencies { core, processor, fingerprint_key, sessions, profiles, fraud, links, fulfilment } =
+            deps;
+        Payments { core, processor, fingerprint_key, sessions, profiles, fraud, links, fulfilment }
+    }
+
+    /// The merchant's payments matching `filter`, for a connection.
+    pub fn listing(&self, merchant: crate::domain::MerchantId, filter: PaymentFilter) -> Listing<payment::Entity> {
+        listings::payments(merchant, filter)
+    }
     /// Confirms session `id` with `method`; see the module documentation for the steps.
     /// `client_ip` is where the customer's request came from, for the fraud rules.
     #[tracing::instrument(skip(self, method, idempotency_key))]
-    pub async fn confirm_session(
+    pub async fn confirm(
         &self,
         caller: Caller,
         id: SessionId,
@@ -101,7 +147,11 @@ impl Services {
             None => None,
             Some(key) => {
                 let hash = request_hash(&(id, &method))?;
-                match self.claim_idempotency::<ConfirmedRecord>(merchant, "confirmPaymentSession", key, &hash).await? {
+                match self
+                    .core
+                    .claim_idempotency::<ConfirmedRecord>(merchant, "confirmPaymentSession", key, &hash)
+                    .await?
+                {
                     Claimed::Replay(record) => return self.replay_confirmed(caller, id, record).await,
                     Claimed::Run(claim) => Some(claim),
                 }
@@ -111,16 +161,16 @@ impl Services {
         let result = self.attempt(attempt, claim.as_ref()).await;
         // A refused attempt wrote nothing, its record included: the key is free for a retry.
         if let (Err(_), Some(claim)) = (&result, claim) {
-            self.release_idempotency(claim).await;
+            self.core.release_idempotency(claim).await;
         }
         result
     }
 
     async fn replay_confirmed(&self, caller: Caller, id: SessionId, record: ConfirmedRecord) -> AppResult<Confirmed> {
         let session =
-            self.session(caller.merchant(), id).await?.ok_or_else(|| anyhow::anyhow!("replayed session gone"))?;
+            self.sessions.get(caller.merchant(), id).await?.ok_or_else(|| anyhow::anyhow!("replayed session gone"))?;
         if let Some(id) = record.verification_id {
-            let check = storage::payments::verification(&self.db, id)
+            let check = storage::payments::verification(&self.core.db, id)
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("replayed verification gone"))?;
             let declined = declined_by(check.decline_code.as_deref(), check.fraud_rule.as_deref());
@@ -135,7 +185,7 @@ impl Services {
     }
 
     async fn payment_row(&self, id: Uuid) -> AppResult<Payment> {
-        Ok(storage::payments::payment(&self.db, id).await?.ok_or_else(|| anyhow::anyhow!("payment vanished"))?)
+        Ok(storage::payments::payment(&self.core.db, id).await?.ok_or_else(|| anyhow::anyhow!("payment vanished"))?)
     }
 }
 

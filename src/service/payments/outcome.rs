@@ -3,13 +3,13 @@
 
 use uuid::Uuid;
 
+use super::Payments;
 use super::{Confirmed, MAX_ATTEMPTS, blocked_error, decline_error};
 use crate::domain::payment::Payment;
 use crate::domain::session::PaymentSession;
 use crate::domain::{FraudDecision, PaymentStatus, SessionPurpose, SessionStatus};
 use crate::error::{AppResult, UserError};
 use crate::processor::ChargeOutcome;
-use crate::service::Services;
 use crate::storage::entities::card_token;
 use crate::storage::writes::{Outcome, SessionWrite};
 
@@ -61,7 +61,7 @@ pub(super) fn after_failure(session: &PaymentSession) -> SessionStatus {
     if session.attempt_count + 1 >= MAX_ATTEMPTS { SessionStatus::Failed } else { SessionStatus::Open }
 }
 
-impl Services {
+impl Payments {
     /// The session's next status with the payment's outcome, in one transaction.
     pub(super) async fn record_outcome(
         &self,
@@ -78,13 +78,14 @@ impl Services {
         if next == SessionStatus::Completed {
             let paid = self.payment_row(payment_id).await?;
             let card = self.vault_row_of(&paid).await?;
-            writes.extend(self.completion_writes(processing, Some(&paid), card.as_ref()).await?);
+            writes.extend(self.fulfilment.completion_writes(processing, Some(&paid), card.as_ref()).await?);
         } else if processing.purpose == SessionPurpose::Subscription {
             writes.push(SessionWrite::RenewalUnpaid);
         }
-        self.change_status_with(processing, next, writes).await?;
+        self.core.change_status_with(processing, next, writes).await?;
         let session = self
-            .session(processing.merchant, processing.id)
+            .sessions
+            .get(processing.merchant, processing.id)
             .await?
             .ok_or_else(|| anyhow::anyhow!("session vanished"))?;
         let payment = self.payment_row(payment_id).await?;
@@ -93,6 +94,6 @@ impl Services {
 
     /// The vault row a payment charged, if it charged one (not a profile or a transfer).
     pub(super) async fn vault_row_of(&self, payment: &Payment) -> AppResult<Option<card_token::Model>> {
-        Ok(crate::storage::payments::charged_card(&self.db, payment).await?)
+        Ok(crate::storage::payments::charged_card(&self.core.db, payment).await?)
     }
 }

@@ -12,12 +12,12 @@
 
 use chrono::Duration;
 
+use super::Payments;
 use super::outcome::{Verdict, after_failure};
 use crate::domain::PaymentMethodType;
 use crate::domain::session::PaymentSession;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::processor::{ChargeOutcome, DeclineCode};
-use crate::service::Services;
 use crate::storage;
 use crate::storage::writes::VerificationOutcome;
 
@@ -27,12 +27,13 @@ pub const RECONCILE_AFTER: Duration = Duration::minutes(2);
 
 const RECONCILE_BATCH: u64 = 100;
 
-impl Services {
+impl Payments {
     /// Settles every attempt that has waited longer than [`RECONCILE_AFTER`]; returns how
     /// many sessions it moved on.
     pub async fn reconcile_once(&self) -> AppResult<usize> {
         let stuck =
-            storage::payments::processing_since(&self.db, self.now() - RECONCILE_AFTER, RECONCILE_BATCH).await?;
+            storage::payments::processing_since(&self.core.db, self.core.now() - RECONCILE_AFTER, RECONCILE_BATCH)
+                .await?;
         let mut settled = 0;
         for session in stuck {
             match self.reconcile(&session).await {
@@ -49,7 +50,7 @@ impl Services {
     /// Settles one session's attempt. `false`: nothing to settle yet (a bank transfer waits
     /// for its settlement, or the processor could not answer).
     async fn reconcile(&self, session: &PaymentSession) -> AppResult<bool> {
-        let attempt = storage::payments::waiting_attempt(&self.db, session.id.0).await?;
+        let attempt = storage::payments::waiting_attempt(&self.core.db, session.id.0).await?;
         if let Some(attempt) = attempt {
             if attempt.method == PaymentMethodType::BankTransfer {
                 return Ok(false);
@@ -65,13 +66,13 @@ impl Services {
             self.record_outcome(session, attempt.id.0, Verdict::Charged(outcome), attempt.risk_score).await?;
             // Counted once it is applied: an instance that lost the race to apply it says nothing.
             tracing::warn!(payment = %attempt.id.0, ?outcome, "reconciled an attempt whose outcome was not recorded");
-            self.metrics.count_attempt_reconciled();
+            self.core.metrics.count_attempt_reconciled();
             return Ok(true);
         }
-        let check = storage::payments::waiting_verification(&self.db, session.id.0).await?;
+        let check = storage::payments::waiting_verification(&self.core.db, session.id.0).await?;
         let Some(check) = check else {
             // Another instance settled it since this pass listed it; anything else is a bug.
-            let now = self.session(session.merchant, session.id).await?;
+            let now = self.sessions.get(session.merchant, session.id).await?;
             if now.is_some_and(|now| now.version != session.version) {
                 return Ok(false);
             }
@@ -83,9 +84,9 @@ impl Services {
             risk_score: check.risk_score,
         };
         let writes = self.failed_verification(check.id, outcome);
-        self.change_status_with(session, after_failure(session), writes).await?;
+        self.core.change_status_with(session, after_failure(session), writes).await?;
         tracing::warn!(verification = %check.id, "reconciled a verification whose outcome was not recorded");
-        self.metrics.count_attempt_reconciled();
+        self.core.metrics.count_attempt_reconciled();
         Ok(true)
     }
 }

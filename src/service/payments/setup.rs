@@ -6,6 +6,7 @@
 
 use uuid::Uuid;
 
+use super::Payments;
 use super::method::{Chargeable, Method};
 use super::outcome::after_failure;
 use super::{Confirmed, ConfirmedRecord, blocked_error, decline_error};
@@ -14,13 +15,12 @@ use crate::domain::payment::VerificationStatus;
 use crate::domain::session::PaymentSession;
 use crate::error::{AppError, AppResult, ErrorCode, UserError};
 use crate::processor::{ChargeOutcome, DeclineCode};
-use crate::service::Services;
 use crate::service::fraud::Signals;
 use crate::service::idempotency::Claim;
 use crate::storage::entities::verification;
 use crate::storage::writes::{SessionWrite, VerificationOutcome};
 
-impl Services {
+impl Payments {
     pub(super) async fn set_up(
         &self,
         session: &PaymentSession,
@@ -36,7 +36,7 @@ impl Services {
                 "a SETUP session saves a new card or wallet; this method cannot be saved",
             ));
         };
-        let now = self.now();
+        let now = self.core.now();
         let check = verification::Model {
             id: Uuid::new_v4(),
             merchant_id: session.merchant.0,
@@ -56,7 +56,7 @@ impl Services {
         writes.push(SessionWrite::InsertVerification(check));
         let record = ConfirmedRecord { payment_id: None, verification_id: Some(check_id) };
         writes.extend(self.idempotency_write(idempotency, &record)?);
-        let (processing, _) = self.change_status_with(session, SessionStatus::Processing, writes).await?;
+        let (processing, _) = self.core.change_status_with(session, SessionStatus::Processing, writes).await?;
 
         let signals = Signals {
             merchant: session.merchant,
@@ -66,7 +66,7 @@ impl Services {
             customer: session.customer,
             this_attempt: check_id,
         };
-        let assessment = self.assess(signals).await?;
+        let assessment = self.fraud.assess(signals).await?;
         let mut outcome = VerificationOutcome {
             decline_code: None,
             fraud_rule: assessment.blocked_by.map(str::to_owned),
@@ -90,13 +90,13 @@ impl Services {
         };
         let (next, writes, declined) = match verified {
             Ok(()) => {
-                let mut writes = self.completion_writes(&processing, None, Some(&card)).await?;
+                let mut writes = self.fulfilment.completion_writes(&processing, None, Some(&card)).await?;
                 writes.push(verification_result(check_id, VerificationStatus::Succeeded, outcome));
                 (SessionStatus::Completed, writes, None)
             }
             Err(declined) => (after_failure(&processing), self.failed_verification(check_id, outcome), Some(declined)),
         };
-        self.change_status_with(&processing, next, writes).await?;
+        self.core.change_status_with(&processing, next, writes).await?;
         self.set_up_result(session, declined).await
     }
 
@@ -106,8 +106,11 @@ impl Services {
     }
 
     async fn set_up_result(&self, session: &PaymentSession, declined: Option<UserError>) -> AppResult<Confirmed> {
-        let session =
-            self.session(session.merchant, session.id).await?.ok_or_else(|| anyhow::anyhow!("session vanished"))?;
+        let session = self
+            .sessions
+            .get(session.merchant, session.id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("session vanished"))?;
         Ok(Confirmed { session, payment: None, declined })
     }
 }

@@ -4,16 +4,16 @@
 use uuid::Uuid;
 
 use super::Confirmed;
+use super::Payments;
 use super::outcome::Verdict;
 use crate::domain::payment::Payment;
 use crate::domain::{MerchantId, PaymentMethodType, PaymentStatus, SessionStatus};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::processor::{ChargeOutcome, DeclineCode};
-use crate::service::Services;
 use crate::service::auth::Caller;
 use crate::storage;
 
-impl Services {
+impl Payments {
     /// Test mode: the bank transfer of `payment` arrives (or never does), as a sandbox's
     /// settlement would report it. PROCESSING → COMPLETED, or back to OPEN / FAILED.
     #[tracing::instrument(skip(self))]
@@ -24,7 +24,7 @@ impl Services {
         settled: bool,
     ) -> AppResult<Confirmed> {
         let field = ["input", "paymentId"];
-        let payment = storage::payments::merchant_payment(&self.db, merchant, payment_id)
+        let payment = storage::payments::merchant_payment(&self.core.db, merchant, payment_id)
             .await?
             .ok_or_else(|| AppError::not_found(&field, "payment"))?;
         if payment.method != PaymentMethodType::BankTransfer || payment.status != PaymentStatus::Processing {
@@ -35,7 +35,8 @@ impl Services {
             ));
         }
         let session = self
-            .session(merchant, payment.session)
+            .sessions
+            .get(merchant, payment.session)
             .await?
             .ok_or_else(|| anyhow::anyhow!("payment without its session"))?;
         let outcome =
@@ -54,7 +55,7 @@ impl Services {
         passed: bool,
     ) -> AppResult<Confirmed> {
         let field = ["input", "paymentId"];
-        let payment = storage::payments::merchant_payment(&self.db, caller.merchant(), payment_id)
+        let payment = storage::payments::merchant_payment(&self.core.db, caller.merchant(), payment_id)
             .await?
             .filter(|p| caller.may_see_session(p.session))
             .ok_or_else(|| AppError::not_found(&field, "payment"))?;
@@ -62,16 +63,18 @@ impl Services {
             return Err(AppError::user(&field, ErrorCode::IllegalTransition, "this payment has no pending challenge"));
         }
         let session = self
-            .session(caller.merchant(), payment.session)
+            .sessions
+            .get(caller.merchant(), payment.session)
             .await?
             .ok_or_else(|| anyhow::anyhow!("payment without its session"))?;
-        let (processing, _) = self.change_status(&session, SessionStatus::Processing).await.map_err(|e| match e {
-            AppError::User(mut errors) => {
-                errors.iter_mut().for_each(|e| e.field = field.iter().map(|s| (*s).to_owned()).collect());
-                AppError::User(errors)
-            }
-            other => other,
-        })?;
+        let (processing, _) =
+            self.core.change_status(&session, SessionStatus::Processing).await.map_err(|e| match e {
+                AppError::User(mut errors) => {
+                    errors.iter_mut().for_each(|e| e.field = field.iter().map(|s| (*s).to_owned()).collect());
+                    AppError::User(errors)
+                }
+                other => other,
+            })?;
         let processor_token = self.processor_token_of(&payment).await?;
         let amount = payment.amount;
         let outcome = if passed {
@@ -91,7 +94,7 @@ impl Services {
         if let Some(card) = self.vault_row_of(payment).await? {
             return Ok(card.processor_token);
         }
-        let profile = storage::payments::charged_profile(&self.db, payment).await?;
+        let profile = storage::payments::charged_profile(&self.core.db, payment).await?;
         Ok(profile.ok_or_else(|| anyhow::anyhow!("a card payment without its card"))?.processor_token)
     }
 }

@@ -5,13 +5,13 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{DEFAULT_METHODS, SessionInput, open_session};
+use super::{DEFAULT_METHODS, SessionInput, Sessions, open_session};
 use crate::domain::session::PaymentSession;
 use crate::domain::session::expiry;
 use crate::domain::{CustomerId, MerchantId, Money, PaymentMethodType, SessionId, SessionPurpose};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::service::idempotency::{Claimed, request_hash};
-use crate::service::{Services, validate};
+use crate::service::validate;
 
 /// What an idempotency record keeps of `createPaymentSession`: the session it made.
 #[derive(Serialize, Deserialize)]
@@ -25,10 +25,10 @@ struct Resolved {
     customer: Option<CustomerId>,
 }
 
-impl Services {
+impl Sessions {
     /// Creates a session for any purpose; see the purpose rules in `resolve_references`.
     #[tracing::instrument(skip(self, input, idempotency_key), fields(purpose = input.purpose.as_str()))]
-    pub async fn create_session(
+    pub async fn create(
         &self,
         merchant: MerchantId,
         input: SessionInput,
@@ -48,7 +48,8 @@ impl Services {
             None => None,
             Some(key) => {
                 let hash = request_hash(&input)?;
-                match self.claim_idempotency::<CreatedRecord>(merchant, "createPaymentSession", key, &hash).await? {
+                match self.core.claim_idempotency::<CreatedRecord>(merchant, "createPaymentSession", key, &hash).await?
+                {
                     Claimed::Replay(record) => return self.replay_created(merchant, record).await,
                     Claimed::Run(claim) => Some(claim),
                 }
@@ -64,7 +65,7 @@ impl Services {
                     "saving a payment profile needs a customer",
                 ));
             }
-            let now = self.now();
+            let now = self.core.now();
             let session = PaymentSession {
                 amount: resolved.money,
                 customer: resolved.customer,
@@ -81,23 +82,23 @@ impl Services {
             let record = CreatedRecord { session_id: session.id.0 };
             let writes = claim.as_ref().map(|claim| claim.completion(&record)).transpose()?;
             let (session, event) =
-                crate::storage::sessions::create(&self.db, session, now, writes.into_iter().collect())
+                crate::storage::sessions::create(&self.core.db, session, now, writes.into_iter().collect())
                     .await
                     .map_err(|e| crate::service::transition::refusal(SessionId(record.session_id), e))?;
-            self.publish(event).await;
+            self.core.publish(event).await;
             Ok(session)
         }
         .await;
 
         if let (Err(_), Some(claim)) = (&result, claim) {
-            self.release_idempotency(claim).await;
+            self.core.release_idempotency(claim).await;
         }
         result
     }
 
     async fn replay_created(&self, merchant: MerchantId, record: CreatedRecord) -> AppResult<PaymentSession> {
         Ok(self
-            .session(merchant, SessionId(record.session_id))
+            .get(merchant, SessionId(record.session_id))
             .await?
             .ok_or_else(|| anyhow::anyhow!("idempotency record names a missing session"))?)
     }
@@ -106,7 +107,8 @@ impl Services {
     async fn resolve_references(&self, merchant: MerchantId, input: &SessionInput) -> AppResult<Resolved> {
         let mut customer = match input.customer {
             Some(id) => Some(
-                self.customer(merchant, id)
+                self.customers
+                    .get(merchant, id)
                     .await?
                     .map(|_| id)
                     .ok_or_else(|| AppError::not_found(&["input", "customerId"], "customer"))?,
@@ -129,7 +131,8 @@ impl Services {
                     AppError::user(&["input", "orderId"], ErrorCode::Required, "a CHECKOUT session needs an order")
                 })?;
                 let order = self
-                    .order(merchant, id)
+                    .orders
+                    .get(merchant, id)
                     .await?
                     .ok_or_else(|| AppError::not_found(&["input", "orderId"], "order"))?;
                 if order.status != crate::domain::order::OrderStatus::Open {
@@ -155,7 +158,8 @@ impl Services {
                     )
                 })?;
                 let sub = self
-                    .subscription(merchant, id)
+                    .subscriptions
+                    .get(merchant, id)
                     .await?
                     .ok_or_else(|| AppError::not_found(&["input", "subscriptionId"], "subscription"))?;
                 if !crate::service::transition::PAYABLE_SUBSCRIPTIONS.contains(&sub.status) {
@@ -173,7 +177,7 @@ impl Services {
             }
             SessionPurpose::OutstandingBalance => {
                 let customer = customer.ok_or_else(|| needs_customer(input.purpose))?;
-                Some(self.outstanding_amount(merchant, customer, input.currency.as_deref()).await?)
+                Some(self.balances.outstanding_amount(merchant, customer, input.currency.as_deref()).await?)
             }
             SessionPurpose::BalanceTopUp => {
                 if customer.is_none() {

@@ -1,5 +1,5 @@
 //! Payment sessions: reading, listing, canceling and expiring; creation is in `create`.
-//! Every status change goes through `Services::change_status` (see `service::transition`).
+//! Every status change goes through `Core::change_status` (see `service::transition`).
 
 mod create;
 
@@ -10,7 +10,7 @@ pub use crate::storage::listings::SessionFilter;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::Services;
+use super::Core;
 use super::auth::{CLIENT_SECRET_PREFIX, new_secret};
 use crate::domain::session::PaymentSession;
 use crate::domain::{
@@ -74,34 +74,52 @@ impl SessionInput {
     }
 }
 
-impl Services {
-    pub async fn session(&self, merchant: MerchantId, id: SessionId) -> AppResult<Option<PaymentSession>> {
-        Ok(crate::storage::sessions::session(&self.db, merchant, id.0).await?)
+/// Payment sessions: create, read, cancel, expire.
+#[derive(Clone)]
+pub struct Sessions {
+    core: Core,
+    customers: super::customers::Customers,
+    orders: super::orders::Orders,
+    subscriptions: super::subscriptions::Subscriptions,
+    balances: super::balances::Balances,
+}
+
+impl Sessions {
+    pub fn new(
+        core: Core,
+        customers: super::customers::Customers,
+        orders: super::orders::Orders,
+        subscriptions: super::subscriptions::Subscriptions,
+        balances: super::balances::Balances,
+    ) -> Self {
+        Sessions { core, customers, orders, subscriptions, balances }
+    }
+}
+
+impl Sessions {
+    pub async fn get(&self, merchant: MerchantId, id: SessionId) -> AppResult<Option<PaymentSession>> {
+        Ok(crate::storage::sessions::session(&self.core.db, merchant, id.0).await?)
     }
 
     /// The merchant's sessions matching `filter`, for a connection.
-    pub fn sessions_query(&self, merchant: MerchantId, filter: SessionFilter) -> Listing<payment_session::Entity> {
+    pub fn listing(&self, merchant: MerchantId, filter: SessionFilter) -> Listing<payment_session::Entity> {
         crate::storage::listings::sessions(merchant, filter)
     }
 
     /// Cancels an open session (or one waiting on 3-D Secure): the customer can no longer pay.
     #[tracing::instrument(skip(self))]
-    pub async fn cancel_session(&self, merchant: MerchantId, id: SessionId) -> AppResult<PaymentSession> {
-        let session = self
-            .session(merchant, id)
-            .await?
-            .ok_or_else(|| AppError::not_found(&["input", "id"], "payment session"))?;
-        Ok(self.change_status(&session, SessionStatus::Canceled).await?.0)
+    pub async fn cancel(&self, merchant: MerchantId, id: SessionId) -> AppResult<PaymentSession> {
+        let session =
+            self.get(merchant, id).await?.ok_or_else(|| AppError::not_found(&["input", "id"], "payment session"))?;
+        Ok(self.core.change_status(&session, SessionStatus::Canceled).await?.0)
     }
 
     /// Expires a session now, as the merchant asks (the sweeper does it at `expiresAt`).
     #[tracing::instrument(skip(self))]
-    pub async fn expire_session(&self, merchant: MerchantId, id: SessionId) -> AppResult<PaymentSession> {
-        let session = self
-            .session(merchant, id)
-            .await?
-            .ok_or_else(|| AppError::not_found(&["input", "id"], "payment session"))?;
-        Ok(self.change_status(&session, SessionStatus::Expired).await?.0)
+    pub async fn expire(&self, merchant: MerchantId, id: SessionId) -> AppResult<PaymentSession> {
+        let session =
+            self.get(merchant, id).await?.ok_or_else(|| AppError::not_found(&["input", "id"], "payment session"))?;
+        Ok(self.core.change_status(&session, SessionStatus::Expired).await?.0)
     }
 }
 
