@@ -14,13 +14,12 @@ use super::errors::{gql, internal};
 use crate::domain::SessionEvent;
 use crate::domain::order::LineItem;
 use crate::error::AppError;
-use crate::storage::batch::{
-    BalancesOf, ById, ChildCount, ChildPage, CompletedOf, EventsOf, LineItemsOf, LoadError, Tenanted,
-};
 pub use crate::storage::batch::{BatchLoader, Parent};
+use crate::storage::batch::{ById, ChildCount, ChildPage, LoadError, Tenanted};
 use crate::storage::events::event_from_row;
 use crate::storage::listings::Listing;
 pub use crate::storage::page::{DEFAULT_PAGE_SIZE, Page, PageArgs, SortField};
+use crate::storage::relations::{BalancesOf, CompletedOf, EventsOf, LineItemsOf};
 use crate::storage::totals::BalanceTotal;
 
 /// The kinds of object GraphQL loads, named for `by_id` and the connections.

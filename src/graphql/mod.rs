@@ -26,7 +26,7 @@ pub use subscription::SubscriptionRoot;
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 fn builder(limits: &Limits) -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
-    Schema::build(QueryRoot, MutationRoot::default(), SubscriptionRoot)
+    Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(64)

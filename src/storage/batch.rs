@@ -16,116 +16,21 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
-use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Query};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, Iden, ModelTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, StatementBuilder,
+    ColumnTrait, DatabaseConnection, DbErr, FromQueryResult, Iden, ModelTrait, QueryFilter, QuerySelect, QueryTrait,
+    StatementBuilder,
 };
 use uuid::Uuid;
 
-use super::entities::*;
-use super::page::{Page, PageRequest, SortField};
+use super::page::{Page, PageRequest};
 
-/// The parent a child table points at.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Parent {
-    Customer,
-    Order,
-    Subscription,
-    PaymentLink,
-    PaymentSession,
-}
-
-/// A table of tenant-owned rows, as the batch loaders need to see it.
-pub trait Tenanted: EntityTrait<Model: Sync + FromQueryResult> + Send + Sync + 'static {
-    fn id_column() -> Self::Column;
-    fn merchant_column() -> Self::Column;
-    /// The column pointing at `parent`, if this table has one.
-    fn parent_column(parent: Parent) -> Option<Self::Column>;
-    /// The column a connection of these rows is ordered by.
-    fn sort_column(field: SortField) -> Self::Column;
-    fn id_of(model: &Self::Model) -> Uuid;
-    fn sort_key(model: &Self::Model, field: SortField) -> (DateTime<Utc>, Uuid);
-    /// Which rows a connection lists (a removed profile is still found by id, not listed).
-    fn listed() -> Condition;
-    /// What storage hands up for a row: the domain type where the aggregate has one, else
-    /// the row itself (aggregates move to domain types one by one).
-    type Object: Clone + Send + Sync + 'static;
-    fn object(row: Self::Model) -> Result<Self::Object, DbErr>;
-    /// The row an object is stored as.
-    fn row(object: Self::Object) -> Self::Model;
-}
-
-macro_rules! tenanted {
-    ($module:ident { $($parent:ident => $column:ident),* } sort { $($field:ident => ($sort:ident, $sort_field:ident)),* } $(listed $listed:expr)? ; object $object:ty = $convert:expr) => {
-        impl Tenanted for $module::Entity {
-            type Object = $object;
-            fn object(row: Self::Model) -> Result<$object, DbErr> {
-                $convert(row)
-            }
-            #[allow(clippy::useless_conversion)]
-            fn row(object: $object) -> Self::Model {
-                Self::Model::from(object)
-            }
-            fn id_column() -> Self::Column {
-                $module::Column::Id
-            }
-            fn merchant_column() -> Self::Column {
-                $module::Column::MerchantId
-            }
-            fn parent_column(parent: Parent) -> Option<Self::Column> {
-                match parent {
-                    $(Parent::$parent => Some($module::Column::$column),)*
-                    #[allow(unreachable_patterns)]
-                    _ => None,
-                }
-            }
-            fn sort_column(field: SortField) -> Self::Column {
-                match field {
-                    $(SortField::$field => $module::Column::$sort,)*
-                    #[allow(unreachable_patterns)]
-                    _ => $module::Column::CreatedAt,
-                }
-            }
-            fn id_of(model: &Self::Model) -> Uuid {
-                model.id
-            }
-            fn sort_key(model: &Self::Model, field: SortField) -> (DateTime<Utc>, Uuid) {
-                match field {
-                    $(SortField::$field => (model.$sort_field, model.id),)*
-                    #[allow(unreachable_patterns)]
-                    _ => (model.created_at, model.id),
-                }
-            }
-            fn listed() -> Condition {
-                Condition::all()$(.add($listed))?
-            }
-        }
-    };
-    ($module:ident { $($parent:ident => $column:ident),* } sort { $($field:ident => ($sort:ident, $sort_field:ident)),* } $(listed $listed:expr)?) => {
-        tenanted!($module { $($parent => $column),* } sort { $($field => ($sort, $sort_field)),* } $(listed $listed)? ; object $module::Model = Ok);
-    };
-}
-
-tenanted!(customer {} sort { CreatedAt => (CreatedAt, created_at) }; object crate::domain::customer::Customer = TryFrom::try_from);
-tenanted!(order { Customer => CustomerId } sort { CreatedAt => (CreatedAt, created_at) }; object crate::domain::order::Order = TryFrom::try_from);
-tenanted!(subscription { Customer => CustomerId } sort { CreatedAt => (CreatedAt, created_at) }; object crate::domain::subscription::Subscription = TryFrom::try_from);
-tenanted!(blocklist_entry {} sort { CreatedAt => (CreatedAt, created_at) }; object crate::domain::fraud::BlocklistEntry = TryFrom::try_from);
-tenanted!(ledger_entry { Customer => CustomerId } sort { CreatedAt => (CreatedAt, created_at) }; object crate::domain::ledger::LedgerEntry = TryFrom::try_from);
-tenanted!(payment_link {} sort { CreatedAt => (CreatedAt, created_at) }; object crate::domain::link::PaymentLink = TryFrom::try_from);
-tenanted!(payment_profile { Customer => CustomerId, PaymentSession => PaymentSessionId } sort { CreatedAt => (CreatedAt, created_at) } listed payment_profile::Column::RemovedAt.is_null(); object crate::domain::profile::PaymentProfile = TryFrom::try_from);
-tenanted!(payment { Customer => CustomerId, PaymentSession => PaymentSessionId, Subscription => SubscriptionId } sort { CreatedAt => (CreatedAt, created_at) }; object crate::domain::payment::Payment = TryFrom::try_from);
-tenanted!(payment_session {
-    Customer => CustomerId, Order => OrderId, Subscription => SubscriptionId, PaymentLink => PaymentLinkId
-} sort {
-    CreatedAt => (CreatedAt, created_at), UpdatedAt => (UpdatedAt, updated_at), ExpiresAt => (ExpiresAt, expires_at)
-}; object crate::domain::session::PaymentSession = TryFrom::try_from);
+pub use super::tenanted::{Parent, Tenanted};
 
 /// The loader behind every relation of one request, scoped to that request's merchant.
 pub struct BatchLoader {
-    db: DatabaseConnection,
-    merchant: Uuid,
+    pub(super) db: DatabaseConnection,
+    pub(super) merchant: Uuid,
 }
 
 impl BatchLoader {
@@ -353,90 +258,6 @@ impl<E: Tenanted> Loader<ChildCount<E>> for BatchLoader {
     }
 }
 
-/// Key: every line item of an order, in position order.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct LineItemsOf(pub Uuid);
-
-impl Loader<LineItemsOf> for BatchLoader {
-    type Value = Arc<Vec<order_line_item::Model>>;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[LineItemsOf]) -> Result<HashMap<LineItemsOf, Self::Value>, LoadError> {
-        let rows = order_line_item::Entity::find()
-            .filter(order_line_item::Column::MerchantId.eq(self.merchant))
-            .filter(order_line_item::Column::OrderId.is_in(keys.iter().map(|k| k.0)))
-            .order_by_asc(order_line_item::Column::Position)
-            .all(&self.db)
-            .await
-            .map_err(Arc::new)?;
-        let mut grouped: HashMap<LineItemsOf, Vec<_>> = keys.iter().map(|k| (*k, Vec::new())).collect();
-        for row in rows {
-            grouped.entry(LineItemsOf(row.order_id)).or_default().push(row);
-        }
-        Ok(grouped.into_iter().map(|(k, v)| (k, Arc::new(v))).collect())
-    }
-}
-
-/// Key: every event of a session, in version order. A session has a handful.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct EventsOf(pub Uuid);
-
-impl Loader<EventsOf> for BatchLoader {
-    type Value = Arc<Vec<session_event::Model>>;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[EventsOf]) -> Result<HashMap<EventsOf, Self::Value>, LoadError> {
-        let rows = session_event::Entity::find()
-            .filter(session_event::Column::MerchantId.eq(self.merchant))
-            .filter(session_event::Column::PaymentSessionId.is_in(keys.iter().map(|k| k.0)))
-            .order_by_asc(session_event::Column::Version)
-            .all(&self.db)
-            .await
-            .map_err(Arc::new)?;
-        let mut grouped: HashMap<EventsOf, Vec<_>> = keys.iter().map(|k| (*k, Vec::new())).collect();
-        for row in rows {
-            grouped.entry(EventsOf(row.payment_session_id)).or_default().push(row);
-        }
-        Ok(grouped.into_iter().map(|(k, v)| (k, Arc::new(v))).collect())
-    }
-}
-
-/// Key: a customer's balances, one per currency they have entries in.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct BalancesOf(pub Uuid);
-
-impl Loader<BalancesOf> for BatchLoader {
-    type Value = Arc<Vec<super::totals::BalanceTotal>>;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[BalancesOf]) -> Result<HashMap<BalancesOf, Self::Value>, LoadError> {
-        let totals =
-            super::totals::balances(&self.db, self.merchant, keys.iter().map(|k| k.0)).await.map_err(Arc::new)?;
-        let mut grouped: HashMap<BalancesOf, Vec<_>> = keys.iter().map(|k| (*k, Vec::new())).collect();
-        for total in totals {
-            grouped.entry(BalancesOf(total.customer_id)).or_default().push(total);
-        }
-        Ok(grouped.into_iter().map(|(k, v)| (k, Arc::new(v))).collect())
-    }
-}
-
-/// Key: how many sessions of a payment link have completed.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct CompletedOf(pub Uuid);
-
-impl Loader<CompletedOf> for BatchLoader {
-    type Value = u64;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[CompletedOf]) -> Result<HashMap<CompletedOf, u64>, LoadError> {
-        // Links are loaded through the merchant's own reads, so their ids are the merchant's.
-        let counts = super::totals::completed_per_link(&self.db, keys.iter().map(|k| k.0)).await.map_err(Arc::new)?;
-        let mut out: HashMap<CompletedOf, u64> = keys.iter().map(|k| (*k, 0)).collect();
-        out.extend(counts.into_iter().map(|(link, n)| (CompletedOf(link), n)));
-        Ok(out)
-    }
-}
-
-fn uuid_of(value: sea_orm::Value) -> Option<Uuid> {
+pub(super) fn uuid_of(value: sea_orm::Value) -> Option<Uuid> {
     <Option<Uuid> as sea_orm::sea_query::ValueType>::try_from(value).ok().flatten()
 }

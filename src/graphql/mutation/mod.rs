@@ -2,6 +2,7 @@
 //! object and `userErrors`. What the user got wrong is a user error and changes nothing;
 //! missing credentials and faults are GraphQL errors.
 
+mod confirm;
 mod customers;
 mod fraud;
 mod links;
@@ -21,6 +22,7 @@ pub struct MutationRoot(
     orders::OrderMutations,
     subscriptions::SubscriptionMutations,
     sessions::SessionMutations,
+    confirm::ConfirmMutations,
     fraud::FraudMutations,
     profiles::ProfileMutations,
     links::LinkMutations,

@@ -17,10 +17,10 @@ use std::any::TypeId;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType, Selection};
+use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{
-    Context, Data, EmptyMutation, EmptySubscription, Executor, ID, Name, Object, PathSegment, Pos, Request, Response,
-    Schema, ServerError, Value, Variables,
+    Context, Data, EmptyMutation, EmptySubscription, Executor, ID, Object, PathSegment, Pos, Request, Response, Schema,
+    ServerError, Value, Variables,
 };
 use futures_util::stream::{self, BoxStream, StreamExt};
 use tokio::sync::OnceCell;
@@ -33,6 +33,10 @@ use super::subscription::{EventStream, Opener, open_merchant_events, open_sessio
 use crate::bus::SessionEvent;
 use crate::service::Services;
 use crate::service::auth::Caller;
+
+mod document;
+
+use document::*;
 
 /// The message async-graphql gives a valid subscription sent to `execute`.
 const VALID_SUBSCRIPTION: &str = "Subscriptions are not supported on this transport.";
@@ -281,87 +285,4 @@ impl Executor for LiveExecutor {
         });
         stream::once(open).flatten().boxed()
     }
-}
-
-fn operation<'d>(
-    document: &'d ExecutableDocument,
-    name: Option<&str>,
-) -> Option<&'d async_graphql::Positioned<async_graphql::parser::types::OperationDefinition>> {
-    match (&document.operations, name) {
-        (DocumentOperations::Single(op), _) => Some(op),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name),
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
-        _ => None,
-    }
-}
-
-/// The operation's one root field: nothing else (fragments, several fields) is shared.
-fn the_field<'d>(
-    document: &'d ExecutableDocument,
-    name: Option<&str>,
-) -> Option<&'d async_graphql::Positioned<async_graphql::parser::types::Field>> {
-    let op = operation(document, name)?;
-    match op.node.selection_set.node.items.as_slice() {
-        [only] => match &only.node {
-            Selection::Field(field) if field.node.directives.is_empty() => Some(field),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-fn root_position(document: &ExecutableDocument, name: Option<&str>) -> Option<(String, Pos)> {
-    let field = the_field(document, name)?;
-    Some((field.node.response_key().node.to_string(), field.pos))
-}
-
-/// The variables with the operation's defaults filled in.
-fn with_defaults(document: &ExecutableDocument, name: Option<&str>, given: &Variables) -> Option<Variables> {
-    let op = operation(document, name)?;
-    let mut variables = given.clone();
-    for definition in &op.node.variable_definitions {
-        let var = &definition.node;
-        if !variables.contains_key(&var.name.node)
-            && let Some(default) = &var.default_value
-        {
-            variables.insert(var.name.node.clone(), default.node.clone());
-        }
-    }
-    Some(variables)
-}
-
-fn root_field(document: &ExecutableDocument, name: Option<&str>, variables: &Variables) -> Option<RootField> {
-    let field = the_field(document, name)?;
-    let argument = |arg: &str| -> Option<Value> {
-        let value = field.node.get_argument(arg)?.node.clone();
-        value.into_const_with(|var: Name| variables.get(&var).cloned().ok_or(())).ok()
-    };
-    let string = |arg: &str| match argument(arg) {
-        Some(Value::String(s)) => Some(s),
-        _ => None,
-    };
-    match field.node.name.node.as_str() {
-        "paymentSessionUpdated" => Some(RootField::SessionUpdated {
-            id: ID(string("id")?),
-            after_version: match argument("afterVersion") {
-                Some(Value::Number(n)) => Some(i32::try_from(n.as_i64()?).ok()?),
-                _ => None,
-            },
-        }),
-        "paymentSessionEvents" => {
-            Some(RootField::Events { customer_id: string("customerId").map(ID), after: string("after") })
-        }
-        _ => None,
-    }
-}
-
-/// Turns the chosen subscription operation into a query of the event schema.
-fn as_query(document: &mut ExecutableDocument, name: Option<&str>) -> Option<()> {
-    let op = match (&mut document.operations, name) {
-        (DocumentOperations::Single(op), _) => op,
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get_mut(name)?,
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values_mut().next()?,
-        _ => return None,
-    };
-    (op.node.ty == OperationType::Subscription).then(|| op.node.ty = OperationType::Query)
 }

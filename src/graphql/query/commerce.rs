@@ -1,0 +1,133 @@
+//! What sessions pay for: orders, subscriptions, payment links.
+
+use async_graphql::{Context, ID, Object};
+
+use super::{descending, parse_id, parse_opt};
+use crate::domain::{CustomerId, LinkId, OrderId, SubscriptionId};
+use crate::graphql::connection::{Conn, page_cost};
+use crate::graphql::context::ContextExt;
+use crate::graphql::enums::{OrderDirection, OrderStatus, SubscriptionStatus};
+use crate::graphql::errors::gql;
+use crate::graphql::loaders::{PageArgs, SortField, root};
+use crate::graphql::objects::*;
+use crate::service::orders::OrderFilter;
+use crate::service::subscriptions::SubscriptionFilter;
+use async_graphql::InputObject;
+
+#[derive(InputObject, Default)]
+pub struct OrderFilterInput {
+    pub customer_id: Option<ID>,
+    pub status: Option<OrderStatus>,
+}
+
+#[derive(InputObject, Default)]
+pub struct SubscriptionFilterInput {
+    pub customer_id: Option<ID>,
+    pub status: Option<SubscriptionStatus>,
+}
+
+#[derive(Default)]
+pub struct CommerceQueries;
+
+#[Object]
+impl CommerceQueries {
+    async fn order(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Order>> {
+        let id: OrderId = parse_id(&id, &["id"])?;
+        ctx.caller()?.secret_key_holder().map_err(gql)?;
+        Ok(crate::graphql::loaders::by_id::<crate::graphql::loaders::kinds::Orders>(ctx, Some(id.0)).await?.map(Order))
+    }
+
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn orders(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<OrderFilterInput>,
+        direction: Option<OrderDirection>,
+    ) -> async_graphql::Result<Conn<Order>> {
+        let merchant = ctx.caller()?.secret_key_holder().map_err(gql)?;
+        let f = filter.unwrap_or_default();
+        let filter = OrderFilter {
+            customer: parse_opt::<CustomerId>(f.customer_id.as_ref(), &["filter", "customerId"])?,
+            status: f.status.map(Into::into),
+        };
+        let select = ctx.services().orders.listing(merchant, filter);
+        root(ctx, select, PageArgs::new(first, after, last, before), SortField::CreatedAt, descending(direction), Order)
+            .await
+    }
+
+    async fn subscription(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Subscription>> {
+        let id: SubscriptionId = parse_id(&id, &["id"])?;
+        ctx.caller()?.secret_key_holder().map_err(gql)?;
+        Ok(crate::graphql::loaders::by_id::<crate::graphql::loaders::kinds::Subscriptions>(ctx, Some(id.0))
+            .await?
+            .map(Subscription))
+    }
+
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn subscriptions(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<SubscriptionFilterInput>,
+        direction: Option<OrderDirection>,
+    ) -> async_graphql::Result<Conn<Subscription>> {
+        let merchant = ctx.caller()?.secret_key_holder().map_err(gql)?;
+        let f = filter.unwrap_or_default();
+        let filter = SubscriptionFilter {
+            customer: parse_opt::<CustomerId>(f.customer_id.as_ref(), &["filter", "customerId"])?,
+            status: f.status.map(Into::into),
+        };
+        let select = ctx.services().subscriptions.listing(merchant, filter);
+        root(
+            ctx,
+            select,
+            PageArgs::new(first, after, last, before),
+            SortField::CreatedAt,
+            descending(direction),
+            Subscription,
+        )
+        .await
+    }
+
+    async fn payment_link(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<PaymentLink>> {
+        let id: LinkId = parse_id(&id, &["id"])?;
+        ctx.caller()?.secret_key_holder().map_err(gql)?;
+        Ok(crate::graphql::loaders::by_id::<crate::graphql::loaders::kinds::Links>(ctx, Some(id.0))
+            .await?
+            .map(PaymentLink))
+    }
+
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn payment_links(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        active: Option<bool>,
+        direction: Option<OrderDirection>,
+    ) -> async_graphql::Result<Conn<PaymentLink>> {
+        let merchant = ctx.caller()?.secret_key_holder().map_err(gql)?;
+        let select = ctx.services().links.listing(merchant, active);
+        root(
+            ctx,
+            select,
+            PageArgs::new(first, after, last, before),
+            SortField::CreatedAt,
+            descending(direction),
+            PaymentLink,
+        )
+        .await
+    }
+}
