@@ -39,6 +39,79 @@ pub struct Config {
 
     #[command(flatten)]
     pub live: LiveConfig,
+
+    #[command(flatten)]
+    pub throttle: ThrottleConfig,
+}
+
+/// Rate limits, in requests per minute (all of them may come at once, then they refill
+/// evenly); 0 turns one off. With `REDIS_URL` every instance spends from the same budget.
+#[derive(Clone, Debug, clap::Args)]
+pub struct ThrottleConfig {
+    /// GraphQL operations per credential.
+    #[arg(long = "rate-graphql", env = "PAYGRAPH_RATE_GRAPHQL", default_value_t = 1_200)]
+    pub graphql: u32,
+    /// GraphQL operations per client IP, whatever the credential.
+    #[arg(long = "rate-graphql-ip", env = "PAYGRAPH_RATE_GRAPHQL_IP", default_value_t = 2_400)]
+    pub graphql_ip: u32,
+    /// WebSocket `connection_init`s per credential.
+    #[arg(long = "rate-socket", env = "PAYGRAPH_RATE_SOCKET", default_value_t = 300)]
+    pub socket: u32,
+    /// WebSocket upgrades per client IP.
+    #[arg(long = "rate-socket-ip", env = "PAYGRAPH_RATE_SOCKET_IP", default_value_t = 120)]
+    pub socket_ip: u32,
+    /// Card tokenizations per client secret (card testing runs through them).
+    #[arg(long = "rate-vault", env = "PAYGRAPH_RATE_VAULT", default_value_t = 10)]
+    pub vault: u32,
+    /// Card tokenizations per secret key (a merchant's server, tokenizing for many customers).
+    #[arg(long = "rate-vault-key", env = "PAYGRAPH_RATE_VAULT_KEY", default_value_t = 600)]
+    pub vault_key: u32,
+    /// Card tokenizations per client IP.
+    #[arg(long = "rate-vault-ip", env = "PAYGRAPH_RATE_VAULT_IP", default_value_t = 60)]
+    pub vault_ip: u32,
+    /// Visits of one payment link (each opens a session).
+    #[arg(long = "rate-link", env = "PAYGRAPH_RATE_LINK", default_value_t = 600)]
+    pub link: u32,
+    /// Payment-link visits per client IP.
+    #[arg(long = "rate-link-ip", env = "PAYGRAPH_RATE_LINK_IP", default_value_t = 30)]
+    pub link_ip: u32,
+    /// Hosted-page requests per session (`/pay/{client_secret}/...`).
+    #[arg(long = "rate-page", env = "PAYGRAPH_RATE_PAGE", default_value_t = 120)]
+    pub page: u32,
+    /// Hosted-page requests per client IP.
+    #[arg(long = "rate-page-ip", env = "PAYGRAPH_RATE_PAGE_IP", default_value_t = 600)]
+    pub page_ip: u32,
+    /// Query-cost points a credential's bucket holds (Shopify's leaky bucket); 0 turns the
+    /// budget off. At least `PAYGRAPH_MAX_COMPLEXITY`, or the costliest queries never run.
+    #[arg(long = "cost-bucket", env = "PAYGRAPH_COST_BUCKET", default_value_t = 100_000)]
+    pub cost_bucket: u64,
+    /// Query-cost points restored per second.
+    #[arg(long = "cost-restore", env = "PAYGRAPH_COST_RESTORE_RATE", default_value_t = 5_000)]
+    pub cost_restore_rate: u64,
+    /// Prefix of the keys the shared limits use in Redis (deployments sharing a Redis).
+    #[arg(long = "redis-prefix", env = "PAYGRAPH_REDIS_PREFIX", default_value = "paygraph")]
+    pub redis_prefix: String,
+}
+
+impl Default for ThrottleConfig {
+    fn default() -> Self {
+        ThrottleConfig {
+            graphql: 1_200,
+            graphql_ip: 2_400,
+            socket: 300,
+            socket_ip: 120,
+            vault: 10,
+            vault_key: 600,
+            vault_ip: 60,
+            link: 600,
+            link_ip: 30,
+            page: 120,
+            page_ip: 600,
+            cost_bucket: 100_000,
+            cost_restore_rate: 5_000,
+            redis_prefix: "paygraph".into(),
+        }
+    }
 }
 
 /// Subscriptions over WebSocket and the background work that feeds them.
@@ -147,6 +220,7 @@ impl Config {
             limits: Limits::default(),
             fraud: FraudRules::default(),
             live: LiveConfig::default(),
+            throttle: ThrottleConfig::default(),
         }
     }
 

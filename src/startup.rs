@@ -16,6 +16,7 @@ use crate::processor::{Processor, TestProcessor};
 use crate::service::{Clock, Dependencies, Services, SystemClock, vault};
 use crate::storage;
 use crate::telemetry::Metrics;
+use crate::throttle::{self, Throttle, cost::CostBudget};
 
 /// A built, bound, not yet serving application.
 pub struct Application {
@@ -40,7 +41,8 @@ impl Application {
         let listener = TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
         let address = listener.local_addr()?;
         let services = services_with(&config, config.public_url_for(address), clock, processor).await?;
-        let schema = graphql::build_schema(services.clone(), &config.limits);
+        let (throttle, budget) = throttles(&config, &services)?;
+        let schema = graphql::build_schema(services.clone(), &config.limits, budget);
         // Zero leaves the relay, sweeper and renewals to other instances (or, in tests that
         // count statements, to nobody): their passes would land inside the count.
         if config.live.background_interval_ms > 0 {
@@ -54,6 +56,7 @@ impl Application {
             live: Arc::new(config.live.clone()),
             connections: Arc::default(),
             trust_proxy: config.trust_proxy,
+            throttle,
         };
         Ok(Application { listener, address, router: http::router(state), services })
     }
@@ -124,6 +127,30 @@ async fn services_with(
         fingerprint_key,
         fraud_rules: config.fraud.clone(),
     }))
+}
+
+/// The rate limits and the query-cost budget, shared through Redis when there is one.
+fn throttles(config: &Config, services: &Services) -> anyhow::Result<(Arc<Throttle>, Arc<CostBudget>)> {
+    let shared = match &config.redis_url {
+        Some(url) => Some(Arc::new(throttle::Redis::new(url, &config.throttle.redis_prefix)?)),
+        None => None,
+    };
+    let metrics = services.core.metrics.clone();
+    let limits = Throttle::new(&config.throttle, shared.clone(), metrics.clone());
+    let budget =
+        Arc::new(CostBudget::new(config.throttle.cost_bucket, config.throttle.cost_restore_rate, shared, metrics));
+    let (idle_limits, idle_budget) = (Arc::downgrade(&limits), Arc::downgrade(&budget));
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(std::time::Duration::from_secs(60));
+        ticker.tick().await;
+        loop {
+            ticker.tick().await;
+            let (Some(limits), Some(budget)) = (idle_limits.upgrade(), idle_budget.upgrade()) else { return };
+            limits.forget_idle();
+            budget.forget_full();
+        }
+    });
+    Ok((limits, budget))
 }
 
 async fn shutdown_signal() {

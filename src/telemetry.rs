@@ -32,6 +32,9 @@ pub struct Metrics {
     events_delivered: AtomicU64,
     sessions_expired: AtomicU64,
     subscriptions_prepared: AtomicU64,
+    throttled: AtomicU64,
+    cost_throttled: AtomicU64,
+    throttle_shared_unavailable: AtomicU64,
     /// Gauges: rise and fall.
     sockets_connected: AtomicU64,
     subscriptions_active: AtomicU64,
@@ -65,6 +68,15 @@ impl Metrics {
     }
     pub fn count_subscription_prepared(&self) {
         self.subscriptions_prepared.fetch_add(1, Ordering::Relaxed);
+    }
+    pub fn count_throttled(&self) {
+        self.throttled.fetch_add(1, Ordering::Relaxed);
+    }
+    pub fn count_cost_throttled(&self) {
+        self.cost_throttled.fetch_add(1, Ordering::Relaxed);
+    }
+    pub fn count_throttle_shared_unavailable(&self) {
+        self.throttle_shared_unavailable.fetch_add(1, Ordering::Relaxed);
     }
     pub fn socket_opened(&self) {
         self.sockets_connected.fetch_add(1, Ordering::Relaxed);
@@ -120,6 +132,19 @@ impl Metrics {
                 "counter",
                 "sessions the expiry sweeper expired",
                 &self.sessions_expired,
+            ),
+            ("paygraph_throttled_total", "counter", "requests refused by a rate limit", &self.throttled),
+            (
+                "paygraph_cost_throttled_total",
+                "counter",
+                "operations refused because their cost was more than the credential's bucket held",
+                &self.cost_throttled,
+            ),
+            (
+                "paygraph_throttle_shared_unavailable_total",
+                "counter",
+                "checks of a shared limit Redis did not answer in time (the local limit stood)",
+                &self.throttle_shared_unavailable,
             ),
             ("paygraph_websockets_connected", "gauge", "open GraphQL WebSocket connections", &self.sockets_connected),
             (

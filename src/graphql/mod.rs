@@ -2,6 +2,7 @@
 
 pub mod connection;
 pub mod context;
+pub mod cost;
 pub mod enums;
 pub mod errors;
 pub mod limits;
@@ -14,10 +15,13 @@ pub mod query;
 pub mod scope;
 pub mod subscription;
 
+use std::sync::Arc;
+
 use async_graphql::{Schema, SchemaBuilder};
 
 use crate::config::Limits;
 use crate::service::Services;
+use crate::throttle::cost::CostBudget;
 pub use context::RequestData;
 pub use mutation::MutationRoot;
 pub use query::QueryRoot;
@@ -35,9 +39,9 @@ fn builder(limits: &Limits) -> SchemaBuilder<QueryRoot, MutationRoot, Subscripti
         .extension(scope::ClientSecretScope)
 }
 
-/// The schema the server runs.
-pub fn build_schema(services: Services, limits: &Limits) -> AppSchema {
-    builder(limits).data(services).finish()
+/// The schema the server runs, charging each operation's cost to `budget`.
+pub fn build_schema(services: Services, limits: &Limits, budget: Arc<CostBudget>) -> AppSchema {
+    builder(limits).extension(cost::QueryCost(budget)).data(services).finish()
 }
 
 /// The SDL, as `paygraph schema` prints it and `schema.graphql` keeps it.

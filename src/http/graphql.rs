@@ -24,9 +24,11 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::client_ip::ClientIp;
+use super::throttling;
 use crate::error::AppError;
 use crate::graphql::RequestData;
 use crate::graphql::errors::gql;
+use crate::throttle::{By, Limited, Route};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
@@ -69,6 +71,15 @@ fn wants_html(headers: &HeaderMap) -> bool {
 fn request_error(media: Media, message: &str, code: &str) -> Response {
     let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
     respond(StatusCode::BAD_REQUEST, media, &body)
+}
+
+/// 429 with `Retry-After`, and the reason as a GraphQL error coded `RATE_LIMITED`.
+fn rate_limited(media: Media, limited: Limited) -> Response {
+    let body = json!({ "errors": [{
+        "message": throttling::message(limited),
+        "extensions": { "code": "RATE_LIMITED", "retryAfterSeconds": limited.retry_after_seconds() }
+    }] });
+    throttling::too_many_requests(respond(StatusCode::TOO_MANY_REQUESTS, media, &body), limited)
 }
 
 fn respond(status: StatusCode, media: Media, body: &impl serde::Serialize) -> Response {
@@ -231,6 +242,10 @@ async fn execute(
             return request_error(media, &message, "QUERY_TOO_LARGE");
         }
     }
+    let operations = u32::try_from(requests.len()).unwrap_or(u32::MAX);
+    if let Err(limited) = state.throttle_ip(Route::Graphql, client_ip, operations).await {
+        return rate_limited(media, limited);
+    }
     let caller = match super::auth::caller(&state.services.auth, headers).await {
         Ok(caller) => caller,
         Err(err) => {
@@ -243,6 +258,11 @@ async fn execute(
             return respond(status, media, &body);
         }
     };
+    if let Some(caller) = caller
+        && let Err(limited) = state.throttle_caller(Route::Graphql, By::Credential, caller, operations).await
+    {
+        return rate_limited(media, limited);
+    }
     let mut statuses = Vec::new();
     let mut bodies = Vec::new();
     for request in requests {

@@ -5,6 +5,7 @@ mod client_ip;
 mod graphql;
 mod health;
 mod hosted;
+mod throttling;
 mod vault;
 mod ws;
 
@@ -30,6 +31,8 @@ pub struct AppState {
     pub connections: Arc<ws::ConnectionLimiter>,
     /// Read the client's IP from `X-Forwarded-For` (behind a trusted load balancer).
     pub trust_proxy: bool,
+    /// Rate limits of every route.
+    pub throttle: Arc<crate::throttle::Throttle>,
 }
 
 /// Largest request body accepted on `/graphql` (a query plus its variables).

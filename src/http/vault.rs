@@ -14,8 +14,12 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::AppState;
+use super::client_ip::ClientIp;
+use super::throttling;
 use crate::error::AppError;
+use crate::service::auth::Caller;
 use crate::service::vault::CardInput;
+use crate::throttle::{By, Limited, Route};
 
 fn error(status: StatusCode, field: Option<&str>, code: &str, message: &str) -> Response {
     let mut body = json!({ "error": { "code": code, "message": message } });
@@ -25,12 +29,25 @@ fn error(status: StatusCode, field: Option<&str>, code: &str, message: &str) -> 
     no_store((status, Json(body)).into_response())
 }
 
+fn rate_limited(limited: Limited) -> Response {
+    let response = error(StatusCode::TOO_MANY_REQUESTS, None, "RATE_LIMITED", &throttling::message(limited));
+    throttling::too_many_requests(response, limited)
+}
+
 fn no_store(mut response: Response) -> Response {
     response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 
-pub async fn tokenize(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn tokenize(
+    State(state): State<AppState>,
+    ClientIp(client_ip): ClientIp,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(limited) = state.throttle_ip(Route::Vault, client_ip, 1).await {
+        return rate_limited(limited);
+    }
     let caller = match super::auth::caller(&state.services.auth, &headers).await {
         Ok(Some(caller)) => caller,
         Ok(None) | Err(AppError::Access(..)) => {
@@ -43,6 +60,14 @@ pub async fn tokenize(State(state): State<AppState>, headers: HeaderMap, body: B
         }
         Err(other) => return fault(other),
     };
+    // A client secret is what a card tester holds; a secret key is a merchant's server.
+    let by = match caller {
+        Caller::Session { .. } => By::Credential,
+        Caller::Merchant(_) => By::SecretKey,
+    };
+    if let Err(limited) = state.throttle_caller(Route::Vault, by, caller, 1).await {
+        return rate_limited(limited);
+    }
     let json =
         headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/json"));
     if !json {

@@ -23,9 +23,11 @@ use futures_util::{SinkExt, StreamExt, future};
 
 use super::AppState;
 use super::client_ip::ClientIp;
+use super::throttling;
 use crate::graphql::RequestData;
 use crate::graphql::context::ConnectionState;
 use crate::service::auth::{Auth, Caller};
+use crate::throttle::{By, Route};
 
 /// Open connections per credential on this instance.
 #[derive(Default)]
@@ -86,6 +88,10 @@ pub async fn upgrade(
     let Some(protocol) = protocol else {
         return (StatusCode::BAD_REQUEST, "offer the graphql-transport-ws or graphql-ws subprotocol").into_response();
     };
+    if let Err(limited) = state.throttle_ip(Route::Socket, client_ip, 1).await {
+        let refusal = (StatusCode::TOO_MANY_REQUESTS, throttling::message(limited)).into_response();
+        return throttling::too_many_requests(refusal, limited);
+    }
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         // Small buffers: a dashboard's socket is idle most of the time, and tungstenite's
@@ -126,6 +132,7 @@ async fn serve(state: AppState, socket: WebSocket, protocol: WebSocketProtocols,
         });
 
     let (auth, limiter, conn) = (state.services.auth.clone(), state.connections.clone(), connection.clone());
+    let limits = state.clone();
     let executor = state.live_executor.clone();
     let max_per_key = live.max_connections_per_key;
     let mut graphql = GraphqlWebSocket::new(state.live_executor.clone(), input, protocol).on_connection_init(
@@ -134,12 +141,12 @@ async fn serve(state: AppState, socket: WebSocket, protocol: WebSocketProtocols,
                 let _turn = executor.admit().await;
                 authenticate(&auth, &payload).await?
             };
-            let key = match caller {
-                Caller::Merchant(m) => format!("merchant:{}", m.0),
-                Caller::Session { session, .. } => format!("session:{}", session.0),
-            };
+            if let Err(limited) = limits.throttle_caller(Route::Socket, By::Credential, caller, 1).await {
+                let error = async_graphql::Error::new(throttling::message(limited));
+                return Err(async_graphql::ErrorExtensions::extend_with(error, |_, e| e.set("code", "RATE_LIMITED")));
+            }
             let permit = limiter
-                .acquire(key, max_per_key)
+                .acquire(caller.budget_key(), max_per_key)
                 .ok_or_else(|| async_graphql::Error::new("too many connections for this credential"))?;
             conn.mark_initialized();
             let mut data = Data::default();

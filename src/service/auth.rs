@@ -46,6 +46,15 @@ impl Caller {
         }
     }
 
+    /// Whose budget this caller spends: the merchant's keys share one, each client secret
+    /// has its own. Names no secret, so it may go to Redis and logs.
+    pub fn budget_key(self) -> String {
+        match self {
+            Caller::Merchant(m) => format!("merchant:{}", m.0),
+            Caller::Session { session, .. } => format!("session:{}", session.0),
+        }
+    }
+
     /// Whether this caller may see the session `id` of its merchant.
     pub fn may_see_session(self, id: SessionId) -> bool {
         match self {

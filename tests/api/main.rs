@@ -24,5 +24,6 @@ mod renewals;
 mod schema;
 mod scope;
 mod sessions;
+mod throttle;
 mod vault;
 mod ws;

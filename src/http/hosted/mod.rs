@@ -12,9 +12,14 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use std::net::IpAddr;
+
 use super::AppState;
+use super::client_ip::ClientIp;
+use super::throttling;
 use crate::domain::{PaymentId, TypedId};
 use crate::service::links::LinkUnavailable;
+use crate::throttle::Route;
 
 const PAY_JS: &str = include_str!("assets/pay.js");
 const CHALLENGE_JS: &str = include_str!("assets/challenge.js");
@@ -65,8 +70,27 @@ fn fault(state: &AppState, error: &crate::error::AppError) -> Response {
     html(state, StatusCode::INTERNAL_SERVER_ERROR, page::notice("Something went wrong", "Please try again shortly."))
 }
 
+/// The rate limits of a hosted route: the client's IP, then the secret in the URL. `None`
+/// lets the request through; `Some` is the 429 page.
+async fn refused(state: &AppState, route: Route, ip: Option<IpAddr>, secret: &str) -> Option<Response> {
+    let verdict = match state.throttle_ip(route, ip, 1).await {
+        Ok(()) => state.throttle_secret(route, secret).await,
+        refused => refused,
+    };
+    let limited = verdict.err()?;
+    let page = page::notice("Too many requests", "Please wait a moment, then try again.");
+    Some(throttling::too_many_requests(html(state, StatusCode::TOO_MANY_REQUESTS, page), limited))
+}
+
 /// `GET /pay/{client_secret}`: the payment page of one session.
-pub async fn payment_page(State(state): State<AppState>, Path(secret): Path<String>) -> Response {
+pub async fn payment_page(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Path(secret): Path<String>,
+) -> Response {
+    if let Some(refusal) = refused(&state, Route::Page, ip, &secret).await {
+        return refusal;
+    }
     match state.services.hosted.view(&secret).await {
         Ok(Some(view)) => {
             let id = view.session.id.to_global();
@@ -79,7 +103,10 @@ pub async fn payment_page(State(state): State<AppState>, Path(secret): Path<Stri
 
 /// `GET /pay/{client_secret}/theme.css`: the merchant's accent color, as a stylesheet so the
 /// policy needs no inline styles.
-pub async fn theme(State(state): State<AppState>, Path(secret): Path<String>) -> Response {
+pub async fn theme(State(state): State<AppState>, ClientIp(ip): ClientIp, Path(secret): Path<String>) -> Response {
+    if let Some(refusal) = refused(&state, Route::Page, ip, &secret).await {
+        return refusal;
+    }
     match state.services.hosted.view(&secret).await {
         Ok(Some(view)) => {
             // Stored colors are validated `#rrggbb`; anything else falls back to the default.
@@ -98,8 +125,12 @@ pub async fn theme(State(state): State<AppState>, Path(secret): Path<String>) ->
 /// `GET /pay/{client_secret}/challenge/{payment_id}`: the test processor's 3-D Secure page.
 pub async fn challenge_page(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     Path((secret, payment)): Path<(String, String)>,
 ) -> Response {
+    if let Some(refusal) = refused(&state, Route::Page, ip, &secret).await {
+        return refusal;
+    }
     if PaymentId::from_global(&payment).is_err() {
         return not_found(&state);
     }
@@ -111,7 +142,10 @@ pub async fn challenge_page(
 }
 
 /// `GET /l/{slug}`: a fresh session for the link, then its hosted page.
-pub async fn visit_link(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
+pub async fn visit_link(State(state): State<AppState>, ClientIp(ip): ClientIp, Path(slug): Path<String>) -> Response {
+    if let Some(refusal) = refused(&state, Route::Link, ip, &slug).await {
+        return refusal;
+    }
     let (title, message, status) = match state.services.links.visit(&slug).await {
         Ok(Ok(session)) => {
             let location = format!("/pay/{}", session.client_secret);
