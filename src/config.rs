@@ -42,6 +42,29 @@ pub struct Config {
 
     #[command(flatten)]
     pub throttle: ThrottleConfig,
+
+    #[command(flatten)]
+    pub transport: TransportConfig,
+}
+
+/// Bounds of HTTP connections and requests.
+#[derive(Clone, Debug, clap::Args)]
+pub struct TransportConfig {
+    /// Seconds a client has to send a request's headers.
+    #[arg(long, env = "PAYGRAPH_HEADER_TIMEOUT_SECONDS", default_value_t = 10)]
+    pub header_timeout_seconds: u64,
+    /// Seconds a request may take, its body included (WebSocket upgrades: until upgraded).
+    #[arg(long, env = "PAYGRAPH_REQUEST_TIMEOUT_SECONDS", default_value_t = 30)]
+    pub request_timeout_seconds: u64,
+    /// HTTP connections open at once; past it the next is accepted when one closes.
+    #[arg(long, env = "PAYGRAPH_MAX_CONNECTIONS", default_value_t = 10_000)]
+    pub max_connections: usize,
+}
+
+impl Default for TransportConfig {
+    fn default() -> Self {
+        TransportConfig { header_timeout_seconds: 10, request_timeout_seconds: 30, max_connections: 10_000 }
+    }
 }
 
 /// Rate limits, in requests per minute (all of them may come at once, then they refill
@@ -221,6 +244,7 @@ impl Config {
             fraud: FraudRules::default(),
             live: LiveConfig::default(),
             throttle: ThrottleConfig::default(),
+            transport: TransportConfig::default(),
         }
     }
 

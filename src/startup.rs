@@ -5,8 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
-use axum::serve::{ListenerExt, TapIo};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 
 use crate::bus::{EventBus, Hub, InProcessBus, RedisBus};
 use crate::config::Config;
@@ -24,6 +23,7 @@ pub struct Application {
     address: SocketAddr,
     router: axum::Router,
     services: Services,
+    connection_limits: http::server::ConnectionLimits,
 }
 
 impl Application {
@@ -58,7 +58,12 @@ impl Application {
             trust_proxy: config.trust_proxy,
             throttle,
         };
-        Ok(Application { listener, address, router: http::router(state), services })
+        let connection_limits = http::server::ConnectionLimits {
+            header_read_timeout: std::time::Duration::from_secs(config.transport.header_timeout_seconds.max(1)),
+            max_connections: config.transport.max_connections,
+        };
+        let router = http::router(state, &config.transport);
+        Ok(Application { listener, address, router, services, connection_limits })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -71,29 +76,15 @@ impl Application {
 
     /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        axum::serve(without_nagle(self.listener), self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown_signal())
-            .await?;
+        http::server::serve(self.listener, self.router, self.connection_limits, shutdown_signal()).await?;
         Ok(())
     }
 
     /// Serves until the process ends (tests, which drop the runtime instead of signalling).
     pub async fn run(self) -> anyhow::Result<()> {
-        axum::serve(without_nagle(self.listener), self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .await?;
+        http::server::serve(self.listener, self.router, self.connection_limits, std::future::pending()).await?;
         Ok(())
     }
-}
-
-/// Live frames are small and must leave at once: Nagle's algorithm would hold a frame back
-/// until the previous one is acknowledged, which with delayed ACKs costs up to 40 ms.
-fn without_nagle(listener: TcpListener) -> TapIo<TcpListener, fn(&mut TcpStream)> {
-    fn set_nodelay(stream: &mut TcpStream) {
-        if let Err(error) = stream.set_nodelay(true) {
-            tracing::debug!(%error, "could not set TCP_NODELAY");
-        }
-    }
-    listener.tap_io(set_nodelay as fn(&mut TcpStream))
 }
 
 /// Connects and migrates the database and starts the bus: everything but the server.

@@ -5,17 +5,22 @@ mod client_ip;
 mod graphql;
 mod health;
 mod hosted;
+pub mod server;
 mod throttling;
 mod vault;
 mod ws;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
 use axum::routing::{get, post};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
 
-use crate::config::{Limits, LiveConfig};
+use crate::config::{Limits, LiveConfig, TransportConfig};
 use crate::graphql::AppSchema;
 use crate::service::Services;
 
@@ -37,12 +42,15 @@ pub struct AppState {
 
 /// Largest request body accepted on `/graphql` (a query plus its variables).
 const MAX_BODY_BYTES: usize = 256 * 1024;
+/// Largest body of `/vault/cards`: one card is under 200 bytes.
+const MAX_CARD_BODY_BYTES: usize = 4 * 1024;
 
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState, transport: &TransportConfig) -> Router {
+    let timeout = Duration::from_secs(transport.request_timeout_seconds.max(1));
     Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/ws", get(ws::upgrade))
-        .route("/vault/cards", post(vault::tokenize))
+        .route("/vault/cards", post(vault::tokenize).layer(RequestBodyLimitLayer::new(MAX_CARD_BODY_BYTES)))
         .route("/pay/{secret}", get(hosted::payment_page))
         .route("/pay/{secret}/theme.css", get(hosted::theme))
         .route("/pay/{secret}/challenge/{payment}", get(hosted::challenge_page))
@@ -51,6 +59,10 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
+        // Every route: a body past the limit is refused (413) however it is read, and a
+        // request that takes longer than the timeout, body included, ends with 408.
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
         .with_state(state)
 }

@@ -25,5 +25,6 @@ mod schema;
 mod scope;
 mod sessions;
 mod throttle;
+mod transport;
 mod vault;
 mod ws;

@@ -1,0 +1,97 @@
+//! Bounds of the connections themselves: slow headers, slow bodies, big bodies, and a cap on
+//! open connections. Raw sockets, as a slow or hostile client would hold them.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::helpers::*;
+
+fn socket_address(app: &TestApp) -> String {
+    app.address.trim_start_matches("http://").to_owned()
+}
+
+/// Reads until the server closes; what it said, and whether it closed within `bound`.
+async fn read_until_closed(stream: &mut TcpStream, bound: Duration) -> Option<String> {
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(bound, async {
+        let mut buffer = [0u8; 4096];
+        loop {
+            match stream.read(&mut buffer).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => answer.extend_from_slice(&buffer[..n]),
+            }
+        }
+    })
+    .await;
+    read.ok().map(|()| String::from_utf8_lossy(&answer).into_owned())
+}
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_headers_is_cut_off_while_others_are_served() {
+    let app = spawn_app_with(|c| c.transport.header_timeout_seconds = 1).await;
+    let mut slow = Vec::new();
+    for _ in 0..20 {
+        let mut stream = TcpStream::connect(socket_address(&app)).await.unwrap();
+        stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: paygraph\r\nX-Slow: ").await.unwrap();
+        slow.push(stream);
+    }
+    // Meanwhile everyone else is served.
+    let healthy = app.client.get(format!("{}/healthz", app.address)).send().await.unwrap();
+    assert_eq!(healthy.status(), 200);
+    let started = Instant::now();
+    for stream in &mut slow {
+        let answer = read_until_closed(stream, Duration::from_secs(5)).await;
+        assert!(answer.is_some(), "a half-sent request is held open");
+        assert!(!answer.unwrap().contains("200 OK"));
+    }
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn a_body_that_never_arrives_ends_in_408() {
+    let app = spawn_app_with(|c| c.transport.request_timeout_seconds = 1).await;
+    let mut stream = TcpStream::connect(socket_address(&app)).await.unwrap();
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nHost: paygraph\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{\"query\":",
+        app.key
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let answer = read_until_closed(&mut stream, Duration::from_secs(5)).await.expect("answered in time");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+}
+
+#[tokio::test]
+async fn bodies_past_the_limit_are_refused_on_every_route() {
+    let app = spawn_app().await;
+    let card = json!({ "number": "4242424242424242", "expMonth": 12, "expYear": 2040, "cvc": "123", "pad": "x".repeat(8 * 1024) });
+    let vault = app.client.post(format!("{}/vault/cards", app.address)).bearer_auth(&app.key).json(&card).send().await;
+    assert_eq!(vault.unwrap().status(), 413);
+    let query = json!({ "query": "{ __typename }", "variables": { "pad": "x".repeat(300 * 1024) } });
+    assert_eq!(app.post_graphql(Some(&app.key), &query).await.status(), 413);
+    let page = app.client.get(format!("{}/healthz", app.address)).body("x".repeat(300 * 1024)).send().await;
+    assert_eq!(page.unwrap().status(), 413);
+}
+
+#[tokio::test]
+async fn past_the_connection_cap_the_next_client_waits_for_a_free_place() {
+    let app = spawn_app_with(|c| c.transport.max_connections = 3).await;
+    // Three keep-alive connections that each finished a request.
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        let mut stream = TcpStream::connect(socket_address(&app)).await.unwrap();
+        stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: paygraph\r\n\r\n").await.unwrap();
+        let mut buffer = [0u8; 512];
+        let n = stream.read(&mut buffer).await.unwrap();
+        assert!(String::from_utf8_lossy(&buffer[..n]).starts_with("HTTP/1.1 200"));
+        held.push(stream);
+    }
+    let fourth = reqwest::Client::builder().timeout(Duration::from_millis(700)).build().unwrap();
+    let url = format!("{}/healthz", app.address);
+    assert!(fourth.get(&url).send().await.is_err(), "a fourth connection is not served while three are open");
+    drop(held.pop());
+    let served = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap().get(&url).send().await;
+    assert_eq!(served.unwrap().status(), 200);
+}
