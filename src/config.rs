@@ -146,10 +146,22 @@ pub struct LiveConfig {
     /// WebSocket connections one credential may hold on one instance.
     #[arg(long, env = "PAYGRAPH_WS_MAX_CONNECTIONS_PER_KEY", default_value_t = 2_000)]
     pub max_connections_per_key: usize,
+    /// WebSocket connections one client IP may hold on one instance.
+    #[arg(long, env = "PAYGRAPH_WS_MAX_CONNECTIONS_PER_IP", default_value_t = 200)]
+    pub max_connections_per_ip: usize,
+    /// Live subscriptions one credential may hold over all its connections on one instance.
+    #[arg(long, env = "PAYGRAPH_WS_MAX_SUBSCRIPTIONS_PER_KEY", default_value_t = 5_000)]
+    pub max_subscriptions_per_key: usize,
+    /// Queries and mutations one connection may run at once.
+    #[arg(long, env = "PAYGRAPH_WS_MAX_IN_FLIGHT", default_value_t = 16)]
+    pub max_in_flight: usize,
+    /// Seconds a connection has to send `connection_init`.
+    #[arg(long, env = "PAYGRAPH_WS_INIT_SECONDS", default_value_t = 10)]
+    pub init_seconds: u64,
     /// Seconds between server pings; a peer that answers none of two is dropped.
     #[arg(long, env = "PAYGRAPH_WS_PING_SECONDS", default_value_t = 15)]
     pub ping_seconds: u64,
-    /// Seconds a connection may stay without `connection_init`, or without any subscription.
+    /// Seconds a connection may stay without any subscription.
     #[arg(long, env = "PAYGRAPH_WS_IDLE_SECONDS", default_value_t = 300)]
     pub idle_seconds: u64,
     /// Milliseconds between passes of the outbox relay, the expiry sweeper and renewals;
@@ -163,6 +175,10 @@ impl Default for LiveConfig {
         LiveConfig {
             max_subscriptions_per_connection: 100,
             max_connections_per_key: 2_000,
+            max_connections_per_ip: 200,
+            max_subscriptions_per_key: 5_000,
+            max_in_flight: 16,
+            init_seconds: 10,
             ping_seconds: 15,
             idle_seconds: 300,
             background_interval_ms: 1_000,

@@ -56,6 +56,8 @@ string_enum!(
         PaymentLinkUnavailable => "PAYMENT_LINK_UNAVAILABLE",
         SlowConsumer => "SLOW_CONSUMER",
         TooManySubscriptions => "TOO_MANY_SUBSCRIPTIONS",
+        TooManyOperations => "TOO_MANY_OPERATIONS",
+        QueryTooLarge => "QUERY_TOO_LARGE",
         Unauthenticated => "UNAUTHENTICATED",
         Forbidden => "FORBIDDEN",
         Internal => "INTERNAL",

@@ -49,12 +49,17 @@ impl Application {
             services.spawn_background(std::time::Duration::from_millis(config.live.background_interval_ms));
         }
         let state = AppState {
-            live_executor: graphql::live_exec::LiveExecutor::new(schema.clone(), services.clone()),
+            live_executor: graphql::live_exec::LiveExecutor::new(
+                schema.clone(),
+                services.clone(),
+                config.limits.max_query_bytes,
+            ),
             schema,
             services: services.clone(),
             limits: Arc::new(config.limits.clone()),
             live: Arc::new(config.live.clone()),
-            connections: Arc::default(),
+            sockets: Arc::default(),
+            subscriptions: Arc::default(),
             trust_proxy: config.trust_proxy,
             throttle,
         };

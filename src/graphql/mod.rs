@@ -13,6 +13,7 @@ pub mod node;
 pub mod objects;
 pub mod query;
 pub mod scope;
+pub mod socket;
 pub mod subscription;
 
 use std::sync::Arc;

@@ -33,7 +33,10 @@ pub struct AppState {
     pub services: Services,
     pub limits: Arc<Limits>,
     pub live: Arc<LiveConfig>,
-    pub connections: Arc<ws::ConnectionLimiter>,
+    /// Open sockets per credential and per client IP, on this instance.
+    pub sockets: Arc<crate::throttle::counter::Counter>,
+    /// Live subscriptions per credential, over all its sockets on this instance.
+    pub subscriptions: Arc<crate::throttle::counter::Counter>,
     /// Read the client's IP from `X-Forwarded-For` (behind a trusted load balancer).
     pub trust_proxy: bool,
     /// Rate limits of every route.

@@ -7,7 +7,6 @@
 //! of two is dropped), a deadline for `connection_init`, and an idle timeout for a
 //! connection that holds no subscription.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -25,45 +24,10 @@ use super::AppState;
 use super::client_ip::ClientIp;
 use super::throttling;
 use crate::graphql::RequestData;
-use crate::graphql::context::ConnectionState;
+use crate::graphql::socket::{ConnectionState, CredentialSubscriptions, SocketLimits};
 use crate::service::auth::{Auth, Caller};
-use crate::throttle::{By, Route};
-
-/// Open connections per credential on this instance.
-#[derive(Default)]
-pub struct ConnectionLimiter {
-    open: Mutex<HashMap<String, usize>>,
-}
-
-/// A counted connection; dropping it gives the place back.
-struct ConnectionPermit {
-    limiter: Arc<ConnectionLimiter>,
-    key: String,
-}
-
-impl ConnectionLimiter {
-    fn acquire(self: &Arc<Self>, key: String, max: usize) -> Option<ConnectionPermit> {
-        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
-        let count = open.entry(key.clone()).or_default();
-        if *count >= max {
-            return None;
-        }
-        *count += 1;
-        Some(ConnectionPermit { limiter: self.clone(), key })
-    }
-}
-
-impl Drop for ConnectionPermit {
-    fn drop(&mut self) {
-        let mut open = self.limiter.open.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(count) = open.get_mut(&self.key) {
-            *count -= 1;
-            if *count == 0 {
-                open.remove(&self.key);
-            }
-        }
-    }
-}
+use crate::throttle::counter::Permit;
+use crate::throttle::{By, Route, ip_key};
 
 /// Counts a socket in the metrics for as long as it lives.
 struct SocketGauge(Arc<crate::telemetry::Metrics>);
@@ -92,6 +56,14 @@ pub async fn upgrade(
         let refusal = (StatusCode::TOO_MANY_REQUESTS, throttling::message(limited)).into_response();
         return throttling::too_many_requests(refusal, limited);
     }
+    // Sockets held open at once by this address (upgrades per minute are the rate limit).
+    let ip_permit = match client_ip {
+        Some(ip) => match state.sockets.acquire(format!("ip:{}", ip_key(ip)), state.live.max_connections_per_ip) {
+            Some(permit) => Some(permit),
+            None => return (StatusCode::TOO_MANY_REQUESTS, "too many open sockets from this address").into_response(),
+        },
+        None => None,
+    };
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         // Small buffers: a dashboard's socket is idle most of the time, and tungstenite's
@@ -100,7 +72,7 @@ pub async fn upgrade(
         .write_buffer_size(0)
         .max_message_size(MAX_CLIENT_MESSAGE)
         .max_frame_size(MAX_CLIENT_MESSAGE)
-        .on_upgrade(move |socket| serve(state, socket, protocol, client_ip))
+        .on_upgrade(move |socket| serve(state, socket, protocol, client_ip, ip_permit))
 }
 
 /// Read buffer per socket; it grows as needed for a larger message.
@@ -108,11 +80,20 @@ const READ_BUFFER: usize = 1024;
 /// Largest message a client may send (a subscribe message with its query and variables).
 const MAX_CLIENT_MESSAGE: usize = 64 * 1024;
 
-async fn serve(state: AppState, socket: WebSocket, protocol: WebSocketProtocols, client_ip: Option<IpAddr>) {
+async fn serve(
+    state: AppState,
+    socket: WebSocket,
+    protocol: WebSocketProtocols,
+    client_ip: Option<IpAddr>,
+    _ip_permit: Option<Permit>,
+) {
     state.services.core.metrics.socket_opened();
     let _gauge = SocketGauge(state.services.core.metrics.clone());
     let live = state.live.clone();
-    let connection = ConnectionState::new(live.max_subscriptions_per_connection);
+    let connection = ConnectionState::new(SocketLimits {
+        max_subscriptions: live.max_subscriptions_per_connection,
+        max_in_flight: live.max_in_flight,
+    });
     let (mut sink, stream) = socket.split();
 
     let last_pong = Arc::new(Mutex::new(Instant::now()));
@@ -131,10 +112,11 @@ async fn serve(state: AppState, socket: WebSocket, protocol: WebSocketProtocols,
             })
         });
 
-    let (auth, limiter, conn) = (state.services.auth.clone(), state.connections.clone(), connection.clone());
+    let (auth, sockets, conn) = (state.services.auth.clone(), state.sockets.clone(), connection.clone());
+    let subscriptions = state.subscriptions.clone();
     let limits = state.clone();
     let executor = state.live_executor.clone();
-    let max_per_key = live.max_connections_per_key;
+    let (max_per_key, max_subscriptions) = (live.max_connections_per_key, live.max_subscriptions_per_key);
     let mut graphql = GraphqlWebSocket::new(state.live_executor.clone(), input, protocol).on_connection_init(
         move |payload| async move {
             let caller = {
@@ -145,10 +127,14 @@ async fn serve(state: AppState, socket: WebSocket, protocol: WebSocketProtocols,
                 let error = async_graphql::Error::new(throttling::message(limited));
                 return Err(async_graphql::ErrorExtensions::extend_with(error, |_, e| e.set("code", "RATE_LIMITED")));
             }
-            let permit = limiter
+            let permit = sockets
                 .acquire(caller.budget_key(), max_per_key)
                 .ok_or_else(|| async_graphql::Error::new("too many connections for this credential"))?;
-            conn.mark_initialized();
+            conn.mark_initialized(CredentialSubscriptions {
+                counter: subscriptions,
+                key: caller.budget_key(),
+                max: max_subscriptions,
+            });
             let mut data = Data::default();
             data.insert(RequestData::new(Some(caller), client_ip));
             data.insert(conn);
@@ -159,7 +145,8 @@ async fn serve(state: AppState, socket: WebSocket, protocol: WebSocketProtocols,
 
     let ping_every = Duration::from_secs(live.ping_seconds.max(1));
     let idle_after = Duration::from_secs(live.idle_seconds.max(1));
-    let opened = Instant::now();
+    let init_deadline = tokio::time::sleep(Duration::from_secs(live.init_seconds.max(1)));
+    tokio::pin!(init_deadline);
     let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + ping_every, ping_every);
     loop {
         tokio::select! {
@@ -175,11 +162,14 @@ async fn serve(state: AppState, socket: WebSocket, protocol: WebSocketProtocols,
                 }
                 None => break,
             },
+            () = &mut init_deadline, if !connection.initialized() => {
+                let reason = "Connection initialisation timeout";
+                let _ = sink.send(Message::Close(Some(CloseFrame { code: 4408, reason: reason.into() }))).await;
+                break;
+            }
             _ = ticker.tick() => {
                 let silent_for = last_pong.lock().unwrap_or_else(|p| p.into_inner()).elapsed();
-                let close = if !connection.initialized() && opened.elapsed() >= idle_after {
-                    Some((4408, "Connection initialisation timeout"))
-                } else if connection.idle_for().is_some_and(|idle| idle >= idle_after) {
+                let close = if connection.idle_for().is_some_and(|idle| idle >= idle_after) {
                     Some((1000, "idle"))
                 } else if silent_for > ping_every * 2 + Duration::from_secs(1) {
                     break; // The peer is gone; nothing to say goodbye to.

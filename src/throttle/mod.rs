@@ -9,6 +9,7 @@
 //! Query cost (Shopify's leaky bucket of points per credential) is in `cost`.
 
 pub mod cost;
+pub mod counter;
 mod shared;
 
 use std::collections::HashMap;

@@ -24,6 +24,7 @@ mod renewals;
 mod schema;
 mod scope;
 mod sessions;
+mod socket_limits;
 mod throttle;
 mod transport;
 mod vault;

@@ -43,11 +43,7 @@ const WAIT: Duration = Duration::from_secs(15);
 impl WsClient {
     /// Connects and completes `connection_init`; `Err` carries why the server refused.
     pub async fn connect(http_address: &str, protocol: Protocol, init: Value) -> Result<WsClient, String> {
-        let url = format!("{}/graphql/ws", http_address.replacen("http://", "ws://", 1));
-        let mut request = url.into_client_request().unwrap();
-        request.headers_mut().insert("sec-websocket-protocol", protocol.name().parse().unwrap());
-        let (socket, _) = tokio_tungstenite::connect_async(request).await.map_err(|e| e.to_string())?;
-        let mut client = WsClient { socket, protocol };
+        let mut client = Self::open(http_address, protocol).await?;
         client.send(json!({ "type": "connection_init", "payload": init })).await;
         loop {
             match client.read().await {
@@ -59,12 +55,21 @@ impl WsClient {
         }
     }
 
+    /// Opens the socket and says nothing yet.
+    pub async fn open(http_address: &str, protocol: Protocol) -> Result<WsClient, String> {
+        let url = format!("{}/graphql/ws", http_address.replacen("http://", "ws://", 1));
+        let mut request = url.into_client_request().unwrap();
+        request.headers_mut().insert("sec-websocket-protocol", protocol.name().parse().unwrap());
+        let (socket, _) = tokio_tungstenite::connect_async(request).await.map_err(|e| e.to_string())?;
+        Ok(WsClient { socket, protocol })
+    }
+
     /// Connects with a bearer token.
     pub async fn with_token(http_address: &str, protocol: Protocol, token: &str) -> WsClient {
         Self::connect(http_address, protocol, json!({ "authorization": format!("Bearer {token}") })).await.unwrap()
     }
 
-    async fn send(&mut self, message: Value) {
+    pub async fn send(&mut self, message: Value) {
         self.socket.send(Message::Text(message.to_string().into())).await.unwrap();
     }
 

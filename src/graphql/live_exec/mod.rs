@@ -31,6 +31,7 @@ use super::errors::gql;
 use super::objects::PaymentSessionEvent;
 use super::subscription::{EventStream, Opener, open_merchant_events, open_session_events};
 use crate::bus::SessionEvent;
+use crate::error::{AppError, ErrorCode};
 use crate::service::Services;
 use crate::service::auth::Caller;
 
@@ -131,6 +132,8 @@ struct Shared {
     /// Sockets being authenticated and subscriptions being opened at once on this
     /// instance (see [`OPENING_AT_ONCE`]).
     opening: tokio::sync::Semaphore,
+    /// The largest document, as over HTTP.
+    max_query_bytes: usize,
 }
 
 /// Authenticating a socket and opening a subscription read the database (the key, the
@@ -141,10 +144,11 @@ struct Shared {
 const OPENING_AT_ONCE: usize = 16;
 
 impl LiveExecutor {
-    pub fn new(schema: AppSchema, services: Services) -> Self {
+    pub fn new(schema: AppSchema, services: Services, max_query_bytes: usize) -> Self {
         let events = build_event_schema(services.clone());
         let opening = tokio::sync::Semaphore::new(OPENING_AT_ONCE);
-        LiveExecutor(Arc::new(Shared { schema, events, services, prepared: Mutex::default(), opening }))
+        let prepared = Mutex::default();
+        LiveExecutor(Arc::new(Shared { schema, events, services, prepared, opening, max_query_bytes }))
     }
 
     /// Waits for a turn to read the database for a socket or a subscription being opened.
@@ -275,14 +279,41 @@ impl Executor for LiveExecutor {
     }
 
     fn execute_stream(&self, request: Request, session_data: Option<Arc<Data>>) -> BoxStream<'static, Response> {
+        if request.query.len() > self.0.max_query_bytes {
+            let message = format!("the query is larger than {} bytes", self.0.max_query_bytes);
+            return refused(AppError::user(&[], ErrorCode::QueryTooLarge, message));
+        }
         let this = self.clone();
         // Boxed, so the finished opening future does not stay inline in every subscription.
         let open = Box::pin(async move {
-            match this.open_shared(&request, session_data.as_deref()).await {
-                Some(shared) => shared,
-                None => Executor::execute_stream(&this.0.schema, request, session_data),
+            if let Some(shared) = this.open_shared(&request, session_data.as_deref()).await {
+                return shared;
             }
+            // Subscriptions are bounded by their slots; queries and mutations by the places
+            // of the connection's operations in flight, held until they answer.
+            let connection = session_data.as_deref().and_then(|data| {
+                data.get(&TypeId::of::<Arc<ConnectionState>>())?.downcast_ref::<Arc<ConnectionState>>().cloned()
+            });
+            let place = match connection {
+                Some(connection) if !is_subscription(&request) => match connection.begin_operation() {
+                    Ok(place) => Some(place),
+                    Err(error) => return refused(error),
+                },
+                _ => None,
+            };
+            Executor::execute_stream(&this.0.schema, request, session_data)
+                .map(move |response| {
+                    let _held = &place;
+                    response
+                })
+                .boxed()
         });
         stream::once(open).flatten().boxed()
     }
+}
+
+/// One error answer, as the stream of a refused operation.
+fn refused(error: AppError) -> BoxStream<'static, Response> {
+    let error = gql(error).into_server_error(Pos::default());
+    stream::once(async move { Response::from_errors(vec![error]) }).boxed()
 }
