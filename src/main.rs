@@ -1,4 +1,4 @@
-//! The `paygraph` binary: `serve` (default), `migrate`, `merchant create`, `schema`.
+//! The `paygraph` binary: `serve` (default), `migrate`, `merchant create`, `key ...`, `schema`.
 //!
 //! Commands that make a secret print it alone on stdout's last line; everything meant for
 //! people goes to stderr, so `KEY=$(paygraph merchant create --name Acme | tail -n1)` works.
@@ -28,8 +28,53 @@ enum Command {
         #[command(subcommand)]
         command: MerchantCommand,
     },
+    /// Manage a merchant's secret keys.
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
     /// Print the GraphQL schema (SDL).
     Schema,
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Create a key; prints its secret on the last line.
+    Create {
+        /// The merchant's id, as `merchant create` printed it.
+        #[arg(long)]
+        merchant: uuid::Uuid,
+        #[arg(long)]
+        name: Option<String>,
+        /// Reads and subscribes only: every mutation is refused.
+        #[arg(long)]
+        read_only: bool,
+    },
+    /// List the merchant's keys: id, prefix, scope, created, last used, expires, revoked.
+    List {
+        #[arg(long)]
+        merchant: uuid::Uuid,
+        #[arg(long)]
+        include_revoked: bool,
+    },
+    /// Revoke a key at once.
+    Revoke {
+        #[arg(long)]
+        merchant: uuid::Uuid,
+        /// The key's id, as `key list` prints it.
+        #[arg(long)]
+        id: String,
+    },
+    /// Make a new key like this one; the old keeps working for `--expires-in-seconds`
+    /// (default 0: it stops now). Prints the new secret on the last line.
+    Roll {
+        #[arg(long)]
+        merchant: uuid::Uuid,
+        #[arg(long)]
+        id: String,
+        #[arg(long, default_value_t = 0)]
+        expires_in_seconds: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -60,6 +105,10 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", created.secret_key);
             Ok(())
         }
+        Command::Key { command } => {
+            let services = paygraph::startup::services(&cli.config, String::new()).await?;
+            keys(&services, command).await
+        }
         Command::Schema => {
             print!("{}", graphql::sdl());
             Ok(())
@@ -78,4 +127,47 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     eprintln!("paygraph listening on {}", app.address());
     eprintln!("GraphiQL: {base}/graphql  (send `Authorization: Bearer <key>`)");
     app.run_until_stopped().await
+}
+
+async fn keys(services: &paygraph::service::Services, command: KeyCommand) -> anyhow::Result<()> {
+    use paygraph::domain::api_key::KeyScope;
+    use paygraph::domain::{ApiKeyId, MerchantId, TypedId};
+    let failed = |e: paygraph::error::AppError| anyhow::anyhow!("{e}");
+    let key_id = |id: &str| ApiKeyId::from_global(id).map_err(|_| anyhow::anyhow!("`{id}` is not a key id"));
+    match command {
+        KeyCommand::Create { merchant, name, read_only } => {
+            let scope = if read_only { KeyScope::ReadOnly } else { KeyScope::ReadWrite };
+            let issued = services.keys.create(MerchantId(merchant), name, scope).await.map_err(failed)?;
+            eprintln!("created key {} ({}, {})", issued.key.id.to_global(), issued.key.prefix, scope.as_str());
+            println!("{}", issued.secret);
+        }
+        KeyCommand::List { merchant, include_revoked } => {
+            for key in services.keys.list(MerchantId(merchant), include_revoked).await.map_err(failed)? {
+                let at = |t: Option<chrono::DateTime<chrono::Utc>>| t.map_or("-".to_owned(), |t| t.to_rfc3339());
+                println!(
+                    "{}\t{}\t{}\tcreated {}\tlast used {}\texpires {}\trevoked {}",
+                    key.id.to_global(),
+                    key.prefix,
+                    key.scope.as_str(),
+                    key.created_at.to_rfc3339(),
+                    at(key.last_used_at),
+                    at(key.expires_at),
+                    at(key.revoked_at),
+                );
+            }
+        }
+        KeyCommand::Revoke { merchant, id } => {
+            let key = services.keys.revoke(MerchantId(merchant), key_id(&id)?).await.map_err(failed)?;
+            eprintln!("revoked key {} ({})", key.id.to_global(), key.prefix);
+        }
+        KeyCommand::Roll { merchant, id, expires_in_seconds } => {
+            let rolled =
+                services.keys.roll(MerchantId(merchant), key_id(&id)?, expires_in_seconds).await.map_err(failed)?;
+            let until = rolled.previous.expires_at.map_or("now".to_owned(), |t| t.to_rfc3339());
+            eprintln!("rolled key {}: it works until {until}", rolled.previous.id.to_global());
+            eprintln!("new key {} ({})", rolled.issued.key.id.to_global(), rolled.issued.key.prefix);
+            println!("{}", rolled.issued.secret);
+        }
+    }
+    Ok(())
 }

@@ -11,6 +11,7 @@ mod m20261125_000002_vault;
 mod m20261125_000003_fraud;
 mod m20261125_000004_customers_keep;
 mod m20261129_000005_paid_once;
+mod m20261129_000006_api_keys;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_fraud::Migration),
             Box::new(m20261125_000004_customers_keep::Migration),
             Box::new(m20261129_000005_paid_once::Migration),
+            Box::new(m20261129_000006_api_keys::Migration),
         ]
     }
 }

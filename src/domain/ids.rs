@@ -57,10 +57,11 @@ pub enum NodeType {
     PaymentProfile,
     PaymentLink,
     BlocklistEntry,
+    ApiKey,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 9] = [
+    const ALL: [NodeType; 10] = [
         Self::Merchant,
         Self::Customer,
         Self::Order,
@@ -70,6 +71,7 @@ impl NodeType {
         Self::PaymentProfile,
         Self::PaymentLink,
         Self::BlocklistEntry,
+        Self::ApiKey,
     ];
 
     pub fn name(self) -> &'static str {
@@ -83,6 +85,7 @@ impl NodeType {
             Self::PaymentProfile => "PaymentProfile",
             Self::PaymentLink => "PaymentLink",
             Self::BlocklistEntry => "BlocklistEntry",
+            Self::ApiKey => "ApiKey",
         }
     }
 }
@@ -118,6 +121,8 @@ typed_id! {
     ProfileId => PaymentProfile;
     LinkId => PaymentLink;
     BlocklistEntryId => BlocklistEntry;
+    /// A merchant's secret key (its id, never the secret).
+    ApiKeyId => ApiKey;
 }
 
 /// A string that is not a global id (of the expected kind).

@@ -49,6 +49,7 @@ pub struct UnknownVariant {
     pub value: String,
 }
 
+pub mod api_key;
 pub mod card;
 pub mod customer;
 pub mod event;

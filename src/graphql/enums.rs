@@ -43,6 +43,16 @@ pub enum WalletType {
     GooglePay,
 }
 
+/// What a secret key may do.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "ApiKeyScope", remote = "domain::api_key::KeyScope")]
+pub enum ApiKeyScope {
+    /// Everything the merchant may do.
+    ReadWrite,
+    /// Read the graph and subscribe to it: every mutation and card tokenization is refused.
+    ReadOnly,
+}
+
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(name = "BlocklistKind", remote = "domain::fraud::BlocklistKind")]
 pub enum BlocklistKind {

@@ -61,6 +61,6 @@ pub async fn load(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option<No
         NodeType::BlocklistEntry => crate::graphql::loaders::by_id::<BlocklistEntries>(ctx, id)
             .await?
             .map(|m| Node::BlocklistEntry(BlocklistEntry(m))),
-        NodeType::Merchant => None,
+        NodeType::Merchant | NodeType::ApiKey => None,
     })
 }

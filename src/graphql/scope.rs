@@ -8,6 +8,9 @@
 //! field is resolved only if its `(type, field)` pair is listed, so a field added to the
 //! schema later is hidden from client secrets until someone decides otherwise.
 //! Introspection is not data and stays open.
+//!
+//! A read-only secret key reads everything its merchant owns and runs no mutation: every
+//! field of `MutationRoot` is refused to it, over HTTP and WebSocket alike.
 
 use std::sync::Arc;
 
@@ -82,8 +85,12 @@ impl Extension for ClientSecretScope {
         info: ResolveInfo<'_>,
         next: NextResolve<'_>,
     ) -> ServerResult<Option<Value>> {
-        let session_caller =
-            matches!(ctx.data_opt::<RequestData>().and_then(|d| d.caller), Some(Caller::Session { .. }));
+        let caller = ctx.data_opt::<RequestData>().and_then(|d| d.caller);
+        if info.parent_type == "MutationRoot" && caller.is_some_and(Caller::read_only) {
+            let refused = AppError::Access(ErrorCode::Forbidden, "a read-only key cannot run a mutation");
+            return Err(gql(refused).into_server_error(info.field.name.pos));
+        }
+        let session_caller = matches!(caller, Some(Caller::Session { .. }));
         // A list's items pass here too, with the list as their "parent": the list field itself
         // was checked on its object.
         let list_item = info.parent_type.starts_with('[');

@@ -60,10 +60,13 @@ pub async fn tokenize(
         }
         Err(other) => return fault(other),
     };
+    if caller.read_only() {
+        return error(StatusCode::FORBIDDEN, None, "FORBIDDEN", "a read-only key cannot tokenize cards");
+    }
     // A client secret is what a card tester holds; a secret key is a merchant's server.
     let by = match caller {
         Caller::Session { .. } => By::Credential,
-        Caller::Merchant(_) => By::SecretKey,
+        Caller::Merchant { .. } => By::SecretKey,
     };
     if let Err(limited) = state.throttle_caller(Route::Vault, by, caller, 1).await {
         return rate_limited(limited);

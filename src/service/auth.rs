@@ -8,14 +8,13 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use uuid::Uuid;
 
 use super::Core;
+use crate::domain::api_key::{ApiKey, KeyScope};
 use crate::domain::merchant::Merchant;
-use crate::domain::{MerchantId, SessionId};
+use crate::domain::{ApiKeyId, MerchantId, SessionId};
 use crate::error::{AppError, AppResult};
 use crate::storage;
-use crate::storage::entities::api_key;
 
 /// Prefix of secret API keys; anything else in `Authorization` is read as a client secret.
 pub const SECRET_KEY_PREFIX: &str = "sk_test_";
@@ -25,23 +24,34 @@ pub const CLIENT_SECRET_PREFIX: &str = "pscs_";
 /// Who is calling.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Caller {
-    /// A merchant's secret key: everything the merchant owns.
-    Merchant(MerchantId),
+    /// A merchant's secret key: everything the merchant owns, to read (and, for a
+    /// `READ_WRITE` key, to change).
+    Merchant { merchant: MerchantId, scope: KeyScope },
     /// A session's client secret: that one session, for the hosted page and mobile apps.
     Session { merchant: MerchantId, session: SessionId },
 }
 
 impl Caller {
+    /// A read-write secret key of `merchant` (what the server itself acts as).
+    pub fn merchant_key(merchant: MerchantId) -> Self {
+        Caller::Merchant { merchant, scope: KeyScope::ReadWrite }
+    }
+
     pub fn merchant(self) -> MerchantId {
         match self {
-            Caller::Merchant(m) | Caller::Session { merchant: m, .. } => m,
+            Caller::Merchant { merchant, .. } | Caller::Session { merchant, .. } => merchant,
         }
+    }
+
+    /// Whether this caller may only read (a `READ_ONLY` key).
+    pub fn read_only(self) -> bool {
+        matches!(self, Caller::Merchant { scope: KeyScope::ReadOnly, .. })
     }
 
     /// The merchant, when the caller holds a secret key.
     pub fn secret_key_holder(self) -> AppResult<MerchantId> {
         match self {
-            Caller::Merchant(m) => Ok(m),
+            Caller::Merchant { merchant, .. } => Ok(merchant),
             Caller::Session { .. } => Err(AppError::needs_secret_key()),
         }
     }
@@ -50,7 +60,7 @@ impl Caller {
     /// has its own. Names no secret, so it may go to Redis and logs.
     pub fn budget_key(self) -> String {
         match self {
-            Caller::Merchant(m) => format!("merchant:{}", m.0),
+            Caller::Merchant { merchant, .. } => format!("merchant:{}", merchant.0),
             Caller::Session { session, .. } => format!("session:{}", session.0),
         }
     }
@@ -58,7 +68,7 @@ impl Caller {
     /// Whether this caller may see the session `id` of its merchant.
     pub fn may_see_session(self, id: SessionId) -> bool {
         match self {
-            Caller::Merchant(_) => true,
+            Caller::Merchant { .. } => true,
             Caller::Session { session, .. } => session == id,
         }
     }
@@ -75,6 +85,33 @@ pub fn new_secret(prefix: &str) -> String {
 pub fn hash_secret(secret: &str) -> String {
     let digest = Sha256::digest(secret.as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// How often a key's `lastUsedAt` is written (at most).
+const LAST_USED_EVERY: chrono::Duration = chrono::Duration::minutes(1);
+
+/// A new secret key of `merchant`: the key as stored, its secret (shown once) and the hash
+/// it is found by.
+pub fn new_key(
+    merchant: MerchantId,
+    name: Option<String>,
+    scope: KeyScope,
+    now: chrono::DateTime<chrono::Utc>,
+) -> (ApiKey, String, String) {
+    let secret = new_secret(SECRET_KEY_PREFIX);
+    let key = ApiKey {
+        id: ApiKeyId::new(),
+        merchant,
+        name,
+        prefix: secret.chars().take(SECRET_KEY_PREFIX.len() + 4).collect(),
+        scope,
+        created_at: now,
+        last_used_at: None,
+        expires_at: None,
+        revoked_at: None,
+    };
+    let hash = hash_secret(&secret);
+    (key, secret, hash)
 }
 
 /// A merchant as created, with its first secret key (shown once).
@@ -108,7 +145,6 @@ impl Auth {
             ));
         }
         let now = self.core.now();
-        let secret_key = new_secret(SECRET_KEY_PREFIX);
         let merchant = Merchant {
             id: MerchantId::new(),
             name: name.to_owned(),
@@ -116,15 +152,8 @@ impl Auth {
             accent_color: None,
             created_at: now,
         };
-        let key = api_key::Model {
-            id: Uuid::new_v4(),
-            merchant_id: merchant.id.0,
-            key_hash: hash_secret(&secret_key),
-            display_prefix: secret_key.chars().take(SECRET_KEY_PREFIX.len() + 4).collect(),
-            created_at: now,
-            revoked_at: None,
-        };
-        let merchant = storage::merchants::create(&self.core.db, merchant, key).await?;
+        let (key, secret_key, hash) = new_key(merchant.id, None, KeyScope::ReadWrite, now);
+        let merchant = storage::merchants::create(&self.core.db, merchant, key, hash).await?;
         Ok(NewMerchant { merchant, secret_key })
     }
 
@@ -136,10 +165,17 @@ impl Auth {
     /// Resolves a bearer token to a caller; `None` when it matches no live credential.
     pub async fn authenticate(&self, token: &str) -> AppResult<Option<Caller>> {
         if token.starts_with(SECRET_KEY_PREFIX) {
-            let key = storage::merchants::live_key(&self.core.db, &hash_secret(token))
+            let now = self.core.now();
+            let key = storage::keys::live_by_hash(&self.core.db, &hash_secret(token), now)
                 .await
                 .context("looking up an API key")?;
-            return Ok(key.map(|k| Caller::Merchant(MerchantId(k.merchant_id))));
+            let Some(key) = key else { return Ok(None) };
+            if key.last_used_at.is_none_or(|at| at < now - LAST_USED_EVERY) {
+                storage::keys::touch(&self.core.db, key.id, now, LAST_USED_EVERY)
+                    .await
+                    .context("recording a key's use")?;
+            }
+            return Ok(Some(Caller::Merchant { merchant: key.merchant, scope: key.scope }));
         }
         if token.starts_with(CLIENT_SECRET_PREFIX) {
             let session = storage::sessions::by_client_secret(&self.core.db, token)

@@ -12,6 +12,7 @@ pub mod fraud;
 mod fulfilment;
 pub mod hosted;
 pub mod idempotency;
+pub mod keys;
 pub mod links;
 pub mod live;
 pub mod merchants;
@@ -56,6 +57,7 @@ pub struct Services {
     /// Base of hosted-page URLs and payment links, without a trailing slash.
     pub public_url: String,
     pub auth: auth::Auth,
+    pub keys: keys::Keys,
     pub merchants: merchants::Merchants,
     pub customers: customers::Customers,
     pub orders: orders::Orders,
@@ -104,6 +106,7 @@ impl Services {
         });
         Services {
             auth: auth::Auth::new(core.clone()),
+            keys: keys::Keys::new(core.clone()),
             renewals: renewals::Renewals::new(core.clone(), payments.clone(), profiles.clone(), subscriptions.clone()),
             vault: vault::Vault::new(core.clone(), deps.processor, deps.fingerprint_key),
             live: live::Live::new(core.clone(), deps.hub, sessions.clone()),

@@ -139,7 +139,7 @@ impl Renewals {
             return self.mark_past_due(session).await;
         };
         let method = PaymentMethodInput::Profile(profile.id);
-        let caller = Caller::Merchant(sub.merchant);
+        let caller = Caller::merchant_key(sub.merchant);
         let attempt = Attempt { caller, id: session.id, method, client_ip: None, off_session: true };
         let attempt = self.payments.attempt(attempt, None).await;
         match attempt {

@@ -107,7 +107,7 @@ impl Vault {
             merchant_id: caller.merchant().0,
             payment_session_id: match caller {
                 Caller::Session { session, .. } => Some(session.0),
-                Caller::Merchant(_) => None,
+                Caller::Merchant { .. } => None,
             },
             processor_token,
             brand: number.brand().as_str().to_owned(),

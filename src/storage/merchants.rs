@@ -1,10 +1,11 @@
 //! Merchants and their keys.
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ActiveModelTrait, DbErr, EntityTrait, PaginatorTrait, TransactionTrait};
 
 use super::Database;
 use super::entities::{api_key, merchant};
 use crate::domain::MerchantId;
+use crate::domain::api_key::ApiKey;
 use crate::domain::merchant::Merchant;
 
 pub async fn merchant(db: &Database, id: MerchantId) -> Result<Option<Merchant>, DbErr> {
@@ -18,11 +19,12 @@ pub async fn save_branding(db: &Database, before: Merchant, after: Merchant) -> 
     Ok(Merchant::from(super::records::save_row_changes::<merchant::ActiveModel>(db, before, after).await?))
 }
 
-/// Inserts a merchant with its first API key, in one transaction.
-pub async fn create(db: &Database, merchant: Merchant, key: api_key::Model) -> Result<Merchant, DbErr> {
+/// Inserts a merchant with its first API key (whose secret hashes to `key_hash`), in one
+/// transaction.
+pub async fn create(db: &Database, merchant: Merchant, key: ApiKey, key_hash: String) -> Result<Merchant, DbErr> {
     let txn = db.begin().await?;
     let merchant = merchant::ActiveModel::from(merchant::row_of(merchant, 0)).insert(&txn).await?;
-    api_key::ActiveModel::from(key).insert(&txn).await?;
+    api_key::ActiveModel::from(api_key::row_of(key, key_hash)).insert(&txn).await?;
     txn.commit().await?;
     Ok(Merchant::from(merchant))
 }
@@ -30,13 +32,4 @@ pub async fn create(db: &Database, merchant: Merchant, key: api_key::Model) -> R
 /// Whether any merchant exists.
 pub async fn any(db: &Database) -> Result<bool, DbErr> {
     Ok(merchant::Entity::find().count(db).await? > 0)
-}
-
-/// The live (not revoked) key whose hash is `key_hash`.
-pub async fn live_key(db: &Database, key_hash: &str) -> Result<Option<api_key::Model>, DbErr> {
-    api_key::Entity::find()
-        .filter(api_key::Column::KeyHash.eq(key_hash))
-        .filter(api_key::Column::RevokedAt.is_null())
-        .one(db)
-        .await
 }

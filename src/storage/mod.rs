@@ -5,6 +5,7 @@ pub mod entities;
 pub mod events;
 pub mod fraud;
 pub mod idempotency;
+pub mod keys;
 pub mod ledger;
 pub mod links;
 pub mod listings;

@@ -14,6 +14,7 @@ mod helpers;
 mod hosted;
 mod http_spec;
 mod idempotency;
+mod keys;
 mod live;
 mod live_redis;
 mod pagination;

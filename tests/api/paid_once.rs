@@ -216,7 +216,7 @@ async fn a_subscription_a_session_is_paying_is_not_canceled_under_it() {
     assert_eq!(cancel["data"]["cancelSubscription"]["userErrors"][0]["code"], "PAYMENT_IN_PROGRESS", "{cancel}");
     // Whatever a racing reader saw of its sessions, the cancel's own guarded write refuses
     // while a session holds the period: its completion would revive a canceled subscription.
-    let Some(Caller::Merchant(merchant)) = app.services.auth.authenticate(&app.key).await.unwrap() else {
+    let Some(Caller::Merchant { merchant, .. }) = app.services.auth.authenticate(&app.key).await.unwrap() else {
         panic!("the key is a merchant's")
     };
     let id = SubscriptionId::from_global(&subscription).unwrap();

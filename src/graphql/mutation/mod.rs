@@ -5,6 +5,7 @@
 mod confirm;
 mod customers;
 mod fraud;
+mod keys;
 mod links;
 mod orders;
 mod profiles;
@@ -26,6 +27,7 @@ pub struct MutationRoot(
     fraud::FraudMutations,
     profiles::ProfileMutations,
     links::LinkMutations,
+    keys::KeyMutations,
 );
 
 /// Something the caller got wrong. `field` is the path to the input field, when one is to blame.

@@ -1,6 +1,7 @@
 //! The graph's object types. Each wraps its domain object and converts fields at this edge;
 //! relations load through the request's batch loader.
 
+mod api_key;
 mod blocklist;
 mod customer;
 mod event;
@@ -15,6 +16,7 @@ mod profile;
 mod session;
 mod subscription;
 
+pub use api_key::ApiKey;
 pub use blocklist::BlocklistEntry;
 pub use customer::Customer;
 pub use event::PaymentSessionEvent;

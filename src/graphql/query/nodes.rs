@@ -39,4 +39,15 @@ impl NodeQueries {
         let merchant = ctx.caller()?.merchant();
         Ok(Merchant(ctx.services().merchants.get(merchant).await.map_err(gql)?))
     }
+
+    /// The merchant's secret keys, newest first (revoked ones too when asked).
+    async fn api_keys(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] include_revoked: bool,
+    ) -> async_graphql::Result<Vec<ApiKey>> {
+        let merchant = ctx.caller()?.secret_key_holder().map_err(gql)?;
+        let keys = ctx.services().keys.list(merchant, include_revoked).await.map_err(gql)?;
+        Ok(keys.into_iter().map(ApiKey).collect())
+    }
 }

@@ -1,0 +1,93 @@
+//! A merchant's secret keys: create (read-write or read-only), list, revoke, roll. A secret
+//! is shown once, when made; only its hash is kept.
+
+use chrono::Duration;
+
+use super::auth::new_key;
+use super::{Core, validate};
+use crate::domain::api_key::{ApiKey, KeyScope, MAX_ROLL_GRACE};
+use crate::domain::{ApiKeyId, MerchantId};
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::storage;
+use crate::storage::keys::KeyRefusal;
+
+/// A key just made, with its secret (shown this once).
+pub struct IssuedKey {
+    pub key: ApiKey,
+    pub secret: String,
+}
+
+/// A roll: the new key and the old one with the expiry it now has.
+pub struct RolledKey {
+    pub issued: IssuedKey,
+    pub previous: ApiKey,
+}
+
+/// A merchant's secret keys.
+#[derive(Clone)]
+pub struct Keys {
+    core: Core,
+}
+
+impl Keys {
+    pub fn new(core: Core) -> Self {
+        Keys { core }
+    }
+
+    pub async fn list(&self, merchant: MerchantId, include_revoked: bool) -> AppResult<Vec<ApiKey>> {
+        Ok(storage::keys::list(&self.core.db, merchant, include_revoked).await?)
+    }
+
+    #[tracing::instrument(skip(self))]
+    pub async fn create(&self, merchant: MerchantId, name: Option<String>, scope: KeyScope) -> AppResult<IssuedKey> {
+        let name = validate::text(name, 100, &["input", "name"])?;
+        let (key, secret, hash) = new_key(merchant, name, scope, self.core.now());
+        let key = storage::keys::insert(&self.core.db, key, hash).await?;
+        Ok(IssuedKey { key, secret })
+    }
+
+    /// Revokes key `id` at once. The merchant's last live read-write key cannot be revoked:
+    /// nothing could then make another.
+    #[tracing::instrument(skip(self))]
+    pub async fn revoke(&self, merchant: MerchantId, id: ApiKeyId) -> AppResult<ApiKey> {
+        storage::keys::revoke(&self.core.db, merchant, id, self.core.now()).await.map_err(refusal)
+    }
+
+    /// A new key with the name and scope of `id`; `id` keeps working for `grace` (0: it
+    /// stops now; at most 7 days), so servers can move to the new secret first.
+    #[tracing::instrument(skip(self))]
+    pub async fn roll(&self, merchant: MerchantId, id: ApiKeyId, grace_seconds: i64) -> AppResult<RolledKey> {
+        let grace = Duration::seconds(grace_seconds);
+        if grace < Duration::zero() || grace > MAX_ROLL_GRACE {
+            return Err(AppError::user(
+                &["input", "expiresInSeconds"],
+                ErrorCode::Invalid,
+                format!("the old key may stay valid 0 to {} seconds", MAX_ROLL_GRACE.num_seconds()),
+            ));
+        }
+        let now = self.core.now();
+        let old = storage::keys::list(&self.core.db, merchant, false)
+            .await?
+            .into_iter()
+            .find(|key| key.id == id)
+            .ok_or_else(|| AppError::not_found(&["input", "id"], "API key"))?;
+        let (key, secret, hash) = new_key(merchant, old.name.clone(), old.scope, now);
+        let (previous, key) =
+            storage::keys::roll(&self.core.db, merchant, id, (key, hash), now + grace, now).await.map_err(refusal)?;
+        Ok(RolledKey { issued: IssuedKey { key, secret }, previous })
+    }
+}
+
+fn refusal(refusal: KeyRefusal) -> AppError {
+    let field = ["input", "id"];
+    match refusal {
+        KeyRefusal::NotFound => AppError::not_found(&field, "API key"),
+        KeyRefusal::NotLive => AppError::user(&field, ErrorCode::NotAllowed, "this key is already revoked or expired"),
+        KeyRefusal::LastKey => AppError::user(
+            &field,
+            ErrorCode::NotAllowed,
+            "this is the last live read-write key; create another before revoking it",
+        ),
+        KeyRefusal::Db(error) => error.into(),
+    }
+}
