@@ -31,6 +31,12 @@ pub struct Config {
     #[arg(long, env = "PAYGRAPH_TRUST_PROXY", default_value_t = false)]
     pub trust_proxy: bool,
 
+    /// Seconds a verified credential is remembered; revocations reach every instance at
+    /// once through the bus, so this only bounds a revocation missed while Redis was away.
+    /// 0 looks every credential up on every request.
+    #[arg(long, env = "PAYGRAPH_AUTH_CACHE_SECONDS", default_value_t = 30)]
+    pub auth_cache_seconds: u64,
+
     #[command(flatten)]
     pub limits: Limits,
 
@@ -256,6 +262,7 @@ impl Config {
             public_url: None,
             fingerprint_key: None,
             trust_proxy: false,
+            auth_cache_seconds: 30,
             limits: Limits::default(),
             fraud: FraudRules::default(),
             live: LiveConfig::default(),

@@ -122,6 +122,7 @@ async fn services_with(
         processor,
         fingerprint_key,
         fraud_rules: config.fraud.clone(),
+        credential_ttl: std::time::Duration::from_secs(config.auth_cache_seconds),
     }))
 }
 

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use super::SessionEvent;
+use super::{Notice, SessionEvent};
 use crate::telemetry::Metrics;
 
 /// Events a subscription may hold before it is cut off as a slow consumer.
@@ -48,9 +48,14 @@ struct Registry {
     by_merchant: HashMap<Uuid, Vec<Slot>>,
 }
 
+/// Called with each notice the process hears.
+type NoticeListener = Box<dyn Fn(Notice) + Send + Sync>;
+
 /// The process's subscription registry.
 pub struct Hub {
     registry: Mutex<Registry>,
+    /// Who listens to notices (the credential cache).
+    notice_listeners: Mutex<Vec<NoticeListener>>,
     next_id: AtomicU64,
     metrics: Arc<Metrics>,
 }
@@ -79,7 +84,12 @@ impl Drop for HubSubscription {
 
 impl Hub {
     pub fn new(metrics: Arc<Metrics>) -> Arc<Self> {
-        Arc::new(Hub { registry: Mutex::default(), next_id: AtomicU64::new(1), metrics })
+        Arc::new(Hub {
+            registry: Mutex::default(),
+            notice_listeners: Mutex::default(),
+            next_id: AtomicU64::new(1),
+            metrics,
+        })
     }
 
     fn registry(&self) -> MutexGuard<'_, Registry> {
@@ -140,8 +150,21 @@ impl Hub {
         }
     }
 
-    /// Tells every subscription to catch up from the log.
+    /// Calls `listener` with every notice this process hears.
+    pub fn on_notice(&self, listener: impl Fn(Notice) + Send + Sync + 'static) {
+        self.notice_listeners.lock().unwrap_or_else(|p| p.into_inner()).push(Box::new(listener));
+    }
+
+    pub fn dispatch_notice(&self, notice: Notice) {
+        for listener in self.notice_listeners.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+            listener(notice);
+        }
+    }
+
+    /// Tells every subscription to catch up from the log, and every notice listener that it
+    /// may have missed notices.
     pub fn resync(&self) {
+        self.dispatch_notice(Notice::Lost);
         let mut registry = self.registry();
         let registry = &mut *registry;
         for slots in registry.by_session.values_mut().chain(registry.by_merchant.values_mut()) {

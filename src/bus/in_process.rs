@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
 
-use super::{BusError, EventBus, Hub, SessionEvent};
+use super::{BusError, EventBus, Hub, Notice, SessionEvent};
 
 pub struct InProcessBus {
     hub: Arc<Hub>,
@@ -19,6 +19,11 @@ impl InProcessBus {
 impl EventBus for InProcessBus {
     fn publish<'a>(&'a self, event: &'a SessionEvent) -> BoxFuture<'a, Result<(), BusError>> {
         self.hub.dispatch(event.clone());
+        Box::pin(async { Ok(()) })
+    }
+
+    fn notify<'a>(&'a self, notice: Notice) -> BoxFuture<'a, Result<(), BusError>> {
+        self.hub.dispatch_notice(notice);
         Box::pin(async { Ok(()) })
     }
 

@@ -26,10 +26,25 @@ pub use crate::domain::SessionEvent;
 #[error("event bus unavailable: {0}")]
 pub struct BusError(pub String);
 
+/// A change every instance must hear of at once, besides session events: what each
+/// instance caches of it is stale.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Notice {
+    /// A secret key was revoked or rolled: forget what was verified of it.
+    KeyChanged { key: uuid::Uuid },
+    /// Notices may have been missed (the bus was away): forget everything.
+    Lost,
+}
+
 /// Publishes committed events to every instance's hub.
 pub trait EventBus: Send + Sync + 'static {
     /// Publishes one committed event. An error leaves it to the outbox relay.
     fn publish<'a>(&'a self, event: &'a SessionEvent) -> BoxFuture<'a, Result<(), BusError>>;
+
+    /// Tells every instance, this one first. An instance that misses it (the bus was away)
+    /// hears `Notice::Lost` when it is back.
+    fn notify<'a>(&'a self, notice: Notice) -> BoxFuture<'a, Result<(), BusError>>;
 
     /// A word for `/readyz`: `in-process`, `connected`, `reconnecting`.
     fn state(&self) -> &'static str;

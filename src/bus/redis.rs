@@ -21,9 +21,11 @@ use redis::AsyncConnectionConfig;
 use redis::aio::MultiplexedConnection;
 use tokio::sync::Mutex;
 
-use super::{BusError, EventBus, Hub, SessionEvent};
+use super::{BusError, EventBus, Hub, Notice, SessionEvent};
 
 const CHANNEL_PREFIX: &str = "paygraph:events:";
+/// Notices (a key revoked or rolled) for every instance.
+const NOTICES: &str = "paygraph:notices";
 const TIMEOUT: Duration = Duration::from_secs(1);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
@@ -74,6 +76,14 @@ impl EventBus for RedisBus {
         })
     }
 
+    fn notify<'a>(&'a self, notice: Notice) -> BoxFuture<'a, Result<(), BusError>> {
+        Box::pin(async move {
+            self.hub.dispatch_notice(notice);
+            let payload = serde_json::to_string(&notice).map_err(|e| BusError(e.to_string()))?;
+            self.try_publish(NOTICES, &payload).await.map_err(|e| BusError(e.to_string()))
+        })
+    }
+
     fn state(&self) -> &'static str {
         if self.subscribed.load(Ordering::Relaxed) { "connected" } else { "reconnecting" }
     }
@@ -98,6 +108,7 @@ async fn subscriber(client: redis::Client, hub: Arc<Hub>, subscribed: Arc<Atomic
 async fn listen(client: &redis::Client, hub: &Hub, subscribed: &AtomicBool) -> anyhow::Result<()> {
     let mut pubsub = tokio::time::timeout(TIMEOUT, client.get_async_pubsub()).await.context("connecting")??;
     pubsub.psubscribe(format!("{CHANNEL_PREFIX}*")).await?;
+    pubsub.subscribe(NOTICES).await?;
     subscribed.store(true, Ordering::Relaxed);
     tracing::info!("redis subscriber connected");
     // Whatever was published while we were away is in the log: have everyone read it.
@@ -111,6 +122,13 @@ async fn listen(client: &redis::Client, hub: &Hub, subscribed: &AtomicBool) -> a
                 continue;
             }
         };
+        if message.get_channel_name() == NOTICES {
+            match serde_json::from_str::<Notice>(&payload) {
+                Ok(notice) => hub.dispatch_notice(notice),
+                Err(error) => tracing::warn!(%error, "malformed notice on the bus"),
+            }
+            continue;
+        }
         match serde_json::from_str::<SessionEvent>(&payload) {
             Ok(event) => hub.dispatch(event),
             Err(error) => tracing::warn!(%error, "malformed event on the bus"),

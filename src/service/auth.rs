@@ -9,7 +9,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use std::sync::Arc;
+
 use super::Core;
+use super::credentials::{CredentialCache, Verified};
 use crate::domain::api_key::{ApiKey, KeyScope};
 use crate::domain::merchant::Merchant;
 use crate::domain::{ApiKeyId, MerchantId, SessionId};
@@ -124,11 +127,12 @@ pub struct NewMerchant {
 #[derive(Clone)]
 pub struct Auth {
     core: Core,
+    credentials: Arc<CredentialCache>,
 }
 
 impl Auth {
-    pub fn new(core: Core) -> Self {
-        Auth { core }
+    pub fn new(core: Core, credentials: Arc<CredentialCache>) -> Self {
+        Auth { core, credentials }
     }
 }
 
@@ -162,27 +166,41 @@ impl Auth {
         Ok(storage::merchants::any(&self.core.db).await?)
     }
 
-    /// Resolves a bearer token to a caller; `None` when it matches no live credential.
+    /// Resolves a bearer token to a caller; `None` when it matches no live credential. A
+    /// credential verified lately is not looked up again (see `credentials`).
     pub async fn authenticate(&self, token: &str) -> AppResult<Option<Caller>> {
-        if token.starts_with(SECRET_KEY_PREFIX) {
-            let now = self.core.now();
-            let key = storage::keys::live_by_hash(&self.core.db, &hash_secret(token), now)
-                .await
-                .context("looking up an API key")?;
+        let is_key = token.starts_with(SECRET_KEY_PREFIX);
+        if !is_key && !token.starts_with(CLIENT_SECRET_PREFIX) {
+            return Ok(None);
+        }
+        let now = self.core.now();
+        let hash = hash_secret(token);
+        if let Some(caller) = self.credentials.get(&hash, now) {
+            return Ok(Some(caller));
+        }
+        let generation = self.credentials.generation();
+        let verified = if is_key {
+            let key = storage::keys::live_by_hash(&self.core.db, &hash, now).await.context("looking up an API key")?;
             let Some(key) = key else { return Ok(None) };
             if key.last_used_at.is_none_or(|at| at < now - LAST_USED_EVERY) {
                 storage::keys::touch(&self.core.db, key.id, now, LAST_USED_EVERY)
                     .await
                     .context("recording a key's use")?;
             }
-            return Ok(Some(Caller::Merchant { merchant: key.merchant, scope: key.scope }));
-        }
-        if token.starts_with(CLIENT_SECRET_PREFIX) {
+            let caller = Caller::Merchant { merchant: key.merchant, scope: key.scope };
+            Verified { caller, key: Some(key.id), expires_at: key.expires_at }
+        } else {
             let session = storage::sessions::by_client_secret(&self.core.db, token)
                 .await
                 .context("looking up a client secret")?;
-            return Ok(session.map(|s| Caller::Session { merchant: s.merchant, session: s.id }));
-        }
-        Ok(None)
+            let Some(session) = session else { return Ok(None) };
+            Verified {
+                caller: Caller::Session { merchant: session.merchant, session: session.id },
+                key: None,
+                expires_at: None,
+            }
+        };
+        self.credentials.remember(hash, verified, generation);
+        Ok(Some(verified.caller))
     }
 }

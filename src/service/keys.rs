@@ -5,6 +5,7 @@ use chrono::Duration;
 
 use super::auth::new_key;
 use super::{Core, validate};
+use crate::bus::Notice;
 use crate::domain::api_key::{ApiKey, KeyScope, MAX_ROLL_GRACE};
 use crate::domain::{ApiKeyId, MerchantId};
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -50,7 +51,17 @@ impl Keys {
     /// nothing could then make another.
     #[tracing::instrument(skip(self))]
     pub async fn revoke(&self, merchant: MerchantId, id: ApiKeyId) -> AppResult<ApiKey> {
-        storage::keys::revoke(&self.core.db, merchant, id, self.core.now()).await.map_err(refusal)
+        let key = storage::keys::revoke(&self.core.db, merchant, id, self.core.now()).await.map_err(refusal)?;
+        self.tell_every_instance(id).await;
+        Ok(key)
+    }
+
+    /// Every instance forgets what it verified of key `id`. If the bus is away, each
+    /// instance forgets everything once it is back (`Notice::Lost`).
+    async fn tell_every_instance(&self, id: ApiKeyId) {
+        if let Err(error) = self.core.bus.notify(Notice::KeyChanged { key: id.0 }).await {
+            tracing::warn!(%error, key = %id, "could not tell other instances of a key change");
+        }
     }
 
     /// A new key with the name and scope of `id`; `id` keeps working for `grace` (0: it
@@ -74,6 +85,7 @@ impl Keys {
         let (key, secret, hash) = new_key(merchant, old.name.clone(), old.scope, now);
         let (previous, key) =
             storage::keys::roll(&self.core.db, merchant, id, (key, hash), now + grace, now).await.map_err(refusal)?;
+        self.tell_every_instance(id).await;
         Ok(RolledKey { issued: IssuedKey { key, secret }, previous })
     }
 }

@@ -7,6 +7,7 @@ pub mod auth;
 mod background;
 pub mod balances;
 mod core;
+pub mod credentials;
 pub mod customers;
 pub mod fraud;
 mod fulfilment;
@@ -47,6 +48,8 @@ pub struct Dependencies {
     pub processor: Arc<dyn Processor>,
     pub fingerprint_key: FingerprintKey,
     pub fraud_rules: FraudRules,
+    /// How long a verified credential is remembered (zero: looked up on every request).
+    pub credential_ttl: std::time::Duration,
 }
 
 /// Every use-case family, wired once at start-up. A family reaches another only through the
@@ -77,6 +80,9 @@ pub struct Services {
 impl Services {
     pub fn new(deps: Dependencies) -> Self {
         let core = Core::new(deps.db, deps.bus, deps.metrics, deps.clock);
+        let credentials = Arc::new(credentials::CredentialCache::new(deps.credential_ttl));
+        let listening = credentials.clone();
+        deps.hub.on_notice(move |notice| listening.apply(notice));
         let customers = customers::Customers::new(core.clone());
         let merchants = merchants::Merchants::new(core.clone());
         let orders = orders::Orders::new(core.clone(), customers.clone());
@@ -105,7 +111,7 @@ impl Services {
             fulfilment,
         });
         Services {
-            auth: auth::Auth::new(core.clone()),
+            auth: auth::Auth::new(core.clone(), credentials),
             keys: keys::Keys::new(core.clone()),
             renewals: renewals::Renewals::new(core.clone(), payments.clone(), profiles.clone(), subscriptions.clone()),
             vault: vault::Vault::new(core.clone(), deps.processor, deps.fingerprint_key),
