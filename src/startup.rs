@@ -48,21 +48,21 @@ impl Application {
         if config.live.background_interval_ms > 0 {
             services.spawn_background(std::time::Duration::from_millis(config.live.background_interval_ms));
         }
-        let state = AppState {
+        let state = AppState::new(http::Shared {
             live_executor: graphql::live_exec::LiveExecutor::new(
                 schema.clone(),
                 services.clone(),
                 config.limits.max_query_bytes,
             ),
             schema,
-            services: services.clone(),
+            services: Arc::new(services.clone()),
             limits: Arc::new(config.limits.clone()),
             live: Arc::new(config.live.clone()),
             sockets: Arc::default(),
             subscriptions: Arc::default(),
             trust_proxy: config.trust_proxy,
             throttle,
-        };
+        });
         let connection_limits = http::server::ConnectionLimits {
             header_read_timeout: std::time::Duration::from_secs(config.transport.header_timeout_seconds.max(1)),
             max_connections: config.transport.max_connections,

@@ -162,7 +162,7 @@ impl FingerprintKey {
     pub fn fingerprint(&self, secret: &[u8]) -> String {
         let mut mac = <Hmac<Sha256> as KeyInit>::new(&self.0.into());
         mac.update(secret);
-        mac.finalize().into_bytes().iter().take(16).map(|b| format!("{b:02x}")).collect()
+        super::hex(&mac.finalize().into_bytes()[..16])
     }
 }
 

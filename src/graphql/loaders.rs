@@ -65,6 +65,17 @@ pub async fn by_id<E: Tenanted>(ctx: &Context<'_>, id: Option<Uuid>) -> async_gr
     load(ctx, ById::<E>::new(id)).await
 }
 
+/// One object of the caller's merchant by id, read at once: for a root field, which runs
+/// once per request and has nothing to batch with (the loader would wait for siblings).
+pub async fn root_by_id<E>(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<E::Object>>
+where
+    E: Tenanted,
+    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<Uuid>,
+{
+    let merchant = ctx.caller()?.merchant();
+    crate::storage::records::find::<E>(&ctx.services().core.db, merchant, id.into()).await.map_err(|e| gql(e.into()))
+}
+
 /// A customer's balance in each currency.
 pub async fn balances(ctx: &Context<'_>, customer: Uuid) -> async_graphql::Result<Arc<Vec<BalanceTotal>>> {
     Ok(load(ctx, BalancesOf(customer)).await?.unwrap_or_default())

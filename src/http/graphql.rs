@@ -273,21 +273,35 @@ async fn execute(
         let request_failed = response.data == async_graphql::Value::Null
             && !response.errors.is_empty()
             && response.errors.iter().all(|e| e.path.is_empty());
-        let mut body = serde_json::to_value(&response).unwrap_or(Value::Null);
-        if request_failed {
-            if let Value::Object(map) = &mut body {
-                map.remove("data");
-            }
-            statuses.push(if media == Media::GraphqlResponseJson { StatusCode::BAD_REQUEST } else { StatusCode::OK });
+        statuses.push(if request_failed && media == Media::GraphqlResponseJson {
+            StatusCode::BAD_REQUEST
         } else {
-            statuses.push(StatusCode::OK);
-        }
-        bodies.push(body);
+            StatusCode::OK
+        });
+        bodies.push(ResponseBody {
+            data: (!request_failed).then_some(response.data),
+            errors: response.errors,
+            extensions: response.extensions,
+        });
     }
     if single {
         let status = statuses.pop().unwrap_or(StatusCode::OK);
-        respond(status, media, &bodies.pop().unwrap_or(Value::Null))
+        match bodies.pop() {
+            Some(body) => respond(status, media, &body),
+            None => respond(status, media, &Value::Null),
+        }
     } else {
         respond(StatusCode::OK, media, &bodies)
     }
+}
+
+/// A GraphQL response as sent: `data` left out when the request failed before execution.
+#[derive(serde::Serialize)]
+struct ResponseBody {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<async_graphql::Value>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    errors: Vec<async_graphql::ServerError>,
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    extensions: std::collections::BTreeMap<String, async_graphql::Value>,
 }

@@ -24,13 +24,29 @@ use crate::config::{Limits, LiveConfig, TransportConfig};
 use crate::graphql::AppSchema;
 use crate::service::Services;
 
-/// What every handler shares.
+/// What every handler shares: one pointer, cloned into every request.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        AppState(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+pub struct Shared {
     pub schema: AppSchema,
     /// Runs the WebSocket's subscriptions, sharing each event's execution (see `live_exec`).
     pub live_executor: crate::graphql::live_exec::LiveExecutor,
-    pub services: Services,
+    pub services: Arc<Services>,
     pub limits: Arc<Limits>,
     pub live: Arc<LiveConfig>,
     /// Open sockets per credential and per client IP, on this instance.

@@ -87,7 +87,7 @@ pub fn new_secret(prefix: &str) -> String {
 /// How a secret is stored and looked up.
 pub fn hash_secret(secret: &str) -> String {
     let digest = Sha256::digest(secret.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    crate::domain::hex(&digest)
 }
 
 /// How often a key's `lastUsedAt` is written (at most).

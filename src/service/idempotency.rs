@@ -55,7 +55,7 @@ pub enum Claimed<R> {
 /// Hashes a request's canonical JSON form.
 pub fn request_hash<T: Serialize>(input: &T) -> AppResult<String> {
     let json = serde_json::to_vec(input).map_err(|e| AppError::Internal(e.into()))?;
-    Ok(Sha256::digest(&json).iter().map(|b| format!("{b:02x}")).collect())
+    Ok(crate::domain::hex(&Sha256::digest(&json)))
 }
 
 impl Claim {

@@ -188,7 +188,7 @@ pub fn ip_key(ip: IpAddr) -> String {
 
 /// A secret's budget key: a hash, so the secret itself never reaches Redis or a log.
 pub fn secret_key(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes()).iter().take(16).map(|b| format!("{b:02x}")).collect()
+    crate::domain::hex(&Sha256::digest(secret.as_bytes())[..16])
 }
 
 #[cfg(test)]

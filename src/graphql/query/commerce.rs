@@ -34,7 +34,7 @@ impl CommerceQueries {
     async fn order(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Order>> {
         let id: OrderId = parse_id(&id, &["id"])?;
         ctx.caller()?.secret_key_holder().map_err(gql)?;
-        Ok(crate::graphql::loaders::by_id::<crate::graphql::loaders::kinds::Orders>(ctx, Some(id.0)).await?.map(Order))
+        Ok(crate::graphql::loaders::root_by_id::<crate::graphql::loaders::kinds::Orders>(ctx, id.0).await?.map(Order))
     }
 
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]
@@ -63,7 +63,7 @@ impl CommerceQueries {
     async fn subscription(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Subscription>> {
         let id: SubscriptionId = parse_id(&id, &["id"])?;
         ctx.caller()?.secret_key_holder().map_err(gql)?;
-        Ok(crate::graphql::loaders::by_id::<crate::graphql::loaders::kinds::Subscriptions>(ctx, Some(id.0))
+        Ok(crate::graphql::loaders::root_by_id::<crate::graphql::loaders::kinds::Subscriptions>(ctx, id.0)
             .await?
             .map(Subscription))
     }
@@ -101,7 +101,7 @@ impl CommerceQueries {
     async fn payment_link(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<PaymentLink>> {
         let id: LinkId = parse_id(&id, &["id"])?;
         ctx.caller()?.secret_key_holder().map_err(gql)?;
-        Ok(crate::graphql::loaders::by_id::<crate::graphql::loaders::kinds::Links>(ctx, Some(id.0))
+        Ok(crate::graphql::loaders::root_by_id::<crate::graphql::loaders::kinds::Links>(ctx, id.0)
             .await?
             .map(PaymentLink))
     }

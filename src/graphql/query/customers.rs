@@ -27,7 +27,7 @@ impl CustomerQueries {
     async fn customer(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Customer>> {
         let id: CustomerId = parse_id(&id, &["id"])?;
         ctx.caller()?.secret_key_holder().map_err(gql)?;
-        Ok(crate::graphql::loaders::by_id::<crate::graphql::loaders::kinds::Customers>(ctx, Some(id.0))
+        Ok(crate::graphql::loaders::root_by_id::<crate::graphql::loaders::kinds::Customers>(ctx, id.0)
             .await?
             .map(Customer))
     }
@@ -61,7 +61,7 @@ impl CustomerQueries {
     async fn payment_profile(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<PaymentProfile>> {
         let id: domain::ProfileId = parse_id(&id, &["id"])?;
         ctx.caller()?.secret_key_holder().map_err(gql)?;
-        Ok(crate::graphql::loaders::by_id::<crate::graphql::loaders::kinds::Profiles>(ctx, Some(id.0))
+        Ok(crate::graphql::loaders::root_by_id::<crate::graphql::loaders::kinds::Profiles>(ctx, id.0)
             .await?
             .map(PaymentProfile))
     }

@@ -68,7 +68,7 @@ impl SessionQueries {
         if !ctx.caller()?.may_see_session(id) {
             return Ok(None);
         }
-        Ok(crate::graphql::loaders::by_id::<crate::graphql::loaders::kinds::Sessions>(ctx, Some(id.0))
+        Ok(crate::graphql::loaders::root_by_id::<crate::graphql::loaders::kinds::Sessions>(ctx, id.0)
             .await?
             .map(PaymentSession))
     }
@@ -112,7 +112,7 @@ impl SessionQueries {
     async fn payment(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Payment>> {
         let id: domain::PaymentId = parse_id(&id, &["id"])?;
         ctx.caller()?.secret_key_holder().map_err(gql)?;
-        Ok(crate::graphql::loaders::by_id::<crate::graphql::loaders::kinds::Payments>(ctx, Some(id.0))
+        Ok(crate::graphql::loaders::root_by_id::<crate::graphql::loaders::kinds::Payments>(ctx, id.0)
             .await?
             .map(Payment))
     }

@@ -1,0 +1,242 @@
+//! The cost of knowing who calls: requests per second through paygraph, side by side in one
+//! run with what the same work costs without it.
+//!
+//! 1. `{ __typename }` with a secret key: paygraph, against a bare axum handler answering
+//!    the same bytes, and against stock async-graphql (a one-field schema, no extension, no
+//!    credential) in an axum handler. Target: paygraph's ratio to bare axum at least stock's.
+//! 2. A client secret's `paymentSession(id) { status }`: paygraph, against a bare axum +
+//!    sea-orm handler running the same SELECT by client secret. Target: at least 0.60.
+//!
+//! Each server runs in this process on loopback; the load is N keep-alive connections each
+//! sending one request at a time, written and read by hand so the client costs little.
+//!
+//!     cargo bench --bench auth
+//!     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test cargo bench --bench auth
+//!     BENCH_SECONDS=5 BENCH_CONNECTIONS=32 cargo bench --bench auth
+//!
+//! Loopback only; every loop is bounded by the run's duration; it stops by itself.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use async_graphql::{EmptyMutation, EmptySubscription, Object, Schema};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::routing::post;
+use paygraph::config::Config;
+use paygraph::startup::Application;
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+fn setting(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+async fn serve(router: Router) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    address
+}
+
+/// Bare axum: the bytes paygraph answers, with nothing behind them.
+async fn bare_typename(_body: Bytes) -> ([(&'static str, &'static str); 1], &'static str) {
+    ([("content-type", "application/json")], r#"{"data":{"__typename":"QueryRoot"}}"#)
+}
+
+struct StockQuery;
+
+#[Object]
+impl StockQuery {
+    async fn hello(&self) -> &str {
+        "world"
+    }
+}
+
+type StockSchema = Schema<StockQuery, EmptyMutation, EmptySubscription>;
+
+/// Stock async-graphql: parse, validate, execute, serialize; no extension, no credential.
+async fn stock(State(schema): State<StockSchema>, body: Bytes) -> ([(&'static str, &'static str); 1], Vec<u8>) {
+    let request: async_graphql::Request = serde_json::from_slice(&body).unwrap();
+    let response = schema.execute(request).await;
+    ([("content-type", "application/json")], serde_json::to_vec(&response).unwrap())
+}
+
+/// Bare axum + sea-orm: the session's status by its client secret, one SELECT.
+async fn bare_status(
+    State(db): State<Arc<DatabaseConnection>>,
+    headers: HeaderMap,
+    _body: Bytes,
+) -> ([(&'static str, &'static str); 1], Vec<u8>) {
+    let secret = headers["authorization"].to_str().unwrap().trim_start_matches("Bearer ").to_owned();
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        sea_orm::DbBackend::Postgres => "SELECT status FROM payment_sessions WHERE client_secret = $1",
+        _ => "SELECT status FROM payment_sessions WHERE client_secret = ?",
+    };
+    let row = db.query_one_raw(Statement::from_sql_and_values(backend, sql, [secret.into()])).await.unwrap().unwrap();
+    let status: String = row.try_get("", "status").unwrap();
+    let body = json!({ "data": { "paymentSession": { "status": status } } });
+    ([("content-type", "application/json")], serde_json::to_vec(&body).unwrap())
+}
+
+/// One keep-alive connection sending `request` until `until`; the responses it read.
+async fn connection(address: SocketAddr, request: Arc<Vec<u8>>, until: Instant, done: Arc<AtomicU64>) {
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    stream.set_nodelay(true).unwrap();
+    let mut buffer = vec![0u8; 16 * 1024];
+    while Instant::now() < until {
+        stream.write_all(&request).await.unwrap();
+        let mut read = 0;
+        loop {
+            let n = stream.read(&mut buffer[read..]).await.unwrap();
+            assert!(n > 0, "the server closed the connection");
+            read += n;
+            let text = &buffer[..read];
+            let Some(head_end) = text.windows(4).position(|w| w == b"\r\n\r\n") else { continue };
+            let head = std::str::from_utf8(&text[..head_end]).unwrap();
+            assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+            let length: usize = head
+                .lines()
+                .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap()))
+                .expect("content-length");
+            if read >= head_end + 4 + length {
+                break;
+            }
+        }
+        done.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Requests per second that `connections` connections get from `address` for `seconds`.
+async fn measure(
+    address: SocketAddr,
+    path: &str,
+    auth: Option<&str>,
+    body: &Value,
+    connections: u64,
+    seconds: u64,
+) -> f64 {
+    let body = body.to_string();
+    let auth = auth.map(|a| format!("Authorization: Bearer {a}\r\n")).unwrap_or_default();
+    let request = Arc::new(
+        format!(
+            "POST {path} HTTP/1.1\r\nHost: bench\r\n{auth}Content-Type: application/json\r\nAccept: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes(),
+    );
+    // Warm up (connections, caches, prepared statements), then count.
+    for (secs, counted) in [(1, false), (seconds, true)] {
+        let done = Arc::new(AtomicU64::new(0));
+        let started = Instant::now();
+        let until = started + Duration::from_secs(secs);
+        let tasks: Vec<_> =
+            (0..connections).map(|_| tokio::spawn(connection(address, request.clone(), until, done.clone()))).collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+        if counted {
+            return done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64();
+        }
+    }
+    unreachable!()
+}
+
+/// A database for this run: a temporary SQLite file, or a fresh PostgreSQL database.
+async fn database() -> (String, Option<(String, String)>, Option<tempfile::TempDir>) {
+    match std::env::var("BENCH_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        Some(admin_url) => {
+            let name = format!("paygraph_bench_{}", uuid::Uuid::new_v4().simple());
+            let admin = sea_orm::Database::connect(&admin_url).await.unwrap();
+            admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
+            let (base, _) = admin_url.rsplit_once('/').unwrap();
+            (format!("{base}/{name}"), Some((admin_url, name)), None)
+        }
+        None => {
+            let dir = tempfile::tempdir().unwrap();
+            (format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display()), None, Some(dir))
+        }
+    }
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    paygraph::telemetry::init_with_default("error");
+    let (seconds, connections) = (setting("BENCH_SECONDS", 3), setting("BENCH_CONNECTIONS", 16));
+    let (url, drop_after, _dir) = database().await;
+
+    let mut config = Config::for_database(url.clone());
+    config.listen = ([127, 0, 0, 1], 0).into();
+    // The limits stay on the path, high enough never to refuse the bench.
+    for limit in [&mut config.throttle.graphql, &mut config.throttle.graphql_ip] {
+        *limit = u32::MAX;
+    }
+    config.throttle.cost_bucket = u64::MAX / 4;
+    config.throttle.cost_restore_rate = u64::MAX / 4;
+    let app = Application::build(config).await.unwrap();
+    let paygraph = app.address();
+    let key = app.services().auth.create_merchant("Bench").await.unwrap().secret_key;
+    tokio::spawn(app.run());
+
+    let created = reqwest::Client::new()
+        .post(format!("http://{paygraph}/graphql"))
+        .bearer_auth(&key)
+        .json(&json!({ "query": "mutation { createPaymentSession(input: { purpose: PAYMENT, amount: { amount: 1000, currency: \"EUR\" } }) { paymentSession { id } clientSecret } }" }))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    let session = created["data"]["createPaymentSession"]["paymentSession"]["id"].as_str().unwrap().to_owned();
+    let secret = created["data"]["createPaymentSession"]["clientSecret"].as_str().unwrap().to_owned();
+
+    let bare = serve(Router::new().route("/graphql", post(bare_typename))).await;
+    let stock_schema = Schema::new(StockQuery, EmptyMutation, EmptySubscription);
+    let stock = serve(Router::new().route("/graphql", post(stock)).with_state(stock_schema)).await;
+    let db = Arc::new(sea_orm::Database::connect(&url).await.unwrap());
+    let bare_db = serve(Router::new().route("/status", post(bare_status)).with_state(db)).await;
+
+    let typename = json!({ "query": "{ __typename }" });
+    let status =
+        json!({ "query": "query($id: ID!) { paymentSession(id: $id) { status } }", "variables": { "id": session } });
+    let backend = if drop_after.is_some() { "PostgreSQL" } else { "SQLite" };
+    println!("auth bench: {connections} connections, {seconds} s each, {backend}");
+    if let Ok(only) = std::env::var("BENCH_ONLY") {
+        // For a profiler: one scenario, nothing else running.
+        let (address, auth, body) = match only.as_str() {
+            "typename" => (paygraph, key.as_str(), &typename),
+            _ => (paygraph, secret.as_str(), &status),
+        };
+        let rate = measure(address, "/graphql", Some(auth), body, connections, seconds).await;
+        println!("{only}: {rate:.0}/s");
+        return;
+    }
+    let r_bare = measure(bare, "/graphql", None, &typename, connections, seconds).await;
+    let r_stock = measure(stock, "/graphql", None, &typename, connections, seconds).await;
+    let r_paygraph = measure(paygraph, "/graphql", Some(&key), &typename, connections, seconds).await;
+    println!(
+        "{{ __typename }}              bare axum {r_bare:>8.0}/s   stock async-graphql {r_stock:>8.0}/s ({:.2})   paygraph with a key {r_paygraph:>8.0}/s ({:.2})",
+        r_stock / r_bare,
+        r_paygraph / r_bare
+    );
+    let r_bare_db = measure(bare_db, "/status", Some(&secret), &json!({}), connections, seconds).await;
+    let r_status = measure(paygraph, "/graphql", Some(&secret), &status, connections, seconds).await;
+    println!(
+        "paymentSession(id) {{ status }} bare axum + sea-orm {r_bare_db:>8.0}/s   paygraph with its client secret {r_status:>8.0}/s ({:.2})",
+        r_status / r_bare_db
+    );
+
+    if let Some((admin_url, name)) = drop_after {
+        let admin = sea_orm::Database::connect(&admin_url).await.unwrap();
+        let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+    }
+}
