@@ -2,9 +2,36 @@
 
 use std::net::SocketAddr;
 
+/// Where paygraph runs: production refuses the defaults that are only safe on a laptop.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Environment {
+    #[default]
+    Development,
+    Production,
+}
+
 /// How the service runs. Every field has a default that works on a laptop.
 #[derive(Clone, Debug, clap::Args)]
 pub struct Config {
+    /// `production` refuses to start with a fingerprint key kept in the database or with
+    /// `/metrics` open to anyone, makes no demo merchant and serves GraphiQL only when
+    /// `PAYGRAPH_GRAPHIQL=true`.
+    #[arg(long = "env", env = "PAYGRAPH_ENV", value_enum, default_value_t = Environment::Development)]
+    pub environment: Environment,
+
+    /// Serve GraphiQL to a browser's GET of `/graphql`; default: on in development, off in
+    /// production.
+    #[arg(long, env = "PAYGRAPH_GRAPHIQL")]
+    pub graphiql: Option<bool>,
+
+    /// Serve `/metrics` on this address only (not on `PAYGRAPH_LISTEN`).
+    #[arg(long, env = "PAYGRAPH_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+
+    /// Require `Authorization: Bearer <token>` on `/metrics`.
+    #[arg(long, env = "PAYGRAPH_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+
     /// Address to serve on.
     #[arg(long, env = "PAYGRAPH_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
@@ -256,6 +283,10 @@ impl Config {
     /// The defaults, as `cargo run` sees them with nothing set.
     pub fn for_database(database_url: impl Into<String>) -> Self {
         Config {
+            environment: Environment::Development,
+            graphiql: None,
+            metrics_listen: None,
+            metrics_token: None,
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             database_url: database_url.into(),
             redis_url: None,
@@ -269,6 +300,39 @@ impl Config {
             throttle: ThrottleConfig::default(),
             transport: TransportConfig::default(),
         }
+    }
+
+    pub fn production(&self) -> bool {
+        self.environment == Environment::Production
+    }
+
+    /// Whether GraphiQL is served.
+    pub fn serves_graphiql(&self) -> bool {
+        self.graphiql.unwrap_or(!self.production())
+    }
+
+    /// What production refuses; every problem at once, so one restart fixes them all.
+    pub fn check(&self) -> anyhow::Result<()> {
+        if !self.production() {
+            return Ok(());
+        }
+        let mut problems = Vec::new();
+        if self.fingerprint_key.is_none() {
+            problems.push(
+                "set PAYGRAPH_FINGERPRINT_KEY (base64url of 64 random bytes): a key kept in the database \
+                 is read by whoever reads the database",
+            );
+        }
+        if self.metrics_listen.is_none() && self.metrics_token.as_deref().is_none_or(str::is_empty) {
+            problems.push("set PAYGRAPH_METRICS_LISTEN (a separate address) or PAYGRAPH_METRICS_TOKEN for /metrics");
+        }
+        if self.metrics_token.as_deref().is_some_and(|t| !t.is_empty() && t.len() < 24) {
+            problems.push("PAYGRAPH_METRICS_TOKEN must be at least 24 characters");
+        }
+        if problems.is_empty() {
+            return Ok(());
+        }
+        anyhow::bail!("PAYGRAPH_ENV=production refuses to start:\n  - {}", problems.join("\n  - "))
     }
 
     /// The public base URL, without a trailing slash.

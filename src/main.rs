@@ -117,15 +117,19 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
+    let graphiql = config.serves_graphiql();
     let app = Application::build(config).await?;
     let base = app.services().public_url.clone();
-    if !app.services().auth.has_merchants().await.map_err(|e| anyhow::anyhow!("{e}"))? {
+    // In production nobody should find a merchant, or its key in a log, that they did not make.
+    if !app.production() && !app.services().auth.has_merchants().await.map_err(|e| anyhow::anyhow!("{e}"))? {
         let demo = app.services().auth.create_merchant("Demo merchant").await.map_err(|e| anyhow::anyhow!("{e}"))?;
         eprintln!("created a demo merchant; its secret key (shown once):");
         eprintln!("    {}", demo.secret_key);
     }
     eprintln!("paygraph listening on {}", app.address());
-    eprintln!("GraphiQL: {base}/graphql  (send `Authorization: Bearer <key>`)");
+    if graphiql {
+        eprintln!("GraphiQL: {base}/graphql  (send `Authorization: Bearer <key>`)");
+    }
     app.run_until_stopped().await
 }
 

@@ -24,6 +24,9 @@ pub struct Application {
     router: axum::Router,
     services: Services,
     connection_limits: http::server::ConnectionLimits,
+    /// `/metrics` on an address of its own (`PAYGRAPH_METRICS_LISTEN`).
+    metrics: Option<(TcpListener, axum::Router)>,
+    production: bool,
 }
 
 impl Application {
@@ -38,6 +41,7 @@ impl Application {
         clock: Arc<dyn Clock>,
         processor: Arc<dyn Processor>,
     ) -> anyhow::Result<Self> {
+        config.check()?;
         let listener = TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
         let address = listener.local_addr()?;
         let services = services_with(&config, config.public_url_for(address), clock, processor).await?;
@@ -62,13 +66,23 @@ impl Application {
             subscriptions: Arc::default(),
             trust_proxy: config.trust_proxy,
             throttle,
+            graphiql: config.serves_graphiql(),
+            metrics_token: config.metrics_token.clone().filter(|t| !t.is_empty()),
         });
         let connection_limits = http::server::ConnectionLimits {
             header_read_timeout: std::time::Duration::from_secs(config.transport.header_timeout_seconds.max(1)),
             max_connections: config.transport.max_connections,
         };
-        let router = http::router(state, &config.transport);
-        Ok(Application { listener, address, router, services, connection_limits })
+        let metrics = match config.metrics_listen {
+            Some(at) => {
+                let listener = TcpListener::bind(at).await.with_context(|| format!("binding {at} for /metrics"))?;
+                Some((listener, http::metrics_router(state.clone())))
+            }
+            None => None,
+        };
+        let router = http::router(state, &config.transport, metrics.is_none());
+        let production = config.production();
+        Ok(Application { listener, address, router, services, connection_limits, metrics, production })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -79,14 +93,31 @@ impl Application {
         &self.services
     }
 
+    /// Where `/metrics` is served, when on an address of its own.
+    pub fn metrics_address(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|(listener, _)| listener.local_addr().ok())
+    }
+
+    pub fn production(&self) -> bool {
+        self.production
+    }
+
+    fn serve_metrics(&mut self) {
+        if let Some((listener, router)) = self.metrics.take() {
+            tokio::spawn(async move { axum::serve(listener, router).await });
+        }
+    }
+
     /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests.
-    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+    pub async fn run_until_stopped(mut self) -> anyhow::Result<()> {
+        self.serve_metrics();
         http::server::serve(self.listener, self.router, self.connection_limits, shutdown_signal()).await?;
         Ok(())
     }
 
     /// Serves until the process ends (tests, which drop the runtime instead of signalling).
-    pub async fn run(self) -> anyhow::Result<()> {
+    pub async fn run(mut self) -> anyhow::Result<()> {
+        self.serve_metrics();
         http::server::serve(self.listener, self.router, self.connection_limits, std::future::pending()).await?;
         Ok(())
     }

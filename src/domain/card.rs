@@ -11,6 +11,8 @@ use std::fmt;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
+use super::MerchantId;
+
 string_enum!(
     /// Digital wallets. Their payments are authenticated on the device, so they never need
     /// 3-D Secure.
@@ -139,11 +141,11 @@ impl CardNumber {
         number.len() == self.digits.0.len() && number.bytes().zip(&self.digits.0).all(|(c, d)| c == b'0' + d)
     }
 
-    /// A keyed hash that recognises the same card again (velocity checks, one profile per
-    /// card) and that cannot be reversed without the key, though the space of card numbers
-    /// is small.
-    pub fn fingerprint(&self, key: &FingerprintKey) -> String {
-        key.fingerprint(&self.digits.0)
+    /// A keyed hash that recognises the same card again within one merchant (velocity
+    /// checks, one profile per card) and that cannot be reversed without the key, though the
+    /// space of card numbers is small.
+    pub fn fingerprint(&self, key: &FingerprintKey, merchant: MerchantId) -> String {
+        key.fingerprint(merchant, &self.digits.0)
     }
 }
 
@@ -158,9 +160,11 @@ impl fmt::Debug for CardNumber {
 pub struct FingerprintKey(pub [u8; 64]);
 
 impl FingerprintKey {
-    /// HMAC-SHA256 of `secret`, truncated to 128 bits, as hex.
-    pub fn fingerprint(&self, secret: &[u8]) -> String {
+    /// HMAC-SHA256 of `merchant` and `secret`, truncated to 128 bits, as hex. The merchant
+    /// is part of it, so one card's fingerprints at two merchants cannot be matched.
+    pub fn fingerprint(&self, merchant: MerchantId, secret: &[u8]) -> String {
         let mut mac = <Hmac<Sha256> as KeyInit>::new(&self.0.into());
+        mac.update(merchant.0.as_bytes());
         mac.update(secret);
         super::hex(&mac.finalize().into_bytes()[..16])
     }
@@ -277,12 +281,14 @@ mod tests {
     }
 
     #[test]
-    fn fingerprints_are_stable_per_key_and_differ_across_keys() {
+    fn fingerprints_are_stable_per_key_and_merchant_and_differ_across_them() {
         let a = CardNumber::parse("4242424242424242").unwrap();
         let b = CardNumber::parse("4242 4242 4242 4242").unwrap();
         let (k1, k2) = (FingerprintKey([1; 64]), FingerprintKey([2; 64]));
-        assert_eq!(a.fingerprint(&k1), b.fingerprint(&k1));
-        assert_ne!(a.fingerprint(&k1), a.fingerprint(&k2));
-        assert_eq!(a.fingerprint(&k1).len(), 32);
+        let (m1, m2) = (MerchantId::new(), MerchantId::new());
+        assert_eq!(a.fingerprint(&k1, m1), b.fingerprint(&k1, m1));
+        assert_ne!(a.fingerprint(&k1, m1), a.fingerprint(&k2, m1));
+        assert_ne!(a.fingerprint(&k1, m1), a.fingerprint(&k1, m2), "one card cannot be followed across merchants");
+        assert_eq!(a.fingerprint(&k1, m1).len(), 32);
     }
 }

@@ -99,7 +99,7 @@ pub async fn get(
 ) -> Response {
     let param = |name: &str| params.get(name).cloned();
     let Some(query) = param("query") else {
-        if wants_html(&headers) {
+        if state.graphiql && wants_html(&headers) {
             return Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish())
                 .into_response();
         }

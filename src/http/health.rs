@@ -2,8 +2,9 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use subtle::ConstantTimeEq;
 
 use super::AppState;
 use crate::storage;
@@ -24,7 +25,16 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     (status, Json(body))
 }
 
-/// Prometheus text exposition.
-pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.services.core.metrics.render())
+/// Prometheus text exposition; with `PAYGRAPH_METRICS_TOKEN`, for its bearer only.
+pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = &state.metrics_token {
+        let given =
+            headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+        // Compared in constant time: the token is a secret.
+        let matches = given.is_some_and(|given| bool::from(given.as_bytes().ct_eq(token.as_bytes())));
+        if !matches {
+            return (StatusCode::UNAUTHORIZED, "send Authorization: Bearer <PAYGRAPH_METRICS_TOKEN>").into_response();
+        }
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.services.core.metrics.render()).into_response()
 }

@@ -57,6 +57,10 @@ pub struct Shared {
     pub trust_proxy: bool,
     /// Rate limits of every route.
     pub throttle: Arc<crate::throttle::Throttle>,
+    /// Whether a browser's GET of `/graphql` gets GraphiQL.
+    pub graphiql: bool,
+    /// The bearer token `/metrics` requires, if any.
+    pub metrics_token: Option<String>,
 }
 
 /// Largest request body accepted on `/graphql` (a query plus its variables).
@@ -64,9 +68,10 @@ const MAX_BODY_BYTES: usize = 256 * 1024;
 /// Largest body of `/vault/cards`: one card is under 200 bytes.
 const MAX_CARD_BODY_BYTES: usize = 4 * 1024;
 
-pub fn router(state: AppState, transport: &TransportConfig) -> Router {
+/// Every route; `/metrics` too unless it has an address of its own (`metrics_router`).
+pub fn router(state: AppState, transport: &TransportConfig, with_metrics: bool) -> Router {
     let timeout = Duration::from_secs(transport.request_timeout_seconds.max(1));
-    Router::new()
+    let mut router = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/ws", get(ws::upgrade))
         .route("/vault/cards", post(vault::tokenize).layer(RequestBodyLimitLayer::new(MAX_CARD_BODY_BYTES)))
@@ -76,12 +81,20 @@ pub fn router(state: AppState, transport: &TransportConfig) -> Router {
         .route("/l/{slug}", get(hosted::visit_link))
         .route("/assets/{file}", get(hosted::asset))
         .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/metrics", get(health::metrics))
+        .route("/readyz", get(health::readyz));
+    if with_metrics {
+        router = router.route("/metrics", get(health::metrics));
+    }
+    router
         // Every route: a body past the limit is refused (413) however it is read, and a
         // request that takes longer than the timeout, body included, ends with 408.
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
         .with_state(state)
+}
+
+/// `/metrics` alone, for `PAYGRAPH_METRICS_LISTEN`.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new().route("/metrics", get(health::metrics)).with_state(state)
 }

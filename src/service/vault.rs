@@ -114,7 +114,7 @@ impl Vault {
             last4: number.last4(),
             exp_month: exp_month as i32,
             exp_year,
-            fingerprint: number.fingerprint(&self.fingerprint_key),
+            fingerprint: number.fingerprint(&self.fingerprint_key, caller.merchant()),
             created_at: now,
             expires_at: now + Duration::minutes(TOKEN_LIFETIME_MINUTES),
             used_at: None,

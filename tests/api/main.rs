@@ -19,6 +19,7 @@ mod live;
 mod live_redis;
 mod pagination;
 mod paid_once;
+mod production;
 mod profiles;
 mod reconcile;
 mod renewals;

@@ -116,7 +116,7 @@ impl Payments {
                     .await
                     .map_err(|e| AppError::Internal(e.into()))?
                     .ok_or_else(invalid)?;
-                let fingerprint = self.fingerprint_key.fingerprint(card.account_reference.as_bytes());
+                let fingerprint = self.fingerprint_key.fingerprint(session.merchant, card.account_reference.as_bytes());
                 let summary = MethodSummary::Wallet(CardSummary {
                     brand: card.brand.as_str().to_owned(),
                     last4: card.last4.clone(),
@@ -192,7 +192,7 @@ impl Payments {
                     country: iban.country().to_owned(),
                     last4: iban.last4().to_owned(),
                 });
-                let fingerprint = self.fingerprint_key.fingerprint(iban.as_str().as_bytes());
+                let fingerprint = self.fingerprint_key.fingerprint(session.merchant, iban.as_str().as_bytes());
                 Ok(Method { kind, summary, fingerprint, charge: None, writes: Vec::new() })
             }
         }

@@ -1,0 +1,110 @@
+//! `PAYGRAPH_ENV=production` refuses the defaults that are only safe on a laptop.
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use paygraph::config::{Config, Environment};
+use paygraph::startup::Application;
+use serde_json::json;
+
+use crate::helpers::*;
+
+const FINGERPRINT_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0-Pw";
+
+#[tokio::test]
+async fn production_refuses_a_fingerprint_key_in_the_database_and_open_metrics() {
+    let (url, _db) = test_database().await;
+    let mut config = Config::for_database(url);
+    config.listen = ([127, 0, 0, 1], 0).into();
+    config.environment = Environment::Production;
+    let refused = Application::build(config.clone()).await.err().expect("production refuses");
+    let message = format!("{refused:#}");
+    assert!(message.contains("PAYGRAPH_FINGERPRINT_KEY") && message.contains("PAYGRAPH_METRICS"), "{message}");
+
+    config.fingerprint_key = Some(FINGERPRINT_KEY.into());
+    config.metrics_token = Some("short".into());
+    let refused = Application::build(config.clone()).await.err().expect("a guessable token is refused");
+    assert!(format!("{refused:#}").contains("24 characters"));
+
+    config.metrics_token = Some("a-metrics-token-long-enough-to-guess-never".into());
+    Application::build(config).await.expect("with both, production starts");
+}
+
+#[tokio::test]
+async fn metrics_on_their_own_address_or_behind_a_token() {
+    let apart = spawn_app_with(|c| c.metrics_listen = Some(([127, 0, 0, 1], 0).into())).await;
+    let main = apart.client.get(format!("{}/metrics", apart.address)).send().await.unwrap();
+    assert_eq!(main.status(), 404, "not on the public listener");
+
+    let token = "a-metrics-token-long-enough-to-guess-never";
+    let guarded = spawn_app_with(|c| c.metrics_token = Some(token.into())).await;
+    let url = format!("{}/metrics", guarded.address);
+    assert_eq!(guarded.client.get(&url).send().await.unwrap().status(), 401);
+    assert_eq!(guarded.client.get(&url).bearer_auth("wrong").send().await.unwrap().status(), 401);
+    let read = guarded.client.get(&url).bearer_auth(token).send().await.unwrap();
+    assert_eq!(read.status(), 200);
+    assert!(read.text().await.unwrap().contains("paygraph_graphql_requests_total"));
+}
+
+#[test]
+fn the_production_binary_makes_no_demo_merchant_prints_no_key_and_serves_no_graphiql() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("prod.db").display());
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let metrics_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_paygraph"))
+        .env("DATABASE_URL", &url)
+        .env("PAYGRAPH_ENV", "production")
+        .env("PAYGRAPH_LISTEN", format!("127.0.0.1:{port}"))
+        .env("PAYGRAPH_METRICS_LISTEN", format!("127.0.0.1:{metrics_port}"))
+        .env("PAYGRAPH_FINGERPRINT_KEY", FINGERPRINT_KEY)
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let base = format!("http://127.0.0.1:{port}");
+        let mut up = false;
+        for _ in 0..100 {
+            if client.get(format!("{base}/healthz")).send().await.is_ok() {
+                up = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(up, "the production server starts with its key and a metrics address");
+        let page = client.get(format!("{base}/graphql")).header("accept", "text/html").send().await.unwrap();
+        assert!(!page.text().await.unwrap().contains("graphiql"), "no GraphiQL unless enabled");
+        let metrics = client.get(format!("http://127.0.0.1:{metrics_port}/metrics")).send().await.unwrap();
+        assert_eq!(metrics.status(), 200);
+        let anyone = client.get(format!("{base}/graphql?query=%7Bmerchant%7Bname%7D%7D")).send().await.unwrap();
+        assert!(anyone.text().await.unwrap().contains("UNAUTHENTICATED"));
+    });
+    let _ = server.kill();
+    let output = server.wait_with_output().unwrap();
+    let printed = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(!printed.contains("sk_test_") && !printed.contains("demo merchant"), "{printed}");
+}
+
+#[tokio::test]
+async fn one_card_has_unrelated_fingerprints_at_two_merchants() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let app = spawn_app().await;
+    let other = app.other_merchant_key().await;
+    let card = json!({ "number": "4242424242424242", "expMonth": 12, "expYear": 2040, "cvc": "123" });
+    for key in [&app.key, &other, &app.key] {
+        let response =
+            app.client.post(format!("{}/vault/cards", app.address)).bearer_auth(key).json(&card).send().await;
+        assert_eq!(response.unwrap().status(), 200);
+    }
+    let db = &app.services.core.db;
+    let sql = "SELECT merchant_id, fingerprint FROM card_tokens";
+    let rows = db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap();
+    let mut fingerprints: Vec<String> = rows.iter().map(|r| r.try_get::<String>("", "fingerprint").unwrap()).collect();
+    fingerprints.sort();
+    fingerprints.dedup();
+    assert_eq!(fingerprints.len(), 2, "the same card twice at one merchant, once at another: {fingerprints:?}");
+}
