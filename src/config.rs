@@ -44,6 +44,11 @@ pub struct Config {
     #[arg(long, env = "REDIS_URL")]
     pub redis_url: Option<String>,
 
+    /// Milliseconds between PINGs on the Redis subscriber connection; one not answered
+    /// within as long drops the connection, which is made again and catches up from the log.
+    #[arg(long, env = "PAYGRAPH_REDIS_HEARTBEAT_MS", default_value_t = 1_000)]
+    pub redis_heartbeat_ms: u64,
+
     /// Base of `hostedUrl` and payment links; default `http://` + the listen address.
     #[arg(long, env = "PAYGRAPH_PUBLIC_URL")]
     pub public_url: Option<String>,
@@ -290,6 +295,7 @@ impl Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             database_url: database_url.into(),
             redis_url: None,
+            redis_heartbeat_ms: 1_000,
             public_url: None,
             fingerprint_key: None,
             trust_proxy: false,

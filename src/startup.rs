@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
@@ -139,7 +140,7 @@ async fn services_with(
     storage::migrate(&db).await?;
     let hub = Hub::new(metrics.clone());
     let bus: Arc<dyn EventBus> = match &config.redis_url {
-        Some(url) => RedisBus::start(url, hub.clone())?,
+        Some(url) => RedisBus::start(url, hub.clone(), Duration::from_millis(config.redis_heartbeat_ms.max(10)))?,
         None => Arc::new(InProcessBus::new(hub.clone())),
     };
     let fingerprint_key = vault::fingerprint_key(&db, config.fingerprint_key.as_deref()).await?;

@@ -11,6 +11,9 @@ use super::Limited;
 
 /// A check that takes longer than this falls back to the local verdict.
 const TIMEOUT: Duration = Duration::from_millis(250);
+/// After a failed check, Redis is not asked for this long: each request would otherwise
+/// wait out the timeout on a Redis that does not answer.
+const REST: Duration = Duration::from_secs(1);
 
 /// GCRA: KEYS[1] holds the theoretical arrival time (ms). ARGV: interval ms, burst, cells.
 /// Answers 0 (allowed, spent) or the milliseconds until it would be allowed.
@@ -54,6 +57,7 @@ pub struct Redis {
     client: redis::Client,
     prefix: String,
     connection: Mutex<Option<MultiplexedConnection>>,
+    resting_until: std::sync::Mutex<Option<std::time::Instant>>,
     gcra: Script,
     bucket: Script,
 }
@@ -65,6 +69,7 @@ impl Redis {
             client: redis::Client::open(url)?,
             prefix: prefix.to_owned(),
             connection: Mutex::new(None),
+            resting_until: std::sync::Mutex::new(None),
             gcra: Script::new(GCRA),
             bucket: Script::new(BUCKET),
         })
@@ -83,6 +88,14 @@ impl Redis {
 
     /// Runs `script`, forgetting the connection when it failed so the next call makes one.
     async fn run<T: redis::FromRedisValue>(&self, invocation: redis::ScriptInvocation<'_>) -> anyhow::Result<T> {
+        let resting = self
+            .resting_until
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some_and(|until| std::time::Instant::now() < until);
+        if resting {
+            anyhow::bail!("redis failed a check a moment ago");
+        }
         let attempt = async {
             let mut connection = self.connection().await?;
             invocation.invoke_async::<T>(&mut connection).await
@@ -93,6 +106,7 @@ impl Redis {
         };
         if result.is_err() {
             *self.connection.lock().await = None;
+            *self.resting_until.lock().unwrap_or_else(|p| p.into_inner()) = Some(std::time::Instant::now() + REST);
         }
         result
     }

@@ -22,6 +22,7 @@ async fn pair(redis_url: &str) -> (TestApp, TestApp, TestDatabase) {
         let mut config = Config::for_database(url.to_owned());
         config.redis_url = Some(redis_url.to_owned());
         config.live.background_interval_ms = 200;
+        config.redis_heartbeat_ms = 200;
         config
     };
     let mut a = start(config(&url), Arc::new(SystemClock)).await;
@@ -97,7 +98,17 @@ impl OwnRedis {
         panic!("redis-server did not start");
     }
 
+    /// SIGSTOP: the process keeps its sockets open and answers nothing (a frozen or
+    /// partitioned Redis, not a refused connection).
+    fn freeze(&self, signal: &str) {
+        if let Some(child) = &self.child {
+            let sent = Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
+            assert!(sent.success());
+        }
+    }
+
     fn stop(&mut self) {
+        self.freeze("-CONT");
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
@@ -171,4 +182,43 @@ async fn every_event_made_while_redis_was_down_arrives_once_and_in_order() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(unpublished, 0, "the outbox relay published every event");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_that_stops_answering_is_noticed_and_holds_nothing_up() {
+    if test_redis_url("a_redis_that_stops_answering_is_noticed_and_holds_nothing_up").is_none() {
+        return;
+    }
+    let redis = OwnRedis::start();
+    let (a, b, _db) = pair(&redis.url()).await;
+    let (id, _) = a.create_payment_session(100, "USD").await;
+    let mut on_b = WsClient::with_token(&b.address, Protocol::TransportWs, &b.key).await;
+    on_b.subscribe(
+        "s",
+        "subscription($id: ID!) { paymentSessionUpdated(id: $id) { version status } }",
+        json!({ "id": id }),
+    )
+    .await;
+    assert_eq!(on_b.next_event().await["paymentSessionUpdated"]["version"], 1);
+
+    let (other, _) = a.create_payment_session(100, "USD").await;
+
+    redis.freeze("-STOP");
+    // Mutations are not held up by a Redis that does not answer: the first pays the publish
+    // bound (250 ms), the next finds the bus resting; the outbox relay has their events.
+    for (n, session) in [id.clone(), other].iter().enumerate() {
+        let started = std::time::Instant::now();
+        let canceled = a.gql(CANCEL, json!({ "id": session })).await;
+        assert_eq!(canceled["data"]["cancelPaymentSession"]["userErrors"], json!([]), "{canceled}");
+        assert!(started.elapsed() < Duration::from_millis(900), "mutation {n} took {:?}", started.elapsed());
+    }
+    // Both instances notice within a few heartbeats.
+    wait_for_bus(&a, "reconnecting").await;
+    wait_for_bus(&b, "reconnecting").await;
+
+    redis.freeze("-CONT");
+    wait_for_bus(&b, "connected").await;
+    // Nothing lost: B's subscriber catches up from the log once its subscriber is back.
+    let event = on_b.next_event().await;
+    assert_eq!(event["paymentSessionUpdated"], json!({ "version": 2, "status": "CANCELED" }));
 }
