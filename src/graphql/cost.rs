@@ -10,25 +10,13 @@
 //! `THROTTLED` before it runs. Operations without a credential are not charged (they can
 //! only fail with `UNAUTHENTICATED`).
 
-use std::sync::{Arc, Mutex};
+use async_graphql::{ErrorExtensionValues, Response, ServerError, Value, value};
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest, NextValidation};
-use async_graphql::{ErrorExtensionValues, Response, ServerError, ValidationResult, Value, value};
-
-use super::RequestData;
+use crate::service::auth::Caller;
 use crate::throttle::cost::{BucketStatus, CostBudget};
 
-/// Charges each operation's cost to its caller's bucket.
-pub struct QueryCost(pub Arc<CostBudget>);
-
-impl ExtensionFactory for QueryCost {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(CostExtension { budget: self.0.clone(), charged: Mutex::new(None) })
-    }
-}
-
 /// What one operation was charged.
-struct Charged {
+pub struct Charged {
     key: String,
     requested: u64,
     status: BucketStatus,
@@ -36,42 +24,31 @@ struct Charged {
     throttled: bool,
 }
 
-struct CostExtension {
-    budget: Arc<CostBudget>,
-    charged: Mutex<Option<Charged>>,
+/// Takes the requested cost (`complexity`) from `caller`'s bucket. `None`: nothing charged
+/// (no caller, or the budget is off).
+pub async fn charge(budget: &CostBudget, caller: Option<Caller>, complexity: usize) -> Option<Charged> {
+    let caller = caller.filter(|_| budget.enabled())?;
+    let (key, requested) = (caller.budget_key(), complexity as u64);
+    let verdict = budget.charge(&key, requested).await;
+    let throttled = verdict.is_err();
+    let status = verdict.unwrap_or_else(|status| status);
+    Some(Charged { key, requested, status, throttled })
 }
 
-#[async_trait::async_trait]
-impl Extension for CostExtension {
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await?;
-        let caller = ctx.data_opt::<RequestData>().and_then(|data| data.caller);
-        let Some(caller) = caller.filter(|_| self.budget.enabled()) else { return Ok(result) };
-        let (key, requested) = (caller.budget_key(), result.complexity as u64);
-        let verdict = self.budget.charge(&key, requested).await;
-        let throttled = verdict.is_err();
-        let status = verdict.unwrap_or_else(|status| status);
-        *self.charged.lock().unwrap_or_else(|p| p.into_inner()) = Some(Charged { key, requested, status, throttled });
-        if throttled {
-            return Err(vec![throttled_error(requested, status)]);
-        }
-        Ok(result)
+impl Charged {
+    /// The error of an operation refused for its cost, if it was.
+    pub fn refusal(&self) -> Option<ServerError> {
+        self.throttled.then(|| throttled_error(self.requested, self.status))
     }
 
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let response = next.run(ctx).await;
-        let charged = self.charged.lock().unwrap_or_else(|p| p.into_inner()).take();
-        let Some(charged) = charged else { return response };
-        if charged.throttled {
-            return with_cost(response, charged.requested, None, charged.status);
+    /// Gives back what `response` did not use and reports the cost in its extensions.
+    pub async fn settle(self, budget: &CostBudget, response: Response) -> Response {
+        if self.throttled {
+            return with_cost(response, self.requested, None, self.status);
         }
-        let actual = actual_cost(&response.data).min(charged.requested);
-        let status = self.budget.refund(&charged.key, charged.requested - actual).await;
-        with_cost(response, charged.requested, Some(actual), status)
+        let actual = actual_cost(&response.data).min(self.requested);
+        let status = budget.refund(&self.key, self.requested - actual).await;
+        with_cost(response, self.requested, Some(actual), status)
     }
 }
 

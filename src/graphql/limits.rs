@@ -4,47 +4,25 @@
 //! fields run 240 fields, and count so.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{Name, ServerError, ServerResult, Variables};
+use async_graphql::{Name, ServerError, ServerResult};
 
-/// Refuses documents with more than `max` aliased fields.
-pub struct AliasLimit(pub usize);
-
-impl ExtensionFactory for AliasLimit {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(AliasLimitExtension(self.0))
+/// Refuses a document with more than `max` aliased fields.
+pub fn check_aliases(document: &ExecutableDocument, max: usize) -> ServerResult<()> {
+    let mut counted = HashMap::new();
+    let mut aliases = 0usize;
+    for (_, operation) in document.operations.iter() {
+        aliases = aliases.saturating_add(count_aliases(&operation.node.selection_set.node, document, &mut counted, 0));
     }
-}
-
-struct AliasLimitExtension(usize);
-
-#[async_trait::async_trait]
-impl Extension for AliasLimitExtension {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        let mut counted = HashMap::new();
-        let mut aliases = 0;
-        for (_, operation) in document.operations.iter() {
-            aliases += count_aliases(&operation.node.selection_set.node, &document, &mut counted, 0);
-        }
-        if aliases > self.0 {
-            let mut error = ServerError::new(format!("Query has {aliases} aliases; the limit is {}.", self.0), None);
-            let mut ext = async_graphql::ErrorExtensionValues::default();
-            ext.set("code", "TOO_MANY_ALIASES");
-            error.extensions = Some(ext);
-            return Err(error);
-        }
-        Ok(document)
+    if aliases <= max {
+        return Ok(());
     }
+    let mut error = ServerError::new(format!("Query has {aliases} aliases; the limit is {max}."), None);
+    let mut ext = async_graphql::ErrorExtensionValues::default();
+    ext.set("code", "TOO_MANY_ALIASES");
+    error.extensions = Some(ext);
+    Err(error)
 }
 
 /// Spreads nested deeper than this are a cycle (which validation refuses anyway).

@@ -12,6 +12,7 @@ pub mod mutation;
 pub mod node;
 pub mod objects;
 pub mod query;
+pub mod rules;
 pub mod scope;
 pub mod socket;
 pub mod subscription;
@@ -36,13 +37,14 @@ fn builder(limits: &Limits) -> SchemaBuilder<QueryRoot, MutationRoot, Subscripti
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(64)
         .limit_directives(10)
-        .extension(limits::AliasLimit(limits.max_aliases))
-        .extension(scope::ClientSecretScope)
 }
 
 /// The schema the server runs, charging each operation's cost to `budget`.
 pub fn build_schema(services: Services, limits: &Limits, budget: Arc<CostBudget>) -> AppSchema {
-    builder(limits).extension(cost::QueryCost(budget)).data(services).finish()
+    builder(limits)
+        .extension(rules::Rules { max_aliases: limits.max_aliases, budget: Some(budget) })
+        .data(services)
+        .finish()
 }
 
 /// The SDL, as `paygraph schema` prints it and `schema.graphql` keeps it.

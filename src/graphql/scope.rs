@@ -12,12 +12,9 @@
 //! A read-only secret key reads everything its merchant owns and runs no mutation: every
 //! field of `MutationRoot` is refused to it, over HTTP and WebSocket alike.
 
-use std::sync::Arc;
+use async_graphql::ServerResult;
+use async_graphql::extensions::ResolveInfo;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextResolve, ResolveInfo};
-use async_graphql::{ServerResult, Value};
-
-use super::context::RequestData;
 use super::errors::gql;
 use crate::error::{AppError, ErrorCode};
 use crate::service::auth::Caller;
@@ -68,40 +65,21 @@ pub fn client_secret_may_read(parent: &str, field: &str) -> bool {
     CLIENT_SECRET_MAY_READ.iter().any(|(ty, fields)| *ty == parent && fields.contains(&field))
 }
 
-/// The schema extension that applies the allow-list.
-pub struct ClientSecretScope;
-
-impl ExtensionFactory for ClientSecretScope {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ClientSecretScope)
+/// Whether the caller may resolve the field `info` names: a read-only key no mutation, a
+/// client secret only the allow-list.
+pub fn check(caller: Option<Caller>, info: &ResolveInfo<'_>) -> ServerResult<()> {
+    if info.parent_type == "MutationRoot" && caller.is_some_and(Caller::read_only) {
+        let refused = AppError::Access(ErrorCode::Forbidden, "a read-only key cannot run a mutation");
+        return Err(gql(refused).into_server_error(info.field.name.pos));
     }
-}
-
-#[async_trait::async_trait]
-impl Extension for ClientSecretScope {
-    async fn resolve(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        info: ResolveInfo<'_>,
-        next: NextResolve<'_>,
-    ) -> ServerResult<Option<Value>> {
-        let caller = ctx.data_opt::<RequestData>().and_then(|d| d.caller);
-        if info.parent_type == "MutationRoot" && caller.is_some_and(Caller::read_only) {
-            let refused = AppError::Access(ErrorCode::Forbidden, "a read-only key cannot run a mutation");
-            return Err(gql(refused).into_server_error(info.field.name.pos));
-        }
-        let session_caller = matches!(caller, Some(Caller::Session { .. }));
-        // A list's items pass here too, with the list as their "parent": the list field itself
-        // was checked on its object.
-        let list_item = info.parent_type.starts_with('[');
-        if !session_caller
-            || info.is_for_introspection
-            || list_item
-            || client_secret_may_read(info.parent_type, info.name)
-        {
-            return next.run(ctx, info).await;
-        }
-        let refused = AppError::Access(ErrorCode::Forbidden, "a client secret cannot read this field");
-        Err(gql(refused).into_server_error(info.field.name.pos))
+    let session_caller = matches!(caller, Some(Caller::Session { .. }));
+    // A list's items pass here too, with the list as their "parent": the list field itself
+    // was checked on its object.
+    let list_item = info.parent_type.starts_with('[');
+    if !session_caller || info.is_for_introspection || list_item || client_secret_may_read(info.parent_type, info.name)
+    {
+        return Ok(());
     }
+    let refused = AppError::Access(ErrorCode::Forbidden, "a client secret cannot read this field");
+    Err(gql(refused).into_server_error(info.field.name.pos))
 }

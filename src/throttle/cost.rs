@@ -63,11 +63,14 @@ impl CostBudget {
 
     async fn apply(&self, key: &str, points: i64) -> (bool, u64) {
         if let Some(shared) = &self.shared {
+            let was_resting = shared.resting();
             match shared.bucket(key, self.size, self.restore_per_second, points).await {
                 Ok(answer) => return answer,
                 Err(error) => {
                     self.metrics.count_throttle_shared_unavailable();
-                    tracing::warn!(%error, "shared cost budget unavailable; this instance's bucket stands");
+                    if !was_resting {
+                        tracing::warn!(%error, "shared cost budget unavailable; this instance's bucket stands");
+                    }
                 }
             }
         }
@@ -78,7 +81,10 @@ impl CostBudget {
         let now = Instant::now();
         let size = self.size as f64;
         let mut buckets = self.local.lock().unwrap_or_else(|p| p.into_inner());
-        let (available, at) = buckets.entry(key.to_owned()).or_insert((size, now));
+        if !buckets.contains_key(key) {
+            buckets.insert(key.to_owned(), (size, now));
+        }
+        let Some((available, at)) = buckets.get_mut(key) else { return (false, 0) };
         let restored = now.duration_since(*at).as_secs_f64() * self.restore_per_second as f64;
         let level = (*available + restored).min(size);
         if points > 0 && points as f64 > level {

@@ -129,11 +129,14 @@ impl Throttle {
                     By::SecretKey => "key",
                 };
                 let name = format!("{}:{kind}:{key}", route.name());
+                let was_resting = shared.resting();
                 match shared.gcra(&name, rate.interval(), rate.per_minute.get(), n.get()).await {
                     Ok(verdict) => verdict,
                     Err(error) => {
                         self.metrics.count_throttle_shared_unavailable();
-                        tracing::warn!(%error, "shared rate limit unavailable; the local limit stands");
+                        if !was_resting {
+                            tracing::warn!(%error, "shared rate limit unavailable; the local limit stands");
+                        }
                         Ok(())
                     }
                 }

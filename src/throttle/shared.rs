@@ -87,13 +87,16 @@ impl Redis {
     }
 
     /// Runs `script`, forgetting the connection when it failed so the next call makes one.
-    async fn run<T: redis::FromRedisValue>(&self, invocation: redis::ScriptInvocation<'_>) -> anyhow::Result<T> {
-        let resting = self
-            .resting_until
+    /// Whether a check failed a moment ago, so Redis is not asked now (see [`REST`]).
+    pub fn resting(&self) -> bool {
+        self.resting_until
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .is_some_and(|until| std::time::Instant::now() < until);
-        if resting {
+            .is_some_and(|until| std::time::Instant::now() < until)
+    }
+
+    async fn run<T: redis::FromRedisValue>(&self, invocation: redis::ScriptInvocation<'_>) -> anyhow::Result<T> {
+        if self.resting() {
             anyhow::bail!("redis failed a check a moment ago");
         }
         let attempt = async {

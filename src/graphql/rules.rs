@@ -1,0 +1,97 @@
+//! The rules every operation passes, as ONE async-graphql extension: each extension adds a
+//! layer of boxed futures to every hook and to every field's resolution, so the rules share
+//! one. They are: aliases counted per fragment spread (`limits`), what the caller may resolve
+//! (`scope`: a client secret's allow-list, a read-only key's mutations), and the query-cost
+//! budget (`cost`).
+
+use std::sync::{Arc, Mutex};
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextResolve, NextValidation,
+    ResolveInfo,
+};
+use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Value, Variables};
+
+use super::context::RequestData;
+use super::cost::{self, Charged};
+use super::{limits, scope};
+use crate::throttle::cost::CostBudget;
+
+/// The rules of one schema.
+pub struct Rules {
+    pub max_aliases: usize,
+    /// `None`: no budget (the event schema, which runs documents already checked).
+    pub budget: Option<Arc<CostBudget>>,
+}
+
+impl ExtensionFactory for Rules {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(RulesExtension {
+            max_aliases: self.max_aliases,
+            budget: self.budget.clone(),
+            charged: Mutex::new(None),
+        })
+    }
+}
+
+struct RulesExtension {
+    max_aliases: usize,
+    budget: Option<Arc<CostBudget>>,
+    /// What this operation was charged, settled once its response is known.
+    charged: Mutex<Option<Charged>>,
+}
+
+fn caller(ctx: &ExtensionContext<'_>) -> Option<crate::service::auth::Caller> {
+    ctx.data_opt::<RequestData>().and_then(|data| data.caller)
+}
+
+#[async_trait::async_trait]
+impl Extension for RulesExtension {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let document = next.run(ctx, query, variables).await?;
+        limits::check_aliases(&document, self.max_aliases)?;
+        Ok(document)
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let result = next.run(ctx).await?;
+        let Some(budget) = &self.budget else { return Ok(result) };
+        let Some(charged) = cost::charge(budget, caller(ctx), result.complexity).await else { return Ok(result) };
+        let refusal = charged.refusal();
+        *self.charged.lock().unwrap_or_else(|p| p.into_inner()) = Some(charged);
+        match refusal {
+            Some(error) => Err(vec![error]),
+            None => Ok(result),
+        }
+    }
+
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let response = next.run(ctx).await;
+        let charged = self.charged.lock().unwrap_or_else(|p| p.into_inner()).take();
+        match (charged, &self.budget) {
+            (Some(charged), Some(budget)) => charged.settle(budget, response).await,
+            _ => response,
+        }
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        info: ResolveInfo<'_>,
+        next: NextResolve<'_>,
+    ) -> ServerResult<Option<Value>> {
+        scope::check(caller(ctx), &info)?;
+        next.run(ctx, info).await
+    }
+}
