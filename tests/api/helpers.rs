@@ -142,6 +142,17 @@ async fn start_with(mut config: Config, clock: Arc<dyn Clock>, processor: Arc<dy
     TestApp { address, client: reqwest::Client::new(), key: String::new(), services, _db: TestDatabase::None }
 }
 
+/// Waits (at most 5 s) until a server started as a process answers `base/healthz`.
+pub async fn wait_until_up(client: &reqwest::Client, base: &str) {
+    for _ in 0..100 {
+        if client.get(format!("{base}/healthz")).send().await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the server at {base} did not start");
+}
+
 /// The Redis URL for tests, or `None` with a loud note that the test is skipped.
 pub fn test_redis_url(test: &str) -> Option<String> {
     match std::env::var("TEST_REDIS_URL").ok().filter(|u| !u.is_empty()) {

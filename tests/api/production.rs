@@ -67,15 +67,7 @@ fn the_production_binary_makes_no_demo_merchant_prints_no_key_and_serves_no_grap
     runtime.block_on(async {
         let client = reqwest::Client::new();
         let base = format!("http://127.0.0.1:{port}");
-        let mut up = false;
-        for _ in 0..100 {
-            if client.get(format!("{base}/healthz")).send().await.is_ok() {
-                up = true;
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        assert!(up, "the production server starts with its key and a metrics address");
+        wait_until_up(&client, &base).await;
         let page = client.get(format!("{base}/graphql")).header("accept", "text/html").send().await.unwrap();
         assert!(!page.text().await.unwrap().contains("graphiql"), "no GraphiQL unless enabled");
         let metrics = client.get(format!("http://127.0.0.1:{metrics_port}/metrics")).send().await.unwrap();

@@ -180,12 +180,7 @@ fn no_card_number_reaches_a_log_line_at_any_level() {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime.block_on(async {
         let client = reqwest::Client::new();
-        for _ in 0..100 {
-            if client.get(format!("http://127.0.0.1:{port}/healthz")).send().await.is_ok() {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
+        wait_until_up(&client, &format!("http://127.0.0.1:{port}")).await;
         let mut bodies: Vec<Value> = bad_inputs().into_iter().map(|(b, _, _)| b).collect();
         bodies.push(card(PAN, 12, 2040, "123"));
         for body in bodies {
