@@ -1,7 +1,6 @@
 //! `PAYGRAPH_ENV=production` refuses the defaults that are only safe on a laptop.
 
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use paygraph::config::{Config, Environment};
 use paygraph::startup::Application;
