@@ -17,6 +17,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
+use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
@@ -71,15 +72,18 @@ const MAX_CARD_BODY_BYTES: usize = 4 * 1024;
 /// Every route; `/metrics` too unless it has an address of its own (`metrics_router`).
 pub fn router(state: AppState, transport: &TransportConfig, with_metrics: bool) -> Router {
     let timeout = Duration::from_secs(transport.request_timeout_seconds.max(1));
+    // gzip or br when the client asks (and the body is worth it); not on the WebSocket
+    // upgrade, whose frames are the socket's business.
+    let compressed = || CompressionLayer::new().gzip(true).br(true);
     let mut router = Router::new()
-        .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/graphql", get(graphql::get).post(graphql::post).layer(compressed()))
         .route("/graphql/ws", get(ws::upgrade))
         .route("/vault/cards", post(vault::tokenize).layer(RequestBodyLimitLayer::new(MAX_CARD_BODY_BYTES)))
-        .route("/pay/{secret}", get(hosted::payment_page))
-        .route("/pay/{secret}/theme.css", get(hosted::theme))
-        .route("/pay/{secret}/challenge/{payment}", get(hosted::challenge_page))
-        .route("/l/{slug}", get(hosted::visit_link))
-        .route("/assets/{file}", get(hosted::asset))
+        .route("/pay/{secret}", get(hosted::payment_page).layer(compressed()))
+        .route("/pay/{secret}/theme.css", get(hosted::theme).layer(compressed()))
+        .route("/pay/{secret}/challenge/{payment}", get(hosted::challenge_page).layer(compressed()))
+        .route("/l/{slug}", get(hosted::visit_link).layer(compressed()))
+        .route("/assets/{file}", get(hosted::asset).layer(compressed()))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz));
     if with_metrics {

@@ -7,6 +7,7 @@ mod access;
 mod balances;
 mod browser;
 mod cli;
+mod compression;
 mod confirm;
 mod dataloader;
 mod fraud;
