@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, Object};
 
-use super::{descending, parse_id, parse_opt};
+use super::{descending, parse_id, parse_opt, secret_key_object};
 use crate::domain::{CustomerId, LinkId, OrderId, SubscriptionId};
 use crate::graphql::connection::{Conn, page_cost};
 use crate::graphql::context::ContextExt;
@@ -32,9 +32,7 @@ pub struct CommerceQueries;
 #[Object]
 impl CommerceQueries {
     async fn order(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Order>> {
-        let id: OrderId = parse_id(&id, &["id"])?;
-        ctx.caller()?.secret_key_holder().map_err(gql)?;
-        Ok(crate::graphql::loaders::root_by_id::<crate::graphql::loaders::kinds::Orders>(ctx, id.0).await?.map(Order))
+        Ok(secret_key_object::<OrderId, crate::graphql::loaders::kinds::Orders>(ctx, &id).await?.map(Order))
     }
 
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]
@@ -61,9 +59,7 @@ impl CommerceQueries {
     }
 
     async fn subscription(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Subscription>> {
-        let id: SubscriptionId = parse_id(&id, &["id"])?;
-        ctx.caller()?.secret_key_holder().map_err(gql)?;
-        Ok(crate::graphql::loaders::root_by_id::<crate::graphql::loaders::kinds::Subscriptions>(ctx, id.0)
+        Ok(secret_key_object::<SubscriptionId, crate::graphql::loaders::kinds::Subscriptions>(ctx, &id)
             .await?
             .map(Subscription))
     }
@@ -99,11 +95,7 @@ impl CommerceQueries {
     }
 
     async fn payment_link(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<PaymentLink>> {
-        let id: LinkId = parse_id(&id, &["id"])?;
-        ctx.caller()?.secret_key_holder().map_err(gql)?;
-        Ok(crate::graphql::loaders::root_by_id::<crate::graphql::loaders::kinds::Links>(ctx, id.0)
-            .await?
-            .map(PaymentLink))
+        Ok(secret_key_object::<LinkId, crate::graphql::loaders::kinds::Links>(ctx, &id).await?.map(PaymentLink))
     }
 
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, Object};
 
-use super::{descending, parse_id, parse_opt};
+use super::{descending, parse_id, parse_opt, secret_key_object};
 use crate::domain::{self, CustomerId};
 use crate::graphql::connection::{Conn, page_cost};
 use crate::graphql::context::ContextExt;
@@ -25,11 +25,7 @@ pub struct CustomerQueries;
 #[Object]
 impl CustomerQueries {
     async fn customer(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Customer>> {
-        let id: CustomerId = parse_id(&id, &["id"])?;
-        ctx.caller()?.secret_key_holder().map_err(gql)?;
-        Ok(crate::graphql::loaders::root_by_id::<crate::graphql::loaders::kinds::Customers>(ctx, id.0)
-            .await?
-            .map(Customer))
+        Ok(secret_key_object::<CustomerId, crate::graphql::loaders::kinds::Customers>(ctx, &id).await?.map(Customer))
     }
 
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]
@@ -59,9 +55,7 @@ impl CustomerQueries {
     }
 
     async fn payment_profile(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<PaymentProfile>> {
-        let id: domain::ProfileId = parse_id(&id, &["id"])?;
-        ctx.caller()?.secret_key_holder().map_err(gql)?;
-        Ok(crate::graphql::loaders::root_by_id::<crate::graphql::loaders::kinds::Profiles>(ctx, id.0)
+        Ok(secret_key_object::<domain::ProfileId, crate::graphql::loaders::kinds::Profiles>(ctx, &id)
             .await?
             .map(PaymentProfile))
     }

@@ -6,12 +6,15 @@ mod customers;
 mod nodes;
 mod sessions;
 
-use async_graphql::{ID, MergedObject};
+use async_graphql::{Context, ID, MergedObject};
 
+use super::context::ContextExt;
 use super::enums::OrderDirection;
 use super::errors::gql;
+use super::loaders::root_by_id;
 use crate::domain::TypedId;
 use crate::error::{AppError, ErrorCode};
+use crate::storage::batch::Tenanted;
 
 /// The most ids `nodes(ids:)` takes at once.
 pub const MAX_NODES: usize = 100;
@@ -37,6 +40,19 @@ pub fn parse_id<T: TypedId>(id: &ID, field: &[&str]) -> async_graphql::Result<T>
 
 fn parse_opt<T: TypedId>(id: Option<&ID>, field: &[&str]) -> async_graphql::Result<Option<T>> {
     id.map(|id| parse_id(id, field)).transpose()
+}
+
+/// The object of kind `E` named by the global id `id` of kind `T`, for a secret key's root
+/// field; `None` when it does not exist or is another merchant's.
+async fn secret_key_object<T, E>(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option<E::Object>>
+where
+    T: TypedId,
+    E: Tenanted,
+    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<uuid::Uuid>,
+{
+    let id: T = parse_id(id, &["id"])?;
+    ctx.caller()?.secret_key_holder().map_err(gql)?;
+    root_by_id::<E>(ctx, id.uuid()).await
 }
 
 /// Root listings are newest first unless asked otherwise.

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, Object};
 
-use super::{descending, parse_id, parse_opt};
+use super::{descending, parse_id, parse_opt, secret_key_object};
 use crate::domain::{self, CustomerId, LinkId, OrderId, SessionId, SubscriptionId};
 use crate::graphql::connection::{Conn, page_cost};
 use crate::graphql::context::ContextExt;
@@ -110,9 +110,7 @@ impl SessionQueries {
     }
 
     async fn payment(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Payment>> {
-        let id: domain::PaymentId = parse_id(&id, &["id"])?;
-        ctx.caller()?.secret_key_holder().map_err(gql)?;
-        Ok(crate::graphql::loaders::root_by_id::<crate::graphql::loaders::kinds::Payments>(ctx, id.0)
+        Ok(secret_key_object::<domain::PaymentId, crate::graphql::loaders::kinds::Payments>(ctx, &id)
             .await?
             .map(Payment))
     }
