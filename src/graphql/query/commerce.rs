@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, Object};
 
-use super::{descending, parse_id, parse_opt, secret_key_object};
+use super::{descending, parse_opt, secret_key_object};
 use crate::domain::{CustomerId, LinkId, OrderId, SubscriptionId};
 use crate::graphql::connection::{Conn, page_cost};
 use crate::graphql::context::ContextExt;
