@@ -77,14 +77,13 @@ impl Keys {
             ));
         }
         let now = self.core.now();
-        let old = storage::keys::list(&self.core.db, merchant, false)
-            .await?
-            .into_iter()
-            .find(|key| key.id == id)
-            .ok_or_else(|| AppError::not_found(&["input", "id"], "API key"))?;
-        let (key, secret, hash) = new_key(merchant, old.name.clone(), old.scope, now);
-        let (previous, key) =
-            storage::keys::roll(&self.core.db, merchant, id, (key, hash), now + grace, now).await.map_err(refusal)?;
+        // The new key takes the old one's name and scope, read in the roll's transaction.
+        let fresh = |old: &ApiKey| {
+            let (key, secret, hash) = new_key(merchant, old.name.clone(), old.scope, now);
+            (key, hash, secret)
+        };
+        let (previous, key, secret) =
+            storage::keys::roll(&self.core.db, merchant, id, fresh, now + grace, now).await.map_err(refusal)?;
         self.tell_every_instance(id).await;
         Ok(RolledKey { issued: IssuedKey { key, secret }, previous })
     }

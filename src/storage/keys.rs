@@ -105,18 +105,20 @@ pub async fn revoke(
     Ok(ApiKey { revoked_at: Some(now), ..key })
 }
 
-/// Rolls key `id`: `fresh` (same name and scope) is inserted and the old key expires at
-/// `old_expires_at` (or stays at an earlier expiry it already had). One transaction.
-pub async fn roll(
+/// Rolls key `id`: the key `fresh` makes of it (with its secret's hash) is inserted and the
+/// old key expires at `old_expires_at` (or stays at an earlier expiry it already had). One
+/// transaction, which reads the old key once, under the merchant's lock.
+pub async fn roll<T>(
     db: &Database,
     merchant: MerchantId,
     id: ApiKeyId,
-    fresh: (ApiKey, String),
+    fresh: impl FnOnce(&ApiKey) -> (ApiKey, String, T),
     old_expires_at: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> Result<(ApiKey, ApiKey), KeyRefusal> {
+) -> Result<(ApiKey, ApiKey, T), KeyRefusal> {
     let txn = db.begin().await?;
     let old = locked_live_key(&txn, merchant, id, now).await?;
+    let (key, hash, kept) = fresh(&old);
     let expires_at = old.expires_at.map_or(old_expires_at, |at| at.min(old_expires_at));
     let changed = api_key::Entity::update_many()
         .col_expr(api_key::Column::ExpiresAt, Expr::value(expires_at))
@@ -127,10 +129,9 @@ pub async fn roll(
     if changed.rows_affected != 1 {
         return Err(KeyRefusal::NotLive);
     }
-    let (key, hash) = fresh;
     let fresh = ApiKey::try_from(api_key::ActiveModel::from(api_key::row_of(key, hash)).insert(&txn).await?)?;
     txn.commit().await?;
-    Ok((ApiKey { expires_at: Some(expires_at), ..old }, fresh))
+    Ok((ApiKey { expires_at: Some(expires_at), ..old }, fresh, kept))
 }
 
 /// Locks the merchant's row (PostgreSQL; SQLite serializes writers anyway), then reads key

@@ -204,3 +204,15 @@ async fn a_rolled_key_keeps_working_until_the_expiry_its_caller_chose() {
     assert_eq!(status_with(&app, &new_secret).await, 401);
     assert_eq!(status_with(&app, &newer).await, 200);
 }
+
+#[tokio::test]
+async fn another_merchants_key_cannot_be_revoked_or_rolled() {
+    let app = spawn_app().await;
+    let other = app.other_merchant_key().await;
+    let theirs = app.gql_as(Some(&other), KEYS, json!({})).await["data"]["apiKeys"][0]["id"].clone();
+    let revoked = app.gql(REVOKE_KEY, json!({ "id": theirs })).await;
+    assert_eq!(revoked["data"]["revokeApiKey"]["userErrors"][0]["code"], "NOT_FOUND", "{revoked}");
+    let rolled = app.gql(ROLL_KEY, json!({ "id": theirs, "grace": 0 })).await;
+    assert_eq!(rolled["data"]["rollApiKey"]["userErrors"][0]["code"], "NOT_FOUND", "{rolled}");
+    assert_eq!(status_with(&app, &other).await, 200, "their key still works");
+}
