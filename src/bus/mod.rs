@@ -15,7 +15,7 @@ mod redis;
 
 use futures_util::future::BoxFuture;
 
-pub use self::redis::RedisBus;
+pub use self::redis::{RedisBus, RedisLink};
 pub use hub::{Hub, Topic};
 pub use in_process::InProcessBus;
 

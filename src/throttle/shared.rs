@@ -3,11 +3,10 @@
 
 use std::time::Duration;
 
-use redis::aio::MultiplexedConnection;
-use redis::{AsyncConnectionConfig, Script};
-use tokio::sync::Mutex;
+use redis::Script;
 
 use super::Limited;
+use crate::bus::RedisLink;
 
 /// A check that takes longer than this falls back to the local verdict.
 const TIMEOUT: Duration = Duration::from_millis(250);
@@ -52,12 +51,10 @@ redis.call('PEXPIRE', KEYS[1], math.ceil((size - available) * 1000 / math.max(re
 return {1, math.floor(available)}
 "#;
 
-/// The shared store: one multiplexed connection, made again after a failure.
+/// The shared store, over one bounded link (see `RedisLink`).
 pub struct Redis {
-    client: redis::Client,
+    link: RedisLink,
     prefix: String,
-    connection: Mutex<Option<MultiplexedConnection>>,
-    resting_until: std::sync::Mutex<Option<std::time::Instant>>,
     gcra: Script,
     bucket: Script,
 }
@@ -66,52 +63,20 @@ impl Redis {
     /// Keys are `<prefix>:throttle:...`; nothing connects until the first check.
     pub fn new(url: &str, prefix: &str) -> redis::RedisResult<Self> {
         Ok(Redis {
-            client: redis::Client::open(url)?,
+            link: RedisLink::new(redis::Client::open(url)?, TIMEOUT, REST),
             prefix: prefix.to_owned(),
-            connection: Mutex::new(None),
-            resting_until: std::sync::Mutex::new(None),
             gcra: Script::new(GCRA),
             bucket: Script::new(BUCKET),
         })
     }
 
-    async fn connection(&self) -> redis::RedisResult<MultiplexedConnection> {
-        let mut guard = self.connection.lock().await;
-        if let Some(connection) = guard.as_ref() {
-            return Ok(connection.clone());
-        }
-        let config =
-            AsyncConnectionConfig::new().set_connection_timeout(Some(TIMEOUT)).set_response_timeout(Some(TIMEOUT));
-        let connection = self.client.get_multiplexed_async_connection_with_config(&config).await?;
-        Ok(guard.insert(connection).clone())
-    }
-
-    /// Runs `script`, forgetting the connection when it failed so the next call makes one.
     /// Whether a check failed a moment ago, so Redis is not asked now (see [`REST`]).
     pub fn resting(&self) -> bool {
-        self.resting_until
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .is_some_and(|until| std::time::Instant::now() < until)
+        self.link.resting()
     }
 
     async fn run<T: redis::FromRedisValue>(&self, invocation: redis::ScriptInvocation<'_>) -> anyhow::Result<T> {
-        if self.resting() {
-            anyhow::bail!("redis failed a check a moment ago");
-        }
-        let attempt = async {
-            let mut connection = self.connection().await?;
-            invocation.invoke_async::<T>(&mut connection).await
-        };
-        let result = match tokio::time::timeout(TIMEOUT, attempt).await {
-            Ok(result) => result.map_err(anyhow::Error::from),
-            Err(_) => Err(anyhow::anyhow!("redis did not answer within {TIMEOUT:?}")),
-        };
-        if result.is_err() {
-            *self.connection.lock().await = None;
-            *self.resting_until.lock().unwrap_or_else(|p| p.into_inner()) = Some(std::time::Instant::now() + REST);
-        }
-        result
+        self.link.run(|mut connection| async move { invocation.invoke_async::<T>(&mut connection).await }).await
     }
 
     /// Spends `cells` of the GCRA `name` (interval per cell, `burst` at once).

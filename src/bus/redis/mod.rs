@@ -15,20 +15,19 @@
 //! [`REST`] after a failure none is tried, so each mutation pays the bound at most once; the
 //! outbox relay publishes what was left. The subscriber's side is in `subscriber`.
 
+mod link;
 mod subscriber;
+
+pub use link::RedisLink;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use std::time::Instant;
-
 use anyhow::Context;
 use futures_util::future::BoxFuture;
-use redis::aio::MultiplexedConnection;
+use redis::IntoConnectionInfo;
 use redis::io::tcp::TcpSettings;
-use redis::{AsyncConnectionConfig, IntoConnectionInfo};
-use tokio::sync::Mutex;
 
 use super::{BusError, EventBus, Hub, Notice, SessionEvent};
 
@@ -46,9 +45,8 @@ const REST: Duration = Duration::from_secs(1);
 
 pub struct RedisBus {
     client: redis::Client,
-    publisher: Mutex<Option<MultiplexedConnection>>,
-    /// Publishes are not tried before this instant (Redis just failed one).
-    resting_until: std::sync::Mutex<Option<Instant>>,
+    /// The publisher's connection: bounded by [`PUBLISH_BOUND`], resting [`REST`] after a failure.
+    publisher: RedisLink,
     hub: Arc<Hub>,
     subscribed: Arc<AtomicBool>,
 }
@@ -68,9 +66,8 @@ impl RedisBus {
         let info = info.set_tcp_settings(TcpSettings::default().set_nodelay(true).set_keepalive(keepalive));
         let client = redis::Client::open(info).context("parsing REDIS_URL")?;
         let bus = Arc::new(RedisBus {
+            publisher: RedisLink::new(client.clone(), PUBLISH_BOUND, REST),
             client,
-            publisher: Mutex::new(None),
-            resting_until: std::sync::Mutex::new(None),
             hub,
             subscribed: Arc::default(),
         });
@@ -78,39 +75,16 @@ impl RedisBus {
         Ok(bus)
     }
 
-    fn config() -> AsyncConnectionConfig {
-        AsyncConnectionConfig::new().set_connection_timeout(Some(TIMEOUT)).set_response_timeout(Some(TIMEOUT))
-    }
-
-    /// The publisher connection, made on first use and after a failure.
-    async fn connection(&self) -> redis::RedisResult<MultiplexedConnection> {
-        let mut guard = self.publisher.lock().await;
-        if let Some(connection) = guard.as_ref() {
-            return Ok(connection.clone());
-        }
-        let connection = self.client.get_multiplexed_async_connection_with_config(&Self::config()).await?;
-        Ok(guard.insert(connection).clone())
-    }
-
-    /// PUBLISHes within [`PUBLISH_BOUND`], or fails at once while resting after a failure.
+    /// PUBLISHes within [`PUBLISH_BOUND`], or fails at once while resting after a failure;
+    /// the outbox relay publishes what failed.
     async fn try_publish(&self, channel: &str, payload: &str) -> Result<(), BusError> {
-        let resting = self.resting_until.lock().unwrap_or_else(|p| p.into_inner()).is_some_and(|t| Instant::now() < t);
-        if resting {
-            return Err(BusError("redis failed a moment ago; the outbox relay will publish".into()));
-        }
-        let attempt = async {
-            let mut connection = self.connection().await?;
-            redis::cmd("PUBLISH").arg(channel).arg(payload).query_async::<i64>(&mut connection).await
-        };
-        let error = match tokio::time::timeout(PUBLISH_BOUND, attempt).await {
-            Ok(Ok(_)) => return Ok(()),
-            Ok(Err(error)) => error.to_string(),
-            Err(_) => format!("no answer within {PUBLISH_BOUND:?}"),
-        };
-        // Start afresh next time rather than reuse a connection in an unknown state.
-        *self.publisher.lock().await = None;
-        *self.resting_until.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now() + REST);
-        Err(BusError(error))
+        self.publisher
+            .run(|mut connection| async move {
+                redis::cmd("PUBLISH").arg(channel).arg(payload).query_async::<i64>(&mut connection).await
+            })
+            .await
+            .map(|_| ())
+            .map_err(|error| BusError(format!("{error:#}")))
     }
 }
 
