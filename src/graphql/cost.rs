@@ -47,7 +47,11 @@ impl Charged {
             return with_cost(response, self.requested, None, self.status);
         }
         let actual = actual_cost(&response.data).min(self.requested);
-        let status = budget.refund(&self.key, self.requested - actual).await;
+        // Nothing to give back: no second trip to the bucket (a Redis round trip when shared).
+        let status = match self.requested - actual {
+            0 => self.status,
+            unused => budget.refund(&self.key, unused).await,
+        };
         with_cost(response, self.requested, Some(actual), status)
     }
 }
