@@ -21,6 +21,7 @@ use std::sync::Arc;
 
 use async_graphql::{Schema, SchemaBuilder};
 
+use self::limits::ShapeLimits;
 use crate::config::Limits;
 use crate::service::Services;
 use crate::throttle::cost::CostBudget;
@@ -33,7 +34,6 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 fn builder(limits: &Limits) -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot)
-        .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(64)
         .limit_directives(10)
@@ -42,7 +42,7 @@ fn builder(limits: &Limits) -> SchemaBuilder<QueryRoot, MutationRoot, Subscripti
 /// The schema the server runs, charging each operation's cost to `budget`.
 pub fn build_schema(services: Services, limits: &Limits, budget: Arc<CostBudget>) -> AppSchema {
     builder(limits)
-        .extension(rules::Rules { max_aliases: limits.max_aliases, budget: Some(budget) })
+        .extension(rules::Rules { shape: ShapeLimits::new(limits.max_aliases, limits.max_depth), budget: Some(budget) })
         .data(services)
         .finish()
 }

@@ -1,6 +1,7 @@
 //! The rules every operation passes, as ONE async-graphql extension: each extension adds a
 //! layer of boxed futures to every hook and to every field's resolution, so the rules share
-//! one. They are: aliases counted per fragment spread (`limits`), what the caller may resolve
+//! one. They are: aliases counted per fragment spread and depth with introspection exempt
+//! (`limits`), what the caller may resolve
 //! (`scope`: a client secret's allow-list, a read-only key's mutations), and the query-cost
 //! budget (`cost`).
 
@@ -20,23 +21,19 @@ use crate::throttle::cost::CostBudget;
 
 /// The rules of one schema.
 pub struct Rules {
-    pub max_aliases: usize,
+    pub shape: limits::ShapeLimits,
     /// `None`: no budget (the event schema, which runs documents already checked).
     pub budget: Option<Arc<CostBudget>>,
 }
 
 impl ExtensionFactory for Rules {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(RulesExtension {
-            max_aliases: self.max_aliases,
-            budget: self.budget.clone(),
-            charged: Mutex::new(None),
-        })
+        Arc::new(RulesExtension { shape: self.shape, budget: self.budget.clone(), charged: Mutex::new(None) })
     }
 }
 
 struct RulesExtension {
-    max_aliases: usize,
+    shape: limits::ShapeLimits,
     budget: Option<Arc<CostBudget>>,
     /// What this operation was charged, settled once its response is known.
     charged: Mutex<Option<Charged>>,
@@ -56,7 +53,7 @@ impl Extension for RulesExtension {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
-        limits::check_aliases(&document, self.max_aliases)?;
+        limits::check(&document, self.shape)?;
         Ok(document)
     }
 

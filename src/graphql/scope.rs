@@ -76,8 +76,9 @@ pub fn check(caller: Option<Caller>, info: &ResolveInfo<'_>) -> ServerResult<()>
     // A list's items pass here too, with the list as their "parent": the list field itself
     // was checked on its object.
     let list_item = info.parent_type.starts_with('[');
-    if !session_caller || info.is_for_introspection || list_item || client_secret_may_read(info.parent_type, info.name)
-    {
+    // `__schema` and `__type` themselves, whose fields are then `is_for_introspection`.
+    let introspection = info.is_for_introspection || info.name.starts_with("__");
+    if !session_caller || introspection || list_item || client_secret_may_read(info.parent_type, info.name) {
         return Ok(());
     }
     let refused = AppError::Access(ErrorCode::Forbidden, "a client secret cannot read this field");

@@ -1,4 +1,4 @@
-//! The hosted page in a real browser: `tests/e2e/` drives Debian's headless Chromium with
+//! The hosted page in a real browser, and developer tools: `tests/e2e/` drives Debian's headless Chromium with
 //! playwright-core against the `paygraph` binary this build made. It runs here, in the
 //! SQLite pass of `cargo test`, when Chromium and the npm packages are installed; without
 //! them it says it was skipped, and under CI (which installs them) it fails instead.

@@ -87,6 +87,7 @@ async fn deep_wide_and_aliased_queries_are_refused() {
     let deep = "{ paymentSessions(first: 1) { edges { node { customer { paymentSessions(first: 1) { edges { node {
         customer { paymentSessions(first: 1) { edges { node { customer { id } } } } } } } } } } } } }";
     let body = app.gql(deep, json!({})).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "QUERY_TOO_DEEP", "{body}");
     assert!(body["errors"][0]["message"].as_str().unwrap().to_lowercase().contains("nested"), "{body}");
 
     let aliases: String = (0..40).map(|i| format!("a{i}: __typename ")).collect();

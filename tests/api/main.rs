@@ -15,6 +15,7 @@ mod helpers;
 mod hosted;
 mod http_spec;
 mod idempotency;
+mod introspection;
 mod keys;
 mod live;
 mod live_redis;

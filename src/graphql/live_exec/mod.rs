@@ -76,7 +76,7 @@ impl EventRoot {
 
 pub fn build_event_schema(services: Services) -> EventSchema {
     Schema::build(EventRoot, EmptyMutation, EmptySubscription)
-        .extension(super::rules::Rules { max_aliases: usize::MAX, budget: None })
+        .extension(super::rules::Rules { shape: super::limits::ShapeLimits::NONE, budget: None })
         .data(services)
         .finish()
 }
