@@ -32,6 +32,12 @@ pub struct Config {
     #[arg(long, env = "PAYGRAPH_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
 
+    /// Web origins (`scheme://host[:port]`, comma-separated) whose browser apps may call
+    /// `/graphql` and `/vault/cards` with any credential (CORS); each merchant adds its own
+    /// with `updateMerchantSettings(input: { allowedOrigins })`.
+    #[arg(long, env = "PAYGRAPH_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+
     /// Address to serve on.
     #[arg(long, env = "PAYGRAPH_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
@@ -292,6 +298,7 @@ impl Config {
             graphiql: None,
             metrics_listen: None,
             metrics_token: None,
+            cors_origins: Vec::new(),
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             database_url: database_url.into(),
             redis_url: None,

@@ -13,6 +13,7 @@ use crate::config::Config;
 use crate::graphql;
 use crate::http::{self, AppState};
 use crate::processor::{Processor, TestProcessor};
+use crate::service::origins::Origins;
 use crate::service::{Clock, Dependencies, Services, SystemClock, vault};
 use crate::storage;
 use crate::telemetry::Metrics;
@@ -144,6 +145,8 @@ async fn services_with(
         None => Arc::new(InProcessBus::new(hub.clone())),
     };
     let fingerprint_key = vault::fingerprint_key(&db, config.fingerprint_key.as_deref()).await?;
+    let origins = Arc::new(Origins::new(db.clone(), &config.cors_origins, config.production())?);
+    origins.reload().await?;
     Ok(Services::new(Dependencies {
         db,
         bus,
@@ -155,6 +158,7 @@ async fn services_with(
         fingerprint_key,
         fraud_rules: config.fraud.clone(),
         credential_ttl: std::time::Duration::from_secs(config.auth_cache_seconds),
+        origins,
     }))
 }
 

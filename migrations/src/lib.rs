@@ -12,6 +12,7 @@ mod m20261125_000003_fraud;
 mod m20261125_000004_customers_keep;
 mod m20261129_000005_paid_once;
 mod m20261129_000006_api_keys;
+mod m20261129_000007_allowed_origins;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_customers_keep::Migration),
             Box::new(m20261129_000005_paid_once::Migration),
             Box::new(m20261129_000006_api_keys::Migration),
+            Box::new(m20261129_000007_allowed_origins::Migration),
         ]
     }
 }

@@ -33,6 +33,8 @@ pub struct BusError(pub String);
 pub enum Notice {
     /// A secret key was revoked or rolled: forget what was verified of it.
     KeyChanged { key: uuid::Uuid },
+    /// A merchant changed the web origins it allows: read them again.
+    OriginsChanged,
     /// Notices may have been missed (the bus was away): forget everything.
     Lost,
 }

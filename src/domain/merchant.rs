@@ -12,5 +12,7 @@ pub struct Merchant {
     pub logo_url: Option<String>,
     /// `#rrggbb`.
     pub accent_color: Option<String>,
+    /// Web origins its browser apps call the API from (CORS), each `scheme://host[:port]`.
+    pub allowed_origins: Vec<String>,
     pub created_at: DateTime<Utc>,
 }

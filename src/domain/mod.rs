@@ -72,6 +72,7 @@ pub mod link;
 pub mod merchant;
 pub mod money;
 pub mod order;
+pub mod origin;
 pub mod payment;
 pub mod profile;
 pub mod session;

@@ -69,8 +69,12 @@ fn wants_html(headers: &HeaderMap) -> bool {
 
 /// A malformed HTTP request (not a GraphQL request at all): 400 whatever the media type.
 fn request_error(media: Media, message: &str, code: &str) -> Response {
+    request_error_with(StatusCode::BAD_REQUEST, media, message, code)
+}
+
+fn request_error_with(status: StatusCode, media: Media, message: &str, code: &str) -> Response {
     let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
-    respond(StatusCode::BAD_REQUEST, media, &body)
+    respond(status, media, &body)
 }
 
 /// 429 with `Retry-After`, and the reason as a GraphQL error coded `RATE_LIMITED`.
@@ -258,10 +262,13 @@ async fn execute(
             return respond(status, media, &body);
         }
     };
-    if let Some(caller) = caller
-        && let Err(limited) = state.throttle_caller(Route::Graphql, By::Credential, caller, operations).await
-    {
-        return rate_limited(media, limited);
+    if let Some(caller) = caller {
+        if let Err(limited) = state.throttle_caller(Route::Graphql, By::Credential, caller, operations).await {
+            return rate_limited(media, limited);
+        }
+        if super::cors::origin_refused(&state.services.origins, &state.services.public_url, headers, caller) {
+            return request_error_with(StatusCode::FORBIDDEN, media, super::cors::REFUSED, "ORIGIN_NOT_ALLOWED");
+        }
     }
     let mut statuses = Vec::new();
     let mut bodies = Vec::new();

@@ -2,6 +2,7 @@
 
 mod auth;
 mod client_ip;
+mod cors;
 mod graphql;
 mod health;
 mod hosted;
@@ -75,10 +76,11 @@ pub fn router(state: AppState, transport: &TransportConfig, with_metrics: bool) 
     // gzip or br when the client asks (and the body is worth it); not on the WebSocket
     // upgrade, whose frames are the socket's business.
     let compressed = || CompressionLayer::new().gzip(true).br(true);
+    let cors = cors::layer(state.services.origins.clone());
     let mut router = Router::new()
-        .route("/graphql", get(graphql::get).post(graphql::post).layer(compressed()))
+        .route("/graphql", get(graphql::get).post(graphql::post).layer((cors.clone(), compressed())))
         .route("/graphql/ws", get(ws::upgrade))
-        .route("/vault/cards", post(vault::tokenize).layer(RequestBodyLimitLayer::new(MAX_CARD_BODY_BYTES)))
+        .route("/vault/cards", post(vault::tokenize).layer((RequestBodyLimitLayer::new(MAX_CARD_BODY_BYTES), cors)))
         .route("/pay/{secret}", get(hosted::payment_page).layer(compressed()))
         .route("/pay/{secret}/theme.css", get(hosted::theme).layer(compressed()))
         .route("/pay/{secret}/challenge/{payment}", get(hosted::challenge_page).layer(compressed()))

@@ -60,6 +60,9 @@ pub async fn tokenize(
         }
         Err(other) => return fault(other),
     };
+    if super::cors::origin_refused(&state.services.origins, &state.services.public_url, &headers, caller) {
+        return error(StatusCode::FORBIDDEN, None, "ORIGIN_NOT_ALLOWED", super::cors::REFUSED);
+    }
     if caller.read_only() {
         return error(StatusCode::FORBIDDEN, None, "FORBIDDEN", "a read-only key cannot tokenize cards");
     }

@@ -154,6 +154,7 @@ impl Auth {
             name: name.to_owned(),
             logo_url: None,
             accent_color: None,
+            allowed_origins: Vec::new(),
             created_at: now,
         };
         let (key, secret_key, hash) = new_key(merchant.id, None, KeyScope::ReadWrite, now);

@@ -78,6 +78,9 @@ impl CredentialCache {
 
     /// What a notice makes stale.
     pub fn apply(&self, notice: Notice) {
+        if matches!(notice, Notice::OriginsChanged) {
+            return;
+        }
         self.generation.fetch_add(1, Ordering::AcqRel);
         let Some(entries) = &self.entries else { return };
         match notice {
@@ -87,6 +90,7 @@ impl CredentialCache {
                 let _ = entries.invalidate_entries_if(move |_, verified| verified.key == Some(key));
             }
             Notice::Lost => entries.invalidate_all(),
+            Notice::OriginsChanged => {}
         }
     }
 }

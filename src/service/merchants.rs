@@ -1,6 +1,11 @@
-//! The merchant's own settings: the name and branding its hosted pages show.
+//! The merchant's own settings: the name and branding its hosted pages show, and the web
+//! origins its browser apps call from.
 
+use std::sync::Arc;
+
+use super::origins::{MAX_PER_MERCHANT, Origins};
 use super::{Core, validate};
+use crate::bus::Notice;
 use crate::domain::MerchantId;
 use crate::domain::merchant::Merchant;
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -14,15 +19,23 @@ pub struct BrandingUpdate {
     pub accent_color: Option<Option<String>>,
 }
 
+/// A change of settings; `None` keeps a field.
+#[derive(Debug, Default)]
+pub struct SettingsUpdate {
+    /// Replaces the list; an empty list allows no origin of the merchant's own.
+    pub allowed_origins: Option<Vec<String>>,
+}
+
 /// The merchant's own settings.
 #[derive(Clone)]
 pub struct Merchants {
     core: Core,
+    origins: Arc<Origins>,
 }
 
 impl Merchants {
-    pub fn new(core: Core) -> Self {
-        Merchants { core }
+    pub fn new(core: Core, origins: Arc<Origins>) -> Self {
+        Merchants { core, origins }
     }
 }
 
@@ -63,7 +76,48 @@ impl Merchants {
             }
             row.accent_color = color.map(|c| c.to_ascii_lowercase());
         }
-        Ok(storage::merchants::save_branding(&self.core.db, before, row).await?)
+        Ok(storage::merchants::save(&self.core.db, before, row).await?)
+    }
+
+    /// Changes the settings; a new list of origins holds on every instance once this returns
+    /// (here at once, elsewhere through the bus; see `origins`).
+    #[tracing::instrument(skip(self))]
+    pub async fn update_settings(&self, id: MerchantId, update: SettingsUpdate) -> AppResult<Merchant> {
+        let before = self.get(id).await?;
+        let mut row = before.clone();
+        if let Some(texts) = update.allowed_origins {
+            row.allowed_origins = self.read_origins(&texts)?;
+        }
+        let changed = row.allowed_origins != before.allowed_origins;
+        let merchant = storage::merchants::save(&self.core.db, before, row).await?;
+        if changed {
+            self.origins.reload().await?;
+            if let Err(error) = self.core.bus.notify(Notice::OriginsChanged).await {
+                tracing::warn!(%error, "could not tell other instances of changed origins");
+            }
+        }
+        Ok(merchant)
+    }
+
+    /// Each text as an origin, duplicates dropped, at most `MAX_PER_MERCHANT`.
+    fn read_origins(&self, texts: &[String]) -> AppResult<Vec<String>> {
+        let mut origins: Vec<String> = Vec::with_capacity(texts.len());
+        for (index, text) in texts.iter().enumerate() {
+            let index = index.to_string();
+            let field = ["input", "allowedOrigins", index.as_str()];
+            let origin = self
+                .origins
+                .parse(text)
+                .map_err(|e| AppError::user(&field, ErrorCode::InvalidOrigin, e.to_string()))?;
+            if !origins.contains(&origin) {
+                origins.push(origin);
+            }
+        }
+        if origins.len() > MAX_PER_MERCHANT {
+            let message = format!("a merchant allows at most {MAX_PER_MERCHANT} origins");
+            return Err(AppError::user(&["input", "allowedOrigins"], ErrorCode::TooManyOrigins, message));
+        }
+        Ok(origins)
     }
 }
 

@@ -18,6 +18,7 @@ pub mod links;
 pub mod live;
 pub mod merchants;
 pub mod orders;
+pub mod origins;
 pub mod payments;
 pub mod profiles;
 pub mod renewals;
@@ -30,7 +31,7 @@ pub mod vault;
 use std::sync::Arc;
 
 pub use self::core::{Clock, Core, SystemClock};
-use crate::bus::{EventBus, Hub};
+use crate::bus::{EventBus, Hub, Notice};
 use crate::config::FraudRules;
 use crate::domain::card::FingerprintKey;
 use crate::processor::Processor;
@@ -50,6 +51,8 @@ pub struct Dependencies {
     pub fraud_rules: FraudRules,
     /// How long a verified credential is remembered (zero: looked up on every request).
     pub credential_ttl: std::time::Duration,
+    /// The web origins allowed to call from a browser, loaded.
+    pub origins: Arc<origins::Origins>,
 }
 
 /// Every use-case family, wired once at start-up. A family reaches another only through the
@@ -62,6 +65,8 @@ pub struct Services {
     pub auth: auth::Auth,
     pub keys: keys::Keys,
     pub merchants: merchants::Merchants,
+    /// Web origins allowed to call from a browser (CORS).
+    pub origins: Arc<origins::Origins>,
     pub customers: customers::Customers,
     pub orders: orders::Orders,
     pub balances: balances::Balances,
@@ -83,8 +88,21 @@ impl Services {
         let credentials = Arc::new(credentials::CredentialCache::new(deps.credential_ttl));
         let listening = credentials.clone();
         deps.hub.on_notice(move |notice| listening.apply(notice));
+        let reloading = deps.origins.clone();
+        deps.hub.on_notice(move |notice| {
+            if matches!(notice, Notice::OriginsChanged | Notice::Lost)
+                && let Ok(runtime) = tokio::runtime::Handle::try_current()
+            {
+                let origins = reloading.clone();
+                runtime.spawn(async move {
+                    if let Err(error) = origins.reload().await {
+                        tracing::warn!(%error, "could not reload allowed origins");
+                    }
+                });
+            }
+        });
         let customers = customers::Customers::new(core.clone());
-        let merchants = merchants::Merchants::new(core.clone());
+        let merchants = merchants::Merchants::new(core.clone(), deps.origins.clone());
         let orders = orders::Orders::new(core.clone(), customers.clone());
         let balances = balances::Balances::new(core.clone(), customers.clone());
         let subscriptions = subscriptions::Subscriptions::new(core.clone(), customers.clone());
@@ -120,6 +138,7 @@ impl Services {
             public_url: deps.public_url,
             core,
             merchants,
+            origins: deps.origins,
             customers,
             orders,
             balances,

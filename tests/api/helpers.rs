@@ -271,3 +271,15 @@ pub fn user_error_code(body: &Value, mutation: &str) -> String {
 pub fn error_code(body: &Value) -> String {
     body["errors"][0]["extensions"]["code"].as_str().unwrap_or_else(|| panic!("expected an error in {body}")).to_owned()
 }
+
+/// Waits (at most 5 s) until `app` is subscribed to Redis, so it hears every notice.
+pub async fn wait_until_subscribed(app: &TestApp) {
+    for _ in 0..100 {
+        let ready = app.client.get(format!("{}/readyz", app.address)).send().await.unwrap().text().await.unwrap();
+        if ready.contains("connected") {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the instance never subscribed to Redis");
+}

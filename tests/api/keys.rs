@@ -129,17 +129,6 @@ async fn a_revoked_key_fails_at_once_on_every_instance() {
     assert_eq!(again["data"]["revokeApiKey"]["userErrors"][0]["code"], "NOT_ALLOWED");
 }
 
-async fn wait_until_subscribed(app: &TestApp) {
-    for _ in 0..100 {
-        let ready = app.client.get(format!("{}/readyz", app.address)).send().await.unwrap().text().await.unwrap();
-        if ready.contains("connected") {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("the instance never subscribed to Redis");
-}
-
 #[tokio::test]
 async fn a_verified_key_is_not_read_again_and_its_revocation_is_seen_at_once() {
     let app = spawn_app_with(quiet).await;

@@ -9,6 +9,7 @@ mod browser;
 mod cli;
 mod compression;
 mod confirm;
+mod cors;
 mod dataloader;
 mod fraud;
 mod helpers;

@@ -1,13 +1,12 @@
-use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use super::orders::OrderLineItemInput;
-use super::{UserError, input_id, keep_or_set, outcome};
+use super::{UserError, input_id, outcome};
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::gql;
-use crate::graphql::objects::{Merchant, PaymentLink};
+use crate::graphql::objects::PaymentLink;
 use crate::service::links::LinkInput;
-use crate::service::merchants::BrandingUpdate;
 
 #[derive(Default)]
 pub struct LinkMutations;
@@ -36,22 +35,6 @@ pub struct DeactivatePaymentLinkInput {
 #[derive(SimpleObject)]
 pub struct PaymentLinkPayload {
     pub payment_link: Option<PaymentLink>,
-    pub user_errors: Vec<UserError>,
-}
-
-/// Fields left out are kept; `logoUrl` and `accentColor` set to null are cleared.
-#[derive(InputObject)]
-pub struct UpdateMerchantBrandingInput {
-    pub name: Option<String>,
-    /// An https:// image shown at the top of the hosted page.
-    pub logo_url: MaybeUndefined<String>,
-    /// `#rrggbb`, the hosted page's button and accent color.
-    pub accent_color: MaybeUndefined<String>,
-}
-
-#[derive(SimpleObject)]
-pub struct UpdateMerchantBrandingPayload {
-    pub merchant: Option<Merchant>,
     pub user_errors: Vec<UserError>,
 }
 
@@ -86,21 +69,5 @@ impl LinkMutations {
         let result = async { ctx.services().links.deactivate(merchant, input_id(&input.id, "id")?).await }.await;
         let (link, user_errors) = outcome(result)?;
         Ok(PaymentLinkPayload { payment_link: link.map(PaymentLink), user_errors })
-    }
-
-    /// Sets the name, logo and accent color the hosted pages show.
-    async fn update_merchant_branding(
-        &self,
-        ctx: &Context<'_>,
-        input: UpdateMerchantBrandingInput,
-    ) -> async_graphql::Result<UpdateMerchantBrandingPayload> {
-        let merchant = ctx.caller()?.secret_key_holder().map_err(gql)?;
-        let update = BrandingUpdate {
-            name: input.name,
-            logo_url: keep_or_set(input.logo_url),
-            accent_color: keep_or_set(input.accent_color),
-        };
-        let (merchant, user_errors) = outcome(ctx.services().merchants.update_branding(merchant, update).await)?;
-        Ok(UpdateMerchantBrandingPayload { merchant: merchant.map(Merchant), user_errors })
     }
 }

@@ -7,6 +7,7 @@ mod customers;
 mod fraud;
 mod keys;
 mod links;
+mod merchant;
 mod orders;
 mod profiles;
 mod sessions;
@@ -27,6 +28,7 @@ pub struct MutationRoot(
     fraud::FraudMutations,
     profiles::ProfileMutations,
     links::LinkMutations,
+    merchant::MerchantMutations,
     keys::KeyMutations,
 );
 

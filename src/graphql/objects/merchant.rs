@@ -18,4 +18,9 @@ impl Merchant {
     async fn accent_color(&self) -> Option<&str> {
         self.0.accent_color.as_deref()
     }
+    /// Web origins whose browser apps may call the API with this merchant's credentials
+    /// (besides those the server allows for everyone).
+    async fn allowed_origins(&self) -> &[String] {
+        &self.0.allowed_origins
+    }
 }

@@ -10,6 +10,8 @@ pub struct Model {
     pub name: String,
     pub logo_url: Option<String>,
     pub accent_color: Option<String>,
+    /// A JSON array of origins.
+    pub allowed_origins: String,
     /// The last sequence number given to one of this merchant's events.
     pub event_seq: i64,
     pub created_at: DateTimeUtc,
@@ -28,6 +30,8 @@ impl From<Model> for crate::domain::merchant::Merchant {
             name: row.name,
             logo_url: row.logo_url,
             accent_color: row.accent_color,
+            // Written only by `row_of`, from a list.
+            allowed_origins: serde_json::from_str(&row.allowed_origins).unwrap_or_default(),
             created_at: row.created_at,
         }
     }
@@ -40,6 +44,7 @@ pub fn row_of(m: crate::domain::merchant::Merchant, event_seq: i64) -> Model {
         name: m.name,
         logo_url: m.logo_url,
         accent_color: m.accent_color,
+        allowed_origins: serde_json::Value::from(m.allowed_origins).to_string(),
         event_seq,
         created_at: m.created_at,
     }
