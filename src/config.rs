@@ -249,11 +249,22 @@ pub struct Limits {
     /// Most operations in one batched HTTP request.
     #[arg(long, env = "PAYGRAPH_MAX_BATCH", default_value_t = 10)]
     pub max_batch: usize,
+    /// Run only documents a merchant's read-write key registered as persisted queries (for
+    /// locked-down mobile apps); everyone else sends hashes.
+    #[arg(long, env = "PAYGRAPH_PERSISTED_ONLY", default_value_t = false, action = clap::ArgAction::Set)]
+    pub persisted_only: bool,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_depth: 12, max_complexity: 50_000, max_aliases: 30, max_query_bytes: 16 * 1024, max_batch: 10 }
+        Limits {
+            max_depth: 12,
+            max_complexity: 50_000,
+            max_aliases: 30,
+            max_query_bytes: 16 * 1024,
+            max_batch: 10,
+            persisted_only: false,
+        }
     }
 }
 

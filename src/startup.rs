@@ -8,9 +8,10 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-use crate::bus::{EventBus, Hub, InProcessBus, RedisBus};
+use crate::bus::{EventBus, Hub, InProcessBus, RedisBus, RedisLink};
 use crate::config::Config;
 use crate::graphql;
+use crate::graphql::persisted::PersistedQueries;
 use crate::http::{self, AppState};
 use crate::processor::{Processor, TestProcessor};
 use crate::service::origins::Origins;
@@ -47,7 +48,16 @@ impl Application {
         let listener = TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
         let address = listener.local_addr()?;
         let services = services_with(&config, config.public_url_for(address), clock, processor).await?;
-        let (throttle, budget) = throttles(&config, &services)?;
+        let redis = match &config.redis_url {
+            Some(url) => Some(Arc::new(RedisLink::on_request_path(url)?)),
+            None => None,
+        };
+        let (throttle, budget) = throttles(&config, &services, redis.clone());
+        let persisted = Arc::new(PersistedQueries::new(
+            services.core.clone(),
+            redis.map(|link| (link, config.throttle.redis_prefix.clone())),
+            config.limits.persisted_only,
+        ));
         let schema = graphql::build_schema(services.clone(), &config.limits, budget);
         // Zero leaves the relay, sweeper and renewals to other instances (or, in tests that
         // count statements, to nobody): their passes would land inside the count.
@@ -68,6 +78,7 @@ impl Application {
             subscriptions: Arc::default(),
             trust_proxy: config.trust_proxy,
             throttle,
+            persisted,
             graphiql: config.serves_graphiql(),
             metrics_token: config.metrics_token.clone().filter(|t| !t.is_empty()),
         });
@@ -163,11 +174,8 @@ async fn services_with(
 }
 
 /// The rate limits and the query-cost budget, shared through Redis when there is one.
-fn throttles(config: &Config, services: &Services) -> anyhow::Result<(Arc<Throttle>, Arc<CostBudget>)> {
-    let shared = match &config.redis_url {
-        Some(url) => Some(Arc::new(throttle::Redis::new(url, &config.throttle.redis_prefix)?)),
-        None => None,
-    };
+fn throttles(config: &Config, services: &Services, redis: Option<Arc<RedisLink>>) -> (Arc<Throttle>, Arc<CostBudget>) {
+    let shared = redis.map(|link| Arc::new(throttle::Redis::new(link, &config.throttle.redis_prefix)));
     let metrics = services.core.metrics.clone();
     let limits = Throttle::new(&config.throttle, shared.clone(), metrics.clone());
     let budget =
@@ -183,7 +191,7 @@ fn throttles(config: &Config, services: &Services) -> anyhow::Result<(Arc<Thrott
             budget.forget_full();
         }
     });
-    Ok((limits, budget))
+    (limits, budget)
 }
 
 async fn shutdown_signal() {

@@ -13,6 +13,7 @@ mod m20261125_000004_customers_keep;
 mod m20261129_000005_paid_once;
 mod m20261129_000006_api_keys;
 mod m20261129_000007_allowed_origins;
+mod m20261129_000008_persisted_queries;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000005_paid_once::Migration),
             Box::new(m20261129_000006_api_keys::Migration),
             Box::new(m20261129_000007_allowed_origins::Migration),
+            Box::new(m20261129_000008_persisted_queries::Migration),
         ]
     }
 }

@@ -59,6 +59,8 @@ pub struct Shared {
     pub trust_proxy: bool,
     /// Rate limits of every route.
     pub throttle: Arc<crate::throttle::Throttle>,
+    /// Documents known by hash (persisted queries).
+    pub persisted: Arc<crate::graphql::persisted::PersistedQueries>,
     /// Whether a browser's GET of `/graphql` gets GraphiQL.
     pub graphiql: bool,
     /// The bearer token `/metrics` requires, if any.

@@ -13,6 +13,7 @@ pub mod merchants;
 pub mod orders;
 pub mod page;
 pub mod payments;
+pub mod persisted;
 pub mod profiles;
 pub mod records;
 pub mod relations;

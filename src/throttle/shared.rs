@@ -1,18 +1,13 @@
 //! The limits every instance shares, in Redis: a GCRA per key and the query-cost buckets,
 //! each one Lua script run atomically with Redis's own clock (instances' clocks may differ).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use redis::Script;
 
 use super::Limited;
 use crate::bus::RedisLink;
-
-/// A check that takes longer than this falls back to the local verdict.
-const TIMEOUT: Duration = Duration::from_millis(250);
-/// After a failed check, Redis is not asked for this long: each request would otherwise
-/// wait out the timeout on a Redis that does not answer.
-const REST: Duration = Duration::from_secs(1);
 
 /// GCRA: KEYS[1] holds the theoretical arrival time (ms). ARGV: interval ms, burst, cells.
 /// Answers 0 (allowed, spent) or the milliseconds until it would be allowed.
@@ -53,24 +48,20 @@ return {1, math.floor(available)}
 
 /// The shared store, over one bounded link (see `RedisLink`).
 pub struct Redis {
-    link: RedisLink,
+    link: Arc<RedisLink>,
     prefix: String,
     gcra: Script,
     bucket: Script,
 }
 
 impl Redis {
-    /// Keys are `<prefix>:throttle:...`; nothing connects until the first check.
-    pub fn new(url: &str, prefix: &str) -> redis::RedisResult<Self> {
-        Ok(Redis {
-            link: RedisLink::new(redis::Client::open(url)?, TIMEOUT, REST),
-            prefix: prefix.to_owned(),
-            gcra: Script::new(GCRA),
-            bucket: Script::new(BUCKET),
-        })
+    /// Keys are `<prefix>:throttle:...`, over `link` (made with `RedisLink::on_request_path`:
+    /// a check that does not answer in time falls back to the local verdict).
+    pub fn new(link: Arc<RedisLink>, prefix: &str) -> Self {
+        Redis { link, prefix: prefix.to_owned(), gcra: Script::new(GCRA), bucket: Script::new(BUCKET) }
     }
 
-    /// Whether a check failed a moment ago, so Redis is not asked now (see [`REST`]).
+    /// Whether a check failed a moment ago, so Redis is not asked now.
     pub fn resting(&self) -> bool {
         self.link.resting()
     }

@@ -20,7 +20,19 @@ pub struct RedisLink {
     rest: Duration,
 }
 
+/// A command on a request's path waits at most this long.
+const REQUEST_PATH_BOUND: Duration = Duration::from_millis(250);
+/// After a failure, Redis is not asked for this long: each request would otherwise wait out
+/// the bound on a Redis that does not answer.
+const REQUEST_PATH_REST: Duration = Duration::from_secs(1);
+
 impl RedisLink {
+    /// The link of commands made while a request waits (shared rate limits, persisted
+    /// queries): short bound, short rest. Nothing connects until the first command.
+    pub fn on_request_path(url: &str) -> redis::RedisResult<Self> {
+        Ok(Self::new(redis::Client::open(url)?, REQUEST_PATH_BOUND, REQUEST_PATH_REST))
+    }
+
     pub fn new(client: redis::Client, bound: Duration, rest: Duration) -> Self {
         RedisLink { client, connection: Mutex::new(None), resting_until: std::sync::Mutex::new(None), bound, rest }
     }

@@ -7,94 +7,45 @@
 //!   `application/graphql-response+json`, a 200 under `application/json` (as the spec keeps
 //!   for older clients);
 //! - GET runs queries only: a mutation over GET is 405, so a link cannot move money;
-//! - a browser GET with no query gets GraphiQL.
+//! - a browser GET with no query gets GraphiQL;
+//! - a request may name its document by hash (Apollo's persisted queries, `persisted`).
+
+mod persisted;
+mod wire;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
-use async_graphql::{Request, Variables};
+use async_graphql::{Request, ServerError};
 use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::header::{ACCEPT, ALLOW, CONTENT_TYPE};
+use axum::http::header::{ALLOW, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::{Value, json};
 
+use self::wire::{
+    JSON, Media, ResponseBody, build_request, negotiate, parse_body, rate_limited, request_error, request_error_with,
+    respond, wants_html,
+};
 use super::AppState;
 use super::client_ip::ClientIp;
-use super::throttling;
 use crate::error::AppError;
 use crate::graphql::RequestData;
 use crate::graphql::errors::gql;
-use crate::throttle::{By, Limited, Route};
+use crate::service::auth::Caller;
+use crate::throttle::{By, Route};
 
-const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
-const JSON: &str = "application/json";
-
-/// The response media type the client accepts.
+/// The HTTP method a request came by: GET runs queries only.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Media {
-    GraphqlResponseJson,
-    Json,
+enum Method {
+    Get,
+    Post,
 }
 
-impl Media {
-    fn content_type(self) -> HeaderValue {
-        HeaderValue::from_static(match self {
-            Media::GraphqlResponseJson => "application/graphql-response+json; charset=utf-8",
-            Media::Json => "application/json; charset=utf-8",
-        })
-    }
-}
-
-/// Picks the first acceptable type in the client's list; no header means `application/json`.
-fn negotiate(headers: &HeaderMap) -> Option<Media> {
-    let Some(accept) = headers.get(ACCEPT).and_then(|v| v.to_str().ok()) else { return Some(Media::Json) };
-    for range in accept.split(',') {
-        let essence = range.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-        match essence.as_str() {
-            GRAPHQL_RESPONSE_JSON => return Some(Media::GraphqlResponseJson),
-            JSON | "application/*" | "*/*" => return Some(Media::Json),
-            _ => {}
-        }
-    }
-    None
-}
-
-fn wants_html(headers: &HeaderMap) -> bool {
-    headers.get(ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"))
-}
-
-/// A malformed HTTP request (not a GraphQL request at all): 400 whatever the media type.
-fn request_error(media: Media, message: &str, code: &str) -> Response {
-    request_error_with(StatusCode::BAD_REQUEST, media, message, code)
-}
-
-fn request_error_with(status: StatusCode, media: Media, message: &str, code: &str) -> Response {
-    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
-    respond(status, media, &body)
-}
-
-/// 429 with `Retry-After`, and the reason as a GraphQL error coded `RATE_LIMITED`.
-fn rate_limited(media: Media, limited: Limited) -> Response {
-    let body = json!({ "errors": [{
-        "message": throttling::message(limited),
-        "extensions": { "code": "RATE_LIMITED", "retryAfterSeconds": limited.retry_after_seconds() }
-    }] });
-    throttling::too_many_requests(respond(StatusCode::TOO_MANY_REQUESTS, media, &body), limited)
-}
-
-fn respond(status: StatusCode, media: Media, body: &impl serde::Serialize) -> Response {
-    let bytes =
-        serde_json::to_vec(body).unwrap_or_else(|_| b"{\"errors\":[{\"message\":\"internal error\"}]}".to_vec());
-    let mut response = (status, bytes).into_response();
-    response.headers_mut().insert(CONTENT_TYPE, media.content_type());
-    response
-}
-
-/// `GET /graphql?query=…&variables=…&operationName=…`
+/// `GET /graphql?query=…&variables=…&operationName=…&extensions=…`
 pub async fn get(
     State(state): State<AppState>,
     ClientIp(client_ip): ClientIp,
@@ -102,7 +53,8 @@ pub async fn get(
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
     let param = |name: &str| params.get(name).cloned();
-    let Some(query) = param("query") else {
+    let persisted = params.get("extensions").is_some_and(|e| e.contains("persistedQuery"));
+    let Some(query) = param("query").or_else(|| persisted.then(String::new)) else {
         if state.graphiql && wants_html(&headers) {
             return Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish())
                 .into_response();
@@ -127,21 +79,7 @@ pub async fn get(
         (Err(message), _) | (_, Err(message)) => return request_error(media, &message, "BAD_REQUEST"),
     };
     let request = build_request(query, param("operationName"), variables, extensions);
-    // Only queries run over GET.
-    if let Ok(document) = async_graphql::parser::parse_query(&request.query) {
-        let operation = match &request.operation_name {
-            Some(name) => document.operations.iter().find(|(n, _)| n.is_some_and(|n| n.as_str() == name)),
-            None => document.operations.iter().next(),
-        };
-        if operation.is_some_and(|(_, op)| op.node.ty != OperationType::Query) {
-            let mut response =
-                request_error(media, "only queries may be sent over GET; use POST", "METHOD_NOT_ALLOWED");
-            *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
-            response.headers_mut().insert(ALLOW, HeaderValue::from_static("POST"));
-            return response;
-        }
-    }
-    execute(&state, &headers, client_ip, media, true, vec![request]).await
+    execute(&state, &headers, client_ip, media, Method::Get, None, vec![request]).await
 }
 
 /// `POST /graphql` with a JSON body: one request, or an array of up to `max_batch`.
@@ -183,61 +121,18 @@ pub async fn post(
             Err(message) => return request_error(media, &message, "BAD_REQUEST"),
         },
     };
-    execute(&state, &headers, client_ip, media, single, requests).await
+    let batch = (!single).then_some(requests.len());
+    execute(&state, &headers, client_ip, media, Method::Post, batch, requests).await
 }
 
-/// Checks the shape of one `{query, variables, operationName, extensions}` object.
-fn parse_body(value: Value) -> Result<Request, String> {
-    let Value::Object(mut map) = value else { return Err("the body must be a JSON object".into()) };
-    let query = match map.remove("query") {
-        Some(Value::String(q)) => q,
-        _ => return Err("`query` must be a string".into()),
-    };
-    let operation_name = match map.remove("operationName") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(name)) => Some(name),
-        Some(_) => return Err("`operationName` must be a string".into()),
-    };
-    let object_or_null = |name: &str, v: Option<Value>| match v {
-        None | Some(Value::Null) => Ok(None),
-        Some(v @ Value::Object(_)) => Ok(Some(v)),
-        Some(_) => Err(format!("`{name}` must be an object")),
-    };
-    let variables = object_or_null("variables", map.remove("variables"))?;
-    let extensions = object_or_null("extensions", map.remove("extensions"))?;
-    Ok(build_request(query, operation_name, variables, extensions))
-}
-
-fn build_request(
-    query: String,
-    operation_name: Option<String>,
-    variables: Option<Value>,
-    extensions: Option<Value>,
-) -> Request {
-    let mut request = Request::new(query);
-    if let Some(name) = operation_name {
-        request = request.operation_name(name);
-    }
-    if let Some(vars) = variables {
-        request = request.variables(Variables::from_json(vars));
-    }
-    if let Some(Value::Object(ext)) = extensions {
-        for (key, value) in ext {
-            if let Ok(value) = async_graphql::Value::from_json(value) {
-                request.extensions.insert(key, value);
-            }
-        }
-    }
-    request
-}
-
-/// Runs one operation (`single`) or a batch, answered with an array.
+/// Runs one operation, or a batch (`Some(len)`) answered with an array.
 async fn execute(
     state: &AppState,
     headers: &HeaderMap,
     client_ip: Option<IpAddr>,
     media: Media,
-    single: bool,
+    method: Method,
+    batch: Option<usize>,
     requests: Vec<Request>,
 ) -> Response {
     for request in &requests {
@@ -272,7 +167,15 @@ async fn execute(
     }
     let mut statuses = Vec::new();
     let mut bodies = Vec::new();
-    for request in requests {
+    for mut request in requests {
+        if let Err(refused) = document_of(state, caller, method, &mut request).await {
+            if batch.is_none() {
+                return refused.into_response(media);
+            }
+            statuses.push(StatusCode::OK);
+            bodies.push(refused.body());
+            continue;
+        }
         state.services.core.metrics.count_graphql_request();
         let request = request.data(RequestData::new(caller, client_ip));
         let response = state.schema.execute(request).await;
@@ -291,7 +194,7 @@ async fn execute(
             extensions: response.extensions,
         });
     }
-    if single {
+    if batch.is_none() {
         let status = statuses.pop().unwrap_or(StatusCode::OK);
         match bodies.pop() {
             Some(body) => respond(status, media, &body),
@@ -302,13 +205,68 @@ async fn execute(
     }
 }
 
-/// A GraphQL response as sent: `data` left out when the request failed before execution.
-#[derive(serde::Serialize)]
-struct ResponseBody {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    data: Option<async_graphql::Value>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    errors: Vec<async_graphql::ServerError>,
-    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    extensions: std::collections::BTreeMap<String, async_graphql::Value>,
+/// Why one request of a batch (or the whole request) does not run.
+enum Refused {
+    Persisted(persisted::Refusal),
+    /// A mutation over GET.
+    NotByGet,
+}
+
+impl Refused {
+    fn error(&self) -> (&'static str, &'static str) {
+        match self {
+            Refused::Persisted(refusal) => refusal.message_and_code(),
+            Refused::NotByGet => ("only queries may be sent over GET; use POST", "METHOD_NOT_ALLOWED"),
+        }
+    }
+
+    fn body(&self) -> ResponseBody {
+        let (message, code) = self.error();
+        let mut error = ServerError::new(message, None);
+        let mut extensions = async_graphql::ErrorExtensionValues::default();
+        extensions.set("code", code);
+        error.extensions = Some(extensions);
+        ResponseBody { data: None, errors: vec![error], extensions: Default::default() }
+    }
+
+    fn into_response(self, media: Media) -> Response {
+        let (message, code) = self.error();
+        match self {
+            Refused::NotByGet => {
+                let mut response = request_error_with(StatusCode::METHOD_NOT_ALLOWED, media, message, code);
+                response.headers_mut().insert(ALLOW, HeaderValue::from_static("POST"));
+                response
+            }
+            Refused::Persisted(persisted::Refusal::Fault) => {
+                request_error_with(StatusCode::INTERNAL_SERVER_ERROR, media, message, code)
+            }
+            // As a document that does not validate: no data, 400 only where the media type
+            // has a way to say so (Apollo's clients read the body either way).
+            Refused::Persisted(_) if media == Media::Json => respond(StatusCode::OK, media, &self.body()),
+            Refused::Persisted(_) => request_error(media, message, code),
+        }
+    }
+}
+
+/// Gives `request` its document (a persisted query's, by hash) and checks it may run by
+/// `method`: over GET only a query runs, so a link cannot move money.
+async fn document_of(
+    state: &AppState,
+    caller: Option<Caller>,
+    method: Method,
+    request: &mut Request,
+) -> Result<(), Refused> {
+    persisted::resolve(&state.persisted, caller, request).await.map_err(Refused::Persisted)?;
+    if method == Method::Post {
+        return Ok(());
+    }
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else { return Ok(()) };
+    let operation = match &request.operation_name {
+        Some(name) => document.operations.iter().find(|(n, _)| n.is_some_and(|n| n.as_str() == name)),
+        None => document.operations.iter().next(),
+    };
+    match operation {
+        Some((_, op)) if op.node.ty != OperationType::Query => Err(Refused::NotByGet),
+        _ => Ok(()),
+    }
 }

@@ -1,0 +1,137 @@
+//! The wire format of GraphQL over HTTP: media types, request bodies, and responses.
+
+use async_graphql::{Request, Variables};
+use axum::http::header::{ACCEPT, CONTENT_TYPE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::http::throttling;
+use crate::throttle::Limited;
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+pub const JSON: &str = "application/json";
+
+/// The response media type the client accepts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Media {
+    GraphqlResponseJson,
+    Json,
+}
+
+impl Media {
+    fn content_type(self) -> HeaderValue {
+        HeaderValue::from_static(match self {
+            Media::GraphqlResponseJson => "application/graphql-response+json; charset=utf-8",
+            Media::Json => "application/json; charset=utf-8",
+        })
+    }
+}
+
+/// Picks the first acceptable type in the client's list; no header means `application/json`.
+pub fn negotiate(headers: &HeaderMap) -> Option<Media> {
+    let Some(accept) = headers.get(ACCEPT).and_then(|v| v.to_str().ok()) else { return Some(Media::Json) };
+    for range in accept.split(',') {
+        let essence = range.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+        match essence.as_str() {
+            GRAPHQL_RESPONSE_JSON => return Some(Media::GraphqlResponseJson),
+            JSON | "application/*" | "*/*" => return Some(Media::Json),
+            _ => {}
+        }
+    }
+    None
+}
+
+pub fn wants_html(headers: &HeaderMap) -> bool {
+    headers.get(ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"))
+}
+
+/// A malformed HTTP request (not a GraphQL request at all): 400 whatever the media type.
+pub fn request_error(media: Media, message: &str, code: &str) -> Response {
+    request_error_with(StatusCode::BAD_REQUEST, media, message, code)
+}
+
+pub fn request_error_with(status: StatusCode, media: Media, message: &str, code: &str) -> Response {
+    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+    respond(status, media, &body)
+}
+
+/// 429 with `Retry-After`, and the reason as a GraphQL error coded `RATE_LIMITED`.
+pub fn rate_limited(media: Media, limited: Limited) -> Response {
+    let body = json!({ "errors": [{
+        "message": throttling::message(limited),
+        "extensions": { "code": "RATE_LIMITED", "retryAfterSeconds": limited.retry_after_seconds() }
+    }] });
+    throttling::too_many_requests(respond(StatusCode::TOO_MANY_REQUESTS, media, &body), limited)
+}
+
+pub fn respond(status: StatusCode, media: Media, body: &impl serde::Serialize) -> Response {
+    let bytes =
+        serde_json::to_vec(body).unwrap_or_else(|_| b"{\"errors\":[{\"message\":\"internal error\"}]}".to_vec());
+    let mut response = (status, bytes).into_response();
+    response.headers_mut().insert(CONTENT_TYPE, media.content_type());
+    response
+}
+
+/// Checks the shape of one `{query, variables, operationName, extensions}` object.
+pub fn parse_body(value: Value) -> Result<Request, String> {
+    let Value::Object(mut map) = value else { return Err("the body must be a JSON object".into()) };
+    // A persisted query may come as its hash alone.
+    let query = match map.remove("query") {
+        Some(Value::String(q)) => q,
+        None | Some(Value::Null) if has_persisted_query(map.get("extensions")) => String::new(),
+        _ => return Err("`query` must be a string".into()),
+    };
+    let operation_name = match map.remove("operationName") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(name)) => Some(name),
+        Some(_) => return Err("`operationName` must be a string".into()),
+    };
+    let object_or_null = |name: &str, v: Option<Value>| match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(v @ Value::Object(_)) => Ok(Some(v)),
+        Some(_) => Err(format!("`{name}` must be an object")),
+    };
+    let variables = object_or_null("variables", map.remove("variables"))?;
+    let extensions = object_or_null("extensions", map.remove("extensions"))?;
+    Ok(build_request(query, operation_name, variables, extensions))
+}
+
+/// Whether `extensions` names a persisted query.
+pub fn has_persisted_query(extensions: Option<&Value>) -> bool {
+    extensions.and_then(|e| e.get("persistedQuery")).is_some()
+}
+
+pub fn build_request(
+    query: String,
+    operation_name: Option<String>,
+    variables: Option<Value>,
+    extensions: Option<Value>,
+) -> Request {
+    let mut request = Request::new(query);
+    if let Some(name) = operation_name {
+        request = request.operation_name(name);
+    }
+    if let Some(vars) = variables {
+        request = request.variables(Variables::from_json(vars));
+    }
+    if let Some(Value::Object(ext)) = extensions {
+        for (key, value) in ext {
+            if let Ok(value) = async_graphql::Value::from_json(value) {
+                request.extensions.insert(key, value);
+            }
+        }
+    }
+    request
+}
+
+/// A GraphQL response as sent: `data` left out when the request failed before execution.
+#[derive(serde::Serialize)]
+pub struct ResponseBody {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<async_graphql::Value>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<async_graphql::ServerError>,
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub extensions: std::collections::BTreeMap<String, async_graphql::Value>,
+}
