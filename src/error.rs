@@ -61,6 +61,7 @@ string_enum!(
         InvalidOrigin => "INVALID_ORIGIN",
         TooManyOrigins => "TOO_MANY_ORIGINS",
         OriginNotAllowed => "ORIGIN_NOT_ALLOWED",
+        TooManyBuckets => "TOO_MANY_BUCKETS",
         Unauthenticated => "UNAUTHENTICATED",
         Forbidden => "FORBIDDEN",
         Internal => "INTERNAL",

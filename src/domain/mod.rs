@@ -76,6 +76,7 @@ pub mod origin;
 pub mod payment;
 pub mod profile;
 pub mod session;
+pub mod stats;
 pub mod subscription;
 
 pub use event::SessionEvent;

@@ -1,13 +1,16 @@
-//! Aggregates read both by services and by the DataLoaders, so each has one query: balances
-//! per customer and currency, and completed sessions per payment link.
+//! Aggregates, each one query: balances per customer and currency, completed sessions per
+//! payment link, and sessions over time for dashboards.
 
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, Func};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
 use super::entities::{ledger_entry, payment_session};
+use crate::domain::money::Currency;
+use crate::domain::stats::{CountedGroup, StatsInterval};
 
 /// A customer's balance in one currency: the sum of its ledger entries.
 #[derive(Debug, Clone, FromQueryResult)]
@@ -64,4 +67,61 @@ pub async fn completed_per_link<C: ConnectionTrait>(
         .all(db)
         .await?;
     Ok(counts.into_iter().map(|c| (c.payment_link_id, u64::try_from(c.completed).unwrap_or(0))).collect())
+}
+
+#[derive(Debug, FromQueryResult)]
+struct StatsRow {
+    bucket: i64,
+    status: String,
+    currency: Option<String>,
+    count: i64,
+    total: Option<i64>,
+}
+
+/// `merchant`'s sessions created in `[since, until)`, counted per bucket of `interval`
+/// (numbered from `since`), status and currency: one statement, whatever the range.
+pub async fn session_stats<C: ConnectionTrait>(
+    db: &C,
+    merchant: Uuid,
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+    interval: StatsInterval,
+) -> Result<Vec<CountedGroup>, DbErr> {
+    use payment_session::Column as S;
+    // Seconds since the epoch, in each database's own words (and placeholders); integers,
+    // never money.
+    let bucket = match db.get_database_backend() {
+        DbBackend::Postgres => "(FLOOR((EXTRACT(EPOCH FROM created_at) - $1) / $2))::BIGINT",
+        _ => "((CAST(strftime('%s', created_at) AS INTEGER) - ?) / ?)",
+    };
+    let bucket = Expr::cust_with_values(bucket, [since.timestamp(), interval.seconds()]);
+    let rows = payment_session::Entity::find()
+        .select_only()
+        .column_as(bucket, "bucket")
+        .column(S::Status)
+        .column(S::Currency)
+        .column_as(Expr::expr(Func::cast_as(Func::count(Expr::col(S::Id)), Alias::new("BIGINT"))), "count")
+        // A SUM of BIGINT is NUMERIC on PostgreSQL; cast back to keep integer minor units.
+        .column_as(Expr::expr(Func::cast_as(Func::sum(Expr::col(S::Amount)), Alias::new("BIGINT"))), "total")
+        .filter(S::MerchantId.eq(merchant))
+        .filter(S::CreatedAt.gte(since))
+        .filter(S::CreatedAt.lt(until))
+        .group_by(Expr::cust("bucket"))
+        .group_by(S::Status)
+        .group_by(S::Currency)
+        .into_model::<StatsRow>()
+        .all(db)
+        .await?;
+    let bad = |e: &dyn std::fmt::Display| DbErr::Type(format!("session stats: {e}"));
+    rows.into_iter()
+        .map(|row| {
+            Ok(CountedGroup {
+                bucket: row.bucket,
+                status: row.status.parse().map_err(|e| bad(&e))?,
+                currency: row.currency.as_deref().map(Currency::parse).transpose().map_err(|e| bad(&e))?,
+                count: row.count,
+                total: row.total,
+            })
+        })
+        .collect()
 }

@@ -31,6 +31,7 @@ mod schema;
 mod scope;
 mod sessions;
 mod socket_limits;
+mod stats;
 mod throttle;
 mod transport;
 mod vault;

@@ -14,6 +14,7 @@ mod order;
 mod payment;
 mod profile;
 mod session;
+pub mod stats;
 mod subscription;
 
 pub use api_key::ApiKey;

@@ -5,6 +5,7 @@ mod commerce;
 mod customers;
 mod nodes;
 mod sessions;
+mod stats;
 
 use async_graphql::{Context, ID, MergedObject};
 
@@ -25,6 +26,7 @@ pub struct QueryRoot(
     sessions::SessionQueries,
     customers::CustomerQueries,
     commerce::CommerceQueries,
+    stats::StatsQueries,
 );
 
 /// Parses a global id argument of kind `T`, naming the argument when it is not one.

@@ -7,17 +7,19 @@ use std::collections::BTreeMap;
 
 use crate::storage::listings::Listing;
 pub use crate::storage::listings::SessionFilter;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use serde::Serialize;
 
 use super::Core;
 use super::auth::{CLIENT_SECRET_PREFIX, new_secret};
 use crate::domain::session::PaymentSession;
+use crate::domain::stats::{self, Bucket, MAX_BUCKETS, StatsInterval};
 use crate::domain::{
     CustomerId, LinkId, MerchantId, OrderId, PaymentMethodType, SessionId, SessionPurpose, SessionStatus,
     SubscriptionId,
 };
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::storage;
 use crate::storage::entities::payment_session;
 
 /// Methods a session accepts when the merchant names none.
@@ -120,6 +122,29 @@ impl Sessions {
         let session =
             self.get(merchant, id).await?.ok_or_else(|| AppError::not_found(&["input", "id"], "payment session"))?;
         Ok(self.core.change_status(&session, SessionStatus::Expired).await?.0)
+    }
+
+    /// `merchant`'s sessions created in `[since, until)` (until: now), counted per bucket of
+    /// `interval`, status and currency, in one statement.
+    pub async fn stats(
+        &self,
+        merchant: MerchantId,
+        since: DateTime<Utc>,
+        until: Option<DateTime<Utc>>,
+        interval: StatsInterval,
+    ) -> AppResult<Vec<Bucket>> {
+        // Buckets are counted in whole seconds from `since`.
+        let since = since.trunc_subsecs(0);
+        let until = until.unwrap_or_else(|| self.core.now());
+        if until <= since {
+            return Err(AppError::user(&["until"], ErrorCode::InvalidPeriod, "`until` must be after `since`"));
+        }
+        if stats::bucket_count(since, until, interval).is_none() {
+            let message = format!("at most {MAX_BUCKETS} buckets: a longer interval, or a shorter range");
+            return Err(AppError::user(&["interval"], ErrorCode::TooManyBuckets, message));
+        }
+        let groups = storage::totals::session_stats(&self.core.db, merchant.0, since, until, interval).await?;
+        Ok(stats::buckets(since, until, interval, &groups))
     }
 }
 

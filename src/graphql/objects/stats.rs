@@ -1,0 +1,57 @@
+//! Sessions over time, for dashboards (`paymentSessionStats`).
+
+use async_graphql::{Enum, Object};
+use chrono::{DateTime, Utc};
+
+use super::Money;
+use crate::domain;
+use crate::graphql::enums::PaymentSessionStatus;
+
+/// The length of each bucket.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "domain::stats::StatsInterval")]
+pub enum StatsInterval {
+    Minute,
+    Hour,
+    Day,
+    Week,
+}
+
+/// Sessions created in `[start, end)`, by the status they have now.
+pub struct PaymentSessionStatsBucket(pub domain::stats::Bucket);
+
+#[Object]
+impl PaymentSessionStatsBucket {
+    async fn start(&self) -> DateTime<Utc> {
+        self.0.start
+    }
+    /// The next bucket's start; the last bucket ends at `until`.
+    async fn end(&self) -> DateTime<Utc> {
+        self.0.end
+    }
+    /// Each status some session of the bucket has, in lifecycle order (the rest are left out).
+    async fn statuses(&self) -> Vec<PaymentSessionStatusCount> {
+        self.0.statuses.iter().cloned().map(PaymentSessionStatusCount).collect()
+    }
+    /// Sessions created in the bucket, whatever their status.
+    async fn count(&self) -> i64 {
+        self.0.statuses.iter().map(|s| s.count).sum()
+    }
+}
+
+/// How many sessions of a bucket have one status, and what they amount to.
+pub struct PaymentSessionStatusCount(domain::stats::StatusCount);
+
+#[Object]
+impl PaymentSessionStatusCount {
+    async fn status(&self) -> PaymentSessionStatus {
+        self.0.status.into()
+    }
+    async fn count(&self) -> i64 {
+        self.0.count
+    }
+    /// The sum of their amounts, one per currency (sessions without an amount add nothing).
+    async fn amounts(&self) -> Vec<Money> {
+        self.0.amounts.iter().copied().map(Money).collect()
+    }
+}
