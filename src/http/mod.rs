@@ -3,10 +3,12 @@
 mod auth;
 mod client_ip;
 mod cors;
+mod graphiql;
 mod graphql;
 mod health;
 mod hosted;
 pub mod server;
+mod static_files;
 mod throttling;
 mod vault;
 mod ws;
@@ -82,6 +84,7 @@ pub fn router(state: AppState, transport: &TransportConfig, with_metrics: bool) 
     let mut router = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post).layer((cors.clone(), compressed())))
         .route("/graphql/ws", get(ws::upgrade))
+        .route("/graphiql/{file}", get(graphiql::asset).layer(compressed()))
         .route("/vault/cards", post(vault::tokenize).layer((RequestBodyLimitLayer::new(MAX_CARD_BODY_BYTES), cors)))
         .route("/pay/{secret}", get(hosted::payment_page).layer(compressed()))
         .route("/pay/{secret}/theme.css", get(hosted::theme).layer(compressed()))

@@ -78,7 +78,23 @@ async fn browsers_get_graphiql() {
     let app = spawn_app().await;
     let page = app.client.get(format!("{}/graphql", app.address)).header("accept", "text/html").send().await.unwrap();
     assert_eq!(page.status(), 200);
-    assert!(page.text().await.unwrap().to_lowercase().contains("graphiql"));
+    let policy = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(policy.contains("script-src 'self';"), "{policy}");
+    let text = page.text().await.unwrap();
+    assert!(
+        text.contains("/graphiql/graphiql.min.js") && !text.contains("unpkg") && !text.contains("https://"),
+        "{text}"
+    );
+    // Its assets come from paygraph itself: it works with no internet access.
+    for (file, kind) in [
+        ("graphiql.min.js", "text/javascript"),
+        ("graphiql.min.css", "text/css"),
+        ("react.production.min.js", "text/javascript"),
+    ] {
+        let asset = app.client.get(format!("{}/graphiql/{file}", app.address)).send().await.unwrap();
+        assert_eq!(asset.status(), 200, "{file}");
+        assert!(asset.headers()["content-type"].to_str().unwrap().starts_with(kind), "{file}");
+    }
 }
 
 #[tokio::test]

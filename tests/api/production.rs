@@ -69,6 +69,8 @@ fn the_production_binary_makes_no_demo_merchant_prints_no_key_and_serves_no_grap
         wait_until_up(&client, &base).await;
         let page = client.get(format!("{base}/graphql")).header("accept", "text/html").send().await.unwrap();
         assert!(!page.text().await.unwrap().contains("graphiql"), "no GraphiQL unless enabled");
+        let asset = client.get(format!("{base}/graphiql/graphiql.min.js")).send().await.unwrap();
+        assert_eq!(asset.status(), 404, "nor its files");
         let metrics = client.get(format!("http://127.0.0.1:{metrics_port}/metrics")).send().await.unwrap();
         assert_eq!(metrics.status(), 200);
         let anyone = client.get(format!("{base}/graphql?query=%7Bmerchant%7Bname%7D%7D")).send().await.unwrap();

@@ -16,14 +16,13 @@ mod wire;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
 use async_graphql::{Request, ServerError};
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::header::{ALLOW, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use self::wire::{
@@ -56,8 +55,7 @@ pub async fn get(
     let persisted = params.get("extensions").is_some_and(|e| e.contains("persistedQuery"));
     let Some(query) = param("query").or_else(|| persisted.then(String::new)) else {
         if state.graphiql && wants_html(&headers) {
-            return Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish())
-                .into_response();
+            return super::graphiql::page(&headers);
         }
         let media = negotiate(&headers).unwrap_or(Media::Json);
         return request_error(media, "a GET request needs a `query` parameter", "BAD_REQUEST");
