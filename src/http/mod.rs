@@ -3,6 +3,7 @@
 mod auth;
 mod client_ip;
 mod cors;
+mod dashboard;
 mod graphiql;
 mod graphql;
 mod health;
@@ -85,6 +86,8 @@ pub fn router(state: AppState, transport: &TransportConfig, with_metrics: bool) 
         .route("/graphql", get(graphql::get).post(graphql::post).layer((cors.clone(), compressed())))
         .route("/graphql/ws", get(ws::upgrade))
         .route("/graphiql/{file}", get(graphiql::asset).layer(compressed()))
+        .route("/dashboard", get(dashboard::page).layer(compressed()))
+        .route("/dashboard/{file}", get(dashboard::asset).layer(compressed()))
         .route("/vault/cards", post(vault::tokenize).layer((RequestBodyLimitLayer::new(MAX_CARD_BODY_BYTES), cors)))
         .route("/pay/{secret}", get(hosted::payment_page).layer(compressed()))
         .route("/pay/{secret}/theme.css", get(hosted::theme).layer(compressed()))

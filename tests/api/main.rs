@@ -10,6 +10,7 @@ mod cli;
 mod compression;
 mod confirm;
 mod cors;
+mod dashboard;
 mod dataloader;
 mod fraud;
 mod helpers;

@@ -3,12 +3,11 @@
 //! field above the editor takes the key (kept in sessionStorage, sent as `Authorization`).
 
 use axum::extract::{Path, State};
-use axum::http::header::HOST;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
-use super::static_files::{self, CSS, HTML, JS, StaticFile};
+use super::static_files::{self, CSS, HTML, JS, StaticFile, Styles, host};
 
 const PAGE: StaticFile =
     StaticFile { name: "index.html", content_type: HTML, body: include_bytes!("index.html"), vendored: false };
@@ -42,13 +41,9 @@ const FILES: &[StaticFile] = &[
     },
 ];
 
-pub fn host(headers: &HeaderMap) -> &str {
-    headers.get(HOST).and_then(|v| v.to_str().ok()).unwrap_or_default()
-}
-
 /// The GraphiQL page.
 pub fn page(headers: &HeaderMap) -> Response {
-    static_files::serve(&PAGE, host(headers))
+    static_files::serve(&PAGE, host(headers), Styles::InlineToo)
 }
 
 /// `GET /graphiql/{file}`, when GraphiQL is served at all.
@@ -56,5 +51,5 @@ pub async fn asset(State(state): State<AppState>, headers: HeaderMap, Path(file)
     if !state.graphiql {
         return (StatusCode::NOT_FOUND, "not found").into_response();
     }
-    static_files::find(FILES, &file, host(&headers))
+    static_files::find(FILES, &file, host(&headers), Styles::InlineToo)
 }
