@@ -62,6 +62,8 @@ string_enum!(
         TooManyOrigins => "TOO_MANY_ORIGINS",
         OriginNotAllowed => "ORIGIN_NOT_ALLOWED",
         TooManyBuckets => "TOO_MANY_BUCKETS",
+        PaymentNotRefundable => "PAYMENT_NOT_REFUNDABLE",
+        AlreadyRefunded => "ALREADY_REFUNDED",
         Unauthenticated => "UNAUTHENTICATED",
         Forbidden => "FORBIDDEN",
         Internal => "INTERNAL",

@@ -14,6 +14,7 @@ mod m20261129_000005_paid_once;
 mod m20261129_000006_api_keys;
 mod m20261129_000007_allowed_origins;
 mod m20261129_000008_persisted_queries;
+mod m20261129_000009_refunds;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000006_api_keys::Migration),
             Box::new(m20261129_000007_allowed_origins::Migration),
             Box::new(m20261129_000008_persisted_queries::Migration),
+            Box::new(m20261129_000009_refunds::Migration),
         ]
     }
 }

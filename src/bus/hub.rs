@@ -205,6 +205,9 @@ mod tests {
             previous_status: None,
             status: crate::domain::SessionStatus::Open,
             occurred_at: chrono::Utc::now(),
+            kind: Default::default(),
+            payment_id: None,
+            refund_id: None,
         }
     }
 

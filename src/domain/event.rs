@@ -2,9 +2,28 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{CustomerId, MerchantId, SessionId, SessionStatus};
+use super::{CustomerId, MerchantId, PaymentId, RefundId, SessionId, SessionStatus};
 
-/// One committed status change of a session, as stored in the outbox.
+string_enum!(
+    /// What changed. Every kind raises the session's version by one and takes its place in
+    /// the same log and stream; only STATUS_CHANGED changes the status.
+    EventKind, "event kind" {
+        StatusChanged => "STATUS_CHANGED",
+        RefundCreated => "REFUND_CREATED",
+        RefundSucceeded => "REFUND_SUCCEEDED",
+        RefundFailed => "REFUND_FAILED",
+    }
+);
+
+// `string_enum!` takes no attributes on variants, so `#[default]` cannot be derived.
+#[allow(clippy::derivable_impls)]
+impl Default for EventKind {
+    fn default() -> Self {
+        EventKind::StatusChanged
+    }
+}
+
+/// One committed change of a session, as stored in the outbox.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SessionEvent {
     /// The outbox row id.
@@ -18,6 +37,14 @@ pub struct SessionEvent {
     pub previous_status: Option<SessionStatus>,
     pub status: SessionStatus,
     pub occurred_at: DateTime<Utc>,
+    /// Absent from events published before kinds existed: a status change.
+    #[serde(default)]
+    pub kind: EventKind,
+    /// The payment the change concerns (a refund's payment).
+    #[serde(default)]
+    pub payment_id: Option<uuid::Uuid>,
+    #[serde(default)]
+    pub refund_id: Option<uuid::Uuid>,
 }
 
 impl SessionEvent {
@@ -29,5 +56,11 @@ impl SessionEvent {
     }
     pub fn customer(&self) -> Option<CustomerId> {
         self.customer_id.map(CustomerId)
+    }
+    pub fn payment(&self) -> Option<PaymentId> {
+        self.payment_id.map(PaymentId)
+    }
+    pub fn refund(&self) -> Option<RefundId> {
+        self.refund_id.map(RefundId)
     }
 }

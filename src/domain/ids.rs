@@ -58,10 +58,11 @@ pub enum NodeType {
     PaymentLink,
     BlocklistEntry,
     ApiKey,
+    Refund,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 10] = [
+    const ALL: [NodeType; 11] = [
         Self::Merchant,
         Self::Customer,
         Self::Order,
@@ -72,6 +73,7 @@ impl NodeType {
         Self::PaymentLink,
         Self::BlocklistEntry,
         Self::ApiKey,
+        Self::Refund,
     ];
 
     pub fn name(self) -> &'static str {
@@ -86,6 +88,7 @@ impl NodeType {
             Self::PaymentLink => "PaymentLink",
             Self::BlocklistEntry => "BlocklistEntry",
             Self::ApiKey => "ApiKey",
+            Self::Refund => "Refund",
         }
     }
 }
@@ -123,6 +126,7 @@ typed_id! {
     BlocklistEntryId => BlocklistEntry;
     /// A merchant's secret key (its id, never the secret).
     ApiKeyId => ApiKey;
+    RefundId => Refund;
 }
 
 /// A string that is not a global id (of the expected kind).

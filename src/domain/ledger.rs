@@ -6,11 +6,13 @@ use chrono::{DateTime, Utc};
 use super::{CustomerId, MerchantId, Money, SessionId};
 
 string_enum!(
-    /// Why a balance moved.
+    /// Why a balance moved. REFUND: a refund of a top-up or a settlement takes back the
+    /// credit it made.
     LedgerKind, "ledger entry kind" {
         TopUp => "TOP_UP",
         Charge => "CHARGE",
         Settlement => "SETTLEMENT",
+        Refund => "REFUND",
     }
 );
 

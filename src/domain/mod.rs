@@ -75,6 +75,7 @@ pub mod order;
 pub mod origin;
 pub mod payment;
 pub mod profile;
+pub mod refund;
 pub mod session;
 pub mod stats;
 pub mod subscription;

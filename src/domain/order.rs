@@ -3,8 +3,9 @@
 use super::money::{Currency, MAX_AMOUNT, Money};
 
 string_enum!(
-    /// An order is OPEN until a session pays it, then PAID.
-    OrderStatus, "order status" { Open => "OPEN", Paid => "PAID" }
+    /// An order is OPEN until a session pays it, then PAID; REFUNDED once its payment's
+    /// refunds have given all of it back.
+    OrderStatus, "order status" { Open => "OPEN", Paid => "PAID", Refunded => "REFUNDED" }
 );
 
 /// What a CHECKOUT session pays: a total computed from its lines, paid at most once.

@@ -100,6 +100,8 @@ pub struct Payment {
     pub customer: Option<super::CustomerId>,
     pub status: PaymentStatus,
     pub amount: super::Money,
+    /// Minor units of `amount` that refunds hold, pending or succeeded.
+    pub amount_refunded: i64,
     pub method: super::PaymentMethodType,
     pub summary: MethodSummary,
     /// Keyed fingerprint of the card, wallet card or IBAN.

@@ -38,6 +38,12 @@ impl SessionStatus {
         matches!(self, Self::Completed | Self::Expired | Self::Canceled | Self::Failed)
     }
 
+    /// Whether nothing more can happen to a session in this status: terminal, and not
+    /// COMPLETED, whose payment may still be refunded.
+    pub fn is_final(self) -> bool {
+        self.is_terminal() && self != Self::Completed
+    }
+
     /// The whole transition table. `RequiresAction` may also expire or be canceled, so that
     /// an abandoned 3-D Secure challenge does not hold a session forever; `Processing`
     /// never can, because money may be in flight.

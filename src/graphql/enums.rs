@@ -71,6 +71,8 @@ pub enum LedgerEntryKind {
     Charge,
     /// A completed OUTSTANDING_BALANCE session: what was owed, paid.
     Settlement,
+    /// A refund of a top-up or settlement: the credit taken back.
+    Refund,
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -97,6 +99,37 @@ pub enum SubscriptionStatus {
 pub enum OrderStatus {
     Open,
     Paid,
+    /// Its payment's refunds gave all of it back.
+    Refunded,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "RefundStatus", remote = "domain::refund::RefundStatus")]
+pub enum RefundStatus {
+    Pending,
+    Succeeded,
+    Failed,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "RefundReason", remote = "domain::refund::RefundReason")]
+pub enum RefundReason {
+    RequestedByCustomer,
+    Duplicate,
+    Fraudulent,
+}
+
+/// What an event of a session's log records.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "PaymentSessionEventKind", remote = "domain::event::EventKind")]
+pub enum PaymentSessionEventKind {
+    /// The status changed (`previousStatus` -> `status`; no `previousStatus` at creation).
+    StatusChanged,
+    /// A refund of one of its payments was created (`refund`, `payment`).
+    RefundCreated,
+    RefundSucceeded,
+    /// The processor failed the refund; its amount may be refunded again.
+    RefundFailed,
 }
 
 /// Where one payment attempt stands.

@@ -32,6 +32,7 @@ pub mod kinds {
     pub use crate::storage::entities::payment_link::Entity as Links;
     pub use crate::storage::entities::payment_profile::Entity as Profiles;
     pub use crate::storage::entities::payment_session::Entity as Sessions;
+    pub use crate::storage::entities::refund::Entity as Refunds;
     pub use crate::storage::entities::subscription::Entity as Subscriptions;
 }
 

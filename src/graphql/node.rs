@@ -8,7 +8,7 @@ use super::objects::*;
 use crate::domain::{NodeType, SessionId, decode_global};
 use crate::error::{AppError, ErrorCode};
 use crate::graphql::loaders::kinds::{
-    BlocklistEntries, Customers, Links, Orders, Payments, Profiles, Sessions, Subscriptions,
+    BlocklistEntries, Customers, Links, Orders, Payments, Profiles, Refunds, Sessions, Subscriptions,
 };
 
 /// An object with a global id.
@@ -23,6 +23,7 @@ pub enum Node {
     PaymentProfile(PaymentProfile),
     PaymentLink(PaymentLink),
     BlocklistEntry(BlocklistEntry),
+    Refund(Refund),
 }
 
 /// Loads the object `id` names, if the caller may see it; foreign and missing read alike.
@@ -61,6 +62,7 @@ pub async fn load(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option<No
         NodeType::BlocklistEntry => crate::graphql::loaders::by_id::<BlocklistEntries>(ctx, id)
             .await?
             .map(|m| Node::BlocklistEntry(BlocklistEntry(m))),
+        NodeType::Refund => crate::graphql::loaders::by_id::<Refunds>(ctx, id).await?.map(|m| Node::Refund(Refund(m))),
         NodeType::Merchant | NodeType::ApiKey => None,
     })
 }

@@ -97,7 +97,8 @@ fn resolved(events: EventStream) -> Events {
 #[Subscription]
 impl SubscriptionRoot {
     /// One session: first its current state (or, with `afterVersion`, every event after that
-    /// version from the log), then each change as it commits. Completes after a terminal status.
+    /// version from the log), then each change as it commits. Completes after EXPIRED, CANCELED or FAILED;
+    /// after COMPLETED it goes on, as refunds of the payment may follow.
     async fn payment_session_updated(
         &self,
         ctx: &Context<'_>,

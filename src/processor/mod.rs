@@ -71,6 +71,25 @@ pub enum ChargeOutcome {
     RequiresAction,
 }
 
+/// A refund of a charge, named by the charge's idempotency key.
+#[derive(Debug)]
+pub struct RefundRequest<'a> {
+    pub charge_key: &'a str,
+    pub amount: Money,
+    /// Unique per refund, so a retried call never refunds twice.
+    pub idempotency_key: &'a str,
+}
+
+/// What a refund came to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefundOutcome {
+    Succeeded,
+    /// Accepted; it settles later (ask `refund_outcome`).
+    Pending,
+    /// With the processor's reason, e.g. `expired_or_canceled_card`.
+    Failed(&'static str),
+}
+
 /// The processor could not be reached or answered nonsense: a fault, not a decline.
 #[derive(Debug, thiserror::Error)]
 #[error("processor error: {0}")]
@@ -106,4 +125,14 @@ pub trait Processor: Send + Sync + 'static {
         &'a self,
         idempotency_key: &'a str,
     ) -> BoxFuture<'a, Result<Option<ChargeOutcome>, ProcessorError>>;
+
+    /// Refunds part or all of a charge.
+    fn refund<'a>(&'a self, request: RefundRequest<'a>) -> BoxFuture<'a, Result<RefundOutcome, ProcessorError>>;
+
+    /// Where the refund made with `idempotency_key` stands now; `None` when no refund was
+    /// made with that key (the request never arrived: it may be sent again).
+    fn refund_outcome<'a>(
+        &'a self,
+        idempotency_key: &'a str,
+    ) -> BoxFuture<'a, Result<Option<RefundOutcome>, ProcessorError>>;
 }

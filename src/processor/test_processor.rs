@@ -10,7 +10,10 @@ use std::sync::Mutex;
 
 use futures_util::future::BoxFuture;
 
-use super::{CardDetails, ChargeOutcome, ChargeRequest, DeclineCode, Processor, ProcessorError, WalletCard};
+use super::{
+    CardDetails, ChargeOutcome, ChargeRequest, DeclineCode, Processor, ProcessorError, RefundOutcome, RefundRequest,
+    WalletCard,
+};
 use crate::domain::card::{CardNumber, Wallet};
 use crate::service::auth::new_secret;
 
@@ -23,7 +26,13 @@ enum Behaviour {
     /// Saving it succeeds; every charge is declined (Stripe's 4000000000000341), which is
     /// how a renewal's decline is tested.
     SavesThenDeclines,
+    /// Charges succeed; a refund is PENDING, then fails (Stripe's 4000000000005126, with
+    /// `expired_or_canceled_card`).
+    RefundFails,
 }
+
+/// Why a refund of a [`Behaviour::RefundFails`] card fails, as Stripe names it.
+pub const REFUND_FAILURE: &str = "expired_or_canceled_card";
 
 /// Stripe's test cards (the table the README documents).
 const TEST_CARDS: &[(&str, Behaviour)] = &[
@@ -50,6 +59,7 @@ const TEST_CARDS: &[(&str, Behaviour)] = &[
     ("4000002500003155", Behaviour::ThreeDSecure),
     ("4000002760003184", Behaviour::ThreeDSecure),
     ("4000000000000341", Behaviour::SavesThenDeclines),
+    ("4000000000005126", Behaviour::RefundFails),
 ];
 
 /// Test payment tokens of the wallets (the README's table), each standing for a test card.
@@ -82,6 +92,7 @@ impl Behaviour {
             Behaviour::ThreeDSecure => "3ds",
             Behaviour::Decline(code) => code.as_str(),
             Behaviour::SavesThenDeclines => "saves_then_declines",
+            Behaviour::RefundFails => "refund_fails",
         }
     }
 
@@ -92,6 +103,7 @@ impl Behaviour {
             "ok" => Some(Behaviour::Succeed),
             "3ds" => Some(Behaviour::ThreeDSecure),
             "saves_then_declines" => Some(Behaviour::SavesThenDeclines),
+            "refund_fails" => Some(Behaviour::RefundFails),
             code => code.parse().ok().map(Behaviour::Decline),
         }
     }
@@ -111,13 +123,15 @@ pub const REMEMBERED_CHARGES: usize = 100_000;
 
 #[derive(Default)]
 struct ChargeLog {
-    outcomes: HashMap<String, ChargeOutcome>,
+    outcomes: HashMap<String, (ChargeOutcome, Behaviour)>,
     order: VecDeque<String>,
+    /// Refunds by their idempotency key, with the behaviour of the card they refund.
+    refunds: HashMap<String, (RefundOutcome, Behaviour)>,
 }
 
 impl ChargeLog {
-    fn record(&mut self, key: &str, outcome: ChargeOutcome) {
-        if self.outcomes.insert(key.to_owned(), outcome).is_none() {
+    fn record(&mut self, key: &str, outcome: ChargeOutcome, behaviour: Behaviour) {
+        if self.outcomes.insert(key.to_owned(), (outcome, behaviour)).is_none() {
             self.order.push_back(key.to_owned());
             if self.order.len() > REMEMBERED_CHARGES
                 && let Some(oldest) = self.order.pop_front()
@@ -173,7 +187,10 @@ impl Processor for TestProcessor {
                 .ok_or_else(|| ProcessorError("not a test processor token".into()))?;
             Ok(match behaviour {
                 Behaviour::Decline(code) => ChargeOutcome::Declined(code),
-                Behaviour::Succeed | Behaviour::ThreeDSecure | Behaviour::SavesThenDeclines => ChargeOutcome::Succeeded,
+                Behaviour::Succeed
+                | Behaviour::ThreeDSecure
+                | Behaviour::SavesThenDeclines
+                | Behaviour::RefundFails => ChargeOutcome::Succeeded,
             })
         })
     }
@@ -187,13 +204,13 @@ impl Processor for TestProcessor {
             let behaviour = Behaviour::from_token(request.processor_token)
                 .ok_or_else(|| ProcessorError("not a test processor token".into()))?;
             let outcome = match behaviour {
-                Behaviour::Succeed => ChargeOutcome::Succeeded,
+                Behaviour::Succeed | Behaviour::RefundFails => ChargeOutcome::Succeeded,
                 Behaviour::Decline(code) => ChargeOutcome::Declined(code),
                 Behaviour::ThreeDSecure if authenticated => ChargeOutcome::Succeeded,
                 Behaviour::ThreeDSecure => ChargeOutcome::RequiresAction,
                 Behaviour::SavesThenDeclines => ChargeOutcome::Declined(DeclineCode::CardDeclined),
             };
-            self.charge_log().record(request.idempotency_key, outcome);
+            self.charge_log().record(request.idempotency_key, outcome, behaviour);
             Ok(outcome)
         })
     }
@@ -202,7 +219,37 @@ impl Processor for TestProcessor {
         &'a self,
         idempotency_key: &'a str,
     ) -> BoxFuture<'a, Result<Option<ChargeOutcome>, ProcessorError>> {
-        Box::pin(async move { Ok(self.charge_log().outcomes.get(idempotency_key).copied()) })
+        Box::pin(async move { Ok(self.charge_log().outcomes.get(idempotency_key).map(|(outcome, _)| *outcome)) })
+    }
+
+    /// At once, except for [`Behaviour::RefundFails`] cards: PENDING, and FAILED when next
+    /// asked. A charge this process does not remember (made before a restart) refunds at once.
+    fn refund<'a>(&'a self, request: RefundRequest<'a>) -> BoxFuture<'a, Result<RefundOutcome, ProcessorError>> {
+        Box::pin(async move {
+            let mut log = self.charge_log();
+            if let Some((outcome, _)) = log.refunds.get(request.idempotency_key) {
+                return Ok(*outcome);
+            }
+            let behaviour = log.outcomes.get(request.charge_key).map_or(Behaviour::Succeed, |(_, b)| *b);
+            let outcome =
+                if behaviour == Behaviour::RefundFails { RefundOutcome::Pending } else { RefundOutcome::Succeeded };
+            log.refunds.insert(request.idempotency_key.to_owned(), (outcome, behaviour));
+            Ok(outcome)
+        })
+    }
+
+    fn refund_outcome<'a>(
+        &'a self,
+        idempotency_key: &'a str,
+    ) -> BoxFuture<'a, Result<Option<RefundOutcome>, ProcessorError>> {
+        Box::pin(async move {
+            let mut log = self.charge_log();
+            let Some(entry) = log.refunds.get_mut(idempotency_key) else { return Ok(None) };
+            if entry.0 == RefundOutcome::Pending && entry.1 == Behaviour::RefundFails {
+                entry.0 = RefundOutcome::Failed(REFUND_FAILURE);
+            }
+            Ok(Some(entry.0))
+        })
     }
 }
 

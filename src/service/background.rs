@@ -39,6 +39,9 @@ impl Services {
                 if let Err(error) = services.payments.reconcile_once().await {
                     tracing::warn!(error = %format!("{error:#}"), "reconciliation pass failed");
                 }
+                if let Err(error) = services.refunds.settle_pending().await {
+                    tracing::warn!(error = %format!("{error:#}"), "refund settlement pass failed");
+                }
             }
         });
     }

@@ -5,6 +5,7 @@ use super::Core;
 use super::auth::CLIENT_SECRET_PREFIX;
 use crate::domain::merchant::Merchant;
 use crate::domain::order::LineItem;
+use crate::domain::refund::Refund;
 use crate::domain::session::PaymentSession;
 use crate::error::AppResult;
 use crate::storage;
@@ -15,6 +16,8 @@ pub struct HostedView {
     pub merchant: Merchant,
     /// The order's lines (CHECKOUT), else empty.
     pub items: Vec<LineItem>,
+    /// Money given back of the session's payment, oldest first.
+    pub refunds: Vec<Refund>,
 }
 
 /// What the hosted page shows.
@@ -44,6 +47,7 @@ impl Hosted {
             Some(order) => storage::orders::line_items(&self.core.db, order.0).await?,
             None => Vec::new(),
         };
-        Ok(Some(HostedView { session, merchant, items }))
+        let refunds = storage::refunds::of_session(&self.core.db, session.id.0).await?;
+        Ok(Some(HostedView { session, merchant, items, refunds }))
     }
 }

@@ -51,7 +51,8 @@ impl Live {
 
 impl Live {
     /// The session's events after `after_version` (or, without it, its current state), then
-    /// every change as it commits. Ends after a terminal status.
+    /// every change as it commits. Ends after a final status (EXPIRED, CANCELED, FAILED); a
+    /// COMPLETED session's stream goes on, as refunds of its payment may follow.
     pub async fn session_stream(
         &self,
         merchant: MerchantId,
@@ -78,7 +79,7 @@ impl Live {
                         continue;
                     }
                     last = event.version;
-                    let terminal = event.status.is_terminal();
+                    let terminal = event.status.is_final();
                     services.core.metrics.count_event_delivered();
                     yield Ok(event);
                     if terminal {

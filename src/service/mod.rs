@@ -21,6 +21,7 @@ pub mod orders;
 pub mod origins;
 pub mod payments;
 pub mod profiles;
+pub mod refunds;
 pub mod renewals;
 pub mod sessions;
 pub mod subscriptions;
@@ -75,6 +76,7 @@ pub struct Services {
     pub fraud: fraud::Fraud,
     pub links: links::Links,
     pub payments: payments::Payments,
+    pub refunds: refunds::Refunds,
     pub subscriptions: subscriptions::Subscriptions,
     pub renewals: renewals::Renewals,
     pub vault: vault::Vault,
@@ -129,6 +131,7 @@ impl Services {
             fulfilment,
         });
         Services {
+            refunds: refunds::Refunds::new(core.clone(), deps.processor.clone(), sessions.clone()),
             auth: auth::Auth::new(core.clone(), credentials),
             keys: keys::Keys::new(core.clone()),
             renewals: renewals::Renewals::new(core.clone(), payments.clone(), profiles.clone(), subscriptions.clone()),

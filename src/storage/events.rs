@@ -11,15 +11,36 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::entities::{merchant, session_event};
+use crate::domain::event::EventKind;
 use crate::domain::session::PaymentSession;
 use crate::domain::{CustomerId, MerchantId, SessionEvent, SessionStatus};
 
-/// Inserts the outbox row for `session`'s current status and version.
+/// What an event says besides the session's state: what kind of change, and the payment or
+/// refund it concerns.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct EventDetail {
+    pub kind: EventKind,
+    pub payment: Option<Uuid>,
+    pub refund: Option<Uuid>,
+}
+
+/// Inserts the outbox row of a status change to `session`'s current status and version.
 pub async fn insert_event(
     txn: &DatabaseTransaction,
     session: &PaymentSession,
     previous: Option<SessionStatus>,
     at: DateTime<Utc>,
+) -> Result<SessionEvent, DbErr> {
+    insert_event_with(txn, session, previous, at, EventDetail::default()).await
+}
+
+/// Inserts the outbox row of a change of `session` (now at its version) described by `detail`.
+pub async fn insert_event_with(
+    txn: &DatabaseTransaction,
+    session: &PaymentSession,
+    previous: Option<SessionStatus>,
+    at: DateTime<Utc>,
+    detail: EventDetail,
 ) -> Result<SessionEvent, DbErr> {
     let seq = next_event_seq(txn, session.merchant.0).await?;
     let row = session_event::ActiveModel {
@@ -32,6 +53,9 @@ pub async fn insert_event(
         status: Set(session.status.as_str().to_owned()),
         occurred_at: Set(at),
         published_at: Set(None),
+        kind: Set(detail.kind.as_str().to_owned()),
+        payment_id: Set(detail.payment),
+        refund_id: Set(detail.refund),
         ..Default::default()
     }
     .insert(txn)
@@ -171,5 +195,8 @@ pub fn event_from_row(row: session_event::Model) -> Result<SessionEvent, DbErr> 
         previous_status,
         status,
         occurred_at: row.occurred_at,
+        kind: row.kind.parse().map_err(bad)?,
+        payment_id: row.payment_id,
+        refund_id: row.refund_id,
     })
 }

@@ -16,6 +16,7 @@ pub mod payments;
 pub mod persisted;
 pub mod profiles;
 pub mod records;
+pub mod refunds;
 pub mod relations;
 pub mod renewals;
 pub mod secrets;

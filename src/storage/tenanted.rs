@@ -16,6 +16,7 @@ pub enum Parent {
     Subscription,
     PaymentLink,
     PaymentSession,
+    Payment,
 }
 
 /// A table of tenant-owned rows, as the batch loaders need to see it.
@@ -96,6 +97,7 @@ tenanted!(blocklist_entry {} sort { CreatedAt => (CreatedAt, created_at) }; obje
 tenanted!(ledger_entry { Customer => CustomerId } sort { CreatedAt => (CreatedAt, created_at) }; object crate::domain::ledger::LedgerEntry = TryFrom::try_from);
 tenanted!(payment_link {} sort { CreatedAt => (CreatedAt, created_at) }; object crate::domain::link::PaymentLink = TryFrom::try_from);
 tenanted!(payment_profile { Customer => CustomerId, PaymentSession => PaymentSessionId } sort { CreatedAt => (CreatedAt, created_at) } listed payment_profile::Column::RemovedAt.is_null(); object crate::domain::profile::PaymentProfile = TryFrom::try_from);
+tenanted!(refund { Payment => PaymentId, PaymentSession => PaymentSessionId } sort { CreatedAt => (CreatedAt, created_at) }; object crate::domain::refund::Refund = TryFrom::try_from);
 tenanted!(payment { Customer => CustomerId, PaymentSession => PaymentSessionId, Subscription => SubscriptionId } sort { CreatedAt => (CreatedAt, created_at) }; object crate::domain::payment::Payment = TryFrom::try_from);
 tenanted!(payment_session {
     Customer => CustomerId, Order => OrderId, Subscription => SubscriptionId, PaymentLink => PaymentLinkId

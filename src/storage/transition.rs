@@ -11,7 +11,7 @@ use sea_orm::{
 };
 
 use super::entities::payment_session;
-use super::events::insert_event;
+use super::events::{EventDetail, insert_event, insert_event_with};
 use super::is_unique_violation;
 use super::writes::{Expect, Guard, SessionWrite};
 use crate::domain::session::PaymentSession;
@@ -64,6 +64,35 @@ pub async fn transition(
     }
     let changed = PaymentSession { status: to, version: session.version + 1, updated_at: at, ..session.clone() };
     let event = insert_event(&txn, &changed, Some(from), at).await?;
+    run_writes(&txn, &changed, at, &writes).await?;
+    txn.commit().await?;
+    Ok((changed, event))
+}
+
+/// A change of a session that is not a status change (a refund created or settled): in one
+/// transaction the session's version rises by one, whatever it was (changes of this kind do
+/// not depend on each other, so two refunds at once both commit; the update's row lock puts
+/// them one after the other), the event is appended, and the writes run, each checked.
+pub async fn record_change(
+    db: &DatabaseConnection,
+    session: &PaymentSession,
+    at: DateTime<Utc>,
+    detail: EventDetail,
+    writes: Vec<SessionWrite>,
+) -> Result<(PaymentSession, SessionEvent), TransitionError> {
+    let txn = db.begin().await?;
+    let updated = payment_session::Entity::update_many()
+        .col_expr(payment_session::Column::Version, Expr::col(payment_session::Column::Version).add(1))
+        .col_expr(payment_session::Column::UpdatedAt, Expr::value(at))
+        .filter(payment_session::Column::Id.eq(session.id.0))
+        .filter(payment_session::Column::MerchantId.eq(session.merchant.0))
+        .exec_with_returning(&txn)
+        .await?;
+    let Some(row) = updated.into_iter().next() else {
+        return Err(TransitionError::Refused(Guard::Missing));
+    };
+    let changed = PaymentSession::try_from(row)?;
+    let event = insert_event_with(&txn, &changed, Some(changed.status), at, detail).await?;
     run_writes(&txn, &changed, at, &writes).await?;
     txn.commit().await?;
     Ok((changed, event))

@@ -27,6 +27,7 @@ mod persisted;
 mod production;
 mod profiles;
 mod reconcile;
+mod refunds;
 mod renewals;
 mod schema;
 mod scope;

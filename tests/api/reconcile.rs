@@ -10,7 +10,8 @@ use chrono::Duration;
 use futures_util::future::BoxFuture;
 use paygraph::domain::card::Wallet;
 use paygraph::processor::{
-    CardDetails, ChargeOutcome, ChargeRequest, Processor, ProcessorError, TestProcessor, WalletCard,
+    CardDetails, ChargeOutcome, ChargeRequest, Processor, ProcessorError, RefundOutcome, RefundRequest, TestProcessor,
+    WalletCard,
 };
 use serde_json::{Value, json};
 
@@ -33,6 +34,8 @@ struct FaultyProcessor {
     inner: TestProcessor,
     fault: AtomicUsize,
     charged: AtomicUsize,
+    /// Refunds that reached the processor (a retry under the same key included).
+    refunded: AtomicUsize,
 }
 
 impl FaultyProcessor {
@@ -86,6 +89,26 @@ impl Processor for FaultyProcessor {
             tokio::time::sleep(std::time::Duration::from_millis(40)).await;
             self.inner.charge_outcome(key).await
         })
+    }
+
+    /// Refunds fail as charges do: before reaching the processor, or with the answer lost.
+    fn refund<'a>(&'a self, request: RefundRequest<'a>) -> BoxFuture<'a, Result<RefundOutcome, ProcessorError>> {
+        Box::pin(async move {
+            let fault = self.fault.load(Ordering::SeqCst);
+            if fault == Fault::FailBefore as usize {
+                return Err(ProcessorError("connection refused".into()));
+            }
+            let outcome = self.inner.refund(request).await?;
+            self.refunded.fetch_add(1, Ordering::SeqCst);
+            if fault == Fault::LoseAnswer as usize {
+                return Err(ProcessorError("connection reset while reading the answer".into()));
+            }
+            Ok(outcome)
+        })
+    }
+
+    fn refund_outcome<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<RefundOutcome>, ProcessorError>> {
+        self.inner.refund_outcome(key)
     }
 }
 

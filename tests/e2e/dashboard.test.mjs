@@ -68,6 +68,16 @@ test('a session created and canceled through the API shows live, in place', asyn
   await page.locator('#counts li[data-status="COMPLETED"] strong', { hasText: '1' }).waitFor({ timeout: 2_000 });
   await page.locator('#chart rect.bar:not(.empty)').waitFor({ timeout: 3_000 });
   assert.match(await page.locator('#chart-currency').innerText(), /EUR/);
+
+  // A refund through the API shows in the session's timeline.
+  const payments = await gql(server, `query($id: ID!) { paymentSession(id: $id) { payments(first: 1) { nodes { id } } } }`, { id: paid.id });
+  const paymentId = payments.paymentSession.payments.nodes[0].id;
+  await gql(server, `mutation($input: RefundPaymentInput!) { refundPayment(input: $input) { refund { status } } }`, {
+    input: { paymentId, amount: 500 },
+  });
+  await page.locator(`#rows tr[data-id="${paid.id}"]`).getByRole('button', { name: /Events of/ }).click();
+  await page.locator('#timeline-events li', { hasText: '€5.00 refunded' }).waitFor({ timeout: 3_000 });
+  await page.getByRole('button', { name: 'Close' }).click();
   await screenshot(page, 'dashboard');
 
   // The timeline, by keyboard: the row's button, Enter.

@@ -10,6 +10,7 @@ mod links;
 mod merchant;
 mod orders;
 mod profiles;
+mod refunds;
 mod sessions;
 mod subscriptions;
 
@@ -25,6 +26,7 @@ pub struct MutationRoot(
     subscriptions::SubscriptionMutations,
     sessions::SessionMutations,
     confirm::ConfirmMutations,
+    refunds::RefundMutations,
     fraud::FraudMutations,
     profiles::ProfileMutations,
     links::LinkMutations,

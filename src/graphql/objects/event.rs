@@ -3,10 +3,13 @@ use chrono::{DateTime, Utc};
 
 use super::PaymentSession;
 use crate::bus::SessionEvent;
-use crate::graphql::enums::PaymentSessionStatus;
+use crate::graphql::enums::{PaymentSessionEventKind, PaymentSessionStatus};
+use crate::graphql::loaders;
+use crate::graphql::loaders::kinds::{Payments, Refunds};
 use crate::service::live::event_cursor;
 
-/// One status change of a session, from its event log or live from the bus.
+/// One change of a session (its status, or a refund of its payment), from its event log or
+/// live from the bus.
 pub struct PaymentSessionEvent(pub SessionEvent);
 
 #[Object]
@@ -18,6 +21,19 @@ impl PaymentSessionEvent {
     /// The session's version after this change.
     async fn version(&self) -> i32 {
         self.0.version
+    }
+    /// What changed: the status, or a refund (then `status` is unchanged and `refund` and
+    /// `payment` say which).
+    async fn kind(&self) -> PaymentSessionEventKind {
+        self.0.kind.into()
+    }
+    /// The payment the change concerns (a refund's).
+    async fn payment(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<super::Payment>> {
+        Ok(loaders::by_id::<Payments>(ctx, self.0.payment_id).await?.map(super::Payment))
+    }
+    /// The refund the change concerns.
+    async fn refund(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<super::Refund>> {
+        Ok(loaders::by_id::<Refunds>(ctx, self.0.refund_id).await?.map(super::Refund))
     }
     /// None for the session's creation.
     async fn previous_status(&self) -> Option<PaymentSessionStatus> {

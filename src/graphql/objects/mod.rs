@@ -13,6 +13,7 @@ mod money;
 mod order;
 mod payment;
 mod profile;
+mod refund;
 mod session;
 pub mod stats;
 mod subscription;
@@ -28,6 +29,7 @@ pub use money::{Money, MoneyInput};
 pub use order::{Order, OrderLineItem};
 pub use payment::Payment;
 pub use profile::PaymentProfile;
+pub use refund::Refund;
 pub use session::PaymentSession;
 pub use subscription::Subscription;
 

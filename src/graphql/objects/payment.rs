@@ -5,10 +5,12 @@ use super::method_summary::PaymentMethodSummary;
 use super::{Money, PaymentSession};
 use crate::domain::TypedId;
 use crate::domain::payment::Payment as Attempt;
+use crate::graphql::connection::{Conn, page_cost};
 use crate::graphql::context::ContextExt;
 use crate::graphql::enums::{FraudDecision, PaymentMethodType, PaymentStatus};
 use crate::graphql::loaders;
-use crate::graphql::loaders::kinds::{Profiles, Subscriptions};
+use crate::graphql::loaders::kinds::{Profiles, Refunds, Subscriptions};
+use crate::graphql::loaders::{PageArgs, Parent, children};
 
 /// One attempt to collect a session's money.
 pub struct Payment(pub Attempt);
@@ -23,6 +25,24 @@ impl Payment {
     }
     async fn amount(&self) -> Option<Money> {
         Some(Money(self.0.amount))
+    }
+    /// What refunds hold of `amount`: succeeded and still pending ones (a failed refund gives
+    /// its share back).
+    async fn amount_refunded(&self) -> Money {
+        Money(crate::domain::Money::from_stored(self.0.amount_refunded, self.0.amount.currency()))
+    }
+    /// Its refunds, newest first.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn refunds(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<super::Refund>> {
+        let args = PageArgs::new(first, after, last, before);
+        children::<Refunds, _>(ctx, self.0.id.0, Parent::Payment, args, super::Refund).await
     }
     async fn method_type(&self) -> PaymentMethodType {
         self.0.method.into()

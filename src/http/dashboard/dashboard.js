@@ -19,7 +19,9 @@
   const EVENTS = `subscription Events($after: String) { paymentSessionEvents(after: $after) {
     cursor version previousStatus status occurredAt paymentSession { ${ROW_FIELDS} } } }`;
   const TIMELINE = `query Timeline($id: ID!) { paymentSession(id: $id) { amount { formatted }
-    events(first: 50) { nodes { version previousStatus status occurredAt } } } }`;
+    events(first: 50) { nodes { version kind previousStatus status occurredAt refund { amount { formatted } } } } } }`;
+  // How each kind of event reads in the timeline.
+  const KIND_WORDS = { REFUND_CREATED: 'refund created', REFUND_SUCCEEDED: 'refunded', REFUND_FAILED: 'refund failed' };
 
   const $ = (id) => document.getElementById(id);
   let api = null;
@@ -160,7 +162,9 @@
     $('timeline-title').textContent = `Events of the ${session.amount ? session.amount.formatted + ' ' : ''}session`;
     $('timeline-events').replaceChildren(...session.events.nodes.map((e) => {
       const li = document.createElement('li');
-      const change = e.previousStatus ? `${e.previousStatus} → ${e.status}` : `created ${e.status}`;
+      const change = e.kind !== 'STATUS_CHANGED'
+        ? `${e.refund ? e.refund.amount.formatted + ' ' : ''}${KIND_WORDS[e.kind] || e.kind}`
+        : e.previousStatus ? `${e.previousStatus} → ${e.status}` : `created ${e.status}`;
       li.textContent = `v${e.version} · ${change} · ${new Date(e.occurredAt).toLocaleString()}`;
       return li;
     }));

@@ -10,6 +10,25 @@ use crate::domain::{Money, PaymentMethodType, SessionPurpose};
 use crate::service::hosted::HostedView;
 
 /// Escapes text for an HTML element or a quoted attribute.
+/// What was given back of the payment, shown under the completed panel: the customer sees
+/// a refund as soon as it is made, and whether it went through.
+fn refunds(body: &mut String, refunds: &[crate::domain::refund::Refund]) {
+    use crate::domain::refund::RefundStatus;
+    if refunds.is_empty() {
+        return;
+    }
+    let _ = write!(body, r#"<section class="panel refunds" data-when="COMPLETED" hidden><h2>Refunds</h2><ul>"#);
+    for refund in refunds {
+        let state = match refund.status {
+            RefundStatus::Pending => "on its way",
+            RefundStatus::Succeeded => "refunded",
+            RefundStatus::Failed => "could not be refunded",
+        };
+        let _ = write!(body, "<li>{} {state}</li>", escape(&refund.amount.formatted()));
+    }
+    let _ = write!(body, "</ul></section>");
+}
+
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -134,6 +153,7 @@ pub fn payment_page(view: &HostedView, secret: &str, session_global_id: &str) ->
     let _ = write!(body, "</section>");
     let done = if session.purpose == SessionPurpose::Setup { "Card saved" } else { "Payment complete" };
     body.push_str(&STATE_PANELS.replace("{done_title}", done));
+    refunds(&mut body, &view.refunds);
     let _ = write!(body, "</main>");
 
     let data = json!({

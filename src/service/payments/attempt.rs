@@ -77,6 +77,7 @@ impl Payments {
             client_ip: client_ip.clone(),
             off_session,
             subscription: session.subscription,
+            amount_refunded: 0,
             created_at: now,
             updated_at: now,
         };

@@ -16,6 +16,7 @@ pub mod payment_link;
 pub mod payment_profile;
 pub mod payment_session;
 pub mod persisted_query;
+pub mod refund;
 pub mod session_event;
 pub mod subscription;
 pub mod verification;

@@ -13,6 +13,8 @@ pub struct Model {
     pub status: String,
     pub currency: String,
     pub amount: i64,
+    /// What refunds hold of `amount` (pending and succeeded); the refund guard's column.
+    pub amount_refunded: i64,
     pub method_type: String,
     /// JSON: brand, last 4, wallet or IBAN country; never a card number.
     pub method_summary: String,
@@ -58,6 +60,7 @@ impl TryFrom<Model> for crate::domain::payment::Payment {
             customer: row.customer_id.map(CustomerId),
             status: row.status.parse().map_err(|e| bad(&e))?,
             amount: Money::from_stored(row.amount, currency),
+            amount_refunded: row.amount_refunded,
             summary: MethodSummary::parse(method, &row.method_summary).map_err(|e| bad(&e))?,
             method,
             fingerprint: row.card_fingerprint.clone(),
@@ -87,6 +90,7 @@ impl From<crate::domain::payment::Payment> for Model {
             status: p.status.as_str().to_owned(),
             currency: p.amount.currency().code().to_owned(),
             amount: p.amount.amount(),
+            amount_refunded: p.amount_refunded,
             method_type: p.method.as_str().to_owned(),
             method_summary: p.summary.to_json(),
             card_fingerprint: p.fingerprint,

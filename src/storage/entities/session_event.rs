@@ -17,6 +17,10 @@ pub struct Model {
     pub previous_status: Option<String>,
     pub status: String,
     pub occurred_at: DateTimeUtc,
+    /// `EventKind`: STATUS_CHANGED, or a refund's (or later a capture's) event.
+    pub kind: String,
+    pub payment_id: Option<Uuid>,
+    pub refund_id: Option<Uuid>,
     /// Set once the event reached the bus; the outbox relay publishes the rest.
     pub published_at: Option<DateTimeUtc>,
 }

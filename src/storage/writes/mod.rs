@@ -4,6 +4,7 @@
 //! already spent, an order another session claimed) rolls the whole transition back with the
 //! guard that refused it: there is no silent no-op on the money path.
 
+mod refunds;
 mod sql;
 
 use chrono::{DateTime, Utc};
@@ -13,6 +14,7 @@ use super::entities::{card_token, verification};
 use crate::domain::ledger::LedgerEntry;
 use crate::domain::payment::{Payment, VerificationStatus};
 use crate::domain::profile::PaymentProfile;
+use crate::domain::refund::{Refund, RefundStatus};
 use crate::domain::subscription::SubscriptionStatus;
 use crate::domain::{FraudDecision, PaymentStatus};
 
@@ -97,12 +99,42 @@ pub enum SessionWrite {
         customer: Uuid,
         profile: ProfileRef,
     },
+    /// A refund's part of a change.
+    Refund(RefundWrite),
     /// The idempotency record of the request that did this work.
     CompleteIdempotency {
         merchant: Uuid,
         operation: &'static str,
         key: String,
         response: String,
+    },
+}
+
+/// The writes of a refund.
+#[derive(Debug, Clone)]
+pub enum RefundWrite {
+    Insert(Refund),
+    /// Holds `amount` of the payment for a refund: the payment is SUCCEEDED and has at least
+    /// that much left to refund.
+    Reserve {
+        payment: Uuid,
+        amount: i64,
+    },
+    /// A failed refund's amount may be refunded again.
+    Release {
+        payment: Uuid,
+        amount: i64,
+    },
+    /// A PENDING refund settles.
+    Settle {
+        refund: Uuid,
+        status: RefundStatus,
+        failure_code: Option<String>,
+    },
+    /// The order is REFUNDED once its payment's succeeded refunds cover the payment.
+    MarkOrderRefunded {
+        order: Uuid,
+        payment: Uuid,
     },
 }
 
@@ -158,6 +190,10 @@ pub enum Guard {
     OutcomeRecorded,
     #[error("the idempotency record is not waiting for this work")]
     IdempotencyRecord,
+    #[error("the payment is not captured, or has less left to refund")]
+    NotRefundable,
+    #[error("the refund is settled already")]
+    RefundSettled,
     #[error("the row this write must change does not exist")]
     Missing,
 }

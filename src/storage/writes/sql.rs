@@ -186,6 +186,7 @@ impl SessionWrite {
             SessionWrite::SetDefaultProfile { customer, profile } => {
                 (set_default(*customer, profile, backend), ExactlyOne(Guard::Missing))
             }
+            SessionWrite::Refund(write) => write.statement(session, at, backend),
             SessionWrite::CompleteIdempotency { merchant, operation, key, response } => {
                 let key = KeyRef { merchant: MerchantId(*merchant), operation, key };
                 (completion(&key, response, at).build(backend), ExactlyOne(Guard::IdempotencyRecord))
