@@ -64,6 +64,7 @@ string_enum!(
         TooManyBuckets => "TOO_MANY_BUCKETS",
         PaymentNotRefundable => "PAYMENT_NOT_REFUNDABLE",
         AlreadyRefunded => "ALREADY_REFUNDED",
+        InvalidUrl => "INVALID_URL",
         Unauthenticated => "UNAUTHENTICATED",
         Forbidden => "FORBIDDEN",
         Internal => "INTERNAL",

@@ -170,6 +170,7 @@ async fn services_with(
         fraud_rules: config.fraud.clone(),
         credential_ttl: std::time::Duration::from_secs(config.auth_cache_seconds),
         origins,
+        production: config.production(),
     }))
 }
 

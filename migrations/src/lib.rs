@@ -15,6 +15,7 @@ mod m20261129_000006_api_keys;
 mod m20261129_000007_allowed_origins;
 mod m20261129_000008_persisted_queries;
 mod m20261129_000009_refunds;
+mod m20261129_000010_webhook_endpoints;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000007_allowed_origins::Migration),
             Box::new(m20261129_000008_persisted_queries::Migration),
             Box::new(m20261129_000009_refunds::Migration),
+            Box::new(m20261129_000010_webhook_endpoints::Migration),
         ]
     }
 }

@@ -59,10 +59,11 @@ pub enum NodeType {
     BlocklistEntry,
     ApiKey,
     Refund,
+    WebhookEndpoint,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 11] = [
+    const ALL: [NodeType; 12] = [
         Self::Merchant,
         Self::Customer,
         Self::Order,
@@ -74,6 +75,7 @@ impl NodeType {
         Self::BlocklistEntry,
         Self::ApiKey,
         Self::Refund,
+        Self::WebhookEndpoint,
     ];
 
     pub fn name(self) -> &'static str {
@@ -89,6 +91,7 @@ impl NodeType {
             Self::BlocklistEntry => "BlocklistEntry",
             Self::ApiKey => "ApiKey",
             Self::Refund => "Refund",
+            Self::WebhookEndpoint => "WebhookEndpoint",
         }
     }
 }
@@ -127,6 +130,7 @@ typed_id! {
     /// A merchant's secret key (its id, never the secret).
     ApiKeyId => ApiKey;
     RefundId => Refund;
+    WebhookEndpointId => WebhookEndpoint;
 }
 
 /// A string that is not a global id (of the expected kind).

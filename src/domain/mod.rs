@@ -79,6 +79,7 @@ pub mod refund;
 pub mod session;
 pub mod stats;
 pub mod subscription;
+pub mod webhook;
 
 pub use event::SessionEvent;
 pub use ids::*;

@@ -34,6 +34,7 @@ pub mod kinds {
     pub use crate::storage::entities::payment_session::Entity as Sessions;
     pub use crate::storage::entities::refund::Entity as Refunds;
     pub use crate::storage::entities::subscription::Entity as Subscriptions;
+    pub use crate::storage::entities::webhook_endpoint::Entity as WebhookEndpoints;
 }
 
 /// The request's batch loader, made by the first resolver that needs one and scoped to the

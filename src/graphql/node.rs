@@ -8,7 +8,7 @@ use super::objects::*;
 use crate::domain::{NodeType, SessionId, decode_global};
 use crate::error::{AppError, ErrorCode};
 use crate::graphql::loaders::kinds::{
-    BlocklistEntries, Customers, Links, Orders, Payments, Profiles, Refunds, Sessions, Subscriptions,
+    BlocklistEntries, Customers, Links, Orders, Payments, Profiles, Refunds, Sessions, Subscriptions, WebhookEndpoints,
 };
 
 /// An object with a global id.
@@ -24,6 +24,7 @@ pub enum Node {
     PaymentLink(PaymentLink),
     BlocklistEntry(BlocklistEntry),
     Refund(Refund),
+    WebhookEndpoint(WebhookEndpoint),
 }
 
 /// Loads the object `id` names, if the caller may see it; foreign and missing read alike.
@@ -63,6 +64,9 @@ pub async fn load(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option<No
             .await?
             .map(|m| Node::BlocklistEntry(BlocklistEntry(m))),
         NodeType::Refund => crate::graphql::loaders::by_id::<Refunds>(ctx, id).await?.map(|m| Node::Refund(Refund(m))),
+        NodeType::WebhookEndpoint => crate::graphql::loaders::by_id::<WebhookEndpoints>(ctx, id)
+            .await?
+            .map(|m| Node::WebhookEndpoint(WebhookEndpoint(m))),
         NodeType::Merchant | NodeType::ApiKey => None,
     })
 }

@@ -28,6 +28,7 @@ pub mod subscriptions;
 mod transition;
 pub mod validate;
 pub mod vault;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -52,6 +53,8 @@ pub struct Dependencies {
     pub fraud_rules: FraudRules,
     /// How long a verified credential is remembered (zero: looked up on every request).
     pub credential_ttl: std::time::Duration,
+    /// `PAYGRAPH_ENV=production`: stricter rules where they differ (webhook URLs).
+    pub production: bool,
     /// The web origins allowed to call from a browser, loaded.
     pub origins: Arc<origins::Origins>,
 }
@@ -77,6 +80,7 @@ pub struct Services {
     pub links: links::Links,
     pub payments: payments::Payments,
     pub refunds: refunds::Refunds,
+    pub webhooks: webhooks::Webhooks,
     pub subscriptions: subscriptions::Subscriptions,
     pub renewals: renewals::Renewals,
     pub vault: vault::Vault,
@@ -131,6 +135,7 @@ impl Services {
             fulfilment,
         });
         Services {
+            webhooks: webhooks::Webhooks::new(core.clone(), deps.production),
             refunds: refunds::Refunds::new(core.clone(), deps.processor.clone(), sessions.clone()),
             auth: auth::Auth::new(core.clone(), credentials),
             keys: keys::Keys::new(core.clone()),

@@ -7,6 +7,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Select};
 use super::batch::Tenanted;
 use super::entities::{
     blocklist_entry, customer, order, payment, payment_link, payment_profile, payment_session, subscription,
+    webhook_endpoint,
 };
 use super::page::{self, Page, PageRequest, SortField};
 use crate::domain::fraud::BlocklistKind;
@@ -174,6 +175,12 @@ pub fn links(merchant: MerchantId, active: Option<bool>) -> Listing<payment_link
         select = select.filter(payment_link::Column::Active.eq(active));
     }
     Listing(select)
+}
+
+/// The merchant's webhook endpoints (deleted ones are not listed: see `Tenanted::listed`).
+pub fn webhook_endpoints(merchant: MerchantId) -> Listing<webhook_endpoint::Entity> {
+    let select = webhook_endpoint::Entity::find().filter(webhook_endpoint::Column::MerchantId.eq(merchant.0));
+    Listing(select.filter(webhook_endpoint::Column::DeletedAt.is_null()))
 }
 
 /// The merchant's blocklist, optionally of one kind.

@@ -25,6 +25,7 @@ pub mod subscriptions;
 pub mod tenanted;
 pub mod totals;
 pub mod transition;
+pub mod webhooks;
 pub mod writes;
 
 use std::sync::Arc;

@@ -37,5 +37,6 @@ mod stats;
 mod throttle;
 mod transport;
 mod vault;
+mod webhooks;
 mod wire_bytes;
 mod ws;

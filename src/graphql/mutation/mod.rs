@@ -13,6 +13,7 @@ mod profiles;
 mod refunds;
 mod sessions;
 mod subscriptions;
+mod webhooks;
 
 use async_graphql::{MergedObject, SimpleObject};
 
@@ -32,6 +33,7 @@ pub struct MutationRoot(
     links::LinkMutations,
     merchant::MerchantMutations,
     keys::KeyMutations,
+    webhooks::WebhookMutations,
 );
 
 /// Something the caller got wrong. `field` is the path to the input field, when one is to blame.

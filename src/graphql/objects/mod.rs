@@ -17,6 +17,7 @@ mod refund;
 mod session;
 pub mod stats;
 mod subscription;
+pub mod webhook;
 
 pub use api_key::ApiKey;
 pub use blocklist::BlocklistEntry;
@@ -32,6 +33,7 @@ pub use profile::PaymentProfile;
 pub use refund::Refund;
 pub use session::PaymentSession;
 pub use subscription::Subscription;
+pub use webhook::WebhookEndpoint;
 
 use async_graphql::Context;
 

@@ -94,6 +94,22 @@ impl CommerceQueries {
         .await
     }
 
+    /// The merchant's webhook endpoints, newest first (deleted ones are not listed).
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn webhook_endpoints(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<crate::graphql::objects::WebhookEndpoint>> {
+        let merchant = ctx.caller()?.secret_key_holder().map_err(gql)?;
+        let select = ctx.services().webhooks.listing(merchant);
+        let args = PageArgs::new(first, after, last, before);
+        root(ctx, select, args, SortField::CreatedAt, true, crate::graphql::objects::WebhookEndpoint).await
+    }
+
     async fn payment_link(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<PaymentLink>> {
         Ok(secret_key_object::<LinkId, crate::graphql::loaders::kinds::Links>(ctx, &id).await?.map(PaymentLink))
     }

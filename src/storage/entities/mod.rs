@@ -20,3 +20,4 @@ pub mod refund;
 pub mod session_event;
 pub mod subscription;
 pub mod verification;
+pub mod webhook_endpoint;

@@ -1,0 +1,164 @@
+//! Webhook endpoints: where a merchant's backend receives the session event log by HTTP.
+//! Deliveries come in a later part; this is the endpoint and the rules of its URL.
+//!
+//! paygraph calls these URLs from inside its own network, so a URL must not reach into it
+//! (SSRF): https only, and never an address that is private, link-local, loopback (except,
+//! outside production, for developers' local receivers), unspecified or multicast.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use chrono::{DateTime, Utc};
+
+use super::event::EventKind;
+use super::{MerchantId, WebhookEndpointId};
+
+string_enum!(
+    /// ENABLED endpoints receive events; one that failed for too long is DISABLED.
+    EndpointStatus, "webhook endpoint status" {
+        Enabled => "ENABLED",
+        Disabled => "DISABLED",
+    }
+);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebhookEndpoint {
+    pub id: WebhookEndpointId,
+    pub merchant: MerchantId,
+    pub url: String,
+    pub description: Option<String>,
+    /// The kinds it receives; empty: every kind.
+    pub event_kinds: Vec<EventKind>,
+    pub status: EndpointStatus,
+    /// Why it was disabled.
+    pub disabled_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl WebhookEndpoint {
+    /// Whether it receives events of `kind`.
+    pub fn wants(&self, kind: EventKind) -> bool {
+        self.event_kinds.is_empty() || self.event_kinds.contains(&kind)
+    }
+}
+
+/// Why a URL cannot be an endpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum UrlRefusal {
+    #[error("not an absolute URL")]
+    Malformed,
+    #[error("webhook URLs must be https:// (http:// only to localhost outside production)")]
+    NotHttps,
+    #[error("webhook URLs must not carry a user name or password")]
+    Credentials,
+    #[error("this address is private, link-local, loopback or otherwise not on the public internet")]
+    PrivateAddress,
+}
+
+/// Checks `text` as an endpoint URL. `production` allows no loopback receiver.
+pub fn check_url(text: &str, production: bool) -> Result<url::Url, UrlRefusal> {
+    let url = url::Url::parse(text.trim()).map_err(|_| UrlRefusal::Malformed)?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(UrlRefusal::Credentials);
+    }
+    let loopback = match url.host() {
+        Some(url::Host::Domain(name)) => {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            name == "localhost" || name.ends_with(".localhost")
+        }
+        Some(url::Host::Ipv4(ip)) => {
+            let ip = IpAddr::V4(ip);
+            if !ip.is_loopback() && !is_public(ip) {
+                return Err(UrlRefusal::PrivateAddress);
+            }
+            ip.is_loopback()
+        }
+        Some(url::Host::Ipv6(ip)) => {
+            let ip = IpAddr::V6(ip);
+            if !ip.is_loopback() && !is_public(ip) {
+                return Err(UrlRefusal::PrivateAddress);
+            }
+            ip.is_loopback()
+        }
+        None => return Err(UrlRefusal::Malformed),
+    };
+    match (url.scheme(), loopback) {
+        (_, true) if production => Err(UrlRefusal::PrivateAddress),
+        ("https", _) | ("http", true) => Ok(url),
+        _ => Err(UrlRefusal::NotHttps),
+    }
+}
+
+/// Whether `ip` is an address of the public internet: also what a delivery checks of the
+/// address a name resolves to.
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => is_public_v4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => is_public_v4(v4),
+            None => is_public_v6(v6),
+        },
+    }
+}
+
+fn is_public_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, ..] = ip.octets();
+    !(ip.is_private()
+        || ip.is_loopback()
+        || ip.is_link_local()
+        || ip.is_unspecified()
+        || ip.is_broadcast()
+        || ip.is_multicast()
+        || ip.is_documentation()
+        // 100.64.0.0/10, carrier-grade NAT; 0.0.0.0/8; 192.0.0.0/24; 198.18.0.0/15; 240.0.0.0/4.
+        || (a == 100 && (64..128).contains(&b))
+        || a == 0
+        || (a == 192 && b == 0 && ip.octets()[2] == 0)
+        || (a == 198 && (b == 18 || b == 19))
+        || a >= 240)
+}
+
+fn is_public_v6(ip: Ipv6Addr) -> bool {
+    let first = ip.segments()[0];
+    !(ip.is_loopback()
+        || ip.is_unspecified()
+        || ip.is_multicast()
+        // fc00::/7 unique local, fe80::/10 link-local, 2001:db8::/32 documentation.
+        || (first & 0xfe00) == 0xfc00
+        || (first & 0xffc0) == 0xfe80
+        || (first == 0x2001 && ip.segments()[1] == 0x0db8))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_public_https_urls_and_local_receivers_in_development() {
+        for good in ["https://hooks.example.com/paygraph", "https://93.184.216.34/x", "https://[2606:4700::1111]/"] {
+            assert!(check_url(good, true).is_ok(), "{good}");
+        }
+        assert!(check_url("http://127.0.0.1:9000/hook", false).is_ok());
+        assert!(check_url("http://localhost:9000/hook", false).is_ok());
+        assert_eq!(check_url("http://127.0.0.1:9000/hook", true), Err(UrlRefusal::PrivateAddress));
+        assert_eq!(check_url("http://hooks.example.com/", false), Err(UrlRefusal::NotHttps));
+        assert_eq!(check_url("ftp://hooks.example.com/", false), Err(UrlRefusal::NotHttps));
+        assert_eq!(check_url("https://user:pw@hooks.example.com/", false), Err(UrlRefusal::Credentials));
+        assert_eq!(check_url("not a url", false), Err(UrlRefusal::Malformed));
+        for private in [
+            "https://10.0.0.5/",
+            "https://172.16.3.4/",
+            "https://192.168.1.1/",
+            "https://169.254.169.254/latest/meta-data",
+            "https://100.64.0.1/",
+            "https://0.0.0.0/",
+            "https://[fd00::1]/",
+            "https://[fe80::1]/",
+            "https://[::ffff:10.0.0.1]/",
+            "https://[::]/",
+            "https://224.0.0.1/",
+        ] {
+            assert_eq!(check_url(private, false), Err(UrlRefusal::PrivateAddress), "{private}");
+        }
+    }
+}
