@@ -3,6 +3,7 @@
 //! A processor receives card data exactly once, to tokenize it, and afterwards only its own
 //! token: paygraph never keeps a card number to send again.
 
+mod test_cards;
 mod test_processor;
 
 use futures_util::future::BoxFuture;

@@ -10,6 +10,7 @@ use std::sync::Mutex;
 
 use futures_util::future::BoxFuture;
 
+use super::test_cards::{TEST_CARDS, TEST_WALLET_EXPIRY, TEST_WALLET_TOKENS};
 use super::{
     CardDetails, ChargeOutcome, ChargeRequest, DeclineCode, Processor, ProcessorError, RefundOutcome, RefundRequest,
     WalletCard,
@@ -19,7 +20,7 @@ use crate::service::auth::new_secret;
 
 /// What a test card does when charged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Behaviour {
+pub(super) enum Behaviour {
     Succeed,
     Decline(DeclineCode),
     ThreeDSecure,
@@ -33,50 +34,6 @@ enum Behaviour {
 
 /// Why a refund of a [`Behaviour::RefundFails`] card fails, as Stripe names it.
 pub const REFUND_FAILURE: &str = "expired_or_canceled_card";
-
-/// Stripe's test cards (the table the README documents).
-const TEST_CARDS: &[(&str, Behaviour)] = &[
-    ("4242424242424242", Behaviour::Succeed),
-    ("4000056655665556", Behaviour::Succeed),
-    ("5555555555554444", Behaviour::Succeed),
-    ("2223003122003222", Behaviour::Succeed),
-    ("5200828282828210", Behaviour::Succeed),
-    ("378282246310005", Behaviour::Succeed),
-    ("371449635398431", Behaviour::Succeed),
-    ("6011111111111117", Behaviour::Succeed),
-    ("3056930009020004", Behaviour::Succeed),
-    ("36227206271667", Behaviour::Succeed),
-    ("3566002020360505", Behaviour::Succeed),
-    ("6200000000000005", Behaviour::Succeed),
-    ("4000000000000002", Behaviour::Decline(DeclineCode::CardDeclined)),
-    ("4000000000009995", Behaviour::Decline(DeclineCode::InsufficientFunds)),
-    ("4000000000009987", Behaviour::Decline(DeclineCode::LostCard)),
-    ("4000000000009979", Behaviour::Decline(DeclineCode::StolenCard)),
-    ("4000000000000069", Behaviour::Decline(DeclineCode::ExpiredCard)),
-    ("4000000000000127", Behaviour::Decline(DeclineCode::IncorrectCvc)),
-    ("4000000000000119", Behaviour::Decline(DeclineCode::ProcessingError)),
-    ("4100000000000019", Behaviour::Decline(DeclineCode::Fraudulent)),
-    ("4000002500003155", Behaviour::ThreeDSecure),
-    ("4000002760003184", Behaviour::ThreeDSecure),
-    ("4000000000000341", Behaviour::SavesThenDeclines),
-    ("4000000000005126", Behaviour::RefundFails),
-];
-
-/// Test payment tokens of the wallets (the README's table), each standing for a test card.
-const TEST_WALLET_TOKENS: &[(&str, Wallet, &str)] = &[
-    ("applepay_test_visa", Wallet::ApplePay, "4242424242424242"),
-    ("applepay_test_mastercard", Wallet::ApplePay, "5555555555554444"),
-    ("applepay_test_amex", Wallet::ApplePay, "378282246310005"),
-    ("applepay_test_declined", Wallet::ApplePay, "4000000000000002"),
-    ("applepay_test_insufficient_funds", Wallet::ApplePay, "4000000000009995"),
-    ("googlepay_test_visa", Wallet::GooglePay, "4242424242424242"),
-    ("googlepay_test_mastercard", Wallet::GooglePay, "5555555555554444"),
-    ("googlepay_test_declined", Wallet::GooglePay, "4000000000000002"),
-    ("googlepay_test_insufficient_funds", Wallet::GooglePay, "4000000000009995"),
-];
-
-/// The expiry the wallets' test cards carry.
-const TEST_WALLET_EXPIRY: (i32, i32) = (12, 2040);
 
 fn behaviour_of(number: &CardNumber) -> Behaviour {
     TEST_CARDS
