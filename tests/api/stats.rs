@@ -10,8 +10,8 @@ use crate::confirm::pay;
 use crate::helpers::*;
 
 const STATS: &str = "query($since: DateTime!, $until: DateTime, $interval: StatsInterval!) {
-  paymentSessionStats(since: $since, until: $until, interval: $interval) {
-    start end count statuses { status count amounts { amount currency } } } }";
+  paymentSessionStats(since: $since, until: $until, interval: $interval) { interval buckets {
+    start end count statuses { status count amounts { amount currency } } } } }";
 
 async fn stats(app: &TestApp, token: &str, since: DateTime<Utc>, until: DateTime<Utc>, interval: &str) -> Value {
     let variables = json!({ "since": since, "until": until, "interval": interval });
@@ -47,7 +47,8 @@ async fn sessions_are_counted_per_bucket_status_and_currency() {
     app.gql_as(Some(&other), mine_only, json!({})).await;
 
     let body = stats(&app, &app.key, since, since + Duration::hours(4), "HOUR").await;
-    let buckets = body["data"]["paymentSessionStats"].as_array().unwrap_or_else(|| panic!("{body}"));
+    assert_eq!(body["data"]["paymentSessionStats"]["interval"], "HOUR", "{body}");
+    let buckets = body["data"]["paymentSessionStats"]["buckets"].as_array().unwrap_or_else(|| panic!("{body}"));
     assert_eq!(buckets.len(), 4, "every hour is listed, empty ones too");
     assert_eq!(buckets[0]["start"].as_str().unwrap().parse::<DateTime<Utc>>().unwrap(), since);
     assert_eq!(buckets[0]["count"], 2);
@@ -61,7 +62,7 @@ async fn sessions_are_counted_per_bucket_status_and_currency() {
     assert_eq!(buckets[3]["count"], 0);
 
     let daily = stats(&app, &app.key, since, since + Duration::days(1), "DAY").await;
-    let day = &daily["data"]["paymentSessionStats"][0];
+    let day = &daily["data"]["paymentSessionStats"]["buckets"][0];
     assert_eq!(day["count"], 4, "{daily}");
     assert_eq!(status(day, "CANCELED").unwrap()["count"], 2);
 }
@@ -78,7 +79,7 @@ async fn one_statement_answers_any_range() {
     {
         let before = app.statement_count().await;
         let body = stats(&app, &app.key, now - span, now + Duration::minutes(1), interval).await;
-        let buckets = body["data"]["paymentSessionStats"].as_array().unwrap_or_else(|| panic!("{body}"));
+        let buckets = body["data"]["paymentSessionStats"]["buckets"].as_array().unwrap_or_else(|| panic!("{body}"));
         assert_eq!(buckets.iter().map(|b| b["count"].as_i64().unwrap()).sum::<i64>(), 3, "{interval}");
         assert_eq!(app.statement_count().await - before, 1, "{interval} over {span}");
     }
@@ -98,12 +99,16 @@ async fn bad_ranges_and_other_callers_are_refused() {
     // `until` defaults to now.
     let body = app
         .gql(
-            "query($since: DateTime!) { paymentSessionStats(since: $since, interval: HOUR) { count } }",
+            "query($since: DateTime!) { paymentSessionStats(since: $since, interval: HOUR) { buckets { count } } }",
             json!({ "since": now - Duration::minutes(90) }),
         )
         .await;
-    let counts: Vec<i64> =
-        body["data"]["paymentSessionStats"].as_array().unwrap().iter().map(|b| b["count"].as_i64().unwrap()).collect();
+    let counts: Vec<i64> = body["data"]["paymentSessionStats"]["buckets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["count"].as_i64().unwrap())
+        .collect();
     assert_eq!(counts.len(), 2, "{body}");
     assert_eq!(counts.iter().sum::<i64>(), 1);
 }

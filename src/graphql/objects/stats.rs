@@ -17,6 +17,31 @@ pub enum StatsInterval {
     Week,
 }
 
+/// Sessions over time: buckets of `interval` from `since` to `until`.
+pub struct PaymentSessionStats {
+    pub since: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+    pub interval: StatsInterval,
+    pub buckets: Vec<domain::stats::Bucket>,
+}
+
+#[Object]
+impl PaymentSessionStats {
+    async fn since(&self) -> DateTime<Utc> {
+        self.since
+    }
+    async fn until(&self) -> DateTime<Utc> {
+        self.until
+    }
+    async fn interval(&self) -> StatsInterval {
+        self.interval
+    }
+    /// Every bucket from `since` to `until`, empty ones too, oldest first.
+    async fn buckets(&self) -> Vec<PaymentSessionStatsBucket> {
+        self.buckets.iter().cloned().map(PaymentSessionStatsBucket).collect()
+    }
+}
+
 /// Sessions created in `[start, end)`, by the status they have now.
 pub struct PaymentSessionStatsBucket(pub domain::stats::Bucket);
 

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::gql;
-use crate::graphql::objects::stats::{PaymentSessionStatsBucket, StatsInterval};
+use crate::graphql::objects::stats::{PaymentSessionStats, StatsInterval};
 
 #[derive(Default)]
 pub struct StatsQueries;
@@ -22,9 +22,13 @@ impl StatsQueries {
         since: DateTime<Utc>,
         until: Option<DateTime<Utc>>,
         interval: StatsInterval,
-    ) -> async_graphql::Result<Vec<PaymentSessionStatsBucket>> {
+    ) -> async_graphql::Result<PaymentSessionStats> {
         let merchant = ctx.caller()?.secret_key_holder().map_err(gql)?;
         let buckets = ctx.services().sessions.stats(merchant, since, until, interval.into()).await.map_err(gql)?;
-        Ok(buckets.into_iter().map(PaymentSessionStatsBucket).collect())
+        let (since, until) = match (buckets.first(), buckets.last()) {
+            (Some(first), Some(last)) => (first.start, last.end),
+            _ => (since, until.unwrap_or(since)),
+        };
+        Ok(PaymentSessionStats { since, until, interval, buckets })
     }
 }

@@ -15,7 +15,7 @@
   const COUNTS = 'query Counts { ' + STATUSES.map((s) =>
     `${s.toLowerCase()}: paymentSessions(filter: { status: [${s}] }) { totalCount }`).join(' ') + ' }';
   const VOLUME = `query Volume($since: DateTime!) { paymentSessionStats(since: $since, interval: HOUR) {
-    start statuses { status amounts { amount currency formatted } } } }`;
+    buckets { start statuses { status amounts { amount currency formatted } } } } }`;
   const EVENTS = `subscription Events($after: String) { paymentSessionEvents(after: $after) {
     cursor version previousStatus status occurredAt paymentSession { ${ROW_FIELDS} } } }`;
   const TIMELINE = `query Timeline($id: ID!) { paymentSession(id: $id) { amount { formatted }
@@ -101,7 +101,7 @@
     const since = new Date(Date.now() - 23 * 3600 * 1000);
     since.setUTCMinutes(0, 0, 0);
     const data = await api.query(VOLUME, { since: since.toISOString() });
-    drawChart(data.paymentSessionStats);
+    drawChart(data.paymentSessionStats.buckets);
   }
 
   // Bars of each hour's completed volume in the currency with the most of it.
