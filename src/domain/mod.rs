@@ -80,6 +80,7 @@ pub mod session;
 pub mod stats;
 pub mod subscription;
 pub mod webhook;
+pub mod webhook_signature;
 
 pub use event::SessionEvent;
 pub use ids::*;
