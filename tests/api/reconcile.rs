@@ -4,113 +4,14 @@
 //! the background loop is the point.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
 use chrono::Duration;
-use futures_util::future::BoxFuture;
-use paygraph::domain::card::Wallet;
-use paygraph::processor::{
-    CardDetails, ChargeOutcome, ChargeRequest, Processor, ProcessorError, RefundOutcome, RefundRequest, TestProcessor,
-    WalletCard,
-};
 use serde_json::{Value, json};
 
 use crate::confirm::{confirm, tokenize};
+use crate::faulty::{Fault, FaultyProcessor};
 use crate::helpers::*;
-
-/// What the faulty processor does with the next charges.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Fault {
-    None = 0,
-    /// Charges, then the answer is lost on the way back.
-    LoseAnswer = 1,
-    /// Fails before anything reaches the card network.
-    FailBefore = 2,
-}
-
-/// The test processor behind a connection that can fail; counts the charges that happened.
-#[derive(Default)]
-struct FaultyProcessor {
-    inner: TestProcessor,
-    fault: AtomicUsize,
-    charged: AtomicUsize,
-    /// Refunds that reached the processor (a retry under the same key included).
-    refunded: AtomicUsize,
-}
-
-impl FaultyProcessor {
-    fn set(&self, fault: Fault) {
-        self.fault.store(fault as usize, Ordering::SeqCst);
-    }
-}
-
-impl Processor for FaultyProcessor {
-    fn tokenize<'a>(&'a self, card: CardDetails<'a>) -> BoxFuture<'a, Result<String, ProcessorError>> {
-        self.inner.tokenize(card)
-    }
-
-    fn tokenize_wallet<'a>(
-        &'a self,
-        wallet: Wallet,
-        token: &'a str,
-    ) -> BoxFuture<'a, Result<Option<WalletCard>, ProcessorError>> {
-        self.inner.tokenize_wallet(wallet, token)
-    }
-
-    fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<ChargeOutcome, ProcessorError>> {
-        self.inner.verify(token)
-    }
-
-    fn charge<'a>(
-        &'a self,
-        request: ChargeRequest<'a>,
-        authenticated: bool,
-    ) -> BoxFuture<'a, Result<ChargeOutcome, ProcessorError>> {
-        Box::pin(async move {
-            let fault = self.fault.load(Ordering::SeqCst);
-            if fault == Fault::FailBefore as usize {
-                return Err(ProcessorError("connection refused".into()));
-            }
-            let outcome = self.inner.charge(request, authenticated).await?;
-            if outcome == ChargeOutcome::Succeeded {
-                self.charged.fetch_add(1, Ordering::SeqCst);
-            }
-            if fault == Fault::LoseAnswer as usize {
-                return Err(ProcessorError("connection reset while reading the answer".into()));
-            }
-            Ok(outcome)
-        })
-    }
-
-    /// Answers after a while, as a remote lookup does: passes running at once all get here
-    /// before any of them records the answer.
-    fn charge_outcome<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<ChargeOutcome>, ProcessorError>> {
-        Box::pin(async move {
-            tokio::time::sleep(std::time::Duration::from_millis(40)).await;
-            self.inner.charge_outcome(key).await
-        })
-    }
-
-    /// Refunds fail as charges do: before reaching the processor, or with the answer lost.
-    fn refund<'a>(&'a self, request: RefundRequest<'a>) -> BoxFuture<'a, Result<RefundOutcome, ProcessorError>> {
-        Box::pin(async move {
-            let fault = self.fault.load(Ordering::SeqCst);
-            if fault == Fault::FailBefore as usize {
-                return Err(ProcessorError("connection refused".into()));
-            }
-            let outcome = self.inner.refund(request).await?;
-            self.refunded.fetch_add(1, Ordering::SeqCst);
-            if fault == Fault::LoseAnswer as usize {
-                return Err(ProcessorError("connection reset while reading the answer".into()));
-            }
-            Ok(outcome)
-        })
-    }
-
-    fn refund_outcome<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<RefundOutcome>, ProcessorError>> {
-        self.inner.refund_outcome(key)
-    }
-}
 
 const STATE: &str = "query($id: ID!) { paymentSession(id: $id) { status version attemptCount
     order { status } payments { edges { node { status declineCode } } }
