@@ -139,7 +139,7 @@ impl Refunds {
         if let Some(claim) = claim {
             writes.push(claim.completion(&RefundRecord { refund_id: refund.id.0 })?);
         }
-        let changed = self.record(&session, &refund, EventKind::RefundCreated, writes).await?;
+        let changed = self.record(&session, &refund, EventKind::RefundCreated, writes).await.map_err(conflict)?;
         Ok((refund, changed))
     }
 
@@ -182,8 +182,8 @@ impl Refunds {
             EventKind::RefundFailed
         };
         match self.record(session, refund, kind, writes).await {
-            Err(AppError::User(errors)) if errors.iter().any(|e| e.code == ErrorCode::AlreadyRefunded) => Ok(()),
-            other => other.map(|_| ()),
+            Ok(_) | Err(TransitionError::Refused(Guard::RefundSettled)) => Ok(()),
+            Err(other) => Err(conflict(other)),
         }
     }
 
@@ -210,10 +210,9 @@ impl Refunds {
         refund: &Refund,
         kind: EventKind,
         writes: Vec<SessionWrite>,
-    ) -> AppResult<PaymentSession> {
+    ) -> Result<PaymentSession, TransitionError> {
         let detail = EventDetail { kind, payment: Some(refund.payment.0), refund: Some(refund.id.0) };
-        let (changed, event) =
-            record_change(&self.core.db, session, self.core.now(), detail, writes).await.map_err(conflict)?;
+        let (changed, event) = record_change(&self.core.db, session, self.core.now(), detail, writes).await?;
         self.core.publish(event).await;
         Ok(changed)
     }
@@ -277,7 +276,8 @@ fn refusal(error: NotRefundable) -> AppError {
 }
 
 /// What a refused refund change means: its reservation found less left than it asked (a
-/// racing refund took it), or its refund was settled by someone else already.
+/// racing refund took it). A settlement another instance made first is not an error
+/// (`settle` takes it as done), so it never gets here.
 fn conflict(error: TransitionError) -> AppError {
     match error {
         TransitionError::Refused(Guard::NotRefundable) => AppError::user(
@@ -285,9 +285,6 @@ fn conflict(error: TransitionError) -> AppError {
             ErrorCode::AmountTooLarge,
             "the payment has less than that left to refund (another refund took it); read it again",
         ),
-        TransitionError::Refused(Guard::RefundSettled) => {
-            AppError::user(&["input", "paymentId"], ErrorCode::AlreadyRefunded, "the refund is settled already")
-        }
         TransitionError::Refused(guard) => AppError::Internal(anyhow::anyhow!("a refund write was refused: {guard}")),
         TransitionError::VersionConflict => AppError::Internal(anyhow::anyhow!("a refund met a version conflict")),
         TransitionError::Db(db) => db.into(),
