@@ -38,6 +38,11 @@ impl MigrationTrait for Migration {
             Index::create().name("refunds_by_payment").table(Refunds::Table).col(Refunds::PaymentId).to_owned(),
         )
         .await?;
+        // A session's refunds: its hosted page and its connection read them by session.
+        m.create_index(
+            Index::create().name("refunds_by_session").table(Refunds::Table).col(Refunds::PaymentSessionId).to_owned(),
+        )
+        .await?;
         m.create_index(
             Index::create()
                 .name("refunds_pending")

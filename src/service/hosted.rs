@@ -3,6 +3,7 @@
 
 use super::Core;
 use super::auth::CLIENT_SECRET_PREFIX;
+use crate::domain::SessionStatus;
 use crate::domain::merchant::Merchant;
 use crate::domain::order::LineItem;
 use crate::domain::refund::Refund;
@@ -47,7 +48,11 @@ impl Hosted {
             Some(order) => storage::orders::line_items(&self.core.db, order.0).await?,
             None => Vec::new(),
         };
-        let refunds = storage::refunds::of_session(&self.core.db, session.id.0).await?;
+        // Only a completed session's payment can have been refunded.
+        let refunds = match session.status {
+            SessionStatus::Completed => storage::refunds::of_session(&self.core.db, session.id.0).await?,
+            _ => Vec::new(),
+        };
         Ok(Some(HostedView { session, merchant, items, refunds }))
     }
 }
