@@ -83,13 +83,15 @@ impl PersistedQueries {
         Ok(storage::persisted::document(&self.core.db, hash).await?.map(|document| self.remember(hash, &document)))
     }
 
-    /// Registers `document` (whose hash the caller checked) in every tier: for good when
-    /// `caller` registers for good, in the caches otherwise.
+    /// Registers `document` (whose hash the caller checked): for good when `caller` registers
+    /// for good; in Redis too for any credential (rate-limited and costed per credential);
+    /// only in this instance's bounded cache for an anonymous caller, so a flood of documents
+    /// from nobody in particular cannot fill Redis.
     pub async fn register(&self, hash: &str, document: &str, caller: Option<Caller>) -> Result<(), sea_orm::DbErr> {
         if let Some(caller) = caller.filter(|c| registers_for_good(Some(*c))) {
             storage::persisted::keep(&self.core.db, hash, document, caller.merchant(), self.core.now()).await?;
         }
-        if let Some(shared) = &self.shared {
+        if let Some(shared) = self.shared.as_ref().filter(|_| caller.is_some()) {
             let key = format!("{}:persisted:{hash}", shared.prefix);
             let stored: anyhow::Result<()> = shared
                 .link

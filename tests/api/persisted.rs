@@ -131,6 +131,12 @@ async fn a_document_registered_on_one_instance_runs_by_hash_on_another() {
     assert_eq!(via_a["data"]["paymentSessions"]["totalCount"], 1, "{via_a}");
     let via_b = send(&b, Some(&a.key), json!({ "extensions": by_hash(document) })).await;
     assert_eq!(via_b["data"]["paymentSessions"]["totalCount"], 1, "{via_b}");
+    // An anonymous client's document stays in its instance's cache: nobody fills Redis.
+    let anonymous = "query Anonymous { __typename }";
+    let on_a = send(&a, None, json!({ "query": anonymous, "extensions": by_hash(anonymous) })).await;
+    assert_eq!(on_a["data"]["__typename"], "QueryRoot", "{on_a}");
+    let on_b = send(&b, None, json!({ "extensions": by_hash(anonymous) })).await;
+    assert_eq!(error_code(&on_b), "PERSISTED_QUERY_NOT_FOUND", "{on_b}");
 }
 
 #[tokio::test]
