@@ -64,6 +64,8 @@ string_enum!(
         TooManyBuckets => "TOO_MANY_BUCKETS",
         PaymentNotRefundable => "PAYMENT_NOT_REFUNDABLE",
         AlreadyRefunded => "ALREADY_REFUNDED",
+        PaymentNotCapturable => "PAYMENT_NOT_CAPTURABLE",
+        PaymentNotVoidable => "PAYMENT_NOT_VOIDABLE",
         InvalidUrl => "INVALID_URL",
         Unauthenticated => "UNAUTHENTICATED",
         Forbidden => "FORBIDDEN",

@@ -171,6 +171,7 @@ async fn services_with(
         credential_ttl: std::time::Duration::from_secs(config.auth_cache_seconds),
         origins,
         production: config.production(),
+        capture_window: chrono::Duration::hours(i64::from(config.capture_window_hours)),
     }))
 }
 

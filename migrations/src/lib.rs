@@ -16,6 +16,7 @@ mod m20261129_000007_allowed_origins;
 mod m20261129_000008_persisted_queries;
 mod m20261129_000009_refunds;
 mod m20261129_000010_webhook_endpoints;
+mod m20261129_000011_manual_capture;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000008_persisted_queries::Migration),
             Box::new(m20261129_000009_refunds::Migration),
             Box::new(m20261129_000010_webhook_endpoints::Migration),
+            Box::new(m20261129_000011_manual_capture::Migration),
         ]
     }
 }

@@ -79,6 +79,12 @@ pub struct Config {
     #[arg(long, env = "PAYGRAPH_AUTH_CACHE_SECONDS", default_value_t = 30)]
     pub auth_cache_seconds: u64,
 
+    /// Hours an authorized payment (`captureMethod: MANUAL`) waits for `capturePayment`
+    /// before the background pass voids it: its `captureBefore`. Default 168 (7 days).
+    #[arg(long, env = "PAYGRAPH_CAPTURE_WINDOW_HOURS", default_value_t = 168,
+          value_parser = clap::value_parser!(u32).range(1..=744))]
+    pub capture_window_hours: u32,
+
     #[command(flatten)]
     pub limits: Limits,
 
@@ -112,6 +118,7 @@ impl Config {
             fingerprint_key: None,
             trust_proxy: false,
             auth_cache_seconds: 30,
+            capture_window_hours: 168,
             limits: Limits::default(),
             fraud: FraudRules::default(),
             live: LiveConfig::default(),

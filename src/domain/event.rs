@@ -12,6 +12,8 @@ string_enum!(
         RefundCreated => "REFUND_CREATED",
         RefundSucceeded => "REFUND_SUCCEEDED",
         RefundFailed => "REFUND_FAILED",
+        PaymentCaptured => "PAYMENT_CAPTURED",
+        PaymentVoided => "PAYMENT_VOIDED",
     }
 );
 

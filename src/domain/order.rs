@@ -4,8 +4,15 @@ use super::money::{Currency, MAX_AMOUNT, Money};
 
 string_enum!(
     /// An order is OPEN until a session pays it, then PAID; REFUNDED once its payment's
-    /// refunds have given all of it back.
-    OrderStatus, "order status" { Open => "OPEN", Paid => "PAID", Refunded => "REFUNDED" }
+    /// refunds have given all of it back. A manually captured payment makes it AUTHORIZED
+    /// first: PAID at the capture, VOIDED if the hold is released instead.
+    OrderStatus, "order status" {
+        Open => "OPEN",
+        Authorized => "AUTHORIZED",
+        Paid => "PAID",
+        Refunded => "REFUNDED",
+        Voided => "VOIDED",
+    }
 );
 
 /// What a CHECKOUT session pays: a total computed from its lines, paid at most once.

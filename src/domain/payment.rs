@@ -2,12 +2,16 @@
 
 string_enum!(
     /// Where one attempt to pay a session stands. PROCESSING: with the processor, or a bank
-    /// transfer awaiting settlement; REQUIRES_ACTION: a 3-D Secure challenge is pending.
+    /// transfer awaiting settlement; REQUIRES_ACTION: a 3-D Secure challenge is pending;
+    /// AUTHORIZED: the money is held for a capture later (manual capture); VOIDED: the hold
+    /// was released without a capture.
     PaymentStatus, "payment status" {
         Processing => "PROCESSING",
         RequiresAction => "REQUIRES_ACTION",
+        Authorized => "AUTHORIZED",
         Succeeded => "SUCCEEDED",
         Failed => "FAILED",
+        Voided => "VOIDED",
     }
 );
 
@@ -91,6 +95,13 @@ impl MethodSummary {
     }
 }
 
+impl Payment {
+    /// What a capture may take: all of an AUTHORIZED payment, nothing otherwise.
+    pub fn amount_capturable(&self) -> i64 {
+        if self.status == PaymentStatus::Authorized { self.amount.amount() } else { 0 }
+    }
+}
+
 /// One attempt to collect a session's money: what was charged, how, and what came of it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Payment {
@@ -100,8 +111,15 @@ pub struct Payment {
     pub customer: Option<super::CustomerId>,
     pub status: PaymentStatus,
     pub amount: super::Money,
-    /// Minor units of `amount` that refunds hold, pending or succeeded.
+    /// Minor units of `amount` taken: all of it once SUCCEEDED, unless a manual capture took
+    /// less; zero before.
+    pub amount_captured: i64,
+    /// Minor units of `amount_captured` that refunds hold, pending or succeeded.
     pub amount_refunded: i64,
+    /// An AUTHORIZED payment's deadline: past it the hold is voided.
+    pub capture_before: Option<chrono::DateTime<chrono::Utc>>,
+    /// A capture or void under way with the processor (see `domain::capture`).
+    pub hold_action: Option<super::capture::HoldAction>,
     pub method: super::PaymentMethodType,
     pub summary: MethodSummary,
     /// Keyed fingerprint of the card, wallet card or IBAN.

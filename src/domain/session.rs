@@ -153,6 +153,8 @@ pub struct PaymentSession {
     pub allowed_methods: Vec<PaymentMethodType>,
     pub save_payment_profile: bool,
     pub set_profile_as_default: bool,
+    /// MANUAL: the payment is only authorized, for `capturePayment` later.
+    pub capture_method: super::capture::CaptureMethod,
     pub attempt_count: i32,
     /// Lets the hosted page and mobile apps see and pay this one session.
     pub client_secret: String,
@@ -161,6 +163,13 @@ pub struct PaymentSession {
     pub expires_at: chrono::DateTime<chrono::Utc>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl PaymentSession {
+    /// Its payment is taken when the customer pays, not held for a capture later.
+    pub fn captures_at_once(&self) -> bool {
+        self.capture_method == super::capture::CaptureMethod::Automatic
+    }
 }
 
 /// How long a session stays payable.

@@ -98,9 +98,13 @@ pub enum SubscriptionStatus {
 #[graphql(name = "OrderStatus", remote = "domain::order::OrderStatus")]
 pub enum OrderStatus {
     Open,
+    /// Its session's payment is held for a manual capture.
+    Authorized,
     Paid,
     /// Its payment's refunds gave all of it back.
     Refunded,
+    /// Its session's held payment was voided: it will not be paid.
+    Voided,
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -130,6 +134,10 @@ pub enum PaymentSessionEventKind {
     RefundSucceeded,
     /// The processor failed the refund; its amount may be refunded again.
     RefundFailed,
+    /// An authorized payment was captured, all or part (`payment`).
+    PaymentCaptured,
+    /// An authorized payment's hold was released, by `voidPayment` or at its `captureBefore`.
+    PaymentVoided,
 }
 
 /// Where one payment attempt stands.
@@ -140,10 +148,24 @@ pub enum PaymentStatus {
     Processing,
     /// A 3-D Secure challenge is pending.
     RequiresAction,
+    /// The money is held for `capturePayment` (a MANUAL capture session).
+    Authorized,
     /// The money was taken.
     Succeeded,
     /// Declined, blocked by a fraud rule, or failed.
     Failed,
+    /// The hold was released without a capture.
+    Voided,
+}
+
+/// When a session's payment is captured.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "CaptureMethod", remote = "domain::capture::CaptureMethod")]
+pub enum CaptureMethod {
+    /// When the customer pays.
+    Automatic,
+    /// Authorized when the customer pays; taken by `capturePayment` before `captureBefore`.
+    Manual,
 }
 
 /// The fraud rules' verdict on a payment attempt.

@@ -11,6 +11,7 @@ use futures_util::future::BoxFuture;
 pub use test_processor::TestProcessor;
 
 use crate::domain::Money;
+use crate::domain::capture::HoldOutcome;
 use crate::domain::card::{CardBrand, CardNumber, Cvc, Wallet};
 
 /// Card data on its way to the processor; it lives only as long as the vault request.
@@ -30,6 +31,8 @@ pub struct ChargeRequest<'a> {
     pub amount: Money,
     /// Unique per payment attempt, so a retried call never charges twice at the processor.
     pub idempotency_key: &'a str,
+    /// False: authorize only, and hold the money for `capture` (or `void`).
+    pub capture: bool,
 }
 
 crate::domain::string_enum!(
@@ -67,6 +70,8 @@ pub struct WalletCard {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ChargeOutcome {
     Succeeded,
+    /// Held, not taken: the answer to a charge made with `capture: false`.
+    Authorized,
     Declined(DeclineCode),
     /// The issuer asks for 3-D Secure; charge again with `authenticated: true` once passed.
     RequiresAction,
@@ -136,4 +141,13 @@ pub trait Processor: Send + Sync + 'static {
         &'a self,
         idempotency_key: &'a str,
     ) -> BoxFuture<'a, Result<Option<RefundOutcome>, ProcessorError>>;
+
+    /// Takes `amount` of the authorization made with `charge_key` and releases the rest.
+    /// An authorization ends once: asked again (a retry, or a void that came first), it
+    /// answers how it ended, so a lost answer is recovered by asking again.
+    fn capture<'a>(&'a self, charge_key: &'a str, amount: Money) -> BoxFuture<'a, Result<HoldOutcome, ProcessorError>>;
+
+    /// Releases the authorization made with `charge_key`; as `capture`, it answers how the
+    /// authorization ended if it already had.
+    fn void<'a>(&'a self, charge_key: &'a str) -> BoxFuture<'a, Result<HoldOutcome, ProcessorError>>;
 }

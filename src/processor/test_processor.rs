@@ -15,6 +15,8 @@ use super::{
     CardDetails, ChargeOutcome, ChargeRequest, DeclineCode, Processor, ProcessorError, RefundOutcome, RefundRequest,
     WalletCard,
 };
+use crate::domain::Money;
+use crate::domain::capture::HoldOutcome;
 use crate::domain::card::{CardNumber, Wallet};
 use crate::service::auth::new_secret;
 
@@ -84,6 +86,8 @@ struct ChargeLog {
     order: VecDeque<String>,
     /// Refunds by their idempotency key, with the behaviour of the card they refund.
     refunds: HashMap<String, (RefundOutcome, Behaviour)>,
+    /// Authorizations by their charge's key: `None` while held, then how they ended.
+    holds: HashMap<String, Option<HoldOutcome>>,
 }
 
 impl ChargeLog {
@@ -160,14 +164,19 @@ impl Processor for TestProcessor {
         Box::pin(async move {
             let behaviour = Behaviour::from_token(request.processor_token)
                 .ok_or_else(|| ProcessorError("not a test processor token".into()))?;
-            let outcome = match behaviour {
+            let mut outcome = match behaviour {
                 Behaviour::Succeed | Behaviour::RefundFails => ChargeOutcome::Succeeded,
                 Behaviour::Decline(code) => ChargeOutcome::Declined(code),
                 Behaviour::ThreeDSecure if authenticated => ChargeOutcome::Succeeded,
                 Behaviour::ThreeDSecure => ChargeOutcome::RequiresAction,
                 Behaviour::SavesThenDeclines => ChargeOutcome::Declined(DeclineCode::CardDeclined),
             };
-            self.charge_log().record(request.idempotency_key, outcome, behaviour);
+            let mut log = self.charge_log();
+            if outcome == ChargeOutcome::Succeeded && !request.capture {
+                outcome = ChargeOutcome::Authorized;
+                log.holds.entry(request.idempotency_key.to_owned()).or_insert(None);
+            }
+            log.record(request.idempotency_key, outcome, behaviour);
             Ok(outcome)
         })
     }
@@ -208,6 +217,22 @@ impl Processor for TestProcessor {
             Ok(Some(entry.0))
         })
     }
+
+    fn capture<'a>(&'a self, charge_key: &'a str, amount: Money) -> BoxFuture<'a, Result<HoldOutcome, ProcessorError>> {
+        Box::pin(async move { Ok(self.end_hold(charge_key, HoldOutcome::Captured(amount.amount()))) })
+    }
+
+    fn void<'a>(&'a self, charge_key: &'a str) -> BoxFuture<'a, Result<HoldOutcome, ProcessorError>> {
+        Box::pin(async move { Ok(self.end_hold(charge_key, HoldOutcome::Voided)) })
+    }
+}
+
+impl TestProcessor {
+    /// Ends the hold of `charge_key` with `ending` unless it has ended; answers how it ended.
+    /// A hold this process does not remember (made before a restart) ends as asked.
+    fn end_hold(&self, charge_key: &str, ending: HoldOutcome) -> HoldOutcome {
+        *self.charge_log().holds.entry(charge_key.to_owned()).or_insert(None).get_or_insert(ending)
+    }
 }
 
 #[cfg(test)]
@@ -224,7 +249,7 @@ mod tests {
             processor.tokenize(CardDetails { number: &card, exp_month: 12, exp_year: 2040, cvc: &cvc }).await.unwrap();
         assert!(!token.contains(&number[6..]), "the token must not carry the number");
         let amount = Money::new(100, Currency::parse("USD").unwrap()).unwrap();
-        let request = ChargeRequest { processor_token: &token, amount, idempotency_key: "k" };
+        let request = ChargeRequest { processor_token: &token, amount, idempotency_key: "k", capture: true };
         processor.charge(request, authenticated).await.unwrap()
     }
 
@@ -235,7 +260,7 @@ mod tests {
         assert_eq!((card.brand.as_str(), card.last4.as_str()), ("visa", "4242"));
         let amount = Money::new(100, Currency::parse("USD").unwrap()).unwrap();
         let charge = |token: String| async move {
-            let request = ChargeRequest { processor_token: &token, amount, idempotency_key: "k" };
+            let request = ChargeRequest { processor_token: &token, amount, idempotency_key: "k", capture: true };
             processor.charge(request, true).await.unwrap()
         };
         assert_eq!(charge(card.processor_token).await, ChargeOutcome::Succeeded);
@@ -255,7 +280,7 @@ mod tests {
             processor.tokenize(CardDetails { number: &card, exp_month: 12, exp_year: 2040, cvc: &cvc }).await.unwrap();
         assert_eq!(processor.charge_outcome("attempt-1").await.unwrap(), None, "nothing charged yet");
         let amount = Money::new(100, Currency::parse("USD").unwrap()).unwrap();
-        let request = ChargeRequest { processor_token: &token, amount, idempotency_key: "attempt-1" };
+        let request = ChargeRequest { processor_token: &token, amount, idempotency_key: "attempt-1", capture: true };
         processor.charge(request, false).await.unwrap();
         assert_eq!(processor.charge_outcome("attempt-1").await.unwrap(), Some(ChargeOutcome::Succeeded));
         assert_eq!(processor.charge_outcome("attempt-2").await.unwrap(), None);
@@ -271,5 +296,23 @@ mod tests {
         assert_eq!(outcome("4000002500003155", false).await, ChargeOutcome::RequiresAction);
         assert_eq!(outcome("4000002500003155", true).await, ChargeOutcome::Succeeded);
         assert_eq!(outcome("4111111111111111", false).await, ChargeOutcome::Declined(DeclineCode::TestModeLiveCard));
+    }
+
+    #[tokio::test]
+    async fn an_authorization_ends_once_and_says_how_when_asked_again() {
+        let processor = TestProcessor::default();
+        let card = CardNumber::parse("4242424242424242").unwrap();
+        let cvc = Cvc::parse("123", card.brand()).unwrap();
+        let token =
+            processor.tokenize(CardDetails { number: &card, exp_month: 12, exp_year: 2040, cvc: &cvc }).await.unwrap();
+        let amount = Money::new(2500, Currency::parse("EUR").unwrap()).unwrap();
+        let request = ChargeRequest { processor_token: &token, amount, idempotency_key: "held", capture: false };
+        assert_eq!(processor.charge(request, false).await.unwrap(), ChargeOutcome::Authorized);
+        let part = Money::new(1500, Currency::parse("EUR").unwrap()).unwrap();
+        assert_eq!(processor.capture("held", part).await.unwrap(), HoldOutcome::Captured(1500));
+        assert_eq!(processor.capture("held", amount).await.unwrap(), HoldOutcome::Captured(1500), "captured once");
+        assert_eq!(processor.void("held").await.unwrap(), HoldOutcome::Captured(1500), "too late to void");
+        assert_eq!(processor.void("other").await.unwrap(), HoldOutcome::Voided);
+        assert_eq!(processor.capture("other", part).await.unwrap(), HoldOutcome::Voided, "voided first");
     }
 }

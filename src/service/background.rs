@@ -1,5 +1,6 @@
 //! Background work every instance runs: the outbox relay, the expiry sweeper, the
-//! subscription renewals (in `renewals`) and the reconciliation of attempts (in `payments`).
+//! subscription renewals (in `renewals`), the reconciliation of attempts (in `payments`),
+//! refund settlement (in `refunds`) and the end of authorizations (in `captures`).
 //! All are safe with several instances at once.
 
 use std::time::Duration;
@@ -41,6 +42,12 @@ impl Services {
                 }
                 if let Err(error) = services.refunds.settle_pending().await {
                     tracing::warn!(error = %format!("{error:#}"), "refund settlement pass failed");
+                }
+                if let Err(error) = services.captures.resume_stalled().await {
+                    tracing::warn!(error = %format!("{error:#}"), "stalled capture pass failed");
+                }
+                if let Err(error) = services.captures.void_expired().await {
+                    tracing::warn!(error = %format!("{error:#}"), "expired authorization pass failed");
                 }
             }
         });

@@ -11,11 +11,11 @@
 //!   payment profile of the customer (see `profiles`).
 
 use super::Core;
-use crate::domain::SessionPurpose;
 use crate::domain::ledger::LedgerKind;
 use crate::domain::payment::Payment;
 use crate::domain::session::PaymentSession;
 use crate::domain::subscription::{Subscription, period_end};
+use crate::domain::{PaymentStatus, SessionPurpose};
 use crate::error::AppResult;
 use crate::storage::entities::card_token;
 use crate::storage::writes::{PaidPeriod, ProfileRef, SessionWrite};
@@ -77,7 +77,8 @@ impl Fulfilment {
         match purpose {
             SessionPurpose::Checkout => {
                 let order = session.order.ok_or_else(|| anyhow::anyhow!("CHECKOUT session without an order"))?;
-                writes.push(SessionWrite::MarkOrderPaid { order: order.0 });
+                let held = payment.is_some_and(|p| p.status == PaymentStatus::Authorized);
+                writes.push(SessionWrite::MarkOrderPaid { order: order.0, held });
             }
             SessionPurpose::BalanceTopUp => writes.push(self.balances.ledger_credit(session, LedgerKind::TopUp)?),
             SessionPurpose::OutstandingBalance => {

@@ -6,6 +6,7 @@ use super::auth::CLIENT_SECRET_PREFIX;
 use crate::domain::SessionStatus;
 use crate::domain::merchant::Merchant;
 use crate::domain::order::LineItem;
+use crate::domain::payment::Payment;
 use crate::domain::refund::Refund;
 use crate::domain::session::PaymentSession;
 use crate::error::AppResult;
@@ -19,6 +20,8 @@ pub struct HostedView {
     pub items: Vec<LineItem>,
     /// Money given back of the session's payment, oldest first.
     pub refunds: Vec<Refund>,
+    /// A completed MANUAL session's payment: held, captured or released.
+    pub held: Option<Payment>,
 }
 
 /// What the hosted page shows.
@@ -53,6 +56,12 @@ impl Hosted {
             SessionStatus::Completed => storage::refunds::of_session(&self.core.db, session.id.0).await?,
             _ => Vec::new(),
         };
-        Ok(Some(HostedView { session, merchant, items, refunds }))
+        let held = match (session.status, session.captures_at_once()) {
+            (SessionStatus::Completed, false) => {
+                storage::holds::completing_payment(&self.core.db, session.id.0).await?
+            }
+            _ => None,
+        };
+        Ok(Some(HostedView { session, merchant, items, refunds, held }))
     }
 }

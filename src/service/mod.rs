@@ -6,6 +6,7 @@
 pub mod auth;
 mod background;
 pub mod balances;
+pub mod captures;
 mod core;
 pub mod credentials;
 pub mod customers;
@@ -57,6 +58,8 @@ pub struct Dependencies {
     pub production: bool,
     /// The web origins allowed to call from a browser, loaded.
     pub origins: Arc<origins::Origins>,
+    /// How long an authorization waits for its capture before it is voided.
+    pub capture_window: chrono::Duration,
 }
 
 /// Every use-case family, wired once at start-up. A family reaches another only through the
@@ -80,6 +83,7 @@ pub struct Services {
     pub links: links::Links,
     pub payments: payments::Payments,
     pub refunds: refunds::Refunds,
+    pub captures: captures::Captures,
     pub webhooks: webhooks::Webhooks,
     pub subscriptions: subscriptions::Subscriptions,
     pub renewals: renewals::Renewals,
@@ -133,10 +137,12 @@ impl Services {
             fraud: fraud.clone(),
             links: links.clone(),
             fulfilment,
+            capture_window: deps.capture_window,
         });
         Services {
             webhooks: webhooks::Webhooks::new(core.clone(), deps.production),
             refunds: refunds::Refunds::new(core.clone(), deps.processor.clone(), sessions.clone()),
+            captures: captures::Captures::new(core.clone(), deps.processor.clone(), sessions.clone()),
             auth: auth::Auth::new(core.clone(), credentials),
             keys: keys::Keys::new(core.clone()),
             renewals: renewals::Renewals::new(core.clone(), payments.clone(), profiles.clone(), subscriptions.clone()),

@@ -113,7 +113,7 @@ impl Refunds {
             let message = format!("only a SUCCEEDED payment can be refunded; this one is {}", payment.status.as_str());
             return Err(AppError::user(&field, ErrorCode::PaymentNotRefundable, message));
         }
-        let amount = refund_amount(input.amount, payment.amount.amount(), payment.amount_refunded).map_err(refusal)?;
+        let amount = refund_amount(input.amount, payment.amount_captured, payment.amount_refunded).map_err(refusal)?;
         let session = self
             .sessions
             .get(merchant, payment.session)

@@ -4,6 +4,7 @@ pub mod batch;
 pub mod entities;
 pub mod events;
 pub mod fraud;
+pub mod holds;
 pub mod idempotency;
 pub mod keys;
 pub mod ledger;

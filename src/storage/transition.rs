@@ -98,6 +98,20 @@ pub async fn record_change(
     Ok((changed, event))
 }
 
+/// Writes about `session` that change nothing it shows, so raise no version and log no
+/// event (a capture marked before the processor is asked), in one transaction, each checked.
+pub async fn apply(
+    db: &DatabaseConnection,
+    session: &PaymentSession,
+    at: DateTime<Utc>,
+    writes: Vec<SessionWrite>,
+) -> Result<(), TransitionError> {
+    let txn = db.begin().await?;
+    run_writes(&txn, session, at, &writes).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 /// Runs `writes` for `session` in `txn`, each checked; the first refused ends it (the caller
 /// drops the transaction, which rolls everything back).
 pub(super) async fn run_writes(

@@ -5,6 +5,8 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use futures_util::future::BoxFuture;
+use paygraph::domain::Money;
+use paygraph::domain::capture::HoldOutcome;
 use paygraph::domain::card::Wallet;
 use paygraph::processor::{
     CardDetails, ChargeOutcome, ChargeRequest, Processor, ProcessorError, RefundOutcome, RefundRequest, TestProcessor,
@@ -29,6 +31,8 @@ pub struct FaultyProcessor {
     pub charged: AtomicUsize,
     /// Refunds that reached the processor (a retry under the same key included).
     pub refunded: AtomicUsize,
+    /// Captures and voids that reached the processor (a retry included).
+    pub hold_calls: AtomicUsize,
 }
 
 impl FaultyProcessor {
@@ -65,7 +69,7 @@ impl Processor for FaultyProcessor {
                 return Err(ProcessorError("connection refused".into()));
             }
             let outcome = self.inner.charge(request, authenticated).await?;
-            if outcome == ChargeOutcome::Succeeded {
+            if matches!(outcome, ChargeOutcome::Succeeded | ChargeOutcome::Authorized) {
                 self.charged.fetch_add(1, Ordering::SeqCst);
             }
             if fault == Fault::LoseAnswer as usize {
@@ -102,5 +106,35 @@ impl Processor for FaultyProcessor {
 
     fn refund_outcome<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<RefundOutcome>, ProcessorError>> {
         self.inner.refund_outcome(key)
+    }
+
+    fn capture<'a>(&'a self, key: &'a str, amount: Money) -> BoxFuture<'a, Result<HoldOutcome, ProcessorError>> {
+        self.ending(self.inner.capture(key, amount))
+    }
+
+    fn void<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<HoldOutcome, ProcessorError>> {
+        self.ending(self.inner.void(key))
+    }
+}
+
+impl FaultyProcessor {
+    /// A capture or void fails as charges do: before reaching the processor, or with the
+    /// answer lost.
+    fn ending<'a>(
+        &'a self,
+        call: BoxFuture<'a, Result<HoldOutcome, ProcessorError>>,
+    ) -> BoxFuture<'a, Result<HoldOutcome, ProcessorError>> {
+        Box::pin(async move {
+            let fault = self.fault.load(Ordering::SeqCst);
+            if fault == Fault::FailBefore as usize {
+                return Err(ProcessorError("connection refused".into()));
+            }
+            let outcome = call.await?;
+            self.hold_calls.fetch_add(1, Ordering::SeqCst);
+            if fault == Fault::LoseAnswer as usize {
+                return Err(ProcessorError("connection reset while reading the answer".into()));
+            }
+            Ok(outcome)
+        })
     }
 }

@@ -165,6 +165,14 @@ pub fn test_redis_url(test: &str) -> Option<String> {
 }
 
 impl TestApp {
+    /// The hosted page of payment `id`'s session, as its customer sees it now.
+    pub async fn hosted_page_of_payment(&self, id: &str) -> String {
+        let query = "query($id: ID!) { node(id: $id) { ... on Payment { paymentSession { hostedUrl } } } }";
+        let body = self.gql(query, json!({ "id": id })).await;
+        let url = body["data"]["node"]["paymentSession"]["hostedUrl"].as_str().expect("a hosted URL").to_owned();
+        self.client.get(&url).send().await.unwrap().text().await.unwrap()
+    }
+
     /// Runs a GraphQL operation with the merchant's secret key.
     pub async fn gql(&self, query: &str, variables: Value) -> Value {
         self.gql_as(Some(&self.key), query, variables).await

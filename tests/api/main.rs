@@ -6,6 +6,8 @@
 mod access;
 mod balances;
 mod browser;
+mod capture_faults;
+mod captures;
 mod cli;
 mod compression;
 mod confirm;

@@ -55,16 +55,7 @@ async fn partial_refunds_add_up_to_what_was_captured_and_no_more() {
     assert_eq!(rest["payment"]["amountRefunded"]["amount"], 2500);
 
     // The customer sees it on the session's hosted page.
-    let secret = app
-        .gql(
-            "query($id: ID!) { node(id: $id) { ... on Payment { paymentSession { hostedUrl } } } }",
-            json!({ "id": id }),
-        )
-        .await["data"]["node"]["paymentSession"]["hostedUrl"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let page = app.client.get(&secret).send().await.unwrap().text().await.unwrap();
+    let page = app.hosted_page_of_payment(&id).await;
     assert!(page.contains("€10.00 refunded") && page.contains("€15.00 refunded"), "{page}");
 
     let more = refund(&app, json!({ "paymentId": id, "amount": 1 })).await;

@@ -101,6 +101,23 @@ test('a session created and canceled through the API shows live, in place', asyn
   await close();
 });
 
+test('a capture of a held payment shows in the timeline with what it took', async () => {
+  const { page, close } = await recordedPage(browser);
+  await openDashboard(page);
+  const held = await createSession(server, { ...payment(2500), captureMethod: 'MANUAL' });
+  await page.locator(`#rows tr[data-id="${held.id}"]`).waitFor({ timeout: 5_000 });
+  await pay(held);
+  const payments = await gql(server, `query($id: ID!) { paymentSession(id: $id) { payments(first: 1) { nodes { id status } } } }`, { id: held.id });
+  const { id: paymentId, status } = payments.paymentSession.payments.nodes[0];
+  assert.equal(status, 'AUTHORIZED');
+  await gql(server, `mutation($input: CapturePaymentInput!) { capturePayment(input: $input) { payment { status } } }`, {
+    input: { paymentId, amount: 1800 },
+  });
+  await page.locator(`#rows tr[data-id="${held.id}"]`).getByRole('button', { name: /Events of/ }).click();
+  await page.locator('#timeline-events li', { hasText: '€18.00 captured' }).waitFor({ timeout: 3_000 });
+  await close();
+});
+
 test('the dashboard fits a phone, and a bad key is told so', async () => {
   const { page, close } = await recordedPage(browser, { viewport: { width: 390, height: 844 }, isMobile: true });
   await page.goto(`${server.url}/dashboard`);

@@ -2,6 +2,7 @@
 //! object and `userErrors`. What the user got wrong is a user error and changes nothing;
 //! missing credentials and faults are GraphQL errors.
 
+mod captures;
 mod confirm;
 mod customers;
 mod fraud;
@@ -28,6 +29,7 @@ pub struct MutationRoot(
     sessions::SessionMutations,
     confirm::ConfirmMutations,
     refunds::RefundMutations,
+    captures::CaptureMutations,
     fraud::FraudMutations,
     profiles::ProfileMutations,
     links::LinkMutations,

@@ -6,7 +6,7 @@ use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
 
 use super::{UserError, input_id, input_id_opt, outcome};
 use crate::graphql::context::ContextExt;
-use crate::graphql::enums::{PaymentMethodType, PaymentSessionPurpose};
+use crate::graphql::enums::{CaptureMethod, PaymentMethodType, PaymentSessionPurpose};
 use crate::graphql::errors::gql;
 use crate::graphql::objects::{MoneyInput, PaymentSession};
 use crate::service::sessions::{AmountInput, SessionInput};
@@ -41,6 +41,10 @@ pub struct CreatePaymentSessionInput {
     pub metadata: Option<Json<BTreeMap<String, String>>>,
     /// Where the hosted page sends the customer after paying.
     pub success_url: Option<String>,
+    /// MANUAL: the customer's payment is only authorized, and the money is taken by
+    /// `capturePayment` before its `captureBefore` (CHECKOUT and PAYMENT sessions, cards
+    /// and wallets). Default AUTOMATIC.
+    pub capture_method: Option<CaptureMethod>,
     /// Retrying with the same key and input returns the first session; never creates two.
     pub idempotency_key: Option<String>,
 }
@@ -94,6 +98,7 @@ impl SessionMutations {
                 metadata: input.metadata.map(|m| m.0),
                 success_url: input.success_url,
                 payment_link: None,
+                capture_method: input.capture_method.map(Into::into),
             };
             ctx.services().sessions.create(merchant, session, input.idempotency_key).await
         }

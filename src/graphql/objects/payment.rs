@@ -26,8 +26,21 @@ impl Payment {
     async fn amount(&self) -> Option<Money> {
         Some(Money(self.0.amount))
     }
-    /// What refunds hold of `amount`: succeeded and still pending ones (a failed refund gives
-    /// its share back).
+    /// What was taken: all of `amount` once SUCCEEDED, unless a manual capture took less;
+    /// zero before (and for a VOIDED or FAILED payment).
+    async fn amount_captured(&self) -> Money {
+        Money(crate::domain::Money::from_stored(self.0.amount_captured, self.0.amount.currency()))
+    }
+    /// What `capturePayment` may still take: all of an AUTHORIZED payment, zero otherwise.
+    async fn amount_capturable(&self) -> Money {
+        Money(crate::domain::Money::from_stored(self.0.amount_capturable(), self.0.amount.currency()))
+    }
+    /// An AUTHORIZED payment's deadline: not captured by then, it is voided.
+    async fn capture_before(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.0.capture_before.filter(|_| self.0.status == crate::domain::PaymentStatus::Authorized)
+    }
+    /// What refunds hold of `amountCaptured`: succeeded and still pending ones (a failed
+    /// refund gives its share back).
     async fn amount_refunded(&self) -> Money {
         Money(crate::domain::Money::from_stored(self.0.amount_refunded, self.0.amount.currency()))
     }

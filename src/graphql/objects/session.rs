@@ -34,6 +34,10 @@ impl PaymentSession {
     async fn purpose(&self) -> PaymentSessionPurpose {
         self.0.purpose.into()
     }
+    /// MANUAL: its payment is authorized when the customer pays, and taken by `capturePayment`.
+    async fn capture_method(&self) -> crate::graphql::enums::CaptureMethod {
+        self.0.capture_method.into()
+    }
     /// What the customer pays; none for SETUP.
     async fn amount(&self) -> Option<Money> {
         self.0.amount.map(Money)

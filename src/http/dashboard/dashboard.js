@@ -19,9 +19,13 @@
   const EVENTS = `subscription Events($after: String) { paymentSessionEvents(after: $after) {
     cursor version previousStatus status occurredAt paymentSession { ${ROW_FIELDS} } } }`;
   const TIMELINE = `query Timeline($id: ID!) { paymentSession(id: $id) { amount { formatted }
-    events(first: 50) { nodes { version kind previousStatus status occurredAt refund { amount { formatted } } } } } }`;
+    events(first: 50) { nodes { version kind previousStatus status occurredAt refund { amount { formatted } }
+      payment { amountCaptured { formatted } } } } } }`;
   // How each kind of event reads in the timeline.
-  const KIND_WORDS = { REFUND_CREATED: 'refund created', REFUND_SUCCEEDED: 'refunded', REFUND_FAILED: 'refund failed' };
+  const KIND_WORDS = {
+    REFUND_CREATED: 'refund created', REFUND_SUCCEEDED: 'refunded', REFUND_FAILED: 'refund failed',
+    PAYMENT_CAPTURED: 'captured', PAYMENT_VOIDED: 'hold released',
+  };
 
   const $ = (id) => document.getElementById(id);
   let api = null;
@@ -155,6 +159,13 @@
     if (event.status === 'COMPLETED') debounce('volume', 1000, () => loadVolume().catch(report));
   }
 
+  // The amount an event moved: its refund's, or what a capture took.
+  function eventAmount(e) {
+    if (e.refund) return e.refund.amount.formatted + ' ';
+    if (e.kind === 'PAYMENT_CAPTURED' && e.payment) return e.payment.amountCaptured.formatted + ' ';
+    return '';
+  }
+
   async function showTimeline(id) {
     const data = await api.query(TIMELINE, { id });
     const session = data.paymentSession;
@@ -163,7 +174,7 @@
     $('timeline-events').replaceChildren(...session.events.nodes.map((e) => {
       const li = document.createElement('li');
       const change = e.kind !== 'STATUS_CHANGED'
-        ? `${e.refund ? e.refund.amount.formatted + ' ' : ''}${KIND_WORDS[e.kind] || e.kind}`
+        ? `${eventAmount(e)}${KIND_WORDS[e.kind] || e.kind}`
         : e.previousStatus ? `${e.previousStatus} → ${e.status}` : `created ${e.status}`;
       li.textContent = `v${e.version} · ${change} · ${new Date(e.occurredAt).toLocaleString()}`;
       return li;

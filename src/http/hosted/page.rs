@@ -29,6 +29,35 @@ fn refunds(body: &mut String, refunds: &[crate::domain::refund::Refund]) {
     let _ = write!(body, "</ul></section>");
 }
 
+/// A held payment's state, shown under the completed panel: held until the merchant takes
+/// it, or what was taken and released.
+fn hold(body: &mut String, payment: Option<&crate::domain::payment::Payment>) {
+    use crate::domain::PaymentStatus;
+    let Some(payment) = payment else { return };
+    let currency = payment.amount.currency();
+    let released = Money::from_stored(payment.amount.amount() - payment.amount_captured, currency);
+    let line = match payment.status {
+        PaymentStatus::Authorized => {
+            let until = payment.capture_before.map(|at| format!(" until {} UTC", at.format("%Y-%m-%d %H:%M")));
+            format!(
+                "{} is held on your card{}: you are charged when the merchant takes it",
+                payment.amount.formatted(),
+                until.unwrap_or_default()
+            )
+        }
+        PaymentStatus::Succeeded if released.amount() > 0 => format!(
+            "{} charged; {} of the hold released",
+            Money::from_stored(payment.amount_captured, currency).formatted(),
+            released.formatted()
+        ),
+        PaymentStatus::Succeeded => format!("{} charged", payment.amount.formatted()),
+        PaymentStatus::Voided => format!("{} hold released: nothing was charged", payment.amount.formatted()),
+        _ => return,
+    };
+    let _ =
+        write!(body, r#"<section class="panel hold" data-when="COMPLETED" hidden><p>{}</p></section>"#, escape(&line));
+}
+
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -153,6 +182,7 @@ pub fn payment_page(view: &HostedView, secret: &str, session_global_id: &str) ->
     let _ = write!(body, "</section>");
     let done = if session.purpose == SessionPurpose::Setup { "Card saved" } else { "Payment complete" };
     body.push_str(&STATE_PANELS.replace("{done_title}", done));
+    hold(&mut body, view.held.as_ref());
     refunds(&mut body, &view.refunds);
     let _ = write!(body, "</main>");
 

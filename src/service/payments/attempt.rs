@@ -25,6 +25,15 @@ use crate::storage::writes::SessionWrite;
 /// once nobody is waiting for its answer any more.
 pub(super) const PROCESSOR_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How a charge is made.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Charge {
+    /// The customer passed 3-D Secure.
+    pub authenticated: bool,
+    /// Taken at once; false: authorized and held (a MANUAL capture session).
+    pub capture: bool,
+}
+
 /// Who pays which session, how, and from where.
 pub(crate) struct Attempt {
     pub caller: Caller,
@@ -77,7 +86,10 @@ impl Payments {
             client_ip: client_ip.clone(),
             off_session,
             subscription: session.subscription,
+            amount_captured: 0,
             amount_refunded: 0,
+            capture_before: None,
+            hold_action: None,
             created_at: now,
             updated_at: now,
         };
@@ -100,7 +112,8 @@ impl Payments {
         let verdict = match (assessment.blocked_by, &method.charge) {
             (Some(rule), _) => Verdict::Blocked(rule),
             (None, Some(card)) => {
-                match self.charge(&card.processor_token, amount, payment_id, card.authenticated).await {
+                let charge = Charge { authenticated: card.authenticated, capture: session.captures_at_once() };
+                match self.charge(&card.processor_token, amount, payment_id, charge).await {
                     Some(outcome) => Verdict::Charged(outcome),
                     // The answer is lost: the charge may or may not have happened. The session
                     // waits in PROCESSING until `reconcile` asks the processor.
@@ -175,11 +188,11 @@ impl Payments {
         processor_token: &str,
         amount: Money,
         payment_id: Uuid,
-        authenticated: bool,
+        charge: Charge,
     ) -> Option<ChargeOutcome> {
         let key = payment_id.to_string();
-        let request = ChargeRequest { processor_token, amount, idempotency_key: &key };
-        match tokio::time::timeout(PROCESSOR_TIMEOUT, self.processor.charge(request, authenticated)).await {
+        let request = ChargeRequest { processor_token, amount, idempotency_key: &key, capture: charge.capture };
+        match tokio::time::timeout(PROCESSOR_TIMEOUT, self.processor.charge(request, charge.authenticated)).await {
             Ok(Ok(outcome)) => Some(outcome),
             Ok(Err(error)) => {
                 tracing::error!(%error, payment = %payment_id, "processor fault; the attempt waits for reconciliation");

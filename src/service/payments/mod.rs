@@ -101,6 +101,8 @@ pub struct PaymentDependencies {
     pub fraud: Fraud,
     pub links: Links,
     pub fulfilment: Fulfilment,
+    /// How long an authorization waits for its capture.
+    pub capture_window: chrono::Duration,
 }
 
 /// Payment attempts: confirming, their outcomes, reconciliation, and test mode's controls.
@@ -114,13 +116,23 @@ pub struct Payments {
     fraud: Fraud,
     links: Links,
     fulfilment: Fulfilment,
+    capture_window: chrono::Duration,
 }
 
 impl Payments {
     pub fn new(deps: PaymentDependencies) -> Self {
-        let PaymentDependencies { core, processor, fingerprint_key, sessions, profiles, fraud, links, fulfilment } =
-            deps;
-        Payments { core, processor, fingerprint_key, sessions, profiles, fraud, links, fulfilment }
+        let PaymentDependencies {
+            core,
+            processor,
+            fingerprint_key,
+            sessions,
+            profiles,
+            fraud,
+            links,
+            fulfilment,
+            capture_window,
+        } = deps;
+        Payments { core, processor, fingerprint_key, sessions, profiles, fraud, links, fulfilment, capture_window }
     }
 
     /// The merchant's payments matching `filter`, for a connection.

@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 use super::Payments;
 use super::{Confirmed, MAX_ATTEMPTS, blocked_error, decline_error};
+use crate::domain::capture::capture_before;
 use crate::domain::payment::Payment;
 use crate::domain::session::PaymentSession;
 use crate::domain::{FraudDecision, PaymentStatus, SessionPurpose, SessionStatus};
@@ -27,6 +28,8 @@ impl Verdict {
     fn resolve(self, session: &PaymentSession) -> (SessionStatus, PaymentStatus, Option<UserError>) {
         match self {
             Verdict::Charged(ChargeOutcome::Succeeded) => (SessionStatus::Completed, PaymentStatus::Succeeded, None),
+            // The customer's part is done; the money waits for `capturePayment`.
+            Verdict::Charged(ChargeOutcome::Authorized) => (SessionStatus::Completed, PaymentStatus::Authorized, None),
             Verdict::Charged(ChargeOutcome::RequiresAction) => {
                 (SessionStatus::RequiresAction, PaymentStatus::RequiresAction, None)
             }
@@ -52,6 +55,7 @@ impl Verdict {
             risk_score: if blocked { 100 } else { risk_score },
             fraud_rule,
             fraud_decision: if blocked { FraudDecision::Block } else { FraudDecision::Allow },
+            capture_before: None,
         }
     }
 }
@@ -71,12 +75,17 @@ impl Payments {
         risk_score: i32,
     ) -> AppResult<Confirmed> {
         let (next, payment_status, declined) = verdict.resolve(processing);
-        let mut writes = vec![SessionWrite::RecordOutcome(verdict.outcome(payment_id, payment_status, risk_score))];
+        let mut outcome = verdict.outcome(payment_id, payment_status, risk_score);
+        if payment_status == PaymentStatus::Authorized {
+            outcome.capture_before = Some(capture_before(self.core.now(), self.capture_window));
+        }
+        let mut writes = vec![SessionWrite::RecordOutcome(outcome)];
         if declined.is_some() {
             writes.push(SessionWrite::CountFailedAttempt);
         }
         if next == SessionStatus::Completed {
-            let paid = self.payment_row(payment_id).await?;
+            // As it will be: an AUTHORIZED payment makes its order AUTHORIZED, not PAID.
+            let paid = Payment { status: payment_status, ..self.payment_row(payment_id).await? };
             let card = self.vault_row_of(&paid).await?;
             writes.extend(self.fulfilment.completion_writes(processing, Some(&paid), card.as_ref()).await?);
         } else if processing.purpose == SessionPurpose::Subscription {

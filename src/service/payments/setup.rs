@@ -75,7 +75,7 @@ impl Payments {
         let verified = match assessment.blocked_by {
             Some(rule) => Err(blocked_error(rule)),
             None => match self.processor.verify(&processor_token).await {
-                Ok(ChargeOutcome::Succeeded | ChargeOutcome::RequiresAction) => Ok(()),
+                Ok(ChargeOutcome::Succeeded | ChargeOutcome::Authorized | ChargeOutcome::RequiresAction) => Ok(()),
                 Ok(ChargeOutcome::Declined(code)) => {
                     outcome.decline_code = Some(code.as_str().to_owned());
                     Err(decline_error(code))

@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 use super::Confirmed;
 use super::Payments;
+use super::attempt::Charge;
 use super::outcome::Verdict;
 use crate::domain::payment::Payment;
 use crate::domain::{MerchantId, PaymentMethodType, PaymentStatus, SessionStatus};
@@ -78,7 +79,8 @@ impl Payments {
         let processor_token = self.processor_token_of(&payment).await?;
         let amount = payment.amount;
         let outcome = if passed {
-            match self.charge(&processor_token, amount, payment.id.0, true).await {
+            let charge = Charge { authenticated: true, capture: session.captures_at_once() };
+            match self.charge(&processor_token, amount, payment.id.0, charge).await {
                 Some(outcome) => outcome,
                 // The answer is lost: `reconcile` settles it with the processor.
                 None => return Ok(Confirmed { session: processing, payment: Some(payment), declined: None }),

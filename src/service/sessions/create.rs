@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{DEFAULT_METHODS, SessionInput, Sessions, open_session};
+use crate::domain::capture::CaptureMethod;
 use crate::domain::session::PaymentSession;
 use crate::domain::session::expiry;
 use crate::domain::{CustomerId, MerchantId, Money, PaymentMethodType, SessionId, SessionPurpose};
@@ -43,6 +44,7 @@ impl Sessions {
         check_amount_presence(&input)?;
         check_references_fit_purpose(&input)?;
         let (save_profile, set_as_default) = profile_choice(&input)?;
+        let capture_method = capture_method(&input)?;
 
         let claim = match &key {
             None => None,
@@ -75,6 +77,7 @@ impl Sessions {
                 allowed_methods: methods,
                 save_payment_profile: save_profile,
                 set_profile_as_default: set_as_default,
+                capture_method,
                 success_url,
                 metadata,
                 ..open_session(merchant, input.purpose, now, now + lifetime)
@@ -266,9 +269,25 @@ fn profile_choice(input: &SessionInput) -> AppResult<(bool, bool)> {
     Ok((save, default))
 }
 
+/// Whether the payment is held for a capture later. Only an order or a free payment can be:
+/// a balance credit, a subscription period or a saved method is not something to hold.
+fn capture_method(input: &SessionInput) -> AppResult<CaptureMethod> {
+    let method = input.capture_method.unwrap_or(CaptureMethod::Automatic);
+    if method == CaptureMethod::Manual && !matches!(input.purpose, SessionPurpose::Checkout | SessionPurpose::Payment) {
+        return Err(AppError::user(
+            &["input", "captureMethod"],
+            ErrorCode::NotAllowed,
+            "only CHECKOUT and PAYMENT sessions can capture manually",
+        ));
+    }
+    Ok(method)
+}
+
+/// A bank transfer is money that arrived, not a hold: a MANUAL session takes cards and wallets.
 fn allowed_methods(input: &SessionInput) -> AppResult<Vec<PaymentMethodType>> {
+    let holds = input.capture_method == Some(CaptureMethod::Manual);
     let methods = input.allowed_payment_methods.clone().unwrap_or_else(|| {
-        if input.purpose == SessionPurpose::Setup {
+        if input.purpose == SessionPurpose::Setup || holds {
             vec![PaymentMethodType::Card, PaymentMethodType::Wallet]
         } else {
             DEFAULT_METHODS.to_vec()
@@ -286,6 +305,13 @@ fn allowed_methods(input: &SessionInput) -> AppResult<Vec<PaymentMethodType>> {
             &["input", "allowedPaymentMethods"],
             ErrorCode::NotAllowed,
             "a bank transfer cannot be saved for later use",
+        ));
+    }
+    if holds && methods.contains(&PaymentMethodType::BankTransfer) {
+        return Err(AppError::user(
+            &["input", "allowedPaymentMethods"],
+            ErrorCode::NotAllowed,
+            "a bank transfer cannot be authorized for a capture later",
         ));
     }
     Ok(methods)

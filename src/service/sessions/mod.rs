@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::Core;
 use super::auth::{CLIENT_SECRET_PREFIX, new_secret};
+use crate::domain::capture::CaptureMethod;
 use crate::domain::session::PaymentSession;
 use crate::domain::stats::{self, Bucket, MAX_BUCKETS, StatsInterval};
 use crate::domain::{
@@ -53,6 +54,9 @@ pub struct SessionInput {
     pub success_url: Option<String>,
     /// The payment link whose visit opens this session (set by paygraph, never by a client).
     pub payment_link: Option<LinkId>,
+    /// Left out of the hash when not given, so keys recorded before it existed still match.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capture_method: Option<CaptureMethod>,
 }
 
 impl SessionInput {
@@ -72,6 +76,7 @@ impl SessionInput {
             metadata: None,
             success_url: None,
             payment_link: None,
+            capture_method: None,
         }
     }
 }
@@ -171,6 +176,7 @@ pub(super) fn open_session(
         allowed_methods: DEFAULT_METHODS.to_vec(),
         save_payment_profile: false,
         set_profile_as_default: false,
+        capture_method: CaptureMethod::Automatic,
         attempt_count: 0,
         client_secret: new_secret(CLIENT_SECRET_PREFIX),
         success_url: None,

@@ -13,8 +13,17 @@ pub struct Model {
     pub status: String,
     pub currency: String,
     pub amount: i64,
-    /// What refunds hold of `amount` (pending and succeeded); the refund guard's column.
+    /// What was taken of `amount`: all of it, or what a manual capture took.
+    pub amount_captured: i64,
+    /// What refunds hold of `amount_captured` (pending and succeeded); the refund guard's column.
     pub amount_refunded: i64,
+    /// An AUTHORIZED payment's deadline for its capture.
+    pub capture_before: Option<DateTimeUtc>,
+    /// CAPTURE or VOID, marked before the processor is asked; the capture guard's column.
+    pub hold_action: Option<String>,
+    /// What the marked capture takes.
+    pub hold_amount: Option<i64>,
+    pub hold_since: Option<DateTimeUtc>,
     pub method_type: String,
     /// JSON: brand, last 4, wallet or IBAN country; never a card number.
     pub method_summary: String,
@@ -48,6 +57,7 @@ impl TryFrom<Model> for crate::domain::payment::Payment {
     type Error = DbErr;
 
     fn try_from(row: Model) -> Result<Self, DbErr> {
+        use crate::domain::capture::HoldAction;
         use crate::domain::payment::MethodSummary;
         use crate::domain::{Currency, CustomerId, MerchantId, Money, PaymentId, ProfileId, SessionId, SubscriptionId};
         let bad = |e: &dyn std::fmt::Display| DbErr::Type(format!("payment {}: {e}", row.id));
@@ -60,7 +70,15 @@ impl TryFrom<Model> for crate::domain::payment::Payment {
             customer: row.customer_id.map(CustomerId),
             status: row.status.parse().map_err(|e| bad(&e))?,
             amount: Money::from_stored(row.amount, currency),
+            amount_captured: row.amount_captured,
             amount_refunded: row.amount_refunded,
+            capture_before: row.capture_before,
+            hold_action: match &row.hold_action {
+                None => None,
+                Some(name) => Some(
+                    HoldAction::parse(name, row.hold_amount).ok_or_else(|| bad(&format!("hold action `{name}`")))?,
+                ),
+            },
             summary: MethodSummary::parse(method, &row.method_summary).map_err(|e| bad(&e))?,
             method,
             fingerprint: row.card_fingerprint.clone(),
@@ -90,7 +108,12 @@ impl From<crate::domain::payment::Payment> for Model {
             status: p.status.as_str().to_owned(),
             currency: p.amount.currency().code().to_owned(),
             amount: p.amount.amount(),
+            amount_captured: p.amount_captured,
             amount_refunded: p.amount_refunded,
+            capture_before: p.capture_before,
+            hold_action: p.hold_action.map(|a| a.stored().0.to_owned()),
+            hold_amount: p.hold_action.and_then(|a| a.stored().1),
+            hold_since: None,
             method_type: p.method.as_str().to_owned(),
             method_summary: p.summary.to_json(),
             card_fingerprint: p.fingerprint,

@@ -25,6 +25,8 @@ pub struct Model {
     pub save_payment_profile: bool,
     /// Make the saved profile the customer's default (renewals charge the default).
     pub set_profile_as_default: bool,
+    /// AUTOMATIC or MANUAL (`CaptureMethod`).
+    pub capture_method: String,
     pub attempt_count: i32,
     /// Lets the hosted page and mobile apps see and pay this one session. Kept (as Stripe
     /// keeps `client_secret`) because `hostedUrl` carries it; it grants nothing else.
@@ -71,6 +73,7 @@ impl TryFrom<Model> for crate::domain::session::PaymentSession {
             allowed_methods: PaymentMethodType::split(&row.allowed_payment_methods).map_err(|e| bad(&e))?,
             save_payment_profile: row.save_payment_profile,
             set_profile_as_default: row.set_profile_as_default,
+            capture_method: row.capture_method.parse().map_err(|e| bad(&e))?,
             attempt_count: row.attempt_count,
             client_secret: row.client_secret,
             success_url: row.success_url,
@@ -101,6 +104,7 @@ impl From<crate::domain::session::PaymentSession> for Model {
             allowed_payment_methods: crate::domain::PaymentMethodType::join(&s.allowed_methods),
             save_payment_profile: s.save_payment_profile,
             set_profile_as_default: s.set_profile_as_default,
+            capture_method: s.capture_method.as_str().to_owned(),
             attempt_count: s.attempt_count,
             client_secret: s.client_secret,
             success_url: s.success_url,

@@ -4,6 +4,7 @@
 //! already spent, an order another session claimed) rolls the whole transition back with the
 //! guard that refused it: there is no silent no-op on the money path.
 
+mod holds;
 mod refunds;
 mod sql;
 
@@ -11,6 +12,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::entities::{card_token, verification};
+use crate::domain::capture::{HoldAction, HoldOutcome};
 use crate::domain::ledger::LedgerEntry;
 use crate::domain::payment::{Payment, VerificationStatus};
 use crate::domain::profile::PaymentProfile;
@@ -48,9 +50,10 @@ pub enum SessionWrite {
     ReleaseOrder {
         order: Uuid,
     },
-    /// The order the session holds is PAID.
+    /// The order the session holds is PAID, or AUTHORIZED while its payment is held.
     MarkOrderPaid {
         order: Uuid,
+        held: bool,
     },
     /// The session takes the subscription's unpaid period: the subscription is one of
     /// `payable`, or ACTIVE with this session as its renewal, and no other session holds it.
@@ -101,6 +104,8 @@ pub enum SessionWrite {
     },
     /// A refund's part of a change.
     Refund(RefundWrite),
+    /// A capture's or a void's part of a change.
+    Hold(HoldWrite),
     /// The idempotency record of the request that did this work.
     CompleteIdempotency {
         merchant: Uuid,
@@ -138,6 +143,19 @@ pub enum RefundWrite {
     },
 }
 
+/// The writes of an authorization's capture or void.
+#[derive(Debug, Clone)]
+pub enum HoldWrite {
+    /// Marks `action` on an AUTHORIZED payment with no other action under way: of racing
+    /// captures and voids, only the one whose mark commits asks the processor.
+    Mark { payment: Uuid, action: HoldAction },
+    /// The AUTHORIZED payment ends as the processor says: SUCCEEDED with what was captured,
+    /// or VOIDED; its mark is cleared.
+    End { payment: Uuid, outcome: HoldOutcome },
+    /// The AUTHORIZED order the session holds follows its payment: PAID or VOIDED.
+    EndOrder { order: Uuid, outcome: HoldOutcome },
+}
+
 /// What an attempt came to.
 #[derive(Debug, Clone)]
 pub struct Outcome {
@@ -147,6 +165,8 @@ pub struct Outcome {
     pub risk_score: i32,
     pub fraud_rule: Option<String>,
     pub fraud_decision: FraudDecision,
+    /// An AUTHORIZED payment's deadline.
+    pub capture_before: Option<DateTime<Utc>>,
 }
 
 /// What a SETUP session's verification came to, besides its status.
@@ -194,6 +214,10 @@ pub enum Guard {
     NotRefundable,
     #[error("the refund is settled already")]
     RefundSettled,
+    #[error("the payment is not AUTHORIZED, or a capture or void of it is under way")]
+    HoldBusy,
+    #[error("the authorization has ended already")]
+    HoldEnded,
     #[error("the row this write must change does not exist")]
     Missing,
 }

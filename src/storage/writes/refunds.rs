@@ -1,6 +1,6 @@
 //! The SQL of refund writes. The reservation is the guard of the money: one conditional
 //! UPDATE adds the refund to what the payment has refunded only while the payment is
-//! SUCCEEDED and has that much left, so refunds racing each other (on one instance or many)
+//! SUCCEEDED and has that much of what it captured left, so refunds racing each other (on one instance or many)
 //! can never together give back more than was captured.
 
 use chrono::{DateTime, Utc};
@@ -36,7 +36,7 @@ impl RefundWrite {
                     .filter(P::Id.eq(*payment))
                     .filter(P::PaymentSessionId.eq(session.id.0))
                     .filter(P::Status.eq(PaymentStatus::Succeeded.as_str()))
-                    .filter(Expr::col(P::Amount).sub(Expr::col(P::AmountRefunded)).gte(*amount))
+                    .filter(Expr::col(P::AmountCaptured).sub(Expr::col(P::AmountRefunded)).gte(*amount))
                     .build(backend),
                 ExactlyOne(Guard::NotRefundable),
             ),
@@ -78,7 +78,7 @@ fn order_refunded(order_id: Uuid, payment_id: Uuid, at: DateTime<Utc>) -> sea_or
         .take()
         .into();
     let captured: SimpleExpr = Query::select()
-        .column(payment::Column::Amount)
+        .column(payment::Column::AmountCaptured)
         .from(payment::Entity)
         .and_where(payment::Column::Id.eq(payment_id))
         .take()

@@ -94,9 +94,12 @@ impl SessionWrite {
                     .build(backend),
                 ExactlyOne(Guard::ClaimNotHeld),
             ),
-            SessionWrite::MarkOrderPaid { order } => (
+            SessionWrite::MarkOrderPaid { order, held } => (
                 order_update(*order, session, at)
-                    .col_expr(order::Column::Status, Expr::value(OrderStatus::Paid.as_str()))
+                    .col_expr(
+                        order::Column::Status,
+                        Expr::value(if *held { OrderStatus::Authorized } else { OrderStatus::Paid }.as_str()),
+                    )
                     .filter(order::Column::Status.eq(OrderStatus::Open.as_str()))
                     .filter(order::Column::PayingSessionId.eq(session.id.0))
                     .build(backend),
@@ -187,6 +190,7 @@ impl SessionWrite {
                 (set_default(*customer, profile, backend), ExactlyOne(Guard::Missing))
             }
             SessionWrite::Refund(write) => write.statement(session, at, backend),
+            SessionWrite::Hold(write) => write.statement(session, at, backend),
             SessionWrite::CompleteIdempotency { merchant, operation, key, response } => {
                 let key = KeyRef { merchant: MerchantId(*merchant), operation, key };
                 (completion(&key, response, at).build(backend), ExactlyOne(Guard::IdempotencyRecord))
@@ -198,8 +202,11 @@ impl SessionWrite {
 fn record_outcome(session: &PaymentSession, o: &Outcome, at: DateTime<Utc>, backend: DbBackend) -> Statement {
     use payment::Column as P;
     let waiting = PaymentStatus::AWAITING_OUTCOME.iter().map(|s| s.as_str());
+    let captured = if o.status == PaymentStatus::Succeeded { Expr::col(P::Amount) } else { Expr::value(0) };
     payment::Entity::update_many()
         .col_expr(P::Status, Expr::value(o.status.as_str()))
+        .col_expr(P::AmountCaptured, captured)
+        .col_expr(P::CaptureBefore, Expr::value(o.capture_before))
         .col_expr(P::DeclineCode, Expr::value(o.decline_code.clone()))
         .col_expr(P::RiskScore, Expr::value(o.risk_score))
         .col_expr(P::FraudRule, Expr::value(o.fraud_rule.clone()))
