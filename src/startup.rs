@@ -62,7 +62,9 @@ impl Application {
         // Zero leaves the relay, sweeper and renewals to other instances (or, in tests that
         // count statements, to nobody): their passes would land inside the count.
         if config.live.background_interval_ms > 0 {
-            services.spawn_background(std::time::Duration::from_millis(config.live.background_interval_ms));
+            let interval = std::time::Duration::from_millis(config.live.background_interval_ms);
+            services.spawn_background(interval);
+            services.deliveries.spawn(interval);
         }
         let state = AppState::new(http::Shared {
             live_executor: graphql::live_exec::LiveExecutor::new(
@@ -172,6 +174,11 @@ async fn services_with(
         origins,
         production: config.production(),
         capture_window: chrono::Duration::hours(i64::from(config.capture_window_hours)),
+        webhook_config: config.webhooks.clone(),
+        webhook_client: crate::service::webhooks::delivery::client(
+            Duration::from_millis(config.webhooks.timeout_ms),
+            config.production(),
+        )?,
     }))
 }
 

@@ -17,6 +17,7 @@ mod m20261129_000008_persisted_queries;
 mod m20261129_000009_refunds;
 mod m20261129_000010_webhook_endpoints;
 mod m20261129_000011_manual_capture;
+mod m20261129_000012_webhook_deliveries;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000009_refunds::Migration),
             Box::new(m20261129_000010_webhook_endpoints::Migration),
             Box::new(m20261129_000011_manual_capture::Migration),
+            Box::new(m20261129_000012_webhook_deliveries::Migration),
         ]
     }
 }

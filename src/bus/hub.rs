@@ -50,12 +50,16 @@ struct Registry {
 
 /// Called with each notice the process hears.
 type NoticeListener = Box<dyn Fn(Notice) + Send + Sync>;
+/// Called with each event the process hears; must return at once.
+type EventListener = Box<dyn Fn(&SessionEvent) + Send + Sync>;
 
 /// The process's subscription registry.
 pub struct Hub {
     registry: Mutex<Registry>,
     /// Who listens to notices (the credential cache).
     notice_listeners: Mutex<Vec<NoticeListener>>,
+    /// Who hears of every event besides subscriptions (the webhook worker's wake-up).
+    event_listeners: Mutex<Vec<EventListener>>,
     next_id: AtomicU64,
     metrics: Arc<Metrics>,
 }
@@ -87,6 +91,7 @@ impl Hub {
         Arc::new(Hub {
             registry: Mutex::default(),
             notice_listeners: Mutex::default(),
+            event_listeners: Mutex::default(),
             next_id: AtomicU64::new(1),
             metrics,
         })
@@ -138,6 +143,9 @@ impl Hub {
 
     /// Hands `event` to every subscription it concerns.
     pub fn dispatch(&self, event: SessionEvent) {
+        for listener in self.event_listeners.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+            listener(&event);
+        }
         let event = Arc::new(event);
         let mut registry = self.registry();
         if let Some(slots) = registry.by_session.get_mut(&event.session_id) {
@@ -148,6 +156,11 @@ impl Hub {
                 slot.customer.is_none() || slot.customer == event.customer_id
             });
         }
+    }
+
+    /// Calls `listener` with every event this process hears.
+    pub fn on_event(&self, listener: impl Fn(&SessionEvent) + Send + Sync + 'static) {
+        self.event_listeners.lock().unwrap_or_else(|p| p.into_inner()).push(Box::new(listener));
     }
 
     /// Calls `listener` with every notice this process hears.

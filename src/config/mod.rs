@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 
 mod sections;
 
-pub use sections::{FraudRules, Limits, LiveConfig, ThrottleConfig, TransportConfig};
+pub use sections::{FraudRules, Limits, LiveConfig, ThrottleConfig, TransportConfig, WebhookConfig};
 
 /// Where paygraph runs: production refuses the defaults that are only safe on a laptop.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -99,6 +99,9 @@ pub struct Config {
 
     #[command(flatten)]
     pub transport: TransportConfig,
+
+    #[command(flatten)]
+    pub webhooks: WebhookConfig,
 }
 
 impl Config {
@@ -124,6 +127,7 @@ impl Config {
             live: LiveConfig::default(),
             throttle: ThrottleConfig::default(),
             transport: TransportConfig::default(),
+            webhooks: WebhookConfig::default(),
         }
     }
 

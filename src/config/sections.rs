@@ -209,3 +209,27 @@ impl Default for FraudRules {
         }
     }
 }
+
+/// Webhook deliveries: timeouts, retries and how many run at once.
+#[derive(Clone, Debug, clap::Args)]
+pub struct WebhookConfig {
+    /// Milliseconds before the first retry of a failed delivery; each next one waits twice
+    /// as long (at most an hour), less a random part of up to half. Retries go on for 3 days.
+    #[arg(long, env = "PAYGRAPH_WEBHOOK_RETRY_BASE_MS", default_value_t = 10_000)]
+    pub retry_base_ms: u64,
+    /// Milliseconds a receiver has to answer a delivery (connecting included).
+    #[arg(long, env = "PAYGRAPH_WEBHOOK_TIMEOUT_MS", default_value_t = 10_000)]
+    pub timeout_ms: u64,
+    /// Deliveries one instance sends at once.
+    #[arg(long, env = "PAYGRAPH_WEBHOOK_CONCURRENCY", default_value_t = 32)]
+    pub concurrency: usize,
+    /// Deliveries one instance sends at once to one endpoint.
+    #[arg(long, env = "PAYGRAPH_WEBHOOK_ENDPOINT_CONCURRENCY", default_value_t = 4)]
+    pub endpoint_concurrency: usize,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        WebhookConfig { retry_base_ms: 10_000, timeout_ms: 10_000, concurrency: 32, endpoint_concurrency: 4 }
+    }
+}

@@ -81,6 +81,7 @@ pub mod session;
 pub mod stats;
 pub mod subscription;
 pub mod webhook;
+pub mod webhook_delivery;
 pub mod webhook_signature;
 
 pub use event::SessionEvent;

@@ -60,6 +60,9 @@ pub struct Dependencies {
     pub origins: Arc<origins::Origins>,
     /// How long an authorization waits for its capture before it is voided.
     pub capture_window: chrono::Duration,
+    pub webhook_config: crate::config::WebhookConfig,
+    /// The HTTP client of webhook deliveries (`webhooks::delivery::client`).
+    pub webhook_client: reqwest::Client,
 }
 
 /// Every use-case family, wired once at start-up. A family reaches another only through the
@@ -85,6 +88,7 @@ pub struct Services {
     pub refunds: refunds::Refunds,
     pub captures: captures::Captures,
     pub webhooks: webhooks::Webhooks,
+    pub deliveries: webhooks::delivery::Deliveries,
     pub subscriptions: subscriptions::Subscriptions,
     pub renewals: renewals::Renewals,
     pub vault: vault::Vault,
@@ -139,8 +143,18 @@ impl Services {
             fulfilment,
             capture_window: deps.capture_window,
         });
+        let deliveries = webhooks::delivery::Deliveries::new(
+            core.clone(),
+            deps.webhook_config,
+            deps.production,
+            deps.webhook_client,
+        );
+        let waking = deliveries.clone();
+        deps.hub.on_event(move |_| waking.wake());
         Services {
+            deliveries,
             webhooks: webhooks::Webhooks::new(core.clone(), deps.production),
+
             refunds: refunds::Refunds::new(core.clone(), deps.processor.clone(), sessions.clone()),
             captures: captures::Captures::new(core.clone(), deps.processor.clone(), sessions.clone()),
             auth: auth::Auth::new(core.clone(), credentials),

@@ -183,6 +183,20 @@ pub fn webhook_endpoints(merchant: MerchantId) -> Listing<webhook_endpoint::Enti
     Listing(select.filter(webhook_endpoint::Column::DeletedAt.is_null()))
 }
 
+/// The tries of deliveries to `merchant`'s endpoint `endpoint`.
+pub fn webhook_attempts(
+    merchant: MerchantId,
+    endpoint: uuid::Uuid,
+) -> Listing<super::entities::webhook_delivery_attempt::Entity> {
+    use super::entities::webhook_delivery_attempt;
+    use webhook_delivery_attempt::Column as A;
+    Listing(
+        webhook_delivery_attempt::Entity::find()
+            .filter(A::MerchantId.eq(merchant.0))
+            .filter(A::EndpointId.eq(endpoint)),
+    )
+}
+
 /// The merchant's blocklist, optionally of one kind.
 pub fn blocklist(merchant: MerchantId, kind: Option<BlocklistKind>) -> Listing<blocklist_entry::Entity> {
     let select = blocklist_entry::Entity::find().filter(blocklist_entry::Column::MerchantId.eq(merchant.0));

@@ -1,6 +1,7 @@
 //! Storage: the database connection, migrations, entities and keyset pagination.
 
 pub mod batch;
+pub mod deliveries;
 pub mod entities;
 pub mod events;
 pub mod fraud;

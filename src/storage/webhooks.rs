@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::entities::webhook_endpoint::{self, Column as W};
 use crate::domain::MerchantId;
-use crate::domain::webhook::WebhookEndpoint;
+use crate::domain::webhook::{EndpointStatus, WebhookEndpoint};
 
 pub async fn insert(
     db: &DatabaseConnection,
@@ -17,6 +17,9 @@ pub async fn insert(
 ) -> Result<WebhookEndpoint, DbErr> {
     let mut row = webhook_endpoint::Model::from(endpoint);
     row.signing_secret = secret.to_owned();
+    // It receives the events that come after it: its feed starts at the merchant's newest.
+    let merchant = super::entities::merchant::Entity::find_by_id(row.merchant_id).one(db).await?;
+    row.fed_seq = merchant.map_or(0, |m| m.event_seq);
     WebhookEndpoint::try_from(webhook_endpoint::ActiveModel::from(row).insert(db).await?)
 }
 
@@ -30,6 +33,9 @@ pub struct EndpointChanges {
     pub signing_secret: Option<String>,
     /// Set: deleted at this instant.
     pub deleted_at: Option<DateTime<Utc>>,
+    /// Enabled: its failing streak is forgotten and what waited is due now. Disabled by the
+    /// merchant: said so.
+    pub status: Option<EndpointStatus>,
 }
 
 /// Applies `changes` to `merchant`'s live endpoint `id`; `None` when there is no such endpoint.
@@ -56,6 +62,12 @@ pub async fn update(
     if let Some(deleted) = changes.deleted_at {
         columns.push((W::DeletedAt, Expr::value(deleted)));
     }
+    if let Some(status) = changes.status {
+        let reason = (status == EndpointStatus::Disabled).then_some("disabled with updateWebhookEndpoint");
+        columns.push((W::Status, Expr::value(status.as_str())));
+        columns.push((W::DisabledReason, Expr::value(reason)));
+        columns.push((W::FailingSince, Expr::value(Option::<DateTime<Utc>>::None)));
+    }
     let mut update = webhook_endpoint::Entity::update_many();
     for (column, value) in columns {
         update = update.col_expr(column, value);
@@ -66,11 +78,39 @@ pub async fn update(
         .filter(W::DeletedAt.is_null())
         .exec_with_returning(db)
         .await?;
-    rows.into_iter().next().map(WebhookEndpoint::try_from).transpose()
+    let endpoint = rows.into_iter().next().map(WebhookEndpoint::try_from).transpose()?;
+    if changes.status == Some(EndpointStatus::Enabled) && endpoint.is_some() {
+        use super::entities::webhook_delivery::{self, Column as D};
+        webhook_delivery::Entity::update_many()
+            .col_expr(D::NextAttemptAt, Expr::value(at))
+            .filter(D::EndpointId.eq(id))
+            .filter(D::State.eq(crate::domain::webhook_delivery::DeliveryState::Pending.as_str()))
+            .exec(db)
+            .await?;
+    }
+    Ok(endpoint)
 }
 
 /// How many endpoints `merchant` has that are not deleted.
 pub async fn count_live(db: &DatabaseConnection, merchant: MerchantId) -> Result<u64, DbErr> {
     use sea_orm::PaginatorTrait;
     webhook_endpoint::Entity::find().filter(W::MerchantId.eq(merchant.0)).filter(W::DeletedAt.is_null()).count(db).await
+}
+
+/// `merchant`'s endpoint `id` if it is not deleted, with the event number it is fed up to.
+pub async fn live(
+    db: &DatabaseConnection,
+    merchant: MerchantId,
+    id: Uuid,
+) -> Result<Option<(WebhookEndpoint, i64)>, DbErr> {
+    let row = webhook_endpoint::Entity::find_by_id(id)
+        .filter(W::MerchantId.eq(merchant.0))
+        .filter(W::DeletedAt.is_null())
+        .one(db)
+        .await?;
+    row.map(|row| {
+        let fed = row.fed_seq;
+        WebhookEndpoint::try_from(row).map(|endpoint| (endpoint, fed))
+    })
+    .transpose()
 }

@@ -8,12 +8,16 @@ use crate::graphql::loaders;
 use crate::graphql::loaders::kinds::{Payments, Refunds};
 use crate::service::live::event_cursor;
 
-/// One change of a session (its status, or a refund of its payment), from its event log or
-/// live from the bus.
+/// One change of a session (its status, a capture, void or refund of its payment), from its
+/// event log or live from the bus.
 pub struct PaymentSessionEvent(pub SessionEvent);
 
 #[Object]
 impl PaymentSessionEvent {
+    /// `evt_…`: the `id` of its webhook deliveries, and what `resendWebhookEvent` takes.
+    async fn id(&self) -> async_graphql::ID {
+        async_graphql::ID(crate::domain::webhook_delivery::event_id(self.0.id))
+    }
     /// Where a merchant or customer stream resumes (`paymentSessionEvents(after:)`).
     async fn cursor(&self) -> String {
         event_cursor(self.0.seq)

@@ -20,4 +20,6 @@ pub mod refund;
 pub mod session_event;
 pub mod subscription;
 pub mod verification;
+pub mod webhook_delivery;
+pub mod webhook_delivery_attempt;
 pub mod webhook_endpoint;

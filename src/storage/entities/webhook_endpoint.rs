@@ -19,6 +19,10 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub deleted_at: Option<DateTimeUtc>,
+    /// The merchant event number up to which its deliveries are queued.
+    pub fed_seq: i64,
+    /// Failing with no success since; cleared by a success.
+    pub failing_since: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -47,7 +51,8 @@ impl TryFrom<Model> for crate::domain::webhook::WebhookEndpoint {
     }
 }
 
-/// The row of an endpoint; its secret and deletion are kept by the storage calls that set them.
+/// The row of an endpoint; its secret, deletion and feed mark are kept by the storage calls
+/// that set them.
 impl From<crate::domain::webhook::WebhookEndpoint> for Model {
     fn from(e: crate::domain::webhook::WebhookEndpoint) -> Self {
         let kinds: Vec<&str> = e.event_kinds.iter().map(|k| k.as_str()).collect();
@@ -63,6 +68,8 @@ impl From<crate::domain::webhook::WebhookEndpoint> for Model {
             created_at: e.created_at,
             updated_at: e.updated_at,
             deleted_at: None,
+            fed_seq: 0,
+            failing_since: None,
         }
     }
 }

@@ -1,5 +1,12 @@
-//! Webhook endpoints: create, change, roll the signing secret, delete, list. Deliveries of
-//! the event log to them come in a later part (see the README).
+//! Webhook endpoints: create, change, roll the signing secret, delete, list, resend an
+//! event, replay from a cursor. The deliveries themselves are `delivery`'s.
+
+mod body;
+mod client;
+pub mod delivery;
+mod replay;
+
+pub use replay::{MAX_REPLAY, Replayed};
 
 use uuid::Uuid;
 
@@ -25,6 +32,8 @@ pub struct EndpointInput {
     pub description: Option<Option<String>>,
     /// Empty: every kind.
     pub event_kinds: Option<Vec<EventKind>>,
+    /// Enables or disables it (update only).
+    pub enabled: Option<bool>,
 }
 
 /// An endpoint with its signing secret, shown this once.
@@ -86,6 +95,7 @@ impl Webhooks {
             url: input.url.as_deref().map(|url| self.url(url)).transpose()?,
             description: input.description.map(|d| validate::text(d, 200, &["input", "description"])).transpose()?,
             event_kinds: input.event_kinds.map(|kinds| kinds_json(&dedup(kinds))),
+            status: input.enabled.map(|on| if on { EndpointStatus::Enabled } else { EndpointStatus::Disabled }),
             ..EndpointChanges::default()
         };
         self.change(merchant, id, changes).await

@@ -1,0 +1,247 @@
+//! The delivery worker every instance runs: it queues the event log's new events for each
+//! endpoint (the feed), then sends what is due, in version order per endpoint and session.
+//!
+//! - **Feed.** An endpoint's `fed_seq` marks the merchant event number up to which its
+//!   deliveries are queued; queuing a batch moves it by compare-and-set in the same
+//!   transaction, so two instances never queue an event twice and a crash queues it later.
+//! - **Send.** A due delivery is leased by one guarded write for longer than a send can take,
+//!   so two instances never send the same attempt at once; its answer settles it with its
+//!   attempt, under the lease. A lease left by a crash runs out and the delivery is sent
+//!   again: at least once, never lost. Bounded per instance and per endpoint.
+//! - Woken by every event the instance hears, and by its own finished sends, so the lag
+//!   from commit to delivery is a round trip, not a poll period.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::Duration as Span;
+use tokio::sync::{Notify, Semaphore};
+use uuid::Uuid;
+
+use super::body::body;
+pub use super::client::client;
+use super::client::{self, Answer};
+use crate::config::WebhookConfig;
+use crate::domain::webhook::{WebhookEndpoint, check_url};
+use crate::domain::webhook_delivery::{DeliveryState, GIVE_UP_AFTER, retry_delay};
+use crate::domain::{MerchantId, webhook_signature};
+use crate::error::AppResult;
+use crate::service::Core;
+use crate::storage;
+use crate::storage::deliveries::Settlement;
+use crate::storage::entities::{session_event, webhook_delivery, webhook_delivery_attempt};
+use crate::storage::events::event_from_row;
+
+/// A lease outlives the longest send (the timeout) twice over, and this much more for the
+/// instances' clocks to differ.
+const LEASE_MARGIN: Span = Span::seconds(2);
+const FEED_ENDPOINTS: u64 = 100;
+const FEED_EVENTS: u64 = 500;
+
+#[derive(Clone)]
+pub struct Deliveries {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    core: Core,
+    client: reqwest::Client,
+    config: WebhookConfig,
+    production: bool,
+    /// Sends in flight on this instance.
+    slots: Arc<Semaphore>,
+    /// Sends in flight per endpoint on this instance (one small entry per endpoint seen).
+    per_endpoint: Mutex<HashMap<Uuid, Arc<Semaphore>>>,
+    wake: Notify,
+}
+
+/// A delivery queued now for `endpoint`: `event`, PENDING and due.
+pub fn queued(
+    endpoint: Uuid,
+    event: &session_event::Model,
+    now: chrono::DateTime<chrono::Utc>,
+) -> webhook_delivery::Model {
+    webhook_delivery::Model {
+        id: Uuid::new_v4(),
+        merchant_id: event.merchant_id,
+        endpoint_id: endpoint,
+        event_id: event.id,
+        event_seq: event.merchant_seq,
+        payment_session_id: event.payment_session_id,
+        state: DeliveryState::Pending.as_str().to_owned(),
+        attempts: 0,
+        next_attempt_at: now,
+        lease: None,
+        leased_until: None,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+impl Deliveries {
+    /// `client`: from [`client::client`], built once at start (it may fail there, not here).
+    pub fn new(core: Core, config: WebhookConfig, production: bool, client: reqwest::Client) -> Self {
+        let slots = Arc::new(Semaphore::new(config.concurrency.max(1)));
+        let inner =
+            Inner { core, client, config, production, slots, per_endpoint: Mutex::default(), wake: Notify::new() };
+        Deliveries { inner: Arc::new(inner) }
+    }
+
+    /// Runs passes until the process ends: when woken, or every `poll` (retries come due).
+    pub fn spawn(&self, poll: Duration) {
+        let deliveries = self.clone();
+        tokio::spawn(async move {
+            loop {
+                if let Err(error) = deliveries.pass().await {
+                    tracing::warn!(error = %format!("{error:#}"), "webhook delivery pass failed");
+                }
+                tokio::select! {
+                    () = deliveries.inner.wake.notified() => {}
+                    () = tokio::time::sleep(poll) => {}
+                }
+            }
+        });
+    }
+
+    /// Asks for a pass soon: an event was committed, or a send finished.
+    pub fn wake(&self) {
+        self.inner.wake.notify_one();
+    }
+
+    /// Queues new events, then starts the sends that are due; how many it started.
+    pub async fn pass(&self) -> AppResult<usize> {
+        self.feed().await?;
+        self.dispatch().await
+    }
+
+    async fn feed(&self) -> AppResult<()> {
+        let db = &self.inner.core.db;
+        for row in storage::deliveries::behind(db, FEED_ENDPOINTS).await? {
+            let (id, from) = (row.id, row.fed_seq);
+            let events = storage::deliveries::events_after(db, row.merchant_id, from, FEED_EVENTS).await?;
+            let Some(to) = events.last().map(|e| e.merchant_seq) else { continue };
+            let endpoint = WebhookEndpoint::try_from(row)?;
+            let now = self.inner.core.now();
+            let wanted = events.iter().filter(|e| e.kind.parse().is_ok_and(|kind| endpoint.wants(kind)));
+            let rows = wanted.map(|event| queued(id, event, now)).collect();
+            storage::deliveries::feed(db, id, from, to, rows).await?;
+        }
+        Ok(())
+    }
+
+    async fn dispatch(&self) -> AppResult<usize> {
+        let inner = &self.inner;
+        let free = inner.slots.available_permits();
+        if free == 0 {
+            return Ok(0);
+        }
+        let now = inner.core.now();
+        let due = storage::deliveries::due(&inner.core.db, now, u64::try_from(free * 2).unwrap_or(64)).await?;
+        let mut started = 0;
+        for delivery in due {
+            let Ok(slot) = inner.slots.clone().try_acquire_owned() else { break };
+            let Ok(endpoint_slot) = self.endpoint_slots(delivery.endpoint_id).try_acquire_owned() else { continue };
+            let lease = Uuid::new_v4();
+            let timeout = Span::milliseconds(i64::try_from(inner.config.timeout_ms).unwrap_or(10_000));
+            let until = now + timeout * 2 + LEASE_MARGIN;
+            if !storage::deliveries::claim(&inner.core.db, delivery.id, lease, now, until).await? {
+                continue;
+            }
+            let deliveries = self.clone();
+            tokio::spawn(async move {
+                let _held = (slot, endpoint_slot);
+                if let Err(error) = deliveries.send(&delivery, lease).await {
+                    tracing::warn!(error = %format!("{error:#}"), delivery = %delivery.id, "a webhook send failed; it is retried");
+                }
+                deliveries.wake();
+            });
+            started += 1;
+        }
+        Ok(started)
+    }
+
+    fn endpoint_slots(&self, endpoint: Uuid) -> Arc<Semaphore> {
+        let mut map = self.inner.per_endpoint.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let per_endpoint = self.inner.config.endpoint_concurrency.max(1);
+        map.entry(endpoint).or_insert_with(|| Arc::new(Semaphore::new(per_endpoint))).clone()
+    }
+
+    /// One try of a leased delivery, settled with its attempt.
+    async fn send(&self, delivery: &webhook_delivery::Model, lease: Uuid) -> AppResult<()> {
+        let inner = &self.inner;
+        let db = &inner.core.db;
+        // Disabled or deleted since it was picked: the lease runs out and it waits.
+        let Some(endpoint) = storage::deliveries::enabled_endpoint(db, delivery.endpoint_id).await? else {
+            return Ok(());
+        };
+        let merchant = MerchantId(delivery.merchant_id);
+        let event = storage::deliveries::event(db, merchant.0, delivery.event_id).await?;
+        let event = event_from_row(event.ok_or_else(|| anyhow::anyhow!("delivery of a missing event"))?)?;
+        let session = storage::sessions::session(db, merchant, delivery.payment_session_id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("an event of a missing session"))?;
+        let payload = serde_json::to_vec(&body(&event, &session)).map_err(anyhow::Error::from)?;
+        let signature = webhook_signature::sign(&endpoint.signing_secret, inner.core.now().timestamp(), &payload)
+            .map_err(anyhow::Error::from)?;
+        let started = Instant::now();
+        // Checked again at each send: literal addresses never reach the resolver.
+        let answer = match check_url(&endpoint.url, inner.production) {
+            Ok(_) => client::post(&inner.client, &endpoint.url, payload, &signature, &body_id(&event)).await,
+            Err(refusal) => Answer { status: None, error: Some(refusal.to_string()), prefix: None },
+        };
+        let settlement = self.settlement(delivery, &answer, started.elapsed()).await?;
+        let state = settlement.state;
+        if !storage::deliveries::settle(db, lease, settlement).await? {
+            tracing::warn!(delivery = %delivery.id, "a webhook delivery's lease ran out before its answer");
+        }
+        tracing::debug!(delivery = %delivery.id, status = ?answer.status, state = state.as_str(), "webhook sent");
+        Ok(())
+    }
+
+    /// What a try's answer makes of the delivery: done, tried again later, or given up
+    /// (and its endpoint disabled when nothing it was sent succeeded for as long).
+    async fn settlement(
+        &self,
+        delivery: &webhook_delivery::Model,
+        answer: &Answer,
+        took: Duration,
+    ) -> AppResult<Settlement> {
+        let inner = &self.inner;
+        let at = inner.core.now();
+        let attempt = delivery.attempts + 1;
+        let succeeded = answer.status.is_some_and(|status| (200..300).contains(&status));
+        let base = Span::milliseconds(i64::try_from(inner.config.retry_base_ms).unwrap_or(10_000));
+        let (state, next, disable) = if succeeded {
+            (DeliveryState::Succeeded, at, None)
+        } else if at - delivery.created_at >= GIVE_UP_AFTER {
+            let since = storage::deliveries::failing_since(&inner.core.db, delivery.endpoint_id).await?.unwrap_or(at);
+            let last = answer.error.as_deref().unwrap_or("no answer");
+            let reason = format!("deliveries failed for 3 days, since {}; the last: {last}", since.to_rfc3339());
+            (DeliveryState::Failed, at, (at - since >= GIVE_UP_AFTER).then_some(reason))
+        } else {
+            let jitter = rand::random_range(0..=1000);
+            (DeliveryState::Pending, at + retry_delay(base, attempt, jitter), None)
+        };
+        let attempt = webhook_delivery_attempt::Model {
+            id: Uuid::new_v4(),
+            merchant_id: delivery.merchant_id,
+            endpoint_id: delivery.endpoint_id,
+            delivery_id: delivery.id,
+            event_id: delivery.event_id,
+            attempt,
+            succeeded,
+            status_code: answer.status.map(i32::from),
+            duration_ms: i64::try_from(took.as_millis()).unwrap_or(i64::MAX),
+            error: answer.error.clone(),
+            response_prefix: answer.prefix.clone(),
+            next_retry_at: (state == DeliveryState::Pending).then_some(next),
+            created_at: at,
+        };
+        Ok(Settlement { attempt, state, next_attempt_at: next, disable })
+    }
+}
+
+fn body_id(event: &crate::domain::SessionEvent) -> String {
+    crate::domain::webhook_delivery::event_id(event.id)
+}

@@ -1,0 +1,76 @@
+//! Sending events again on the merchant's request: one event (`resendWebhookEvent`), or an
+//! endpoint's events from a cursor on (`replayWebhookEndpoint`), the cursor the live stream
+//! and every delivery body carry. Each is a new delivery of the same event (same `id`), so a
+//! receiver that already has it drops it; it goes in version order with the others.
+
+use super::Webhooks;
+use super::delivery::queued;
+use crate::domain::webhook::WebhookEndpoint;
+use crate::domain::webhook_delivery::parse_event_id;
+use crate::domain::{MerchantId, WebhookEndpointId};
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::service::live::parse_event_cursor;
+use crate::storage;
+
+/// Most events one replay queues; replay again from the cursor it reached for more.
+pub const MAX_REPLAY: u64 = 1_000;
+
+/// What a replay queued.
+pub struct Replayed {
+    pub endpoint: WebhookEndpoint,
+    pub count: usize,
+    /// The cursor of the last event looked at: replay from it for the rest.
+    pub until: Option<i64>,
+}
+
+impl Webhooks {
+    /// Queues event `event_id` of `merchant` for its endpoint `id` again.
+    #[tracing::instrument(skip(self))]
+    pub async fn resend(
+        &self,
+        merchant: MerchantId,
+        id: WebhookEndpointId,
+        event_id: &str,
+    ) -> AppResult<WebhookEndpoint> {
+        let (endpoint, _) = self.live_endpoint(merchant, id, "endpointId").await?;
+        let not_found = || AppError::not_found(&["input", "eventId"], "event");
+        let row = parse_event_id(event_id).ok_or_else(not_found)?;
+        let event = storage::deliveries::event(&self.core.db, merchant.0, row).await?.ok_or_else(not_found)?;
+        storage::deliveries::insert(&self.core.db, vec![queued(id.0, &event, self.core.now())]).await?;
+        Ok(endpoint)
+    }
+
+    /// Queues the endpoint's events after cursor `after` again (those of its kinds, up to
+    /// what it has been fed; newer ones come by the feed anyway), at most [`MAX_REPLAY`].
+    #[tracing::instrument(skip(self))]
+    pub async fn replay(&self, merchant: MerchantId, id: WebhookEndpointId, after: &str) -> AppResult<Replayed> {
+        let after = parse_event_cursor(after, "after").map_err(|_| {
+            AppError::user(&["input", "after"], ErrorCode::InvalidCursor, "`after` is not an event cursor")
+        })?;
+        let (endpoint, fed) = self.live_endpoint(merchant, id, "id").await?;
+        let events = storage::deliveries::events_after(&self.core.db, merchant.0, after, MAX_REPLAY).await?;
+        let fed_events: Vec<_> = events.iter().filter(|e| e.merchant_seq <= fed).collect();
+        let until = fed_events.last().map(|e| e.merchant_seq);
+        let now = self.core.now();
+        let replayed: Vec<_> = fed_events
+            .into_iter()
+            .filter(|e| e.kind.parse().is_ok_and(|kind| endpoint.wants(kind)))
+            .map(|event| queued(id.0, event, now))
+            .collect();
+        let count = replayed.len();
+        storage::deliveries::insert(&self.core.db, replayed).await?;
+        Ok(Replayed { endpoint, count, until })
+    }
+
+    /// The merchant's endpoint, not deleted, with the event number it has been fed up to.
+    async fn live_endpoint(
+        &self,
+        merchant: MerchantId,
+        id: WebhookEndpointId,
+        field: &str,
+    ) -> AppResult<(WebhookEndpoint, i64)> {
+        storage::webhooks::live(&self.core.db, merchant, id.0)
+            .await?
+            .ok_or_else(|| AppError::not_found(&["input", field], "webhook endpoint"))
+    }
+}

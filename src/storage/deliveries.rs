@@ -1,0 +1,221 @@
+//! Webhook deliveries: queued from the event log by endpoint, picked in version order per
+//! session, leased while one instance sends them, and settled with their attempt.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SimpleExpr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::entities::webhook_delivery::{self, Column as D};
+use super::entities::webhook_endpoint::{self, Column as W};
+use super::entities::{merchant, session_event, webhook_delivery_attempt};
+use crate::domain::webhook::EndpointStatus;
+use crate::domain::webhook_delivery::DeliveryState;
+
+const PENDING: &str = "PENDING";
+
+/// Enabled endpoints whose merchant has events they have not queued yet.
+pub async fn behind(db: &DatabaseConnection, limit: u64) -> Result<Vec<webhook_endpoint::Model>, DbErr> {
+    let newest: SimpleExpr = Query::select()
+        .column(merchant::Column::EventSeq)
+        .from(merchant::Entity)
+        .and_where(
+            Expr::col((merchant::Entity, merchant::Column::Id)).equals((webhook_endpoint::Entity, W::MerchantId)),
+        )
+        .take()
+        .into();
+    webhook_endpoint::Entity::find()
+        .filter(W::Status.eq(EndpointStatus::Enabled.as_str()))
+        .filter(W::DeletedAt.is_null())
+        .filter(Expr::col((webhook_endpoint::Entity, W::FedSeq)).lt(newest))
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// The events of `merchant` numbered after `after`, oldest first.
+pub async fn events_after(
+    db: &DatabaseConnection,
+    merchant: Uuid,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<session_event::Model>, DbErr> {
+    session_event::Entity::find()
+        .filter(session_event::Column::MerchantId.eq(merchant))
+        .filter(session_event::Column::MerchantSeq.gt(after))
+        .order_by_asc(session_event::Column::MerchantSeq)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// Queues `deliveries` and moves the endpoint's mark from `from` to `to`, all or nothing:
+/// of two instances feeding the same endpoint, the second finds the mark moved and
+/// queues nothing. `false`: it had moved.
+pub async fn feed(
+    db: &DatabaseConnection,
+    endpoint: Uuid,
+    from: i64,
+    to: i64,
+    deliveries: Vec<webhook_delivery::Model>,
+) -> Result<bool, DbErr> {
+    let txn = db.begin().await?;
+    let moved = webhook_endpoint::Entity::update_many()
+        .col_expr(W::FedSeq, Expr::value(to))
+        .filter(W::Id.eq(endpoint))
+        .filter(W::FedSeq.eq(from))
+        .exec(&txn)
+        .await?;
+    if moved.rows_affected != 1 {
+        return Ok(false);
+    }
+    insert(&txn, deliveries).await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+/// Queues deliveries outside the feed (a resend, a replay).
+pub async fn insert(db: &impl ConnectionTrait, deliveries: Vec<webhook_delivery::Model>) -> Result<(), DbErr> {
+    if deliveries.is_empty() {
+        return Ok(());
+    }
+    let rows = deliveries.into_iter().map(webhook_delivery::ActiveModel::from);
+    webhook_delivery::Entity::insert_many(rows).exec(db).await?;
+    Ok(())
+}
+
+/// PENDING deliveries due at `now` that nobody holds, of enabled endpoints, each the first
+/// PENDING one of its endpoint and session: what may be sent now without breaking order.
+pub async fn due(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<webhook_delivery::Model>, DbErr> {
+    let earlier = Alias::new("earlier");
+    let table = Alias::new("webhook_deliveries");
+    let blocked = Query::select()
+        .expr(Expr::val(1))
+        .from_as(webhook_delivery::Entity, earlier.clone())
+        .and_where(Expr::col((earlier.clone(), D::EndpointId)).equals((table.clone(), D::EndpointId)))
+        .and_where(Expr::col((earlier.clone(), D::PaymentSessionId)).equals((table.clone(), D::PaymentSessionId)))
+        .and_where(Expr::col((earlier.clone(), D::State)).eq(PENDING))
+        .and_where(Expr::col((earlier, D::EventSeq)).lt(Expr::col((table, D::EventSeq))))
+        .take();
+    let enabled = Query::select()
+        .column(W::Id)
+        .from(webhook_endpoint::Entity)
+        .and_where(W::Status.eq(EndpointStatus::Enabled.as_str()))
+        .and_where(W::DeletedAt.is_null())
+        .take();
+    webhook_delivery::Entity::find()
+        .filter(D::State.eq(PENDING))
+        .filter(D::NextAttemptAt.lte(now))
+        .filter(free(now))
+        .filter(D::EndpointId.in_subquery(enabled))
+        .filter(Expr::exists(blocked).not())
+        .order_by_asc(D::NextAttemptAt)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// Nobody holds it: never leased, or the lease ran out.
+fn free(now: DateTime<Utc>) -> Condition {
+    Condition::any().add(D::LeasedUntil.is_null()).add(D::LeasedUntil.lt(now))
+}
+
+/// Takes delivery `id` for `lease` until `until`, if it is PENDING and free at `now`.
+/// `false`: another instance holds it or it has been settled.
+pub async fn claim(
+    db: &DatabaseConnection,
+    id: Uuid,
+    lease: Uuid,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let claimed = webhook_delivery::Entity::update_many()
+        .col_expr(D::Lease, Expr::value(lease))
+        .col_expr(D::LeasedUntil, Expr::value(until))
+        .filter(D::Id.eq(id))
+        .filter(D::State.eq(PENDING))
+        .filter(free(now))
+        .exec(db)
+        .await?;
+    Ok(claimed.rows_affected == 1)
+}
+
+/// How a try ended, for the delivery, its endpoint and the attempt log.
+pub struct Settlement {
+    pub attempt: webhook_delivery_attempt::Model,
+    pub state: DeliveryState,
+    /// When it is tried again (PENDING).
+    pub next_attempt_at: DateTime<Utc>,
+    /// The endpoint gave no success for too long: disable it with this reason.
+    pub disable: Option<String>,
+}
+
+/// Records a try of a delivery held under `lease`: the attempt, the delivery's new state,
+/// and the endpoint's failing streak, in one transaction. `false`: the lease was lost (it
+/// ran out and another instance took the delivery), and nothing is written.
+pub async fn settle(db: &DatabaseConnection, lease: Uuid, settlement: Settlement) -> Result<bool, DbErr> {
+    let Settlement { attempt, state, next_attempt_at, disable } = settlement;
+    let at = attempt.created_at;
+    let (delivery, endpoint, succeeded) = (attempt.delivery_id, attempt.endpoint_id, attempt.succeeded);
+    let txn = db.begin().await?;
+    let updated = webhook_delivery::Entity::update_many()
+        .col_expr(D::State, Expr::value(state.as_str()))
+        .col_expr(D::Attempts, Expr::col(D::Attempts).add(1))
+        .col_expr(D::NextAttemptAt, Expr::value(next_attempt_at))
+        .col_expr(D::Lease, Expr::value(Option::<Uuid>::None))
+        .col_expr(D::LeasedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(D::UpdatedAt, Expr::value(at))
+        .filter(D::Id.eq(delivery))
+        .filter(D::Lease.eq(lease))
+        .exec(&txn)
+        .await?;
+    if updated.rows_affected != 1 {
+        return Ok(false);
+    }
+    webhook_delivery_attempt::ActiveModel::from(attempt).insert(&txn).await?;
+    let streak = webhook_endpoint::Entity::update_many().filter(W::Id.eq(endpoint));
+    if succeeded {
+        streak
+            .col_expr(W::FailingSince, Expr::value(Option::<DateTime<Utc>>::None))
+            .filter(W::FailingSince.is_not_null())
+            .exec(&txn)
+            .await?;
+    } else if let Some(reason) = disable {
+        streak
+            .col_expr(W::Status, Expr::value(EndpointStatus::Disabled.as_str()))
+            .col_expr(W::DisabledReason, Expr::value(reason))
+            .col_expr(W::UpdatedAt, Expr::value(at))
+            .exec(&txn)
+            .await?;
+    } else {
+        streak.col_expr(W::FailingSince, Expr::value(at)).filter(W::FailingSince.is_null()).exec(&txn).await?;
+    }
+    txn.commit().await?;
+    Ok(true)
+}
+
+/// When `endpoint` started failing with no success since, if it is failing.
+pub async fn failing_since(db: &DatabaseConnection, endpoint: Uuid) -> Result<Option<DateTime<Utc>>, DbErr> {
+    Ok(webhook_endpoint::Entity::find_by_id(endpoint).one(db).await?.and_then(|e| e.failing_since))
+}
+
+/// The endpoint row, secret included, if it is enabled and not deleted.
+pub async fn enabled_endpoint(db: &DatabaseConnection, id: Uuid) -> Result<Option<webhook_endpoint::Model>, DbErr> {
+    webhook_endpoint::Entity::find_by_id(id)
+        .filter(W::Status.eq(EndpointStatus::Enabled.as_str()))
+        .filter(W::DeletedAt.is_null())
+        .one(db)
+        .await
+}
+
+/// The event `id` of `merchant`.
+pub async fn event(db: &DatabaseConnection, merchant: Uuid, id: i64) -> Result<Option<session_event::Model>, DbErr> {
+    session_event::Entity::find_by_id(id).filter(session_event::Column::MerchantId.eq(merchant)).one(db).await
+}
