@@ -7,7 +7,8 @@
 //!
 //! Reported, side by side in one run:
 //! - **paygraph**: deliveries per second, from the first commit to the last delivery, and
-//!   the lag from each event's commit (`occurredAt`) to its arrival (p50, p99, max);
+//!   the lag from each event's commit (`occurredAt`) to its arrival (p50, p99, max), in the
+//!   burst and then for 50 events committed one at a time;
 //! - **baseline**: the same number of POSTs of the same bodies, sent straight to the same
 //!   receiver by a reqwest client with as many at once as paygraph's default concurrency:
 //!   what the transport allows, with no database and no ordering.
@@ -15,6 +16,7 @@
 //! Run:
 //!
 //!     cargo bench --bench webhooks
+//!     WEBHOOK_ENDPOINT_CONCURRENCY=16 cargo bench --bench webhooks
 //!     WEBHOOK_SESSIONS=1000 BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test cargo bench --bench webhooks
 //!
 //! Loopback only; bounded (it gives up after 120 s); it stops by itself.
@@ -84,6 +86,8 @@ async fn main() {
     let mut config = Config::for_database(&database_url);
     config.listen = ([127, 0, 0, 1], 0).into();
     config.live.background_interval_ms = 200;
+    config.webhooks.endpoint_concurrency =
+        setting("WEBHOOK_ENDPOINT_CONCURRENCY", config.webhooks.endpoint_concurrency);
     let app = Application::build(config.clone()).await.unwrap();
     let services = app.services().clone();
     tokio::spawn(app.run());
@@ -116,6 +120,24 @@ async fn main() {
     };
     lags.sort_unstable();
 
+    // One event at a time: the lag a merchant sees when paygraph is not busy.
+    let mut single = Vec::new();
+    for _ in 0..50 {
+        let mut input = SessionInput::new(SessionPurpose::Payment);
+        input.amount = Some(AmountInput { amount: 700, currency: "EUR".into() });
+        services.sessions.create(merchant, input, None).await.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(lag) = arrivals.lock().unwrap().lags_us.pop() {
+                single.push(lag);
+                break;
+            }
+            assert!(Instant::now() < deadline, "a single delivery took over 10 s");
+            tokio::time::sleep(Duration::from_micros(200)).await;
+        }
+    }
+    single.sort_unstable();
+
     // Baseline: the same bodies POSTed straight to the receiver, 32 at once.
     let client = reqwest::Client::new();
     let bodies = Arc::new(bodies);
@@ -135,7 +157,10 @@ async fn main() {
     let baseline = baseline_started.elapsed();
 
     let rate = |n: usize, took: Duration| n as f64 / took.as_secs_f64();
-    println!("webhook deliveries, {backend}, {sessions} sessions x 2 events = {events} deliveries, 1 endpoint");
+    let per_endpoint = config.webhooks.endpoint_concurrency;
+    println!(
+        "webhook deliveries, {backend}, {sessions} sessions x 2 events = {events} deliveries, 1 endpoint, {per_endpoint} at once"
+    );
     println!("  commits              {:>8.0} events/s ({:.2} s)", rate(events, committed), committed.as_secs_f64());
     println!(
         "  paygraph deliveries  {:>8.0} /s  (first commit to last delivery {:.2} s)",
@@ -147,9 +172,15 @@ async fn main() {
         rate(events, baseline)
     );
     println!(
-        "  lag commit->delivery p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        "  lag commit->delivery in the burst  p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
         percentile(&lags, 50),
         percentile(&lags, 99),
         percentile(&lags, 100)
+    );
+    println!(
+        "  lag commit->delivery, one at a time p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms (50 events)",
+        percentile(&single, 50),
+        percentile(&single, 99),
+        percentile(&single, 100)
     );
 }

@@ -11,7 +11,8 @@ use uuid::Uuid;
 
 use super::entities::webhook_delivery::{self, Column as D};
 use super::entities::webhook_endpoint::{self, Column as W};
-use super::entities::{merchant, session_event, webhook_delivery_attempt};
+use super::entities::{merchant, payment_session, session_event, webhook_delivery_attempt};
+use crate::domain::session::PaymentSession;
 use crate::domain::webhook::EndpointStatus;
 use crate::domain::webhook_delivery::DeliveryState;
 
@@ -127,24 +128,54 @@ fn free(now: DateTime<Utc>) -> Condition {
     Condition::any().add(D::LeasedUntil.is_null()).add(D::LeasedUntil.lt(now))
 }
 
-/// Takes delivery `id` for `lease` until `until`, if it is PENDING and free at `now`.
-/// `false`: another instance holds it or it has been settled.
+/// Takes the deliveries `ids` that are PENDING and free at `now` for `lease` until `until`,
+/// in one guarded UPDATE; returns those it took. Of instances racing for one delivery,
+/// one takes it.
 pub async fn claim(
     db: &DatabaseConnection,
-    id: Uuid,
+    ids: &[Uuid],
     lease: Uuid,
     now: DateTime<Utc>,
     until: DateTime<Utc>,
-) -> Result<bool, DbErr> {
+) -> Result<Vec<Uuid>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     let claimed = webhook_delivery::Entity::update_many()
         .col_expr(D::Lease, Expr::value(lease))
         .col_expr(D::LeasedUntil, Expr::value(until))
-        .filter(D::Id.eq(id))
+        .filter(D::Id.is_in(ids.iter().copied()))
         .filter(D::State.eq(PENDING))
         .filter(free(now))
-        .exec(db)
+        .exec_with_returning(db)
         .await?;
-    Ok(claimed.rows_affected == 1)
+    Ok(claimed.into_iter().map(|row| row.id).collect())
+}
+
+/// What sending a batch of deliveries needs, read in three statements: their endpoints
+/// (enabled, with their secrets), events and sessions.
+pub async fn sending(
+    db: &DatabaseConnection,
+    deliveries: &[webhook_delivery::Model],
+) -> Result<(Vec<webhook_endpoint::Model>, Vec<session_event::Model>, Vec<PaymentSession>), DbErr> {
+    let endpoints = webhook_endpoint::Entity::find()
+        .filter(W::Id.is_in(deliveries.iter().map(|d| d.endpoint_id)))
+        .filter(W::Status.eq(EndpointStatus::Enabled.as_str()))
+        .filter(W::DeletedAt.is_null())
+        .all(db)
+        .await?;
+    let events = session_event::Entity::find()
+        .filter(session_event::Column::Id.is_in(deliveries.iter().map(|d| d.event_id)))
+        .all(db)
+        .await?;
+    let sessions = payment_session::Entity::find()
+        .filter(payment_session::Column::Id.is_in(deliveries.iter().map(|d| d.payment_session_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(PaymentSession::try_from)
+        .collect::<Result<_, _>>()?;
+    Ok((endpoints, events, sessions))
 }
 
 /// How a try ended, for the delivery, its endpoint and the attempt log.
@@ -155,13 +186,15 @@ pub struct Settlement {
     pub next_attempt_at: DateTime<Utc>,
     /// The endpoint gave no success for too long: disable it with this reason.
     pub disable: Option<String>,
+    /// The endpoint was failing before this try (a success then ends its streak).
+    pub was_failing: bool,
 }
 
 /// Records a try of a delivery held under `lease`: the attempt, the delivery's new state,
 /// and the endpoint's failing streak, in one transaction. `false`: the lease was lost (it
 /// ran out and another instance took the delivery), and nothing is written.
 pub async fn settle(db: &DatabaseConnection, lease: Uuid, settlement: Settlement) -> Result<bool, DbErr> {
-    let Settlement { attempt, state, next_attempt_at, disable } = settlement;
+    let Settlement { attempt, state, next_attempt_at, disable, was_failing } = settlement;
     let at = attempt.created_at;
     let (delivery, endpoint, succeeded) = (attempt.delivery_id, attempt.endpoint_id, attempt.succeeded);
     let txn = db.begin().await?;
@@ -181,12 +214,14 @@ pub async fn settle(db: &DatabaseConnection, lease: Uuid, settlement: Settlement
     }
     webhook_delivery_attempt::ActiveModel::from(attempt).insert(&txn).await?;
     let streak = webhook_endpoint::Entity::update_many().filter(W::Id.eq(endpoint));
-    if succeeded {
+    if succeeded && was_failing {
         streak
             .col_expr(W::FailingSince, Expr::value(Option::<DateTime<Utc>>::None))
             .filter(W::FailingSince.is_not_null())
             .exec(&txn)
             .await?;
+    } else if succeeded {
+        // Not failing before: nothing to end.
     } else if let Some(reason) = disable {
         streak
             .col_expr(W::Status, Expr::value(EndpointStatus::Disabled.as_str()))
@@ -194,25 +229,11 @@ pub async fn settle(db: &DatabaseConnection, lease: Uuid, settlement: Settlement
             .col_expr(W::UpdatedAt, Expr::value(at))
             .exec(&txn)
             .await?;
-    } else {
+    } else if !was_failing {
         streak.col_expr(W::FailingSince, Expr::value(at)).filter(W::FailingSince.is_null()).exec(&txn).await?;
     }
     txn.commit().await?;
     Ok(true)
-}
-
-/// When `endpoint` started failing with no success since, if it is failing.
-pub async fn failing_since(db: &DatabaseConnection, endpoint: Uuid) -> Result<Option<DateTime<Utc>>, DbErr> {
-    Ok(webhook_endpoint::Entity::find_by_id(endpoint).one(db).await?.and_then(|e| e.failing_since))
-}
-
-/// The endpoint row, secret included, if it is enabled and not deleted.
-pub async fn enabled_endpoint(db: &DatabaseConnection, id: Uuid) -> Result<Option<webhook_endpoint::Model>, DbErr> {
-    webhook_endpoint::Entity::find_by_id(id)
-        .filter(W::Status.eq(EndpointStatus::Enabled.as_str()))
-        .filter(W::DeletedAt.is_null())
-        .one(db)
-        .await
 }
 
 /// The event `id` of `merchant`.

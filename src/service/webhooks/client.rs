@@ -100,3 +100,21 @@ fn describe(error: &reqwest::Error) -> String {
     }
     if cause.is_empty() { kind.to_owned() } else { format!("{kind}: {cause}") }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use super::*;
+
+    async fn resolves(name: &str, allow_loopback: bool) -> bool {
+        let name = Name::from_str(name).expect("a name");
+        PublicOnly { allow_loopback }.resolve(name).await.is_ok()
+    }
+
+    #[tokio::test]
+    async fn a_name_that_resolves_to_loopback_is_refused_in_production() {
+        assert!(!resolves("localhost", false).await, "production: no connection to the host itself");
+        assert!(resolves("localhost", true).await, "development: a local receiver");
+    }
+}

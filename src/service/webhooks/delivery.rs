@@ -23,14 +23,16 @@ use super::body::body;
 pub use super::client::client;
 use super::client::{self, Answer};
 use crate::config::WebhookConfig;
+use crate::domain::session::PaymentSession;
 use crate::domain::webhook::{WebhookEndpoint, check_url};
+use crate::domain::webhook_delivery::event_id;
 use crate::domain::webhook_delivery::{DeliveryState, GIVE_UP_AFTER, retry_delay};
-use crate::domain::{MerchantId, webhook_signature};
+use crate::domain::{SessionEvent, webhook_signature};
 use crate::error::AppResult;
 use crate::service::Core;
 use crate::storage;
 use crate::storage::deliveries::Settlement;
-use crate::storage::entities::{session_event, webhook_delivery, webhook_delivery_attempt};
+use crate::storage::entities::{session_event, webhook_delivery, webhook_delivery_attempt, webhook_endpoint};
 use crate::storage::events::event_from_row;
 
 /// A lease outlives the longest send (the timeout) twice over, and this much more for the
@@ -130,6 +132,8 @@ impl Deliveries {
         Ok(())
     }
 
+    /// Picks what is due and this instance may start (its slots, and each endpoint's),
+    /// leases it in one statement, reads what the sends need in three, and starts them.
     async fn dispatch(&self) -> AppResult<usize> {
         let inner = &self.inner;
         let free = inner.slots.available_permits();
@@ -138,25 +142,40 @@ impl Deliveries {
         }
         let now = inner.core.now();
         let due = storage::deliveries::due(&inner.core.db, now, u64::try_from(free * 2).unwrap_or(64)).await?;
-        let mut started = 0;
+        let mut startable = Vec::new();
         for delivery in due {
             let Ok(slot) = inner.slots.clone().try_acquire_owned() else { break };
             let Ok(endpoint_slot) = self.endpoint_slots(delivery.endpoint_id).try_acquire_owned() else { continue };
-            let lease = Uuid::new_v4();
-            let timeout = Span::milliseconds(i64::try_from(inner.config.timeout_ms).unwrap_or(10_000));
-            let until = now + timeout * 2 + LEASE_MARGIN;
-            if !storage::deliveries::claim(&inner.core.db, delivery.id, lease, now, until).await? {
+            startable.push((delivery, (slot, endpoint_slot)));
+        }
+        let lease = Uuid::new_v4();
+        let timeout = Span::milliseconds(i64::try_from(inner.config.timeout_ms).unwrap_or(10_000));
+        let ids: Vec<Uuid> = startable.iter().map(|(d, _)| d.id).collect();
+        let claimed =
+            storage::deliveries::claim(&inner.core.db, &ids, lease, now, now + timeout * 2 + LEASE_MARGIN).await?;
+        // What another instance took first is left to it; its slots are given back here.
+        startable.retain(|(d, _)| claimed.contains(&d.id));
+        let deliveries: Vec<_> = startable.iter().map(|(d, _)| d.clone()).collect();
+        let (endpoints, events, sessions) = storage::deliveries::sending(&inner.core.db, &deliveries).await?;
+        let started = startable.len();
+        for (delivery, held) in startable {
+            // Disabled or deleted meanwhile: the lease runs out and it waits.
+            let Some(endpoint) = endpoints.iter().find(|e| e.id == delivery.endpoint_id).cloned() else { continue };
+            let event = events.iter().find(|e| e.id == delivery.event_id).cloned();
+            let session = sessions.iter().find(|s| s.id.0 == delivery.payment_session_id).cloned();
+            let (Some(event), Some(session)) = (event, session) else {
+                tracing::error!(delivery = %delivery.id, "a delivery of a missing event or session");
                 continue;
-            }
+            };
+            let job = Job { delivery, endpoint, event: event_from_row(event)?, session };
             let deliveries = self.clone();
             tokio::spawn(async move {
-                let _held = (slot, endpoint_slot);
-                if let Err(error) = deliveries.send(&delivery, lease).await {
-                    tracing::warn!(error = %format!("{error:#}"), delivery = %delivery.id, "a webhook send failed; it is retried");
+                let _held = held;
+                if let Err(error) = deliveries.send(&job, lease).await {
+                    tracing::warn!(error = %format!("{error:#}"), delivery = %job.delivery.id, "a webhook send failed; it is retried");
                 }
                 deliveries.wake();
             });
-            started += 1;
         }
         Ok(started)
     }
@@ -168,31 +187,21 @@ impl Deliveries {
     }
 
     /// One try of a leased delivery, settled with its attempt.
-    async fn send(&self, delivery: &webhook_delivery::Model, lease: Uuid) -> AppResult<()> {
+    async fn send(&self, job: &Job, lease: Uuid) -> AppResult<()> {
         let inner = &self.inner;
-        let db = &inner.core.db;
-        // Disabled or deleted since it was picked: the lease runs out and it waits.
-        let Some(endpoint) = storage::deliveries::enabled_endpoint(db, delivery.endpoint_id).await? else {
-            return Ok(());
-        };
-        let merchant = MerchantId(delivery.merchant_id);
-        let event = storage::deliveries::event(db, merchant.0, delivery.event_id).await?;
-        let event = event_from_row(event.ok_or_else(|| anyhow::anyhow!("delivery of a missing event"))?)?;
-        let session = storage::sessions::session(db, merchant, delivery.payment_session_id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("an event of a missing session"))?;
-        let payload = serde_json::to_vec(&body(&event, &session)).map_err(anyhow::Error::from)?;
+        let Job { delivery, endpoint, event, session } = job;
+        let payload = serde_json::to_vec(&body(event, session)).map_err(anyhow::Error::from)?;
         let signature = webhook_signature::sign(&endpoint.signing_secret, inner.core.now().timestamp(), &payload)
             .map_err(anyhow::Error::from)?;
         let started = Instant::now();
         // Checked again at each send: literal addresses never reach the resolver.
         let answer = match check_url(&endpoint.url, inner.production) {
-            Ok(_) => client::post(&inner.client, &endpoint.url, payload, &signature, &body_id(&event)).await,
+            Ok(_) => client::post(&inner.client, &endpoint.url, payload, &signature, &event_id(event.id)).await,
             Err(refusal) => Answer { status: None, error: Some(refusal.to_string()), prefix: None },
         };
-        let settlement = self.settlement(delivery, &answer, started.elapsed()).await?;
+        let settlement = self.settlement(job, &answer, started.elapsed());
         let state = settlement.state;
-        if !storage::deliveries::settle(db, lease, settlement).await? {
+        if !storage::deliveries::settle(&inner.core.db, lease, settlement).await? {
             tracing::warn!(delivery = %delivery.id, "a webhook delivery's lease ran out before its answer");
         }
         tracing::debug!(delivery = %delivery.id, status = ?answer.status, state = state.as_str(), "webhook sent");
@@ -201,21 +210,16 @@ impl Deliveries {
 
     /// What a try's answer makes of the delivery: done, tried again later, or given up
     /// (and its endpoint disabled when nothing it was sent succeeded for as long).
-    async fn settlement(
-        &self,
-        delivery: &webhook_delivery::Model,
-        answer: &Answer,
-        took: Duration,
-    ) -> AppResult<Settlement> {
-        let inner = &self.inner;
-        let at = inner.core.now();
+    fn settlement(&self, job: &Job, answer: &Answer, took: Duration) -> Settlement {
+        let (delivery, failing_since) = (&job.delivery, job.endpoint.failing_since);
+        let at = self.inner.core.now();
         let attempt = delivery.attempts + 1;
         let succeeded = answer.status.is_some_and(|status| (200..300).contains(&status));
-        let base = Span::milliseconds(i64::try_from(inner.config.retry_base_ms).unwrap_or(10_000));
+        let base = Span::milliseconds(i64::try_from(self.inner.config.retry_base_ms).unwrap_or(10_000));
         let (state, next, disable) = if succeeded {
             (DeliveryState::Succeeded, at, None)
         } else if at - delivery.created_at >= GIVE_UP_AFTER {
-            let since = storage::deliveries::failing_since(&inner.core.db, delivery.endpoint_id).await?.unwrap_or(at);
+            let since = failing_since.unwrap_or(at);
             let last = answer.error.as_deref().unwrap_or("no answer");
             let reason = format!("deliveries failed for 3 days, since {}; the last: {last}", since.to_rfc3339());
             (DeliveryState::Failed, at, (at - since >= GIVE_UP_AFTER).then_some(reason))
@@ -238,10 +242,14 @@ impl Deliveries {
             next_retry_at: (state == DeliveryState::Pending).then_some(next),
             created_at: at,
         };
-        Ok(Settlement { attempt, state, next_attempt_at: next, disable })
+        Settlement { attempt, state, next_attempt_at: next, disable, was_failing: failing_since.is_some() }
     }
 }
 
-fn body_id(event: &crate::domain::SessionEvent) -> String {
-    crate::domain::webhook_delivery::event_id(event.id)
+/// A leased delivery with what its send needs.
+struct Job {
+    delivery: webhook_delivery::Model,
+    endpoint: webhook_endpoint::Model,
+    event: SessionEvent,
+    session: PaymentSession,
 }
