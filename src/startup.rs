@@ -81,6 +81,7 @@ impl Application {
             trust_proxy: config.trust_proxy,
             throttle,
             persisted,
+            parsed: Default::default(),
             graphiql: config.serves_graphiql(),
             metrics_token: config.metrics_token.clone().filter(|t| !t.is_empty()),
         });

@@ -11,6 +11,7 @@ pub mod loaders;
 pub mod mutation;
 pub mod node;
 pub mod objects;
+pub mod parsed;
 pub mod persisted;
 pub mod query;
 pub mod rules;

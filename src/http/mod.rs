@@ -64,6 +64,8 @@ pub struct Shared {
     pub throttle: Arc<crate::throttle::Throttle>,
     /// Documents known by hash (persisted queries).
     pub persisted: Arc<crate::graphql::persisted::PersistedQueries>,
+    /// Parsed documents by their text.
+    pub parsed: crate::graphql::parsed::ParsedDocuments,
     /// Whether a browser's GET of `/graphql` gets GraphiQL.
     pub graphiql: bool,
     /// The bearer token `/metrics` requires, if any.

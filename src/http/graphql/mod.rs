@@ -175,6 +175,7 @@ async fn execute(
             continue;
         }
         state.services.core.metrics.count_graphql_request();
+        state.parsed.prepare(&mut request);
         let request = request.data(RequestData::new(caller, client_ip));
         let response = state.schema.execute(request).await;
         // Parse, validation and variable errors carry no path and leave no data.
