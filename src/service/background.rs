@@ -49,6 +49,9 @@ impl Services {
                 if let Err(error) = services.captures.void_expired().await {
                     tracing::warn!(error = %format!("{error:#}"), "expired authorization pass failed");
                 }
+                if let Err(error) = services.deliveries.prune_now_and_then().await {
+                    tracing::warn!(error = %format!("{error:#}"), "webhook delivery pruning failed");
+                }
             }
         });
     }

@@ -240,3 +240,27 @@ pub async fn settle(db: &DatabaseConnection, lease: Uuid, settlement: Settlement
 pub async fn event(db: &DatabaseConnection, merchant: Uuid, id: i64) -> Result<Option<session_event::Model>, DbErr> {
     session_event::Entity::find_by_id(id).filter(session_event::Column::MerchantId.eq(merchant)).one(db).await
 }
+
+/// Deletes, `limit` at most of each, the attempts made before `before` and the deliveries
+/// settled (SUCCEEDED or FAILED) before it; PENDING ones stay, however old. How many rows.
+pub async fn prune(db: &DatabaseConnection, before: DateTime<Utc>, limit: u64) -> Result<u64, DbErr> {
+    let old_attempts = Query::select()
+        .column(webhook_delivery_attempt::Column::Id)
+        .from(webhook_delivery_attempt::Entity)
+        .and_where(webhook_delivery_attempt::Column::CreatedAt.lt(before))
+        .limit(limit)
+        .take();
+    let attempts = webhook_delivery_attempt::Entity::delete_many()
+        .filter(webhook_delivery_attempt::Column::Id.in_subquery(old_attempts))
+        .exec(db)
+        .await?;
+    let old_deliveries = Query::select()
+        .column(D::Id)
+        .from(webhook_delivery::Entity)
+        .and_where(D::State.ne(PENDING))
+        .and_where(D::UpdatedAt.lt(before))
+        .limit(limit)
+        .take();
+    let deliveries = webhook_delivery::Entity::delete_many().filter(D::Id.in_subquery(old_deliveries)).exec(db).await?;
+    Ok(attempts.rows_affected + deliveries.rows_affected)
+}

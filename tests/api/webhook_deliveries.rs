@@ -221,3 +221,25 @@ async fn a_resent_or_replayed_event_comes_again_with_the_same_id() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(receiver.accepted().len(), 8);
 }
+
+#[tokio::test]
+async fn settled_deliveries_are_pruned_after_thirty_days_and_pending_ones_kept() {
+    let receiver = Receiver::start().await;
+    let clock = Arc::new(TestClock::default());
+    let app = spawn_app_on(clock.clone(), fast).await;
+    endpoint(&app, &receiver.url).await;
+    five_events(&app).await;
+    assert!(receiver.wait_until(Duration::from_secs(10), accepted_count(5)).await);
+    receiver.set(Mode::Fail);
+    five_events(&app).await;
+    assert!(receiver.wait_until(Duration::from_secs(5), |r| r.len() >= 7).await, "the second session fails");
+    assert_eq!(app.services.deliveries.prune().await.unwrap(), 0, "nothing is old yet");
+    clock.advance(chrono::Duration::days(31));
+    assert!(app.services.deliveries.prune().await.unwrap() >= 10, "the old attempts and settled deliveries go");
+    let log = deliveries(&app).await;
+    let kept = log["deliveries"]["nodes"].as_array().unwrap();
+    assert!(kept.iter().all(|a| a["succeeded"] == false), "only tries made since remain: {log}");
+    // The failing session's pending deliveries stay, however old: they still arrive.
+    receiver.set(Mode::Accept);
+    assert!(receiver.wait_until(Duration::from_secs(10), accepted_count(10)).await, "nothing pending was lost");
+}

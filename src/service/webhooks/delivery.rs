@@ -39,6 +39,11 @@ use crate::storage::events::event_from_row;
 /// instances' clocks to differ.
 const LEASE_MARGIN: Span = Span::seconds(2);
 const FEED_ENDPOINTS: u64 = 100;
+/// How long settled deliveries and attempts are kept (and listed in `deliveries`).
+pub const KEPT_FOR: Span = Span::days(30);
+const PRUNE_BATCH: u64 = 1_000;
+/// Pruning scans by age: it runs this often, not every pass.
+const PRUNE_EVERY: Span = Span::minutes(10);
 const FEED_EVENTS: u64 = 500;
 
 #[derive(Clone)]
@@ -56,6 +61,8 @@ struct Inner {
     /// Sends in flight per endpoint on this instance (one small entry per endpoint seen).
     per_endpoint: Mutex<HashMap<Uuid, Arc<Semaphore>>>,
     wake: Notify,
+    /// When this instance last pruned.
+    pruned_at: Mutex<Option<chrono::DateTime<chrono::Utc>>>,
 }
 
 /// A delivery queued now for `endpoint`: `event`, PENDING and due.
@@ -85,8 +92,16 @@ impl Deliveries {
     /// `client`: from [`client::client`], built once at start (it may fail there, not here).
     pub fn new(core: Core, config: WebhookConfig, production: bool, client: reqwest::Client) -> Self {
         let slots = Arc::new(Semaphore::new(config.concurrency.max(1)));
-        let inner =
-            Inner { core, client, config, production, slots, per_endpoint: Mutex::default(), wake: Notify::new() };
+        let inner = Inner {
+            core,
+            client,
+            config,
+            production,
+            slots,
+            per_endpoint: Mutex::default(),
+            wake: Notify::new(),
+            pruned_at: Mutex::default(),
+        };
         Deliveries { inner: Arc::new(inner) }
     }
 
@@ -109,6 +124,25 @@ impl Deliveries {
     /// Asks for a pass soon: an event was committed, or a send finished.
     pub fn wake(&self) {
         self.inner.wake.notify_one();
+    }
+
+    /// Deletes settled deliveries and attempts older than [`KEPT_FOR`], a batch at a time;
+    /// how many rows. The event log itself is kept: a replay reads it, not these.
+    pub async fn prune(&self) -> AppResult<u64> {
+        Ok(storage::deliveries::prune(&self.inner.core.db, self.inner.core.now() - KEPT_FOR, PRUNE_BATCH).await?)
+    }
+
+    /// Prunes if this instance has not for [`PRUNE_EVERY`] (the background pass calls it).
+    pub async fn prune_now_and_then(&self) -> AppResult<u64> {
+        let now = self.inner.core.now();
+        {
+            let mut pruned_at = self.inner.pruned_at.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if pruned_at.is_some_and(|at| now - at < PRUNE_EVERY) {
+                return Ok(0);
+            }
+            *pruned_at = Some(now);
+        }
+        self.prune().await
     }
 
     /// Queues new events, then starts the sends that are due; how many it started.
