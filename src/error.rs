@@ -62,6 +62,7 @@ string_enum!(
         TooManyOrigins => "TOO_MANY_ORIGINS",
         OriginNotAllowed => "ORIGIN_NOT_ALLOWED",
         TooManyBuckets => "TOO_MANY_BUCKETS",
+        TooManyWaitingDeliveries => "TOO_MANY_WAITING_DELIVERIES",
         PaymentNotRefundable => "PAYMENT_NOT_REFUNDABLE",
         AlreadyRefunded => "ALREADY_REFUNDED",
         PaymentNotCapturable => "PAYMENT_NOT_CAPTURABLE",

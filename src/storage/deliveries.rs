@@ -88,6 +88,12 @@ pub async fn insert(db: &impl ConnectionTrait, deliveries: Vec<webhook_delivery:
     Ok(())
 }
 
+/// How many deliveries `endpoint` has PENDING.
+pub async fn waiting(db: &DatabaseConnection, endpoint: Uuid) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    webhook_delivery::Entity::find().filter(D::EndpointId.eq(endpoint)).filter(D::State.eq(PENDING)).count(db).await
+}
+
 /// PENDING deliveries due at `now` that nobody holds, of enabled endpoints, each the first
 /// PENDING one of its endpoint and session: what may be sent now without breaking order.
 pub async fn due(

@@ -243,3 +243,40 @@ async fn settled_deliveries_are_pruned_after_thirty_days_and_pending_ones_kept()
     receiver.set(Mode::Accept);
     assert!(receiver.wait_until(Duration::from_secs(10), accepted_count(10)).await, "nothing pending was lost");
 }
+
+#[tokio::test]
+async fn resends_and_replays_stop_while_too_many_deliveries_wait() {
+    use paygraph::domain::TypedId;
+    use paygraph::storage::entities::webhook_delivery;
+    let app = spawn_quiet_app().await;
+    let (id, _) = endpoint(&app, "http://127.0.0.1:9/hook").await;
+    let endpoint_id = paygraph::domain::WebhookEndpointId::from_global(&id).unwrap().0;
+    let now = chrono::Utc::now();
+    let waiting = (0..paygraph::service::webhooks::MAX_WAITING).map(|i| webhook_delivery::Model {
+        id: uuid::Uuid::new_v4(),
+        merchant_id: uuid::Uuid::new_v4(),
+        endpoint_id,
+        event_id: 1,
+        event_seq: i64::try_from(i).unwrap(),
+        payment_session_id: uuid::Uuid::new_v4(),
+        state: "PENDING".to_owned(),
+        attempts: 0,
+        next_attempt_at: now,
+        lease: None,
+        leased_until: None,
+        created_at: now,
+        updated_at: now,
+    });
+    paygraph::storage::deliveries::insert(&app.services.core.db, waiting.collect()).await.unwrap();
+    let resend = "mutation($input: ResendWebhookEventInput!) { resendWebhookEvent(input: $input) { userErrors { code field } } }";
+    let refused = app.gql(resend, json!({ "input": { "endpointId": id, "eventId": "evt_1" } })).await;
+    let errors = &refused["data"]["resendWebhookEvent"]["userErrors"];
+    assert_eq!(errors[0]["code"], "TOO_MANY_WAITING_DELIVERIES", "{refused}");
+    assert_eq!(errors[0]["field"], json!(["input", "endpointId"]));
+    let replay = "mutation($input: ReplayWebhookEndpointInput!) { replayWebhookEndpoint(input: $input) { replayedCount userErrors { code } } }";
+    let cursor = paygraph::service::live::event_cursor(0);
+    let refused = app.gql(replay, json!({ "input": { "id": id, "after": cursor } })).await;
+    assert_eq!(refused["data"]["replayWebhookEndpoint"]["userErrors"][0]["code"], "TOO_MANY_WAITING_DELIVERIES");
+    let count = paygraph::storage::deliveries::waiting(&app.services.core.db, endpoint_id).await.unwrap();
+    assert_eq!(count, paygraph::service::webhooks::MAX_WAITING, "nothing more was queued");
+}

@@ -6,7 +6,7 @@ mod client;
 pub mod delivery;
 mod replay;
 
-pub use replay::{MAX_REPLAY, Replayed};
+pub use replay::{MAX_REPLAY, MAX_WAITING, Replayed};
 
 use uuid::Uuid;
 

@@ -15,6 +15,10 @@ use crate::storage;
 /// Most events one replay queues; replay again from the cursor it reached for more.
 pub const MAX_REPLAY: u64 = 1_000;
 
+/// Deliveries an endpoint may have waiting before resends and replays are refused: they
+/// add to what the database keeps, and a key could otherwise queue without end.
+pub const MAX_WAITING: u64 = 1_000;
+
 /// What a replay queued.
 pub struct Replayed {
     pub endpoint: WebhookEndpoint,
@@ -62,15 +66,23 @@ impl Webhooks {
         Ok(Replayed { endpoint, count, until })
     }
 
-    /// The merchant's endpoint, not deleted, with the event number it has been fed up to.
+    /// The merchant's endpoint, not deleted, with the event number it has been fed up to,
+    /// if it has room for more deliveries.
     async fn live_endpoint(
         &self,
         merchant: MerchantId,
         id: WebhookEndpointId,
         field: &str,
     ) -> AppResult<(WebhookEndpoint, i64)> {
-        storage::webhooks::live(&self.core.db, merchant, id.0)
+        let live = storage::webhooks::live(&self.core.db, merchant, id.0)
             .await?
-            .ok_or_else(|| AppError::not_found(&["input", field], "webhook endpoint"))
+            .ok_or_else(|| AppError::not_found(&["input", field], "webhook endpoint"))?;
+        if storage::deliveries::waiting(&self.core.db, id.0).await? >= MAX_WAITING {
+            let message = format!(
+                "this endpoint has {MAX_WAITING} or more deliveries waiting; send more once they are delivered"
+            );
+            return Err(AppError::user(&["input", field], ErrorCode::TooManyWaitingDeliveries, message));
+        }
+        Ok(live)
     }
 }
