@@ -15,6 +15,12 @@
 //!     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test cargo bench --bench auth
 //!     BENCH_SECONDS=5 BENCH_CONNECTIONS=32 cargo bench --bench auth
 //!
+//! One scenario alone (`BENCH_ONLY=typename|status|bare|stock|bare_status`), for a profiler;
+//! with `BENCH_REQUESTS=N` each connection sends N requests, whatever the time, so that two
+//! runs under `valgrind --tool=callgrind` give instructions per request (the difference of
+//! their totals over the difference of their requests), a figure the machine's load does
+//! not move.
+//!
 //! Loopback only; every loop is bounded by the run's duration; it stops by itself.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -98,7 +104,10 @@ async fn connection(address: SocketAddr, request: Arc<Vec<u8>>, until: Instant, 
     let mut stream = TcpStream::connect(address).await.unwrap();
     stream.set_nodelay(true).unwrap();
     let mut buffer = vec![0u8; 16 * 1024];
-    while Instant::now() < until {
+    // For an instruction count (callgrind): a fixed number of requests per connection.
+    let mut left = setting("BENCH_REQUESTS", u64::MAX);
+    while Instant::now() < until && left > 0 {
+        left -= 1;
         stream.write_all(&request).await.unwrap();
         let mut read = 0;
         loop {
@@ -143,7 +152,8 @@ async fn measure(
     for (secs, counted) in [(1, false), (seconds, true)] {
         let done = Arc::new(AtomicU64::new(0));
         let started = Instant::now();
-        let until = started + Duration::from_secs(secs);
+        let counted_by_requests = std::env::var("BENCH_REQUESTS").is_ok();
+        let until = started + Duration::from_secs(if counted_by_requests { 100_000 } else { secs });
         let tasks: Vec<_> =
             (0..connections).map(|_| tokio::spawn(connection(address, request.clone(), until, done.clone()))).collect();
         for task in tasks {
@@ -222,11 +232,14 @@ async fn main() {
     println!("auth bench: {connections} connections, {seconds} s each, {backend}");
     if let Ok(only) = std::env::var("BENCH_ONLY") {
         // For a profiler: one scenario, nothing else running.
-        let (address, auth, body) = match only.as_str() {
-            "typename" => (paygraph, key.as_str(), &typename),
-            _ => (paygraph, secret.as_str(), &status),
+        let (address, path, auth, body) = match only.as_str() {
+            "typename" => (paygraph, "/graphql", Some(key.as_str()), &typename),
+            "bare" => (bare, "/graphql", None, &typename),
+            "stock" => (stock, "/graphql", None, &typename),
+            "bare_status" => (bare_db, "/status", None, &typename),
+            _ => (paygraph, "/graphql", Some(secret.as_str()), &status),
         };
-        let rate = measure(address, "/graphql", Some(auth), body, connections, seconds).await;
+        let rate = measure(address, path, auth, body, connections, seconds).await;
         println!("{only}: {rate:.0}/s");
         return;
     }

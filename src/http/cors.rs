@@ -15,14 +15,20 @@ use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, HOST, ORIGIN, RETRY_AFTER}
 use axum::http::{HeaderMap, HeaderValue, Method};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
+use super::when_asked::WhenAsked;
 use crate::service::auth::Caller;
 use crate::service::origins::Origins;
 
 /// How long a browser may reuse a preflight's answer.
 const PREFLIGHT_MAX_AGE: Duration = Duration::from_secs(600);
 
-/// The CORS answer of a route whose calls carry `Authorization` and JSON.
-pub fn layer(origins: Arc<Origins>) -> CorsLayer {
+/// The CORS answer of a route whose calls carry `Authorization` and JSON, given to the
+/// requests of browsers (which send `Origin`): the rest get only its `Vary`.
+pub fn layer(origins: Arc<Origins>) -> WhenAsked<CorsLayer> {
+    WhenAsked::new(cors(origins), ORIGIN, "origin, access-control-request-method, access-control-request-headers")
+}
+
+fn cors(origins: Arc<Origins>) -> CorsLayer {
     let may_ask = move |origin: &HeaderValue, _: &axum::http::request::Parts| {
         origin.to_str().is_ok_and(|origin| origins.may_ask(origin))
     };

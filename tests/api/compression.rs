@@ -25,6 +25,8 @@ async fn graphql_answers_gzip_or_br_when_asked_and_plain_otherwise() {
     }
     let plain = graphql_with(&app, None).await;
     assert!(plain.headers().get("content-encoding").is_none());
+    let vary: Vec<_> = plain.headers().get_all("vary").iter().map(|v| v.to_str().unwrap().to_owned()).collect();
+    assert!(vary.iter().any(|v| v == "accept-encoding"), "a cache must keep the plain answer apart: {vary:?}");
     let plain_body = plain.bytes().await.unwrap();
     let expected: Value = serde_json::from_slice(&plain_body).unwrap();
     assert_eq!(expected["data"]["paymentSessions"]["edges"].as_array().unwrap().len(), 30);
