@@ -10,14 +10,18 @@
 //! `THROTTLED` before it runs. Operations without a credential are not charged (they can
 //! only fail with `UNAUTHENTICATED`).
 
-use async_graphql::{ErrorExtensionValues, Response, ServerError, Value, value};
+use std::sync::LazyLock;
+
+use async_graphql::indexmap::IndexMap;
+use async_graphql::{ErrorExtensionValues, Name, Response, ServerError, Value};
 
 use crate::service::auth::Caller;
+use crate::throttle::BudgetKey;
 use crate::throttle::cost::{BucketStatus, CostBudget};
 
 /// What one operation was charged.
 pub struct Charged {
-    key: String,
+    key: BudgetKey,
     requested: u64,
     status: BucketStatus,
     /// Refused: nothing ran, so nothing is given back.
@@ -29,7 +33,7 @@ pub struct Charged {
 pub async fn charge(budget: &CostBudget, caller: Option<Caller>, complexity: usize) -> Option<Charged> {
     let caller = caller.filter(|_| budget.enabled())?;
     let (key, requested) = (caller.budget_key(), complexity as u64);
-    let verdict = budget.charge(&key, requested).await;
+    let verdict = budget.charge(key, requested).await;
     let throttled = verdict.is_err();
     let status = verdict.unwrap_or_else(|status| status);
     Some(Charged { key, requested, status, throttled })
@@ -50,7 +54,7 @@ impl Charged {
         // Nothing to give back: no second trip to the bucket (a Redis round trip when shared).
         let status = match self.requested - actual {
             0 => self.status,
-            unused => budget.refund(&self.key, unused).await,
+            unused => budget.refund(self.key, unused).await,
         };
         with_cost(response, self.requested, Some(actual), status)
     }
@@ -71,16 +75,31 @@ fn throttled_error(requested: u64, status: BucketStatus) -> ServerError {
 }
 
 fn with_cost(response: Response, requested: u64, actual: Option<u64>, status: BucketStatus) -> Response {
-    let cost = value!({
-        "requestedQueryCost": requested,
-        "actualQueryCost": actual,
-        "throttleStatus": {
-            "maximumAvailable": status.maximum_available,
-            "currentlyAvailable": status.currently_available,
-            "restoreRate": status.restore_rate,
-        }
+    // Built by hand from names made once: `value!` would allocate every name and serialize
+    // every number, on every response.
+    static NAMES: LazyLock<[Name; 6]> = LazyLock::new(|| {
+        [
+            "requestedQueryCost",
+            "actualQueryCost",
+            "throttleStatus",
+            "maximumAvailable",
+            "currentlyAvailable",
+            "restoreRate",
+        ]
+        .map(Name::new)
     });
-    response.extension("cost", cost)
+    let [requested_name, actual_name, status_name, maximum, current, rate] = &*NAMES;
+    let throttle_status = IndexMap::from([
+        (maximum.clone(), Value::from(status.maximum_available)),
+        (current.clone(), Value::from(status.currently_available)),
+        (rate.clone(), Value::from(status.restore_rate)),
+    ]);
+    let cost = IndexMap::from([
+        (requested_name.clone(), Value::from(requested)),
+        (actual_name.clone(), actual.map_or(Value::Null, Value::from)),
+        (status_name.clone(), Value::Object(throttle_status)),
+    ]);
+    response.extension("cost", Value::Object(cost))
 }
 
 /// Each field in the response costs 1; a list costs what its items do.

@@ -16,20 +16,20 @@ impl AppState {
     /// Spends `n` of the client IP's budget on `route` (no IP known: nothing to check).
     pub async fn throttle_ip(&self, route: Route, ip: Option<IpAddr>, n: u32) -> Result<(), Limited> {
         match ip {
-            Some(ip) => self.throttle.check(route, By::Ip, &ip_key(ip), n).await,
+            Some(ip) => self.throttle.check(route, By::Ip, ip_key(ip), n).await,
             None => Ok(()),
         }
     }
 
     /// Spends `n` of an authenticated caller's budget on `route`.
     pub async fn throttle_caller(&self, route: Route, by: By, caller: Caller, n: u32) -> Result<(), Limited> {
-        self.throttle.check(route, by, &caller.budget_key(), n).await
+        self.throttle.check(route, by, caller.budget_key(), n).await
     }
 
     /// Spends one of the budget of a secret in the URL (a client secret, a link's slug),
     /// known by its hash only.
     pub async fn throttle_secret(&self, route: Route, secret: &str) -> Result<(), Limited> {
-        self.throttle.check(route, By::Credential, &secret_key(secret), 1).await
+        self.throttle.check(route, By::Credential, secret_key(secret), 1).await
     }
 }
 

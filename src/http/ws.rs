@@ -128,11 +128,11 @@ async fn serve(
                 return Err(async_graphql::ErrorExtensions::extend_with(error, |_, e| e.set("code", "RATE_LIMITED")));
             }
             let permit = sockets
-                .acquire(caller.budget_key(), max_per_key)
+                .acquire(format!("credential:{}", caller.budget_key()), max_per_key)
                 .ok_or_else(|| async_graphql::Error::new("too many connections for this credential"))?;
             conn.mark_initialized(CredentialSubscriptions {
                 counter: subscriptions,
-                key: caller.budget_key(),
+                key: format!("credential:{}", caller.budget_key()),
                 max: max_subscriptions,
             });
             let mut data = Data::default();

@@ -12,12 +12,13 @@ use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
 use super::Core;
-use super::credentials::{CredentialCache, Verified};
+use super::credentials::{CredentialCache, SecretDigest, Verified};
 use crate::domain::api_key::{ApiKey, KeyScope};
 use crate::domain::merchant::Merchant;
 use crate::domain::{ApiKeyId, MerchantId, SessionId};
 use crate::error::{AppError, AppResult};
 use crate::storage;
+use crate::throttle::BudgetKey;
 
 /// Prefix of secret API keys; anything else in `Authorization` is read as a client secret.
 pub const SECRET_KEY_PREFIX: &str = "sk_test_";
@@ -61,10 +62,10 @@ impl Caller {
 
     /// Whose budget this caller spends: the merchant's keys share one, each client secret
     /// has its own. Names no secret, so it may go to Redis and logs.
-    pub fn budget_key(self) -> String {
+    pub fn budget_key(self) -> BudgetKey {
         match self {
-            Caller::Merchant { merchant, .. } => format!("merchant:{}", merchant.0),
-            Caller::Session { session, .. } => format!("session:{}", session.0),
+            Caller::Merchant { merchant, .. } => BudgetKey(merchant.0.as_u128()),
+            Caller::Session { session, .. } => BudgetKey(session.0.as_u128()),
         }
     }
 
@@ -175,10 +176,11 @@ impl Auth {
             return Ok(None);
         }
         let now = self.core.now();
-        let hash = hash_secret(token);
-        if let Some(caller) = self.credentials.get(&hash, now) {
+        let digest: SecretDigest = Sha256::digest(token.as_bytes()).into();
+        if let Some(caller) = self.credentials.get(&digest, now) {
             return Ok(Some(caller));
         }
+        let hash = crate::domain::hex(&digest);
         let generation = self.credentials.generation();
         let verified = if is_key {
             let key = storage::keys::live_by_hash(&self.core.db, &hash, now).await.context("looking up an API key")?;
@@ -201,7 +203,7 @@ impl Auth {
                 expires_at: None,
             }
         };
-        self.credentials.remember(hash, verified, generation);
+        self.credentials.remember(digest, verified, generation);
         Ok(Some(verified.caller))
     }
 }

@@ -26,9 +26,12 @@ pub struct Verified {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+/// A secret's SHA-256, as the cache knows it: 32 bytes hash faster than its 64 hex digits.
+pub type SecretDigest = [u8; 32];
+
 /// Verified credentials by the SHA-256 of their secret.
 pub struct CredentialCache {
-    entries: Option<Cache<String, Verified>>,
+    entries: Option<Cache<SecretDigest, Verified>>,
     /// Rises with every notice: a lookup that began before one must not be remembered, as
     /// it may have read a key just revoked.
     generation: AtomicU64,
@@ -43,7 +46,7 @@ impl CredentialCache {
     }
 
     /// The credential hashed as `hash`, if verified lately and still live at `now`.
-    pub fn get(&self, hash: &str, now: DateTime<Utc>) -> Option<Caller> {
+    pub fn get(&self, hash: &SecretDigest, now: DateTime<Utc>) -> Option<Caller> {
         let verified = self.entries.as_ref()?.get(hash)?;
         if verified.expires_at.is_some_and(|at| at <= now) {
             self.forget(hash);
@@ -58,11 +61,11 @@ impl CredentialCache {
     }
 
     /// Remembers what a lookup that began at `generation` found, unless a notice came since.
-    pub fn remember(&self, hash: String, verified: Verified, generation: u64) {
+    pub fn remember(&self, hash: SecretDigest, verified: Verified, generation: u64) {
         if let Some(entries) = &self.entries
             && self.generation() == generation
         {
-            entries.insert(hash.clone(), verified);
+            entries.insert(hash, verified);
             // A notice between the check and the insert: the insert may be stale.
             if self.generation() != generation {
                 entries.invalidate(&hash);
@@ -70,7 +73,7 @@ impl CredentialCache {
         }
     }
 
-    fn forget(&self, hash: &str) {
+    fn forget(&self, hash: &SecretDigest) {
         if let Some(entries) = &self.entries {
             entries.invalidate(hash);
         }
@@ -114,17 +117,17 @@ mod tests {
         let cache = CredentialCache::new(Duration::from_secs(60));
         let (key, other) = (ApiKeyId::new(), ApiKeyId::new());
         let now = Utc::now();
-        cache.remember("a".into(), verified(key), cache.generation());
-        cache.remember("b".into(), verified(other), cache.generation());
-        assert!(cache.get("a", now).is_some());
+        cache.remember([1; 32], verified(key), cache.generation());
+        cache.remember([2; 32], verified(other), cache.generation());
+        assert!(cache.get(&[1; 32], now).is_some());
         let before = cache.generation();
         cache.apply(Notice::KeyChanged { key: key.0 });
-        assert!(cache.get("a", now).is_none());
-        assert!(cache.get("b", now).is_some(), "other keys stay");
-        cache.remember("a".into(), verified(key), before);
-        assert!(cache.get("a", now).is_none(), "a lookup that began before the notice is not remembered");
+        assert!(cache.get(&[1; 32], now).is_none());
+        assert!(cache.get(&[2; 32], now).is_some(), "other keys stay");
+        cache.remember([1; 32], verified(key), before);
+        assert!(cache.get(&[1; 32], now).is_none(), "a lookup that began before the notice is not remembered");
         cache.apply(Notice::Lost);
-        assert!(cache.get("b", now).is_none());
+        assert!(cache.get(&[2; 32], now).is_none());
     }
 
     #[test]
@@ -132,7 +135,7 @@ mod tests {
         let cache = CredentialCache::new(Duration::from_secs(60));
         let now = Utc::now();
         let expiring = Verified { expires_at: Some(now), ..verified(ApiKeyId::new()) };
-        cache.remember("a".into(), expiring, cache.generation());
-        assert!(cache.get("a", now).is_none());
+        cache.remember([1; 32], expiring, cache.generation());
+        assert!(cache.get(&[1; 32], now).is_none());
     }
 }

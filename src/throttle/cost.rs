@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use super::Redis;
+use super::{BudgetKey, Redis};
 use crate::telemetry::Metrics;
 
 /// A bucket's state, as `extensions.cost.throttleStatus` reports it.
@@ -25,7 +25,7 @@ pub struct BucketStatus {
 pub struct CostBudget {
     size: u64,
     restore_per_second: u64,
-    local: Mutex<HashMap<String, (f64, Instant)>>,
+    local: Mutex<HashMap<BudgetKey, (f64, Instant)>>,
     shared: Option<Arc<Redis>>,
     metrics: Arc<Metrics>,
 }
@@ -50,21 +50,21 @@ impl CostBudget {
 
     /// Takes `points` from `key`'s bucket: `Ok` with the state after, or `Err` with the
     /// state as it is (nothing taken) when fewer points are available.
-    pub async fn charge(&self, key: &str, points: u64) -> Result<BucketStatus, BucketStatus> {
+    pub async fn charge(&self, key: BudgetKey, points: u64) -> Result<BucketStatus, BucketStatus> {
         let (charged, available) = self.apply(key, i64::try_from(points).unwrap_or(i64::MAX)).await;
         if charged { Ok(self.status(available)) } else { Err(self.status(available)) }
     }
 
     /// Gives back `points` a query requested but did not use.
-    pub async fn refund(&self, key: &str, points: u64) -> BucketStatus {
+    pub async fn refund(&self, key: BudgetKey, points: u64) -> BucketStatus {
         let (_, available) = self.apply(key, -i64::try_from(points).unwrap_or(i64::MAX)).await;
         self.status(available)
     }
 
-    async fn apply(&self, key: &str, points: i64) -> (bool, u64) {
+    async fn apply(&self, key: BudgetKey, points: i64) -> (bool, u64) {
         if let Some(shared) = &self.shared {
             let was_resting = shared.resting();
-            match shared.bucket(key, self.size, self.restore_per_second, points).await {
+            match shared.bucket(&key.to_string(), self.size, self.restore_per_second, points).await {
                 Ok(answer) => return answer,
                 Err(error) => {
                     self.metrics.count_throttle_shared_unavailable();
@@ -77,14 +77,11 @@ impl CostBudget {
         self.apply_local(key, points)
     }
 
-    fn apply_local(&self, key: &str, points: i64) -> (bool, u64) {
+    fn apply_local(&self, key: BudgetKey, points: i64) -> (bool, u64) {
         let now = Instant::now();
         let size = self.size as f64;
         let mut buckets = self.local.lock().unwrap_or_else(|p| p.into_inner());
-        if !buckets.contains_key(key) {
-            buckets.insert(key.to_owned(), (size, now));
-        }
-        let Some((available, at)) = buckets.get_mut(key) else { return (false, 0) };
+        let (available, at) = buckets.entry(key).or_insert((size, now));
         let restored = now.duration_since(*at).as_secs_f64() * self.restore_per_second as f64;
         let level = (*available + restored).min(size);
         if points > 0 && points as f64 > level {
@@ -112,11 +109,11 @@ mod tests {
     #[tokio::test]
     async fn a_charge_beyond_what_is_left_takes_nothing_and_a_refund_gives_back() {
         let budget = CostBudget::new(100, 0, None, Arc::default());
-        assert_eq!(budget.charge("k", 60).await.unwrap().currently_available, 40);
-        assert_eq!(budget.charge("k", 50).await.unwrap_err().currently_available, 40);
-        assert_eq!(budget.refund("k", 50).await.currently_available, 90);
+        assert_eq!(budget.charge(BudgetKey(1), 60).await.unwrap().currently_available, 40);
+        assert_eq!(budget.charge(BudgetKey(1), 50).await.unwrap_err().currently_available, 40);
+        assert_eq!(budget.refund(BudgetKey(1), 50).await.currently_available, 90);
         // Never above the size.
-        assert_eq!(budget.refund("k", 500).await.currently_available, 100);
-        assert_eq!(budget.charge("other", 100).await.unwrap().currently_available, 0);
+        assert_eq!(budget.refund(BudgetKey(1), 500).await.currently_available, 100);
+        assert_eq!(budget.charge(BudgetKey(2), 100).await.unwrap().currently_available, 0);
     }
 }

@@ -19,7 +19,7 @@ use std::net::IpAddr;
 use async_graphql::parser::types::OperationType;
 use async_graphql::{Request, ServerError};
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::{FromRequest, Query, Request as HttpRequest, State};
 use axum::http::header::{ALLOW, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -81,12 +81,13 @@ pub async fn get(
 }
 
 /// `POST /graphql` with a JSON body: one request, or an array of up to `max_batch`.
-pub async fn post(
-    State(state): State<AppState>,
-    ClientIp(client_ip): ClientIp,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+pub async fn post(State(state): State<AppState>, ClientIp(client_ip): ClientIp, mut request: HttpRequest) -> Response {
+    // The headers are taken, not copied as the `HeaderMap` extractor would.
+    let headers = std::mem::take(request.headers_mut());
+    let body = match Bytes::from_request(request, &state).await {
+        Ok(body) => body,
+        Err(rejection) => return rejection.into_response(),
+    };
     let Some(media) = negotiate(&headers) else { return StatusCode::NOT_ACCEPTABLE.into_response() };
     let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_ascii_lowercase();
     let mut parts = content_type.split(';').map(str::trim);
