@@ -13,7 +13,7 @@
 //!
 //!     cargo bench --bench auth
 //!     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test cargo bench --bench auth
-//!     BENCH_SECONDS=5 BENCH_CONNECTIONS=32 cargo bench --bench auth
+//!     BENCH_ROUNDS=9 BENCH_SECONDS=2 BENCH_CONNECTIONS=32 cargo bench --bench auth
 //!
 //! One scenario alone (`BENCH_ONLY=typename|status|bare|stock|bare_status`), for a profiler;
 //! with `BENCH_REQUESTS=N` each connection sends N requests, whatever the time, so that two
@@ -130,40 +130,64 @@ async fn connection(address: SocketAddr, request: Arc<Vec<u8>>, until: Instant, 
     }
 }
 
-/// Requests per second that `connections` connections get from `address` for `seconds`.
-async fn measure(
+/// One kind of request, sent again and again to one server.
+struct Load {
     address: SocketAddr,
-    path: &str,
-    auth: Option<&str>,
-    body: &Value,
-    connections: u64,
-    seconds: u64,
-) -> f64 {
+    request: Arc<Vec<u8>>,
+}
+
+fn load(address: SocketAddr, path: &str, auth: Option<&str>, body: &Value) -> Load {
     let body = body.to_string();
     let auth = auth.map(|a| format!("Authorization: Bearer {a}\r\n")).unwrap_or_default();
-    let request = Arc::new(
-        format!(
-            "POST {path} HTTP/1.1\r\nHost: bench\r\n{auth}Content-Type: application/json\r\nAccept: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        )
-        .into_bytes(),
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: bench\r\n{auth}Content-Type: application/json\r\nAccept: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
     );
-    // Warm up (connections, caches, prepared statements), then count.
-    for (secs, counted) in [(1, false), (seconds, true)] {
-        let done = Arc::new(AtomicU64::new(0));
-        let started = Instant::now();
-        let counted_by_requests = std::env::var("BENCH_REQUESTS").is_ok();
-        let until = started + Duration::from_secs(if counted_by_requests { 100_000 } else { secs });
-        let tasks: Vec<_> =
-            (0..connections).map(|_| tokio::spawn(connection(address, request.clone(), until, done.clone()))).collect();
-        for task in tasks {
-            task.await.unwrap();
-        }
-        if counted {
-            return done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64();
+    Load { address, request: Arc::new(request.into_bytes()) }
+}
+
+/// Requests per second that `connections` connections get for `seconds` (or, with
+/// `BENCH_REQUESTS`, until each sent that many).
+async fn rate(load: &Load, connections: u64, seconds: u64) -> f64 {
+    let done = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let counted_by_requests = std::env::var("BENCH_REQUESTS").is_ok();
+    let until = started + Duration::from_secs(if counted_by_requests { 100_000 } else { seconds });
+    let tasks: Vec<_> = (0..connections)
+        .map(|_| tokio::spawn(connection(load.address, load.request.clone(), until, done.clone())))
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// Each load's median rate, and its median ratio to the first load's rate in the same
+/// round. The loads take turns, `seconds` each, for `rounds` rounds: on a shared machine a
+/// burst of noise then hits every contender alike instead of the one measured at the time.
+async fn compare(loads: &[Load], connections: u64, seconds: u64, rounds: u64) -> Vec<(f64, f64)> {
+    for load in loads {
+        rate(load, connections, 1).await; // connections, caches, prepared statements
+    }
+    let mut rates = vec![Vec::new(); loads.len()];
+    for _ in 0..rounds.max(1) {
+        for (load, rates) in loads.iter().zip(&mut rates) {
+            rates.push(rate(load, connections, seconds).await);
         }
     }
-    unreachable!()
+    let first = rates[0].clone();
+    rates
+        .into_iter()
+        .map(|rates| {
+            let ratios = rates.iter().zip(&first).map(|(rate, base)| rate / base).collect();
+            (median(rates), median(ratios))
+        })
+        .collect()
 }
 
 /// A database for this run: a temporary SQLite file, or a fresh PostgreSQL database.
@@ -186,7 +210,7 @@ async fn database() -> (String, Option<(String, String)>, Option<tempfile::TempD
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     paygraph::telemetry::init_with_default("error");
-    let (seconds, connections) = (setting("BENCH_SECONDS", 3), setting("BENCH_CONNECTIONS", 16));
+    let (seconds, connections) = (setting("BENCH_SECONDS", 1), setting("BENCH_CONNECTIONS", 16));
     let (url, drop_after, _dir) = database().await;
 
     let mut config = Config::for_database(url.clone());
@@ -229,7 +253,10 @@ async fn main() {
     let status =
         json!({ "query": "query($id: ID!) { paymentSession(id: $id) { status } }", "variables": { "id": session } });
     let backend = if drop_after.is_some() { "PostgreSQL" } else { "SQLite" };
-    println!("auth bench: {connections} connections, {seconds} s each, {backend}");
+    println!(
+        "auth bench: {connections} connections, {} rounds of {seconds} s each, {backend}; medians, ratios to bare in the same round",
+        setting("BENCH_ROUNDS", 5)
+    );
     if let Ok(only) = std::env::var("BENCH_ONLY") {
         // For a profiler: one scenario, nothing else running.
         let (address, path, auth, body) = match only.as_str() {
@@ -239,23 +266,32 @@ async fn main() {
             "bare_status" => (bare_db, "/status", None, &typename),
             _ => (paygraph, "/graphql", Some(secret.as_str()), &status),
         };
-        let rate = measure(address, path, auth, body, connections, seconds).await;
+        let load = load(address, path, auth, body);
+        rate(&load, connections, 1).await;
+        let rate = rate(&load, connections, seconds).await;
         println!("{only}: {rate:.0}/s");
         return;
     }
-    let r_bare = measure(bare, "/graphql", None, &typename, connections, seconds).await;
-    let r_stock = measure(stock, "/graphql", None, &typename, connections, seconds).await;
-    let r_paygraph = measure(paygraph, "/graphql", Some(&key), &typename, connections, seconds).await;
+    let rounds = setting("BENCH_ROUNDS", 5);
+    let loads = [
+        load(bare, "/graphql", None, &typename),
+        load(stock, "/graphql", None, &typename),
+        load(paygraph, "/graphql", Some(&key), &typename),
+    ];
+    let [(r_bare, _), (r_stock, stock_ratio), (r_paygraph, paygraph_ratio)] =
+        compare(&loads, connections, seconds, rounds).await[..]
+    else {
+        unreachable!()
+    };
     println!(
-        "{{ __typename }}              bare axum {r_bare:>8.0}/s   stock async-graphql {r_stock:>8.0}/s ({:.2})   paygraph with a key {r_paygraph:>8.0}/s ({:.2})",
-        r_stock / r_bare,
-        r_paygraph / r_bare
+        "{{ __typename }}              bare axum {r_bare:>8.0}/s   stock async-graphql {r_stock:>8.0}/s ({stock_ratio:.2})   paygraph with a key {r_paygraph:>8.0}/s ({paygraph_ratio:.2})"
     );
-    let r_bare_db = measure(bare_db, "/status", None, &json!({}), connections, seconds).await;
-    let r_status = measure(paygraph, "/graphql", Some(&secret), &status, connections, seconds).await;
+    let loads = [load(bare_db, "/status", None, &json!({})), load(paygraph, "/graphql", Some(&secret), &status)];
+    let [(r_bare_db, _), (r_status, status_ratio)] = compare(&loads, connections, seconds, rounds).await[..] else {
+        unreachable!()
+    };
     println!(
-        "paymentSession(id) {{ status }} bare axum + sea-orm {r_bare_db:>8.0}/s   paygraph with its client secret {r_status:>8.0}/s ({:.2})",
-        r_status / r_bare_db
+        "paymentSession(id) {{ status }} bare axum + sea-orm {r_bare_db:>8.0}/s   paygraph with its client secret {r_status:>8.0}/s ({status_ratio:.2})"
     );
 
     if let Some((admin_url, name)) = drop_after {
