@@ -43,6 +43,7 @@ mod throttle;
 mod transport;
 mod vault;
 mod webhook_deliveries;
+mod webhook_pruning;
 mod webhook_restart;
 mod webhooks;
 mod wire_bytes;
