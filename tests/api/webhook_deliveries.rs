@@ -57,6 +57,30 @@ pub fn accepted_count(n: usize) -> impl Fn(&[crate::receiver::Received]) -> bool
     move |received| received.iter().filter(|r| r.accepted).count() >= n
 }
 
+/// A PENDING delivery, due `now`, of event `seq` of a session of its own, written as the
+/// feed would, for tests that fill the table directly.
+pub fn pending_delivery(
+    endpoint: uuid::Uuid,
+    seq: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> paygraph::storage::entities::webhook_delivery::Model {
+    paygraph::storage::entities::webhook_delivery::Model {
+        id: uuid::Uuid::new_v4(),
+        merchant_id: uuid::Uuid::new_v4(),
+        endpoint_id: endpoint,
+        event_id: 1,
+        event_seq: seq,
+        payment_session_id: uuid::Uuid::new_v4(),
+        state: "PENDING".to_owned(),
+        attempts: 0,
+        next_attempt_at: now,
+        lease: None,
+        leased_until: None,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
 pub async fn deliveries(app: &TestApp) -> Value {
     app.gql(DELIVERIES, json!({})).await["data"]["webhookEndpoints"]["nodes"][0].clone()
 }
@@ -225,26 +249,12 @@ async fn a_resent_or_replayed_event_comes_again_with_the_same_id() {
 #[tokio::test]
 async fn resends_and_replays_stop_while_too_many_deliveries_wait() {
     use paygraph::domain::TypedId;
-    use paygraph::storage::entities::webhook_delivery;
     let app = spawn_quiet_app().await;
     let (id, _) = endpoint(&app, "http://127.0.0.1:9/hook").await;
     let endpoint_id = paygraph::domain::WebhookEndpointId::from_global(&id).unwrap().0;
     let now = chrono::Utc::now();
-    let waiting = (0..paygraph::service::webhooks::MAX_WAITING).map(|i| webhook_delivery::Model {
-        id: uuid::Uuid::new_v4(),
-        merchant_id: uuid::Uuid::new_v4(),
-        endpoint_id,
-        event_id: 1,
-        event_seq: i64::try_from(i).unwrap(),
-        payment_session_id: uuid::Uuid::new_v4(),
-        state: "PENDING".to_owned(),
-        attempts: 0,
-        next_attempt_at: now,
-        lease: None,
-        leased_until: None,
-        created_at: now,
-        updated_at: now,
-    });
+    let waiting = (0..paygraph::service::webhooks::MAX_WAITING)
+        .map(|i| pending_delivery(endpoint_id, i64::try_from(i).unwrap(), now));
     paygraph::storage::deliveries::insert(&app.services.core.db, waiting.collect()).await.unwrap();
     let resend = "mutation($input: ResendWebhookEventInput!) { resendWebhookEvent(input: $input) { userErrors { code field } } }";
     let refused = app.gql(resend, json!({ "input": { "endpointId": id, "eventId": "evt_1" } })).await;

@@ -128,26 +128,11 @@ async fn a_server_killed_in_the_middle_loses_no_delivery() {
 #[tokio::test]
 async fn a_delivery_is_leased_to_one_sender_at_a_time() {
     use paygraph::storage::deliveries::{claim, insert};
-    use paygraph::storage::entities::webhook_delivery;
     let app = spawn_quiet_app().await;
     let db = &app.services.core.db;
     let now = chrono::Utc::now();
-    let id = uuid::Uuid::new_v4();
-    let row = webhook_delivery::Model {
-        id,
-        merchant_id: uuid::Uuid::new_v4(),
-        endpoint_id: uuid::Uuid::new_v4(),
-        event_id: 1,
-        event_seq: 1,
-        payment_session_id: uuid::Uuid::new_v4(),
-        state: "PENDING".to_owned(),
-        attempts: 0,
-        next_attempt_at: now,
-        lease: None,
-        leased_until: None,
-        created_at: now,
-        updated_at: now,
-    };
+    let row = crate::webhook_deliveries::pending_delivery(uuid::Uuid::new_v4(), 1, now);
+    let id = row.id;
     insert(db, vec![row]).await.unwrap();
     let until = now + chrono::Duration::seconds(10);
     let ids = [id];
