@@ -12,7 +12,6 @@
 
 use std::sync::LazyLock;
 
-use async_graphql::indexmap::IndexMap;
 use async_graphql::{ErrorExtensionValues, Name, Response, ServerError, Value};
 
 use crate::service::auth::Caller;
@@ -75,31 +74,27 @@ fn throttled_error(requested: u64, status: BucketStatus) -> ServerError {
 }
 
 fn with_cost(response: Response, requested: u64, actual: Option<u64>, status: BucketStatus) -> Response {
-    // Built by hand from names made once: `value!` would allocate every name and serialize
-    // every number, on every response.
-    static NAMES: LazyLock<[Name; 6]> = LazyLock::new(|| {
-        [
-            "requestedQueryCost",
-            "actualQueryCost",
-            "throttleStatus",
-            "maximumAvailable",
-            "currentlyAvailable",
-            "restoreRate",
-        ]
-        .map(Name::new)
+    // Cloned from a template and filled by position: building the maps would hash every
+    // name with a fresh `RandomState` on every response (a twentieth of a small query).
+    static TEMPLATE: LazyLock<Value> = LazyLock::new(|| {
+        let object = |names: &[&str]| Value::Object(names.iter().map(|n| (Name::new(n), Value::Null)).collect());
+        let mut cost = object(&["requestedQueryCost", "actualQueryCost", "throttleStatus"]);
+        if let Value::Object(fields) = &mut cost {
+            fields[2] = object(&["maximumAvailable", "currentlyAvailable", "restoreRate"]);
+        }
+        cost
     });
-    let [requested_name, actual_name, status_name, maximum, current, rate] = &*NAMES;
-    let throttle_status = IndexMap::from([
-        (maximum.clone(), Value::from(status.maximum_available)),
-        (current.clone(), Value::from(status.currently_available)),
-        (rate.clone(), Value::from(status.restore_rate)),
-    ]);
-    let cost = IndexMap::from([
-        (requested_name.clone(), Value::from(requested)),
-        (actual_name.clone(), actual.map_or(Value::Null, Value::from)),
-        (status_name.clone(), Value::Object(throttle_status)),
-    ]);
-    response.extension("cost", Value::Object(cost))
+    let mut cost = TEMPLATE.clone();
+    if let Value::Object(fields) = &mut cost {
+        fields[0] = Value::from(requested);
+        fields[1] = actual.map_or(Value::Null, Value::from);
+        if let Value::Object(throttle_status) = &mut fields[2] {
+            throttle_status[0] = Value::from(status.maximum_available);
+            throttle_status[1] = Value::from(status.currently_available);
+            throttle_status[2] = Value::from(status.restore_rate);
+        }
+    }
+    response.extension("cost", cost)
 }
 
 /// Each field in the response costs 1; a list costs what its items do.
@@ -123,5 +118,16 @@ mod tests {
         .unwrap();
         // paymentSessions + edges + 2 × (node + id + status)
         assert_eq!(actual_cost(&data), 2 + 2 * 3);
+    }
+
+    #[test]
+    fn the_cost_extension_names_every_figure_in_shopifys_order() {
+        let status = BucketStatus { maximum_available: 1000, currently_available: 990, restore_rate: 50 };
+        let response = with_cost(Response::new(Value::Null), 12, Some(3), status);
+        let json = serde_json::to_string(&response.extensions["cost"]).unwrap();
+        let expected = r#"{"requestedQueryCost":12,"actualQueryCost":3,"throttleStatus":{"maximumAvailable":1000,"currentlyAvailable":990,"restoreRate":50}}"#;
+        assert_eq!(json, expected);
+        let refused = with_cost(Response::new(Value::Null), 12, None, status);
+        assert_eq!(refused.extensions["cost"].clone().into_json().unwrap()["actualQueryCost"], serde_json::Value::Null);
     }
 }

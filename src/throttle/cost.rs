@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use super::{BudgetKey, Redis};
+use super::{BudgetKey, Hasher, Redis};
 use crate::telemetry::Metrics;
 
 /// A bucket's state, as `extensions.cost.throttleStatus` reports it.
@@ -25,7 +25,7 @@ pub struct BucketStatus {
 pub struct CostBudget {
     size: u64,
     restore_per_second: u64,
-    local: Mutex<HashMap<BudgetKey, (f64, Instant)>>,
+    local: Mutex<HashMap<BudgetKey, (f64, Instant), Hasher>>,
     shared: Option<Arc<Redis>>,
     metrics: Arc<Metrics>,
 }

@@ -20,7 +20,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota};
+use governor::state::keyed::DashMapStateStore;
+use governor::{Quota, RateLimiter};
 use sha2::{Digest, Sha256};
 
 pub use self::shared::Redis;
@@ -91,9 +92,16 @@ impl Rate {
     }
 }
 
+/// The hasher of every throttling map: seeded per process like std's, and several times
+/// faster on 16-byte keys than std's SipHash, which took a tenth of a check.
+pub(crate) type Hasher = foldhash::fast::RandomState;
+
+/// One limit's budgets, by key.
+type KeyedLimiter = RateLimiter<BudgetKey, DashMapStateStore<BudgetKey, Hasher>, DefaultClock>;
+
 /// Every limit of this instance.
 pub struct Throttle {
-    limits: HashMap<(Route, By), (Rate, DefaultKeyedRateLimiter<BudgetKey>)>,
+    limits: HashMap<(Route, By), (Rate, KeyedLimiter), Hasher>,
     shared: Option<Arc<Redis>>,
     metrics: Arc<Metrics>,
 }
@@ -101,11 +109,14 @@ pub struct Throttle {
 impl Throttle {
     /// The limits of `config` (a limit of 0 is off), shared through `shared` when given.
     pub fn new(config: &ThrottleConfig, shared: Option<Arc<Redis>>, metrics: Arc<Metrics>) -> Arc<Self> {
-        let mut limits = HashMap::new();
+        let mut limits = HashMap::default();
         for (key, per_minute) in limits_of(config) {
             if let Some(per_minute) = NonZeroU32::new(per_minute) {
                 let rate = Rate { per_minute };
-                limits.insert(key, (rate, DefaultKeyedRateLimiter::keyed(Quota::per_minute(per_minute))));
+                let quota = Quota::per_minute(per_minute);
+                let limiter =
+                    RateLimiter::dashmap_with_clock_and_hasher(quota, DefaultClock::default(), Hasher::default());
+                limits.insert(key, (rate, limiter));
             }
         }
         Arc::new(Throttle { limits, shared, metrics })

@@ -26,8 +26,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use self::wire::{
-    JSON, Media, ResponseBody, build_request, negotiate, parse_body, rate_limited, request_error, request_error_with,
-    respond, wants_html,
+    JSON, Media, ResponseBody, build_request, negotiate, parse_body, parse_usual_body, rate_limited, request_error,
+    request_error_with, respond, wants_html,
 };
 use super::AppState;
 use super::client_ip::ClientIp;
@@ -96,6 +96,9 @@ pub async fn post(State(state): State<AppState>, ClientIp(client_ip): ClientIp, 
         parts.filter_map(|p| p.strip_prefix("charset=")).all(|c| c.trim_matches('"').eq_ignore_ascii_case("utf-8"));
     if essence != JSON || !charset_ok {
         return StatusCode::UNSUPPORTED_MEDIA_TYPE.into_response();
+    }
+    if let Some(request) = parse_usual_body(&body) {
+        return execute(&state, &headers, client_ip, media, Method::Post, None, vec![request]).await;
     }
     let Ok(value) = serde_json::from_slice::<Value>(&body) else {
         return request_error(media, "the body is not valid JSON", "BAD_REQUEST");

@@ -100,6 +100,39 @@ pub fn parse_body(value: Value) -> Result<Request, String> {
     Ok(build_request(query, operation_name, variables, extensions))
 }
 
+/// The usual body, one `{query, variables, operationName, extensions}` object of the right
+/// types, read straight into its fields: no map of keys is built, and the variables are read
+/// once. `None` for anything else (a batch, a field of the wrong type, a duplicate key),
+/// which `parse_body` then reads as a JSON value to say what is wrong.
+pub fn parse_usual_body(body: &[u8]) -> Option<Request> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Fields {
+        query: Option<String>,
+        operation_name: Option<String>,
+        variables: Option<Variables>,
+        extensions: Option<serde_json::Map<String, Value>>,
+    }
+    // serde would read a struct from an array too, by position.
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return None;
+    }
+    let fields: Fields = serde_json::from_slice(body).ok()?;
+    let query = match fields.query {
+        Some(query) => query,
+        // A persisted query may come as its hash alone.
+        None if fields.extensions.as_ref().is_some_and(|e| e.contains_key("persistedQuery")) => String::new(),
+        None => return None,
+    };
+    let mut request = Request::new(query);
+    request.operation_name = fields.operation_name;
+    if let Some(variables) = fields.variables {
+        request.variables = variables;
+    }
+    add_extensions(&mut request, fields.extensions);
+    Some(request)
+}
+
 /// Whether `extensions` names a persisted query.
 pub fn has_persisted_query(extensions: Option<&Value>) -> bool {
     extensions.and_then(|e| e.get("persistedQuery")).is_some()
@@ -118,14 +151,18 @@ pub fn build_request(
     if let Some(vars) = variables {
         request = request.variables(Variables::from_json(vars));
     }
-    if let Some(Value::Object(ext)) = extensions {
-        for (key, value) in ext {
-            if let Ok(value) = async_graphql::Value::from_json(value) {
-                request.extensions.insert(key, value);
-            }
-        }
+    if let Some(Value::Object(extensions)) = extensions {
+        add_extensions(&mut request, Some(extensions));
     }
     request
+}
+
+fn add_extensions(request: &mut Request, extensions: Option<serde_json::Map<String, Value>>) {
+    for (key, value) in extensions.into_iter().flatten() {
+        if let Ok(value) = async_graphql::Value::from_json(value) {
+            request.extensions.insert(key, value);
+        }
+    }
 }
 
 /// A GraphQL response as sent: `data` left out when the request failed before execution.
@@ -137,4 +174,33 @@ pub struct ResponseBody {
     pub errors: Vec<async_graphql::ServerError>,
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub extensions: std::collections::BTreeMap<String, async_graphql::Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_usual_body_is_read_directly_and_anything_else_is_left_to_the_value_path() {
+        let request =
+            parse_usual_body(br#" {"query":"query Q($n: Int) { a }","variables":{"n":1},"operationName":"Q"}"#);
+        let request = request.expect("the usual body");
+        assert_eq!(request.query, "query Q($n: Int) { a }");
+        assert_eq!(request.operation_name.as_deref(), Some("Q"));
+        assert_eq!(request.variables.into_value().into_json().unwrap(), json!({ "n": 1 }));
+        let persisted = br#"{"extensions":{"persistedQuery":{"version":1,"sha256Hash":"ab"}}}"#;
+        let persisted = parse_usual_body(persisted).expect("a hash alone");
+        assert!(persisted.query.is_empty() && persisted.extensions.contains_key("persistedQuery"));
+        for other in [
+            &br#"[{"query":"{ a }"}]"#[..],
+            br#"["{ a }"]"#,
+            br#"{"query":1}"#,
+            br#"{"variables":{}}"#,
+            br#"{"query":"{ a }","variables":"x"}"#,
+            br#"{"query":"{ a }","query":"{ b }"}"#,
+            b"not json",
+        ] {
+            assert!(parse_usual_body(other).is_none(), "{}", String::from_utf8_lossy(other));
+        }
+    }
 }
