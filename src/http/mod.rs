@@ -12,6 +12,7 @@ pub mod server;
 mod static_files;
 mod throttling;
 mod vault;
+mod watchdog;
 mod when_asked;
 mod ws;
 
@@ -88,8 +89,10 @@ const MAX_CARD_BODY_BYTES: usize = 4 * 1024;
 pub fn router(state: AppState, transport: &TransportConfig, with_metrics: bool) -> Router {
     // Every route: a body past the limit is refused (413) however it is read, and a request
     // that takes longer than the timeout, body included, ends with 408. The timeout sits
-    // innermost: it answers with an empty body of the handler's own type.
-    let limit = (RequestBodyLimitLayer::new(MAX_BODY_BYTES), DefaultBodyLimit::max(MAX_BODY_BYTES));
+    // innermost: it answers with an empty body of the handler's own type. tower-http's limit
+    // refuses a `Content-Length` past it at once and bounds a body sent without one; axum's
+    // own (2 MiB, wrapped around the body a second time) is off, as it could only be looser.
+    let limit = (RequestBodyLimitLayer::new(MAX_BODY_BYTES), DefaultBodyLimit::disable());
     let timeout = Duration::from_secs(transport.request_timeout_seconds.max(1));
     let timeout = TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout);
     // gzip or br when the client asks (and the body is worth it); not on the WebSocket
@@ -111,7 +114,7 @@ pub fn router(state: AppState, transport: &TransportConfig, with_metrics: bool) 
             "/vault/cards",
             post(vault::tokenize).layer((
                 RequestBodyLimitLayer::new(MAX_CARD_BODY_BYTES),
-                DefaultBodyLimit::max(MAX_CARD_BODY_BYTES),
+                DefaultBodyLimit::disable(),
                 cors,
                 timeout,
             )),

@@ -1,7 +1,7 @@
-//! Serving connections. axum's `serve` runs hyper without a timer, so a client that sends
-//! its headers a byte a minute holds its connection for ever; here hyper has a timer and a
-//! header-read timeout, and the number of open connections is capped: past the cap, the
-//! next connection is accepted only when one closes.
+//! Serving connections. axum's `serve` has no header-read timeout, so a client that sends
+//! its headers a byte a minute holds its connection for ever; here each connection has one
+//! (`watchdog`), and the number of open connections is capped: past the cap, the next
+//! connection is accepted only when one closes.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::ConnectInfo;
+use futures_util::FutureExt;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
@@ -18,10 +19,12 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower::ServiceExt;
 
+use super::watchdog::{self, Activity};
+
 /// Bounds of the connections themselves.
 #[derive(Clone, Copy, Debug)]
 pub struct ConnectionLimits {
-    /// Time a client has to send a request's headers.
+    /// Time a client has to send a request's headers, once connected or answered.
     pub header_read_timeout: Duration,
     /// Connections open at once.
     pub max_connections: usize,
@@ -39,7 +42,6 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let mut builder = Builder::new(TokioExecutor::new());
-    builder.http1().timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
     builder.http2().timer(TokioTimer::new());
     let open = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let graceful = GracefulShutdown::new();
@@ -71,16 +73,25 @@ pub async fn serve(
             tracing::debug!(%error, "could not set TCP_NODELAY");
         }
         let router = router.clone();
+        let activity = Arc::new(Activity::default());
+        let requests = activity.clone();
         let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
             request.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
-            router.clone().oneshot(request)
+            let in_flight = requests.start();
+            router.clone().oneshot(request).inspect(move |_| drop(in_flight))
         });
         let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned();
         let connection = graceful.watch(connection);
+        let header_read_timeout = limits.header_read_timeout;
         tokio::spawn(async move {
-            match connection.await {
-                Ok(()) => tracing::trace!(%peer, "connection closed"),
-                Err(error) => tracing::debug!(%peer, %error, "connection ended with an error"),
+            tokio::select! {
+                ended = connection => match ended {
+                    Ok(()) => tracing::trace!(%peer, "connection closed"),
+                    Err(error) => tracing::debug!(%peer, %error, "connection ended with an error"),
+                },
+                () = watchdog::idle(activity, header_read_timeout) => {
+                    tracing::debug!(%peer, "no request headers within the header-read timeout; closing");
+                }
             }
             drop(permit);
         });

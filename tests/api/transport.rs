@@ -8,6 +8,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::helpers::*;
+use crate::ws::{Frame, Protocol, WsClient};
 
 fn socket_address(app: &TestApp) -> String {
     app.address.trim_start_matches("http://").to_owned()
@@ -50,6 +51,52 @@ async fn a_client_that_never_finishes_its_headers_is_cut_off_while_others_are_se
     assert!(started.elapsed() < Duration::from_secs(5));
 }
 
+/// Sends `GET /healthz` on `stream` and reads its answer (small enough for one read).
+async fn ask_health(stream: &mut TcpStream) -> String {
+    stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: paygraph\r\n\r\n").await.unwrap();
+    let mut buffer = [0u8; 1024];
+    let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buffer)).await.unwrap().unwrap();
+    String::from_utf8_lossy(&buffer[..n]).into_owned()
+}
+
+#[tokio::test]
+async fn a_connection_is_closed_once_idle_for_the_header_timeout_but_not_while_it_keeps_asking() {
+    let app = spawn_app_with(|c| c.transport.header_timeout_seconds = 1).await;
+    let mut stream = TcpStream::connect(socket_address(&app)).await.unwrap();
+    // 10 requests 300 ms apart: 3 s in all, twice the time an idle connection is given.
+    for _ in 0..10 {
+        assert!(ask_health(&mut stream).await.starts_with("HTTP/1.1 200"));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let closed = read_until_closed(&mut stream, Duration::from_secs(5)).await;
+    assert_eq!(closed.as_deref(), Some(""), "an idle keep-alive connection is closed without a word");
+}
+
+#[tokio::test]
+async fn a_slow_body_is_the_request_timeouts_business_not_the_header_timeouts() {
+    let app = spawn_app_with(|c| {
+        c.transport.header_timeout_seconds = 1;
+        c.transport.request_timeout_seconds = 10;
+    })
+    .await;
+    let mut stream = TcpStream::connect(socket_address(&app)).await.unwrap();
+    let body = r#"{"query":"{ __typename }"}"#;
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nHost: paygraph\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        app.key,
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body.as_bytes()[..10]).await.unwrap();
+    // Longer than an idle connection is given: the request is in flight all along.
+    tokio::time::sleep(Duration::from_millis(1800)).await;
+    stream.write_all(&body.as_bytes()[10..]).await.unwrap();
+    let mut buffer = [0u8; 2048];
+    let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buffer)).await.unwrap().unwrap();
+    let answer = String::from_utf8_lossy(&buffer[..n]);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
+
 #[tokio::test]
 async fn a_body_that_never_arrives_ends_in_408() {
     let app = spawn_app_with(|c| c.transport.request_timeout_seconds = 1).await;
@@ -76,6 +123,28 @@ async fn bodies_past_the_limit_are_refused_on_every_route() {
 }
 
 #[tokio::test]
+async fn a_body_past_the_limit_without_a_length_is_refused_as_it_arrives() {
+    let app = spawn_app().await;
+    for (path, auth) in [("/graphql", app.key.clone()), ("/vault/cards", app.key.clone())] {
+        let mut stream = TcpStream::connect(socket_address(&app)).await.unwrap();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: paygraph\r\nAuthorization: Bearer {auth}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        // 300 KiB in chunks of 4 KiB, past both limits (256 KiB, and 4 KiB for a card).
+        let chunk = format!("1000\r\n{}\r\n", " ".repeat(4096));
+        for _ in 0..75 {
+            if stream.write_all(chunk.as_bytes()).await.is_err() {
+                break; // refused and closed before the end
+            }
+        }
+        let _ = stream.write_all(b"0\r\n\r\n").await;
+        let answer = read_until_closed(&mut stream, Duration::from_secs(5)).await.unwrap_or_default();
+        assert!(answer.starts_with("HTTP/1.1 413"), "{path}: {answer}");
+    }
+}
+
+#[tokio::test]
 async fn past_the_connection_cap_the_next_client_waits_for_a_free_place() {
     let app = spawn_app_with(|c| c.transport.max_connections = 3).await;
     // Three keep-alive connections that each finished a request.
@@ -94,4 +163,14 @@ async fn past_the_connection_cap_the_next_client_waits_for_a_free_place() {
     drop(held.pop());
     let served = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap().get(&url).send().await;
     assert_eq!(served.unwrap().status(), 200);
+}
+
+#[tokio::test]
+async fn a_websocket_outlives_the_header_timeout() {
+    let app = spawn_app_with(|c| c.transport.header_timeout_seconds = 1).await;
+    let mut socket = WsClient::with_token(&app.address, Protocol::TransportWs, &app.key).await;
+    // Longer than an idle HTTP connection is given: once upgraded, the socket is not one.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    socket.subscribe("q", "{ __typename }", json!({})).await;
+    assert!(matches!(socket.frame_of("q").await, Frame::Next(_)));
 }
