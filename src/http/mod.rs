@@ -8,6 +8,7 @@ mod graphiql;
 mod graphql;
 mod health;
 mod hosted;
+mod request_timeout;
 pub mod server;
 mod static_files;
 mod throttling;
@@ -21,13 +22,12 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::StatusCode;
 use axum::http::header::ACCEPT_ENCODING;
 use axum::routing::{MethodRouter, get, post};
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::timeout::TimeoutLayer;
 
+use self::request_timeout::RequestTimeoutLayer;
 use self::when_asked::WhenAsked;
 use crate::config::{Limits, LiveConfig, TransportConfig};
 use crate::graphql::AppSchema;
@@ -88,13 +88,13 @@ const MAX_CARD_BODY_BYTES: usize = 4 * 1024;
 /// stack a box per concern on every request (a fifth of the CPU of a small query).
 pub fn router(state: AppState, transport: &TransportConfig, with_metrics: bool) -> Router {
     // Every route: a body past the limit is refused (413) however it is read, and a request
-    // that takes longer than the timeout, body included, ends with 408. The timeout sits
-    // innermost: it answers with an empty body of the handler's own type. tower-http's limit
+    // that takes longer than the timeout, body included, ends with 408 (`request_timeout`).
+    // The timeout sits innermost: it answers with an empty body of the handler's own type. tower-http's limit
     // refuses a `Content-Length` past it at once and bounds a body sent without one; axum's
     // own (2 MiB, wrapped around the body a second time) is off, as it could only be looser.
     let limit = (RequestBodyLimitLayer::new(MAX_BODY_BYTES), DefaultBodyLimit::disable());
     let timeout = Duration::from_secs(transport.request_timeout_seconds.max(1));
-    let timeout = TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout);
+    let timeout = RequestTimeoutLayer::new(timeout);
     // gzip or br when the client asks (and the body is worth it); not on the WebSocket
     // upgrade, whose frames are the socket's business.
     let compression = WhenAsked::new(CompressionLayer::new().gzip(true).br(true), ACCEPT_ENCODING, "accept-encoding");
