@@ -32,7 +32,8 @@ impl StatsInterval {
 pub const MAX_BUCKETS: i64 = 1_000;
 
 /// One group the database counted: sessions of `bucket` (its index from `since`) with
-/// `status` and `currency` (none: sessions without an amount).
+/// `status` and `currency` (none: sessions without an amount); `total` is their amounts,
+/// `captured` what their payments took and `refunded` what refunds hold of it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CountedGroup {
     pub bucket: i64,
@@ -40,6 +41,8 @@ pub struct CountedGroup {
     pub currency: Option<Currency>,
     pub count: i64,
     pub total: Option<i64>,
+    pub captured: i64,
+    pub refunded: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,8 +58,12 @@ pub struct Bucket {
 pub struct StatusCount {
     pub status: SessionStatus,
     pub count: i64,
-    /// The sum per currency, by currency code.
+    /// The sum of their amounts per currency, by currency code.
     pub amounts: Vec<Money>,
+    /// What their payments captured, per currency (none left out: nothing captured).
+    pub captured: Vec<Money>,
+    /// What refunds hold of that, pending and succeeded, per currency.
+    pub refunded: Vec<Money>,
 }
 
 /// How many buckets `[since, until)` makes, or `None` past [`MAX_BUCKETS`] or when empty.
@@ -81,14 +88,25 @@ pub fn buckets(
             let mut statuses: Vec<StatusCount> = Vec::new();
             for status in SessionStatus::ALL {
                 let of_status = groups.iter().filter(|g| g.bucket == index && g.status == *status);
-                let mut counted = StatusCount { status: *status, count: 0, amounts: Vec::new() };
+                let mut counted =
+                    StatusCount { status: *status, count: 0, amounts: vec![], captured: vec![], refunded: vec![] };
                 for group in of_status {
                     counted.count += group.count;
-                    if let (Some(currency), Some(total)) = (group.currency, group.total) {
+                    let Some(currency) = group.currency else { continue };
+                    if let Some(total) = group.total {
                         counted.amounts.push(Money::from_stored(total, currency));
                     }
+                    for (sum, into) in
+                        [(group.captured, &mut counted.captured), (group.refunded, &mut counted.refunded)]
+                    {
+                        if sum != 0 {
+                            into.push(Money::from_stored(sum, currency));
+                        }
+                    }
                 }
-                counted.amounts.sort_by(|a, b| a.currency().code().cmp(b.currency().code()));
+                for sums in [&mut counted.amounts, &mut counted.captured, &mut counted.refunded] {
+                    sums.sort_by(|a, b| a.currency().code().cmp(b.currency().code()));
+                }
                 if counted.count > 0 {
                     statuses.push(counted);
                 }
@@ -123,6 +141,8 @@ mod tests {
                 currency: Some(usd),
                 count: 1,
                 total: Some(500),
+                captured: 500,
+                refunded: 0,
             },
             CountedGroup {
                 bucket: 1,
@@ -130,8 +150,18 @@ mod tests {
                 currency: Some(eur),
                 count: 2,
                 total: Some(3000),
+                captured: 2000,
+                refunded: 700,
             },
-            CountedGroup { bucket: 1, status: SessionStatus::Open, currency: None, count: 1, total: None },
+            CountedGroup {
+                bucket: 1,
+                status: SessionStatus::Open,
+                currency: None,
+                count: 1,
+                total: None,
+                captured: 0,
+                refunded: 0,
+            },
         ];
         let filled = buckets(at(0), at(2) + Duration::minutes(30), StatsInterval::Hour, &groups);
         assert_eq!(filled.len(), 3);
@@ -144,6 +174,8 @@ mod tests {
         );
         assert_eq!(statuses[1].count, 3);
         assert_eq!(statuses[1].amounts, [Money::from_stored(3000, eur), Money::from_stored(500, usd)]);
-        assert!(statuses[0].amounts.is_empty());
+        assert_eq!(statuses[1].captured, [Money::from_stored(2000, eur), Money::from_stored(500, usd)]);
+        assert_eq!(statuses[1].refunded, [Money::from_stored(700, eur)], "nothing refunded is left out");
+        assert!(statuses[0].amounts.is_empty() && statuses[0].captured.is_empty());
     }
 }

@@ -2,13 +2,14 @@
 //! payment link, and sessions over time for dashboards.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Expr, Func};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, JoinType, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait,
 };
 use uuid::Uuid;
 
-use super::entities::{ledger_entry, payment_session};
+use super::entities::{ledger_entry, payment, payment_session};
 use crate::domain::money::Currency;
 use crate::domain::stats::{CountedGroup, StatsInterval};
 
@@ -76,10 +77,13 @@ struct StatsRow {
     currency: Option<String>,
     count: i64,
     total: Option<i64>,
+    captured: Option<i64>,
+    refunded: Option<i64>,
 }
 
 /// `merchant`'s sessions created in `[since, until)`, counted per bucket of `interval`
-/// (numbered from `since`), status and currency: one statement, whatever the range.
+/// (numbered from `since`), status and currency, with what their payments captured and what
+/// refunds hold of it: one statement, whatever the range.
 pub async fn session_stats<C: ConnectionTrait>(
     db: &C,
     merchant: Uuid,
@@ -87,6 +91,7 @@ pub async fn session_stats<C: ConnectionTrait>(
     until: DateTime<Utc>,
     interval: StatsInterval,
 ) -> Result<Vec<CountedGroup>, DbErr> {
+    use payment::Column as P;
     use payment_session::Column as S;
     // Seconds since the epoch, in each database's own words (and placeholders); integers,
     // never money.
@@ -95,23 +100,36 @@ pub async fn session_stats<C: ConnectionTrait>(
         _ => "((CAST(strftime('%s', created_at) AS INTEGER) - ?) / ?)",
     };
     let bucket = Expr::cust_with_values(bucket, [since.timestamp(), interval.seconds()]);
-    let rows = payment_session::Entity::find()
+    // A SUM of BIGINT is NUMERIC on PostgreSQL; cast back to keep integer minor units.
+    let sum = |column: Expr| Expr::expr(Func::cast_as(Func::sum(column), Alias::new("BIGINT")));
+    // Each session's payments, summed first: a session counts once however many attempts it had.
+    let paid = Alias::new("paid");
+    let per_session = Query::select()
+        .column(P::PaymentSessionId)
+        .expr_as(Func::sum(Expr::col(P::AmountCaptured)), Alias::new("captured"))
+        .expr_as(Func::sum(Expr::col(P::AmountRefunded)), Alias::new("refunded"))
+        .from(payment::Entity)
+        .and_where(P::MerchantId.eq(merchant))
+        .group_by_col(P::PaymentSessionId)
+        .to_owned();
+    let mut select = payment_session::Entity::find()
         .select_only()
         .column_as(bucket, "bucket")
         .column(S::Status)
         .column(S::Currency)
         .column_as(Expr::expr(Func::cast_as(Func::count(Expr::col(S::Id)), Alias::new("BIGINT"))), "count")
-        // A SUM of BIGINT is NUMERIC on PostgreSQL; cast back to keep integer minor units.
-        .column_as(Expr::expr(Func::cast_as(Func::sum(Expr::col(S::Amount)), Alias::new("BIGINT"))), "total")
+        .column_as(sum(Expr::col(S::Amount)), "total")
+        .column_as(sum(Expr::col((paid.clone(), Alias::new("captured")))), "captured")
+        .column_as(sum(Expr::col((paid.clone(), Alias::new("refunded")))), "refunded")
         .filter(S::MerchantId.eq(merchant))
         .filter(S::CreatedAt.gte(since))
         .filter(S::CreatedAt.lt(until))
         .group_by(Expr::cust("bucket"))
         .group_by(S::Status)
-        .group_by(S::Currency)
-        .into_model::<StatsRow>()
-        .all(db)
-        .await?;
+        .group_by(S::Currency);
+    let joined = Expr::col((paid.clone(), P::PaymentSessionId)).equals((payment_session::Entity, S::Id));
+    QueryTrait::query(&mut select).join_subquery(JoinType::LeftJoin, per_session, paid, joined);
+    let rows = select.into_model::<StatsRow>().all(db).await?;
     let bad = |e: &dyn std::fmt::Display| DbErr::Type(format!("session stats: {e}"));
     rows.into_iter()
         .map(|row| {
@@ -121,6 +139,8 @@ pub async fn session_stats<C: ConnectionTrait>(
                 currency: row.currency.as_deref().map(Currency::parse).transpose().map_err(|e| bad(&e))?,
                 count: row.count,
                 total: row.total,
+                captured: row.captured.unwrap_or(0),
+                refunded: row.refunded.unwrap_or(0),
             })
         })
         .collect()

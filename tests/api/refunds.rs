@@ -18,7 +18,7 @@ const PAYMENT: &str = "query($id: ID!) { node(id: $id) { ... on Payment { status
     refunds(first: 20) { totalCount nodes { status amount { amount } } }
     paymentSession { version events(first: 50) { nodes { version kind status refund { id status } } } } } } }";
 
-async fn refund(app: &TestApp, input: Value) -> Value {
+pub async fn refund(app: &TestApp, input: Value) -> Value {
     app.gql(REFUND, json!({ "input": input })).await["data"]["refundPayment"].clone()
 }
 

@@ -6,8 +6,10 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use serde_json::{Value, json};
 
+use crate::captures::{authorized, capture, void};
 use crate::confirm::pay;
 use crate::helpers::*;
+use crate::refunds::refund;
 
 const STATS: &str = "query($since: DateTime!, $until: DateTime, $interval: StatsInterval!) {
   paymentSessionStats(since: $since, until: $until, interval: $interval) { interval buckets {
@@ -111,4 +113,42 @@ async fn bad_ranges_and_other_callers_are_refused() {
         .collect();
     assert_eq!(counts.len(), 2, "{body}");
     assert_eq!(counts.iter().sum::<i64>(), 1);
+}
+
+#[tokio::test]
+async fn what_was_captured_and_refunded_is_counted_apart_from_what_sessions_were_for() {
+    let app = spawn_app().await;
+    let since = Utc::now().duration_trunc(Duration::hours(1)).unwrap();
+    // Four sessions of 25.00 EUR, all COMPLETED: an authorization captured in part (10.00),
+    // one voided, one captured whole and refunded 5.00, and one paid at once.
+    let part = authorized(&app).await;
+    assert_eq!(capture(&app, json!({ "paymentId": part, "amount": 1000 })).await["userErrors"], json!([]));
+    let voided = authorized(&app).await;
+    assert_eq!(void(&app, json!({ "paymentId": voided })).await["userErrors"], json!([]));
+    let whole = authorized(&app).await;
+    assert_eq!(capture(&app, json!({ "paymentId": whole })).await["userErrors"], json!([]));
+    assert_eq!(refund(&app, json!({ "paymentId": whole, "amount": 500 })).await["userErrors"], json!([]));
+    // Declined twice, then paid: three attempts, one session, counted once.
+    let (id, secret) = app.create_payment_session(2500, "EUR").await;
+    for card in ["4000000000000002", "4000000000000002", "4242424242424242"] {
+        let token = crate::confirm::tokenize(&app, &secret, card).await;
+        crate::confirm::confirm(&app, &secret, &id, &token, None).await;
+    }
+
+    let query = "query($since: DateTime!, $until: DateTime) { paymentSessionStats(since: $since, until: $until,
+        interval: DAY) { buckets { statuses { status count amounts { amount currency }
+        capturedAmounts { amount currency } refundedAmounts { amount currency } } } } }";
+    let body = app.gql(query, json!({ "since": since, "until": since + Duration::days(1) })).await;
+    let bucket = &body["data"]["paymentSessionStats"]["buckets"][0];
+    let completed = status(bucket, "COMPLETED").unwrap_or_else(|| panic!("{body}"));
+    assert_eq!(completed["count"], 4, "{body}");
+    assert_eq!(completed["amounts"], json!([{ "amount": 10000, "currency": "EUR" }]), "what they were for");
+    let taken = 1000 + 2500 + 2500;
+    assert_eq!(completed["capturedAmounts"], json!([{ "amount": taken, "currency": "EUR" }]), "what was taken");
+    assert_eq!(completed["refundedAmounts"], json!([{ "amount": 500, "currency": "EUR" }]));
+    // A session nobody paid took nothing: its currency is left out, not listed as 0.
+    app.create_payment_session(900, "USD").await;
+    let body = app.gql(query, json!({ "since": since, "until": since + Duration::days(1) })).await;
+    let open = status(&body["data"]["paymentSessionStats"]["buckets"][0], "OPEN").unwrap_or_else(|| panic!("{body}"));
+    assert_eq!((open["capturedAmounts"].clone(), open["refundedAmounts"].clone()), (json!([]), json!([])));
 }

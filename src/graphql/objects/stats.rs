@@ -75,8 +75,20 @@ impl PaymentSessionStatusCount {
     async fn count(&self) -> i64 {
         self.0.count
     }
-    /// The sum of their amounts, one per currency (sessions without an amount add nothing).
+    /// The sum of their amounts, one per currency (sessions without an amount add nothing):
+    /// what they were for, not what was taken.
     async fn amounts(&self) -> Vec<Money> {
         self.0.amounts.iter().copied().map(Money).collect()
+    }
+    /// What their payments captured, one per currency: the whole amount of a payment captured
+    /// at once, what manual captures took of an authorization (nothing of a voided one).
+    /// Currencies with nothing captured are left out.
+    async fn captured_amounts(&self) -> Vec<Money> {
+        self.0.captured.iter().copied().map(Money).collect()
+    }
+    /// What refunds hold of what was captured (pending and succeeded), one per currency;
+    /// captured minus refunded is what the merchant keeps. Nothing refunded: left out.
+    async fn refunded_amounts(&self) -> Vec<Money> {
+        self.0.refunded.iter().copied().map(Money).collect()
     }
 }

@@ -1,5 +1,5 @@
 // The live dashboard: recent sessions whose rows change in place as events arrive, counts
-// per status, completed volume per hour, and a session's events on demand. Everything
+// per status, captured volume per hour, and a session's events on demand. Everything
 // comes from the public API (`api.js`).
 'use strict';
 
@@ -15,7 +15,7 @@
   const COUNTS = 'query Counts { ' + STATUSES.map((s) =>
     `${s.toLowerCase()}: paymentSessions(filter: { status: [${s}] }) { totalCount }`).join(' ') + ' }';
   const VOLUME = `query Volume($since: DateTime!) { paymentSessionStats(since: $since, interval: HOUR) {
-    buckets { start statuses { status amounts { amount currency formatted } } } } }`;
+    buckets { start statuses { status capturedAmounts { amount currency formatted } } } } }`;
   const EVENTS = `subscription Events($after: String) { paymentSessionEvents(after: $after) {
     cursor version previousStatus status occurredAt paymentSession { ${ROW_FIELDS} } } }`;
   const TIMELINE = `query Timeline($id: ID!) { paymentSession(id: $id) { amount { formatted }
@@ -108,20 +108,20 @@
     drawChart(data.paymentSessionStats.buckets);
   }
 
-  // Bars of each hour's completed volume in the currency with the most of it.
+  // Bars of each hour's captured volume (what payments took, not what sessions asked for)
+  // in the currency with the most of it.
   function drawChart(buckets) {
     const byCurrency = {};
+    const captured = (bucket) => bucket.statuses.flatMap((s) => s.capturedAmounts);
     for (const bucket of buckets) {
-      for (const s of bucket.statuses.filter((s) => s.status === 'COMPLETED')) {
-        for (const m of s.amounts) byCurrency[m.currency] = (byCurrency[m.currency] || 0) + m.amount;
-      }
+      for (const m of captured(bucket)) byCurrency[m.currency] = (byCurrency[m.currency] || 0) + m.amount;
     }
     const currency = Object.keys(byCurrency).sort((a, b) => byCurrency[b] - byCurrency[a])[0];
     $('chart-currency').textContent = currency ? `(${currency})` : '(none yet)';
     const hourly = buckets.map((bucket) => {
-      const completed = bucket.statuses.find((s) => s.status === 'COMPLETED');
-      const money = completed && completed.amounts.find((m) => m.currency === currency);
-      return { start: bucket.start, amount: money ? money.amount : 0, label: money ? money.formatted : '0' };
+      const amount = captured(bucket).filter((m) => m.currency === currency).reduce((sum, m) => sum + m.amount, 0);
+      const label = captured(bucket).find((m) => m.currency === currency);
+      return { start: bucket.start, amount, label: label && amount === label.amount ? label.formatted : String(amount) };
     });
     const max = Math.max(1, ...hourly.map((h) => h.amount));
     const width = 480 / Math.max(1, hourly.length);
