@@ -19,7 +19,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower::ServiceExt;
 
-use super::watchdog::{self, Activity};
+use super::watchdog::{self, Activity, Watched};
 
 /// Bounds of the connections themselves.
 #[derive(Clone, Copy, Debug)]
@@ -80,7 +80,8 @@ pub async fn serve(
             let in_flight = requests.start();
             router.clone().oneshot(request).inspect(move |_| drop(in_flight))
         });
-        let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned();
+        let stream = TokioIo::new(Watched::new(stream, activity.clone()));
+        let connection = builder.serve_connection_with_upgrades(stream, service).into_owned();
         let connection = graceful.watch(connection);
         let header_read_timeout = limits.header_read_timeout;
         tokio::spawn(async move {

@@ -6,15 +6,22 @@
 //! connection has one ticker instead, and requests only count themselves (two atomic adds on
 //! a counter that no other connection touches).
 //!
-//! A connection with no request in flight that starts no new one for a whole timeout is
-//! closed: a client has the timeout to send a request's headers after it connects or after
-//! its last response was written, and is cut off between one and one and a half timeouts
-//! later. A request in flight (a slow body included) is the request timeout's business.
+//! A connection is closed when, for a whole timeout, it has no request in flight, starts no
+//! new one and has no answer waiting for the client to read it: a client has the timeout to
+//! send a request's headers after it connects or after its last response was written, and
+//! is cut off between one and one and a half timeouts later. A request in flight (a slow
+//! body included) is the request timeout's business, and an answer being read, however
+//! slowly, is the client's, as it was under hyper's own timer.
 
+use std::io;
+use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
+use pin_project_lite::pin_project;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, MissedTickBehavior, interval_at};
 
 /// What one connection's requests have done.
@@ -22,6 +29,8 @@ use tokio::time::{Instant, MissedTickBehavior, interval_at};
 pub struct Activity {
     started: AtomicU64,
     finished: AtomicU64,
+    /// A write waits for the client to read: an answer is still on its way.
+    writing: AtomicBool,
 }
 
 /// Counts a request as finished when dropped: answered, or dropped with its connection.
@@ -55,7 +64,8 @@ pub async fn idle(activity: Arc<Activity>, timeout: Duration) {
     loop {
         ticks.tick().await;
         let started = activity.started.load(Ordering::Relaxed);
-        if started != activity.finished.load(Ordering::Relaxed) {
+        let busy = started != activity.finished.load(Ordering::Relaxed) || activity.writing.load(Ordering::Relaxed);
+        if busy {
             (seen, quiet_ticks) = (None, 0);
             continue;
         }
@@ -67,5 +77,62 @@ pub async fn idle(activity: Arc<Activity>, timeout: Duration) {
         if quiet_ticks == 2 {
             return;
         }
+    }
+}
+
+pin_project! {
+    /// A connection's socket, telling its `Activity` whether a write waits for the client.
+    pub struct Watched<IO> {
+        #[pin]
+        io: IO,
+        activity: Arc<Activity>,
+    }
+}
+
+impl<IO> Watched<IO> {
+    pub fn new(io: IO, activity: Arc<Activity>) -> Self {
+        Watched { io, activity }
+    }
+}
+
+impl<IO> Watched<IO> {
+    fn note<T>(activity: &Activity, written: Poll<T>) -> Poll<T> {
+        activity.writing.store(written.is_pending(), Ordering::Relaxed);
+        written
+    }
+}
+
+impl<IO: AsyncRead> AsyncRead for Watched<IO> {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        self.project().io.poll_read(cx, buf)
+    }
+}
+
+impl<IO: AsyncWrite> AsyncWrite for Watched<IO> {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        let this = self.project();
+        Self::note(this.activity, this.io.poll_write(cx, buf))
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.project();
+        Self::note(this.activity, this.io.poll_write_vectored(cx, bufs))
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.project();
+        Self::note(this.activity, this.io.poll_flush(cx))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.project().io.poll_shutdown(cx)
     }
 }

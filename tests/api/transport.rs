@@ -166,6 +166,39 @@ async fn past_the_connection_cap_the_next_client_waits_for_a_free_place() {
 }
 
 #[tokio::test]
+async fn large_answers_read_slowly_are_not_cut_off_while_they_move() {
+    let app = spawn_app_with(|c| c.transport.header_timeout_seconds = 1).await;
+    let mut stream = TcpStream::connect(socket_address(&app)).await.unwrap();
+    // Three answers of 3.5 MB, pipelined: more than the kernel's buffers hold, so the
+    // server's writes wait on this reader for several header timeouts in a row.
+    let ask = b"GET /graphiql/graphiql.min.js HTTP/1.1\r\nHost: paygraph\r\n\r\n";
+    stream.write_all(&ask.repeat(3)).await.unwrap();
+    let (mut received, mut buffer, started) = (Vec::new(), vec![0u8; 64 * 1024], Instant::now());
+    let mut expected = None;
+    // About 1.6 MB/s.
+    while started.elapsed() < Duration::from_secs(40) {
+        match tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buffer)).await {
+            Ok(Ok(n)) if n > 0 => received.extend_from_slice(&buffer[..n]),
+            _ => break,
+        }
+        if expected.is_none()
+            && let Some(head_end) = received.windows(4).position(|w| w == b"\r\n\r\n")
+        {
+            let head = String::from_utf8_lossy(&received[..head_end]).to_ascii_lowercase();
+            let length: usize =
+                head.lines().find_map(|l| l.strip_prefix("content-length:")?.trim().parse().ok()).unwrap();
+            expected = Some(3 * (head_end + 4 + length)); // the three heads are alike
+        }
+        if expected.is_some_and(|total| received.len() >= total) {
+            assert!(started.elapsed() > Duration::from_secs(3), "reading them must take several timeouts");
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(40)).await;
+    }
+    panic!("cut off after {} of {expected:?} bytes and {:?}", received.len(), started.elapsed());
+}
+
+#[tokio::test]
 async fn a_websocket_outlives_the_header_timeout() {
     let app = spawn_app_with(|c| c.transport.header_timeout_seconds = 1).await;
     let mut socket = WsClient::with_token(&app.address, Protocol::TransportWs, &app.key).await;
