@@ -66,7 +66,8 @@ test('a session created and canceled through the API shows live, in place', asyn
   await pay(paid);
   await page.locator(`#rows tr[data-id="${paid.id}"] .status`, { hasText: 'COMPLETED' }).waitFor({ timeout: 2_000 });
   await page.locator('#counts li[data-status="COMPLETED"] strong', { hasText: '1' }).waitFor({ timeout: 2_000 });
-  await page.locator('#chart rect.bar:not(.empty)').waitFor({ timeout: 3_000 });
+  // The chart reloads a second after the event (debounced), then asks the server.
+  await page.locator('#chart rect.bar:not(.empty)').waitFor({ timeout: 5_000 });
   assert.match(await page.locator('#chart-currency').innerText(), /EUR/);
 
   // A refund through the API shows in the session's timeline.

@@ -147,6 +147,10 @@
     const session = event.paymentSession;
     const existing = findRow(session.id);
     const matches = !filter || session.status === filter;
+    // Counts and volume follow every event, also one whose row a reload already brought up
+    // to date (a resumed socket replays what came after its cursor).
+    debounce('counts', 200, () => loadCounts().catch(report));
+    if (event.status === 'COMPLETED') debounce('volume', 1000, () => loadVolume().catch(report));
     if (existing && Number(existing.dataset.version) >= session.version && event.previousStatus) return;
     if (existing && matches) fillRow(existing, session);
     else if (existing) existing.remove();
@@ -155,8 +159,6 @@
       $('empty').hidden = true;
       while ($('rows').children.length > MAX_ROWS) $('rows').lastElementChild.remove();
     }
-    debounce('counts', 200, () => loadCounts().catch(report));
-    if (event.status === 'COMPLETED') debounce('volume', 1000, () => loadVolume().catch(report));
   }
 
   // The amount an event moved: its refund's, or what a capture took.
