@@ -42,6 +42,12 @@ impl Activity {
         self.started.fetch_add(1, Ordering::Relaxed);
         InFlight(self.clone())
     }
+
+    /// Notes whether a write (or flush) now waits for the client to read.
+    fn note_write<T>(&self, written: Poll<T>) -> Poll<T> {
+        self.writing.store(written.is_pending(), Ordering::Relaxed);
+        written
+    }
 }
 
 impl Drop for InFlight {
@@ -50,8 +56,8 @@ impl Drop for InFlight {
     }
 }
 
-/// Returns once the connection has been idle, with no request started or in flight, for
-/// at least `timeout`: the caller then drops the connection.
+/// Returns once the connection has been idle for at least `timeout` (no request started or
+/// in flight, no write waiting for the client): the caller then drops the connection.
 pub async fn idle(activity: Arc<Activity>, timeout: Duration) {
     let period = (timeout / 2).max(Duration::from_millis(1));
     let mut ticks = interval_at(Instant::now() + period, period);
@@ -95,13 +101,6 @@ impl<IO> Watched<IO> {
     }
 }
 
-impl<IO> Watched<IO> {
-    fn note<T>(activity: &Activity, written: Poll<T>) -> Poll<T> {
-        activity.writing.store(written.is_pending(), Ordering::Relaxed);
-        written
-    }
-}
-
 impl<IO: AsyncRead> AsyncRead for Watched<IO> {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         self.project().io.poll_read(cx, buf)
@@ -111,7 +110,7 @@ impl<IO: AsyncRead> AsyncRead for Watched<IO> {
 impl<IO: AsyncWrite> AsyncWrite for Watched<IO> {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         let this = self.project();
-        Self::note(this.activity, this.io.poll_write(cx, buf))
+        this.activity.note_write(this.io.poll_write(cx, buf))
     }
 
     fn poll_write_vectored(
@@ -120,7 +119,7 @@ impl<IO: AsyncWrite> AsyncWrite for Watched<IO> {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let this = self.project();
-        Self::note(this.activity, this.io.poll_write_vectored(cx, bufs))
+        this.activity.note_write(this.io.poll_write_vectored(cx, bufs))
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -129,7 +128,7 @@ impl<IO: AsyncWrite> AsyncWrite for Watched<IO> {
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.project();
-        Self::note(this.activity, this.io.poll_flush(cx))
+        this.activity.note_write(this.io.poll_flush(cx))
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
