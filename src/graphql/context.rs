@@ -6,6 +6,7 @@ use std::sync::{Arc, OnceLock};
 use async_graphql::Context;
 use async_graphql::dataloader::DataLoader;
 
+use super::cost::CostSlot;
 use super::errors::gql;
 use super::loaders::BatchLoader;
 use crate::error::AppError;
@@ -20,11 +21,19 @@ pub struct RequestData {
     /// Made by the first resolver that batches, scoped to the caller's merchant. Most
     /// mutations and every idle WebSocket connection never need one.
     pub(super) loader: OnceLock<Arc<DataLoader<BatchLoader>>>,
+    /// Where the operation's cost goes; without one it is added to the response's
+    /// extensions as a GraphQL value.
+    pub(super) cost: Option<CostSlot>,
 }
 
 impl RequestData {
     pub fn new(caller: Option<Caller>, client_ip: Option<IpAddr>) -> Self {
-        RequestData { caller, client_ip, loader: OnceLock::new() }
+        RequestData { caller, client_ip, loader: OnceLock::new(), cost: None }
+    }
+
+    /// The operation's cost is reported in `slot` instead of the response's extensions.
+    pub fn with_cost_slot(self, slot: CostSlot) -> Self {
+        RequestData { cost: Some(slot), ..self }
     }
 }
 

@@ -10,7 +10,7 @@
 //! `THROTTLED` before it runs. Operations without a credential are not charged (they can
 //! only fail with `UNAUTHENTICATED`).
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock, OnceLock};
 
 use async_graphql::{ErrorExtensionValues, Name, Response, ServerError, Value};
 
@@ -26,6 +26,21 @@ pub struct Charged {
     /// Refused: nothing ran, so nothing is given back.
     throttled: bool,
 }
+
+/// `extensions.cost`, in Shopify's names and order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CostReport {
+    pub requested_query_cost: u64,
+    /// `None` (null) when the operation was refused and did not run.
+    pub actual_query_cost: Option<u64>,
+    pub throttle_status: BucketStatus,
+}
+
+/// Where the HTTP handler finds an operation's `CostReport` once it ran (see
+/// `RequestData::with_cost_slot`): it writes the report into its JSON directly, rather than
+/// as a GraphQL value built, cloned and walked for every response.
+pub type CostSlot = Arc<OnceLock<CostReport>>;
 
 /// Takes the requested cost (`complexity`) from `caller`'s bucket. `None`: nothing charged
 /// (no caller, or the budget is off).
@@ -44,18 +59,23 @@ impl Charged {
         self.throttled.then(|| throttled_error(self.requested, self.status))
     }
 
-    /// Gives back what `response` did not use and reports the cost in its extensions.
-    pub async fn settle(self, budget: &CostBudget, response: Response) -> Response {
+    /// Gives back what the operation did not use (its response's `data`) and tells the cost.
+    pub async fn settle(self, budget: &CostBudget, data: &Value) -> CostReport {
+        let report = |actual, status| CostReport {
+            requested_query_cost: self.requested,
+            actual_query_cost: actual,
+            throttle_status: status,
+        };
         if self.throttled {
-            return with_cost(response, self.requested, None, self.status);
+            return report(None, self.status);
         }
-        let actual = actual_cost(&response.data).min(self.requested);
+        let actual = actual_cost(data).min(self.requested);
         // Nothing to give back: no second trip to the bucket (a Redis round trip when shared).
         let status = match self.requested - actual {
             0 => self.status,
             unused => budget.refund(self.key, unused).await,
         };
-        with_cost(response, self.requested, Some(actual), status)
+        report(Some(actual), status)
     }
 }
 
@@ -73,9 +93,11 @@ fn throttled_error(requested: u64, status: BucketStatus) -> ServerError {
     error
 }
 
-fn with_cost(response: Response, requested: u64, actual: Option<u64>, status: BucketStatus) -> Response {
+/// `response` with its cost in `extensions`, for transports that send async-graphql's own
+/// response (the WebSocket). The HTTP handler writes the `CostReport` itself.
+pub fn with_cost(response: Response, report: CostReport) -> Response {
     // Cloned from a template and filled by position: building the maps would hash every
-    // name with a fresh `RandomState` on every response (a twentieth of a small query).
+    // name with a fresh `RandomState` on every response.
     static TEMPLATE: LazyLock<Value> = LazyLock::new(|| {
         let object = |names: &[&str]| Value::Object(names.iter().map(|n| (Name::new(n), Value::Null)).collect());
         let mut cost = object(&["requestedQueryCost", "actualQueryCost", "throttleStatus"]);
@@ -86,9 +108,10 @@ fn with_cost(response: Response, requested: u64, actual: Option<u64>, status: Bu
     });
     let mut cost = TEMPLATE.clone();
     if let Value::Object(fields) = &mut cost {
-        fields[0] = Value::from(requested);
-        fields[1] = actual.map_or(Value::Null, Value::from);
+        fields[0] = Value::from(report.requested_query_cost);
+        fields[1] = report.actual_query_cost.map_or(Value::Null, Value::from);
         if let Value::Object(throttle_status) = &mut fields[2] {
+            let status = report.throttle_status;
             throttle_status[0] = Value::from(status.maximum_available);
             throttle_status[1] = Value::from(status.currently_available);
             throttle_status[2] = Value::from(status.restore_rate);
@@ -121,13 +144,16 @@ mod tests {
     }
 
     #[test]
-    fn the_cost_extension_names_every_figure_in_shopifys_order() {
-        let status = BucketStatus { maximum_available: 1000, currently_available: 990, restore_rate: 50 };
-        let response = with_cost(Response::new(Value::Null), 12, Some(3), status);
-        let json = serde_json::to_string(&response.extensions["cost"]).unwrap();
+    fn the_cost_extension_names_every_figure_in_shopifys_order_on_both_paths() {
+        let throttle_status = BucketStatus { maximum_available: 1000, currently_available: 990, restore_rate: 50 };
+        let report = CostReport { requested_query_cost: 12, actual_query_cost: Some(3), throttle_status };
         let expected = r#"{"requestedQueryCost":12,"actualQueryCost":3,"throttleStatus":{"maximumAvailable":1000,"currentlyAvailable":990,"restoreRate":50}}"#;
-        assert_eq!(json, expected);
-        let refused = with_cost(Response::new(Value::Null), 12, None, status);
+        assert_eq!(serde_json::to_string(&report).unwrap(), expected);
+        let response = with_cost(Response::new(Value::Null), report);
+        assert_eq!(serde_json::to_string(&response.extensions["cost"]).unwrap(), expected);
+        let refused = CostReport { actual_query_cost: None, ..report };
+        assert!(serde_json::to_string(&refused).unwrap().contains(r#""actualQueryCost":null"#));
+        let refused = with_cost(Response::new(Value::Null), refused);
         assert_eq!(refused.extensions["cost"].clone().into_json().unwrap()["actualQueryCost"], serde_json::Value::Null);
     }
 }

@@ -15,7 +15,7 @@ use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Value, Variables};
 
 use super::context::RequestData;
-use super::cost::{self, Charged};
+use super::cost::{self, Charged, CostSlot};
 use super::{limits, scope};
 use crate::throttle::cost::CostBudget;
 
@@ -35,8 +35,10 @@ impl ExtensionFactory for Rules {
 struct RulesExtension {
     shape: limits::ShapeLimits,
     budget: Option<Arc<CostBudget>>,
-    /// What this operation was charged, settled once its response is known.
-    charged: Mutex<Option<Charged>>,
+    /// What this operation was charged, settled once its response is known, and where its
+    /// cost goes. Both are taken at validation: the `request` hook's context is made before
+    /// the request's data is attached, so it cannot read `RequestData` itself.
+    charged: Mutex<Option<(Charged, Option<CostSlot>)>>,
 }
 
 fn caller(ctx: &ExtensionContext<'_>) -> Option<crate::service::auth::Caller> {
@@ -66,7 +68,8 @@ impl Extension for RulesExtension {
         let Some(budget) = &self.budget else { return Ok(result) };
         let Some(charged) = cost::charge(budget, caller(ctx), result.complexity).await else { return Ok(result) };
         let refusal = charged.refusal();
-        *self.charged.lock().unwrap_or_else(|p| p.into_inner()) = Some(charged);
+        let slot = ctx.data_opt::<RequestData>().and_then(|data| data.cost.clone());
+        *self.charged.lock().unwrap_or_else(|p| p.into_inner()) = Some((charged, slot));
         match refusal {
             Some(error) => Err(vec![error]),
             None => Ok(result),
@@ -76,9 +79,14 @@ impl Extension for RulesExtension {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         let response = next.run(ctx).await;
         let charged = self.charged.lock().unwrap_or_else(|p| p.into_inner()).take();
-        match (charged, &self.budget) {
-            (Some(charged), Some(budget)) => charged.settle(budget, response).await,
-            _ => response,
+        let (Some((charged, slot)), Some(budget)) = (charged, &self.budget) else { return response };
+        let report = charged.settle(budget, &response.data).await;
+        match slot {
+            Some(slot) => {
+                let _ = slot.set(report);
+                response
+            }
+            None => cost::with_cost(response, report),
         }
     }
 

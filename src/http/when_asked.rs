@@ -6,13 +6,16 @@
 //! benchmark). `WhenAsked` hands such a request straight to the route and adds the same
 //! `Vary`, so a cache keeps telling the answers apart exactly as it would with the layer.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 
 use axum::body::Body;
 use axum::http::header::VARY;
 use axum::http::{HeaderName, HeaderValue, Request, Response};
-use futures_util::future::{BoxFuture, FutureExt};
+use futures_util::future::{BoxFuture, Either, FutureExt};
+use pin_project_lite::pin_project;
 use tower::{Layer, Service, ServiceExt};
 
 /// Runs `layer` for requests that carry `asks_with`; the rest get `vary` only.
@@ -66,7 +69,7 @@ where
 {
     type Response = Response<Body>;
     type Error = S::Error;
-    type Future = BoxFuture<'static, Result<Response<Body>, S::Error>>;
+    type Future = Either<BoxFuture<'static, Result<Response<Body>, S::Error>>, WithVary<S::Future>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -75,15 +78,35 @@ where
     fn call(&mut self, request: Request<B>) -> Self::Future {
         if request.headers().contains_key(&self.asked.asks_with) {
             let layered = self.asked.layer.layer(self.inner.clone());
-            return layered.oneshot(request).map(|answer| answer.map(|response| response.map(Body::new))).boxed();
+            let answer = layered.oneshot(request).map(|answer| answer.map(|response| response.map(Body::new)));
+            return Either::Left(answer.boxed());
         }
-        let vary = self.asked.vary.clone();
-        let answer = self.inner.call(request);
-        async move {
-            let mut response = answer.await?;
+        // Not boxed: most requests take this way, and a box is an allocation and a copy.
+        Either::Right(WithVary { answer: self.inner.call(request), vary: Some(self.asked.vary.clone()) })
+    }
+}
+
+pin_project! {
+    /// The route's own answer, with the `Vary` the layer would have added.
+    pub struct WithVary<F> {
+        #[pin]
+        answer: F,
+        vary: Option<HeaderValue>,
+    }
+}
+
+impl<F, E> Future for WithVary<F>
+where
+    F: Future<Output = Result<Response<Body>, E>>,
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let mut response = ready!(this.answer.poll(cx))?;
+        if let Some(vary) = this.vary.take() {
             response.headers_mut().append(VARY, vary);
-            Ok(response)
         }
-        .boxed()
+        Poll::Ready(Ok(response))
     }
 }

@@ -6,6 +6,7 @@
 use anyhow::Context;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -180,6 +181,19 @@ impl Auth {
         if let Some(caller) = self.credentials.get(&digest, now) {
             return Ok(Some(caller));
         }
+        // Boxed: the database's futures are kilobytes, which every request would otherwise
+        // carry (and copy, as its future moves) to find its credential in the cache.
+        Box::pin(self.verify(token, is_key, digest, now)).await
+    }
+
+    /// Looks a credential the cache does not hold up in the database, and remembers it.
+    async fn verify(
+        &self,
+        token: &str,
+        is_key: bool,
+        digest: SecretDigest,
+        now: DateTime<Utc>,
+    ) -> AppResult<Option<Caller>> {
         let hash = crate::domain::hex(&digest);
         let generation = self.credentials.generation();
         let verified = if is_key {

@@ -14,7 +14,8 @@ use super::{BudgetKey, Hasher, Redis};
 use crate::telemetry::Metrics;
 
 /// A bucket's state, as `extensions.cost.throttleStatus` reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct BucketStatus {
     pub maximum_available: u64,
     pub currently_available: u64,
@@ -64,7 +65,10 @@ impl CostBudget {
     async fn apply(&self, key: BudgetKey, points: i64) -> (bool, u64) {
         if let Some(shared) = &self.shared {
             let was_resting = shared.resting();
-            match shared.bucket(&key.to_string(), self.size, self.restore_per_second, points).await {
+            // Boxed, like every Redis call on the request path: its future is large, and
+            // the local bucket, answered at once, should not carry it.
+            let answer = Box::pin(shared.bucket(&key.to_string(), self.size, self.restore_per_second, points)).await;
+            match answer {
                 Ok(answer) => return answer,
                 Err(error) => {
                     self.metrics.count_throttle_shared_unavailable();

@@ -142,7 +142,9 @@ impl Throttle {
                 };
                 let name = format!("{}:{kind}:{key}", route.name());
                 let was_resting = shared.resting();
-                match shared.gcra(&name, rate.interval(), rate.per_minute.get(), n.get()).await {
+                // Boxed: the Redis call's future is large, and the local check, answered
+                // at once, should not carry it.
+                match Box::pin(shared.gcra(&name, rate.interval(), rate.per_minute.get(), n.get())).await {
                     Ok(verdict) => verdict,
                     Err(error) => {
                         self.metrics.count_throttle_shared_unavailable();

@@ -26,13 +26,14 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use self::wire::{
-    JSON, Media, ResponseBody, build_request, negotiate, parse_body, parse_usual_body, rate_limited, request_error,
-    request_error_with, respond, wants_html,
+    Media, ResponseBody, build_request, is_json_utf8, negotiate, parse_body, parse_usual_body, rate_limited,
+    request_error, request_error_with, respond, wants_html,
 };
 use super::AppState;
 use super::client_ip::ClientIp;
 use crate::error::AppError;
 use crate::graphql::RequestData;
+use crate::graphql::cost::CostSlot;
 use crate::graphql::errors::gql;
 use crate::service::auth::Caller;
 use crate::throttle::{By, Route};
@@ -89,12 +90,8 @@ pub async fn post(State(state): State<AppState>, ClientIp(client_ip): ClientIp, 
         Err(rejection) => return rejection.into_response(),
     };
     let Some(media) = negotiate(&headers) else { return StatusCode::NOT_ACCEPTABLE.into_response() };
-    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_ascii_lowercase();
-    let mut parts = content_type.split(';').map(str::trim);
-    let essence = parts.next().unwrap_or_default();
-    let charset_ok =
-        parts.filter_map(|p| p.strip_prefix("charset=")).all(|c| c.trim_matches('"').eq_ignore_ascii_case("utf-8"));
-    if essence != JSON || !charset_ok {
+    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if !is_json_utf8(content_type) {
         return StatusCode::UNSUPPORTED_MEDIA_TYPE.into_response();
     }
     if let Some(request) = parse_usual_body(&body) {
@@ -180,8 +177,11 @@ async fn execute(
         }
         state.services.core.metrics.count_graphql_request();
         state.parsed.prepare(&mut request);
-        let request = request.data(RequestData::new(caller, client_ip));
-        let response = state.schema.execute(request).await;
+        let cost = CostSlot::default();
+        let request = request.data(RequestData::new(caller, client_ip).with_cost_slot(cost.clone()));
+        // Boxed: the schema's future is several kilobytes, and every layer above would
+        // otherwise copy it each time it wraps or moves the future of this handler.
+        let response = Box::pin(state.schema.execute(request)).await;
         // Parse, validation and variable errors carry no path and leave no data.
         let request_failed = response.data == async_graphql::Value::Null
             && !response.errors.is_empty()
@@ -195,6 +195,7 @@ async fn execute(
             data: (!request_failed).then_some(response.data),
             errors: response.errors,
             extensions: response.extensions,
+            cost: cost.get().copied(),
         });
     }
     if batch.is_none() {
@@ -229,7 +230,7 @@ impl Refused {
         let mut extensions = async_graphql::ErrorExtensionValues::default();
         extensions.set("code", code);
         error.extensions = Some(extensions);
-        ResponseBody { data: None, errors: vec![error], extensions: Default::default() }
+        ResponseBody { data: None, errors: vec![error], extensions: Default::default(), cost: None }
     }
 
     fn into_response(self, media: Media) -> Response {

@@ -37,6 +37,9 @@ impl Refusal {
 
 /// Gives `request` its document: from the store for a hash alone, or registered from its
 /// text. In allow-list mode only documents a read-write key registered run.
+///
+/// The store's calls are boxed: their futures are large, and a plain document, which needs
+/// none of them, should not carry them on every request.
 pub async fn resolve(store: &PersistedQueries, caller: Option<Caller>, request: &mut Request) -> Result<(), Refusal> {
     let hash = match request.extensions.get("persistedQuery") {
         None => None,
@@ -44,7 +47,7 @@ pub async fn resolve(store: &PersistedQueries, caller: Option<Caller>, request: 
     };
     if request.query.is_empty() {
         let hash = hash.ok_or(Refusal::Malformed("`query` must be a string"))?;
-        let document = store.find(&hash).await.map_err(fault)?.ok_or(Refusal::NotFound)?;
+        let document = Box::pin(store.find(&hash)).await.map_err(fault)?.ok_or(Refusal::NotFound)?;
         request.query = document.to_string();
         return Ok(());
     }
@@ -55,15 +58,15 @@ pub async fn resolve(store: &PersistedQueries, caller: Option<Caller>, request: 
                 return Err(Refusal::HashMismatch);
             }
             if may_register {
-                store.register(&hash, &request.query, caller).await.map_err(fault)?;
-            } else if store.find(&hash).await.map_err(fault)?.is_none() {
+                Box::pin(store.register(&hash, &request.query, caller)).await.map_err(fault)?;
+            } else if Box::pin(store.find(&hash)).await.map_err(fault)?.is_none() {
                 return Err(Refusal::NotInList);
             }
         }
         // Plain text: allowed unless only registered documents run.
         None if may_register => {}
         None => {
-            if store.find(&hash_of(&request.query)).await.map_err(fault)?.is_none() {
+            if Box::pin(store.find(&hash_of(&request.query))).await.map_err(fault)?.is_none() {
                 return Err(Refusal::NotInList);
             }
         }

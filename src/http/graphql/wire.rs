@@ -1,11 +1,15 @@
 //! The wire format of GraphQL over HTTP: media types, request bodies, and responses.
 
+use std::collections::BTreeMap;
+
 use async_graphql::{Request, Variables};
 use axum::http::header::{ACCEPT, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Value, json};
 
+use crate::graphql::cost::CostReport;
 use crate::http::throttling;
 use crate::throttle::Limited;
 
@@ -32,14 +36,26 @@ impl Media {
 pub fn negotiate(headers: &HeaderMap) -> Option<Media> {
     let Some(accept) = headers.get(ACCEPT).and_then(|v| v.to_str().ok()) else { return Some(Media::Json) };
     for range in accept.split(',') {
-        let essence = range.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-        match essence.as_str() {
-            GRAPHQL_RESPONSE_JSON => return Some(Media::GraphqlResponseJson),
-            JSON | "application/*" | "*/*" => return Some(Media::Json),
-            _ => {}
+        let essence = range.split(';').next().unwrap_or_default().trim();
+        if essence.eq_ignore_ascii_case(GRAPHQL_RESPONSE_JSON) {
+            return Some(Media::GraphqlResponseJson);
+        }
+        if [JSON, "application/*", "*/*"].iter().any(|json| essence.eq_ignore_ascii_case(json)) {
+            return Some(Media::Json);
         }
     }
     None
+}
+
+/// Whether a `Content-Type` is JSON in UTF-8 (`application/json`, with no charset or
+/// `charset=utf-8`), compared without copying the header.
+pub fn is_json_utf8(content_type: &str) -> bool {
+    let mut parts = content_type.split(';').map(str::trim);
+    let essence_is_json = parts.next().is_some_and(|essence| essence.eq_ignore_ascii_case(JSON));
+    let charset_ok = parts
+        .filter_map(|p| p.get(..8).filter(|name| name.eq_ignore_ascii_case("charset=")).and(p.get(8..)))
+        .all(|charset| charset.trim_matches('"').eq_ignore_ascii_case("utf-8"));
+    essence_is_json && charset_ok
 }
 
 pub fn wants_html(headers: &HeaderMap) -> bool {
@@ -166,19 +182,75 @@ fn add_extensions(request: &mut Request, extensions: Option<serde_json::Map<Stri
 }
 
 /// A GraphQL response as sent: `data` left out when the request failed before execution.
-#[derive(serde::Serialize)]
 pub struct ResponseBody {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<async_graphql::Value>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<async_graphql::ServerError>,
-    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    pub extensions: std::collections::BTreeMap<String, async_graphql::Value>,
+    pub extensions: BTreeMap<String, async_graphql::Value>,
+    /// `extensions.cost`, written from the report itself.
+    pub cost: Option<CostReport>,
+}
+
+impl Serialize for ResponseBody {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut body = serializer.serialize_map(None)?;
+        if let Some(data) = &self.data {
+            body.serialize_entry("data", data)?;
+        }
+        if !self.errors.is_empty() {
+            body.serialize_entry("errors", &self.errors)?;
+        }
+        if !self.extensions.is_empty() || self.cost.is_some() {
+            body.serialize_entry("extensions", &Extensions { named: &self.extensions, cost: self.cost.as_ref() })?;
+        }
+        body.end()
+    }
+}
+
+/// A response's `extensions`: those async-graphql carries, and the cost.
+struct Extensions<'a> {
+    named: &'a BTreeMap<String, async_graphql::Value>,
+    cost: Option<&'a CostReport>,
+}
+
+impl Serialize for Extensions<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut extensions = serializer.serialize_map(None)?;
+        for (name, value) in self.named {
+            extensions.serialize_entry(name, value)?;
+        }
+        if let Some(cost) = self.cost {
+            extensions.serialize_entry("cost", cost)?;
+        }
+        extensions.end()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_in_utf8_is_told_apart_without_regard_to_case() {
+        for json in [
+            "application/json",
+            "Application/JSON",
+            "application/json; charset=UTF-8",
+            "application/json;charset=\"utf-8\"",
+        ] {
+            assert!(is_json_utf8(json), "{json}");
+        }
+        for other in [
+            "",
+            "text/plain",
+            "application/json; charset=latin1",
+            "application/jsonx",
+            "application/json; é=1; charset=ascii",
+        ] {
+            assert!(!is_json_utf8(other), "{other}");
+        }
+        // A parameter that is not the charset is not looked at, whatever its bytes.
+        assert!(is_json_utf8("application/json; é=1"));
+    }
 
     #[test]
     fn the_usual_body_is_read_directly_and_anything_else_is_left_to_the_value_path() {
