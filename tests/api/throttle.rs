@@ -214,6 +214,21 @@ async fn every_response_reports_its_cost_and_an_over_budget_query_is_throttled_b
 }
 
 /// Two instances on one database and one Redis, limits under a prefix of this test's own.
+#[tokio::test]
+async fn each_operation_of_a_batch_reports_its_own_cost() {
+    let app = spawn_app_with(|c| {
+        c.throttle.cost_bucket = 400;
+        c.throttle.cost_restore_rate = 0;
+    })
+    .await;
+    let batch = json!([{ "query": SESSIONS_PAGE }, { "query": SESSIONS_PAGE }]);
+    let answers: Value = app.post_graphql(Some(&app.key), &batch).await.json().await.unwrap();
+    let left: Vec<_> =
+        (0..2).map(|i| answers[i]["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"].clone()).collect();
+    // Each spent 2 (paymentSessions and edges): the second reports the bucket after both.
+    assert_eq!(left, [json!(398), json!(396)], "{answers}");
+}
+
 async fn pair(redis_url: &str, adjust: impl Fn(&mut Config)) -> (TestApp, TestApp, TestDatabase) {
     let (url, db) = test_database().await;
     let prefix = format!("paygraph-test-{}", uuid::Uuid::new_v4().simple());
