@@ -9,6 +9,7 @@ use async_graphql::dataloader::DataLoader;
 use super::cost::CostSlot;
 use super::errors::gql;
 use super::loaders::BatchLoader;
+use super::parsed::Validation;
 use crate::error::AppError;
 use crate::service::Services;
 use crate::service::auth::Caller;
@@ -24,16 +25,24 @@ pub struct RequestData {
     /// Where the operation's cost goes; without one it is added to the response's
     /// extensions as a GraphQL value.
     pub(super) cost: Option<CostSlot>,
+    /// Whether the document passed validation already (see `parsed`); without it, it is
+    /// validated as usual.
+    pub(super) validation: Option<Validation>,
 }
 
 impl RequestData {
     pub fn new(caller: Option<Caller>, client_ip: Option<IpAddr>) -> Self {
-        RequestData { caller, client_ip, loader: OnceLock::new(), cost: None }
+        RequestData { caller, client_ip, loader: OnceLock::new(), cost: None, validation: None }
     }
 
     /// The operation's cost is reported in `slot` instead of the response's extensions.
     pub fn with_cost_slot(self, slot: CostSlot) -> Self {
         RequestData { cost: Some(slot), ..self }
+    }
+
+    /// What the parsed-document cache knows of the document's validation.
+    pub fn with_validation(self, validation: Option<Validation>) -> Self {
+        RequestData { validation, ..self }
     }
 }
 

@@ -3,7 +3,8 @@
 //! one. They are: aliases counted per fragment spread and depth with introspection exempt
 //! (`limits`), what the caller may resolve
 //! (`scope`: a client secret's allow-list, a read-only key's mutations), and the query-cost
-//! budget (`cost`).
+//! budget (`cost`). Validation itself is skipped when the request's document passed it
+//! already with the same operation name and variables (`parsed`).
 
 use std::sync::{Arc, Mutex};
 
@@ -16,6 +17,7 @@ use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Value
 
 use super::context::RequestData;
 use super::cost::{self, Charged, CostSlot};
+use super::parsed::Validation;
 use super::{limits, scope};
 use crate::throttle::cost::CostBudget;
 
@@ -64,7 +66,17 @@ impl Extension for RulesExtension {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await?;
+        let validation = ctx.data_opt::<RequestData>().and_then(|data| data.validation.as_ref());
+        let result = match validation {
+            Some(Validation::Passed(result)) => *result,
+            _ => {
+                let result = next.run(ctx).await?;
+                if let Some(validation) = validation {
+                    validation.passed(result);
+                }
+                result
+            }
+        };
         let Some(budget) = &self.budget else { return Ok(result) };
         let Some(charged) = cost::charge(budget, caller(ctx), result.complexity).await else { return Ok(result) };
         let refusal = charged.refusal();

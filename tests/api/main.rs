@@ -41,6 +41,7 @@ mod socket_limits;
 mod stats;
 mod throttle;
 mod transport;
+mod validation_cache;
 mod vault;
 mod webhook_deliveries;
 mod webhook_pruning;

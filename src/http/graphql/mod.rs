@@ -176,9 +176,10 @@ async fn execute(
             continue;
         }
         state.services.core.metrics.count_graphql_request();
-        state.parsed.prepare(&mut request);
+        let validation = state.parsed.prepare(&mut request);
         let cost = CostSlot::default();
-        let request = request.data(RequestData::new(caller, client_ip).with_cost_slot(cost.clone()));
+        let data = RequestData::new(caller, client_ip).with_cost_slot(cost.clone()).with_validation(validation);
+        let request = request.data(data);
         // Boxed: the schema's future is several kilobytes, and every layer above would
         // otherwise copy it each time it wraps or moves the future of this handler.
         let response = Box::pin(state.schema.execute(request)).await;
