@@ -28,13 +28,35 @@ pub struct Charged {
 }
 
 /// `extensions.cost`, in Shopify's names and order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CostReport {
     pub requested_query_cost: u64,
     /// `None` (null) when the operation was refused and did not run.
     pub actual_query_cost: Option<u64>,
     pub throttle_status: BucketStatus,
+}
+
+impl CostReport {
+    /// Appends the report's JSON to `out`. Written by hand, as every HTTP answer carries it:
+    /// through serde its eight names were escaped and framed one by one, a twentieth of the
+    /// CPU time of `{ __typename }` (measured with the request-path benchmark).
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        let mut number = itoa::Buffer::new();
+        let mut field = |out: &mut Vec<u8>, name: &[u8], value: Option<u64>| {
+            out.extend_from_slice(name);
+            match value {
+                Some(value) => out.extend_from_slice(number.format(value).as_bytes()),
+                None => out.extend_from_slice(b"null"),
+            }
+        };
+        let status = self.throttle_status;
+        field(out, br#"{"requestedQueryCost":"#, Some(self.requested_query_cost));
+        field(out, br#","actualQueryCost":"#, self.actual_query_cost);
+        field(out, br#","throttleStatus":{"maximumAvailable":"#, Some(status.maximum_available));
+        field(out, br#","currentlyAvailable":"#, Some(status.currently_available));
+        field(out, br#","restoreRate":"#, Some(status.restore_rate));
+        out.extend_from_slice(b"}}");
+    }
 }
 
 /// Where the HTTP handler finds an operation's `CostReport` once it ran (see
@@ -148,12 +170,26 @@ mod tests {
         let throttle_status = BucketStatus { maximum_available: 1000, currently_available: 990, restore_rate: 50 };
         let report = CostReport { requested_query_cost: 12, actual_query_cost: Some(3), throttle_status };
         let expected = r#"{"requestedQueryCost":12,"actualQueryCost":3,"throttleStatus":{"maximumAvailable":1000,"currentlyAvailable":990,"restoreRate":50}}"#;
-        assert_eq!(serde_json::to_string(&report).unwrap(), expected);
+        let written = |report: CostReport| {
+            let mut out = Vec::new();
+            report.write_json(&mut out);
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(written(report), expected);
         let response = with_cost(Response::new(Value::Null), report);
         assert_eq!(serde_json::to_string(&response.extensions["cost"]).unwrap(), expected);
         let refused = CostReport { actual_query_cost: None, ..report };
-        assert!(serde_json::to_string(&refused).unwrap().contains(r#""actualQueryCost":null"#));
+        let refused_json = serde_json::from_str::<serde_json::Value>(&written(refused)).unwrap();
+        assert_eq!(refused_json["actualQueryCost"], serde_json::Value::Null);
+        assert_eq!(refused_json["throttleStatus"]["restoreRate"], 50);
         let refused = with_cost(Response::new(Value::Null), refused);
         assert_eq!(refused.extensions["cost"].clone().into_json().unwrap()["actualQueryCost"], serde_json::Value::Null);
+        let largest = CostReport {
+            requested_query_cost: u64::MAX,
+            actual_query_cost: Some(0),
+            throttle_status: BucketStatus { maximum_available: u64::MAX, currently_available: 0, restore_rate: 1 },
+        };
+        let largest_json = serde_json::from_str::<serde_json::Value>(&written(largest)).unwrap();
+        assert_eq!(largest_json["requestedQueryCost"], u64::MAX);
     }
 }

@@ -14,8 +14,7 @@ use super::{BudgetKey, Hasher, Redis};
 use crate::telemetry::Metrics;
 
 /// A bucket's state, as `extensions.cost.throttleStatus` reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BucketStatus {
     pub maximum_available: u64,
     pub currently_available: u64,

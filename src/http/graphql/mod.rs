@@ -10,6 +10,7 @@
 //! - a browser GET with no query gets GraphiQL;
 //! - a request may name its document by hash (Apollo's persisted queries, `persisted`).
 
+mod body;
 mod persisted;
 mod wire;
 
@@ -25,9 +26,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use self::body::{ResponseBody, respond_bodies};
 use self::wire::{
-    Media, ResponseBody, build_request, is_json_utf8, negotiate, parse_body, parse_usual_body, rate_limited,
-    request_error, request_error_with, respond, wants_html,
+    Media, build_request, is_json_utf8, negotiate, parse_body, parse_usual_body, rate_limited, request_error,
+    request_error_with, respond, wants_html,
 };
 use super::AppState;
 use super::client_ip::ClientIp;
@@ -178,8 +180,10 @@ async fn execute(
         state.services.core.metrics.count_graphql_request();
         let validation = state.parsed.prepare(&mut request);
         let cost = CostSlot::default();
-        let data = RequestData::new(caller, client_ip).with_cost_slot(cost.clone()).with_validation(validation);
-        let request = request.data(data);
+        // Into the request in place: `Request::data` would move the whole request twice.
+        request
+            .data
+            .insert(RequestData::new(caller, client_ip).with_cost_slot(cost.clone()).with_validation(validation));
         // Boxed: the schema's future is several kilobytes, and every layer above would
         // otherwise copy it each time it wraps or moves the future of this handler.
         let response = Box::pin(state.schema.execute(request)).await;
@@ -199,15 +203,8 @@ async fn execute(
             cost: cost.get().copied(),
         });
     }
-    if batch.is_none() {
-        let status = statuses.pop().unwrap_or(StatusCode::OK);
-        match bodies.pop() {
-            Some(body) => respond(status, media, &body),
-            None => respond(status, media, &Value::Null),
-        }
-    } else {
-        respond(StatusCode::OK, media, &bodies)
-    }
+    let status = if batch.is_none() { statuses.pop().unwrap_or(StatusCode::OK) } else { StatusCode::OK };
+    respond_bodies(status, media, &bodies, batch.is_some())
 }
 
 /// Why one request of a batch (or the whole request) does not run.
@@ -247,7 +244,9 @@ impl Refused {
             }
             // As a document that does not validate: no data, 400 only where the media type
             // has a way to say so (Apollo's clients read the body either way).
-            Refused::Persisted(_) if media == Media::Json => respond(StatusCode::OK, media, &self.body()),
+            Refused::Persisted(_) if media == Media::Json => {
+                respond_bodies(StatusCode::OK, media, &[self.body()], false)
+            }
             Refused::Persisted(_) => request_error(media, message, code),
         }
     }

@@ -1,15 +1,11 @@
 //! The wire format of GraphQL over HTTP: media types, request bodies, and responses.
 
-use std::collections::BTreeMap;
-
 use async_graphql::{Request, Variables};
 use axum::http::header::{ACCEPT, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Value, json};
 
-use crate::graphql::cost::CostReport;
 use crate::http::throttling;
 use crate::throttle::Limited;
 
@@ -82,9 +78,17 @@ pub fn rate_limited(media: Media, limited: Limited) -> Response {
 }
 
 pub fn respond(status: StatusCode, media: Media, body: &impl serde::Serialize) -> Response {
+    respond_with(status, media, |out| serde_json::to_writer(out, body))
+}
+
+pub(super) fn respond_with(
+    status: StatusCode,
+    media: Media,
+    write: impl FnOnce(&mut Vec<u8>) -> serde_json::Result<()>,
+) -> Response {
     // Room for a small answer with its cost at once, rather than growing from 128 bytes.
     let mut bytes = Vec::with_capacity(512);
-    if serde_json::to_writer(&mut bytes, body).is_err() {
+    if write(&mut bytes).is_err() {
         bytes = b"{\"errors\":[{\"message\":\"internal error\"}]}".to_vec();
     }
     let mut response = (status, bytes).into_response();
@@ -178,50 +182,6 @@ fn add_extensions(request: &mut Request, extensions: Option<serde_json::Map<Stri
         if let Ok(value) = async_graphql::Value::from_json(value) {
             request.extensions.insert(key, value);
         }
-    }
-}
-
-/// A GraphQL response as sent: `data` left out when the request failed before execution.
-pub struct ResponseBody {
-    pub data: Option<async_graphql::Value>,
-    pub errors: Vec<async_graphql::ServerError>,
-    pub extensions: BTreeMap<String, async_graphql::Value>,
-    /// `extensions.cost`, written from the report itself.
-    pub cost: Option<CostReport>,
-}
-
-impl Serialize for ResponseBody {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut body = serializer.serialize_map(None)?;
-        if let Some(data) = &self.data {
-            body.serialize_entry("data", data)?;
-        }
-        if !self.errors.is_empty() {
-            body.serialize_entry("errors", &self.errors)?;
-        }
-        if !self.extensions.is_empty() || self.cost.is_some() {
-            body.serialize_entry("extensions", &Extensions { named: &self.extensions, cost: self.cost.as_ref() })?;
-        }
-        body.end()
-    }
-}
-
-/// A response's `extensions`: those async-graphql carries, and the cost.
-struct Extensions<'a> {
-    named: &'a BTreeMap<String, async_graphql::Value>,
-    cost: Option<&'a CostReport>,
-}
-
-impl Serialize for Extensions<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut extensions = serializer.serialize_map(None)?;
-        for (name, value) in self.named {
-            extensions.serialize_entry(name, value)?;
-        }
-        if let Some(cost) = self.cost {
-            extensions.serialize_entry("cost", cost)?;
-        }
-        extensions.end()
     }
 }
 
