@@ -178,10 +178,10 @@ fn median(mut values: Vec<f64>) -> f64 {
     values[values.len() / 2]
 }
 
-/// Each load's median rate, and its median ratio to the first load's rate in the same
-/// round. The loads take turns, `seconds` each, for `rounds` rounds: on a shared machine a
-/// burst of noise then hits every contender alike instead of the one measured at the time.
-async fn compare(loads: &[Load], connections: u64, seconds: u64, rounds: u64) -> Vec<(f64, f64)> {
+/// Each load's rate in every round. The loads take turns, `seconds` each, for `rounds`
+/// rounds: on a shared machine a burst of noise then hits every contender alike instead of
+/// the one measured at the time.
+async fn compare(loads: &[Load], connections: u64, seconds: u64, rounds: u64) -> Vec<Vec<f64>> {
     for load in loads {
         rate(load, connections, 1).await; // connections, caches, prepared statements
     }
@@ -191,14 +191,12 @@ async fn compare(loads: &[Load], connections: u64, seconds: u64, rounds: u64) ->
             rates.push(rate(load, connections, seconds).await);
         }
     }
-    let first = rates[0].clone();
     rates
-        .into_iter()
-        .map(|rates| {
-            let ratios = rates.iter().zip(&first).map(|(rate, base)| rate / base).collect();
-            (median(rates), median(ratios))
-        })
-        .collect()
+}
+
+/// The median of `rates`' ratio to `base`, round by round.
+fn ratio(rates: &[f64], base: &[f64]) -> f64 {
+    median(rates.iter().zip(base).map(|(rate, base)| rate / base).collect())
 }
 
 /// A database for this run: a temporary SQLite file, or a fresh PostgreSQL database.
@@ -289,20 +287,27 @@ async fn main() {
         load(stock, "/graphql", None, &typename),
         load(paygraph, "/graphql", Some(&key), &typename),
     ];
-    let [(r_bare, _), (r_stock, stock_ratio), (r_paygraph, paygraph_ratio)] =
-        compare(&loads, connections, seconds, rounds).await[..]
-    else {
+    let [bare_rates, stock_rates, paygraph_rates] = &compare(&loads, connections, seconds, rounds).await[..] else {
         unreachable!()
     };
     println!(
-        "{{ __typename }}              bare axum {r_bare:>8.0}/s   stock async-graphql {r_stock:>8.0}/s ({stock_ratio:.2})   paygraph with a key {r_paygraph:>8.0}/s ({paygraph_ratio:.2})"
+        "{{ __typename }}              bare axum {:>8.0}/s   stock async-graphql {:>8.0}/s ({:.2})   paygraph with a key {:>8.0}/s ({:.2}); paygraph / stock {:.2}",
+        median(bare_rates.clone()),
+        median(stock_rates.clone()),
+        ratio(stock_rates, bare_rates),
+        median(paygraph_rates.clone()),
+        ratio(paygraph_rates, bare_rates),
+        ratio(paygraph_rates, stock_rates),
     );
     let loads = [load(bare_db, "/status", None, &json!({})), load(paygraph, "/graphql", Some(&secret), &status)];
-    let [(r_bare_db, _), (r_status, status_ratio)] = compare(&loads, connections, seconds, rounds).await[..] else {
+    let [bare_db_rates, status_rates] = &compare(&loads, connections, seconds, rounds).await[..] else {
         unreachable!()
     };
     println!(
-        "paymentSession(id) {{ status }} bare axum + sea-orm {r_bare_db:>8.0}/s   paygraph with its client secret {r_status:>8.0}/s ({status_ratio:.2})"
+        "paymentSession(id) {{ status }} bare axum + sea-orm {:>8.0}/s   paygraph with its client secret {:>8.0}/s ({:.2})",
+        median(bare_db_rates.clone()),
+        median(status_rates.clone()),
+        ratio(status_rates, bare_db_rates),
     );
 
     if let Some((admin_url, name)) = drop_after {
