@@ -11,24 +11,54 @@
 //! only by the one schema the HTTP handler runs. A failure is never kept: it is reported
 //! afresh each time. The schema still checks the document's depth and directives, and the
 //! rules their limits, on every request; the cost budget is charged on every request.
+//!
+//! Each worker thread keeps its own documents: a cache shared between threads wrote to
+//! shared memory on every read (its bookkeeping, reference counts, a lock around the pass),
+//! which costs the cores time that no instruction count shows. A thread that has kept
+//! `KEPT_BYTES_PER_THREAD` of text starts afresh; a document is parsed once per thread.
 
-use std::sync::{Arc, Mutex};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{Request, ValidationResult, Value, Variables};
 
-/// Bytes of document text whose parsed documents are kept.
-const KEPT_BYTES: u64 = 8 << 20;
-/// Variables larger than this (roughly, in bytes) are not kept with a validation: an entry
-/// is weighed by its text, so what it holds besides must stay small.
+/// Bytes of document text each thread keeps parsed.
+const KEPT_BYTES_PER_THREAD: usize = 2 << 20;
+/// Variables larger than this (roughly, in bytes) are not kept with a validation: the
+/// bound above counts text, so what an entry holds besides must stay small.
 const KEPT_VARIABLE_BYTES: usize = 512;
 
-pub struct ParsedDocuments(moka::sync::Cache<String, Arc<Parsed>>);
+/// One schema's documents. Caches of other schemas (the tests run many servers in one
+/// process) are told apart by `id`, since a pass holds for one schema only.
+pub struct ParsedDocuments {
+    id: u64,
+}
+
+impl Default for ParsedDocuments {
+    fn default() -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        ParsedDocuments { id: NEXT.fetch_add(1, Ordering::Relaxed) }
+    }
+}
+
+thread_local! {
+    static KEPT: RefCell<Kept> = RefCell::new(Kept::default());
+}
+
+/// This thread's documents, by text, then by cache.
+#[derive(Default)]
+struct Kept {
+    documents: HashMap<Box<str>, Vec<(u64, Parsed)>, crate::throttle::Hasher>,
+    bytes: usize,
+}
 
 /// A parsed document and the last validation it passed.
-pub struct Parsed {
+struct Parsed {
     document: ExecutableDocument,
-    passed: Mutex<Option<Passed>>,
+    passed: Option<Passed>,
 }
 
 /// A validation passed with this operation name and these variables.
@@ -42,23 +72,33 @@ struct Passed {
 pub enum Validation {
     /// Its document passed with the same operation name and variables: validation is skipped.
     Passed(ValidationResult),
-    /// Not known: a pass is remembered for the requests to come.
-    Unknown { parsed: Arc<Parsed>, key: Mutex<Option<(Option<String>, Variables)>> },
+    /// Not known: a pass is remembered for the requests to come (`None`: variables too
+    /// large to keep).
+    Unknown(Mutex<Option<Remember>>),
+}
+
+/// Where a pass is remembered.
+pub struct Remember {
+    cache: u64,
+    text: String,
+    operation: Option<String>,
+    variables: Variables,
 }
 
 impl Validation {
-    /// Remembers that the request passed validation with `result`.
+    /// Remembers that the request passed validation with `result`, on this thread.
     pub fn passed(&self, result: ValidationResult) {
-        let Validation::Unknown { parsed, key } = self else { return };
-        let Some((operation, variables)) = key.lock().unwrap_or_else(|p| p.into_inner()).take() else { return };
-        *parsed.passed.lock().unwrap_or_else(|p| p.into_inner()) = Some(Passed { operation, variables, result });
-    }
-}
-
-impl Default for ParsedDocuments {
-    fn default() -> Self {
-        let weigh = |text: &String, _: &Arc<Parsed>| u32::try_from(text.len()).unwrap_or(u32::MAX);
-        ParsedDocuments(moka::sync::Cache::builder().max_capacity(KEPT_BYTES).weigher(weigh).build())
+        let Validation::Unknown(remember) = self else { return };
+        let Some(Remember { cache, text, operation, variables }) =
+            remember.lock().unwrap_or_else(|p| p.into_inner()).take()
+        else {
+            return;
+        };
+        KEPT.with_borrow_mut(|kept| {
+            if let Some(parsed) = kept.get_mut(cache, &text) {
+                parsed.passed = Some(Passed { operation, variables, result });
+            }
+        });
     }
 }
 
@@ -67,29 +107,46 @@ impl ParsedDocuments {
     /// whether it passed validation already. A text that does not parse is left to the
     /// schema, which reports it as it always does.
     pub fn prepare(&self, request: &mut Request) -> Option<Validation> {
-        let parsed = match self.0.get(request.query.as_str()) {
-            Some(parsed) => parsed,
-            None => {
-                let document = async_graphql::parser::parse_query(&request.query).ok()?;
-                let parsed = Arc::new(Parsed { document, passed: Mutex::new(None) });
-                self.0.insert(request.query.clone(), parsed.clone());
-                parsed
+        KEPT.with_borrow_mut(|kept| {
+            let parsed = kept.get_or_parse(self.id, &request.query)?;
+            request.set_parsed_query(parsed.document.clone());
+            if let Some(result) = parsed.passed_with(request.operation_name.as_deref(), &request.variables) {
+                return Some(Validation::Passed(result));
             }
-        };
-        request.set_parsed_query(parsed.document.clone());
-        if let Some(result) = parsed.passed_with(request.operation_name.as_deref(), &request.variables) {
-            return Some(Validation::Passed(result));
+            let remember = (weight(&request.variables) <= KEPT_VARIABLE_BYTES).then(|| Remember {
+                cache: self.id,
+                text: request.query.clone(),
+                operation: request.operation_name.clone(),
+                variables: request.variables.clone(),
+            });
+            Some(Validation::Unknown(Mutex::new(remember)))
+        })
+    }
+}
+
+impl Kept {
+    fn get_mut(&mut self, cache: u64, text: &str) -> Option<&mut Parsed> {
+        let caches = self.documents.get_mut(text)?;
+        caches.iter_mut().find(|(id, _)| *id == cache).map(|(_, parsed)| parsed)
+    }
+
+    fn get_or_parse(&mut self, cache: u64, text: &str) -> Option<&mut Parsed> {
+        if self.get_mut(cache, text).is_none() {
+            let document = async_graphql::parser::parse_query(text).ok()?;
+            if self.bytes + text.len() > KEPT_BYTES_PER_THREAD {
+                *self = Kept::default();
+            }
+            self.bytes += text.len();
+            let caches = self.documents.entry(text.into()).or_default();
+            caches.push((cache, Parsed { document, passed: None }));
         }
-        let key = (weight(&request.variables) <= KEPT_VARIABLE_BYTES)
-            .then(|| (request.operation_name.clone(), request.variables.clone()));
-        Some(Validation::Unknown { parsed, key: Mutex::new(key) })
+        self.get_mut(cache, text)
     }
 }
 
 impl Parsed {
     fn passed_with(&self, operation: Option<&str>, variables: &Variables) -> Option<ValidationResult> {
-        let passed = self.passed.lock().unwrap_or_else(|p| p.into_inner());
-        let passed = passed.as_ref()?;
+        let passed = self.passed.as_ref()?;
         (passed.operation.as_deref() == operation && passed.variables == *variables).then_some(passed.result)
     }
 }
@@ -140,6 +197,18 @@ mod tests {
         assert!(!passed_before(&documents, &mut a(2)), "other variables");
         assert!(!passed_before(&documents, &mut request(query, serde_json::json!({ "n": 2 })).operation_name("B")));
         assert!(documents.prepare(&mut request("{ nope", serde_json::json!({}))).is_none(), "left to the schema");
+        let other_schema = ParsedDocuments::default();
+        assert!(!passed_before(&other_schema, &mut a(1)), "a pass holds for its own schema only");
+    }
+
+    #[test]
+    fn a_thread_that_kept_its_share_starts_afresh() {
+        let documents = ParsedDocuments::default();
+        assert!(!passed_before(&documents, &mut request("{ __typename }", serde_json::json!({}))));
+        let long = format!("{{ a: __typename }} # {}", "x".repeat(KEPT_BYTES_PER_THREAD));
+        assert!(!passed_before(&documents, &mut request(&long, serde_json::json!({}))));
+        KEPT.with_borrow(|kept| assert!(kept.bytes <= long.len() && kept.documents.len() == 1));
+        assert!(!passed_before(&documents, &mut request("{ __typename }", serde_json::json!({}))), "forgotten");
     }
 
     #[test]
