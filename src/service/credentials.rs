@@ -2,9 +2,16 @@
 //! who is calling. A key revoked or rolled is forgotten on every instance at once (a bus
 //! notice); if notices may have been missed, everything is forgotten. The time to live
 //! bounds the rest: a missed notice while the bus was away lasts at most that long.
+//!
+//! Each worker thread keeps a near copy of what it read from the shared cache, so that the
+//! usual request writes no shared memory to find its caller. A near copy holds only while
+//! no notice came since it was taken (the `generation`), and never past the shared entry's
+//! time to live.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use moka::sync::Cache;
@@ -13,8 +20,9 @@ use super::auth::Caller;
 use crate::bus::Notice;
 use crate::domain::ApiKeyId;
 
-/// Most credentials remembered at once.
+/// Most credentials remembered at once, in the shared cache and near each thread.
 const CAPACITY: u64 = 100_000;
+const NEAR_CAPACITY: usize = 4_096;
 
 /// What a verified credential stands for.
 #[derive(Clone, Copy, Debug)]
@@ -31,23 +39,57 @@ pub type SecretDigest = [u8; 32];
 
 /// Verified credentials by the SHA-256 of their secret.
 pub struct CredentialCache {
-    entries: Option<Cache<SecretDigest, Verified>>,
+    /// Each entry with the moment it was verified.
+    entries: Option<Cache<SecretDigest, (Verified, Instant)>>,
+    ttl: Duration,
     /// Rises with every notice: a lookup that began before one must not be remembered, as
-    /// it may have read a key just revoked.
+    /// it may have read a key just revoked, and near copies taken before one are stale.
     generation: AtomicU64,
+    /// Tells this cache's near copies from another's (the tests run many in one process).
+    id: u64,
+}
+
+/// A thread's copy of a shared entry.
+#[derive(Clone, Copy)]
+struct Near {
+    verified: Verified,
+    generation: u64,
+    until: Instant,
+}
+
+thread_local! {
+    static NEAR: RefCell<HashMap<(u64, SecretDigest), Near, crate::throttle::Hasher>> = RefCell::default();
 }
 
 impl CredentialCache {
     /// Remembers each credential for `ttl`; zero remembers nothing.
     pub fn new(ttl: Duration) -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
         let entries = (!ttl.is_zero())
             .then(|| Cache::builder().max_capacity(CAPACITY).time_to_live(ttl).support_invalidation_closures().build());
-        CredentialCache { entries, generation: AtomicU64::new(0) }
+        CredentialCache { entries, ttl, generation: AtomicU64::new(0), id: NEXT.fetch_add(1, Ordering::Relaxed) }
     }
 
     /// The credential hashed as `hash`, if verified lately and still live at `now`.
     pub fn get(&self, hash: &SecretDigest, now: DateTime<Utc>) -> Option<Caller> {
-        let verified = self.entries.as_ref()?.get(hash)?;
+        let entries = self.entries.as_ref()?;
+        // Read before the shared cache: a notice after this makes the copy taken below stale.
+        let generation = self.generation();
+        let near = NEAR.with_borrow(|near| near.get(&(self.id, *hash)).copied());
+        let verified = match near {
+            Some(near) if near.generation == generation && Instant::now() < near.until => near.verified,
+            _ => {
+                let (verified, verified_at) = entries.get(hash)?;
+                let near = Near { verified, generation, until: verified_at + self.ttl };
+                NEAR.with_borrow_mut(|copies| {
+                    if copies.len() >= NEAR_CAPACITY {
+                        copies.clear();
+                    }
+                    copies.insert((self.id, *hash), near);
+                });
+                verified
+            }
+        };
         if verified.expires_at.is_some_and(|at| at <= now) {
             self.forget(hash);
             return None;
@@ -65,7 +107,7 @@ impl CredentialCache {
         if let Some(entries) = &self.entries
             && self.generation() == generation
         {
-            entries.insert(hash, verified);
+            entries.insert(hash, (verified, Instant::now()));
             // A notice between the check and the insert: the insert may be stale.
             if self.generation() != generation {
                 entries.invalidate(&hash);
@@ -77,24 +119,27 @@ impl CredentialCache {
         if let Some(entries) = &self.entries {
             entries.invalidate(hash);
         }
+        NEAR.with_borrow_mut(|near| near.remove(&(self.id, *hash)));
     }
 
-    /// What a notice makes stale.
+    /// What a notice makes stale. The shared cache forgets first and the generation rises
+    /// after: a thread that reads the new generation then finds no stale shared entry to copy.
     pub fn apply(&self, notice: Notice) {
         if matches!(notice, Notice::OriginsChanged) {
             return;
         }
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        let Some(entries) = &self.entries else { return };
-        match notice {
-            Notice::KeyChanged { key } => {
-                let key = ApiKeyId(key);
-                // Lookups never return an entry the predicate matches, from now on.
-                let _ = entries.invalidate_entries_if(move |_, verified| verified.key == Some(key));
+        if let Some(entries) = &self.entries {
+            match notice {
+                Notice::KeyChanged { key } => {
+                    let key = ApiKeyId(key);
+                    // Lookups never return an entry the predicate matches, from now on.
+                    let _ = entries.invalidate_entries_if(move |_, (verified, _)| verified.key == Some(key));
+                }
+                Notice::Lost => entries.invalidate_all(),
+                Notice::OriginsChanged => {}
             }
-            Notice::Lost => entries.invalidate_all(),
-            Notice::OriginsChanged => {}
         }
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
 }
 
@@ -137,5 +182,17 @@ mod tests {
         let expiring = Verified { expires_at: Some(now), ..verified(ApiKeyId::new()) };
         cache.remember([1; 32], expiring, cache.generation());
         assert!(cache.get(&[1; 32], now).is_none());
+    }
+
+    #[test]
+    fn a_near_copy_lasts_no_longer_than_the_shared_entry_and_stays_with_its_cache() {
+        let cache = CredentialCache::new(Duration::from_millis(50));
+        let now = Utc::now();
+        cache.remember([3; 32], verified(ApiKeyId::new()), cache.generation());
+        assert!(cache.get(&[3; 32], now).is_some(), "and now copied near this thread");
+        let other = CredentialCache::new(Duration::from_secs(60));
+        assert!(other.get(&[3; 32], now).is_none(), "another cache's copy is not this one's");
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(cache.get(&[3; 32], now).is_none(), "past the time to live");
     }
 }
