@@ -107,20 +107,23 @@ impl ParsedDocuments {
     /// whether it passed validation already. A text that does not parse is left to the
     /// schema, which reports it as it always does.
     pub fn prepare(&self, request: &mut Request) -> Option<Validation> {
-        KEPT.with_borrow_mut(|kept| {
-            let parsed = kept.get_or_parse(self.id, &request.query)?;
-            request.set_parsed_query(parsed.document.clone());
-            if let Some(result) = parsed.passed_with(request.operation_name.as_deref(), &request.variables) {
-                return Some(Validation::Passed(result));
-            }
-            let remember = (weight(&request.variables) <= KEPT_VARIABLE_BYTES).then(|| Remember {
-                cache: self.id,
-                text: request.query.clone(),
-                operation: request.operation_name.clone(),
-                variables: request.variables.clone(),
-            });
-            Some(Validation::Unknown(Mutex::new(remember)))
-        })
+        let (document, passed) = KEPT.with_borrow_mut(|kept| {
+            kept.with_parsed(self.id, &request.query, |parsed| {
+                let passed = parsed.passed_with(request.operation_name.as_deref(), &request.variables);
+                (parsed.document.clone(), passed)
+            })
+        })?;
+        request.set_parsed_query(document);
+        if let Some(result) = passed {
+            return Some(Validation::Passed(result));
+        }
+        let remember = (weight(&request.variables) <= KEPT_VARIABLE_BYTES).then(|| Remember {
+            cache: self.id,
+            text: request.query.clone(),
+            operation: request.operation_name.clone(),
+            variables: request.variables.clone(),
+        });
+        Some(Validation::Unknown(Mutex::new(remember)))
     }
 }
 
@@ -130,17 +133,20 @@ impl Kept {
         caches.iter_mut().find(|(id, _)| *id == cache).map(|(_, parsed)| parsed)
     }
 
-    fn get_or_parse(&mut self, cache: u64, text: &str) -> Option<&mut Parsed> {
-        if self.get_mut(cache, text).is_none() {
-            let document = async_graphql::parser::parse_query(text).ok()?;
-            if self.bytes + text.len() > KEPT_BYTES_PER_THREAD {
-                *self = Kept::default();
-            }
-            self.bytes += text.len();
-            let caches = self.documents.entry(text.into()).or_default();
-            caches.push((cache, Parsed { document, passed: None }));
+    /// Runs `f` on the document of `text`, parsing it on first sight; `None` if it does not
+    /// parse. A document kept is found with one lookup.
+    fn with_parsed<R>(&mut self, cache: u64, text: &str, f: impl FnOnce(&mut Parsed) -> R) -> Option<R> {
+        if let Some(parsed) = self.get_mut(cache, text) {
+            return Some(f(parsed));
         }
-        self.get_mut(cache, text)
+        let document = async_graphql::parser::parse_query(text).ok()?;
+        if self.bytes + text.len() > KEPT_BYTES_PER_THREAD {
+            *self = Kept::default();
+        }
+        self.bytes += text.len();
+        let caches = self.documents.entry(text.into()).or_default();
+        caches.push((cache, Parsed { document, passed: None }));
+        caches.last_mut().map(|(_, parsed)| f(parsed))
     }
 }
 
