@@ -9,6 +9,7 @@ use super::wire::{Media, respond_with};
 use crate::graphql::cost::CostReport;
 
 /// A GraphQL response as sent: `data` left out when the request failed before execution.
+#[derive(Default)]
 pub struct ResponseBody {
     pub data: Option<async_graphql::Value>,
     pub errors: Vec<async_graphql::ServerError>,
@@ -84,7 +85,6 @@ mod tests {
 
     #[tokio::test]
     async fn a_body_is_written_as_the_json_it_stands_for() {
-        use crate::graphql::cost::CostReport;
         use crate::throttle::cost::BucketStatus;
         async fn written(bodies: &[ResponseBody], batch: bool) -> Value {
             let response = respond_bodies(StatusCode::OK, Media::Json, bodies, batch);
@@ -109,10 +109,11 @@ mod tests {
             json!({ "data": { "a": "\"quoted\"" }, "errors": [{ "message": "no" }],
                 "extensions": { "trace\n": 1, "cost": cost_json } })
         );
-        let empty = ResponseBody { data: None, errors: Vec::new(), extensions: BTreeMap::new(), cost: None };
-        assert_eq!(written(std::slice::from_ref(&empty), false).await, json!({}));
-        let only_cost = ResponseBody { cost: Some(cost), ..empty };
-        let empty = ResponseBody { data: None, errors: Vec::new(), extensions: BTreeMap::new(), cost: None };
-        assert_eq!(written(&[only_cost, empty], true).await, json!([{ "extensions": { "cost": cost_json } }, {}]));
+        assert_eq!(written(&[ResponseBody::default()], false).await, json!({}));
+        let only_cost = ResponseBody { cost: Some(cost), ..ResponseBody::default() };
+        assert_eq!(
+            written(&[only_cost, ResponseBody::default()], true).await,
+            json!([{ "extensions": { "cost": cost_json } }, {}])
+        );
     }
 }

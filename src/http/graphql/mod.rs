@@ -228,7 +228,7 @@ impl Refused {
         let mut extensions = async_graphql::ErrorExtensionValues::default();
         extensions.set("code", code);
         error.extensions = Some(extensions);
-        ResponseBody { data: None, errors: vec![error], extensions: Default::default(), cost: None }
+        ResponseBody { errors: vec![error], ..ResponseBody::default() }
     }
 
     fn into_response(self, media: Media) -> Response {
