@@ -176,13 +176,18 @@ async fn websocket_upgrades_and_initialisations_are_limited() {
 const SESSIONS_PAGE: &str =
     "{ paymentSessions(first: 50) { edges { node { id status amount { amount currency } } } } }";
 
-#[tokio::test]
-async fn every_response_reports_its_cost_and_an_over_budget_query_is_throttled_before_it_runs() {
-    let app = spawn_app_with(|c| {
+/// A server whose cost bucket holds 400 points and is never refilled.
+async fn spawn_with_a_budget_of_400_never_refilled() -> TestApp {
+    spawn_app_with(|c| {
         c.throttle.cost_bucket = 400;
         c.throttle.cost_restore_rate = 0;
     })
-    .await;
+    .await
+}
+
+#[tokio::test]
+async fn every_response_reports_its_cost_and_an_over_budget_query_is_throttled_before_it_runs() {
+    let app = spawn_with_a_budget_of_400_never_refilled().await;
     let body = app.gql(SESSIONS_PAGE, json!({})).await;
     let cost = &body["extensions"]["cost"];
     let requested = cost["requestedQueryCost"].as_u64().unwrap();
@@ -213,14 +218,9 @@ async fn every_response_reports_its_cost_and_an_over_budget_query_is_throttled_b
     assert_eq!(rows(&app, "customers").await, created);
 }
 
-/// Two instances on one database and one Redis, limits under a prefix of this test's own.
 #[tokio::test]
 async fn each_operation_of_a_batch_reports_its_own_cost() {
-    let app = spawn_app_with(|c| {
-        c.throttle.cost_bucket = 400;
-        c.throttle.cost_restore_rate = 0;
-    })
-    .await;
+    let app = spawn_with_a_budget_of_400_never_refilled().await;
     let batch = json!([{ "query": SESSIONS_PAGE }, { "query": SESSIONS_PAGE }]);
     let answers: Value = app.post_graphql(Some(&app.key), &batch).await.json().await.unwrap();
     let left: Vec<_> =
@@ -229,6 +229,7 @@ async fn each_operation_of_a_batch_reports_its_own_cost() {
     assert_eq!(left, [json!(398), json!(396)], "{answers}");
 }
 
+/// Two instances on one database and one Redis, limits under a prefix of this test's own.
 async fn pair(redis_url: &str, adjust: impl Fn(&mut Config)) -> (TestApp, TestApp, TestDatabase) {
     let (url, db) = test_database().await;
     let prefix = format!("paygraph-test-{}", uuid::Uuid::new_v4().simple());
