@@ -27,7 +27,9 @@ fn status<'a>(bucket: &'a Value, name: &str) -> Option<&'a Value> {
 #[tokio::test]
 async fn sessions_are_counted_per_bucket_status_and_currency() {
     let clock = Arc::new(TestClock::default());
-    let app = spawn_app_on(clock.clone(), |_| {}).await;
+    // No background passes: after the clock moves two hours on, the expiry sweeper would
+    // expire the open USD session before the stats are read, whenever its next pass fell.
+    let app = spawn_app_on(clock.clone(), |c| c.live.background_interval_ms = 0).await;
     let since = Utc::now().duration_trunc(Duration::hours(1)).unwrap();
     // Hour 0: a completed EUR session, an open USD one. Hour 2: two canceled EUR sessions.
     pay(&app, "4242424242424242").await;
