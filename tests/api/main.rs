@@ -5,6 +5,7 @@
 
 mod access;
 mod balances;
+mod bank_and_wallet;
 mod browser;
 mod capture_faults;
 mod captures;

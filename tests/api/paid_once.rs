@@ -1,6 +1,7 @@
-//! An order, and a subscription's period, are paid at most once: whichever of several
-//! sessions reaches the processor first claims it (OPEN → PROCESSING), the others are refused
-//! before any charge, and a declined attempt hands the claim back.
+//! A session, an order and a subscription's period are paid at most once: of confirmations
+//! racing on one session one charges; a card token is spent once; whichever of several
+//! sessions of one order reaches the processor first claims it (OPEN → PROCESSING), the
+//! others are refused before any charge, and a declined attempt hands the claim back.
 
 use serde_json::{Value, json};
 
@@ -204,7 +205,7 @@ async fn a_subscription_a_session_is_paying_is_not_canceled_under_it() {
     let (session, secret) =
         created(app.create_session(json!({ "purpose": "SUBSCRIPTION", "subscriptionId": subscription })).await);
     // A bank transfer holds the subscription's period while it waits to settle.
-    let waiting = crate::confirm::transfer(&app, &secret, &session, "DE89370400440532013000").await;
+    let waiting = crate::bank_and_wallet::transfer(&app, &secret, &session, "DE89370400440532013000").await;
     assert_eq!(waiting["paymentSession"]["status"], "PROCESSING", "{waiting}");
 
     let cancel = app
@@ -223,4 +224,63 @@ async fn a_subscription_a_session_is_paying_is_not_canceled_under_it() {
     let row = app.services.subscriptions.get(merchant, id).await.unwrap().unwrap();
     let canceled = paygraph::storage::subscriptions::cancel_now(&app.services.core.db, &row, chrono::Utc::now());
     assert!(!canceled.await.unwrap(), "canceled under a paying session");
+}
+
+/// How many of the racing confirmations succeeded; each other one must have been refused
+/// with one of `refused`.
+async fn succeeded(tasks: Vec<tokio::task::JoinHandle<Value>>, refused: &[&str]) -> usize {
+    let mut succeeded = 0;
+    for task in tasks {
+        let body = task.await.unwrap();
+        let payload = &body["data"]["confirmPaymentSession"];
+        if payload["payment"]["status"] == "SUCCEEDED" {
+            succeeded += 1;
+        } else {
+            let code = payload["userErrors"][0]["code"].as_str().unwrap_or_default();
+            assert!(refused.contains(&code), "{body}");
+        }
+    }
+    succeeded
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_racing_confirmations_charge_once() {
+    let app = spawn_app().await;
+    let (id, _) = app.create_payment_session(100, "USD").await;
+    let mut tokens = Vec::new();
+    for _ in 0..10 {
+        tokens.push(tokenize(&app, &app.key, "4242424242424242").await);
+    }
+    let tasks: Vec<_> = tokens
+        .iter()
+        .map(|token| app.spawn_gql(CONFIRM, json!({ "input": { "id": id, "paymentMethod": { "cardToken": token } } })))
+        .collect();
+    assert_eq!(succeeded(tasks, &["VERSION_CONFLICT", "ILLEGAL_TRANSITION"]).await, 1);
+    let session = app
+        .gql(
+            "query($id: ID!) { paymentSession(id: $id) { status version payments { totalCount } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(
+        session["data"]["paymentSession"],
+        json!({ "status": "COMPLETED", "version": 3, "payments": { "totalCount": 1 } })
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_card_token_racing_on_six_sessions_is_spent_once() {
+    let app = spawn_app().await;
+    let token = tokenize(&app, &app.key, "4242424242424242").await;
+    let mut sessions = Vec::new();
+    for _ in 0..6 {
+        sessions.push(app.create_payment_session(100, "USD").await.0);
+    }
+    let tasks: Vec<_> = sessions
+        .iter()
+        .map(|id| app.spawn_gql(CONFIRM, json!({ "input": { "id": id, "paymentMethod": { "cardToken": token } } })))
+        .collect();
+    assert_eq!(succeeded(tasks, &["TOKEN_USED"]).await, 1, "one token, one charge");
+    let paid = app.gql("{ payments { totalCount } }", json!({})).await;
+    assert_eq!(paid["data"]["payments"]["totalCount"], 1, "{paid}");
 }
