@@ -1,9 +1,11 @@
-//! Credentials and tenancy: no key, no data; another merchant's objects read as missing;
-//! a client secret sees its own session and nothing else.
+//! Credentials and tenancy, over HTTP and the WebSocket: no key, no data; another merchant's
+//! objects read as missing; a client secret sees its own session and nothing else.
 
 use serde_json::{Value, json};
 
 use crate::helpers::*;
+use crate::live::{EVENTS, UPDATED, event};
+use crate::ws::{Frame, Protocol, WsClient};
 
 const SESSION: &str = "query($id: ID!) { paymentSession(id: $id) { id status } }";
 const NODE: &str = "query($id: ID!) { node(id: $id) { id ... on PaymentSession { status } } }";
@@ -159,4 +161,40 @@ async fn malformed_ids_are_clear_errors() {
         mutation["data"]["cancelPaymentSession"]["userErrors"][0],
         json!({ "field": ["input", "id"], "code": "INVALID_ID" })
     );
+}
+
+#[tokio::test]
+async fn sockets_without_valid_credentials_are_refused() {
+    let app = spawn_app().await;
+    for init in
+        [json!({}), json!({ "authorization": "Bearer sk_test_wrong" }), json!({ "authorization": "Bearer pscs_wrong" })]
+    {
+        for protocol in [Protocol::TransportWs, Protocol::Legacy] {
+            assert!(WsClient::connect(&app.address, protocol, init.clone()).await.is_err(), "{init} on {protocol:?}");
+        }
+    }
+    let plain = app.client.get(format!("{}/graphql/ws", app.address)).send().await.unwrap();
+    assert_eq!(plain.status(), 400, "no upgrade, no subprotocol");
+}
+
+#[tokio::test]
+async fn a_client_secret_may_follow_its_own_session_only() {
+    let app = spawn_app().await;
+    let (id, secret) = app.create_payment_session(100, "USD").await;
+    let (other, _) = app.create_payment_session(100, "USD").await;
+    let mut ws = WsClient::with_token(&app.address, Protocol::TransportWs, &secret).await;
+    ws.subscribe("own", UPDATED, json!({ "id": id })).await;
+    assert_eq!(event(&ws.next_event().await, "paymentSessionUpdated").0, 1);
+    ws.subscribe("other", UPDATED, json!({ "id": other })).await;
+    let frame = ws.frame_of("other").await;
+    assert!(matches!(frame, Frame::Error(ref e) if e.to_string().contains("NOT_FOUND")), "{frame:?}");
+    ws.subscribe("all", EVENTS, json!({})).await;
+    let frame = ws.frame_of("all").await;
+    assert!(matches!(frame, Frame::Error(ref e) if e.to_string().contains("FORBIDDEN")), "{frame:?}");
+
+    let other_merchant = app.other_merchant_key().await;
+    let mut foreign = WsClient::with_token(&app.address, Protocol::TransportWs, &other_merchant).await;
+    foreign.subscribe("1", UPDATED, json!({ "id": id })).await;
+    let (_, frame) = foreign.next_frame().await;
+    assert!(matches!(frame, Frame::Error(ref e) if e.to_string().contains("NOT_FOUND")), "{frame:?}");
 }

@@ -25,6 +25,7 @@ mod introspection;
 mod keys;
 mod live;
 mod live_redis;
+mod live_sharing;
 mod pagination;
 mod paid_once;
 mod persisted;

@@ -133,3 +133,33 @@ async fn a_socket_runs_a_bounded_number_of_operations_at_once() {
     }
     assert!(answered >= 1 && refused >= 1, "answered {answered}, refused {refused}");
 }
+
+#[tokio::test]
+async fn a_connection_holds_a_bounded_number_of_subscriptions() {
+    let app = spawn_app_with(|c| c.live.max_subscriptions_per_connection = 2).await;
+    let (id, _) = app.create_payment_session(100, "USD").await;
+    let mut ws = WsClient::with_token(&app.address, Protocol::TransportWs, &app.key).await;
+    for n in ["1", "2"] {
+        ws.subscribe(n, UPDATED, json!({ "id": id })).await;
+        assert!(matches!(ws.next_frame().await, (_, Frame::Next(_))));
+    }
+    ws.subscribe("3", UPDATED, json!({ "id": id })).await;
+    let frame = ws.frame_of("3").await;
+    assert!(matches!(frame, Frame::Error(ref e) if e.to_string().contains("TOO_MANY_SUBSCRIPTIONS")), "{frame:?}");
+    // Ending one frees its place.
+    ws.unsubscribe("1").await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    ws.subscribe("4", UPDATED, json!({ "id": id })).await;
+    assert!(matches!(ws.frame_of("4").await, Frame::Next(_)));
+}
+
+#[tokio::test]
+async fn idle_and_uninitialised_connections_are_closed() {
+    let app = spawn_app_with(|c| {
+        c.live.idle_seconds = 1;
+        c.live.ping_seconds = 1;
+    })
+    .await;
+    let mut idle = WsClient::with_token(&app.address, Protocol::TransportWs, &app.key).await;
+    assert_eq!(idle.closed().await, Some(1000));
+}
