@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -185,6 +185,7 @@ pub async fn sending(
 }
 
 /// How a try ended, for the delivery, its endpoint and the attempt log.
+#[derive(Clone)]
 pub struct Settlement {
     pub attempt: webhook_delivery_attempt::Model,
     pub state: DeliveryState,
@@ -196,14 +197,26 @@ pub struct Settlement {
     pub was_failing: bool,
 }
 
-/// Records a try of a delivery held under `lease`: the attempt, the delivery's new state,
-/// and the endpoint's failing streak, in one transaction. `false`: the lease was lost (it
-/// ran out and another instance took the delivery), and nothing is written.
-pub async fn settle(db: &DatabaseConnection, lease: Uuid, settlement: Settlement) -> Result<bool, DbErr> {
+/// Records tries of deliveries, each held under its lease, in one transaction: for each,
+/// the attempt, the delivery's new state and the endpoint's failing streak. One commit for
+/// many answers is what lets deliveries keep up with a burst (a commit is a disk flush).
+/// Each answer's `false`: its lease was lost (it ran out and another sender took the
+/// delivery), and nothing of it is written.
+pub async fn settle_all(db: &DatabaseConnection, settlements: Vec<(Uuid, Settlement)>) -> Result<Vec<bool>, DbErr> {
+    let txn = db.begin().await?;
+    let mut settled = Vec::with_capacity(settlements.len());
+    for (lease, settlement) in settlements {
+        settled.push(settle(&txn, lease, settlement).await?);
+    }
+    txn.commit().await?;
+    Ok(settled)
+}
+
+/// One try of a delivery held under `lease`, written only if the lease still holds.
+async fn settle(txn: &DatabaseTransaction, lease: Uuid, settlement: Settlement) -> Result<bool, DbErr> {
     let Settlement { attempt, state, next_attempt_at, disable, was_failing } = settlement;
     let at = attempt.created_at;
     let (delivery, endpoint, succeeded) = (attempt.delivery_id, attempt.endpoint_id, attempt.succeeded);
-    let txn = db.begin().await?;
     let updated = webhook_delivery::Entity::update_many()
         .col_expr(D::State, Expr::value(state.as_str()))
         .col_expr(D::Attempts, Expr::col(D::Attempts).add(1))
@@ -213,18 +226,18 @@ pub async fn settle(db: &DatabaseConnection, lease: Uuid, settlement: Settlement
         .col_expr(D::UpdatedAt, Expr::value(at))
         .filter(D::Id.eq(delivery))
         .filter(D::Lease.eq(lease))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if updated.rows_affected != 1 {
         return Ok(false);
     }
-    webhook_delivery_attempt::ActiveModel::from(attempt).insert(&txn).await?;
+    webhook_delivery_attempt::ActiveModel::from(attempt).insert(txn).await?;
     let streak = webhook_endpoint::Entity::update_many().filter(W::Id.eq(endpoint));
     if succeeded && was_failing {
         streak
             .col_expr(W::FailingSince, Expr::value(Option::<DateTime<Utc>>::None))
             .filter(W::FailingSince.is_not_null())
-            .exec(&txn)
+            .exec(txn)
             .await?;
     } else if succeeded {
         // Not failing before: nothing to end.
@@ -233,12 +246,11 @@ pub async fn settle(db: &DatabaseConnection, lease: Uuid, settlement: Settlement
             .col_expr(W::Status, Expr::value(EndpointStatus::Disabled.as_str()))
             .col_expr(W::DisabledReason, Expr::value(reason))
             .col_expr(W::UpdatedAt, Expr::value(at))
-            .exec(&txn)
+            .exec(txn)
             .await?;
     } else if !was_failing {
-        streak.col_expr(W::FailingSince, Expr::value(at)).filter(W::FailingSince.is_null()).exec(&txn).await?;
+        streak.col_expr(W::FailingSince, Expr::value(at)).filter(W::FailingSince.is_null()).exec(txn).await?;
     }
-    txn.commit().await?;
     Ok(true)
 }
 

@@ -48,6 +48,7 @@ mod vault;
 mod webhook_deliveries;
 mod webhook_pruning;
 mod webhook_restart;
+mod webhook_settling;
 mod webhooks;
 mod wire_bytes;
 mod ws;

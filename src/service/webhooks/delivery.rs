@@ -6,13 +6,14 @@
 //!   transaction, so two instances never queue an event twice and a crash queues it later.
 //! - **Send.** A due delivery is leased by one guarded write for longer than a send can take,
 //!   so two instances never send the same attempt at once; its answer settles it with its
-//!   attempt, under the lease. A lease left by a crash runs out and the delivery is sent
-//!   again: at least once, never lost. Bounded per instance and per endpoint.
+//!   attempt, under the lease, in one transaction with the other answers waiting then
+//!   (`settler`). A lease left by a crash runs out and the delivery is sent again: at least
+//!   once, never lost. Bounded per instance and per endpoint.
 //! - Woken by every event the instance hears, and by its own finished sends, so the lag
 //!   from commit to delivery is a round trip, not a poll period.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use chrono::Duration as Span;
@@ -22,6 +23,7 @@ use uuid::Uuid;
 use super::body::body;
 pub use super::client::client;
 use super::client::{self, Answer};
+use super::settler::Settler;
 use crate::config::WebhookConfig;
 use crate::domain::session::PaymentSession;
 use crate::domain::webhook::{WebhookEndpoint, check_url};
@@ -63,6 +65,8 @@ struct Inner {
     wake: Notify,
     /// When this instance last pruned.
     pruned_at: Mutex<Option<chrono::DateTime<chrono::Utc>>>,
+    /// Writes the answers of sends, in groups; started by the first send, in its runtime.
+    settler: OnceLock<Settler>,
 }
 
 /// A delivery queued now for `endpoint`: `event`, PENDING and due.
@@ -101,6 +105,7 @@ impl Deliveries {
             per_endpoint: Mutex::default(),
             wake: Notify::new(),
             pruned_at: Mutex::default(),
+            settler: OnceLock::new(),
         };
         Deliveries { inner: Arc::new(inner) }
     }
@@ -235,7 +240,8 @@ impl Deliveries {
         };
         let settlement = self.settlement(job, &answer, started.elapsed());
         let state = settlement.state;
-        if !storage::deliveries::settle(&inner.core.db, lease, settlement).await? {
+        let settler = inner.settler.get_or_init(|| Settler::spawn(inner.core.db.clone()));
+        if !settler.settle(lease, settlement).await? {
             tracing::warn!(delivery = %delivery.id, "a webhook delivery's lease ran out before its answer");
         }
         tracing::debug!(delivery = %delivery.id, status = ?answer.status, state = state.as_str(), "webhook sent");

@@ -5,6 +5,7 @@ mod body;
 mod client;
 pub mod delivery;
 mod replay;
+pub mod settler;
 
 pub use replay::{MAX_REPLAY, MAX_WAITING, Replayed};
 

@@ -1,0 +1,72 @@
+//! Settling webhook sends in groups. Each finished send hands its answer to one task, which
+//! writes every answer waiting in one transaction (`storage::deliveries::settle_all`).
+//! While a group commits the next one gathers, so a burst pays one commit (a disk flush) per
+//! group rather than per delivery, and a lone answer waits for nobody.
+//!
+//! A group that fails is written again answer by answer, so one bad row costs only its own
+//! answer. An answer that could not be written leaves its delivery leased: the lease runs
+//! out and it is sent again (at least once, never lost), as when a process dies mid-send.
+
+use sea_orm::{DatabaseConnection, DbErr};
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+
+use crate::storage;
+use crate::storage::deliveries::Settlement;
+
+/// Most answers in one transaction.
+const MOST_AT_ONCE: usize = 64;
+
+/// The queue of answers to settle, and the task that writes them.
+pub struct Settler {
+    queue: mpsc::UnboundedSender<Waiting>,
+}
+
+/// An answer waiting for its group, and where to say how it went.
+struct Waiting {
+    lease: Uuid,
+    settlement: Settlement,
+    settled: oneshot::Sender<Result<bool, DbErr>>,
+}
+
+impl Settler {
+    /// Starts the task that settles into `db`; it ends once the `Settler` is dropped.
+    pub fn spawn(db: DatabaseConnection) -> Self {
+        let (queue, mut waiting) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let mut group = Vec::with_capacity(MOST_AT_ONCE);
+            while waiting.recv_many(&mut group, MOST_AT_ONCE).await > 0 {
+                settle_group(&db, std::mem::take(&mut group)).await;
+            }
+        });
+        Settler { queue }
+    }
+
+    /// Settles a try of the delivery held under `lease` with the next group. `Ok(false)`:
+    /// the lease was lost and nothing was written.
+    pub async fn settle(&self, lease: Uuid, settlement: Settlement) -> Result<bool, DbErr> {
+        let stopped = || DbErr::Custom("the webhook settler has stopped".to_owned());
+        let (settled, answer) = oneshot::channel();
+        self.queue.send(Waiting { lease, settlement, settled }).map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+}
+
+async fn settle_group(db: &DatabaseConnection, group: Vec<Waiting>) {
+    if group.len() > 1 {
+        let all = group.iter().map(|w| (w.lease, w.settlement.clone())).collect();
+        match storage::deliveries::settle_all(db, all).await {
+            Ok(settled) => {
+                for (waiting, settled) in group.into_iter().zip(settled) {
+                    let _ = waiting.settled.send(Ok(settled));
+                }
+                return;
+            }
+            Err(error) => tracing::warn!(%error, answers = group.len(), "settling a group failed; one by one"),
+        }
+    }
+    for Waiting { lease, settlement, settled } in group {
+        let answer = storage::deliveries::settle_all(db, vec![(lease, settlement)]).await;
+        let _ = settled.send(answer.map(|settled| settled.first().copied().unwrap_or(false)));
+    }
+}
