@@ -13,7 +13,7 @@
 //!   from commit to delivery is a round trip, not a poll period.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::Duration as Span;
@@ -23,7 +23,7 @@ use uuid::Uuid;
 use super::body::body;
 pub use super::client::client;
 use super::client::{self, Answer};
-use super::settler::Settler;
+use super::settler::OnDemand;
 use crate::config::WebhookConfig;
 use crate::domain::session::PaymentSession;
 use crate::domain::webhook::{WebhookEndpoint, check_url};
@@ -65,8 +65,8 @@ struct Inner {
     wake: Notify,
     /// When this instance last pruned.
     pruned_at: Mutex<Option<chrono::DateTime<chrono::Utc>>>,
-    /// Writes the answers of sends, in groups; started by the first send, in its runtime.
-    settler: OnceLock<Settler>,
+    /// Writes the answers of sends, in groups.
+    settler: OnDemand,
 }
 
 /// A delivery queued now for `endpoint`: `event`, PENDING and due.
@@ -105,7 +105,7 @@ impl Deliveries {
             per_endpoint: Mutex::default(),
             wake: Notify::new(),
             pruned_at: Mutex::default(),
-            settler: OnceLock::new(),
+            settler: OnDemand::default(),
         };
         Deliveries { inner: Arc::new(inner) }
     }
@@ -240,8 +240,7 @@ impl Deliveries {
         };
         let settlement = self.settlement(job, &answer, started.elapsed());
         let state = settlement.state;
-        let settler = inner.settler.get_or_init(|| Settler::spawn(inner.core.db.clone()));
-        if !settler.settle(lease, settlement).await? {
+        if !inner.settler.get(&inner.core.db).settle(lease, settlement).await? {
             tracing::warn!(delivery = %delivery.id, "a webhook delivery's lease ran out before its answer");
         }
         tracing::debug!(delivery = %delivery.id, status = ?answer.status, state = state.as_str(), "webhook sent");

@@ -7,6 +7,8 @@
 //! answer. An answer that could not be written leaves its delivery leased: the lease runs
 //! out and it is sent again (at least once, never lost), as when a process dies mid-send.
 
+use std::sync::Mutex;
+
 use sea_orm::{DatabaseConnection, DbErr};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
@@ -18,6 +20,7 @@ use crate::storage::deliveries::Settlement;
 const MOST_AT_ONCE: usize = 64;
 
 /// The queue of answers to settle, and the task that writes them.
+#[derive(Clone)]
 pub struct Settler {
     queue: mpsc::UnboundedSender<Waiting>,
 }
@@ -42,6 +45,11 @@ impl Settler {
         Settler { queue }
     }
 
+    /// Whether its task still runs: it would end only with its runtime, or by a panic.
+    fn alive(&self) -> bool {
+        !self.queue.is_closed()
+    }
+
     /// Settles a try of the delivery held under `lease` with the next group. `Ok(false)`:
     /// the lease was lost and nothing was written.
     pub async fn settle(&self, lease: Uuid, settlement: Settlement) -> Result<bool, DbErr> {
@@ -49,6 +57,21 @@ impl Settler {
         let (settled, answer) = oneshot::channel();
         self.queue.send(Waiting { lease, settlement, settled }).map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
+    }
+}
+
+/// A settler started by its first use (in the runtime of the caller), and again if its
+/// task ended, rather than failing every answer from then on.
+#[derive(Default)]
+pub struct OnDemand(Mutex<Option<Settler>>);
+
+impl OnDemand {
+    pub fn get(&self, db: &DatabaseConnection) -> Settler {
+        let mut settler = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match settler.as_ref().filter(|s| s.alive()) {
+            Some(alive) => alive.clone(),
+            None => settler.insert(Settler::spawn(db.clone())).clone(),
+        }
     }
 }
 
@@ -68,5 +91,26 @@ async fn settle_group(db: &DatabaseConnection, group: Vec<Waiting>) {
     for Waiting { lease, settlement, settled } in group {
         let answer = storage::deliveries::settle_all(db, vec![(lease, settlement)]).await;
         let _ = settled.send(answer.map(|settled| settled.first().copied().unwrap_or(false)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_settler_whose_task_ended_is_started_again() {
+        let on_demand = OnDemand::default();
+        let runtime = || tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let first = runtime();
+        let db = first.block_on(sea_orm::Database::connect("sqlite::memory:")).unwrap();
+        let settler = first.block_on(async { on_demand.get(&db) });
+        assert!(settler.alive());
+        assert!(first.block_on(async { on_demand.get(&db) }).queue.same_channel(&settler.queue), "kept while alive");
+        drop(first);
+        assert!(!settler.alive(), "its task went with its runtime");
+        let second = runtime();
+        let again = second.block_on(async { on_demand.get(&db) });
+        assert!(again.alive(), "a new one, in the runtime of its caller");
     }
 }
