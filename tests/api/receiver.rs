@@ -1,7 +1,8 @@
-//! A webhook receiver on loopback that tests steer: it accepts, fails (500), or stalls past
-//! the sender's timeout, for every event or for one session's only; it records what came.
+//! A webhook receiver on loopback that tests steer: it accepts, accepts slowly, fails (500),
+//! or stalls past the sender's timeout, for every event or for one session's only; it
+//! records what came, and the most requests it held at once.
 
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -15,6 +16,8 @@ pub enum Mode {
     Accept = 0,
     Fail = 1,
     Stall = 2,
+    /// Accepts after 100 ms.
+    Slow = 3,
 }
 
 /// One request as it arrived.
@@ -33,6 +36,8 @@ struct Inner {
     /// Only this session's events get the mode; the others are accepted.
     only_session: Mutex<Option<String>>,
     received: Mutex<Vec<Received>>,
+    in_flight: AtomicUsize,
+    most_at_once: AtomicUsize,
 }
 
 #[derive(Clone)]
@@ -47,16 +52,24 @@ async fn hook(State(inner): State<Arc<Inner>>, headers: HeaderMap, raw: Bytes) -
     let only = inner.only_session.lock().unwrap().clone();
     let applies = only.is_none_or(|session| body["paymentSessionId"] == session.as_str());
     let mode = if applies { inner.mode.load(Ordering::SeqCst) } else { Mode::Accept as u8 };
-    let accepted = mode == Mode::Accept as u8;
+    let accepted = mode == Mode::Accept as u8 || mode == Mode::Slow as u8;
     inner.received.lock().unwrap().push(Received { body, raw: raw.to_vec(), signature, accepted });
-    match mode {
+    let now = inner.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+    inner.most_at_once.fetch_max(now, Ordering::SeqCst);
+    let answer = match mode {
         0 => (StatusCode::OK, "ok"),
         1 => (StatusCode::INTERNAL_SERVER_ERROR, "receiver is down for maintenance"),
+        3 => {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            (StatusCode::OK, "ok")
+        }
         _ => {
             tokio::time::sleep(Duration::from_secs(5)).await;
             (StatusCode::OK, "too late")
         }
-    }
+    };
+    inner.in_flight.fetch_sub(1, Ordering::SeqCst);
+    answer
 }
 
 impl Receiver {
@@ -76,6 +89,11 @@ impl Receiver {
     /// The mode applies to `session`'s events only (none: to all).
     pub fn only_for(&self, session: Option<&str>) {
         *self.inner.only_session.lock().unwrap() = session.map(str::to_owned);
+    }
+
+    /// The most requests it was answering at once.
+    pub fn most_at_once(&self) -> usize {
+        self.inner.most_at_once.load(Ordering::SeqCst)
     }
 
     pub fn received(&self) -> Vec<Received> {

@@ -1,6 +1,8 @@
 //! Answers of webhook sends settled in groups, one transaction per group: each answer is
 //! written under its own lease only, a group that fails writes nothing of itself, and the
-//! settler then writes the good answers one by one.
+//! settler then writes the good answers one by one. An endpoint's slot is given back at its
+//! receiver's answer, before the settling, yet it never gets more sends at once than its
+//! bound.
 
 use chrono::Utc;
 use futures_util::future::join_all;
@@ -13,7 +15,8 @@ use sea_orm::{EntityTrait, PaginatorTrait};
 use uuid::Uuid;
 
 use crate::helpers::*;
-use crate::webhook_deliveries::endpoint;
+use crate::receiver::{Mode, Receiver};
+use crate::webhook_deliveries::{endpoint, fast};
 
 /// `n` deliveries of `n` sessions' first events, queued and leased under `lease`; nothing
 /// else runs (no background pass, no worker), so only the test settles them.
@@ -115,4 +118,22 @@ async fn a_failing_group_writes_nothing_and_its_good_answers_are_settled_one_by_
     assert_eq!(attempts(&app).await, 3);
     // The delivery whose answer failed stays leased: once the lease runs out it is sent again.
     assert_eq!(states(&app, &rows).await, ["SUCCEEDED", "SUCCEEDED", "PENDING", "SUCCEEDED"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endpoint_never_gets_more_sends_at_once_than_its_bound() {
+    let app = spawn_app_with(|config| {
+        fast(config);
+        config.webhooks.endpoint_concurrency = 2;
+    })
+    .await;
+    let receiver = Receiver::start().await;
+    receiver.set(Mode::Slow);
+    endpoint(&app, &receiver.url).await;
+    for _ in 0..8 {
+        app.create_payment_session(100, "EUR").await;
+    }
+    let all = receiver.wait_until(std::time::Duration::from_secs(10), |got| got.len() >= 8).await;
+    assert!(all, "{} of 8 arrived", receiver.received().len());
+    assert_eq!(receiver.most_at_once(), 2, "two at once, never more");
 }

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::Duration as Span;
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use uuid::Uuid;
 
 use super::body::body;
@@ -208,9 +208,12 @@ impl Deliveries {
             };
             let job = Job { delivery, endpoint, event: event_from_row(event)?, session };
             let deliveries = self.clone();
+            let (slot, endpoint_slot) = held;
             tokio::spawn(async move {
-                let _held = held;
-                if let Err(error) = deliveries.send(&job, lease).await {
+                // The instance's slot is held until the answer is settled: it bounds the work
+                // in flight, settling included.
+                let _slot = slot;
+                if let Err(error) = deliveries.send(&job, lease, endpoint_slot).await {
                     tracing::warn!(error = %format!("{error:#}"), delivery = %job.delivery.id, "a webhook send failed; it is retried");
                 }
                 deliveries.wake();
@@ -225,8 +228,11 @@ impl Deliveries {
         map.entry(endpoint).or_insert_with(|| Arc::new(Semaphore::new(per_endpoint))).clone()
     }
 
-    /// One try of a leased delivery, settled with its attempt.
-    async fn send(&self, job: &Job, lease: Uuid) -> AppResult<()> {
+    /// One try of a leased delivery, settled with its attempt. The endpoint's slot is given
+    /// back once the receiver answered: while this answer is settled the next send to it
+    /// may start. The delivery stays leased and PENDING until then, so neither it nor the
+    /// next event of its session is sent meanwhile.
+    async fn send(&self, job: &Job, lease: Uuid, endpoint_slot: OwnedSemaphorePermit) -> AppResult<()> {
         let inner = &self.inner;
         let Job { delivery, endpoint, event, session } = job;
         let payload = serde_json::to_vec(&body(event, session)).map_err(anyhow::Error::from)?;
@@ -238,6 +244,8 @@ impl Deliveries {
             Ok(_) => client::post(&inner.client, &endpoint.url, payload, &signature, &event_id(event.id)).await,
             Err(refusal) => Answer { status: None, error: Some(refusal.to_string()), prefix: None },
         };
+        drop(endpoint_slot);
+        self.wake();
         let settlement = self.settlement(job, &answer, started.elapsed());
         let state = settlement.state;
         if !inner.settler.get(&inner.core.db).settle(lease, settlement).await? {
