@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -63,7 +63,7 @@ pub async fn feed(
     to: i64,
     deliveries: Vec<webhook_delivery::Model>,
 ) -> Result<bool, DbErr> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let moved = webhook_endpoint::Entity::update_many()
         .col_expr(W::FedSeq, Expr::value(to))
         .filter(W::Id.eq(endpoint))
@@ -203,7 +203,7 @@ pub struct Settlement {
 /// Each answer's `false`: its lease was lost (it ran out and another sender took the
 /// delivery), and nothing of it is written.
 pub async fn settle_all(db: &DatabaseConnection, settlements: Vec<(Uuid, Settlement)>) -> Result<Vec<bool>, DbErr> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let mut settled = Vec::with_capacity(settlements.len());
     for (lease, settlement) in settlements {
         settled.push(settle(&txn, lease, settlement).await?);

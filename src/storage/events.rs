@@ -6,7 +6,7 @@ use futures_util::future::BoxFuture;
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -89,7 +89,7 @@ pub async fn relay(
     if db.get_database_backend() != DbBackend::Postgres {
         return relay_with(db, cutoff, limit, at, false, publish).await;
     }
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let published = relay_with(&txn, cutoff, limit, at, true, publish).await?;
     txn.commit().await?;
     Ok(published)

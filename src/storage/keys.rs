@@ -3,10 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::Database;
 use super::entities::{api_key, merchant};
@@ -78,7 +75,7 @@ pub async fn revoke(
     id: ApiKeyId,
     now: DateTime<Utc>,
 ) -> Result<ApiKey, KeyRefusal> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let key = locked_live_key(&txn, merchant, id, now).await?;
     if key.scope == KeyScope::ReadWrite {
         let others = api_key::Entity::find()
@@ -116,7 +113,7 @@ pub async fn roll<T>(
     old_expires_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<(ApiKey, ApiKey, T), KeyRefusal> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let old = locked_live_key(&txn, merchant, id, now).await?;
     let (key, hash, kept) = fresh(&old);
     let expires_at = old.expires_at.map_or(old_expires_at, |at| at.min(old_expires_at));

@@ -1,6 +1,6 @@
 //! Customers' balance ledgers: entries of signed minor units, never a counter.
 
-use sea_orm::{ActiveModelTrait, DatabaseConnection, DbErr, EntityTrait, TransactionTrait};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, DbErr, EntityTrait};
 use uuid::Uuid;
 
 use super::entities::ledger_entry;
@@ -18,7 +18,7 @@ pub async fn post(
     entry: LedgerEntry,
     record: Option<(KeyRef<'_>, String)>,
 ) -> Result<LedgerEntry, DbErr> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let posted = ledger_entry::ActiveModel::from(ledger_entry::Model::from(entry)).insert(&txn).await?;
     if let Some((key, response)) = record
         && !complete(&txn, &key, &response, posted.created_at).await?

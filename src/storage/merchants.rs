@@ -1,6 +1,6 @@
 //! Merchants and their keys.
 
-use sea_orm::{ActiveModelTrait, DbErr, EntityTrait, PaginatorTrait, TransactionTrait};
+use sea_orm::{ActiveModelTrait, DbErr, EntityTrait, PaginatorTrait};
 
 use super::Database;
 use super::entities::{api_key, merchant};
@@ -22,7 +22,7 @@ pub async fn save(db: &Database, before: Merchant, after: Merchant) -> Result<Me
 /// Inserts a merchant with its first API key (whose secret hashes to `key_hash`), in one
 /// transaction.
 pub async fn create(db: &Database, merchant: Merchant, key: ApiKey, key_hash: String) -> Result<Merchant, DbErr> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let merchant = merchant::ActiveModel::from(merchant::row_of(merchant, 0)).insert(&txn).await?;
     api_key::ActiveModel::from(api_key::row_of(key, key_hash)).insert(&txn).await?;
     txn.commit().await?;

@@ -35,7 +35,10 @@ use std::time::Duration;
 
 use anyhow::Context;
 use migrations::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database as Connector, DbBackend};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database as Connector, DatabaseTransaction, DbBackend, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 
 /// The database handle every storage function takes.
 pub use sea_orm::DatabaseConnection as Database;
@@ -64,6 +67,21 @@ pub async fn connect(url: &str, metrics: Arc<Metrics>) -> anyhow::Result<Databas
     }
     db.set_metric_callback(move |_info| metrics.count_statement());
     Ok(db)
+}
+
+/// Begins a transaction that may write. Every storage transaction that writes starts here.
+///
+/// On SQLite it takes the write lock at `BEGIN` (`BEGIN IMMEDIATE`): a deferred transaction
+/// starts as a reader, and when another connection has written since, its upgrade to a
+/// writer fails at once with "database is locked" (the busy timeout cannot help a reader
+/// whose snapshot is stale). An immediate one waits its turn under the busy timeout, before
+/// it has read anything. PostgreSQL ignores the mode: its row locks queue writers.
+pub(crate) async fn begin_write(db: &Database) -> Result<DatabaseTransaction, DbErr> {
+    let options = TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    };
+    db.begin_with_options(options).await
 }
 
 /// The file path of a `sqlite://` URL, if it is one with a file.

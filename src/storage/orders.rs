@@ -1,8 +1,6 @@
 //! Orders, written with their line items.
 
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use crate::domain::order::{LineItem, Order};
@@ -11,7 +9,7 @@ use super::entities::{order, order_line_item};
 
 /// Inserts `order` with its `items`, in one transaction.
 pub async fn create(db: &DatabaseConnection, order: Order, items: Vec<order_line_item::Model>) -> Result<Order, DbErr> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let order = order::ActiveModel::from(order::Model::from(order)).insert(&txn).await?;
     order_line_item::Entity::insert_many(items.into_iter().map(order_line_item::ActiveModel::from)).exec(&txn).await?;
     txn.commit().await?;

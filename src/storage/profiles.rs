@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, Set, TransactionTrait,
+    QueryFilter, Set,
 };
 use uuid::Uuid;
 
@@ -41,7 +41,7 @@ pub async fn remove(
     profile: PaymentProfile,
     at: DateTime<Utc>,
 ) -> Result<PaymentProfile, DbErr> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let id = profile.id.0;
     let mut row = payment_profile::Model::from(profile).into_active_model();
     row.removed_at = Set(Some(at));
@@ -60,7 +60,7 @@ pub async fn remove(
 /// and not be removed, or nothing changes.
 pub async fn make_default(db: &DatabaseConnection, customer: Uuid, profile: Uuid) -> Result<(), DbErr> {
     let backend = db.get_database_backend();
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     txn.execute_raw(clear_default(customer, backend)).await?;
     let set = txn.execute_raw(set_default(customer, &ProfileRef::Id(profile), backend)).await?;
     if set.rows_affected() != 1 {

@@ -3,7 +3,6 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -54,7 +53,7 @@ pub async fn create(
     at: DateTime<Utc>,
     writes: Vec<SessionWrite>,
 ) -> Result<(PaymentSession, SessionEvent), TransitionError> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     payment_session::ActiveModel::from(payment_session::Model::from(session.clone())).insert(&txn).await?;
     let event = insert_event(&txn, &session, None, at).await?;
     run_writes(&txn, &session, at, &writes).await?;

@@ -5,10 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
-    TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, QueryFilter};
 
 use super::entities::payment_session;
 use super::events::{EventDetail, insert_event, insert_event_with};
@@ -46,7 +43,7 @@ pub async fn transition(
     transition: Transition<'_>,
 ) -> Result<(PaymentSession, SessionEvent), TransitionError> {
     let Transition { session, from, to, at, writes } = transition;
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     // The write comes first, so SQLite takes its write lock before any read.
     let updated = payment_session::Entity::update_many()
         .col_expr(payment_session::Column::Status, Expr::value(to.as_str()))
@@ -80,7 +77,7 @@ pub async fn record_change(
     detail: EventDetail,
     writes: Vec<SessionWrite>,
 ) -> Result<(PaymentSession, SessionEvent), TransitionError> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let updated = payment_session::Entity::update_many()
         .col_expr(payment_session::Column::Version, Expr::col(payment_session::Column::Version).add(1))
         .col_expr(payment_session::Column::UpdatedAt, Expr::value(at))
@@ -106,7 +103,7 @@ pub async fn apply(
     at: DateTime<Utc>,
     writes: Vec<SessionWrite>,
 ) -> Result<(), TransitionError> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     run_writes(&txn, session, at, &writes).await?;
     txn.commit().await?;
     Ok(())

@@ -51,4 +51,5 @@ mod webhook_restart;
 mod webhook_settling;
 mod webhooks;
 mod wire_bytes;
+mod write_contention;
 mod ws;
