@@ -20,6 +20,10 @@ use crate::storage;
 use crate::telemetry::Metrics;
 use crate::throttle::{self, Throttle, cost::CostBudget};
 
+/// Without Redis, how often an instance looks in the database for keys another process
+/// revoked or rolled: a revocation closes sockets within twice that.
+const KEY_WATCH_EVERY: Duration = Duration::from_millis(500);
+
 /// A built, bound, not yet serving application.
 pub struct Application {
     listener: TcpListener,
@@ -65,6 +69,9 @@ impl Application {
             let interval = std::time::Duration::from_millis(config.live.background_interval_ms);
             services.spawn_background(interval);
             services.deliveries.spawn(interval);
+            if config.redis_url.is_none() {
+                services.keys.spawn_watch(KEY_WATCH_EVERY);
+            }
         }
         let state = AppState::new(http::Shared {
             live_executor: graphql::live_exec::LiveExecutor::new(

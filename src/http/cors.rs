@@ -5,18 +5,17 @@
 //! origin gets no `Access-Control-Allow-Origin` at all (never `*`: no cookie or credential
 //! is ever allowed, only the `Authorization` header the page sets itself). The request that
 //! follows names its merchant through its credential: if that merchant does not allow the
-//! origin (it was another merchant's), `origin_refused` stops it before anything runs, with
-//! a clear error the page can read.
+//! origin (it was another merchant's), the door (`AppState::admit_origin`) stops it before
+//! anything runs, with a clear error the page can read.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, HOST, ORIGIN, RETRY_AFTER};
-use axum::http::{HeaderMap, HeaderValue, Method};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, ORIGIN, RETRY_AFTER};
+use axum::http::{HeaderValue, Method};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use super::when_asked::WhenAsked;
-use crate::service::auth::Caller;
 use crate::service::origins::Origins;
 
 /// How long a browser may reuse a preflight's answer.
@@ -39,16 +38,3 @@ fn cors(origins: Arc<Origins>) -> CorsLayer {
         .expose_headers([RETRY_AFTER])
         .max_age(PREFLIGHT_MAX_AGE)
 }
-
-/// Whether `caller`'s credential is used from a browser origin its merchant does not allow.
-/// Requests without `Origin` (servers, apps) and from paygraph's own pages pass.
-pub fn origin_refused(origins: &Origins, public_url: &str, headers: &HeaderMap, caller: Caller) -> bool {
-    let Some(origin) = headers.get(ORIGIN).and_then(|v| v.to_str().ok()) else { return false };
-    let host = headers.get(HOST).and_then(|v| v.to_str().ok());
-    let same_origin = origin == public_url || origin.split_once("://").map(|(_, rest)| rest) == host;
-    !same_origin && !origins.allows(origin, caller.merchant())
-}
-
-/// What a refused origin is told.
-pub const REFUSED: &str = "this origin is not allowed for the credential's merchant: add it with \
-                           updateMerchantSettings(input: { allowedOrigins })";

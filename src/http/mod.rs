@@ -4,6 +4,7 @@ mod auth;
 mod client_ip;
 mod cors;
 mod dashboard;
+mod door;
 mod graphiql;
 mod graphql;
 mod health;

@@ -48,7 +48,11 @@ pub async fn tokenize(
     if let Err(limited) = state.throttle_ip(Route::Vault, client_ip, 1).await {
         return rate_limited(limited);
     }
-    let caller = match super::auth::caller(&state.services.auth, &headers).await {
+    let caller = match super::auth::bearer(&headers) {
+        Ok(token) => state.admit_token(token).await,
+        Err(malformed) => Err(malformed),
+    };
+    let caller = match caller {
         Ok(Some(caller)) => caller,
         Ok(None) | Err(AppError::Access(..)) => {
             return error(
@@ -60,8 +64,8 @@ pub async fn tokenize(
         }
         Err(other) => return fault(other),
     };
-    if super::cors::origin_refused(&state.services.origins, &state.services.public_url, &headers, caller) {
-        return error(StatusCode::FORBIDDEN, None, "ORIGIN_NOT_ALLOWED", super::cors::REFUSED);
+    if state.admit_origin(caller, &super::door::Provenance::of(&headers)).is_err() {
+        return error(StatusCode::FORBIDDEN, None, "ORIGIN_NOT_ALLOWED", super::door::ORIGIN_REFUSED);
     }
     if caller.read_only() {
         return error(StatusCode::FORBIDDEN, None, "FORBIDDEN", "a read-only key cannot tokenize cards");

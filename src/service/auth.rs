@@ -172,14 +172,25 @@ impl Auth {
     /// Resolves a bearer token to a caller; `None` when it matches no live credential. A
     /// credential verified lately is not looked up again (see `credentials`).
     pub async fn authenticate(&self, token: &str) -> AppResult<Option<Caller>> {
+        Ok(self.verified(token).await?.map(|verified| verified.caller))
+    }
+
+    /// Changes whenever a credential may have been revoked or rolled, on any instance: who
+    /// holds one open (a socket) calls [`Auth::verified`] again.
+    pub fn credential_changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.credentials.watch()
+    }
+
+    /// What `token` stands for now, with the end of a rolled key's grace.
+    pub async fn verified(&self, token: &str) -> AppResult<Option<Verified>> {
         let is_key = token.starts_with(SECRET_KEY_PREFIX);
         if !is_key && !token.starts_with(CLIENT_SECRET_PREFIX) {
             return Ok(None);
         }
         let now = self.core.now();
         let digest: SecretDigest = Sha256::digest(token.as_bytes()).into();
-        if let Some(caller) = self.credentials.get(&digest, now) {
-            return Ok(Some(caller));
+        if let Some(verified) = self.credentials.get(&digest, now) {
+            return Ok(Some(verified));
         }
         // Boxed: the database's futures are kilobytes, which every request would otherwise
         // carry (and copy, as its future moves) to find its credential in the cache.
@@ -193,7 +204,7 @@ impl Auth {
         is_key: bool,
         digest: SecretDigest,
         now: DateTime<Utc>,
-    ) -> AppResult<Option<Caller>> {
+    ) -> AppResult<Option<Verified>> {
         let hash = crate::domain::hex(&digest);
         let generation = self.credentials.generation();
         let verified = if is_key {
@@ -218,6 +229,6 @@ impl Auth {
             }
         };
         self.credentials.remember(digest, verified, generation);
-        Ok(Some(verified.caller))
+        Ok(Some(verified))
     }
 }

@@ -47,6 +47,9 @@ pub struct CredentialCache {
     generation: AtomicU64,
     /// Tells this cache's near copies from another's (the tests run many in one process).
     id: u64,
+    /// The generation, for whoever holds a credential open (a socket) and must look again
+    /// when a notice comes.
+    changes: tokio::sync::watch::Sender<u64>,
 }
 
 /// A thread's copy of a shared entry.
@@ -67,11 +70,19 @@ impl CredentialCache {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let entries = (!ttl.is_zero())
             .then(|| Cache::builder().max_capacity(CAPACITY).time_to_live(ttl).support_invalidation_closures().build());
-        CredentialCache { entries, ttl, generation: AtomicU64::new(0), id: NEXT.fetch_add(1, Ordering::Relaxed) }
+        let (changes, _) = tokio::sync::watch::channel(0);
+        let id = NEXT.fetch_add(1, Ordering::Relaxed);
+        CredentialCache { entries, ttl, generation: AtomicU64::new(0), id, changes }
+    }
+
+    /// Changes each time a notice may have made a credential stale: a holder of an open
+    /// credential looks it up again then.
+    pub fn watch(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changes.subscribe()
     }
 
     /// The credential hashed as `hash`, if verified lately and still live at `now`.
-    pub fn get(&self, hash: &SecretDigest, now: DateTime<Utc>) -> Option<Caller> {
+    pub fn get(&self, hash: &SecretDigest, now: DateTime<Utc>) -> Option<Verified> {
         let entries = self.entries.as_ref()?;
         // Read before the shared cache: a notice after this makes the copy taken below stale.
         let generation = self.generation();
@@ -94,7 +105,7 @@ impl CredentialCache {
             self.forget(hash);
             return None;
         }
-        Some(verified.caller)
+        Some(verified)
     }
 
     /// Where notices stand; take it before reading the database.
@@ -139,7 +150,8 @@ impl CredentialCache {
                 Notice::OriginsChanged => {}
             }
         }
-        self.generation.fetch_add(1, Ordering::AcqRel);
+        let generation = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
+        self.changes.send_replace(generation);
     }
 }
 

@@ -1,7 +1,9 @@
 //! A merchant's secret keys: create (read-write or read-only), list, revoke, roll. A secret
 //! is shown once, when made; only its hash is kept.
 
-use chrono::Duration;
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
 
 use super::auth::new_key;
 use super::{Core, validate};
@@ -11,6 +13,12 @@ use crate::domain::{ApiKeyId, MerchantId};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::storage;
 use crate::storage::keys::KeyRefusal;
+
+/// How far back the watch for changed keys looks (see `Keys::spawn_watch`).
+const WATCH_WINDOW: Duration = Duration::minutes(1);
+
+/// When a key was revoked and when it expires, as the watch last told them.
+type Moments = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
 
 /// A key just made, with its secret (shown this once).
 pub struct IssuedKey {
@@ -62,6 +70,37 @@ impl Keys {
         if let Err(error) = self.core.bus.notify(Notice::KeyChanged { key: id.0 }).await {
             tracing::warn!(%error, key = %id, "could not tell other instances of a key change");
         }
+    }
+
+    /// Without a shared bus, nothing tells this instance of a key revoked or rolled by another
+    /// process (the CLI, another instance on the same database): every `every` it looks for
+    /// keys changed lately and tells itself. A change is told once; the window reaches back
+    /// a minute, for clocks of other machines that run behind.
+    pub fn spawn_watch(&self, every: std::time::Duration) {
+        let keys = self.clone();
+        tokio::spawn(async move {
+            let mut told: HashMap<ApiKeyId, Moments> = HashMap::new();
+            let mut ticker = tokio::time::interval(every);
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticker.tick().await;
+                let since = keys.core.now() - WATCH_WINDOW;
+                let changed = match storage::keys::changed_since(&keys.core.db, since).await {
+                    Ok(changed) => changed,
+                    Err(error) => {
+                        tracing::warn!(%error, "could not look for changed keys");
+                        continue;
+                    }
+                };
+                told.retain(|_, (revoked, expires)| (*revoked).max(*expires).is_some_and(|at| at >= since));
+                for key in changed {
+                    let moments = (key.revoked_at, key.expires_at);
+                    if told.insert(key.id, moments) != Some(moments) {
+                        keys.tell_every_instance(key.id).await;
+                    }
+                }
+            }
+        });
     }
 
     /// A new key with the name and scope of `id`; `id` keeps working for `grace` (0: it

@@ -30,6 +30,15 @@ fn live_at(now: DateTime<Utc>) -> Condition {
         .add(Condition::any().add(api_key::Column::ExpiresAt.is_null()).add(api_key::Column::ExpiresAt.gt(now)))
 }
 
+/// Keys revoked, or given an expiry, at `since` or later: each with both moments, so a
+/// watcher can tell a change it has seen from a new one.
+pub async fn changed_since(db: &Database, since: DateTime<Utc>) -> Result<Vec<ApiKey>, DbErr> {
+    let changed =
+        Condition::any().add(api_key::Column::RevokedAt.gte(since)).add(api_key::Column::ExpiresAt.gte(since));
+    let rows = api_key::Entity::find().filter(changed).all(db).await?;
+    rows.into_iter().map(ApiKey::try_from).collect()
+}
+
 pub async fn insert(db: &Database, key: ApiKey, key_hash: String) -> Result<ApiKey, DbErr> {
     let row = api_key::ActiveModel::from(api_key::row_of(key, key_hash)).insert(db).await?;
     ApiKey::try_from(row)

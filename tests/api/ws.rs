@@ -57,16 +57,51 @@ impl WsClient {
 
     /// Opens the socket and says nothing yet.
     pub async fn open(http_address: &str, protocol: Protocol) -> Result<WsClient, String> {
+        Self::open_from(http_address, protocol, None).await
+    }
+
+    /// Connects as a browser page of `origin` would, and sends `connection_init`; `Err`
+    /// carries the server's refusal (a close: `{"type":"closed","code":…}`).
+    pub async fn connect_from(
+        http_address: &str,
+        protocol: Protocol,
+        init: Value,
+        origin: &str,
+    ) -> Result<WsClient, String> {
+        let mut client = Self::open_from(http_address, protocol, Some(origin)).await?;
+        client.send(json!({ "type": "connection_init", "payload": init })).await;
+        loop {
+            match client.read().await {
+                Some(message) if message["type"] == "connection_ack" => return Ok(client),
+                Some(message) if message["type"] == "ka" => continue,
+                // The legacy protocol says why before it closes: the close's code is the answer.
+                Some(message) if message["type"] == "connection_error" => continue,
+                Some(message) => return Err(message.to_string()),
+                None => return Err("closed".into()),
+            }
+        }
+    }
+
+    /// Opens the socket (with `Origin`, as a browser does) and says nothing yet.
+    pub async fn open_from(http_address: &str, protocol: Protocol, origin: Option<&str>) -> Result<WsClient, String> {
         let url = format!("{}/graphql/ws", http_address.replacen("http://", "ws://", 1));
         let mut request = url.into_client_request().unwrap();
         request.headers_mut().insert("sec-websocket-protocol", protocol.name().parse().unwrap());
+        if let Some(origin) = origin {
+            request.headers_mut().insert("origin", origin.parse().unwrap());
+        }
         let (socket, _) = tokio_tungstenite::connect_async(request).await.map_err(|e| e.to_string())?;
         Ok(WsClient { socket, protocol })
     }
 
     /// Connects with a bearer token.
     pub async fn with_token(http_address: &str, protocol: Protocol, token: &str) -> WsClient {
-        Self::connect(http_address, protocol, json!({ "authorization": format!("Bearer {token}") })).await.unwrap()
+        Self::with_token_checked(http_address, protocol, token).await.unwrap()
+    }
+
+    /// Connects with a bearer token, or says why the server refused.
+    pub async fn with_token_checked(http_address: &str, protocol: Protocol, token: &str) -> Result<WsClient, String> {
+        Self::connect(http_address, protocol, json!({ "authorization": format!("Bearer {token}") })).await
     }
 
     pub async fn send(&mut self, message: Value) {
@@ -142,6 +177,12 @@ impl WsClient {
             (_, Frame::Next(data)) => data,
             (id, other) => panic!("expected an event on {id}, got {other:?}"),
         }
+    }
+
+    /// Runs a query or mutation over the socket and returns its one frame.
+    pub async fn run(&mut self, id: &str, query: &str, variables: Value) -> Frame {
+        self.subscribe(id, query, variables).await;
+        self.frame_of(id).await
     }
 
     /// Waits for the socket to close; returns the close code.

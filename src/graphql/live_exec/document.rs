@@ -95,7 +95,7 @@ pub(super) fn as_query(document: &mut ExecutableDocument, name: Option<&str>) ->
 
 /// Whether the operation `request` runs is a subscription (a document that does not parse
 /// is not: it fails at once).
-pub(super) fn is_subscription(request: &async_graphql::Request) -> bool {
+pub fn is_subscription(request: &async_graphql::Request) -> bool {
     async_graphql::parser::parse_query(&request.query).ok().is_some_and(|document| {
         operation(&document, request.operation_name.as_deref())
             .is_some_and(|op| op.node.ty == OperationType::Subscription)

@@ -37,6 +37,7 @@ use crate::service::auth::Caller;
 
 mod document;
 
+pub use document::is_subscription;
 use document::*;
 
 /// The message async-graphql gives a valid subscription sent to `execute`.

@@ -11,7 +11,7 @@
 //! - a request may name its document by hash (Apollo's persisted queries, `persisted`).
 
 mod body;
-mod persisted;
+pub(super) mod persisted;
 mod wire;
 
 use std::collections::HashMap;
@@ -31,14 +31,13 @@ use self::wire::{
     Media, build_request, is_json_utf8, negotiate, parse_body, parse_usual_body, rate_limited, request_error,
     request_error_with, respond, wants_html,
 };
-use super::AppState;
 use super::client_ip::ClientIp;
+use super::{AppState, door};
 use crate::error::AppError;
 use crate::graphql::RequestData;
 use crate::graphql::cost::CostSlot;
 use crate::graphql::errors::gql;
 use crate::service::auth::Caller;
-use crate::throttle::{By, Route};
 
 /// The HTTP method a request came by: GET runs queries only.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -143,29 +142,10 @@ async fn execute(
         }
     }
     let operations = u32::try_from(requests.len()).unwrap_or(u32::MAX);
-    if let Err(limited) = state.throttle_ip(Route::Graphql, client_ip, operations).await {
-        return rate_limited(media, limited);
-    }
-    let caller = match super::auth::caller(&state.services.auth, headers).await {
+    let caller = match admit(state, headers, client_ip, operations).await {
         Ok(caller) => caller,
-        Err(err) => {
-            let status = match err {
-                AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-                _ => StatusCode::UNAUTHORIZED,
-            };
-            let error = gql(err).into_server_error(async_graphql::Pos::default());
-            let body = json!({ "errors": [{ "message": error.message, "extensions": error.extensions }] });
-            return respond(status, media, &body);
-        }
+        Err(refusal) => return refused_at_door(media, refusal),
     };
-    if let Some(caller) = caller {
-        if let Err(limited) = state.throttle_caller(Route::Graphql, By::Credential, caller, operations).await {
-            return rate_limited(media, limited);
-        }
-        if super::cors::origin_refused(&state.services.origins, &state.services.public_url, headers, caller) {
-            return request_error_with(StatusCode::FORBIDDEN, media, super::cors::REFUSED, "ORIGIN_NOT_ALLOWED");
-        }
-    }
     let mut statuses = Vec::new();
     let mut bodies = Vec::new();
     for mut request in requests {
@@ -205,6 +185,43 @@ async fn execute(
     }
     let status = if batch.is_none() { statuses.pop().unwrap_or(StatusCode::OK) } else { StatusCode::OK };
     respond_bodies(status, media, &bodies, batch.is_some())
+}
+
+/// The door's checks before any operation of the request runs: the IP's budget, the
+/// credential, its budget and its origin.
+async fn admit(
+    state: &AppState,
+    headers: &HeaderMap,
+    client_ip: Option<IpAddr>,
+    operations: u32,
+) -> Result<Option<Caller>, door::Refusal> {
+    state.admit_ip(client_ip, operations).await?;
+    let token = super::auth::bearer(headers).map_err(door::Refusal::Credential)?;
+    let caller = state.admit_token(token).await.map_err(door::Refusal::Credential)?;
+    if let Some(caller) = caller {
+        state.admit_caller(caller, &door::Provenance::of(headers), operations).await?;
+    }
+    Ok(caller)
+}
+
+/// The answer to a request the door refused as a whole.
+fn refused_at_door(media: Media, refusal: door::Refusal) -> Response {
+    match refusal {
+        door::Refusal::Limited(limited) => rate_limited(media, limited),
+        door::Refusal::Credential(err) => {
+            let status = match err {
+                AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+                _ => StatusCode::UNAUTHORIZED,
+            };
+            let error = gql(err).into_server_error(async_graphql::Pos::default());
+            let body = json!({ "errors": [{ "message": error.message, "extensions": error.extensions }] });
+            respond(status, media, &body)
+        }
+        door::Refusal::Origin => {
+            request_error_with(StatusCode::FORBIDDEN, media, door::ORIGIN_REFUSED, "ORIGIN_NOT_ALLOWED")
+        }
+        door::Refusal::Document(refusal) => Refused::Persisted(refusal).into_response(media),
+    }
 }
 
 /// Why one request of a batch (or the whole request) does not run.
@@ -260,7 +277,11 @@ async fn document_of(
     method: Method,
     request: &mut Request,
 ) -> Result<(), Refused> {
-    persisted::resolve(&state.persisted, caller, request).await.map_err(Refused::Persisted)?;
+    match state.admit_document(caller, request).await {
+        Ok(()) => {}
+        Err(door::Refusal::Document(refusal)) => return Err(Refused::Persisted(refusal)),
+        Err(_) => return Err(Refused::Persisted(persisted::Refusal::Fault)),
+    }
     if method == Method::Post {
         return Ok(());
     }

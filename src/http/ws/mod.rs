@@ -4,11 +4,15 @@
 //! Credentials come in `connection_init` (`{"authorization": "Bearer …"}`); none or wrong
 //! closes the connection. Around async-graphql's protocol handling this loop adds what a
 //! long-lived connection needs: a server ping every `ping_seconds` (a peer that answers none
-//! of two is dropped), a deadline for `connection_init`, and an idle timeout for a
-//! connection that holds no subscription.
+//! of two is dropped), a deadline for `connection_init`, an idle timeout for a
+//! connection that holds no subscription, and the door (`door`): every operation passes the
+//! rules HTTP applies, and a credential revoked, or rolled past its grace, closes its
+//! sockets (4403 `Forbidden`) as soon as any instance hears of it.
+
+mod door;
 
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use async_graphql::Data;
@@ -18,14 +22,18 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::http::header::SEC_WEBSOCKET_PROTOCOL;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use futures_util::stream::SplitSink;
 use futures_util::{SinkExt, StreamExt, future};
 
+use self::door::{SocketCredential, SocketExecutor};
 use super::AppState;
 use super::client_ip::ClientIp;
+use super::door::Provenance;
 use super::throttling;
 use crate::graphql::RequestData;
 use crate::graphql::socket::{ConnectionState, CredentialSubscriptions, SocketLimits};
-use crate::service::auth::{Auth, Caller};
+use crate::service::credentials::Verified;
 use crate::throttle::counter::Permit;
 use crate::throttle::{By, Route, ip_key};
 
@@ -49,6 +57,7 @@ pub async fn upgrade(
         .get(SEC_WEBSOCKET_PROTOCOL)
         .and_then(|v| v.to_str().ok())
         .and_then(|offered| offered.split(',').find_map(|p| p.trim().parse::<WebSocketProtocols>().ok()));
+    let from = Provenance::of(&headers);
     let Some(protocol) = protocol else {
         return (StatusCode::BAD_REQUEST, "offer the graphql-transport-ws or graphql-ws subprotocol").into_response();
     };
@@ -72,7 +81,7 @@ pub async fn upgrade(
         .write_buffer_size(0)
         .max_message_size(MAX_CLIENT_MESSAGE)
         .max_frame_size(MAX_CLIENT_MESSAGE)
-        .on_upgrade(move |socket| serve(state, socket, protocol, client_ip, ip_permit))
+        .on_upgrade(move |socket| serve(state, socket, protocol, Peer { client_ip, from }, ip_permit))
 }
 
 /// Read buffer per socket; it grows as needed for a larger message.
@@ -80,13 +89,23 @@ const READ_BUFFER: usize = 1024;
 /// Largest message a client may send (a subscribe message with its query and variables).
 const MAX_CLIENT_MESSAGE: usize = 64 * 1024;
 
+/// Where a socket comes from.
+struct Peer {
+    client_ip: Option<IpAddr>,
+    from: Provenance,
+}
+
+/// Why the server closes a socket: the credential may no longer open it.
+const FORBIDDEN: (u16, &str) = (4403, "Forbidden");
+
 async fn serve(
     state: AppState,
     socket: WebSocket,
     protocol: WebSocketProtocols,
-    client_ip: Option<IpAddr>,
+    peer: Peer,
     _ip_permit: Option<Permit>,
 ) {
+    let Peer { client_ip, from } = peer;
     state.services.core.metrics.socket_opened();
     let _gauge = SocketGauge(state.services.core.metrics.clone());
     let live = state.live.clone();
@@ -112,18 +131,30 @@ async fn serve(
             })
         });
 
-    let (auth, sockets, conn) = (state.services.auth.clone(), state.sockets.clone(), connection.clone());
+    let (sockets, conn) = (state.sockets.clone(), connection.clone());
     let subscriptions = state.subscriptions.clone();
-    let limits = state.clone();
+    let door = state.clone();
     let executor = state.live_executor.clone();
     let (max_per_key, max_subscriptions) = (live.max_connections_per_key, live.max_subscriptions_per_key);
-    let mut graphql = GraphqlWebSocket::new(state.live_executor.clone(), input, protocol).on_connection_init(
-        move |payload| async move {
-            let caller = {
+    // What `connection_init` established, for the loop below to look at again.
+    let opened: Arc<OnceLock<(String, Verified)>> = Arc::default();
+    let (opening, closing) = (opened.clone(), Arc::new(Mutex::new(None::<(u16, &'static str)>)));
+    let refusing = closing.clone();
+    let socket_executor = SocketExecutor { state: state.clone(), live: state.live_executor.clone() };
+    let mut graphql =
+        GraphqlWebSocket::new(socket_executor, input, protocol).on_connection_init(move |payload| async move {
+            let token = token_of(&payload)?;
+            let verified = {
                 let _turn = executor.admit().await;
-                authenticate(&auth, &payload).await?
+                door.services.auth.verified(&token).await.map_err(crate::graphql::errors::gql)?
             };
-            if let Err(limited) = limits.throttle_caller(Route::Socket, By::Credential, caller, 1).await {
+            let verified = verified.ok_or_else(|| async_graphql::Error::new("unauthorized"))?;
+            let caller = verified.caller;
+            if door.admit_origin(caller, &from).is_err() {
+                *refusing.lock().unwrap_or_else(|p| p.into_inner()) = Some(FORBIDDEN);
+                return Err(async_graphql::Error::new(super::door::ORIGIN_REFUSED));
+            }
+            if let Err(limited) = door.throttle_caller(Route::Socket, By::Credential, caller, 1).await {
                 let error = async_graphql::Error::new(throttling::message(limited));
                 return Err(async_graphql::ErrorExtensions::extend_with(error, |_, e| e.set("code", "RATE_LIMITED")));
             }
@@ -135,20 +166,27 @@ async fn serve(
                 key: format!("credential:{}", caller.budget_key()),
                 max: max_subscriptions,
             });
+            let _ = opening.set((token.clone(), verified));
             let mut data = Data::default();
             data.insert(RequestData::new(Some(caller), client_ip));
+            data.insert(SocketCredential { token, client_ip, from });
             data.insert(conn);
             data.insert(Arc::new(permit));
             Ok(data)
-        },
-    );
+        });
+    let mut credential_changes = state.services.auth.credential_changes();
+    credential_changes.mark_unchanged();
 
     let ping_every = Duration::from_secs(live.ping_seconds.max(1));
     let idle_after = Duration::from_secs(live.idle_seconds.max(1));
     let init_deadline = tokio::time::sleep(Duration::from_secs(live.init_seconds.max(1)));
     tokio::pin!(init_deadline);
     let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + ping_every, ping_every);
+    // The end of a rolled key's grace as last looked up (`None`: as `connection_init` found it).
+    let mut grace_ends: Option<Option<DateTime<Utc>>> = None;
     loop {
+        let grace = grace_ends.unwrap_or_else(|| opened.get().and_then(|(_, verified)| verified.expires_at));
+        let grace_left = grace.map(|at| (at - state.services.core.now()).to_std().unwrap_or_default());
         tokio::select! {
             message = graphql.next() => match message {
                 Some(WsMessage::Text(text)) => {
@@ -157,11 +195,41 @@ async fn serve(
                     }
                 }
                 Some(WsMessage::Close(code, reason)) => {
+                    let close = *closing.lock().unwrap_or_else(|p| p.into_inner());
+                    let (code, reason) = close.map_or((code, reason), |(code, reason)| (code, reason.to_owned()));
                     let _ = sink.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
                     break;
                 }
-                None => break,
+                None => {
+                    // The legacy protocol refuses `connection_init` with a message, then ends.
+                    let close = *closing.lock().unwrap_or_else(|p| p.into_inner());
+                    if let Some((code, reason)) = close {
+                        let _ = sink.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
+                    }
+                    break;
+                }
             },
+            changed = credential_changes.changed(), if opened.get().is_some() => {
+                if changed.is_err() {
+                    continue;
+                }
+                match still_open(&state, &opened).await {
+                    Some(expires_at) => grace_ends = Some(expires_at),
+                    None => {
+                        close_forbidden(&mut sink, protocol).await;
+                        break;
+                    }
+                }
+            }
+            () = tokio::time::sleep(grace_left.unwrap_or_default()), if grace_left.is_some() => {
+                match still_open(&state, &opened).await {
+                    Some(expires_at) => grace_ends = Some(expires_at),
+                    None => {
+                        close_forbidden(&mut sink, protocol).await;
+                        break;
+                    }
+                }
+            }
             () = &mut init_deadline, if !connection.initialized() => {
                 let reason = "Connection initialisation timeout";
                 let _ = sink.send(Message::Close(Some(CloseFrame { code: 4408, reason: reason.into() }))).await;
@@ -188,16 +256,35 @@ async fn serve(
     }
 }
 
-/// Reads `authorization` from the `connection_init` payload.
-async fn authenticate(auth: &Auth, payload: &serde_json::Value) -> async_graphql::Result<Caller> {
+/// Whether the socket's credential still opens it, looked up again: `Some` with the end of
+/// a rolled key's grace (if any), `None` once it is revoked or past that end. A database
+/// that cannot answer leaves the socket open: the next notice or operation asks again.
+async fn still_open(state: &AppState, opened: &OnceLock<(String, Verified)>) -> Option<Option<DateTime<Utc>>> {
+    let (token, _) = opened.get()?;
+    match state.services.auth.verified(token).await {
+        Ok(Some(verified)) => Some(verified.expires_at),
+        Ok(None) => None,
+        Err(_) => Some(None),
+    }
+}
+
+/// Closes the socket of a credential that no longer opens it: 4403 in graphql-transport-ws;
+/// the legacy protocol, which has no close codes of its own, hears `connection_error` first.
+async fn close_forbidden(sink: &mut SplitSink<WebSocket, Message>, protocol: WebSocketProtocols) {
+    if protocol == WebSocketProtocols::SubscriptionsTransportWS {
+        let message = r#"{"type":"connection_error","payload":{"message":"Forbidden"}}"#;
+        let _ = sink.send(Message::Text(message.into())).await;
+    }
+    let (code, reason) = FORBIDDEN;
+    let _ = sink.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
+}
+
+/// Reads the token of `authorization` in the `connection_init` payload.
+fn token_of(payload: &serde_json::Value) -> async_graphql::Result<String> {
     let header =
         payload.get("authorization").or_else(|| payload.get("Authorization")).and_then(|v| v.as_str()).ok_or_else(
             || async_graphql::Error::new("send {\"authorization\": \"Bearer <key>\"} in connection_init"),
         )?;
     let token = header.strip_prefix("Bearer ").or_else(|| header.strip_prefix("bearer ")).unwrap_or(header).trim();
-    match auth.authenticate(token).await {
-        Ok(Some(caller)) => Ok(caller),
-        Ok(None) => Err(async_graphql::Error::new("unauthorized")),
-        Err(error) => Err(crate::graphql::errors::gql(error)),
-    }
+    Ok(token.to_owned())
 }
