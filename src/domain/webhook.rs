@@ -119,14 +119,35 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
 }
 
 fn is_public_v6(ip: Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
+    let [first, second, third, fourth, ..] = ip.segments();
     !(ip.is_loopback()
         || ip.is_unspecified()
         || ip.is_multicast()
-        // fc00::/7 unique local, fe80::/10 link-local, 2001:db8::/32 documentation.
+        // fc00::/7 unique local, fe80::/10 link-local, fec0::/10 site-local (deprecated),
+        // 2001:db8::/32 documentation, 100::/64 discard.
         || (first & 0xfe00) == 0xfc00
         || (first & 0xffc0) == 0xfe80
-        || (first == 0x2001 && ip.segments()[1] == 0x0db8))
+        || (first & 0xffc0) == 0xfec0
+        || (first == 0x2001 && second == 0x0db8)
+        || (first == 0x0100 && second == 0 && third == 0 && fourth == 0)
+        || embeds_ipv4(ip))
+}
+
+/// Whether `ip` is of a form that carries an IPv4 address the network may route to: the
+/// IPv4-compatible `::/96` and IPv4-translated `::ffff:0:0:0/96`, NAT64 (`64:ff9b::/96`
+/// and the local `64:ff9b:1::/48`), 6to4 (`2002::/16`) and Teredo (`2001::/32`). Such an
+/// address can reach a private IPv4 network through a gateway; no webhook receiver needs one.
+fn embeds_ipv4(ip: Ipv6Addr) -> bool {
+    let [first, second, third, fourth, fifth, sixth, ..] = ip.segments();
+    let top_80_zero = first == 0 && second == 0 && third == 0 && fourth == 0 && fifth == 0;
+    (top_80_zero && sixth == 0)
+        || (top_80_zero && sixth == 0xffff)
+        || (first == 0 && second == 0 && third == 0 && fourth == 0 && fifth == 0xffff && sixth == 0)
+        || (first == 0x0064
+            && second == 0xff9b
+            && (third == 1 || (third == 0 && fourth == 0 && fifth == 0 && sixth == 0)))
+        || first == 0x2002
+        || (first == 0x2001 && second == 0)
 }
 
 #[cfg(test)]
@@ -135,7 +156,8 @@ mod tests {
 
     #[test]
     fn only_public_https_urls_and_local_receivers_in_development() {
-        for good in ["https://hooks.example.com/paygraph", "https://93.184.216.34/x", "https://[2606:4700::1111]/"] {
+        let good = ["https://hooks.example.com/paygraph", "https://93.184.216.34/x", "https://[2606:4700::1111]/"];
+        for good in good.into_iter().chain(["https://[2001:4860:4860::8888]/", "https://[2003::1]/"]) {
             assert!(check_url(good, true).is_ok(), "{good}");
         }
         assert!(check_url("http://127.0.0.1:9000/hook", false).is_ok());
@@ -157,6 +179,16 @@ mod tests {
             "https://[::ffff:10.0.0.1]/",
             "https://[::]/",
             "https://224.0.0.1/",
+            "https://[64:ff9b::a00:1]/",
+            "https://[64:ff9b::7f00:1]/",
+            "https://[64:ff9b:1::a00:1]/",
+            "https://[::a00:1]/",
+            "https://[::127.0.0.1]/",
+            "https://[::ffff:0:a00:1]/",
+            "https://[2002:a00:1::]/",
+            "https://[2001:0:4136:e378:8000:63bf:f5ff:fffe]/",
+            "https://[fec0::1]/",
+            "https://[100::1]/",
         ] {
             assert_eq!(check_url(private, false), Err(UrlRefusal::PrivateAddress), "{private}");
         }
