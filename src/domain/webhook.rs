@@ -140,8 +140,7 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
 fn embeds_ipv4(ip: Ipv6Addr) -> bool {
     let [first, second, third, fourth, fifth, sixth, ..] = ip.segments();
     let top_80_zero = first == 0 && second == 0 && third == 0 && fourth == 0 && fifth == 0;
-    (top_80_zero && sixth == 0)
-        || (top_80_zero && sixth == 0xffff)
+    (top_80_zero && (sixth == 0 || sixth == 0xffff))
         || (first == 0 && second == 0 && third == 0 && fourth == 0 && fifth == 0xffff && sixth == 0)
         || (first == 0x0064
             && second == 0xff9b
