@@ -18,6 +18,7 @@ mod m20261129_000009_refunds;
 mod m20261129_000010_webhook_endpoints;
 mod m20261129_000011_manual_capture;
 mod m20261129_000012_webhook_deliveries;
+mod m20261207_000013_persisted_approvals;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000010_webhook_endpoints::Migration),
             Box::new(m20261129_000011_manual_capture::Migration),
             Box::new(m20261129_000012_webhook_deliveries::Migration),
+            Box::new(m20261207_000013_persisted_approvals::Migration),
         ]
     }
 }

@@ -16,7 +16,7 @@ use moka::sync::Cache;
 use sha2::{Digest, Sha256};
 
 use crate::bus::RedisLink;
-use crate::domain::hex;
+use crate::domain::{MerchantId, hex};
 use crate::service::Core;
 use crate::service::auth::Caller;
 use crate::storage;
@@ -29,6 +29,8 @@ const SHARED_TTL: Duration = Duration::from_secs(24 * 60 * 60);
 /// The documents known by hash.
 pub struct PersistedQueries {
     local: Cache<String, Arc<str>>,
+    /// Approvals this instance has seen (an approval is never taken back).
+    approvals: Cache<(MerchantId, String), ()>,
     shared: Option<Shared>,
     core: Core,
     /// `PAYGRAPH_PERSISTED_ONLY`: only documents a read-write key registered run.
@@ -55,6 +57,7 @@ impl PersistedQueries {
     pub fn new(core: Core, redis: Option<(Arc<RedisLink>, String)>, allow_list_only: bool) -> Self {
         PersistedQueries {
             local: Cache::builder().max_capacity(LOCAL_DOCUMENTS).build(),
+            approvals: Cache::builder().max_capacity(LOCAL_DOCUMENTS).build(),
             shared: redis.map(|(link, prefix)| Shared { link, prefix }),
             core,
             allow_list_only,
@@ -90,6 +93,7 @@ impl PersistedQueries {
     pub async fn register(&self, hash: &str, document: &str, caller: Option<Caller>) -> Result<(), sea_orm::DbErr> {
         if let Some(caller) = caller.filter(|c| registers_for_good(Some(*c))) {
             storage::persisted::keep(&self.core.db, hash, document, caller.merchant(), self.core.now()).await?;
+            self.approvals.insert((caller.merchant(), hash.to_owned()), ());
         }
         if let Some(shared) = self.shared.as_ref().filter(|_| caller.is_some()) {
             let key = format!("{}:persisted:{hash}", shared.prefix);
@@ -111,6 +115,21 @@ impl PersistedQueries {
         }
         self.remember(hash, document);
         Ok(())
+    }
+
+    /// Whether `merchant`'s read-write key registered the document of `hash`: the
+    /// merchant's allow-list in `PAYGRAPH_PERSISTED_ONLY` mode. Another merchant's
+    /// registration grants nothing.
+    pub async fn approved(&self, merchant: MerchantId, hash: &str) -> Result<bool, sea_orm::DbErr> {
+        let key = (merchant, hash.to_owned());
+        if self.approvals.contains_key(&key) {
+            return Ok(true);
+        }
+        let approved = storage::persisted::approved(&self.core.db, merchant, hash).await?;
+        if approved {
+            self.approvals.insert(key, ());
+        }
+        Ok(approved)
     }
 
     fn remember(&self, hash: &str, document: &str) -> Arc<str> {

@@ -177,6 +177,56 @@ async fn persisted_only_runs_what_a_read_write_key_registered_and_keeps_it_acros
     assert_eq!(run["data"]["paymentSession"]["status"], "OPEN", "{run}");
 }
 
+#[tokio::test]
+async fn in_allow_list_mode_a_document_runs_only_for_the_merchant_that_registered_it() {
+    let app = spawn_app_with(|config| config.limits.persisted_only = true).await;
+    let (id, secret) = app.create_session_with_key().await;
+    let variables = json!({ "id": id });
+    let other = app.other_merchant_key().await;
+    let register = json!({ "query": HOSTED_STATUS, "variables": variables, "extensions": by_hash(HOSTED_STATUS) });
+    let registered = send(&app, Some(&other), register).await;
+    assert!(registered["errors"].is_null() || error_code(&registered) == "NOT_FOUND", "{registered}");
+
+    // Merchant 2 registered it: merchant 1's client secret and read-only key may not run it.
+    let read_only = create_read_only_key(&app).await;
+    let hash_only = json!({ "extensions": by_hash(HOSTED_STATUS), "variables": variables });
+    let text = json!({ "query": HOSTED_STATUS, "variables": variables });
+    for (who, token) in [("client secret", &secret), ("read-only key", &read_only)] {
+        for body in [&hash_only, &text] {
+            let refused = send(&app, Some(token), body.clone()).await;
+            assert_eq!(error_code(&refused), "PERSISTED_QUERY_NOT_IN_LIST", "{who}: {refused}");
+        }
+    }
+    // Once merchant 1's own read-write key registers it, both run it.
+    let mine = json!({ "query": HOSTED_STATUS, "variables": variables, "extensions": by_hash(HOSTED_STATUS) });
+    assert_eq!(send(&app, Some(&app.key), mine).await["data"]["paymentSession"]["status"], "OPEN");
+    for token in [&secret, &read_only] {
+        let run = send(&app, Some(token), hash_only.clone()).await;
+        assert_eq!(run["data"]["paymentSession"]["status"], "OPEN", "{run}");
+    }
+}
+
+#[tokio::test]
+async fn documents_registered_before_the_lists_were_per_merchant_stay_on_their_registrants_list() {
+    use migrations::{Migrator, MigratorTrait};
+    let (url, _db) = test_database().await;
+    let db = sea_orm::Database::connect(&url).await.unwrap();
+    Migrator::up(&db, Some(12)).await.unwrap();
+    let merchant = uuid::Uuid::new_v4();
+    let kept = paygraph::storage::entities::persisted_query::ActiveModel {
+        sha256_hash: sea_orm::Set(sha256("{ __typename }")),
+        document: sea_orm::Set("{ __typename }".into()),
+        merchant_id: sea_orm::Set(merchant),
+        created_at: sea_orm::Set(chrono::Utc::now()),
+    };
+    sea_orm::ActiveModelTrait::insert(kept, &db).await.unwrap();
+    Migrator::up(&db, None).await.unwrap();
+    let merchant = paygraph::domain::MerchantId(merchant);
+    assert!(paygraph::storage::persisted::approved(&db, merchant, &sha256("{ __typename }")).await.unwrap());
+    let stranger = paygraph::domain::MerchantId(uuid::Uuid::new_v4());
+    assert!(!paygraph::storage::persisted::approved(&db, stranger, &sha256("{ __typename }")).await.unwrap());
+}
+
 async fn create_read_only_key(app: &TestApp) -> String {
     let body = app
         .gql(

@@ -45,13 +45,16 @@ pub async fn resolve(store: &PersistedQueries, caller: Option<Caller>, request: 
         None => None,
         Some(value) => Some(requested_hash(value)?),
     };
+    let may_register = !store.allow_list_only || registers_for_good(caller);
     if request.query.is_empty() {
         let hash = hash.ok_or(Refusal::Malformed("`query` must be a string"))?;
         let document = Box::pin(store.find(&hash)).await.map_err(fault)?.ok_or(Refusal::NotFound)?;
+        if !may_register {
+            on_allow_list(store, caller, &hash).await?;
+        }
         request.query = document.to_string();
         return Ok(());
     }
-    let may_register = !store.allow_list_only || registers_for_good(caller);
     match hash {
         Some(hash) => {
             if hash_of(&request.query) != hash {
@@ -59,19 +62,25 @@ pub async fn resolve(store: &PersistedQueries, caller: Option<Caller>, request: 
             }
             if may_register {
                 Box::pin(store.register(&hash, &request.query, caller)).await.map_err(fault)?;
-            } else if Box::pin(store.find(&hash)).await.map_err(fault)?.is_none() {
-                return Err(Refusal::NotInList);
+            } else {
+                on_allow_list(store, caller, &hash).await?;
             }
         }
         // Plain text: allowed unless only registered documents run.
         None if may_register => {}
-        None => {
-            if Box::pin(store.find(&hash_of(&request.query))).await.map_err(fault)?.is_none() {
-                return Err(Refusal::NotInList);
-            }
-        }
+        None => on_allow_list(store, caller, &hash_of(&request.query)).await?,
     }
     Ok(())
+}
+
+/// In allow-list mode: the document of `hash` runs only for the merchant whose read-write
+/// key registered it (its keys and its sessions' client secrets).
+async fn on_allow_list(store: &PersistedQueries, caller: Option<Caller>, hash: &str) -> Result<(), Refusal> {
+    let Some(caller) = caller else { return Err(Refusal::NotInList) };
+    match Box::pin(store.approved(caller.merchant(), hash)).await.map_err(fault)? {
+        true => Ok(()),
+        false => Err(Refusal::NotInList),
+    }
 }
 
 /// `{ version: 1, sha256Hash: "<64 hex>" }`.

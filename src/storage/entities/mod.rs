@@ -15,6 +15,7 @@ pub mod payment;
 pub mod payment_link;
 pub mod payment_profile;
 pub mod payment_session;
+pub mod persisted_approval;
 pub mod persisted_query;
 pub mod refund;
 pub mod session_event;
