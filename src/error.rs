@@ -28,6 +28,7 @@ string_enum!(
         OrderNotPayable => "ORDER_NOT_PAYABLE",
         SubscriptionNotPayable => "SUBSCRIPTION_NOT_PAYABLE",
         SessionExpired => "SESSION_EXPIRED",
+        SessionNotOpen => "SESSION_NOT_OPEN",
         IllegalTransition => "ILLEGAL_TRANSITION",
         VersionConflict => "VERSION_CONFLICT",
         IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",

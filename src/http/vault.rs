@@ -16,7 +16,7 @@ use serde_json::{Map, Value, json};
 use super::AppState;
 use super::client_ip::ClientIp;
 use super::throttling;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::service::auth::Caller;
 use crate::service::vault::CardInput;
 use crate::throttle::{By, Limited, Route};
@@ -97,7 +97,12 @@ pub async fn tokenize(
             let field = first.and_then(|e| e.field.first()).map(String::as_str);
             let code = first.map_or("INVALID", |e| e.code.as_str());
             let message = first.map_or("invalid card", |e| e.message.as_str());
-            error(StatusCode::UNPROCESSABLE_ENTITY, field, code, message)
+            let status = if code == ErrorCode::SessionNotOpen.as_str() {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            error(status, field, code, message)
         }
         Err(other) => fault(other),
     }

@@ -12,6 +12,7 @@ use rand::RngCore;
 use super::Core;
 use super::auth::{Caller, new_secret};
 use crate::domain::card::{CardError, CardNumber, Cvc, FingerprintKey, check_expiry};
+use crate::domain::{MerchantId, SessionId, SessionStatus};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::processor::CardDetails;
 use crate::storage;
@@ -88,10 +89,27 @@ impl Vault {
 }
 
 impl Vault {
+    /// A client secret tokenizes only for its session while the session can be paid: a card
+    /// tester holding the secret of a canceled session gets nothing from the processor.
+    async fn payable(&self, merchant: MerchantId, session: SessionId) -> AppResult<()> {
+        let found = storage::sessions::session(&self.core.db, merchant, session.0).await?;
+        let open = found.is_some_and(|s| {
+            matches!(s.status, SessionStatus::Open | SessionStatus::RequiresAction) && s.expires_at > self.core.now()
+        });
+        if open {
+            Ok(())
+        } else {
+            Err(AppError::user(&[], ErrorCode::SessionNotOpen, "the session can no longer be paid"))
+        }
+    }
+
     /// Validates a card and exchanges it for a one-time token. A client secret's token can
     /// pay that session only.
     #[tracing::instrument(skip_all)]
     pub async fn tokenize_card(&self, caller: Caller, input: CardInput) -> AppResult<TokenizedCard> {
+        if let Caller::Session { merchant, session } = caller {
+            self.payable(merchant, session).await?;
+        }
         let number = CardNumber::parse(&input.number).map_err(card_error)?;
         let today = self.core.now();
         let (exp_year, exp_month) =

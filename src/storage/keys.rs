@@ -92,6 +92,8 @@ pub async fn revoke(
             .filter(api_key::Column::Id.ne(id.0))
             .filter(api_key::Column::Scope.eq(KeyScope::ReadWrite.as_str()))
             .filter(live_at(now))
+            // A key in its roll's grace is on its way out: it cannot be the one that stays.
+            .filter(api_key::Column::ExpiresAt.is_null())
             .one(&txn)
             .await?;
         if others.is_none() {

@@ -168,6 +168,27 @@ async fn the_last_read_write_key_cannot_be_revoked_even_by_two_calls_at_once() {
 }
 
 #[tokio::test]
+async fn a_key_in_its_rolls_grace_does_not_count_as_the_last_read_write_key() {
+    let app = spawn_app().await;
+    let first = first_key_id(&app).await;
+    let rolled = app.gql(ROLL_KEY, json!({ "id": first, "grace": 3600 })).await;
+    let successor =
+        rolled["data"]["rollApiKey"]["apiKey"]["id"].as_str().unwrap_or_else(|| panic!("{rolled}")).to_owned();
+    let refused = app.gql(REVOKE_KEY, json!({ "id": successor })).await;
+    assert_eq!(
+        refused["data"]["revokeApiKey"]["userErrors"][0]["code"], "NOT_ALLOWED",
+        "the old key expires in an hour, so the new one is the last: {refused}"
+    );
+    let (_, spare) = create_key(&app, "READ_WRITE").await;
+    let revoked = app.gql_as(Some(&spare), REVOKE_KEY, json!({ "id": successor })).await;
+    assert_eq!(
+        revoked["data"]["revokeApiKey"]["userErrors"],
+        json!([]),
+        "with another lasting key it may go: {revoked}"
+    );
+}
+
+#[tokio::test]
 async fn a_rolled_key_keeps_working_until_the_expiry_its_caller_chose() {
     let clock = Arc::new(TestClock::default());
     let app = spawn_app_on(clock.clone(), |_| {}).await;

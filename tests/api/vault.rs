@@ -60,6 +60,34 @@ async fn a_valid_card_becomes_a_one_time_token() {
 }
 
 #[tokio::test]
+async fn a_session_that_can_no_longer_be_paid_tokenizes_nothing() {
+    let app = spawn_app().await;
+    let cancel = "mutation($id: ID!) { cancelPaymentSession(input: {id: $id}) { userErrors { code } } }";
+    let (canceled, canceled_secret) = app.create_payment_session(100, "USD").await;
+    assert_eq!(
+        app.gql(cancel, json!({ "id": canceled })).await["data"]["cancelPaymentSession"]["userErrors"],
+        json!([])
+    );
+    let (_, paid) = crate::confirm::pay(&app, PAN).await;
+    assert_eq!(paid["paymentSession"]["status"], "COMPLETED", "{paid}");
+    let paid_secret = app
+        .gql("query($id: ID!) { paymentSession(id: $id) { hostedUrl } }", json!({ "id": paid["paymentSession"]["id"] }))
+        .await;
+    let paid_secret =
+        paid_secret["data"]["paymentSession"]["hostedUrl"].as_str().unwrap().rsplit('/').next().unwrap().to_owned();
+    for (what, secret) in [("canceled", canceled_secret), ("completed", paid_secret)] {
+        let (status, body) = vault(&app, Some(&secret), &card(PAN, 12, 2040, "123")).await;
+        assert_eq!((status, &body["error"]["code"]), (409, &json!("SESSION_NOT_OPEN")), "{what}: {body}");
+    }
+    let (_, open_secret) = app.create_payment_session(100, "USD").await;
+    assert_eq!(
+        vault(&app, Some(&open_secret), &card(PAN, 12, 2040, "123")).await.0,
+        200,
+        "an open session's secret still tokenizes"
+    );
+}
+
+#[tokio::test]
 async fn bad_cards_get_a_422_naming_the_field_and_code() {
     let app = spawn_app().await;
     for (body, field, code) in bad_inputs() {
