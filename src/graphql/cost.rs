@@ -7,16 +7,17 @@
 //! currentlyAvailable restoreRate } }`
 //!
 //! An operation whose requested cost is more than the bucket holds is refused with
-//! `THROTTLED` before it runs. Operations without a credential are not charged (they can
-//! only fail with `UNAUTHENTICATED`).
+//! `THROTTLED` before it runs. Operations without a credential (introspection, or an
+//! `UNAUTHENTICATED` error) spend their client IP's bucket.
 
+use std::net::IpAddr;
 use std::sync::{Arc, LazyLock, OnceLock};
 
 use async_graphql::{ErrorExtensionValues, Name, Response, ServerError, Value};
 
 use crate::service::auth::Caller;
-use crate::throttle::BudgetKey;
 use crate::throttle::cost::{BucketStatus, CostBudget};
+use crate::throttle::{BudgetKey, ip_key};
 
 /// What one operation was charged.
 pub struct Charged {
@@ -64,11 +65,23 @@ impl CostReport {
 /// as a GraphQL value built, cloned and walked for every response.
 pub type CostSlot = Arc<OnceLock<CostReport>>;
 
-/// Takes the requested cost (`complexity`) from `caller`'s bucket. `None`: nothing charged
-/// (no caller, or the budget is off).
-pub async fn charge(budget: &CostBudget, caller: Option<Caller>, complexity: usize) -> Option<Charged> {
-    let caller = caller.filter(|_| budget.enabled())?;
-    let (key, requested) = (caller.budget_key(), complexity as u64);
+/// Whose bucket an operation spends: the caller's, or for a request without credentials
+/// (introspection is all it can run) its client IP's, so that anonymous introspection is
+/// bounded too. `None`: nobody to charge (no credential and no address known).
+pub fn payer(caller: Option<Caller>, client_ip: Option<IpAddr>) -> Option<BudgetKey> {
+    caller.map(Caller::budget_key).or_else(|| client_ip.map(anonymous_key))
+}
+
+/// The bucket of anonymous requests from `ip` (IPv6 by /64), apart from every credential's.
+fn anonymous_key(ip: IpAddr) -> BudgetKey {
+    crate::throttle::secret_key(&format!("anonymous:{}", ip_key(ip)))
+}
+
+/// Takes the requested cost (`complexity`) from `payer`'s bucket. `None`: nothing charged
+/// (nobody to charge, or the budget is off).
+pub async fn charge(budget: &CostBudget, payer: Option<BudgetKey>, complexity: usize) -> Option<Charged> {
+    let key = payer.filter(|_| budget.enabled())?;
+    let requested = complexity as u64;
     let verdict = budget.charge(key, requested).await;
     let throttled = verdict.is_err();
     let status = verdict.unwrap_or_else(|status| status);

@@ -78,7 +78,9 @@ impl Extension for RulesExtension {
             }
         };
         let Some(budget) = &self.budget else { return Ok(result) };
-        let Some(charged) = cost::charge(budget, caller(ctx), result.complexity).await else { return Ok(result) };
+        let client_ip = ctx.data_opt::<RequestData>().and_then(|data| data.client_ip);
+        let payer = cost::payer(caller(ctx), client_ip);
+        let Some(charged) = cost::charge(budget, payer, result.complexity).await else { return Ok(result) };
         let refusal = charged.refusal();
         let slot = ctx.data_opt::<RequestData>().and_then(|data| data.cost.clone());
         *self.charged.lock().unwrap_or_else(|p| p.into_inner()) = Some((charged, slot));

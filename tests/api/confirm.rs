@@ -146,7 +146,14 @@ async fn the_third_failed_attempt_fails_the_session() {
         let expected = if attempt < 3 { "OPEN" } else { "FAILED" };
         assert_eq!(payload["paymentSession"]["status"], expected, "attempt {attempt}");
     }
-    let token = tokenize(&app, &secret, "4242424242424242").await;
+    // The vault no longer tokenizes for it; a card the merchant's server tokenized cannot
+    // pay it either.
+    let card = json!({ "number": "4242424242424242", "expMonth": 12, "expYear": 2040, "cvc": "123" });
+    let refused = app.client.post(format!("{}/vault/cards", app.address)).bearer_auth(&secret).json(&card);
+    let refused = refused.send().await.unwrap();
+    assert_eq!(refused.status(), 409);
+    assert_eq!(refused.json::<Value>().await.unwrap()["error"]["code"], "SESSION_NOT_OPEN");
+    let token = tokenize(&app, &app.key, "4242424242424242").await;
     let after = confirm(&app, &secret, &id, &token, None).await;
     assert_eq!(after["userErrors"][0]["code"], "ILLEGAL_TRANSITION");
     let payments =

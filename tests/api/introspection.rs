@@ -65,3 +65,32 @@ async fn introspection_is_charged_to_the_cost_budget_like_any_query() {
     let requested = body["extensions"]["cost"]["requestedQueryCost"].as_u64().unwrap();
     assert!(requested > 0, "{}", body["extensions"]);
 }
+
+#[tokio::test]
+async fn anonymous_introspection_spends_its_ips_cost_bucket() {
+    let app = crate::helpers::spawn_app_with(|config| {
+        // A bucket of two such requests (each costs 150: five fields, thirty times).
+        config.throttle.cost_bucket = 400;
+        config.throttle.cost_restore_rate = 1;
+    })
+    .await;
+    // 30 aliased copies of the whole schema, the most aliases a document may hold.
+    let copies: String = (0..30).map(|i| format!("s{i}: __schema {{ types {{ name fields {{ name }} }} }} ")).collect();
+    let bomb = format!("{{ {copies} }}");
+    let mut answered = 0;
+    let mut throttled = None;
+    for _ in 0..5 {
+        let body = app.gql_as(None, &bomb, json!({})).await;
+        if body["errors"].is_array() {
+            throttled = Some(body);
+            break;
+        }
+        answered += 1;
+    }
+    let throttled = throttled.expect("anonymous introspection was never throttled");
+    assert_eq!(error_code(&throttled), "THROTTLED", "{throttled}");
+    assert_eq!(answered, 2, "two fit the bucket");
+    // The bucket is the IP's: a key's own bucket is untouched.
+    let with_key = app.gql("{ __typename }", json!({})).await;
+    assert!(with_key["errors"].is_null(), "{with_key}");
+}
