@@ -68,6 +68,8 @@ pub async fn feed(
         .col_expr(W::FedSeq, Expr::value(to))
         .filter(W::Id.eq(endpoint))
         .filter(W::FedSeq.eq(from))
+        // Deleted meanwhile: nothing is queued for it any more.
+        .filter(W::DeletedAt.is_null())
         .exec(&txn)
         .await?;
     if moved.rows_affected != 1 {
@@ -94,12 +96,70 @@ pub async fn waiting(db: &DatabaseConnection, endpoint: Uuid) -> Result<u64, DbE
     webhook_delivery::Entity::find().filter(D::EndpointId.eq(endpoint)).filter(D::State.eq(PENDING)).count(db).await
 }
 
-/// PENDING deliveries due at `now` that nobody holds, of enabled endpoints, each the first
-/// PENDING one of its endpoint and session: what may be sent now without breaking order.
+/// What became of deliveries queued outside the feed.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Queued {
+    Queued,
+    /// The endpoint had `max` or more deliveries waiting: nothing was queued.
+    Full,
+    /// The endpoint is deleted (or not the merchant's): nothing was queued.
+    Gone,
+}
+
+/// Queues `deliveries` for `merchant`'s live endpoint unless it has `max` or more waiting,
+/// in one transaction under the endpoint's row lock: of racing resends and replays, each
+/// counts what the ones before it queued, so the bound holds; a deletion waits for them or
+/// they see it.
+pub async fn queue_within(
+    db: &DatabaseConnection,
+    merchant: Uuid,
+    endpoint: Uuid,
+    max: u64,
+    deliveries: Vec<webhook_delivery::Model>,
+) -> Result<Queued, DbErr> {
+    use sea_orm::PaginatorTrait;
+    let txn = super::begin_write(db).await?;
+    let live = webhook_endpoint::Entity::find_by_id(endpoint)
+        .filter(W::MerchantId.eq(merchant))
+        .filter(W::DeletedAt.is_null())
+        .lock_exclusive()
+        .one(&txn)
+        .await?;
+    if live.is_none() {
+        return Ok(Queued::Gone);
+    }
+    let waiting = webhook_delivery::Entity::find()
+        .filter(D::EndpointId.eq(endpoint))
+        .filter(D::State.eq(PENDING))
+        .count(&txn)
+        .await?;
+    if waiting >= max {
+        return Ok(Queued::Full);
+    }
+    insert(&txn, deliveries).await?;
+    txn.commit().await?;
+    Ok(Queued::Queued)
+}
+
+/// Removes what `endpoint` still had waiting (it was deleted in `txn`).
+pub async fn drop_waiting(txn: &DatabaseTransaction, endpoint: Uuid) -> Result<u64, DbErr> {
+    let removed = webhook_delivery::Entity::delete_many()
+        .filter(D::EndpointId.eq(endpoint))
+        .filter(D::State.eq(PENDING))
+        .exec(txn)
+        .await?;
+    Ok(removed.rows_affected)
+}
+
+/// PENDING deliveries due at `now` that nobody holds, of enabled endpoints but `busy` ones,
+/// each the first PENDING one of its endpoint and session: what may be sent now without
+/// breaking order. `busy`: endpoints the caller cannot send to now (at their bound of sends
+/// at once); left out, their backlog cannot fill the `limit` that others' deliveries need.
 pub async fn due(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
     limit: u64,
+    busy: &[Uuid],
 ) -> Result<Vec<webhook_delivery::Model>, DbErr> {
     let earlier = Alias::new("earlier");
     let table = Alias::new("webhook_deliveries");
@@ -122,6 +182,7 @@ pub async fn due(
         .filter(D::NextAttemptAt.lte(now))
         .filter(free(now))
         .filter(D::EndpointId.in_subquery(enabled))
+        .filter(D::EndpointId.is_not_in(busy.iter().copied()))
         .filter(Expr::exists(blocked).not())
         .order_by_asc(D::NextAttemptAt)
         .limit(limit)

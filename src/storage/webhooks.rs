@@ -72,13 +72,19 @@ pub async fn update(
     for (column, value) in columns {
         update = update.col_expr(column, value);
     }
+    let txn = super::begin_write(db).await?;
     let rows = update
         .filter(W::Id.eq(id))
         .filter(W::MerchantId.eq(merchant.0))
         .filter(W::DeletedAt.is_null())
-        .exec_with_returning(db)
+        .exec_with_returning(&txn)
         .await?;
     let endpoint = rows.into_iter().next().map(WebhookEndpoint::try_from).transpose()?;
+    // A deleted endpoint's waiting deliveries go with it, in the same transaction.
+    if changes.deleted_at.is_some() && endpoint.is_some() {
+        super::deliveries::drop_waiting(&txn, id).await?;
+    }
+    txn.commit().await?;
     if changes.status == Some(EndpointStatus::Enabled) && endpoint.is_some() {
         use super::entities::webhook_delivery::{self, Column as D};
         webhook_delivery::Entity::update_many()

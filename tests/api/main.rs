@@ -47,6 +47,7 @@ mod transport;
 mod validation_cache;
 mod vault;
 mod webhook_deliveries;
+mod webhook_fairness;
 mod webhook_proxy;
 mod webhook_pruning;
 mod webhook_restart;

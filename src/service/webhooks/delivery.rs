@@ -180,7 +180,8 @@ impl Deliveries {
             return Ok(0);
         }
         let now = inner.core.now();
-        let due = storage::deliveries::due(&inner.core.db, now, u64::try_from(free * 2).unwrap_or(64)).await?;
+        let busy = self.busy_endpoints();
+        let due = storage::deliveries::due(&inner.core.db, now, u64::try_from(free * 2).unwrap_or(64), &busy).await?;
         let mut startable = Vec::new();
         for delivery in due {
             let Ok(slot) = inner.slots.clone().try_acquire_owned() else { break };
@@ -220,6 +221,16 @@ impl Deliveries {
             });
         }
         Ok(started)
+    }
+
+    /// Endpoints with no slot free on this instance: their due deliveries are not asked
+    /// for, so a receiver that holds every send it gets cannot crowd out the others.
+    fn busy_endpoints(&self) -> Vec<Uuid> {
+        let mut map = self.inner.per_endpoint.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // An endpoint with every slot free holds nothing worth keeping.
+        let per_endpoint = self.inner.config.endpoint_concurrency.max(1);
+        map.retain(|_, slots| slots.available_permits() < per_endpoint);
+        map.iter().filter(|(_, slots)| slots.available_permits() == 0).map(|(id, _)| *id).collect()
     }
 
     fn endpoint_slots(&self, endpoint: Uuid) -> Arc<Semaphore> {

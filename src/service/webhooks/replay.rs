@@ -11,6 +11,8 @@ use crate::domain::{MerchantId, WebhookEndpointId};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::service::live::parse_event_cursor;
 use crate::storage;
+use crate::storage::deliveries::Queued;
+use crate::storage::entities::webhook_delivery;
 
 /// Most events one replay queues; replay again from the cursor it reached for more.
 pub const MAX_REPLAY: u64 = 1_000;
@@ -40,7 +42,7 @@ impl Webhooks {
         let not_found = || AppError::not_found(&["input", "eventId"], "event");
         let row = parse_event_id(event_id).ok_or_else(not_found)?;
         let event = storage::deliveries::event(&self.core.db, merchant.0, row).await?.ok_or_else(not_found)?;
-        storage::deliveries::insert(&self.core.db, vec![queued(id.0, &event, self.core.now())]).await?;
+        self.queue(merchant, id, vec![queued(id.0, &event, self.core.now())], "endpointId").await?;
         Ok(endpoint)
     }
 
@@ -62,12 +64,13 @@ impl Webhooks {
             .map(|event| queued(id.0, event, now))
             .collect();
         let count = replayed.len();
-        storage::deliveries::insert(&self.core.db, replayed).await?;
+        self.queue(merchant, id, replayed, "id").await?;
         Ok(Replayed { endpoint, count, until })
     }
 
     /// The merchant's endpoint, not deleted, with the event number it has been fed up to,
-    /// if it has room for more deliveries.
+    /// if it has room for more deliveries (a first look, before reading events; the bound
+    /// is held by [`Webhooks::queue`]).
     async fn live_endpoint(
         &self,
         merchant: MerchantId,
@@ -78,11 +81,30 @@ impl Webhooks {
             .await?
             .ok_or_else(|| AppError::not_found(&["input", field], "webhook endpoint"))?;
         if storage::deliveries::waiting(&self.core.db, id.0).await? >= MAX_WAITING {
-            let message = format!(
-                "this endpoint has {MAX_WAITING} or more deliveries waiting; send more once they are delivered"
-            );
-            return Err(AppError::user(&["input", field], ErrorCode::TooManyWaitingDeliveries, message));
+            return Err(full(field));
         }
         Ok(live)
     }
+
+    /// Queues `deliveries` for the endpoint if it has fewer than [`MAX_WAITING`] waiting,
+    /// counted under its lock (see `storage::deliveries::queue_within`).
+    async fn queue(
+        &self,
+        merchant: MerchantId,
+        id: WebhookEndpointId,
+        deliveries: Vec<webhook_delivery::Model>,
+        field: &str,
+    ) -> AppResult<()> {
+        match storage::deliveries::queue_within(&self.core.db, merchant.0, id.0, MAX_WAITING, deliveries).await? {
+            Queued::Queued => Ok(()),
+            Queued::Gone => Err(AppError::not_found(&["input", field], "webhook endpoint")),
+            Queued::Full => Err(full(field)),
+        }
+    }
+}
+
+fn full(field: &str) -> AppError {
+    let message =
+        format!("this endpoint has {MAX_WAITING} or more deliveries waiting; send more once they are delivered");
+    AppError::user(&["input", field], ErrorCode::TooManyWaitingDeliveries, message)
 }
