@@ -11,7 +11,10 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 #[test]
 fn the_hosted_page_and_payment_links_work_in_a_real_browser() {
     if std::env::var("TEST_DATABASE_URL").is_ok_and(|url| !url.is_empty()) {
-        // The browser tests start their own server on SQLite: once per CI run is enough.
+        // The browser tests start their own servers on SQLite, whatever this pass's database:
+        // they run in the SQLite pass (CI's first), not twice.
+        let note = "note: the browser tests run in the SQLite pass of cargo test\n";
+        let _ = std::io::Write::write_all(&mut std::io::stderr(), note.as_bytes());
         return;
     }
     let e2e = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("e2e");
@@ -27,7 +30,8 @@ fn the_hosted_page_and_payment_links_work_in_a_real_browser() {
     if !missing.is_empty() {
         let note = format!("browser tests need {}", missing.join(", "));
         assert!(std::env::var("CI").is_err(), "CI runs the browser tests, but {note}");
-        eprintln!("SKIPPED the_hosted_page_and_payment_links_work_in_a_real_browser: {note}");
+        let line = format!("SKIPPED the browser tests: {note}\n");
+        let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
         return;
     }
     let run = Command::new("node")

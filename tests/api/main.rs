@@ -40,6 +40,7 @@ mod renewals;
 mod schema;
 mod scope;
 mod sessions;
+mod skips;
 mod socket_limits;
 mod stats;
 mod throttle;

@@ -1,0 +1,21 @@
+//! What this run skips, in one line on the terminal (written past the test harness's
+//! capture, so it shows in a passing run): the tests that need a service the run was not
+//! given. Under CI nothing may be skipped: those tests fail instead (`helpers`, `browser`).
+
+use std::io::Write;
+
+use crate::helpers::NEEDS_REDIS;
+
+#[test]
+fn what_this_run_skips() {
+    let missing = std::env::var("TEST_REDIS_URL").ok().filter(|u| !u.is_empty()).is_none();
+    if missing {
+        assert!(std::env::var("CI").is_err(), "CI runs every test: set TEST_REDIS_URL");
+        let line = format!(
+            "SKIPPED {} tests that need Redis (set TEST_REDIS_URL=redis://127.0.0.1:6379): {}\n",
+            NEEDS_REDIS.len(),
+            NEEDS_REDIS.join(", ")
+        );
+        let _ = std::io::stderr().write_all(line.as_bytes());
+    }
+}
