@@ -249,7 +249,10 @@ async fn card_payments_leave_no_card_number_in_the_database() {
     for number in ["4242424242424242", "4000000000000002", "4000002500003155"] {
         pay(&app, number).await;
     }
+    // A positive control: what was written last is found by the same scan.
+    app.create_customer("scan-control@example.com").await;
     let contents = crate::vault::database_contents(&app).await;
+    assert!(contents.contains("scan-control@example.com"), "the scan reads what the database holds");
     for number in ["4242424242424242", "4000000000000002", "4000002500003155"] {
         assert!(!contents.contains(number), "{number} found in the database");
     }

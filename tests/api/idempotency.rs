@@ -40,9 +40,14 @@ async fn the_same_key_with_other_input_is_refused() {
 async fn keys_belong_to_one_merchant() {
     let app = spawn_app().await;
     let other = app.other_merchant_key().await;
-    app.create_session(input("shared", 500)).await;
-    let theirs = app.gql_as(Some(&other), CREATE_SESSION, json!({ "input": input("shared", 500) })).await;
-    assert_eq!(theirs["data"]["createPaymentSession"]["userErrors"], json!([]));
+    let (mine, _) = created(app.create_session(input("shared", 500)).await);
+    let (theirs, _) = created(app.gql_as(Some(&other), CREATE_SESSION, json!({ "input": input("shared", 500) })).await);
+    assert_ne!(mine, theirs, "the same key made a session of each merchant's own");
+    let status = "query($id: ID!) { paymentSession(id: $id) { id } }";
+    let seen = app.gql_as(Some(&other), status, json!({ "id": theirs })).await;
+    assert_eq!(seen["data"]["paymentSession"]["id"], theirs, "the other merchant's session is its own");
+    let crossed = app.gql(status, json!({ "id": theirs })).await;
+    assert!(crossed["data"]["paymentSession"].is_null(), "and not the first merchant's: {crossed}");
 }
 
 #[tokio::test]

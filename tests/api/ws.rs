@@ -122,7 +122,9 @@ impl WsClient {
                     return Some(value);
                 }
                 Ok(Message::Close(frame)) => {
-                    return Some(json!({ "type": "closed", "code": frame.as_ref().map(|f| u16::from(f.code)) }));
+                    let code = frame.as_ref().map(|f| u16::from(f.code));
+                    let reason = frame.as_ref().map(|f| f.reason.to_string());
+                    return Some(json!({ "type": "closed", "code": code, "reason": reason }));
                 }
                 Ok(_) => continue,
                 Err(_) => return None,
