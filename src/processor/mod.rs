@@ -8,7 +8,7 @@ mod test_processor;
 
 use futures_util::future::BoxFuture;
 
-pub use test_processor::TestProcessor;
+pub use test_processor::{Ledger, TestProcessor};
 
 use crate::domain::Money;
 use crate::domain::capture::HoldOutcome;

@@ -77,6 +77,21 @@ pub struct TestProcessor {
     charges: Mutex<ChargeLog>,
 }
 
+/// What the processor did with money, in the order it did it: every charge that took or
+/// held money (once per idempotency key, however often it was asked), every capture, void
+/// and refund. Tests count "paid once" here, where the money moves, beside paygraph's rows.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Ledger {
+    /// (idempotency key, amount in minor units): charged at once or held.
+    pub charges: Vec<(String, i64)>,
+    /// (the hold's charge key, amount taken).
+    pub captures: Vec<(String, i64)>,
+    /// The holds' charge keys.
+    pub voids: Vec<String>,
+    /// (refund idempotency key, amount).
+    pub refunds: Vec<(String, i64)>,
+}
+
 /// Charges remembered for lookup; older ones are forgotten first.
 pub const REMEMBERED_CHARGES: usize = 100_000;
 
@@ -88,6 +103,7 @@ struct ChargeLog {
     refunds: HashMap<String, (RefundOutcome, Behaviour)>,
     /// Authorizations by their charge's key: `None` while held, then how they ended.
     holds: HashMap<String, Option<HoldOutcome>>,
+    ledger: Ledger,
 }
 
 impl ChargeLog {
@@ -104,6 +120,11 @@ impl ChargeLog {
 }
 
 impl TestProcessor {
+    /// Everything this processor did with money so far.
+    pub fn ledger(&self) -> Ledger {
+        self.charge_log().ledger.clone()
+    }
+
     fn charge_log(&self) -> std::sync::MutexGuard<'_, ChargeLog> {
         // A panic while holding the lock cannot leave the map half-written: take it anyway.
         self.charges.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -176,6 +197,14 @@ impl Processor for TestProcessor {
                 outcome = ChargeOutcome::Authorized;
                 log.holds.entry(request.idempotency_key.to_owned()).or_insert(None);
             }
+            let took_money = |o: Option<&ChargeOutcome>| {
+                o.is_some_and(|o| matches!(o, ChargeOutcome::Succeeded | ChargeOutcome::Authorized))
+            };
+            let before = log.outcomes.get(request.idempotency_key).map(|(o, _)| *o);
+            if took_money(Some(&outcome)) && !took_money(before.as_ref()) {
+                let charge = (request.idempotency_key.to_owned(), request.amount.amount());
+                log.ledger.charges.push(charge);
+            }
             log.record(request.idempotency_key, outcome, behaviour);
             Ok(outcome)
         })
@@ -200,6 +229,7 @@ impl Processor for TestProcessor {
             let outcome =
                 if behaviour == Behaviour::RefundFails { RefundOutcome::Pending } else { RefundOutcome::Succeeded };
             log.refunds.insert(request.idempotency_key.to_owned(), (outcome, behaviour));
+            log.ledger.refunds.push((request.idempotency_key.to_owned(), request.amount.amount()));
             Ok(outcome)
         })
     }
@@ -231,7 +261,17 @@ impl TestProcessor {
     /// Ends the hold of `charge_key` with `ending` unless it has ended; answers how it ended.
     /// A hold this process does not remember (made before a restart) ends as asked.
     fn end_hold(&self, charge_key: &str, ending: HoldOutcome) -> HoldOutcome {
-        *self.charge_log().holds.entry(charge_key.to_owned()).or_insert(None).get_or_insert(ending)
+        let mut log = self.charge_log();
+        let hold = log.holds.entry(charge_key.to_owned()).or_insert(None);
+        if hold.is_some() {
+            return hold.unwrap_or(ending);
+        }
+        *hold = Some(ending);
+        match ending {
+            HoldOutcome::Captured(amount) => log.ledger.captures.push((charge_key.to_owned(), amount)),
+            HoldOutcome::Voided => log.ledger.voids.push(charge_key.to_owned()),
+        }
+        ending
     }
 }
 

@@ -164,13 +164,16 @@ async fn a_void_releases_the_hold_once_and_the_order_follows_its_payment() {
     assert_eq!(payment(&app, &captured_id).await["paymentSession"]["order"]["status"], "PAID");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn racing_captures_and_voids_end_the_hold_exactly_once() {
     let app = spawn_app().await;
     let id = authorized(&app).await;
     let captures = (0..6).map(|i| capture(&app, json!({ "paymentId": id, "amount": 100 * (i + 1) })));
     let voids = (0..6).map(|_| void(&app, json!({ "paymentId": id })));
     let (captured, voided) = tokio::join!(join_all(captures), join_all(voids));
+    // Where the money moves: the processor ended the hold once.
+    let ledger = app.ledger();
+    assert_eq!(ledger.captures.len() + ledger.voids.len(), 1, "{ledger:?}");
     let wins = captured.iter().chain(&voided).filter(|r| r["userErrors"].as_array().unwrap().is_empty()).count();
     assert_eq!(wins, 1, "one request ends the hold: {captured:?} {voided:?}");
     let losers: Vec<&str> = captured.iter().chain(&voided).map(code).filter(|c| *c != "none").collect();
@@ -185,6 +188,7 @@ async fn racing_captures_and_voids_end_the_hold_exactly_once() {
     } else {
         assert_eq!(now["status"], "VOIDED");
     }
+    assert_eq!(app.ledger().captures.len(), usize::from(winner.is_some()), "the winner's kind");
 }
 
 #[tokio::test]

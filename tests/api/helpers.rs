@@ -19,6 +19,9 @@ pub struct TestApp {
     /// The secret key of the app's first merchant.
     pub key: String,
     pub services: Services,
+    /// The app's test processor, whose ledger says what it did with money (`None`: the
+    /// test put another processor in its place).
+    pub processor: Option<Arc<TestProcessor>>,
     pub _db: TestDatabase,
 }
 
@@ -109,7 +112,10 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
 /// Starts an app with its own database and a merchant, on `clock` (a `TestClock` the test
 /// moves), after `adjust` has changed its configuration.
 pub async fn spawn_app_on(clock: Arc<dyn Clock>, adjust: impl FnOnce(&mut Config)) -> TestApp {
-    spawn_app_with_processor(clock, Arc::new(TestProcessor::default()), adjust).await
+    let processor = Arc::new(TestProcessor::default());
+    let mut app = spawn_app_with_processor(clock, processor.clone(), adjust).await;
+    app.processor = Some(processor);
+    app
 }
 
 /// [`spawn_app_on`] with `processor` as the acquirer (a faulty one, say).
@@ -129,7 +135,10 @@ pub async fn spawn_app_with_processor(
 
 /// Starts an app on `config` (on a free loopback port) with `clock`; it has no merchant yet.
 pub async fn start(config: Config, clock: Arc<dyn Clock>) -> TestApp {
-    start_with(config, clock, Arc::new(TestProcessor::default())).await
+    let processor = Arc::new(TestProcessor::default());
+    let mut app = start_with(config, clock, processor.clone()).await;
+    app.processor = Some(processor);
+    app
 }
 
 async fn start_with(mut config: Config, clock: Arc<dyn Clock>, processor: Arc<dyn Processor>) -> TestApp {
@@ -139,7 +148,8 @@ async fn start_with(mut config: Config, clock: Arc<dyn Clock>, processor: Arc<dy
     let address = format!("http://{}", app.address());
     let services = app.services().clone();
     tokio::spawn(app.run());
-    TestApp { address, client: reqwest::Client::new(), key: String::new(), services, _db: TestDatabase::None }
+    let client = reqwest::Client::new();
+    TestApp { address, client, key: String::new(), services, processor: None, _db: TestDatabase::None }
 }
 
 /// Waits (at most 5 s) until a server started as a process answers `base/healthz`.
@@ -180,6 +190,11 @@ pub fn test_redis_url(test: &str) -> Option<String> {
 }
 
 impl TestApp {
+    /// What the app's test processor did with money so far.
+    pub fn ledger(&self) -> paygraph::processor::Ledger {
+        self.processor.as_ref().expect("the app's own test processor").ledger()
+    }
+
     /// The hosted page of payment `id`'s session, as its customer sees it now.
     pub async fn hosted_page_of_payment(&self, id: &str) -> String {
         let query = "query($id: ID!) { node(id: $id) { ... on Payment { paymentSession { hostedUrl } } } }";

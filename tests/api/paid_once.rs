@@ -92,6 +92,7 @@ async fn a_second_session_for_a_paid_order_cannot_charge() {
     let second = confirm(&app, secret, id, token, None).await;
     assert_eq!(second["userErrors"][0]["code"], "ORDER_NOT_PAYABLE", "{second}");
     assert_eq!(second["paymentSession"], Value::Null, "{second}");
+    assert_eq!(app.ledger().charges.len(), 1, "the second was refused before any charge");
 
     let state = app.gql(PAID, json!({ "id": order })).await["data"]["node"].clone();
     assert_eq!(state["status"], "PAID");
@@ -100,7 +101,7 @@ async fn a_second_session_for_a_paid_order_cannot_charge() {
     assert_eq!(refused.expect("the refused session is untouched")["node"]["status"], "OPEN");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sessions_confirming_one_order_at_the_same_instant_charge_it_once() {
     let app = spawn_app().await;
     let order = create_order(&app).await;
@@ -115,6 +116,7 @@ async fn sessions_confirming_one_order_at_the_same_instant_charge_it_once() {
     }
     let state = app.gql(PAID, json!({ "id": order })).await["data"]["node"].clone();
     assert_eq!(succeeded_payments(&state), 1, "{state}");
+    assert_eq!(app.ledger().charges.len(), 1, "the processor charged once: {:?}", app.ledger());
 }
 
 #[tokio::test]
@@ -148,9 +150,11 @@ async fn a_declined_attempt_hands_the_order_to_the_next_session() {
     let retry = tokenize(&app, secret, "4242424242424242").await;
     let late = confirm(&app, secret, id, &retry, None).await;
     assert_eq!(late["userErrors"][0]["code"], "ORDER_NOT_PAYABLE", "{late}");
+    // A decline and a challenge never passed took nothing; the late one was refused first.
+    assert_eq!(app.ledger().charges.len(), 1, "one charge took money: {:?}", app.ledger());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_subscriptions_first_period_is_paid_once_even_at_the_same_instant() {
     let app = spawn_app().await;
     let subscription = create_subscription(&app).await;
@@ -175,6 +179,7 @@ async fn a_subscriptions_first_period_is_paid_once_even_at_the_same_instant() {
         .await;
     assert_eq!(body["data"]["node"]["status"], "ACTIVE", "{body}");
     assert_eq!(body["data"]["node"]["payments"]["totalCount"], 1, "one charge: {body}");
+    assert_eq!(app.ledger().charges.len(), 1, "the processor charged once: {:?}", app.ledger());
     // A session made afterwards is refused at creation.
     let late = app.create_session(input).await;
     assert_eq!(user_error_code(&late, "createPaymentSession"), "SUBSCRIPTION_NOT_PAYABLE");
@@ -266,6 +271,7 @@ async fn ten_racing_confirmations_charge_once() {
         session["data"]["paymentSession"],
         json!({ "status": "COMPLETED", "version": 3, "payments": { "totalCount": 1 } })
     );
+    assert_eq!(app.ledger().charges.len(), 1, "the processor charged once: {:?}", app.ledger());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -283,4 +289,5 @@ async fn one_card_token_racing_on_six_sessions_is_spent_once() {
     assert_eq!(succeeded(tasks, &["TOKEN_USED"]).await, 1, "one token, one charge");
     let paid = app.gql("{ payments { totalCount } }", json!({})).await;
     assert_eq!(paid["data"]["payments"]["totalCount"], 1, "{paid}");
+    assert_eq!(app.ledger().charges.len(), 1, "the processor charged once: {:?}", app.ledger());
 }

@@ -125,6 +125,10 @@ async fn a_renewal_run_twice_at_once_charges_once() {
         assert_eq!(sub["paymentSessions"]["totalCount"], 2);
         assert_eq!(sub["status"], "ACTIVE");
     }
+    // Where the money moves: three first payments and three renewals, over both instances'
+    // processors, each charge once.
+    let (mine, theirs) = (app.ledger().charges, other.ledger().charges);
+    assert_eq!(mine.len() + theirs.len(), 6, "{mine:?} {theirs:?}");
 }
 
 #[tokio::test]
