@@ -19,6 +19,7 @@ mod m20261129_000010_webhook_endpoints;
 mod m20261129_000011_manual_capture;
 mod m20261129_000012_webhook_deliveries;
 mod m20261207_000013_persisted_approvals;
+mod m20261207_000014_debt_paid_once;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000011_manual_capture::Migration),
             Box::new(m20261129_000012_webhook_deliveries::Migration),
             Box::new(m20261207_000013_persisted_approvals::Migration),
+            Box::new(m20261207_000014_debt_paid_once::Migration),
         ]
     }
 }

@@ -8,7 +8,7 @@
 
 use super::Core;
 use crate::domain::session::ClaimStep;
-use crate::domain::session::PaymentSession;
+use crate::domain::session::{PaymentSession, SessionPurpose};
 use crate::domain::subscription::SubscriptionStatus;
 use crate::domain::{SessionEvent, SessionId, SessionStatus};
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -96,6 +96,7 @@ fn claim_writes(session: &PaymentSession, step: ClaimStep) -> Vec<SessionWrite> 
                     subscription,
                     payable: PAYABLE_SUBSCRIPTIONS,
                 }))
+                .chain(debt_claim(session))
                 .collect()
         }
         ClaimStep::Release => order
@@ -105,6 +106,16 @@ fn claim_writes(session: &PaymentSession, step: ClaimStep) -> Vec<SessionWrite> 
             .collect(),
         ClaimStep::Settle | ClaimStep::Keep => Vec::new(),
     }
+}
+
+/// An OUTSTANDING_BALANCE session pays the debt it was computed from, if still owed.
+fn debt_claim(session: &PaymentSession) -> Option<SessionWrite> {
+    let (Some(customer), Some(amount)) = (session.customer, session.amount) else { return None };
+    (session.purpose == SessionPurpose::OutstandingBalance).then(|| SessionWrite::ClaimDebt {
+        customer: customer.0,
+        currency: amount.currency().code().to_owned(),
+        amount: amount.amount(),
+    })
 }
 
 /// What a refused transition (or creation) of session `session` means to the caller.
@@ -130,6 +141,11 @@ pub(super) fn refusal(session: SessionId, error: TransitionError) -> AppError {
             &field,
             ErrorCode::SubscriptionNotPayable,
             "this session's subscription period is paid, or being paid by another session",
+        ),
+        TransitionError::Refused(Guard::DebtNotOwed) => AppError::user(
+            &field,
+            ErrorCode::NothingOutstanding,
+            "the balance this session pays is paid, or being paid by another session",
         ),
         TransitionError::Refused(guard) => {
             AppError::Internal(anyhow::anyhow!("session {session}: a guarded write was refused: {guard}"))

@@ -132,7 +132,8 @@ pub(super) async fn run_writes(
 }
 
 /// The database's own guard: at most one session of an order is paying or has paid, and at
-/// most one of a subscription is paying (partial unique indexes). A racing session that gets
+/// most one of a subscription, or of a customer's debt in one currency, is paying (partial
+/// unique indexes). A racing session that gets
 /// past the claim's read meets this instead.
 fn paid_once_violation(session: &PaymentSession, error: DbErr) -> TransitionError {
     if !is_unique_violation(&error) {
@@ -140,7 +141,9 @@ fn paid_once_violation(session: &PaymentSession, error: DbErr) -> TransitionErro
     }
     TransitionError::Refused(if session.order.is_some() {
         Guard::OrderNotPayable
-    } else {
+    } else if session.subscription.is_some() {
         Guard::SubscriptionNotPayable
+    } else {
+        Guard::DebtNotOwed
     })
 }

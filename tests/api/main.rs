@@ -26,6 +26,7 @@ mod keys;
 mod live;
 mod live_redis;
 mod live_sharing;
+mod money_races;
 mod one_door;
 mod pagination;
 mod paid_once;

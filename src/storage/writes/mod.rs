@@ -46,6 +46,14 @@ pub enum SessionWrite {
     ClaimOrder {
         order: Uuid,
     },
+    /// An OUTSTANDING_BALANCE session starts paying: the customer still owes at least
+    /// `amount` in `currency` (a session made for a debt another session paid meanwhile
+    /// charges nothing).
+    ClaimDebt {
+        customer: Uuid,
+        currency: String,
+        amount: i64,
+    },
     /// The session's attempt ended unpaid: the order it held is free again.
     ReleaseOrder {
         order: Uuid,
@@ -202,6 +210,8 @@ pub enum Guard {
     OrderNotPayable,
     #[error("the subscription's period is paid or being paid by another session")]
     SubscriptionNotPayable,
+    #[error("the balance the session pays is paid, or being paid by another session")]
+    DebtNotOwed,
     #[error("the subscription's renewal is claimed already")]
     RenewalClaimed,
     #[error("the claim this session should hold is not held")]

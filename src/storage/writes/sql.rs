@@ -1,7 +1,7 @@
 //! The SQL of each typed write, and how many rows it must change.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query, QueryStatementBuilder, SimpleExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, OnConflict, Query, QueryStatementBuilder, SimpleExpr};
 use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter, QueryTrait, Statement, StatementBuilder};
 use uuid::Uuid;
 
@@ -13,7 +13,8 @@ use crate::domain::session::PaymentSession;
 use crate::domain::subscription::SubscriptionStatus;
 use crate::domain::{MerchantId, PaymentStatus};
 use crate::storage::entities::{
-    card_token, ledger_entry, order, payment, payment_profile, payment_session, subscription, verification,
+    card_token, customer as customer_row, ledger_entry, order, payment, payment_profile, payment_session, subscription,
+    verification,
 };
 use crate::storage::idempotency::{KeyRef, completion};
 
@@ -86,6 +87,25 @@ impl SessionWrite {
                     .build(backend),
                 ExactlyOne(Guard::OrderNotPayable),
             ),
+            SessionWrite::ClaimDebt { customer, currency, amount } => {
+                use ledger_entry::Column as L;
+                let owed = Query::select()
+                    .expr(Func::coalesce([SimpleExpr::from(Func::sum(Expr::col(L::Amount))), Expr::val(0)]))
+                    .from(ledger_entry::Entity)
+                    .and_where(L::CustomerId.eq(*customer))
+                    .and_where(L::Currency.eq(currency.as_str()))
+                    .take();
+                // Changes nothing: one row matched says the debt is still owed.
+                let statement = customer_row::Entity::update_many()
+                    .col_expr(customer_row::Column::Id, Expr::col(customer_row::Column::Id))
+                    .filter(customer_row::Column::Id.eq(*customer))
+                    .filter(customer_row::Column::MerchantId.eq(session.merchant.0))
+                    .filter(
+                        Expr::expr(SimpleExpr::SubQuery(None, Box::new(owed.into_sub_query_statement()))).lte(-*amount),
+                    )
+                    .build(backend);
+                (statement, ExactlyOne(Guard::DebtNotOwed))
+            }
             SessionWrite::ReleaseOrder { order } => (
                 order_update(*order, session, at)
                     .col_expr(order::Column::PayingSessionId, Expr::value(Option::<Uuid>::None))
