@@ -44,6 +44,11 @@ async fn a_capture_whose_answer_was_lost_is_recorded_once_by_the_background_pass
     assert_eq!(now["status"], "SUCCEEDED", "{now}");
     assert_eq!(now["amountCaptured"]["amount"], 1200, "the amount the capture asked for");
     assert_eq!(captured_events(&now), 1);
+    // At the processor: one capture of 1200, nothing voided; the lost answer and the
+    // settling pass asked for the hold twice, and it ended once.
+    let ledger = processor.ledger();
+    assert_eq!((ledger.captures.len(), ledger.captures[0].1, ledger.voids.len()), (1, 1200, 0), "{ledger:?}");
+    assert_eq!(processor.hold_calls.load(std::sync::atomic::Ordering::SeqCst), 2, "asked again, not twice more");
 }
 
 #[tokio::test]

@@ -36,6 +36,11 @@ pub struct FaultyProcessor {
 }
 
 impl FaultyProcessor {
+    /// What the processor behind the faults did with money.
+    pub fn ledger(&self) -> paygraph::processor::Ledger {
+        self.inner.ledger()
+    }
+
     pub fn set(&self, fault: Fault) {
         self.fault.store(fault as usize, Ordering::SeqCst);
     }

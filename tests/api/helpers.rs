@@ -152,6 +152,23 @@ async fn start_with(mut config: Config, clock: Arc<dyn Clock>, processor: Arc<dy
     TestApp { address, client, key: String::new(), services, processor: None, _db: TestDatabase::None }
 }
 
+/// A merchant made with the CLI on `database_url` (migrating it first): its secret key, the
+/// last line the command prints.
+pub fn merchant_by_cli(database_url: &str, name: &str) -> String {
+    let created = std::process::Command::new(env!("CARGO_BIN_EXE_paygraph"))
+        .args(["merchant", "create", "--name", name])
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("paygraph merchant create runs");
+    String::from_utf8(created.stdout).expect("UTF-8").lines().last().expect("a key").to_owned()
+}
+
+/// A loopback port nothing listens on now, for a server started as a process.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
+}
+
 /// Waits (at most 5 s) until a server started as a process answers `base/healthz`.
 pub async fn wait_until_up(client: &reqwest::Client, base: &str) {
     for _ in 0..100 {

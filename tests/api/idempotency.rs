@@ -124,6 +124,7 @@ async fn a_confirmation_and_its_idempotency_record_commit_together() {
         json!({ "status": "OPEN", "version": 1, "payments": { "totalCount": 0 } }),
         "no work without its record"
     );
+    assert!(app.ledger().charges.is_empty(), "and no charge at the processor: {:?}", app.ledger());
 
     break_idempotency_records(&app, false).await;
     let paid = app.gql(CONFIRM, json!({ "input": input })).await["data"]["confirmPaymentSession"].clone();
@@ -131,4 +132,5 @@ async fn a_confirmation_and_its_idempotency_record_commit_together() {
     let replayed = app.gql(CONFIRM, json!({ "input": input })).await["data"]["confirmPaymentSession"].clone();
     assert_eq!(replayed["payment"]["id"], paid["payment"]["id"], "{replayed}");
     assert_eq!(replayed["paymentSession"]["version"], 3);
+    assert_eq!(app.ledger().charges.len(), 1, "the replay charged nothing: {:?}", app.ledger());
 }

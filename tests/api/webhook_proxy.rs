@@ -53,14 +53,8 @@ async fn deliveries_ignore_the_proxy_variables() {
     let receiver = Receiver::start().await;
     let (proxy_url, proxied) = proxy().await;
     let (url, _db) = test_database().await;
-    let created = Command::new(env!("CARGO_BIN_EXE_paygraph"))
-        .args(["merchant", "create", "--name", "Proxied"])
-        .env("DATABASE_URL", &url)
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap();
-    let key = String::from_utf8(created.stdout).unwrap().lines().last().unwrap().to_owned();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let key = merchant_by_cli(&url, "Proxied");
+    let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
     let mut running = server(&url, port, &proxy_url);

@@ -74,14 +74,8 @@ async fn gql(client: &reqwest::Client, base: &str, key: &str, query: &str, varia
 async fn a_server_killed_in_the_middle_loses_no_delivery() {
     let receiver = Receiver::start().await;
     let (url, _db) = test_database().await;
-    let created = Command::new(env!("CARGO_BIN_EXE_paygraph"))
-        .args(["merchant", "create", "--name", "Restart"])
-        .env("DATABASE_URL", &url)
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap();
-    let key = String::from_utf8(created.stdout).unwrap().lines().last().unwrap().to_owned();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let key = merchant_by_cli(&url, "Restart");
+    let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     let mut running = server(&url, port);
