@@ -261,6 +261,9 @@ async fn serve(
 /// that cannot answer leaves the socket open: the next notice or operation asks again.
 async fn still_open(state: &AppState, opened: &OnceLock<(String, Verified)>) -> Option<Option<DateTime<Utc>>> {
     let (token, _) = opened.get()?;
+    // After `Notice::Lost` every socket looks again at once: they take turns reading the
+    // database, as sockets being opened do, and the first of each credential fills the cache.
+    let _turn = state.live_executor.admit().await;
     match state.services.auth.verified(token).await {
         Ok(Some(verified)) => Some(verified.expires_at),
         Ok(None) => None,
