@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use futures_util::future::join_all;
 use serde_json::{Value, json};
 
 use crate::confirm::create_and_pay;
@@ -168,9 +167,11 @@ async fn a_void_releases_the_hold_once_and_the_order_follows_its_payment() {
 async fn racing_captures_and_voids_end_the_hold_exactly_once() {
     let app = spawn_app().await;
     let id = authorized(&app).await;
-    let captures = (0..6).map(|i| capture(&app, json!({ "paymentId": id, "amount": 100 * (i + 1) })));
-    let voids = (0..6).map(|_| void(&app, json!({ "paymentId": id })));
-    let (captured, voided) = tokio::join!(join_all(captures), join_all(voids));
+    let captures = (0..6).map(|i| (CAPTURE, json!({ "input": { "paymentId": id, "amount": 100 * (i + 1) } })));
+    let voids = (0..6).map(|_| (VOID, json!({ "input": { "paymentId": id } })));
+    let mut answers = app.race(&app.key, captures.chain(voids).collect()).await;
+    let voided: Vec<Value> = answers.split_off(6).into_iter().map(|b| b["data"]["voidPayment"].clone()).collect();
+    let captured: Vec<Value> = answers.into_iter().map(|b| b["data"]["capturePayment"].clone()).collect();
     // Where the money moves: the processor ended the hold once.
     let ledger = app.ledger();
     assert_eq!(ledger.captures.len() + ledger.voids.len(), 1, "{ledger:?}");

@@ -241,6 +241,29 @@ impl TestApp {
         })
     }
 
+    /// Sends every `(query, variables)` as `token` at the same instant: each on its own task
+    /// and connection, released together by a barrier. Every answer's body, in order.
+    pub async fn race(&self, token: &str, requests: Vec<(&'static str, Value)>) -> Vec<Value> {
+        let barrier = Arc::new(tokio::sync::Barrier::new(requests.len()));
+        let tasks: Vec<_> = requests
+            .into_iter()
+            .map(|(query, variables)| {
+                let (barrier, client, address) = (barrier.clone(), reqwest::Client::new(), self.address.clone());
+                let (token, body) = (token.to_owned(), json!({ "query": query, "variables": variables }));
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    let sent = client.post(format!("{address}/graphql")).bearer_auth(token).json(&body).send().await;
+                    sent.expect("request sent").json::<Value>().await.expect("a JSON body")
+                })
+            })
+            .collect();
+        let mut answers = Vec::new();
+        for task in tasks {
+            answers.push(task.await.expect("the racing request's task"));
+        }
+        answers
+    }
+
     pub async fn post_graphql(&self, token: Option<&str>, body: &Value) -> reqwest::Response {
         let mut request = self.client.post(format!("{}/graphql", self.address)).json(body);
         if let Some(token) = token {

@@ -11,28 +11,6 @@ use crate::bank_and_wallet::transfer;
 use crate::confirm::tokenize;
 use crate::helpers::*;
 
-/// Sends `query` with `variables` `n` times at the same instant, each on its own task and
-/// connection, as `token`; every answer's body.
-async fn race(app: &TestApp, n: usize, token: &str, query: &'static str, variables: Value) -> Vec<Value> {
-    let barrier = Arc::new(tokio::sync::Barrier::new(n));
-    let tasks: Vec<_> = (0..n)
-        .map(|_| {
-            let (barrier, client, address) = (barrier.clone(), reqwest::Client::new(), app.address.clone());
-            let (token, body) = (token.to_owned(), json!({ "query": query, "variables": variables }));
-            tokio::spawn(async move {
-                barrier.wait().await;
-                let sent = client.post(format!("{address}/graphql")).bearer_auth(token).json(&body).send().await;
-                sent.unwrap().json::<Value>().await.unwrap()
-            })
-        })
-        .collect();
-    let mut answers = Vec::new();
-    for task in tasks {
-        answers.push(task.await.unwrap());
-    }
-    answers
-}
-
 const SETTLE: &str = "mutation($input: SettleTestBankTransferInput!) { settleTestBankTransfer(input: $input) {
     paymentSession { status version } payment { status } userErrors { code } } }";
 
@@ -42,7 +20,8 @@ async fn a_bank_transfer_settled_twice_at_once_completes_once() {
     let (id, secret) = app.create_payment_session(5000, "EUR").await;
     let waiting = transfer(&app, &secret, &id, "DE89370400440532013000").await;
     let payment = waiting["payment"]["id"].clone();
-    let answers = race(&app, 8, &app.key, SETTLE, json!({ "input": { "paymentId": payment, "settled": true } })).await;
+    let settle = json!({ "input": { "paymentId": payment, "settled": true } });
+    let answers = app.race(&app.key, vec![(SETTLE, settle); 8]).await;
     let payloads: Vec<&Value> = answers.iter().map(|a| &a["data"]["settleTestBankTransfer"]).collect();
     let settled = payloads.iter().filter(|p| p["userErrors"] == json!([])).count();
     assert_eq!(settled, 1, "{answers:#?}");
@@ -123,7 +102,7 @@ async fn racing_balance_charges_under_one_idempotency_key_post_one_entry() {
         ledgerEntry { amount { amount } } userErrors { code } } }";
     let input =
         json!({ "customerId": customer, "amount": { "amount": 700, "currency": "EUR" }, "idempotencyKey": "fee-1" });
-    let answers = race(&app, 8, &app.key, charge, json!({ "input": input })).await;
+    let answers = app.race(&app.key, vec![(charge, json!({ "input": input })); 8]).await;
     for answer in &answers {
         let payload = &answer["data"]["createBalanceCharge"];
         let posted = payload["userErrors"] == json!([]) && payload["ledgerEntry"]["amount"]["amount"] == -700;
