@@ -9,7 +9,7 @@ use async_graphql::{Data, Executor, Pos, Request, Response, ServerError};
 use futures_util::stream::{self, BoxStream, StreamExt};
 
 use crate::graphql::errors::gql;
-use crate::graphql::live_exec::{LiveExecutor, is_subscription};
+use crate::graphql::live_exec::is_subscription;
 use crate::http::AppState;
 use crate::http::door::{ORIGIN_REFUSED, Provenance, Refusal};
 
@@ -23,10 +23,7 @@ pub struct SocketCredential {
 /// async-graphql's socket protocol runs every operation through this executor: the door
 /// first, then the live executor.
 #[derive(Clone)]
-pub struct SocketExecutor {
-    pub state: AppState,
-    pub live: LiveExecutor,
-}
+pub struct SocketExecutor(pub AppState);
 
 impl SocketExecutor {
     async fn admit(&self, credential: &SocketCredential, request: &mut Request) -> Result<(), Refusal> {
@@ -34,22 +31,22 @@ impl SocketExecutor {
         // the sockets and subscriptions a credential may hold.
         let spends = !is_subscription(request);
         if spends {
-            self.state.admit_ip(credential.client_ip, 1).await?;
+            self.0.admit_ip(credential.client_ip, 1).await?;
         }
-        let caller = self.state.admit_token(Some(&credential.token)).await.map_err(Refusal::Credential)?;
+        let caller = self.0.admit_token(Some(&credential.token)).await.map_err(Refusal::Credential)?;
         let caller = caller.ok_or_else(|| Refusal::Credential(crate::error::AppError::unauthenticated()))?;
         if spends {
-            self.state.admit_caller(caller, &credential.from, 1).await?;
+            self.0.admit_caller(caller, &credential.from, 1).await?;
         } else {
-            self.state.admit_origin(caller, &credential.from)?;
+            self.0.admit_origin(caller, &credential.from)?;
         }
-        self.state.admit_document(Some(caller), request).await
+        self.0.admit_document(Some(caller), request).await
     }
 }
 
 impl Executor for SocketExecutor {
     async fn execute(&self, request: Request) -> Response {
-        self.live.execute(request).await
+        self.0.live_executor.execute(request).await
     }
 
     fn execute_stream(&self, mut request: Request, session: Option<Arc<Data>>) -> BoxStream<'static, Response> {
@@ -62,7 +59,7 @@ impl Executor for SocketExecutor {
             if let Err(refusal) = this.admit(credential, &mut request).await {
                 return refused(refusal);
             }
-            this.live.execute_stream(request, session)
+            this.0.live_executor.execute_stream(request, session)
         });
         stream::once(open).flatten().boxed()
     }

@@ -140,7 +140,7 @@ async fn serve(
     let opened: Arc<OnceLock<(String, Verified)>> = Arc::default();
     let (opening, closing) = (opened.clone(), Arc::new(Mutex::new(None::<(u16, &'static str)>)));
     let refusing = closing.clone();
-    let socket_executor = SocketExecutor { state: state.clone(), live: state.live_executor.clone() };
+    let socket_executor = SocketExecutor(state.clone());
     let mut graphql =
         GraphqlWebSocket::new(socket_executor, input, protocol).on_connection_init(move |payload| async move {
             let token = token_of(&payload)?;
@@ -256,9 +256,10 @@ async fn serve(
     }
 }
 
-/// Whether the socket's credential still opens it, looked up again: `Some` with the end of
-/// a rolled key's grace (if any), `None` once it is revoked or past that end. A database
-/// that cannot answer leaves the socket open: the next notice or operation asks again.
+/// Whether the socket's credential still opens it, looked up again: `Some` with when to look
+/// next (the end of a rolled key's grace, if any), `None` once it is revoked or past that
+/// end. A database that cannot answer leaves the socket open and asks again in a second, so
+/// a grace that ends meanwhile is not forgotten.
 async fn still_open(state: &AppState, opened: &OnceLock<(String, Verified)>) -> Option<Option<DateTime<Utc>>> {
     let (token, _) = opened.get()?;
     // After `Notice::Lost` every socket looks again at once: they take turns reading the
@@ -267,7 +268,7 @@ async fn still_open(state: &AppState, opened: &OnceLock<(String, Verified)>) -> 
     match state.services.auth.verified(token).await {
         Ok(Some(verified)) => Some(verified.expires_at),
         Ok(None) => None,
-        Err(_) => Some(None),
+        Err(_) => Some(Some(state.services.core.now() + chrono::Duration::seconds(1))),
     }
 }
 
