@@ -208,11 +208,20 @@ pub async fn claim(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
+    // Of an endpoint disabled or deleted since the deliveries were picked, none is taken: a
+    // lease nobody sends under would only wait to run out.
+    let enabled = Query::select()
+        .column(W::Id)
+        .from(webhook_endpoint::Entity)
+        .and_where(W::Status.eq(EndpointStatus::Enabled.as_str()))
+        .and_where(W::DeletedAt.is_null())
+        .take();
     let claimed = webhook_delivery::Entity::update_many()
         .col_expr(D::Lease, Expr::value(lease))
         .col_expr(D::LeasedUntil, Expr::value(until))
         .filter(D::Id.is_in(ids.iter().copied()))
         .filter(D::State.eq(PENDING))
+        .filter(D::EndpointId.in_subquery(enabled))
         .filter(free(now))
         .exec_with_returning(db)
         .await?;

@@ -121,11 +121,14 @@ async fn a_server_killed_in_the_middle_loses_no_delivery() {
 
 #[tokio::test]
 async fn a_delivery_is_leased_to_one_sender_at_a_time() {
+    use paygraph::domain::TypedId;
     use paygraph::storage::deliveries::{claim, insert};
     let app = spawn_quiet_app().await;
+    let (endpoint, _) = crate::webhook_deliveries::endpoint(&app, "http://127.0.0.1:9/hook").await;
+    let endpoint = paygraph::domain::WebhookEndpointId::from_global(&endpoint).unwrap().0;
     let db = &app.services.core.db;
     let now = chrono::Utc::now();
-    let row = crate::webhook_deliveries::pending_delivery(uuid::Uuid::new_v4(), 1, now);
+    let row = crate::webhook_deliveries::pending_delivery(endpoint, 1, now);
     let id = row.id;
     insert(db, vec![row]).await.unwrap();
     let until = now + chrono::Duration::seconds(10);
