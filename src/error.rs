@@ -41,6 +41,8 @@ string_enum!(
         TokenUsed => "TOKEN_USED",
         TokenExpired => "TOKEN_EXPIRED",
         MethodNotAllowed => "PAYMENT_METHOD_NOT_ALLOWED",
+        MethodNotSupportedByProcessor => "METHOD_NOT_SUPPORTED_BY_PROCESSOR",
+        InvalidProcessorCredentials => "INVALID_PROCESSOR_CREDENTIALS",
         CardDeclined => "CARD_DECLINED",
         InsufficientFunds => "INSUFFICIENT_FUNDS",
         LostCard => "LOST_CARD",

@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::graphql;
 use crate::graphql::persisted::PersistedQueries;
 use crate::http::{self, AppState};
-use crate::processor::{Processor, TestProcessor};
+use crate::processor::{Processor, Processors, TestProcessor};
 use crate::service::origins::Origins;
 use crate::service::{Clock, Dependencies, Services, SystemClock, vault};
 use crate::storage;
@@ -166,6 +166,8 @@ async fn services_with(
         None => Arc::new(InProcessBus::new(hub.clone())),
     };
     let fingerprint_key = vault::fingerprint_key(&db, config.fingerprint_key.as_deref()).await?;
+    let secrets_key = crate::service::processor_accounts::secrets_key(&db, config.secrets_key.as_deref()).await?;
+    let processors = Arc::new(Processors::new(processor, db.clone(), secrets_key, &config.stripe_api_base)?);
     let origins = Arc::new(Origins::new(db.clone(), &config.cors_origins, config.production())?);
     origins.reload().await?;
     Ok(Services::new(Dependencies {
@@ -175,7 +177,7 @@ async fn services_with(
         metrics,
         clock,
         public_url,
-        processor,
+        processors,
         fingerprint_key,
         fraud_rules: config.fraud.clone(),
         credential_ttl: std::time::Duration::from_secs(config.auth_cache_seconds),

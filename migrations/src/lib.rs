@@ -20,6 +20,7 @@ mod m20261129_000011_manual_capture;
 mod m20261129_000012_webhook_deliveries;
 mod m20261207_000013_persisted_approvals;
 mod m20261207_000014_debt_paid_once;
+mod m20261207_000015_processor_accounts;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000012_webhook_deliveries::Migration),
             Box::new(m20261207_000013_persisted_approvals::Migration),
             Box::new(m20261207_000014_debt_paid_once::Migration),
+            Box::new(m20261207_000015_processor_accounts::Migration),
         ]
     }
 }

@@ -68,6 +68,15 @@ pub struct Config {
     #[arg(long, env = "PAYGRAPH_FINGERPRINT_KEY", hide_env_values = true)]
     pub fingerprint_key: Option<String>,
 
+    /// Key that seals processor secrets at rest (base64url of 32 bytes, AES-256-GCM);
+    /// unset in development: one is made and kept in the database, which production refuses.
+    #[arg(long, env = "PAYGRAPH_SECRETS_KEY", hide_env_values = true)]
+    pub secrets_key: Option<String>,
+
+    /// Base URL of Stripe's API; a local fake stands in for tests.
+    #[arg(long, env = "PAYGRAPH_STRIPE_API_BASE", default_value = crate::processor::stripe::api::DEFAULT_API_BASE)]
+    pub stripe_api_base: String,
+
     /// Behind a load balancer: take the client's IP from the last `X-Forwarded-For` entry
     /// (the one the balancer added) instead of the TCP peer. Only set it behind one.
     #[arg(long, env = "PAYGRAPH_TRUST_PROXY", default_value_t = false)]
@@ -119,6 +128,8 @@ impl Config {
             redis_heartbeat_ms: 1_000,
             public_url: None,
             fingerprint_key: None,
+            secrets_key: None,
+            stripe_api_base: crate::processor::stripe::api::DEFAULT_API_BASE.to_owned(),
             trust_proxy: false,
             auth_cache_seconds: 30,
             capture_window_hours: 168,
@@ -150,6 +161,12 @@ impl Config {
             problems.push(
                 "set PAYGRAPH_FINGERPRINT_KEY (base64url of 64 random bytes): a key kept in the database \
                  is read by whoever reads the database",
+            );
+        }
+        if self.secrets_key.is_none() {
+            problems.push(
+                "set PAYGRAPH_SECRETS_KEY (base64url of 32 random bytes): processor keys are sealed under it, \
+                 and a key kept in the database is read by whoever reads the database",
             );
         }
         if self.metrics_listen.is_none() && self.metrics_token.as_deref().is_none_or(str::is_empty) {

@@ -60,10 +60,11 @@ pub enum NodeType {
     ApiKey,
     Refund,
     WebhookEndpoint,
+    ProcessorAccount,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 12] = [
+    const ALL: [NodeType; 13] = [
         Self::Merchant,
         Self::Customer,
         Self::Order,
@@ -76,6 +77,7 @@ impl NodeType {
         Self::ApiKey,
         Self::Refund,
         Self::WebhookEndpoint,
+        Self::ProcessorAccount,
     ];
 
     pub fn name(self) -> &'static str {
@@ -92,6 +94,7 @@ impl NodeType {
             Self::ApiKey => "ApiKey",
             Self::Refund => "Refund",
             Self::WebhookEndpoint => "WebhookEndpoint",
+            Self::ProcessorAccount => "ProcessorAccount",
         }
     }
 }
@@ -131,6 +134,8 @@ typed_id! {
     ApiKeyId => ApiKey;
     RefundId => Refund;
     WebhookEndpointId => WebhookEndpoint;
+    /// A merchant's account at a processor (its id, never its key).
+    ProcessorAccountId => ProcessorAccount;
 }
 
 /// A string that is not a global id (of the expected kind).

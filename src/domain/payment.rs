@@ -138,6 +138,10 @@ pub struct Payment {
     /// Charged without the customer present (a renewal).
     pub off_session: bool,
     pub subscription: Option<super::SubscriptionId>,
+    /// The processor account that holds the charged token; none: the test processor.
+    pub processor_account: Option<uuid::Uuid>,
+    /// The processor's id of the charge (a Stripe PaymentIntent); none at the test processor.
+    pub processor_reference: Option<String>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }

@@ -20,6 +20,8 @@ pub struct PaymentProfile {
     pub fingerprint: String,
     /// What the processor charges.
     pub processor_token: String,
+    /// The processor account that holds the token; none: the test processor.
+    pub processor_account: Option<uuid::Uuid>,
     /// The customer's default: what renewals charge when a subscription names none.
     pub is_default: bool,
     /// The session that saved it.

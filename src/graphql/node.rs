@@ -67,6 +67,6 @@ pub async fn load(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option<No
         NodeType::WebhookEndpoint => crate::graphql::loaders::by_id::<WebhookEndpoints>(ctx, id)
             .await?
             .map(|m| Node::WebhookEndpoint(WebhookEndpoint(m))),
-        NodeType::Merchant | NodeType::ApiKey => None,
+        NodeType::Merchant | NodeType::ApiKey | NodeType::ProcessorAccount => None,
     })
 }

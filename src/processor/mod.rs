@@ -3,11 +3,14 @@
 //! A processor receives card data exactly once, to tokenize it, and afterwards only its own
 //! token: paygraph never keeps a card number to send again.
 
+pub mod accounts;
+pub mod stripe;
 mod test_cards;
 mod test_processor;
 
 use futures_util::future::BoxFuture;
 
+pub use accounts::{ProcessorKind, Processors};
 pub use test_processor::{Ledger, TestProcessor};
 
 use crate::domain::Money;
@@ -33,6 +36,10 @@ pub struct ChargeRequest<'a> {
     pub idempotency_key: &'a str,
     /// False: authorize only, and hold the money for `capture` (or `void`).
     pub capture: bool,
+    /// The customer is not there (a renewal): the processor must not ask them anything.
+    pub off_session: bool,
+    /// paygraph's ids, kept beside the charge at the processor (Stripe's metadata).
+    pub tags: &'a [(&'static str, String)],
 }
 
 crate::domain::string_enum!(
@@ -66,15 +73,51 @@ pub struct WalletCard {
     pub account_reference: String,
 }
 
+/// Why a charge was declined: a reason paygraph knows, or the processor's own code for one
+/// it does not, kept as given rather than turned into another.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Decline {
+    Known(DeclineCode),
+    Other(String),
+}
+
+impl Decline {
+    /// From the processor's code: a known one by its name, any other kept.
+    pub fn from_code(code: &str) -> Decline {
+        code.parse().map_or_else(|_| Decline::Other(code.to_owned()), Decline::Known)
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Decline::Known(code) => code.as_str(),
+            Decline::Other(code) => code,
+        }
+    }
+}
+
+impl From<DeclineCode> for Decline {
+    fn from(code: DeclineCode) -> Self {
+        Decline::Known(code)
+    }
+}
+
 /// What a charge came to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ChargeOutcome {
     Succeeded,
     /// Held, not taken: the answer to a charge made with `capture: false`.
     Authorized,
-    Declined(DeclineCode),
+    Declined(Decline),
     /// The issuer asks for 3-D Secure; charge again with `authenticated: true` once passed.
     RequiresAction,
+}
+
+/// What checking a token for later payments came to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verified {
+    /// Usable later, as this token.
+    Usable(String),
+    Declined(Decline),
 }
 
 /// A refund of a charge, named by the charge's idempotency key.
@@ -115,8 +158,12 @@ pub trait Processor: Send + Sync + 'static {
     ) -> BoxFuture<'a, Result<Option<WalletCard>, ProcessorError>>;
 
     /// Checks a token can be charged later without charging it (a zero-amount
-    /// authorization), before it is saved for later payments.
-    fn verify<'a>(&'a self, processor_token: &'a str) -> BoxFuture<'a, Result<ChargeOutcome, ProcessorError>>;
+    /// authorization), before it is saved for later payments. What it answers with is the
+    /// token to save: a processor may exchange a one-time token for a reusable one.
+    fn verify<'a>(&'a self, processor_token: &'a str) -> BoxFuture<'a, Result<Verified, ProcessorError>>;
+
+    /// Whether this processor can take payments of `method` (the test processor takes all).
+    fn supports(&self, method: crate::domain::PaymentMethodType) -> bool;
 
     /// Charges a token. `authenticated` is true once the customer passed 3-D Secure.
     fn charge<'a>(

@@ -13,9 +13,10 @@ use futures_util::future::BoxFuture;
 use super::test_cards::{TEST_CARDS, TEST_WALLET_EXPIRY, TEST_WALLET_TOKENS};
 use super::{
     CardDetails, ChargeOutcome, ChargeRequest, DeclineCode, Processor, ProcessorError, RefundOutcome, RefundRequest,
-    WalletCard,
+    Verified, WalletCard,
 };
 use crate::domain::Money;
+use crate::domain::PaymentMethodType;
 use crate::domain::capture::HoldOutcome;
 use crate::domain::card::{CardNumber, Wallet};
 use crate::service::auth::new_secret;
@@ -163,18 +164,22 @@ impl Processor for TestProcessor {
 
     /// As a charge would end, except that 3-D Secure is not asked when saving: the test
     /// cards that require it do so at their first charge.
-    fn verify<'a>(&'a self, processor_token: &'a str) -> BoxFuture<'a, Result<ChargeOutcome, ProcessorError>> {
+    fn verify<'a>(&'a self, processor_token: &'a str) -> BoxFuture<'a, Result<Verified, ProcessorError>> {
         Box::pin(async move {
             let behaviour = Behaviour::from_token(processor_token)
                 .ok_or_else(|| ProcessorError("not a test processor token".into()))?;
             Ok(match behaviour {
-                Behaviour::Decline(code) => ChargeOutcome::Declined(code),
+                Behaviour::Decline(code) => Verified::Declined(code.into()),
                 Behaviour::Succeed
                 | Behaviour::ThreeDSecure
                 | Behaviour::SavesThenDeclines
-                | Behaviour::RefundFails => ChargeOutcome::Succeeded,
+                | Behaviour::RefundFails => Verified::Usable(processor_token.to_owned()),
             })
         })
+    }
+
+    fn supports(&self, _method: PaymentMethodType) -> bool {
+        true
     }
 
     fn charge<'a>(
@@ -187,10 +192,10 @@ impl Processor for TestProcessor {
                 .ok_or_else(|| ProcessorError("not a test processor token".into()))?;
             let mut outcome = match behaviour {
                 Behaviour::Succeed | Behaviour::RefundFails => ChargeOutcome::Succeeded,
-                Behaviour::Decline(code) => ChargeOutcome::Declined(code),
+                Behaviour::Decline(code) => ChargeOutcome::Declined(code.into()),
                 Behaviour::ThreeDSecure if authenticated => ChargeOutcome::Succeeded,
                 Behaviour::ThreeDSecure => ChargeOutcome::RequiresAction,
-                Behaviour::SavesThenDeclines => ChargeOutcome::Declined(DeclineCode::CardDeclined),
+                Behaviour::SavesThenDeclines => ChargeOutcome::Declined(DeclineCode::CardDeclined.into()),
             };
             let mut log = self.charge_log();
             if outcome == ChargeOutcome::Succeeded && !request.capture {
@@ -200,12 +205,12 @@ impl Processor for TestProcessor {
             let took_money = |o: Option<&ChargeOutcome>| {
                 o.is_some_and(|o| matches!(o, ChargeOutcome::Succeeded | ChargeOutcome::Authorized))
             };
-            let before = log.outcomes.get(request.idempotency_key).map(|(o, _)| *o);
+            let before = log.outcomes.get(request.idempotency_key).map(|(o, _)| o.clone());
             if took_money(Some(&outcome)) && !took_money(before.as_ref()) {
                 let charge = (request.idempotency_key.to_owned(), request.amount.amount());
                 log.ledger.charges.push(charge);
             }
-            log.record(request.idempotency_key, outcome, behaviour);
+            log.record(request.idempotency_key, outcome.clone(), behaviour);
             Ok(outcome)
         })
     }
@@ -214,7 +219,7 @@ impl Processor for TestProcessor {
         &'a self,
         idempotency_key: &'a str,
     ) -> BoxFuture<'a, Result<Option<ChargeOutcome>, ProcessorError>> {
-        Box::pin(async move { Ok(self.charge_log().outcomes.get(idempotency_key).map(|(outcome, _)| *outcome)) })
+        Box::pin(async move { Ok(self.charge_log().outcomes.get(idempotency_key).map(|(outcome, _)| outcome.clone())) })
     }
 
     /// At once, except for [`Behaviour::RefundFails`] cards: PENDING, and FAILED when next
@@ -289,7 +294,14 @@ mod tests {
             processor.tokenize(CardDetails { number: &card, exp_month: 12, exp_year: 2040, cvc: &cvc }).await.unwrap();
         assert!(!token.contains(&number[6..]), "the token must not carry the number");
         let amount = Money::new(100, Currency::parse("USD").unwrap()).unwrap();
-        let request = ChargeRequest { processor_token: &token, amount, idempotency_key: "k", capture: true };
+        let request = ChargeRequest {
+            processor_token: &token,
+            amount,
+            idempotency_key: "k",
+            capture: true,
+            off_session: false,
+            tags: &[],
+        };
         processor.charge(request, authenticated).await.unwrap()
     }
 
@@ -300,12 +312,19 @@ mod tests {
         assert_eq!((card.brand.as_str(), card.last4.as_str()), ("visa", "4242"));
         let amount = Money::new(100, Currency::parse("USD").unwrap()).unwrap();
         let charge = |token: String| async move {
-            let request = ChargeRequest { processor_token: &token, amount, idempotency_key: "k", capture: true };
+            let request = ChargeRequest {
+                processor_token: &token,
+                amount,
+                idempotency_key: "k",
+                capture: true,
+                off_session: false,
+                tags: &[],
+            };
             processor.charge(request, true).await.unwrap()
         };
         assert_eq!(charge(card.processor_token).await, ChargeOutcome::Succeeded);
         let declined = processor.tokenize_wallet(Wallet::GooglePay, "googlepay_test_declined").await.unwrap().unwrap();
-        assert_eq!(charge(declined.processor_token).await, ChargeOutcome::Declined(DeclineCode::CardDeclined));
+        assert_eq!(charge(declined.processor_token).await, ChargeOutcome::Declined(DeclineCode::CardDeclined.into()));
         // A token of one wallet is not a token of the other, nor is anything else.
         assert!(processor.tokenize_wallet(Wallet::GooglePay, "applepay_test_visa").await.unwrap().is_none());
         assert!(processor.tokenize_wallet(Wallet::ApplePay, "4242424242424242").await.unwrap().is_none());
@@ -320,7 +339,14 @@ mod tests {
             processor.tokenize(CardDetails { number: &card, exp_month: 12, exp_year: 2040, cvc: &cvc }).await.unwrap();
         assert_eq!(processor.charge_outcome("attempt-1").await.unwrap(), None, "nothing charged yet");
         let amount = Money::new(100, Currency::parse("USD").unwrap()).unwrap();
-        let request = ChargeRequest { processor_token: &token, amount, idempotency_key: "attempt-1", capture: true };
+        let request = ChargeRequest {
+            processor_token: &token,
+            amount,
+            idempotency_key: "attempt-1",
+            capture: true,
+            off_session: false,
+            tags: &[],
+        };
         processor.charge(request, false).await.unwrap();
         assert_eq!(processor.charge_outcome("attempt-1").await.unwrap(), Some(ChargeOutcome::Succeeded));
         assert_eq!(processor.charge_outcome("attempt-2").await.unwrap(), None);
@@ -330,12 +356,18 @@ mod tests {
     async fn test_cards_behave_as_documented() {
         assert_eq!(outcome("4242424242424242", false).await, ChargeOutcome::Succeeded);
         assert_eq!(outcome("378282246310005", false).await, ChargeOutcome::Succeeded);
-        assert_eq!(outcome("4000000000000002", false).await, ChargeOutcome::Declined(DeclineCode::CardDeclined));
-        assert_eq!(outcome("4000000000009995", false).await, ChargeOutcome::Declined(DeclineCode::InsufficientFunds));
-        assert_eq!(outcome("4100000000000019", false).await, ChargeOutcome::Declined(DeclineCode::Fraudulent));
+        assert_eq!(outcome("4000000000000002", false).await, ChargeOutcome::Declined(DeclineCode::CardDeclined.into()));
+        assert_eq!(
+            outcome("4000000000009995", false).await,
+            ChargeOutcome::Declined(DeclineCode::InsufficientFunds.into())
+        );
+        assert_eq!(outcome("4100000000000019", false).await, ChargeOutcome::Declined(DeclineCode::Fraudulent.into()));
         assert_eq!(outcome("4000002500003155", false).await, ChargeOutcome::RequiresAction);
         assert_eq!(outcome("4000002500003155", true).await, ChargeOutcome::Succeeded);
-        assert_eq!(outcome("4111111111111111", false).await, ChargeOutcome::Declined(DeclineCode::TestModeLiveCard));
+        assert_eq!(
+            outcome("4111111111111111", false).await,
+            ChargeOutcome::Declined(DeclineCode::TestModeLiveCard.into())
+        );
     }
 
     #[tokio::test]
@@ -346,7 +378,14 @@ mod tests {
         let token =
             processor.tokenize(CardDetails { number: &card, exp_month: 12, exp_year: 2040, cvc: &cvc }).await.unwrap();
         let amount = Money::new(2500, Currency::parse("EUR").unwrap()).unwrap();
-        let request = ChargeRequest { processor_token: &token, amount, idempotency_key: "held", capture: false };
+        let request = ChargeRequest {
+            processor_token: &token,
+            amount,
+            idempotency_key: "held",
+            capture: false,
+            off_session: false,
+            tags: &[],
+        };
         assert_eq!(processor.charge(request, false).await.unwrap(), ChargeOutcome::Authorized);
         let part = Money::new(1500, Currency::parse("EUR").unwrap()).unwrap();
         assert_eq!(processor.capture("held", part).await.unwrap(), HoldOutcome::Captured(1500));

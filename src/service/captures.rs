@@ -27,7 +27,7 @@ use crate::domain::payment::Payment;
 use crate::domain::session::PaymentSession;
 use crate::domain::{MerchantId, PaymentId, PaymentStatus};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::processor::Processor;
+use crate::processor::Processors;
 use crate::storage;
 use crate::storage::events::EventDetail;
 use crate::storage::transition::{TransitionError, apply, record_change};
@@ -56,13 +56,13 @@ struct CaptureRecord {
 #[derive(Clone)]
 pub struct Captures {
     core: Core,
-    processor: Arc<dyn Processor>,
+    processors: Arc<Processors>,
     sessions: Sessions,
 }
 
 impl Captures {
-    pub fn new(core: Core, processor: Arc<dyn Processor>, sessions: Sessions) -> Self {
-        Captures { core, processor, sessions }
+    pub fn new(core: Core, processors: Arc<Processors>, sessions: Sessions) -> Self {
+        Captures { core, processors, sessions }
     }
 
     /// Captures `input.amount` (or all) of an AUTHORIZED payment of `merchant`; the rest of
@@ -152,12 +152,16 @@ impl Captures {
     /// leaves the mark for the background pass.
     async fn finish(&self, payment: &Payment, session: &PaymentSession, action: HoldAction) {
         let key = payment.id.0.to_string();
+        let processor = match self.processors.of(payment.processor_account).await {
+            Ok(processor) => processor,
+            Err(error) => return tracing::error!(%error, payment = %payment.id, "no processor; the hold waits"),
+        };
         let asked = match action {
             HoldAction::Capture(amount) => {
                 let amount = crate::domain::Money::from_stored(amount, payment.amount.currency());
-                tokio::time::timeout(PROCESSOR_TIMEOUT, self.processor.capture(&key, amount)).await
+                tokio::time::timeout(PROCESSOR_TIMEOUT, processor.capture(&key, amount)).await
             }
-            HoldAction::Void => tokio::time::timeout(PROCESSOR_TIMEOUT, self.processor.void(&key)).await,
+            HoldAction::Void => tokio::time::timeout(PROCESSOR_TIMEOUT, processor.void(&key)).await,
         };
         let outcome = match asked {
             Ok(Ok(outcome)) => outcome,

@@ -21,6 +21,7 @@ pub mod merchants;
 pub mod orders;
 pub mod origins;
 pub mod payments;
+pub mod processor_accounts;
 pub mod profiles;
 pub mod refunds;
 pub mod renewals;
@@ -37,7 +38,7 @@ pub use self::core::{Clock, Core, SystemClock};
 use crate::bus::{EventBus, Hub, Notice};
 use crate::config::FraudRules;
 use crate::domain::card::FingerprintKey;
-use crate::processor::Processor;
+use crate::processor::Processors;
 use crate::telemetry::Metrics;
 
 /// What the families are built from.
@@ -49,7 +50,7 @@ pub struct Dependencies {
     pub clock: Arc<dyn Clock>,
     /// Base of hosted-page URLs, without a trailing slash.
     pub public_url: String,
-    pub processor: Arc<dyn Processor>,
+    pub processors: Arc<Processors>,
     pub fingerprint_key: FingerprintKey,
     pub fraud_rules: FraudRules,
     /// How long a verified credential is remembered (zero: looked up on every request).
@@ -87,6 +88,7 @@ pub struct Services {
     pub payments: payments::Payments,
     pub refunds: refunds::Refunds,
     pub captures: captures::Captures,
+    pub processor_accounts: processor_accounts::ProcessorAccounts,
     pub webhooks: webhooks::Webhooks,
     pub deliveries: webhooks::delivery::Deliveries,
     pub subscriptions: subscriptions::Subscriptions,
@@ -134,7 +136,7 @@ impl Services {
             fulfilment::Fulfilment::new(core.clone(), balances.clone(), profiles.clone(), subscriptions.clone());
         let payments = payments::Payments::new(payments::PaymentDependencies {
             core: core.clone(),
-            processor: deps.processor.clone(),
+            processors: deps.processors.clone(),
             fingerprint_key: deps.fingerprint_key.clone(),
             sessions: sessions.clone(),
             profiles: profiles.clone(),
@@ -155,12 +157,13 @@ impl Services {
             deliveries,
             webhooks: webhooks::Webhooks::new(core.clone(), deps.production),
 
-            refunds: refunds::Refunds::new(core.clone(), deps.processor.clone(), sessions.clone()),
-            captures: captures::Captures::new(core.clone(), deps.processor.clone(), sessions.clone()),
+            refunds: refunds::Refunds::new(core.clone(), deps.processors.clone(), sessions.clone()),
+            captures: captures::Captures::new(core.clone(), deps.processors.clone(), sessions.clone()),
+            processor_accounts: processor_accounts::ProcessorAccounts::new(core.clone(), deps.processors.clone()),
             auth: auth::Auth::new(core.clone(), credentials),
             keys: keys::Keys::new(core.clone()),
             renewals: renewals::Renewals::new(core.clone(), payments.clone(), profiles.clone(), subscriptions.clone()),
-            vault: vault::Vault::new(core.clone(), deps.processor, deps.fingerprint_key),
+            vault: vault::Vault::new(core.clone(), deps.processors, deps.fingerprint_key),
             live: live::Live::new(core.clone(), deps.hub, sessions.clone()),
             hosted: hosted::Hosted::new(core.clone(), merchants.clone()),
             public_url: deps.public_url,

@@ -53,6 +53,7 @@ impl Profiles {
             exp_year: Some(card.exp_year),
             fingerprint: card.fingerprint.clone(),
             processor_token: card.processor_token.clone(),
+            processor_account: card.processor_account_id,
             is_default: false,
             saved_by: Some(session.id),
             created_at: self.core.now(),

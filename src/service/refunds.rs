@@ -26,7 +26,7 @@ use crate::domain::refund::{NotRefundable, Refund, RefundReason, RefundStatus, r
 use crate::domain::session::PaymentSession;
 use crate::domain::{MerchantId, Money, PaymentId, PaymentStatus, RefundId, SessionPurpose};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::processor::{Processor, RefundOutcome, RefundRequest};
+use crate::processor::{Processors, RefundOutcome, RefundRequest};
 use crate::storage;
 use crate::storage::events::EventDetail;
 use crate::storage::transition::{TransitionError, record_change};
@@ -60,13 +60,13 @@ struct RefundRecord {
 #[derive(Clone)]
 pub struct Refunds {
     core: Core,
-    processor: Arc<dyn Processor>,
+    processors: Arc<Processors>,
     sessions: Sessions,
 }
 
 impl Refunds {
-    pub fn new(core: Core, processor: Arc<dyn Processor>, sessions: Sessions) -> Self {
-        Refunds { core, processor, sessions }
+    pub fn new(core: Core, processors: Arc<Processors>, sessions: Sessions) -> Self {
+        Refunds { core, processors, sessions }
     }
 
     /// Refunds `input.amount` (or all that is left) of a captured payment of `merchant`.
@@ -147,7 +147,11 @@ impl Refunds {
     async fn send(&self, refund: &Refund, session: &PaymentSession) {
         let (charge_key, key) = (refund.payment.0.to_string(), refund.id.0.to_string());
         let request = RefundRequest { charge_key: &charge_key, amount: refund.amount, idempotency_key: &key };
-        let outcome = match tokio::time::timeout(PROCESSOR_TIMEOUT, self.processor.refund(request)).await {
+        let processor = match self.processors.of_payment(refund.payment.0).await {
+            Ok(processor) => processor,
+            Err(error) => return tracing::error!(%error, refund = %refund.id, "no processor; the refund waits"),
+        };
+        let outcome = match tokio::time::timeout(PROCESSOR_TIMEOUT, processor.refund(request)).await {
             Ok(Ok(outcome)) => outcome,
             Ok(Err(error)) => return tracing::error!(%error, refund = %refund.id, "processor fault; the refund waits"),
             Err(_) => return tracing::error!(refund = %refund.id, "processor timed out; the refund waits"),
@@ -235,14 +239,21 @@ impl Refunds {
         let mut settled = 0;
         for refund in due {
             let key = refund.id.0.to_string();
-            let outcome = match self.processor.refund_outcome(&key).await {
+            let processor = match self.processors.of_payment(refund.payment.0).await {
+                Ok(processor) => processor,
+                Err(error) => {
+                    tracing::warn!(%error, refund = %refund.id, "no processor; the refund waits");
+                    continue;
+                }
+            };
+            let outcome = match processor.refund_outcome(&key).await {
                 Ok(Some(outcome)) => outcome,
                 // Never arrived: send it (the key makes a duplicate harmless).
                 Ok(None) => {
                     let charge_key = refund.payment.0.to_string();
                     let request =
                         RefundRequest { charge_key: &charge_key, amount: refund.amount, idempotency_key: &key };
-                    match self.processor.refund(request).await {
+                    match processor.refund(request).await {
                         Ok(outcome) => outcome,
                         Err(error) => {
                             tracing::warn!(%error, refund = %refund.id, "processor fault; the refund waits");

@@ -74,17 +74,17 @@ fn card_error(error: CardError) -> AppError {
 #[derive(Clone)]
 pub struct Vault {
     core: Core,
-    processor: std::sync::Arc<dyn crate::processor::Processor>,
+    processors: std::sync::Arc<crate::processor::Processors>,
     fingerprint_key: FingerprintKey,
 }
 
 impl Vault {
     pub fn new(
         core: Core,
-        processor: std::sync::Arc<dyn crate::processor::Processor>,
+        processors: std::sync::Arc<crate::processor::Processors>,
         fingerprint_key: FingerprintKey,
     ) -> Self {
-        Vault { core, processor, fingerprint_key }
+        Vault { core, processors, fingerprint_key }
     }
 }
 
@@ -118,7 +118,8 @@ impl Vault {
         drop(input);
 
         let card = CardDetails { number: &number, exp_month, exp_year, cvc: &cvc };
-        let processor_token = self.processor.tokenize(card).await.map_err(|e| AppError::Internal(e.into()))?;
+        let (account, processor) = self.processors.current(caller.merchant()).await?;
+        let processor_token = processor.tokenize(card).await.map_err(|e| AppError::Internal(e.into()))?;
         let now = self.core.now();
         let row = card_token::Model {
             id: new_secret(TOKEN_PREFIX),
@@ -128,6 +129,7 @@ impl Vault {
                 Caller::Merchant { .. } => None,
             },
             processor_token,
+            processor_account_id: account,
             brand: number.brand().as_str().to_owned(),
             last4: number.last4(),
             exp_month: exp_month as i32,

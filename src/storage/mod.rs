@@ -16,6 +16,7 @@ pub mod orders;
 pub mod page;
 pub mod payments;
 pub mod persisted;
+pub mod processor_accounts;
 pub mod profiles;
 pub mod records;
 pub mod refunds;

@@ -111,3 +111,9 @@ pub async fn charged_profile(db: &DatabaseConnection, payment: &Payment) -> Resu
         None => Ok(None),
     }
 }
+
+/// The processor account that holds a payment's charge (none: the test processor).
+pub async fn processor_account_of(db: &DatabaseConnection, payment: Uuid) -> Result<Option<Uuid>, DbErr> {
+    let row = payment::Entity::find_by_id(payment).one(db).await?;
+    Ok(row.ok_or_else(|| DbErr::RecordNotFound(format!("payment {payment}")))?.processor_account_id)
+}

@@ -10,7 +10,7 @@ use paygraph::domain::capture::HoldOutcome;
 use paygraph::domain::card::Wallet;
 use paygraph::processor::{
     CardDetails, ChargeOutcome, ChargeRequest, Processor, ProcessorError, RefundOutcome, RefundRequest, TestProcessor,
-    WalletCard,
+    Verified, WalletCard,
 };
 
 /// What the faulty processor does with the next charges.
@@ -59,8 +59,12 @@ impl Processor for FaultyProcessor {
         self.inner.tokenize_wallet(wallet, token)
     }
 
-    fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<ChargeOutcome, ProcessorError>> {
+    fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Verified, ProcessorError>> {
         self.inner.verify(token)
+    }
+
+    fn supports(&self, method: paygraph::domain::PaymentMethodType) -> bool {
+        self.inner.supports(method)
     }
 
     fn charge<'a>(

@@ -206,6 +206,31 @@ pub fn test_redis_url(test: &str) -> Option<String> {
     }
 }
 
+/// The tests that need the Stripe fake (`TEST_STRIPE_URL`, localstripe started by
+/// `.ci/run`): without it they are skipped and counted, except under CI, where they fail.
+pub const NEEDS_STRIPE: &[&str] = &[
+    "a_key_stripe_refuses_stores_nothing",
+    "a_connected_account_is_shown_by_its_label_and_its_key_is_sealed",
+    "a_card_payment_is_one_payment_intent_with_paygraphs_ids",
+    "a_declined_card_keeps_stripes_code",
+    "a_held_payment_is_captured_in_part_or_voided_at_stripe",
+    "refunds_full_and_partial_reach_stripe_once",
+    "a_merchant_on_the_test_processor_is_untouched_by_anothers_account",
+    "a_saved_card_is_charged_again_off_session",
+];
+
+/// The Stripe fake's base URL for tests, or `None`: the test is skipped (a failure under CI).
+pub fn test_stripe_url(test: &str) -> Option<String> {
+    assert!(NEEDS_STRIPE.contains(&test), "list {test} in helpers::NEEDS_STRIPE, so its skip is counted");
+    match std::env::var("TEST_STRIPE_URL").ok().filter(|u| !u.is_empty()) {
+        Some(url) => Some(url),
+        None => {
+            assert!(std::env::var("CI").is_err(), "CI runs {test}, but TEST_STRIPE_URL is not set");
+            None
+        }
+    }
+}
+
 impl TestApp {
     /// What the app's test processor did with money so far.
     pub fn ledger(&self) -> paygraph::processor::Ledger {

@@ -44,6 +44,7 @@ mod sessions;
 mod skips;
 mod socket_limits;
 mod stats;
+mod stripe;
 mod throttle;
 mod transport;
 mod validation_cache;

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::helpers::*;
 
+const SECRETS_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8";
 const FINGERPRINT_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0-Pw";
 
 #[tokio::test]
@@ -19,8 +20,10 @@ async fn production_refuses_a_fingerprint_key_in_the_database_and_open_metrics()
     let refused = Application::build(config.clone()).await.err().expect("production refuses");
     let message = format!("{refused:#}");
     assert!(message.contains("PAYGRAPH_FINGERPRINT_KEY") && message.contains("PAYGRAPH_METRICS"), "{message}");
+    assert!(message.contains("PAYGRAPH_SECRETS_KEY"), "processor keys need their own key: {message}");
 
     config.fingerprint_key = Some(FINGERPRINT_KEY.into());
+    config.secrets_key = Some(SECRETS_KEY.into());
     config.metrics_token = Some("short".into());
     let refused = Application::build(config.clone()).await.err().expect("a guessable token is refused");
     assert!(format!("{refused:#}").contains("24 characters"));
@@ -57,6 +60,7 @@ fn the_production_binary_makes_no_demo_merchant_prints_no_key_and_serves_no_grap
         .env("PAYGRAPH_LISTEN", format!("127.0.0.1:{port}"))
         .env("PAYGRAPH_METRICS_LISTEN", format!("127.0.0.1:{metrics_port}"))
         .env("PAYGRAPH_FINGERPRINT_KEY", FINGERPRINT_KEY)
+        .env("PAYGRAPH_SECRETS_KEY", SECRETS_KEY)
         .env("RUST_LOG", "info")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

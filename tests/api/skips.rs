@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use crate::helpers::NEEDS_REDIS;
+use crate::helpers::{NEEDS_REDIS, NEEDS_STRIPE};
 
 #[test]
 fn what_this_run_skips() {
@@ -15,6 +15,15 @@ fn what_this_run_skips() {
             "SKIPPED {} tests that need Redis (set TEST_REDIS_URL=redis://127.0.0.1:6379): {}\n",
             NEEDS_REDIS.len(),
             NEEDS_REDIS.join(", ")
+        );
+        let _ = std::io::stderr().write_all(line.as_bytes());
+    }
+    if std::env::var("TEST_STRIPE_URL").ok().filter(|u| !u.is_empty()).is_none() {
+        assert!(std::env::var("CI").is_err(), "CI runs every test: set TEST_STRIPE_URL");
+        let line = format!(
+            "SKIPPED {} tests that need the Stripe fake (see README, Connecting Stripe): {}\n",
+            NEEDS_STRIPE.len(),
+            NEEDS_STRIPE.join(", ")
         );
         let _ = std::io::stderr().write_all(line.as_bytes());
     }

@@ -110,6 +110,7 @@ async fn production_refuses_loopback_receivers() {
     let app = spawn_app_with(|c| {
         c.environment = paygraph::config::Environment::Production;
         c.fingerprint_key = Some("A".repeat(86));
+        c.secrets_key = Some("A".repeat(43));
         c.metrics_token = Some("m".repeat(32));
     })
     .await;

@@ -10,6 +10,7 @@ mod keys;
 mod links;
 mod merchant;
 mod orders;
+mod processor_accounts;
 mod profiles;
 mod refunds;
 mod sessions;
@@ -36,6 +37,7 @@ pub struct MutationRoot(
     merchant::MerchantMutations,
     keys::KeyMutations,
     webhooks::WebhookMutations,
+    processor_accounts::ProcessorAccountMutations,
 );
 
 /// Something the caller got wrong. `field` is the path to the input field, when one is to blame.

@@ -1,4 +1,8 @@
-use async_graphql::Object;
+use async_graphql::{Context, Object};
+
+use super::ProcessorAccount;
+use crate::graphql::context::ContextExt;
+use crate::graphql::errors::gql;
 
 use crate::domain::merchant::Merchant as Tenant;
 
@@ -22,5 +26,10 @@ impl Merchant {
     /// (besides those the server allows for everyone).
     async fn allowed_origins(&self) -> &[String] {
         &self.0.allowed_origins
+    }
+    /// The merchant's own processor account its new payments go to; null: the test processor.
+    async fn processor_account(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ProcessorAccount>> {
+        let account = ctx.services().processor_accounts.current(self.0.id).await.map_err(gql)?;
+        Ok(account.map(ProcessorAccount))
     }
 }

@@ -73,6 +73,11 @@ impl Payment {
     async fn client_ip(&self) -> Option<&str> {
         self.0.client_ip.as_deref()
     }
+    /// The processor's own id of the charge (a Stripe PaymentIntent `pi_…`), for finding it
+    /// in the processor's dashboard; null on the test processor.
+    async fn processor_reference(&self) -> Option<&str> {
+        self.0.processor_reference.as_deref()
+    }
     /// Why the processor declined, e.g. `insufficient_funds`.
     async fn decline_code(&self) -> Option<&str> {
         self.0.decline_code.as_deref()

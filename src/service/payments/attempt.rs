@@ -32,6 +32,10 @@ pub(super) struct Charge {
     pub authenticated: bool,
     /// Taken at once; false: authorized and held (a MANUAL capture session).
     pub capture: bool,
+    /// The account that holds the token; none: the test processor.
+    pub account: Option<Uuid>,
+    /// A renewal: the customer is not there to be asked anything.
+    pub off_session: bool,
 }
 
 /// Who pays which session, how, and from where.
@@ -86,6 +90,8 @@ impl Payments {
             client_ip: client_ip.clone(),
             off_session,
             subscription: session.subscription,
+            processor_account: method.charge.as_ref().and_then(|c| c.processor_account),
+            processor_reference: None,
             amount_captured: 0,
             amount_refunded: 0,
             capture_before: None,
@@ -112,8 +118,13 @@ impl Payments {
         let verdict = match (assessment.blocked_by, &method.charge) {
             (Some(rule), _) => Verdict::Blocked(rule),
             (None, Some(card)) => {
-                let charge = Charge { authenticated: card.authenticated, capture: session.captures_at_once() };
-                match self.charge(&card.processor_token, amount, payment_id, charge).await {
+                let charge = Charge {
+                    authenticated: card.authenticated,
+                    capture: session.captures_at_once(),
+                    account: card.processor_account,
+                    off_session,
+                };
+                match self.charge(&session, &card.processor_token, payment_id, charge).await {
                     Some(outcome) => Verdict::Charged(outcome),
                     // The answer is lost: the charge may or may not have happened. The session
                     // waits in PROCESSING until `reconcile` asks the processor.
@@ -185,14 +196,30 @@ impl Payments {
     /// unknown; only the processor can tell, by the attempt's idempotency key.
     pub(super) async fn charge(
         &self,
+        session: &PaymentSession,
         processor_token: &str,
-        amount: Money,
         payment_id: Uuid,
         charge: Charge,
     ) -> Option<ChargeOutcome> {
+        let amount = session_amount(session).ok()?;
+        let processor = match self.processors.of(charge.account).await {
+            Ok(processor) => processor,
+            Err(error) => {
+                tracing::error!(%error, payment = %payment_id, "no processor; the attempt waits for reconciliation");
+                return None;
+            }
+        };
         let key = payment_id.to_string();
-        let request = ChargeRequest { processor_token, amount, idempotency_key: &key, capture: charge.capture };
-        match tokio::time::timeout(PROCESSOR_TIMEOUT, self.processor.charge(request, charge.authenticated)).await {
+        let tags = [("merchant", session.merchant.0.to_string()), ("session", session.id.0.to_string())];
+        let request = ChargeRequest {
+            processor_token,
+            amount,
+            idempotency_key: &key,
+            capture: charge.capture,
+            off_session: charge.off_session,
+            tags: &tags,
+        };
+        match tokio::time::timeout(PROCESSOR_TIMEOUT, processor.charge(request, charge.authenticated)).await {
             Ok(Ok(outcome)) => Some(outcome),
             Ok(Err(error)) => {
                 tracing::error!(%error, payment = %payment_id, "processor fault; the attempt waits for reconciliation");

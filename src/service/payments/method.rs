@@ -39,6 +39,8 @@ pub(super) struct Chargeable {
     /// The saved profile charged, if that is how the customer pays.
     pub profile: Option<Uuid>,
     pub processor_token: String,
+    /// The account that holds `processor_token`; none: the test processor.
+    pub processor_account: Option<Uuid>,
     /// Wallet payments are authenticated on the device: no 3-D Secure challenge.
     pub authenticated: bool,
 }
@@ -71,6 +73,11 @@ impl Payments {
                 format!("this session does not accept {}", kind.as_str()),
             ));
         }
+        if matches!(kind, PaymentMethodType::Wallet | PaymentMethodType::BankTransfer)
+            && !matches!(method, PaymentMethodInput::Profile(_))
+        {
+            self.check_supported(session, kind, field).await?;
+        }
         match method {
             PaymentMethodInput::CardToken(token) => {
                 let card = self.usable_token(caller, session.id.0, &token).await?;
@@ -88,6 +95,7 @@ impl Payments {
                     fingerprint: card.fingerprint.clone(),
                     charge: Some(Chargeable {
                         processor_token: card.processor_token.clone(),
+                        processor_account: card.processor_account_id,
                         vault_token: Some(card),
                         profile: None,
                         authenticated: false,
@@ -110,8 +118,8 @@ impl Payments {
                 if token.is_empty() || token.len() > MAX_WALLET_TOKEN_BYTES {
                     return Err(invalid());
                 }
-                let card = self
-                    .processor
+                let (account, processor) = self.processors.current(session.merchant).await?;
+                let card = processor
                     .tokenize_wallet(wallet, &token)
                     .await
                     .map_err(|e| AppError::Internal(e.into()))?
@@ -133,6 +141,7 @@ impl Payments {
                     merchant_id: session.merchant.0,
                     payment_session_id: Some(session.id.0),
                     processor_token: card.processor_token.clone(),
+                    processor_account_id: account,
                     brand: card.brand.as_str().to_owned(),
                     last4: card.last4,
                     exp_month: card.exp_month,
@@ -150,6 +159,7 @@ impl Payments {
                     fingerprint,
                     charge: Some(Chargeable {
                         processor_token: card.processor_token,
+                        processor_account: account,
                         vault_token: Some(kept),
                         profile: None,
                         authenticated: true,
@@ -178,6 +188,7 @@ impl Payments {
                     fingerprint: profile.fingerprint,
                     charge: Some(Chargeable {
                         processor_token: profile.processor_token,
+                        processor_account: profile.processor_account,
                         vault_token: None,
                         profile: Some(profile.id.0),
                         authenticated: false,
@@ -196,6 +207,25 @@ impl Payments {
                 Ok(Method { kind, summary, fingerprint, charge: None, writes: Vec::new() })
             }
         }
+    }
+
+    /// The merchant's processor takes `kind` (a Stripe account takes cards only, for now):
+    /// refused before anything is written, never half-done.
+    async fn check_supported(
+        &self,
+        session: &PaymentSession,
+        kind: PaymentMethodType,
+        field: &[&str],
+    ) -> AppResult<()> {
+        let (_, processor) = self.processors.current(session.merchant).await?;
+        if processor.supports(kind) {
+            return Ok(());
+        }
+        Err(AppError::user(
+            field,
+            ErrorCode::MethodNotSupportedByProcessor,
+            format!("the merchant's processor does not take {}", kind.as_str()),
+        ))
     }
 
     /// A token this caller may spend on `session` now. A token made with a session's client

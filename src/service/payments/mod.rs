@@ -44,7 +44,7 @@ use crate::domain::payment::Payment;
 use crate::domain::session::PaymentSession;
 use crate::domain::{PaymentStatus, ProfileId, SessionId};
 use crate::error::{AppError, AppResult, ErrorCode, UserError};
-use crate::processor::{DeclineCode, Processor};
+use crate::processor::{Decline, DeclineCode, Processors};
 use crate::storage;
 use crate::storage::entities::payment;
 pub use crate::storage::listings::PaymentFilter;
@@ -94,7 +94,7 @@ struct ConfirmedRecord {
 /// What confirming a session calls on.
 pub struct PaymentDependencies {
     pub core: Core,
-    pub processor: Arc<dyn Processor>,
+    pub processors: Arc<Processors>,
     pub fingerprint_key: FingerprintKey,
     pub sessions: Sessions,
     pub profiles: Profiles,
@@ -109,7 +109,7 @@ pub struct PaymentDependencies {
 #[derive(Clone)]
 pub struct Payments {
     core: Core,
-    processor: Arc<dyn Processor>,
+    processors: Arc<Processors>,
     fingerprint_key: FingerprintKey,
     sessions: Sessions,
     profiles: Profiles,
@@ -123,7 +123,7 @@ impl Payments {
     pub fn new(deps: PaymentDependencies) -> Self {
         let PaymentDependencies {
             core,
-            processor,
+            processors,
             fingerprint_key,
             sessions,
             profiles,
@@ -132,7 +132,7 @@ impl Payments {
             fulfilment,
             capture_window,
         } = deps;
-        Payments { core, processor, fingerprint_key, sessions, profiles, fraud, links, fulfilment, capture_window }
+        Payments { core, processors, fingerprint_key, sessions, profiles, fraud, links, fulfilment, capture_window }
     }
 
     /// The merchant's payments matching `filter`, for a connection.
@@ -206,7 +206,7 @@ fn declined_by(decline_code: Option<&str>, fraud_rule: Option<&str>) -> Option<U
     if let Some(rule) = fraud_rule {
         return Some(blocked_error(rule));
     }
-    decline_code.map(|code| decline_error(code.parse().unwrap_or(DeclineCode::CardDeclined)))
+    decline_code.map(|code| decline_error(&Decline::from_code(code)))
 }
 
 fn blocked_error(rule: &str) -> UserError {
@@ -217,8 +217,12 @@ fn blocked_error(rule: &str) -> UserError {
     )
 }
 
-fn decline_error(code: DeclineCode) -> UserError {
-    let (code, message) = match code {
+fn decline_error(decline: &Decline) -> UserError {
+    let Decline::Known(code) = decline else {
+        // A reason paygraph has no name for: declined, and the payment keeps the processor's code.
+        return UserError::new(&["input", "paymentMethod"], ErrorCode::CardDeclined, "the card was declined");
+    };
+    let (code, message) = match *code {
         DeclineCode::CardDeclined => (ErrorCode::CardDeclined, "the card was declined"),
         DeclineCode::InsufficientFunds => (ErrorCode::InsufficientFunds, "the card has insufficient funds"),
         DeclineCode::LostCard => (ErrorCode::LostCard, "the card was declined (reported lost)"),

@@ -15,7 +15,7 @@ use crate::storage::entities::card_token;
 use crate::storage::writes::{Outcome, SessionWrite};
 
 /// What became of an attempt.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(super) enum Verdict {
     /// The processor answered.
     Charged(ChargeOutcome),
@@ -25,7 +25,7 @@ pub(super) enum Verdict {
 
 impl Verdict {
     /// The session's next status, the payment's, and why it failed if it did.
-    fn resolve(self, session: &PaymentSession) -> (SessionStatus, PaymentStatus, Option<UserError>) {
+    fn resolve(&self, session: &PaymentSession) -> (SessionStatus, PaymentStatus, Option<UserError>) {
         match self {
             Verdict::Charged(ChargeOutcome::Succeeded) => (SessionStatus::Completed, PaymentStatus::Succeeded, None),
             // The customer's part is done; the money waits for `capturePayment`.

@@ -55,15 +55,16 @@ impl Payments {
             if attempt.method == PaymentMethodType::BankTransfer {
                 return Ok(false);
             }
-            let answer = match self.processor.charge_outcome(&attempt.id.0.to_string()).await {
+            let processor = self.processors.of(attempt.processor_account).await?;
+            let answer = match processor.charge_outcome(&attempt.id.0.to_string()).await {
                 Ok(answer) => answer,
                 Err(error) => {
                     tracing::warn!(%error, payment = %attempt.id.0, "the processor cannot tell the outcome yet");
                     return Ok(false);
                 }
             };
-            let outcome = answer.unwrap_or(ChargeOutcome::Declined(DeclineCode::ProcessingError));
-            self.record_outcome(session, attempt.id.0, Verdict::Charged(outcome), attempt.risk_score).await?;
+            let outcome = answer.unwrap_or(ChargeOutcome::Declined(DeclineCode::ProcessingError.into()));
+            self.record_outcome(session, attempt.id.0, Verdict::Charged(outcome.clone()), attempt.risk_score).await?;
             // Counted once it is applied: an instance that lost the race to apply it says nothing.
             tracing::warn!(payment = %attempt.id.0, ?outcome, "reconciled an attempt whose outcome was not recorded");
             self.core.metrics.count_attempt_reconciled();

@@ -14,7 +14,7 @@ use crate::domain::SessionStatus;
 use crate::domain::payment::VerificationStatus;
 use crate::domain::session::PaymentSession;
 use crate::error::{AppError, AppResult, ErrorCode, UserError};
-use crate::processor::{ChargeOutcome, DeclineCode};
+use crate::processor::{DeclineCode, ProcessorError, Verified};
 use crate::service::fraud::Signals;
 use crate::service::idempotency::Claim;
 use crate::storage::entities::verification;
@@ -29,7 +29,8 @@ impl Payments {
         idempotency: Option<&Claim>,
     ) -> AppResult<Confirmed> {
         let field = ["input", "paymentMethod"];
-        let Some(Chargeable { vault_token: Some(card), processor_token, .. }) = method.charge else {
+        let Some(Chargeable { vault_token: Some(mut card), processor_token, processor_account, .. }) = method.charge
+        else {
             return Err(AppError::user(
                 &field,
                 ErrorCode::NotAllowed,
@@ -74,17 +75,21 @@ impl Payments {
         };
         let verified = match assessment.blocked_by {
             Some(rule) => Err(blocked_error(rule)),
-            None => match self.processor.verify(&processor_token).await {
-                Ok(ChargeOutcome::Succeeded | ChargeOutcome::Authorized | ChargeOutcome::RequiresAction) => Ok(()),
-                Ok(ChargeOutcome::Declined(code)) => {
-                    outcome.decline_code = Some(code.as_str().to_owned());
-                    Err(decline_error(code))
+            None => match self.verify(processor_account, &processor_token).await {
+                // What is saved is the token the processor gave for later payments.
+                Ok(Verified::Usable(reusable)) => {
+                    card.processor_token = reusable;
+                    Ok(())
+                }
+                Ok(Verified::Declined(decline)) => {
+                    outcome.decline_code = Some(decline.as_str().to_owned());
+                    Err(decline_error(&decline))
                 }
                 Err(error) => {
                     // A verification moves no money: a fault is a failed attempt, retried by the customer.
                     tracing::error!(%error, session = %session.id, "processor fault while verifying; the attempt fails");
                     outcome.decline_code = Some(DeclineCode::ProcessingError.as_str().to_owned());
-                    Err(decline_error(DeclineCode::ProcessingError))
+                    Err(decline_error(&DeclineCode::ProcessingError.into()))
                 }
             },
         };
@@ -117,4 +122,11 @@ impl Payments {
 
 fn verification_result(id: Uuid, status: VerificationStatus, outcome: VerificationOutcome) -> SessionWrite {
     SessionWrite::RecordVerification { id, status, outcome }
+}
+
+impl Payments {
+    async fn verify(&self, account: Option<Uuid>, token: &str) -> Result<Verified, ProcessorError> {
+        let processor = self.processors.of(account).await.map_err(|e| ProcessorError(format!("{e:#}")))?;
+        processor.verify(token).await
+    }
 }

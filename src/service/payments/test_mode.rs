@@ -40,8 +40,11 @@ impl Payments {
             .get(merchant, payment.session)
             .await?
             .ok_or_else(|| anyhow::anyhow!("payment without its session"))?;
-        let outcome =
-            if settled { ChargeOutcome::Succeeded } else { ChargeOutcome::Declined(DeclineCode::BankTransferFailed) };
+        let outcome = if settled {
+            ChargeOutcome::Succeeded
+        } else {
+            ChargeOutcome::Declined(DeclineCode::BankTransferFailed.into())
+        };
         self.record_outcome(&session, payment.id.0, Verdict::Charged(outcome), payment.risk_score).await
     }
 
@@ -77,16 +80,20 @@ impl Payments {
                 other => other,
             })?;
         let processor_token = self.processor_token_of(&payment).await?;
-        let amount = payment.amount;
         let outcome = if passed {
-            let charge = Charge { authenticated: true, capture: session.captures_at_once() };
-            match self.charge(&processor_token, amount, payment.id.0, charge).await {
+            let charge = Charge {
+                authenticated: true,
+                capture: session.captures_at_once(),
+                account: payment.processor_account,
+                off_session: payment.off_session,
+            };
+            match self.charge(&session, &processor_token, payment.id.0, charge).await {
                 Some(outcome) => outcome,
                 // The answer is lost: `reconcile` settles it with the processor.
                 None => return Ok(Confirmed { session: processing, payment: Some(payment), declined: None }),
             }
         } else {
-            ChargeOutcome::Declined(DeclineCode::AuthenticationFailed)
+            ChargeOutcome::Declined(DeclineCode::AuthenticationFailed.into())
         };
         self.record_outcome(&processing, payment.id.0, Verdict::Charged(outcome), payment.risk_score).await
     }

@@ -13,6 +13,8 @@ pub struct Model {
     pub payment_session_id: Option<Uuid>,
     /// The processor's reference to the card.
     pub processor_token: String,
+    /// The account that holds `processor_token`; none: the test processor.
+    pub processor_account_id: Option<Uuid>,
     pub brand: String,
     pub last4: String,
     pub exp_month: i32,

@@ -17,6 +17,8 @@ pub mod payment_profile;
 pub mod payment_session;
 pub mod persisted_approval;
 pub mod persisted_query;
+pub mod processor_account;
+pub mod processor_event;
 pub mod refund;
 pub mod session_event;
 pub mod subscription;

@@ -43,6 +43,10 @@ pub struct Model {
     pub off_session: bool,
     /// The subscription this payment is for (its first payment or a renewal).
     pub subscription_id: Option<Uuid>,
+    /// The account that holds the charged token; none: the test processor.
+    pub processor_account_id: Option<Uuid>,
+    /// The processor's id of the charge (a PaymentIntent), stored as soon as it exists.
+    pub processor_reference: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
@@ -91,6 +95,8 @@ impl TryFrom<Model> for crate::domain::payment::Payment {
             client_ip: row.client_ip.clone(),
             off_session: row.off_session,
             subscription: row.subscription_id.map(SubscriptionId),
+            processor_account: row.processor_account_id,
+            processor_reference: row.processor_reference.clone(),
             created_at: row.created_at,
             updated_at: row.updated_at,
         })
@@ -126,6 +132,8 @@ impl From<crate::domain::payment::Payment> for Model {
             payment_profile_id: p.profile.map(|p| p.0),
             off_session: p.off_session,
             subscription_id: p.subscription.map(|s| s.0),
+            processor_account_id: p.processor_account,
+            processor_reference: p.processor_reference,
             created_at: p.created_at,
             updated_at: p.updated_at,
         }

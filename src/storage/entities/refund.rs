@@ -15,6 +15,8 @@ pub struct Model {
     pub reason: String,
     pub status: String,
     pub failure_code: Option<String>,
+    /// The processor's id of the refund, stored as soon as it is known.
+    pub processor_reference: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
@@ -58,6 +60,7 @@ impl From<crate::domain::refund::Refund> for Model {
             reason: r.reason.as_str().to_owned(),
             status: r.status.as_str().to_owned(),
             failure_code: r.failure_code,
+            processor_reference: None,
             created_at: r.created_at,
             updated_at: r.updated_at,
         }
