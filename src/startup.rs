@@ -13,6 +13,7 @@ use crate::config::Config;
 use crate::graphql;
 use crate::graphql::persisted::PersistedQueries;
 use crate::http::{self, AppState};
+use crate::processor::accounts::StripeSettings;
 use crate::processor::{Processor, Processors, TestProcessor};
 use crate::service::origins::Origins;
 use crate::service::{Clock, Dependencies, Services, SystemClock, vault};
@@ -167,7 +168,11 @@ async fn services_with(
     };
     let fingerprint_key = vault::fingerprint_key(&db, config.fingerprint_key.as_deref()).await?;
     let secrets_key = crate::service::processor_accounts::secrets_key(&db, config.secrets_key.as_deref()).await?;
-    let processors = Arc::new(Processors::new(processor, db.clone(), secrets_key, &config.stripe_api_base)?);
+    let stripe = StripeSettings {
+        api_base: config.stripe_api_base.clone(),
+        timeout: Duration::from_millis(config.stripe_timeout_ms.max(1)),
+    };
+    let processors = Arc::new(Processors::new(processor, db.clone(), secrets_key, stripe)?);
     let origins = Arc::new(Origins::new(db.clone(), &config.cors_origins, config.production())?);
     origins.reload().await?;
     Ok(Services::new(Dependencies {

@@ -77,6 +77,11 @@ pub struct Config {
     #[arg(long, env = "PAYGRAPH_STRIPE_API_BASE", default_value = crate::processor::stripe::api::DEFAULT_API_BASE)]
     pub stripe_api_base: String,
 
+    /// Time Stripe has to answer one request; kept under the 30 s a payment waits for its
+    /// processor, so the connector gives up first.
+    #[arg(long, env = "PAYGRAPH_STRIPE_TIMEOUT_MS", default_value_t = 20_000)]
+    pub stripe_timeout_ms: u64,
+
     /// Behind a load balancer: take the client's IP from the last `X-Forwarded-For` entry
     /// (the one the balancer added) instead of the TCP peer. Only set it behind one.
     #[arg(long, env = "PAYGRAPH_TRUST_PROXY", default_value_t = false)]
@@ -130,6 +135,7 @@ impl Config {
             fingerprint_key: None,
             secrets_key: None,
             stripe_api_base: crate::processor::stripe::api::DEFAULT_API_BASE.to_owned(),
+            stripe_timeout_ms: 20_000,
             trust_proxy: false,
             auth_cache_seconds: 30,
             capture_window_hours: 168,

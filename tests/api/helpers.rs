@@ -217,6 +217,9 @@ pub const NEEDS_STRIPE: &[&str] = &[
     "refunds_full_and_partial_reach_stripe_once",
     "a_merchant_on_the_test_processor_is_untouched_by_anothers_account",
     "a_saved_card_is_charged_again_off_session",
+    "a_charge_whose_answer_was_lost_completes_once_from_stripes_word",
+    "a_stripe_not_reached_charges_nothing_and_the_customer_pays_again",
+    "a_capture_and_a_refund_whose_answers_were_lost_happen_once",
 ];
 
 /// The Stripe fake's base URL for tests, or `None`: the test is skipped (a failure under CI).

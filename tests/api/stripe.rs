@@ -20,34 +20,34 @@ const PAYMENT: &str = "query($id: ID!) { payment(id: $id) { status processorRefe
     amountCaptured { amount } amountRefunded { amount } } }";
 
 /// The fake, read as Stripe's dashboard would show it (one store serves every key).
-struct Fake {
+pub struct Fake {
     base: String,
     client: reqwest::Client,
 }
 
 impl Fake {
-    fn new(base: &str) -> Fake {
+    pub fn new(base: &str) -> Fake {
         Fake { base: base.trim_end_matches('/').to_owned(), client: reqwest::Client::new() }
     }
 
-    async fn get(&self, path: &str) -> Value {
+    pub async fn get(&self, path: &str) -> Value {
         let response = self.client.get(format!("{}/v1/{path}", self.base)).bearer_auth("sk_test_reader");
         response.send().await.unwrap().json().await.unwrap()
     }
 
-    async fn intent(&self, id: &str) -> Value {
+    pub async fn intent(&self, id: &str) -> Value {
         self.get(&format!("payment_intents/{id}?expand[]=latest_charge")).await
     }
 
     /// The refunds paygraph made of `intent` (a partial capture's release is not one).
-    async fn refunds_of(&self, intent: &str) -> Vec<Value> {
+    pub async fn refunds_of(&self, intent: &str) -> Vec<Value> {
         let list = self.get(&format!("refunds?payment_intent={intent}&limit=100")).await;
         let all = list["data"].as_array().unwrap().clone();
         all.into_iter().filter(|r| r["metadata"]["paygraph_refund"].is_string()).collect()
     }
 
     /// Every PaymentIntent whose metadata names `session`.
-    async fn intents_of_session(&self, session_uuid: &str) -> Vec<Value> {
+    pub async fn intents_of_session(&self, session_uuid: &str) -> Vec<Value> {
         let list = self.get("payment_intents?limit=100").await;
         let all = list["data"].as_array().unwrap().clone();
         all.into_iter().filter(|pi| pi["metadata"]["paygraph_session"] == session_uuid).collect()
@@ -68,7 +68,7 @@ async fn app_with_fake(test: &str) -> Option<(TestApp, Fake)> {
 }
 
 /// A secret key of the fake's kind, unique to this call.
-fn stripe_key() -> String {
+pub fn stripe_key() -> String {
     format!("sk_test_{}", uuid::Uuid::new_v4().simple())
 }
 
@@ -77,27 +77,27 @@ async fn connect(app: &TestApp, key: &str) -> Value {
     app.gql(CONNECT, json!({ "input": input })).await["data"]["connectProcessorAccount"].clone()
 }
 
-async fn connected(app: &TestApp) -> String {
+pub async fn connected(app: &TestApp) -> String {
     let payload = connect(app, &stripe_key()).await;
     assert_eq!(payload["userErrors"], json!([]), "{payload}");
     payload["processorAccount"]["id"].as_str().unwrap().to_owned()
 }
 
-async fn payment(app: &TestApp, id: &str) -> Value {
+pub async fn payment(app: &TestApp, id: &str) -> Value {
     let body = app.gql(PAYMENT, json!({ "id": id })).await;
     assert!(body["errors"].is_null(), "{body}");
     body["data"]["payment"].clone()
 }
 
 /// The UUID inside a global id, as paygraph writes it into Stripe's metadata.
-fn uuid_of(global: &str) -> String {
+pub fn uuid_of(global: &str) -> String {
     use base64::Engine;
     let text = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(global).unwrap();
     let (_, simple) = std::str::from_utf8(&text).unwrap().split_once(':').unwrap().to_owned();
     uuid::Uuid::parse_str(simple).unwrap().to_string()
 }
 
-fn payment_input(amount: i64) -> Value {
+pub fn payment_input(amount: i64) -> Value {
     json!({ "purpose": "PAYMENT", "amount": { "amount": amount, "currency": "EUR" } })
 }
 

@@ -27,6 +27,12 @@ crate::domain::string_enum!(
 /// Connectors are kept this long, so a key is opened once, not on every payment.
 const CONNECTOR_TTL: Duration = Duration::from_secs(300);
 
+/// Where Stripe is and how long it may take.
+pub struct StripeSettings {
+    pub api_base: String,
+    pub timeout: Duration,
+}
+
 /// Every processor paygraph can reach.
 pub struct Processors {
     test: Arc<dyn Processor>,
@@ -38,13 +44,18 @@ pub struct Processors {
 }
 
 impl Processors {
-    pub fn new(test: Arc<dyn Processor>, db: Database, key: SecretsKey, stripe_base: &str) -> anyhow::Result<Self> {
+    pub fn new(
+        test: Arc<dyn Processor>,
+        db: Database,
+        key: SecretsKey,
+        stripe: StripeSettings,
+    ) -> anyhow::Result<Self> {
         Ok(Processors {
             test,
             db,
             key,
-            stripe_base: stripe_base.to_owned(),
-            http: super::stripe::api::client()?,
+            stripe_base: stripe.api_base,
+            http: super::stripe::api::client(stripe.timeout)?,
             connectors: moka::sync::Cache::builder().max_capacity(10_000).time_to_idle(CONNECTOR_TTL).build(),
         })
     }

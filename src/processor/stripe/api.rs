@@ -17,8 +17,6 @@ pub const STRIPE_VERSION: &str = "2024-06-20";
 /// Where Stripe is, unless `PAYGRAPH_STRIPE_API_BASE` says otherwise (a local fake).
 pub const DEFAULT_API_BASE: &str = "https://api.stripe.com";
 
-/// Within the services' 30 s processor timeout, so the connector answers first.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// One account's view of the API.
@@ -72,11 +70,12 @@ impl From<Failure> for ProcessorError {
     }
 }
 
-/// The HTTP client every account's connector shares (one connection pool, rustls).
-pub fn client() -> anyhow::Result<reqwest::Client> {
+/// The HTTP client every account's connector shares (one connection pool, rustls), with
+/// `timeout` for each request (`PAYGRAPH_STRIPE_TIMEOUT_MS`).
+pub fn client(timeout: Duration) -> anyhow::Result<reqwest::Client> {
     Ok(reqwest::Client::builder()
-        .timeout(REQUEST_TIMEOUT)
-        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(timeout)
+        .connect_timeout(CONNECT_TIMEOUT.min(timeout))
         .no_proxy()
         .user_agent(concat!("paygraph/", env!("CARGO_PKG_VERSION")))
         .build()?)
