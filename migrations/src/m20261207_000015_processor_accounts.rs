@@ -7,6 +7,7 @@
 //!   the merchant connects later.
 //! - `payments.processor_reference` / `refunds.processor_reference`: the processor's own id
 //!   (a PaymentIntent, a refund), stored as soon as it exists; every later step goes by it.
+//! - `payments.next_action_url`: where the processor sends the customer for 3-D Secure.
 //! - `processor_events`: the processor's webhook events taken, so one is applied once.
 
 use sea_orm_migration::prelude::*;
@@ -57,6 +58,8 @@ impl MigrationTrait for Migration {
             let reference = string_null(Alias::new("processor_reference")).to_owned();
             m.alter_table(Table::alter().table(table).add_column(reference).to_owned()).await?;
         }
+        let redirect = text_null(Alias::new("next_action_url")).to_owned();
+        m.alter_table(Table::alter().table(Alias::new("payments")).add_column(redirect).to_owned()).await?;
         m.create_table(
             Table::create()
                 .table(ProcessorEvents::Table)
@@ -73,6 +76,8 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.drop_table(Table::drop().table(ProcessorEvents::Table).to_owned()).await?;
+        let drop = Table::alter().table(Alias::new("payments")).drop_column(Alias::new("next_action_url")).to_owned();
+        m.alter_table(drop).await?;
         for table in [Alias::new("payments"), Alias::new("refunds")] {
             let drop = Table::alter().table(table).drop_column(Alias::new("processor_reference")).to_owned();
             m.alter_table(drop).await?;

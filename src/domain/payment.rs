@@ -142,6 +142,8 @@ pub struct Payment {
     pub processor_account: Option<uuid::Uuid>,
     /// The processor's id of the charge (a Stripe PaymentIntent); none at the test processor.
     pub processor_reference: Option<String>,
+    /// Where the processor sends the customer for 3-D Secure, when it gave a URL.
+    pub next_action_url: Option<String>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }

@@ -9,6 +9,7 @@ mod graphiql;
 mod graphql;
 mod health;
 mod hosted;
+mod processor_webhooks;
 mod request_timeout;
 pub mod server;
 mod static_files;
@@ -123,6 +124,8 @@ pub fn router(state: AppState, transport: &TransportConfig, with_metrics: bool) 
         .route("/pay/{secret}", page(get(hosted::payment_page)))
         .route("/pay/{secret}/theme.css", page(get(hosted::theme)))
         .route("/pay/{secret}/challenge/{payment}", page(get(hosted::challenge_page)))
+        .route("/pay/{secret}/return", page(get(hosted::returned)))
+        .route("/processors/stripe/{account}/webhooks", post(processor_webhooks::stripe).layer(bounded))
         .route("/l/{slug}", page(get(hosted::visit_link)))
         .route("/assets/{file}", page(get(hosted::asset)))
         .route("/healthz", get(health::healthz).layer(bounded))

@@ -40,6 +40,8 @@ pub struct ChargeRequest<'a> {
     pub off_session: bool,
     /// paygraph's ids, kept beside the charge at the processor (Stripe's metadata).
     pub tags: &'a [(&'static str, String)],
+    /// Where the processor sends the customer back after 3-D Secure (on-session charges).
+    pub return_url: Option<&'a str>,
 }
 
 crate::domain::string_enum!(
@@ -109,7 +111,11 @@ pub enum ChargeOutcome {
     Authorized,
     Declined(Decline),
     /// The issuer asks for 3-D Secure; charge again with `authenticated: true` once passed.
-    RequiresAction,
+    RequiresAction {
+        /// Where to send the customer (Stripe's `redirect_to_url`); `None`: the processor
+        /// gave no URL (the test processor's challenge is paygraph's own page).
+        redirect: Option<String>,
+    },
 }
 
 /// What checking a token for later payments came to.

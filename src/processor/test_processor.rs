@@ -194,7 +194,7 @@ impl Processor for TestProcessor {
                 Behaviour::Succeed | Behaviour::RefundFails => ChargeOutcome::Succeeded,
                 Behaviour::Decline(code) => ChargeOutcome::Declined(code.into()),
                 Behaviour::ThreeDSecure if authenticated => ChargeOutcome::Succeeded,
-                Behaviour::ThreeDSecure => ChargeOutcome::RequiresAction,
+                Behaviour::ThreeDSecure => ChargeOutcome::RequiresAction { redirect: None },
                 Behaviour::SavesThenDeclines => ChargeOutcome::Declined(DeclineCode::CardDeclined.into()),
             };
             let mut log = self.charge_log();
@@ -301,6 +301,7 @@ mod tests {
             capture: true,
             off_session: false,
             tags: &[],
+            return_url: None,
         };
         processor.charge(request, authenticated).await.unwrap()
     }
@@ -319,6 +320,7 @@ mod tests {
                 capture: true,
                 off_session: false,
                 tags: &[],
+                return_url: None,
             };
             processor.charge(request, true).await.unwrap()
         };
@@ -346,6 +348,7 @@ mod tests {
             capture: true,
             off_session: false,
             tags: &[],
+            return_url: None,
         };
         processor.charge(request, false).await.unwrap();
         assert_eq!(processor.charge_outcome("attempt-1").await.unwrap(), Some(ChargeOutcome::Succeeded));
@@ -362,7 +365,7 @@ mod tests {
             ChargeOutcome::Declined(DeclineCode::InsufficientFunds.into())
         );
         assert_eq!(outcome("4100000000000019", false).await, ChargeOutcome::Declined(DeclineCode::Fraudulent.into()));
-        assert_eq!(outcome("4000002500003155", false).await, ChargeOutcome::RequiresAction);
+        assert_eq!(outcome("4000002500003155", false).await, ChargeOutcome::RequiresAction { redirect: None });
         assert_eq!(outcome("4000002500003155", true).await, ChargeOutcome::Succeeded);
         assert_eq!(
             outcome("4111111111111111", false).await,
@@ -385,6 +388,7 @@ mod tests {
             capture: false,
             off_session: false,
             tags: &[],
+            return_url: None,
         };
         assert_eq!(processor.charge(request, false).await.unwrap(), ChargeOutcome::Authorized);
         let part = Money::new(1500, Currency::parse("EUR").unwrap()).unwrap();

@@ -22,6 +22,7 @@ pub mod orders;
 pub mod origins;
 pub mod payments;
 pub mod processor_accounts;
+pub mod processor_events;
 pub mod profiles;
 pub mod refunds;
 pub mod renewals;
@@ -89,6 +90,7 @@ pub struct Services {
     pub refunds: refunds::Refunds,
     pub captures: captures::Captures,
     pub processor_accounts: processor_accounts::ProcessorAccounts,
+    pub processor_events: processor_events::ProcessorEvents,
     pub webhooks: webhooks::Webhooks,
     pub deliveries: webhooks::delivery::Deliveries,
     pub subscriptions: subscriptions::Subscriptions,
@@ -144,7 +146,9 @@ impl Services {
             links: links.clone(),
             fulfilment,
             capture_window: deps.capture_window,
+            public_url: deps.public_url.clone(),
         });
+        let refunds = refunds::Refunds::new(core.clone(), deps.processors.clone(), sessions.clone());
         let deliveries = webhooks::delivery::Deliveries::new(
             core.clone(),
             deps.webhook_config,
@@ -157,7 +161,13 @@ impl Services {
             deliveries,
             webhooks: webhooks::Webhooks::new(core.clone(), deps.production),
 
-            refunds: refunds::Refunds::new(core.clone(), deps.processors.clone(), sessions.clone()),
+            refunds: refunds.clone(),
+            processor_events: processor_events::ProcessorEvents::new(
+                core.clone(),
+                deps.processors.clone(),
+                payments.clone(),
+                refunds,
+            ),
             captures: captures::Captures::new(core.clone(), deps.processors.clone(), sessions.clone()),
             processor_accounts: processor_accounts::ProcessorAccounts::new(core.clone(), deps.processors.clone()),
             auth: auth::Auth::new(core.clone(), credentials),

@@ -161,6 +161,23 @@ impl Refunds {
         }
     }
 
+    /// Settles refund `id` from its processor's word (the processor's webhook): a PENDING
+    /// refund of a payment held by `account`; anything else is left alone. True: settled now.
+    pub async fn settle_from_processor(&self, id: Uuid, account: Uuid) -> AppResult<bool> {
+        let Some(refund) = storage::refunds::refund(&self.core.db, id).await? else { return Ok(false) };
+        if refund.status != RefundStatus::Pending
+            || storage::payments::processor_account_of(&self.core.db, refund.payment.0).await? != Some(account)
+        {
+            return Ok(false);
+        }
+        let processor = self.processors.of(Some(account)).await?;
+        let outcome = processor.refund_outcome(&id.to_string()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let Some(outcome) = outcome.filter(|o| *o != RefundOutcome::Pending) else { return Ok(false) };
+        let Some(session) = self.sessions.get(refund.merchant, refund.session).await? else { return Ok(false) };
+        self.settle(&refund, &session, outcome).await?;
+        Ok(true)
+    }
+
     /// Records what the processor said of a PENDING refund. Another instance settling it
     /// first is not an error: the refund is settled.
     async fn settle(&self, refund: &Refund, session: &PaymentSession, outcome: RefundOutcome) -> AppResult<()> {

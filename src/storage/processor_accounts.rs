@@ -94,6 +94,11 @@ pub async fn record_refund_reference(db: &DatabaseConnection, refund: Uuid, refe
     Err(DbErr::Custom(format!("refund {refund} has another processor reference than {reference}")))
 }
 
+/// Whether the processor event `event_id` of `account` was taken before.
+pub async fn event_taken(db: &DatabaseConnection, account: Uuid, event_id: &str) -> Result<bool, DbErr> {
+    Ok(processor_event::Entity::find_by_id((account, event_id.to_owned())).one(db).await?.is_some())
+}
+
 /// Records a processor event as taken; false when it was taken before.
 pub async fn take_event(
     db: &DatabaseConnection,

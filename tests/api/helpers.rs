@@ -220,6 +220,9 @@ pub const NEEDS_STRIPE: &[&str] = &[
     "a_charge_whose_answer_was_lost_completes_once_from_stripes_word",
     "a_stripe_not_reached_charges_nothing_and_the_customer_pays_again",
     "a_capture_and_a_refund_whose_answers_were_lost_happen_once",
+    "three_d_secure_at_stripe_completes_by_the_signed_webhook",
+    "the_customer_back_from_three_d_secure_settles_it",
+    "forged_stale_and_foreign_signatures_change_nothing",
 ];
 
 /// The Stripe fake's base URL for tests, or `None`: the test is skipped (a failure under CI).

@@ -47,6 +47,7 @@ mod socket_limits;
 mod stats;
 mod stripe;
 mod stripe_faults;
+mod stripe_webhooks;
 mod throttle;
 mod transport;
 mod validation_cache;

@@ -30,6 +30,10 @@ impl Fake {
         Fake { base: base.trim_end_matches('/').to_owned(), client: reqwest::Client::new() }
     }
 
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
     pub async fn get(&self, path: &str) -> Value {
         let response = self.client.get(format!("{}/v1/{path}", self.base)).bearer_auth("sk_test_reader");
         response.send().await.unwrap().json().await.unwrap()

@@ -6,8 +6,9 @@ Stock localstripe listens on every interface and pickles its state to one fixed 
 the instance its own state file, so test runs never see each other's objects, and a fake
 stopped and started again by a test remembers what it charged.
 
-It also makes the fake take what real Stripe takes and paygraph sends: `off_session` when a
-PaymentIntent is confirmed (a renewal). Nothing else is changed.
+It also makes the fake take what real Stripe takes and paygraph sends when a PaymentIntent is
+confirmed: `off_session` (a renewal) and `return_url` (where 3-D Secure returns the customer;
+the fake gives no redirect, so it is dropped). Nothing else is changed.
 
 Usage: localstripe_launcher.py --port PORT --state FILE
 """
@@ -39,10 +40,10 @@ def use_state_file(path):
     resources.Store.dump_to_disk = dump
 
 
-def take_off_session_at_confirm():
+def take_what_stripe_takes_at_confirm():
     confirm = resources.PaymentIntent._api_confirm.__func__
 
-    def patched(cls, id, off_session=None, **kwargs):
+    def patched(cls, id, off_session=None, return_url=None, **kwargs):
         return confirm(cls, id, **kwargs)
 
     resources.PaymentIntent._api_confirm = classmethod(patched)
@@ -59,7 +60,7 @@ def main():
     args = parser.parse_args()
 
     use_state_file(args.state)
-    take_off_session_at_confirm()
+    take_what_stripe_takes_at_confirm()
     resources.store.try_load_from_disk()
     # Imported last: it builds its routes from the patched functions when imported.
     from localstripe.server import app

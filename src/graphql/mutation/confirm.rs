@@ -82,8 +82,9 @@ pub struct NextAction {
     pub kind: NextActionType,
     /// The payment waiting on the challenge.
     pub payment_id: ID,
-    /// Where the customer completes it: for 3-D Secure, the challenge page (in test mode,
-    /// paygraph's own, with pass and fail buttons), which returns to the hosted page.
+    /// Where the customer completes it: for 3-D Secure, the processor's page (Stripe's
+    /// redirect, which returns to `/pay/<client secret>/return`) or, in test mode, paygraph's
+    /// own with pass and fail buttons, which returns to the hosted page.
     pub url: Option<String>,
 }
 
@@ -120,9 +121,18 @@ fn confirm_payload(
             _ => None,
         };
         let payment_id = payment.id.to_global();
-        let url = (kind == Some(NextActionType::ThreeDSecureChallenge)).then(|| {
-            format!("{}/pay/{}/challenge/{payment_id}", ctx.services().public_url, confirmed.session.client_secret)
-        });
+        // The processor's page when it gave one; the test processor's challenge is ours.
+        let url = (kind == Some(NextActionType::ThreeDSecureChallenge))
+            .then(|| match (&payment.next_action_url, payment.processor_account) {
+                (Some(url), _) => Some(url.clone()),
+                (None, None) => Some(format!(
+                    "{}/pay/{}/challenge/{payment_id}",
+                    ctx.services().public_url,
+                    confirmed.session.client_secret
+                )),
+                (None, Some(_)) => None,
+            })
+            .flatten();
         kind.map(|kind| NextAction { kind, payment_id: ID(payment_id), url })
     });
     Ok(ConfirmPaymentSessionPayload {

@@ -101,6 +101,28 @@ pub async fn payment_page(
     }
 }
 
+/// `GET /pay/{client_secret}/return`: where a processor sends the customer back after 3-D
+/// Secure. The attempt is settled from the processor's word, then the payment page shows it.
+pub async fn returned(State(state): State<AppState>, ClientIp(ip): ClientIp, Path(secret): Path<String>) -> Response {
+    if let Some(refusal) = refused(&state, Route::Page, ip, &secret).await {
+        return refusal;
+    }
+    let view = match state.services.hosted.view(&secret).await {
+        Ok(Some(view)) => view,
+        Ok(None) => return not_found(&state),
+        Err(error) => return fault(&state, &error),
+    };
+    // A processor that cannot answer now leaves the attempt to its webhook and reconciliation.
+    if let Err(error) = state.services.payments.customer_returned(view.session.id).await {
+        tracing::warn!(error = %format!("{error:#}"), "settling on the customer's return failed");
+    }
+    let mut response = hardened(&state, StatusCode::SEE_OTHER, "text/plain; charset=utf-8", String::new());
+    if let Ok(location) = HeaderValue::from_str(&format!("/pay/{secret}")) {
+        response.headers_mut().insert(LOCATION, location);
+    }
+    response
+}
+
 /// `GET /pay/{client_secret}/theme.css`: the merchant's accent color, as a stylesheet so the
 /// policy needs no inline styles.
 pub async fn theme(State(state): State<AppState>, ClientIp(ip): ClientIp, Path(secret): Path<String>) -> Response {

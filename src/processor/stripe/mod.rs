@@ -80,9 +80,15 @@ impl StripeConnector {
         &self,
         payment: Uuid,
         reference: &str,
-        off_session: bool,
+        request: &ChargeRequest<'_>,
     ) -> Result<ChargeOutcome, ProcessorError> {
-        let form = if off_session { vec![("off_session", "true".to_owned())] } else { Vec::new() };
+        let mut form = Vec::new();
+        if request.off_session {
+            form.push(("off_session", "true".to_owned()));
+        }
+        if let Some(url) = request.return_url {
+            form.push(("return_url", url.to_owned()));
+        }
         let path = format!("payment_intents/{reference}/confirm");
         match self.api.post::<PaymentIntent>(&path, &form, &format!("{payment}/confirm")).await {
             Ok(intent) => settled(&intent),
@@ -255,7 +261,7 @@ impl Processor for StripeConnector {
             let reference = self.intent_of(payment, &request).await?;
             let intent = self.intent(&reference).await?;
             match intent.state() {
-                IntentState::Unconfirmed => self.confirm(payment, &reference, request.off_session).await,
+                IntentState::Unconfirmed => self.confirm(payment, &reference, &request).await,
                 // Confirmed before (a retry, or 3-D Secure passed at Stripe): its word stands.
                 _ => settled(&intent),
             }

@@ -15,6 +15,8 @@ pub struct PaymentIntent {
     /// What was taken; real Stripe gives it, a fake may not.
     pub amount_received: Option<i64>,
     pub last_payment_error: Option<ApiError>,
+    /// The customer's next step (3-D Secure), as Stripe gives it.
+    pub next_action: Option<serde_json::Value>,
     /// The charge, when expanded (or given whole, as the fake does).
     pub latest_charge: Option<serde_json::Value>,
 }
@@ -37,7 +39,7 @@ impl PaymentIntent {
         match self.status.as_str() {
             "succeeded" => IntentState::Settled(ChargeOutcome::Succeeded),
             "requires_capture" => IntentState::Settled(ChargeOutcome::Authorized),
-            "requires_action" => IntentState::Settled(ChargeOutcome::RequiresAction),
+            "requires_action" => IntentState::Settled(ChargeOutcome::RequiresAction { redirect: self.redirect_url() }),
             "processing" => IntentState::Processing,
             "canceled" => IntentState::Canceled,
             // requires_payment_method after a confirmation: the last attempt was declined.
@@ -46,6 +48,13 @@ impl PaymentIntent {
             }
             _ => IntentState::Unconfirmed,
         }
+    }
+
+    /// Where Stripe sends the customer for 3-D Secure (given when confirmed with a
+    /// `return_url`).
+    fn redirect_url(&self) -> Option<String> {
+        let url = self.next_action.as_ref()?.pointer("/redirect_to_url/url")?.as_str()?;
+        url.starts_with("https://").then(|| url.to_owned())
     }
 
     /// How its authorization ended, if it has.
@@ -171,6 +180,7 @@ mod tests {
             amount: 1000,
             amount_received: None,
             last_payment_error: error,
+            next_action: None,
             latest_charge: None,
         };
         assert_eq!(intent("requires_confirmation", None).state(), IntentState::Unconfirmed);

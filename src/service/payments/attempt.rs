@@ -92,6 +92,7 @@ impl Payments {
             subscription: session.subscription,
             processor_account: method.charge.as_ref().and_then(|c| c.processor_account),
             processor_reference: None,
+            next_action_url: None,
             amount_captured: 0,
             amount_refunded: 0,
             capture_before: None,
@@ -100,7 +101,7 @@ impl Payments {
             updated_at: now,
         };
         let mut writes = method.writes;
-        writes.push(SessionWrite::InsertPayment(attempt));
+        writes.push(SessionWrite::InsertPayment(Box::new(attempt)));
         let record = ConfirmedRecord { payment_id: Some(payment_id), verification_id: None };
         writes.extend(self.idempotency_write(idempotency, &record)?);
         let (processing, _) = self.core.change_status_with(&session, SessionStatus::Processing, writes).await?;
@@ -211,6 +212,7 @@ impl Payments {
         };
         let key = payment_id.to_string();
         let tags = [("merchant", session.merchant.0.to_string()), ("session", session.id.0.to_string())];
+        let return_url = format!("{}/pay/{}/return", self.public_url, session.client_secret);
         let request = ChargeRequest {
             processor_token,
             amount,
@@ -218,6 +220,7 @@ impl Payments {
             capture: charge.capture,
             off_session: charge.off_session,
             tags: &tags,
+            return_url: (!charge.off_session).then_some(return_url.as_str()),
         };
         match tokio::time::timeout(PROCESSOR_TIMEOUT, processor.charge(request, charge.authenticated)).await {
             Ok(Ok(outcome)) => Some(outcome),

@@ -18,6 +18,7 @@
 pub(crate) mod attempt;
 mod method;
 mod outcome;
+mod processor_word;
 mod reconcile;
 mod setup;
 mod test_mode;
@@ -50,6 +51,7 @@ use crate::storage::entities::payment;
 pub use crate::storage::listings::PaymentFilter;
 use crate::storage::listings::{self, Listing};
 
+pub use processor_word::Settled;
 pub use reconcile::RECONCILE_AFTER;
 
 /// Failed attempts after which a session is FAILED.
@@ -103,6 +105,8 @@ pub struct PaymentDependencies {
     pub fulfilment: Fulfilment,
     /// How long an authorization waits for its capture.
     pub capture_window: chrono::Duration,
+    /// Base of the hosted pages, where a processor returns the customer after 3-D Secure.
+    pub public_url: String,
 }
 
 /// Payment attempts: confirming, their outcomes, reconciliation, and test mode's controls.
@@ -117,6 +121,7 @@ pub struct Payments {
     links: Links,
     fulfilment: Fulfilment,
     capture_window: chrono::Duration,
+    public_url: String,
 }
 
 impl Payments {
@@ -131,8 +136,20 @@ impl Payments {
             links,
             fulfilment,
             capture_window,
+            public_url,
         } = deps;
-        Payments { core, processors, fingerprint_key, sessions, profiles, fraud, links, fulfilment, capture_window }
+        Payments {
+            core,
+            processors,
+            fingerprint_key,
+            sessions,
+            profiles,
+            fraud,
+            links,
+            fulfilment,
+            capture_window,
+            public_url,
+        }
     }
 
     /// The merchant's payments matching `filter`, for a connection.

@@ -30,7 +30,7 @@ impl Verdict {
             Verdict::Charged(ChargeOutcome::Succeeded) => (SessionStatus::Completed, PaymentStatus::Succeeded, None),
             // The customer's part is done; the money waits for `capturePayment`.
             Verdict::Charged(ChargeOutcome::Authorized) => (SessionStatus::Completed, PaymentStatus::Authorized, None),
-            Verdict::Charged(ChargeOutcome::RequiresAction) => {
+            Verdict::Charged(ChargeOutcome::RequiresAction { .. }) => {
                 (SessionStatus::RequiresAction, PaymentStatus::RequiresAction, None)
             }
             Verdict::Charged(ChargeOutcome::Declined(code)) => {
@@ -42,6 +42,10 @@ impl Verdict {
 
     /// The Payment's record of it.
     pub(super) fn outcome(self, payment: Uuid, status: PaymentStatus, risk_score: i32) -> Outcome {
+        let next_action_url = match &self {
+            Verdict::Charged(ChargeOutcome::RequiresAction { redirect }) => redirect.clone(),
+            _ => None,
+        };
         let (decline_code, fraud_rule) = match self {
             Verdict::Charged(ChargeOutcome::Declined(code)) => (Some(code.as_str().to_owned()), None),
             Verdict::Charged(_) => (None, None),
@@ -56,6 +60,7 @@ impl Verdict {
             fraud_rule,
             fraud_decision: if blocked { FraudDecision::Block } else { FraudDecision::Allow },
             capture_before: None,
+            next_action_url,
         }
     }
 }

@@ -66,6 +66,13 @@ impl Payments {
         if payment.status != PaymentStatus::RequiresAction {
             return Err(AppError::user(&field, ErrorCode::IllegalTransition, "this payment has no pending challenge"));
         }
+        if payment.processor_account.is_some() {
+            return Err(AppError::user(
+                &field,
+                ErrorCode::NotAllowed,
+                "this payment's 3-D Secure is completed at its processor, not in test mode",
+            ));
+        }
         let session = self
             .sessions
             .get(caller.merchant(), payment.session)

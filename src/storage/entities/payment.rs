@@ -47,6 +47,8 @@ pub struct Model {
     pub processor_account_id: Option<Uuid>,
     /// The processor's id of the charge (a PaymentIntent), stored as soon as it exists.
     pub processor_reference: Option<String>,
+    /// Where the processor sends the customer for 3-D Secure, when it gave a URL.
+    pub next_action_url: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
@@ -97,6 +99,7 @@ impl TryFrom<Model> for crate::domain::payment::Payment {
             subscription: row.subscription_id.map(SubscriptionId),
             processor_account: row.processor_account_id,
             processor_reference: row.processor_reference.clone(),
+            next_action_url: row.next_action_url.clone(),
             created_at: row.created_at,
             updated_at: row.updated_at,
         })
@@ -134,6 +137,7 @@ impl From<crate::domain::payment::Payment> for Model {
             subscription_id: p.subscription.map(|s| s.0),
             processor_account_id: p.processor_account,
             processor_reference: p.processor_reference,
+            next_action_url: p.next_action_url,
             created_at: p.created_at,
             updated_at: p.updated_at,
         }

@@ -31,7 +31,7 @@ pub enum SessionWrite {
     },
     /// A wallet's card, kept in the vault already spent so the payment points at it.
     KeepWalletCard(card_token::Model),
-    InsertPayment(Payment),
+    InsertPayment(Box<Payment>),
     /// The outcome of an attempt still waiting for one.
     RecordOutcome(Outcome),
     InsertVerification(verification::Model),
@@ -175,6 +175,8 @@ pub struct Outcome {
     pub fraud_decision: FraudDecision,
     /// An AUTHORIZED payment's deadline.
     pub capture_before: Option<DateTime<Utc>>,
+    /// A REQUIRES_ACTION payment's 3-D Secure URL at the processor.
+    pub next_action_url: Option<String>,
 }
 
 /// What a SETUP session's verification came to, besides its status.

@@ -42,7 +42,7 @@ impl SessionWrite {
                 ExactlyOne(Guard::Missing),
             ),
             SessionWrite::InsertPayment(row) => (
-                payment::Entity::insert(payment::ActiveModel::from(payment::Model::from(row.clone()))).build(backend),
+                payment::Entity::insert(payment::ActiveModel::from(payment::Model::from((**row).clone()))).build(backend),
                 ExactlyOne(Guard::Missing),
             ),
             SessionWrite::RecordOutcome(outcome) => {
@@ -227,6 +227,7 @@ fn record_outcome(session: &PaymentSession, o: &Outcome, at: DateTime<Utc>, back
         .col_expr(P::Status, Expr::value(o.status.as_str()))
         .col_expr(P::AmountCaptured, captured)
         .col_expr(P::CaptureBefore, Expr::value(o.capture_before))
+        .col_expr(P::NextActionUrl, Expr::value(o.next_action_url.clone()))
         .col_expr(P::DeclineCode, Expr::value(o.decline_code.clone()))
         .col_expr(P::RiskScore, Expr::value(o.risk_score))
         .col_expr(P::FraudRule, Expr::value(o.fraud_rule.clone()))
