@@ -43,12 +43,14 @@ impl Application {
         Self::build_with(config, Arc::new(SystemClock), Arc::new(TestProcessor::default())).await
     }
 
-    /// Builds with `clock` and the acquirer `processor` (tests put a faulty one in its place).
+    /// Builds with `clock` and `acquirer` as the processor of merchants with no account of
+    /// their own (tests put a faulty one in its place).
     pub async fn build_with(
         config: Config,
         clock: Arc<dyn Clock>,
-        processor: Arc<dyn Processor>,
+        acquirer: impl Into<Acquirer>,
     ) -> anyhow::Result<Self> {
+        let processor = acquirer.into();
         config.check()?;
         let listener = TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
         let address = listener.local_addr()?;
@@ -149,18 +151,45 @@ impl Application {
 
 /// Connects and migrates the database and starts the bus: everything but the server.
 pub async fn services(config: &Config, public_url: String) -> anyhow::Result<Services> {
-    services_with(config, public_url, Arc::new(SystemClock), Arc::new(TestProcessor::default())).await
+    services_with(config, public_url, Arc::new(SystemClock), Arc::new(TestProcessor::default()).into()).await
+}
+
+/// The processor of merchants with no account of their own.
+pub enum Acquirer {
+    /// The built-in test processor: it keeps its books in paygraph's database.
+    Test(Arc<TestProcessor>),
+    /// Another (a test's faulty one), taken as it is.
+    Other(Arc<dyn Processor>),
+}
+
+impl From<Arc<TestProcessor>> for Acquirer {
+    fn from(processor: Arc<TestProcessor>) -> Self {
+        Acquirer::Test(processor)
+    }
+}
+
+impl From<Arc<dyn Processor>> for Acquirer {
+    fn from(processor: Arc<dyn Processor>) -> Self {
+        Acquirer::Other(processor)
+    }
 }
 
 async fn services_with(
     config: &Config,
     public_url: String,
     clock: Arc<dyn Clock>,
-    processor: Arc<dyn Processor>,
+    acquirer: Acquirer,
 ) -> anyhow::Result<Services> {
     let metrics = Arc::new(Metrics::default());
     let db = storage::connect(&config.database_url, metrics.clone()).await?;
     storage::migrate(&db).await?;
+    let processor: Arc<dyn Processor> = match acquirer {
+        Acquirer::Test(test) => {
+            test.keep_in(db.clone());
+            test
+        }
+        Acquirer::Other(other) => other,
+    };
     let hub = Hub::new(metrics.clone());
     let bus: Arc<dyn EventBus> = match &config.redis_url {
         Some(url) => RedisBus::start(url, hub.clone(), Duration::from_millis(config.redis_heartbeat_ms.max(10)))?,

@@ -21,6 +21,7 @@ mod m20261129_000012_webhook_deliveries;
 mod m20261207_000013_persisted_approvals;
 mod m20261207_000014_debt_paid_once;
 mod m20261207_000015_processor_accounts;
+mod m20261207_000016_test_processor_records;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000013_persisted_approvals::Migration),
             Box::new(m20261207_000014_debt_paid_once::Migration),
             Box::new(m20261207_000015_processor_accounts::Migration),
+            Box::new(m20261207_000016_test_processor_records::Migration),
         ]
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod stripe;
+mod test_books;
 mod test_cards;
 mod test_processor;
 
@@ -42,6 +43,8 @@ pub struct ChargeRequest<'a> {
     pub tags: &'a [(&'static str, String)],
     /// Where the processor sends the customer back after 3-D Secure (on-session charges).
     pub return_url: Option<&'a str>,
+    /// The session saves the card for later payments (a processor may need to know first).
+    pub save_for_later: bool,
 }
 
 crate::domain::string_enum!(

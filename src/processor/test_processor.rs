@@ -10,6 +10,7 @@ use std::sync::Mutex;
 
 use futures_util::future::BoxFuture;
 
+use super::test_books::{self, Books};
 use super::test_cards::{TEST_CARDS, TEST_WALLET_EXPIRY, TEST_WALLET_TOKENS};
 use super::{
     CardDetails, ChargeOutcome, ChargeRequest, DeclineCode, Processor, ProcessorError, RefundOutcome, RefundRequest,
@@ -23,7 +24,7 @@ use crate::service::auth::new_secret;
 
 /// What a test card does when charged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Behaviour {
+pub(crate) enum Behaviour {
     Succeed,
     Decline(DeclineCode),
     ThreeDSecure,
@@ -46,7 +47,7 @@ fn behaviour_of(number: &CardNumber) -> Behaviour {
 }
 
 impl Behaviour {
-    fn tag(self) -> &'static str {
+    pub(super) fn tag(self) -> &'static str {
         match self {
             Behaviour::Succeed => "ok",
             Behaviour::ThreeDSecure => "3ds",
@@ -59,6 +60,10 @@ impl Behaviour {
     fn from_token(token: &str) -> Option<Behaviour> {
         let rest = token.strip_prefix("tp_")?;
         let (tag, _) = rest.split_once('.')?;
+        Behaviour::from_tag(tag)
+    }
+
+    pub(super) fn from_tag(tag: &str) -> Option<Behaviour> {
         match tag {
             "ok" => Some(Behaviour::Succeed),
             "3ds" => Some(Behaviour::ThreeDSecure),
@@ -71,11 +76,12 @@ impl Behaviour {
 
 /// The processor `cargo run` uses. Like an acquirer, it remembers each charge by its
 /// idempotency key (the latest outcome; the newest [`REMEMBERED_CHARGES`] keys), so a charge
-/// whose answer was lost can be looked up. The memory is this process's: a test-mode stand-in
-/// for what a real acquirer keeps.
+/// whose answer was lost can be looked up. Given a database (`keep_in`), its books are kept
+/// there too, so a restarted process still knows them, as an acquirer would.
 #[derive(Default)]
 pub struct TestProcessor {
     charges: Mutex<ChargeLog>,
+    books: Books,
 }
 
 /// What the processor did with money, in the order it did it: every charge that took or
@@ -121,6 +127,43 @@ impl ChargeLog {
 }
 
 impl TestProcessor {
+    /// Keeps the processor's books in `db` from now on (charges, holds, refunds).
+    pub fn keep_in(&self, db: crate::storage::Database) {
+        self.books.keep_in(db);
+    }
+
+    /// Brings the record of `kind` known by `key` into memory from the books, if it is only
+    /// there (made before a restart).
+    async fn recall(&self, kind: &str, key: &str) -> Result<(), ProcessorError> {
+        let known = {
+            let log = self.charge_log();
+            match kind {
+                test_books::CHARGE => log.outcomes.contains_key(key),
+                test_books::HOLD => log.holds.contains_key(key),
+                _ => log.refunds.contains_key(key),
+            }
+        };
+        if known {
+            return Ok(());
+        }
+        let Some(text) = self.books.get(kind, key).await? else { return Ok(()) };
+        let unreadable = || ProcessorError(format!("an unreadable {kind} record: {text}"));
+        let mut log = self.charge_log();
+        match kind {
+            test_books::CHARGE => {
+                let (outcome, behaviour) = test_books::charge_of(&text).ok_or_else(unreadable)?;
+                log.record(key, outcome, behaviour);
+            }
+            test_books::HOLD => {
+                log.holds.entry(key.to_owned()).or_insert(test_books::hold_of(&text).ok_or_else(unreadable)?);
+            }
+            _ => {
+                log.refunds.entry(key.to_owned()).or_insert(test_books::refund_of(&text).ok_or_else(unreadable)?);
+            }
+        }
+        Ok(())
+    }
+
     /// Everything this processor did with money so far.
     pub fn ledger(&self) -> Ledger {
         self.charge_log().ledger.clone()
@@ -190,6 +233,9 @@ impl Processor for TestProcessor {
         Box::pin(async move {
             let behaviour = Behaviour::from_token(request.processor_token)
                 .ok_or_else(|| ProcessorError("not a test processor token".into()))?;
+            let key = request.idempotency_key;
+            self.recall(test_books::CHARGE, key).await?;
+            self.recall(test_books::HOLD, key).await?;
             let mut outcome = match behaviour {
                 Behaviour::Succeed | Behaviour::RefundFails => ChargeOutcome::Succeeded,
                 Behaviour::Decline(code) => ChargeOutcome::Declined(code.into()),
@@ -197,20 +243,26 @@ impl Processor for TestProcessor {
                 Behaviour::ThreeDSecure => ChargeOutcome::RequiresAction { redirect: None },
                 Behaviour::SavesThenDeclines => ChargeOutcome::Declined(DeclineCode::CardDeclined.into()),
             };
-            let mut log = self.charge_log();
-            if outcome == ChargeOutcome::Succeeded && !request.capture {
-                outcome = ChargeOutcome::Authorized;
-                log.holds.entry(request.idempotency_key.to_owned()).or_insert(None);
-            }
-            let took_money = |o: Option<&ChargeOutcome>| {
-                o.is_some_and(|o| matches!(o, ChargeOutcome::Succeeded | ChargeOutcome::Authorized))
+            let hold = {
+                let mut log = self.charge_log();
+                if outcome == ChargeOutcome::Succeeded && !request.capture {
+                    outcome = ChargeOutcome::Authorized;
+                    log.holds.entry(key.to_owned()).or_insert(None);
+                }
+                let took_money = |o: Option<&ChargeOutcome>| {
+                    o.is_some_and(|o| matches!(o, ChargeOutcome::Succeeded | ChargeOutcome::Authorized))
+                };
+                let before = log.outcomes.get(key).map(|(o, _)| o.clone());
+                if took_money(Some(&outcome)) && !took_money(before.as_ref()) {
+                    log.ledger.charges.push((key.to_owned(), request.amount.amount()));
+                }
+                log.record(key, outcome.clone(), behaviour);
+                log.holds.get(key).copied()
             };
-            let before = log.outcomes.get(request.idempotency_key).map(|(o, _)| o.clone());
-            if took_money(Some(&outcome)) && !took_money(before.as_ref()) {
-                let charge = (request.idempotency_key.to_owned(), request.amount.amount());
-                log.ledger.charges.push(charge);
+            self.books.put(test_books::CHARGE, key, &test_books::charge_text(&outcome, behaviour)).await?;
+            if let Some(hold) = hold {
+                self.books.put(test_books::HOLD, key, &test_books::hold_text(hold)).await?;
             }
-            log.record(request.idempotency_key, outcome.clone(), behaviour);
             Ok(outcome)
         })
     }
@@ -219,22 +271,32 @@ impl Processor for TestProcessor {
         &'a self,
         idempotency_key: &'a str,
     ) -> BoxFuture<'a, Result<Option<ChargeOutcome>, ProcessorError>> {
-        Box::pin(async move { Ok(self.charge_log().outcomes.get(idempotency_key).map(|(outcome, _)| outcome.clone())) })
+        Box::pin(async move {
+            self.recall(test_books::CHARGE, idempotency_key).await?;
+            Ok(self.charge_log().outcomes.get(idempotency_key).map(|(outcome, _)| outcome.clone()))
+        })
     }
 
     /// At once, except for [`Behaviour::RefundFails`] cards: PENDING, and FAILED when next
     /// asked. A charge this process does not remember (made before a restart) refunds at once.
     fn refund<'a>(&'a self, request: RefundRequest<'a>) -> BoxFuture<'a, Result<RefundOutcome, ProcessorError>> {
         Box::pin(async move {
-            let mut log = self.charge_log();
-            if let Some((outcome, _)) = log.refunds.get(request.idempotency_key) {
-                return Ok(*outcome);
-            }
-            let behaviour = log.outcomes.get(request.charge_key).map_or(Behaviour::Succeed, |(_, b)| *b);
-            let outcome =
-                if behaviour == Behaviour::RefundFails { RefundOutcome::Pending } else { RefundOutcome::Succeeded };
-            log.refunds.insert(request.idempotency_key.to_owned(), (outcome, behaviour));
-            log.ledger.refunds.push((request.idempotency_key.to_owned(), request.amount.amount()));
+            let key = request.idempotency_key;
+            self.recall(test_books::REFUND, key).await?;
+            self.recall(test_books::CHARGE, request.charge_key).await?;
+            let (outcome, behaviour) = {
+                let mut log = self.charge_log();
+                if let Some((outcome, _)) = log.refunds.get(key) {
+                    return Ok(*outcome);
+                }
+                let behaviour = log.outcomes.get(request.charge_key).map_or(Behaviour::Succeed, |(_, b)| *b);
+                let outcome =
+                    if behaviour == Behaviour::RefundFails { RefundOutcome::Pending } else { RefundOutcome::Succeeded };
+                log.refunds.insert(key.to_owned(), (outcome, behaviour));
+                log.ledger.refunds.push((key.to_owned(), request.amount.amount()));
+                (outcome, behaviour)
+            };
+            self.books.put(test_books::REFUND, key, &test_books::refund_text(outcome, behaviour)).await?;
             Ok(outcome)
         })
     }
@@ -244,39 +306,53 @@ impl Processor for TestProcessor {
         idempotency_key: &'a str,
     ) -> BoxFuture<'a, Result<Option<RefundOutcome>, ProcessorError>> {
         Box::pin(async move {
-            let mut log = self.charge_log();
-            let Some(entry) = log.refunds.get_mut(idempotency_key) else { return Ok(None) };
-            if entry.0 == RefundOutcome::Pending && entry.1 == Behaviour::RefundFails {
-                entry.0 = RefundOutcome::Failed(REFUND_FAILURE);
+            self.recall(test_books::REFUND, idempotency_key).await?;
+            let (outcome, behaviour, changed) = {
+                let mut log = self.charge_log();
+                let Some(entry) = log.refunds.get_mut(idempotency_key) else { return Ok(None) };
+                let changed = entry.0 == RefundOutcome::Pending && entry.1 == Behaviour::RefundFails;
+                if changed {
+                    entry.0 = RefundOutcome::Failed(REFUND_FAILURE);
+                }
+                (entry.0, entry.1, changed)
+            };
+            if changed {
+                self.books
+                    .put(test_books::REFUND, idempotency_key, &test_books::refund_text(outcome, behaviour))
+                    .await?;
             }
-            Ok(Some(entry.0))
+            Ok(Some(outcome))
         })
     }
 
     fn capture<'a>(&'a self, charge_key: &'a str, amount: Money) -> BoxFuture<'a, Result<HoldOutcome, ProcessorError>> {
-        Box::pin(async move { Ok(self.end_hold(charge_key, HoldOutcome::Captured(amount.amount()))) })
+        Box::pin(self.end_hold(charge_key, HoldOutcome::Captured(amount.amount())))
     }
 
     fn void<'a>(&'a self, charge_key: &'a str) -> BoxFuture<'a, Result<HoldOutcome, ProcessorError>> {
-        Box::pin(async move { Ok(self.end_hold(charge_key, HoldOutcome::Voided)) })
+        Box::pin(self.end_hold(charge_key, HoldOutcome::Voided))
     }
 }
 
 impl TestProcessor {
     /// Ends the hold of `charge_key` with `ending` unless it has ended; answers how it ended.
     /// A hold this process does not remember (made before a restart) ends as asked.
-    fn end_hold(&self, charge_key: &str, ending: HoldOutcome) -> HoldOutcome {
-        let mut log = self.charge_log();
-        let hold = log.holds.entry(charge_key.to_owned()).or_insert(None);
-        if hold.is_some() {
-            return hold.unwrap_or(ending);
+    async fn end_hold(&self, charge_key: &str, ending: HoldOutcome) -> Result<HoldOutcome, ProcessorError> {
+        self.recall(test_books::HOLD, charge_key).await?;
+        {
+            let mut log = self.charge_log();
+            let hold = log.holds.entry(charge_key.to_owned()).or_insert(None);
+            if let Some(ended) = *hold {
+                return Ok(ended);
+            }
+            *hold = Some(ending);
+            match ending {
+                HoldOutcome::Captured(amount) => log.ledger.captures.push((charge_key.to_owned(), amount)),
+                HoldOutcome::Voided => log.ledger.voids.push(charge_key.to_owned()),
+            }
         }
-        *hold = Some(ending);
-        match ending {
-            HoldOutcome::Captured(amount) => log.ledger.captures.push((charge_key.to_owned(), amount)),
-            HoldOutcome::Voided => log.ledger.voids.push(charge_key.to_owned()),
-        }
-        ending
+        self.books.put(test_books::HOLD, charge_key, &test_books::hold_text(Some(ending))).await?;
+        Ok(ending)
     }
 }
 
@@ -302,6 +378,7 @@ mod tests {
             off_session: false,
             tags: &[],
             return_url: None,
+            save_for_later: false,
         };
         processor.charge(request, authenticated).await.unwrap()
     }
@@ -321,6 +398,7 @@ mod tests {
                 off_session: false,
                 tags: &[],
                 return_url: None,
+                save_for_later: false,
             };
             processor.charge(request, true).await.unwrap()
         };
@@ -349,6 +427,7 @@ mod tests {
             off_session: false,
             tags: &[],
             return_url: None,
+            save_for_later: false,
         };
         processor.charge(request, false).await.unwrap();
         assert_eq!(processor.charge_outcome("attempt-1").await.unwrap(), Some(ChargeOutcome::Succeeded));
@@ -389,6 +468,7 @@ mod tests {
             off_session: false,
             tags: &[],
             return_url: None,
+            save_for_later: false,
         };
         assert_eq!(processor.charge(request, false).await.unwrap(), ChargeOutcome::Authorized);
         let part = Money::new(1500, Currency::parse("EUR").unwrap()).unwrap();

@@ -111,7 +111,8 @@ pub async fn secrets_key(db: &storage::Database, configured: Option<&str>) -> an
         return SecretsKey::from_text(text);
     }
     let stored = storage::secrets::get_or_make(db, SECRETS_KEY, SecretsKey::generate_text).await?;
-    tracing::warn!(
+    // Said at every start (info: the level `cargo run` shows); production refuses to start.
+    tracing::info!(
         "PAYGRAPH_SECRETS_KEY is not set: processor keys are sealed under a key kept in the database \
          (development only; production refuses to start without it)"
     );

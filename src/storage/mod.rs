@@ -26,6 +26,7 @@ pub mod secrets;
 pub mod sessions;
 pub mod subscriptions;
 pub mod tenanted;
+pub mod test_processor;
 pub mod totals;
 pub mod transition;
 pub mod webhooks;

@@ -6,7 +6,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
-use super::entities::{payment, processor_account, processor_event, refund};
+use super::entities::{card_token, payment, processor_account, processor_event, refund};
 use super::{begin_write, is_unique_violation};
 
 pub use processor_account::Model as ProcessorAccountRow;
@@ -68,6 +68,23 @@ pub async fn record_charge_reference(db: &DatabaseConnection, payment: Uuid, ref
         .exec(db)
         .await?;
     charge_reference(db, payment).await?.ok_or_else(|| DbErr::RecordNotFound(format!("payment {payment}'s reference")))
+}
+
+/// The vault row `payment` charges holds the reusable `token` from now on (what a profile
+/// saved from it keeps).
+pub async fn record_reusable_token(db: &DatabaseConnection, payment: Uuid, token: &str) -> Result<(), DbErr> {
+    let row = payment::Entity::find_by_id(payment).one(db).await?;
+    let card =
+        row.and_then(|p| p.card_token_id).ok_or_else(|| DbErr::RecordNotFound(format!("payment {payment}'s card")))?;
+    let updated = card_token::Entity::update_many()
+        .col_expr(card_token::Column::ProcessorToken, Expr::value(token))
+        .filter(card_token::Column::Id.eq(card))
+        .exec(db)
+        .await?;
+    if updated.rows_affected == 1 {
+        return Ok(());
+    }
+    Err(DbErr::RecordNotFound(format!("card token of payment {payment}")))
 }
 
 /// A refund's processor id, once stored, and the payment it refunds.

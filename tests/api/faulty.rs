@@ -41,6 +41,12 @@ impl FaultyProcessor {
         self.inner.ledger()
     }
 
+    /// Keeps the books of the processor behind the faults in `db` (as the app keeps its own
+    /// test processor's), so another process on the same database finds its charges.
+    pub fn keep_in(&self, db: paygraph::storage::Database) {
+        self.inner.keep_in(db);
+    }
+
     pub fn set(&self, fault: Fault) {
         self.fault.store(fault as usize, Ordering::SeqCst);
     }

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use paygraph::config::Config;
 use paygraph::processor::{Processor, TestProcessor};
 use paygraph::service::{Clock, Services, SystemClock};
-use paygraph::startup::Application;
+use paygraph::startup::{Acquirer, Application};
 use serde_json::{Value, json};
 
 pub struct TestApp {
@@ -113,7 +113,12 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
 /// moves), after `adjust` has changed its configuration.
 pub async fn spawn_app_on(clock: Arc<dyn Clock>, adjust: impl FnOnce(&mut Config)) -> TestApp {
     let processor = Arc::new(TestProcessor::default());
-    let mut app = spawn_app_with_processor(clock, processor.clone(), adjust).await;
+    let (url, db) = test_database().await;
+    let mut config = Config::for_database(url);
+    adjust(&mut config);
+    let mut app = start_with(config, clock, processor.clone().into()).await;
+    app.key = app.services.auth.create_merchant("Test merchant").await.expect("merchant").secret_key;
+    app._db = db;
     app.processor = Some(processor);
     app
 }
@@ -127,7 +132,7 @@ pub async fn spawn_app_with_processor(
     let (url, db) = test_database().await;
     let mut config = Config::for_database(url);
     adjust(&mut config);
-    let mut app = start_with(config, clock, processor).await;
+    let mut app = start_with(config, clock, processor.into()).await;
     app.key = app.services.auth.create_merchant("Test merchant").await.expect("merchant").secret_key;
     app._db = db;
     app
@@ -136,15 +141,16 @@ pub async fn spawn_app_with_processor(
 /// Starts an app on `config` (on a free loopback port) with `clock`; it has no merchant yet.
 pub async fn start(config: Config, clock: Arc<dyn Clock>) -> TestApp {
     let processor = Arc::new(TestProcessor::default());
-    let mut app = start_with(config, clock, processor.clone()).await;
+    let mut app = start_with(config, clock, processor.clone().into()).await;
     app.processor = Some(processor);
     app
 }
 
-async fn start_with(mut config: Config, clock: Arc<dyn Clock>, processor: Arc<dyn Processor>) -> TestApp {
+/// Starts an app on `config` with `clock` and `acquirer`; it has no merchant yet.
+pub async fn start_with(mut config: Config, clock: Arc<dyn Clock>, acquirer: Acquirer) -> TestApp {
     paygraph::telemetry::init_with_default("warn");
     config.listen = ([127, 0, 0, 1], 0).into();
-    let app = Application::build_with(config, clock, processor).await.expect("app builds");
+    let app = Application::build_with(config, clock, acquirer).await.expect("app builds");
     let address = format!("http://{}", app.address());
     let services = app.services().clone();
     tokio::spawn(app.run());
@@ -217,6 +223,7 @@ pub const NEEDS_STRIPE: &[&str] = &[
     "refunds_full_and_partial_reach_stripe_once",
     "a_merchant_on_the_test_processor_is_untouched_by_anothers_account",
     "a_saved_card_is_charged_again_off_session",
+    "a_card_saved_with_a_payment_is_charged_again_with_its_stripe_customer",
     "a_charge_whose_answer_was_lost_completes_once_from_stripes_word",
     "a_stripe_not_reached_charges_nothing_and_the_customer_pays_again",
     "a_capture_and_a_refund_whose_answers_were_lost_happen_once",

@@ -156,3 +156,39 @@ async fn the_background_loop_reconciles_by_itself() {
     }
     assert_eq!(status, "COMPLETED");
 }
+
+#[tokio::test]
+async fn a_charge_lost_before_a_restart_is_found_by_the_next_process() {
+    let (url, _db) = test_database().await;
+    let clock = Arc::new(TestClock::default());
+    // The first process charges through a processor whose books are in the database, loses
+    // the answer, and is never heard of again.
+    let processor = Arc::new(FaultyProcessor::default());
+    let metrics = Arc::new(paygraph::telemetry::Metrics::default());
+    let mut config = paygraph::config::Config::for_database(url.clone());
+    quiet(&mut config);
+    let mut first = start_with(
+        config.clone(),
+        clock.clone(),
+        (processor.clone() as Arc<dyn paygraph::processor::Processor>).into(),
+    )
+    .await;
+    processor.keep_in(paygraph::storage::connect(&url, metrics).await.unwrap());
+    first.key = first.services.auth.create_merchant("Restarted").await.unwrap().secret_key;
+    let (id, secret) = checkout(&first).await;
+    processor.set(Fault::LoseAnswer);
+    let token = tokenize(&first, &secret, "4242424242424242").await;
+    let payload = confirm(&first, &secret, &id, &token, None).await;
+    assert_eq!(payload["paymentSession"]["status"], "PROCESSING", "{payload}");
+    assert_eq!(processor.ledger().charges.len(), 1, "the money moved");
+
+    // The next process, with a test processor of its own on the same database, reconciles.
+    let mut next = start(config, clock.clone()).await;
+    next.key = first.key.clone();
+    clock.advance(Duration::minutes(3));
+    assert_eq!(next.services.payments.reconcile_once().await.unwrap(), 1);
+    let after = state(&next, &id).await;
+    assert_eq!(after["status"], "COMPLETED", "the charge made before the restart is found: {after}");
+    assert_eq!(after["order"]["status"], "PAID");
+    assert_eq!(next.ledger().charges, [], "and not made again");
+}

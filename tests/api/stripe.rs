@@ -50,11 +50,22 @@ impl Fake {
         all.into_iter().filter(|r| r["metadata"]["paygraph_refund"].is_string()).collect()
     }
 
-    /// Every PaymentIntent whose metadata names `session`.
+    /// Every PaymentIntent whose metadata names `session` (the fake filters no metadata:
+    /// every page is read, as many as the fake holds from every test of the run).
     pub async fn intents_of_session(&self, session_uuid: &str) -> Vec<Value> {
-        let list = self.get("payment_intents?limit=100").await;
-        let all = list["data"].as_array().unwrap().clone();
-        all.into_iter().filter(|pi| pi["metadata"]["paygraph_session"] == session_uuid).collect()
+        let mut found = Vec::new();
+        let mut after = String::new();
+        for _ in 0..1000 {
+            let page = self.get(&format!("payment_intents?limit=100{after}")).await;
+            let data = page["data"].as_array().unwrap().clone();
+            let last = data.last().map(|pi| pi["id"].as_str().unwrap().to_owned());
+            found.extend(data.into_iter().filter(|pi| pi["metadata"]["paygraph_session"] == session_uuid));
+            match last {
+                Some(last) if page["has_more"] == true => after = format!("&starting_after={last}"),
+                _ => return found,
+            }
+        }
+        panic!("the fake's list of PaymentIntents does not end");
     }
 }
 
@@ -339,4 +350,37 @@ async fn a_saved_card_is_charged_again_off_session() {
     let reference = payment(&app, paid["payment"]["id"].as_str().unwrap()).await["processorReference"].clone();
     let intent = fake.intent(reference.as_str().unwrap()).await;
     assert!(intent["customer"].as_str().is_some_and(|c| c.starts_with("cus_")), "saved to a Stripe customer: {intent}");
+}
+
+#[tokio::test]
+async fn a_card_saved_with_a_payment_is_charged_again_with_its_stripe_customer() {
+    let test = "a_card_saved_with_a_payment_is_charged_again_with_its_stripe_customer";
+    let Some((app, fake)) = app_with_fake(test).await else { return };
+    connected(&app).await;
+    let customer = app.create_customer("keeps@example.com").await;
+    let saving = json!({ "purpose": "PAYMENT", "amount": { "amount": 2000, "currency": "EUR" },
+        "customerId": customer, "savePaymentProfile": true });
+    let (_, paid) = create_and_pay(&app, saving, "4242424242424242").await;
+    assert_eq!(paid["payment"]["status"], "SUCCEEDED", "{paid}");
+    let first = payment(&app, paid["payment"]["id"].as_str().unwrap()).await["processorReference"].clone();
+    let first = fake.intent(first.as_str().unwrap()).await;
+    let stripe_customer = first["customer"].as_str().unwrap_or_else(|| panic!("attached before the charge: {first}"));
+    assert!(stripe_customer.starts_with("cus_"));
+
+    let profiles = app
+        .gql(
+            "query($id: ID!) { node(id: $id) { ... on Customer { paymentProfiles { edges { node { id } } } } } }",
+            json!({ "id": customer }),
+        )
+        .await;
+    let profile = profiles["data"]["node"]["paymentProfiles"]["edges"][0]["node"]["id"].as_str().unwrap().to_owned();
+    let input = json!({ "purpose": "PAYMENT", "amount": { "amount": 900, "currency": "EUR" }, "customerId": customer });
+    let (session, _) = created(app.create_session(input).await);
+    let input = json!({ "id": session, "paymentMethod": { "paymentProfileId": profile } });
+    let again = app.gql(CONFIRM, json!({ "input": input })).await["data"]["confirmPaymentSession"].clone();
+    assert_eq!(again["payment"]["status"], "SUCCEEDED", "{again}");
+    let reference = payment(&app, again["payment"]["id"].as_str().unwrap()).await["processorReference"].clone();
+    let second = fake.intent(reference.as_str().unwrap()).await;
+    assert_eq!(second["customer"], stripe_customer, "the same Stripe customer pays again");
+    assert_eq!(second["payment_method"], first["payment_method"]);
 }

@@ -17,8 +17,8 @@ use self::api::{Failure, StripeApi};
 use self::objects::{IntentState, List, Made, PaymentIntent, Refund, decline_of};
 pub use self::references::References;
 use super::{
-    CardDetails, ChargeOutcome, ChargeRequest, Processor, ProcessorError, RefundOutcome, RefundRequest, Verified,
-    WalletCard,
+    CardDetails, ChargeOutcome, ChargeRequest, Decline, Processor, ProcessorError, RefundOutcome, RefundRequest,
+    Verified, WalletCard,
 };
 use crate::domain::capture::HoldOutcome;
 use crate::domain::card::Wallet;
@@ -51,12 +51,15 @@ impl StripeConnector {
         Ok(self.api.get(&format!("payment_intents/{reference}"), &[("expand[]", "latest_charge")]).await?)
     }
 
-    /// The intent of a charge, made unconfirmed if there is none yet, its id stored first.
-    async fn intent_of(&self, payment: Uuid, request: &ChargeRequest<'_>) -> Result<String, ProcessorError> {
-        if let Some(reference) = self.references.charge(payment).await? {
-            return Ok(reference);
-        }
-        let token = Token::parse(request.processor_token);
+    /// The intent of a charge, made unconfirmed with `token`, its id stored before anything
+    /// acts on it.
+    async fn intent_of(
+        &self,
+        payment: Uuid,
+        token: &str,
+        request: &ChargeRequest<'_>,
+    ) -> Result<String, ProcessorError> {
+        let token = Token::parse(token);
         let mut form = vec![
             ("amount", request.amount.amount().to_string()),
             ("currency", request.amount.currency().code().to_ascii_lowercase()),
@@ -73,6 +76,42 @@ impl StripeConnector {
         let made: Made = self.api.post("payment_intents", &form, &format!("{payment}/create")).await?;
         // Of two attempts making one at once, the first id stored is the one confirmed.
         self.references.record_charge(payment, &made.id).await
+    }
+
+    /// Attaches a PaymentMethod to a new Stripe Customer, as Stripe requires of a method
+    /// charged again: the reusable token (`cus_…/pm_…`), or the issuer's refusal.
+    async fn attach_to_new_customer(&self, payment_method: &str) -> Result<Verified, ProcessorError> {
+        let idempotency = format!("{payment_method}/save");
+        let customer: Made = self.api.post("customers", &[], &format!("{idempotency}/customer")).await?;
+        let form = [("customer", customer.id.clone())];
+        let path = format!("payment_methods/{payment_method}/attach");
+        match self.api.post::<Made>(&path, &form, &format!("{idempotency}/attach")).await {
+            Ok(_) => Ok(Verified::Usable(format!("{}/{payment_method}", customer.id))),
+            Err(Failure::Refused { status, error }) if status.as_u16() == 402 => {
+                Ok(Verified::Declined(decline_of(Some(&error))))
+            }
+            Err(failure) => Err(failure.into()),
+        }
+    }
+
+    /// The token a first charge goes with: a card the session saves is attached to a Stripe
+    /// Customer first, and the vault row keeps the reusable token the profile will save.
+    async fn token_for(
+        &self,
+        payment: Uuid,
+        request: &ChargeRequest<'_>,
+    ) -> Result<Result<String, Decline>, ProcessorError> {
+        let token = Token::parse(request.processor_token);
+        if !request.save_for_later || token.customer.is_some() {
+            return Ok(Ok(request.processor_token.to_owned()));
+        }
+        match self.attach_to_new_customer(token.payment_method).await? {
+            Verified::Usable(reusable) => {
+                self.references.record_reusable_token(payment, &reusable).await?;
+                Ok(Ok(reusable))
+            }
+            Verified::Declined(decline) => Ok(Err(decline)),
+        }
     }
 
     /// Confirms an unconfirmed intent: the one step that can move money.
@@ -233,17 +272,7 @@ impl Processor for StripeConnector {
             if token.customer.is_some() {
                 return Ok(Verified::Usable(processor_token.to_owned()));
             }
-            let idempotency = format!("{}/save", token.payment_method);
-            let customer: Made = self.api.post("customers", &[], &format!("{idempotency}/customer")).await?;
-            let form = [("customer", customer.id.clone())];
-            let path = format!("payment_methods/{}/attach", token.payment_method);
-            match self.api.post::<Made>(&path, &form, &format!("{idempotency}/attach")).await {
-                Ok(_) => Ok(Verified::Usable(format!("{}/{}", customer.id, token.payment_method))),
-                Err(Failure::Refused { status, error }) if status.as_u16() == 402 => {
-                    Ok(Verified::Declined(decline_of(Some(&error))))
-                }
-                Err(failure) => Err(failure.into()),
-            }
+            self.attach_to_new_customer(token.payment_method).await
         })
     }
 
@@ -258,7 +287,14 @@ impl Processor for StripeConnector {
     ) -> BoxFuture<'a, Result<ChargeOutcome, ProcessorError>> {
         Box::pin(async move {
             let payment = key(request.idempotency_key)?;
-            let reference = self.intent_of(payment, &request).await?;
+            let reference = match self.references.charge(payment).await? {
+                Some(reference) => reference,
+                None => match self.token_for(payment, &request).await? {
+                    Ok(token) => self.intent_of(payment, &token, &request).await?,
+                    // Refused when attached: no intent is made.
+                    Err(decline) => return Ok(ChargeOutcome::Declined(decline)),
+                },
+            };
             let intent = self.intent(&reference).await?;
             match intent.state() {
                 IntentState::Unconfirmed => self.confirm(payment, &reference, &request).await,

@@ -29,6 +29,11 @@ impl References {
         storage::processor_accounts::record_charge_reference(&self.db, payment, reference).await.map_err(fault)
     }
 
+    /// The vault row `payment` charges now holds `token` (its card attached for later use).
+    pub async fn record_reusable_token(&self, payment: Uuid, token: &str) -> Result<(), ProcessorError> {
+        storage::processor_accounts::record_reusable_token(&self.db, payment, token).await.map_err(fault)
+    }
+
     pub async fn refund(&self, refund: Uuid) -> Result<Option<String>, ProcessorError> {
         let stored = storage::processor_accounts::refund_reference(&self.db, refund).await.map_err(fault)?;
         Ok(stored.and_then(|(reference, _)| reference))

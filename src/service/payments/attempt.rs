@@ -221,6 +221,7 @@ impl Payments {
             off_session: charge.off_session,
             tags: &tags,
             return_url: (!charge.off_session).then_some(return_url.as_str()),
+            save_for_later: session.save_payment_profile && session.customer.is_some(),
         };
         match tokio::time::timeout(PROCESSOR_TIMEOUT, processor.charge(request, charge.authenticated)).await {
             Ok(Ok(outcome)) => Some(outcome),

@@ -22,6 +22,7 @@ pub mod processor_event;
 pub mod refund;
 pub mod session_event;
 pub mod subscription;
+pub mod test_processor_record;
 pub mod verification;
 pub mod webhook_delivery;
 pub mod webhook_delivery_attempt;

@@ -42,7 +42,8 @@ impl SessionWrite {
                 ExactlyOne(Guard::Missing),
             ),
             SessionWrite::InsertPayment(row) => (
-                payment::Entity::insert(payment::ActiveModel::from(payment::Model::from((**row).clone()))).build(backend),
+                payment::Entity::insert(payment::ActiveModel::from(payment::Model::from((**row).clone())))
+                    .build(backend),
                 ExactlyOne(Guard::Missing),
             ),
             SessionWrite::RecordOutcome(outcome) => {

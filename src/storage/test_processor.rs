@@ -1,0 +1,27 @@
+//! The test processor's books (see `processor::test_processor`).
+
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{DatabaseConnection, DbErr, EntityTrait, Set};
+
+use super::entities::test_processor_record;
+
+/// The record of `kind` known by `key`.
+pub async fn get(db: &DatabaseConnection, kind: &str, key: &str) -> Result<Option<String>, DbErr> {
+    let row = test_processor_record::Entity::find_by_id((kind.to_owned(), key.to_owned())).one(db).await?;
+    Ok(row.map(|r| r.value))
+}
+
+/// Writes the record of `kind` known by `key`, in place of any before.
+pub async fn put(db: &DatabaseConnection, kind: &str, key: &str, value: &str) -> Result<(), DbErr> {
+    let row = test_processor_record::ActiveModel {
+        kind: Set(kind.to_owned()),
+        record_key: Set(key.to_owned()),
+        value: Set(value.to_owned()),
+        updated_at: Set(chrono::Utc::now()),
+    };
+    let upsert = OnConflict::columns([test_processor_record::Column::Kind, test_processor_record::Column::RecordKey])
+        .update_columns([test_processor_record::Column::Value, test_processor_record::Column::UpdatedAt])
+        .to_owned();
+    test_processor_record::Entity::insert(row).on_conflict(upsert).exec(db).await?;
+    Ok(())
+}
