@@ -224,6 +224,8 @@ pub const NEEDS_STRIPE: &[&str] = &[
     "a_merchant_on_the_test_processor_is_untouched_by_anothers_account",
     "a_saved_card_is_charged_again_off_session",
     "a_card_saved_with_a_payment_is_charged_again_with_its_stripe_customer",
+    "a_subscription_renews_off_session_at_stripe",
+    "neither_a_processor_key_nor_a_card_reaches_the_logs",
     "a_charge_whose_answer_was_lost_completes_once_from_stripes_word",
     "a_stripe_not_reached_charges_nothing_and_the_customer_pays_again",
     "a_capture_and_a_refund_whose_answers_were_lost_happen_once",

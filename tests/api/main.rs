@@ -47,6 +47,7 @@ mod socket_limits;
 mod stats;
 mod stripe;
 mod stripe_faults;
+mod stripe_logs;
 mod stripe_webhooks;
 mod throttle;
 mod transport;

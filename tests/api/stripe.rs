@@ -384,3 +384,46 @@ async fn a_card_saved_with_a_payment_is_charged_again_with_its_stripe_customer()
     assert_eq!(second["customer"], stripe_customer, "the same Stripe customer pays again");
     assert_eq!(second["payment_method"], first["payment_method"]);
 }
+
+#[tokio::test]
+async fn a_subscription_renews_off_session_at_stripe() {
+    let Some(url) = test_stripe_url("a_subscription_renews_off_session_at_stripe") else { return };
+    let clock = std::sync::Arc::new(TestClock::default());
+    let (base, secrets) = (url.clone(), paygraph::processor::accounts::sealing::SecretsKey::generate_text());
+    let app = spawn_app_on(clock.clone(), move |config: &mut Config| {
+        quiet(config);
+        config.stripe_api_base = base;
+        config.secrets_key = Some(secrets);
+    })
+    .await;
+    let fake = Fake::new(&url);
+    connected(&app).await;
+    let customer = app.create_customer("renews@example.com").await;
+    let created = app
+        .gql(
+            "mutation($input: CreateSubscriptionInput!) { createSubscription(input: $input) { subscription { id } } }",
+            json!({ "input": { "customerId": customer, "price": { "amount": 999, "currency": "EUR" }, "interval": "MONTH" } }),
+        )
+        .await;
+    let subscription = created["data"]["createSubscription"]["subscription"]["id"].as_str().unwrap().to_owned();
+    let first = json!({ "purpose": "SUBSCRIPTION", "subscriptionId": subscription });
+    let (_, paid) = create_and_pay(&app, first, "4242424242424242").await;
+    assert_eq!(paid["paymentSession"]["status"], "COMPLETED", "{paid}");
+
+    clock.advance(chrono::Duration::days(32));
+    assert_eq!(app.services.renewals.renew_once().await.unwrap().renewed, 1);
+    let query = "query($id: ID!) { node(id: $id) { ... on Subscription { status
+        payments { edges { node { status offSession processorReference } } } } } }";
+    let renewed = app.gql(query, json!({ "id": subscription })).await["data"]["node"].clone();
+    assert_eq!(renewed["status"], "ACTIVE", "{renewed}");
+    let latest = &renewed["payments"]["edges"][0]["node"];
+    assert_eq!(latest["status"], "SUCCEEDED");
+    assert_eq!(latest["offSession"], true);
+    let intent = fake.intent(latest["processorReference"].as_str().unwrap()).await;
+    let first_intent =
+        fake.intent(renewed["payments"]["edges"][1]["node"]["processorReference"].as_str().unwrap()).await;
+    assert_eq!(intent["status"], "succeeded");
+    assert_eq!(intent["amount"], 999);
+    assert!(intent["customer"].as_str().is_some_and(|c| c.starts_with("cus_")), "{intent}");
+    assert_eq!(intent["customer"], first_intent["customer"], "charged through the customer the first payment saved");
+}
