@@ -130,6 +130,7 @@ impl Services {
             orders.clone(),
             subscriptions.clone(),
             balances.clone(),
+            deps.processors.clone(),
         );
         let profiles = profiles::Profiles::new(core.clone());
         let fraud = fraud::Fraud::new(core.clone(), customers.clone(), Arc::new(deps.fraud_rules));

@@ -225,6 +225,7 @@ pub const NEEDS_STRIPE: &[&str] = &[
     "a_saved_card_is_charged_again_off_session",
     "a_card_saved_with_a_payment_is_charged_again_with_its_stripe_customer",
     "a_subscription_renews_off_session_at_stripe",
+    "a_pending_refund_is_settled_by_stripes_refund_event",
     "neither_a_processor_key_nor_a_card_reaches_the_logs",
     "a_charge_whose_answer_was_lost_completes_once_from_stripes_word",
     "a_stripe_not_reached_charges_nothing_and_the_customer_pays_again",

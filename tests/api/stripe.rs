@@ -201,6 +201,8 @@ async fn a_card_payment_is_one_payment_intent_with_paygraphs_ids() {
     let Some((app, fake)) = app_with_fake("a_card_payment_is_one_payment_intent_with_paygraphs_ids").await else {
         return;
     };
+    // Made while the merchant is on the test processor, which takes wallets.
+    let (early, early_secret) = created(app.create_session(payment_input(900)).await);
     connected(&app).await;
     let (session, paid) = create_and_pay(&app, payment_input(2500), "4242424242424242").await;
     assert_eq!(paid["paymentSession"]["status"], "COMPLETED", "{paid}");
@@ -218,14 +220,23 @@ async fn a_card_payment_is_one_payment_intent_with_paygraphs_ids() {
     let intents = fake.intents_of_session(&uuid_of(&session)).await;
     assert_eq!(intents.len(), 1, "one PaymentIntent for the session: {intents:?}");
 
-    // A wallet is not something this account takes: refused, and nothing is written.
-    let (other, secret) = created(app.create_session(payment_input(900)).await);
-    let input = json!({ "id": other, "paymentMethod": { "wallet": { "type": "APPLE_PAY", "token": "x" } } });
-    let refused = app.gql_as(Some(&secret), CONFIRM, json!({ "input": input })).await;
+    // A session offers what the account takes: by default cards; a wallet asked for by name
+    // is refused at creation.
+    let offered = app.create_session(payment_input(900)).await;
+    let offered = &offered["data"]["createPaymentSession"]["paymentSession"]["allowedPaymentMethods"];
+    assert_eq!(offered, &json!(["CARD"]), "{offered}");
+    let named = json!({ "purpose": "PAYMENT", "amount": { "amount": 900, "currency": "EUR" },
+        "allowedPaymentMethods": ["CARD", "WALLET"] });
+    let refused = app.create_session(named).await;
+    assert_eq!(user_error_code(&refused, "createPaymentSession"), "METHOD_NOT_SUPPORTED_BY_PROCESSOR");
+
+    // A wallet on a session made before the account was connected: refused, nothing written.
+    let input = json!({ "id": early, "paymentMethod": { "wallet": { "type": "APPLE_PAY", "token": "x" } } });
+    let refused = app.gql_as(Some(&early_secret), CONFIRM, json!({ "input": input })).await;
     let payload = &refused["data"]["confirmPaymentSession"];
     assert_eq!(payload["userErrors"][0]["code"], "METHOD_NOT_SUPPORTED_BY_PROCESSOR", "{refused}");
     let status =
-        app.gql("query($id: ID!) { paymentSession(id: $id) { status version } }", json!({ "id": other })).await;
+        app.gql("query($id: ID!) { paymentSession(id: $id) { status version } }", json!({ "id": early })).await;
     assert_eq!(status["data"]["paymentSession"], json!({ "status": "OPEN", "version": 1 }));
 }
 

@@ -22,6 +22,8 @@ const SESSION: &str = "query($id: ID!) { paymentSession(id: $id) { status versio
 
 struct Rig {
     app: TestApp,
+    /// The connected account's id.
+    account: String,
     clock: Arc<TestClock>,
     proxy: FaultProxy,
     fake: Fake,
@@ -41,8 +43,8 @@ async fn rig(test: &str) -> Option<Rig> {
         config.stripe_timeout_ms = 500;
     })
     .await;
-    connected(&app).await;
-    Some(Rig { app, clock, proxy, fake: Fake::new(&url) })
+    let account = connected(&app).await;
+    Some(Rig { app, account, clock, proxy, fake: Fake::new(&url) })
 }
 
 impl Rig {
@@ -157,4 +159,37 @@ async fn a_capture_and_a_refund_whose_answers_were_lost_happen_once() {
     assert_eq!(refunded["amountRefunded"]["amount"], 1500, "{refunded}");
     let refunds = rig.fake.refunds_of(&reference).await;
     assert_eq!(refunds.len(), 1, "found again by its metadata, not sent twice: {refunds:?}");
+}
+
+#[tokio::test]
+async fn a_pending_refund_is_settled_by_stripes_refund_event() {
+    let Some(rig) = rig("a_pending_refund_is_settled_by_stripes_refund_event").await else { return };
+    let (_, paid) = create_and_pay(&rig.app, payment_input(2600), "4242424242424242").await;
+    let id = paid["payment"]["id"].as_str().unwrap();
+    rig.proxy.fail(Fault::LostAnswer, "/v1/refunds");
+    let pending = refund(&rig.app, json!({ "paymentId": id, "amount": 600 })).await;
+    assert_eq!(pending["refund"]["status"], "PENDING", "{pending}");
+    rig.proxy.heal();
+
+    // Stripe says the refund moved; paygraph reads the refund from Stripe and settles it.
+    let refund_id = uuid_of(pending["refund"]["id"].as_str().unwrap());
+    let event = json!({ "id": format!("evt_{}", uuid::Uuid::new_v4().simple()), "type": "refund.updated",
+        "data": { "object": { "object": "refund", "metadata": { "paygraph_refund": refund_id } } } })
+    .to_string();
+    let url = format!("{}/processors/stripe/{}/webhooks", rig.app.address, rig.account);
+    let signature = paygraph::domain::webhook_signature::sign(
+        "whsec_test_signing",
+        chrono::Utc::now().timestamp(),
+        event.as_bytes(),
+    )
+    .unwrap();
+    let answer = rig.app.client.post(url).header("Stripe-Signature", signature).body(event).send().await.unwrap();
+    assert_eq!(answer.status(), 200);
+    let query = "query($id: ID!) { node(id: $id) { ... on Refund { status } } }";
+    let refund_state = rig.app.gql(query, json!({ "id": pending["refund"]["id"] })).await;
+    assert_eq!(refund_state["data"]["node"]["status"], "SUCCEEDED", "{refund_state}");
+    let settled = payment(&rig.app, id).await;
+    assert_eq!(settled["amountRefunded"]["amount"], 600, "{settled}");
+    let reference = settled["processorReference"].as_str().unwrap().to_owned();
+    assert_eq!(rig.fake.refunds_of(&reference).await.len(), 1, "found by its metadata, not sent again");
 }

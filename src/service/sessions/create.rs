@@ -37,7 +37,8 @@ impl Sessions {
     ) -> AppResult<PaymentSession> {
         let lifetime = expiry::lifetime(input.expires_in_seconds)
             .map_err(|e| AppError::user(&["input", "expiresInSeconds"], ErrorCode::ExpiryOutOfRange, e.to_string()))?;
-        let methods = allowed_methods(&input)?;
+        let methods =
+            self.processor_takes(merchant, allowed_methods(&input)?, input.allowed_payment_methods.is_some()).await?;
         let metadata = validate::metadata_map(input.metadata.clone(), &["input", "metadata"])?;
         let success_url = validate::url(input.success_url.clone(), &["input", "successUrl"])?;
         let key = validate::idempotency_key(idempotency_key)?;
@@ -281,6 +282,28 @@ fn capture_method(input: &SessionInput) -> AppResult<CaptureMethod> {
         ));
     }
     Ok(method)
+}
+
+impl Sessions {
+    /// The methods the merchant's processor takes, of `methods`: one asked for by name that it
+    /// does not take is refused (the session would offer what cannot be paid); the default
+    /// list keeps what it takes.
+    async fn processor_takes(
+        &self,
+        merchant: MerchantId,
+        methods: Vec<PaymentMethodType>,
+        named: bool,
+    ) -> AppResult<Vec<PaymentMethodType>> {
+        let (_, processor) = self.processors.current(merchant).await?;
+        if let Some(refused) = methods.iter().find(|m| !processor.supports(**m)).filter(|_| named) {
+            return Err(AppError::user(
+                &["input", "allowedPaymentMethods"],
+                ErrorCode::MethodNotSupportedByProcessor,
+                format!("the merchant's processor does not take {}", refused.as_str()),
+            ));
+        }
+        Ok(methods.into_iter().filter(|m| processor.supports(*m)).collect())
+    }
 }
 
 /// A bank transfer is money that arrived, not a hold: a MANUAL session takes cards and wallets.

@@ -89,6 +89,8 @@ pub struct Sessions {
     orders: super::orders::Orders,
     subscriptions: super::subscriptions::Subscriptions,
     balances: super::balances::Balances,
+    /// Which methods the merchant's processor takes.
+    processors: std::sync::Arc<crate::processor::Processors>,
 }
 
 impl Sessions {
@@ -98,8 +100,9 @@ impl Sessions {
         orders: super::orders::Orders,
         subscriptions: super::subscriptions::Subscriptions,
         balances: super::balances::Balances,
+        processors: std::sync::Arc<crate::processor::Processors>,
     ) -> Self {
-        Sessions { core, customers, orders, subscriptions, balances }
+        Sessions { core, customers, orders, subscriptions, balances, processors }
     }
 }
 
