@@ -65,6 +65,7 @@ pub mod capture;
 pub mod card;
 pub mod customer;
 pub mod event;
+pub mod event_ids;
 pub mod fraud;
 pub mod iban;
 pub mod ids;

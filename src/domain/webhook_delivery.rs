@@ -35,16 +35,6 @@ pub fn retry_delay(base: Duration, attempts: i32, jitter_per_mille: i64) -> Dura
     Duration::milliseconds(full - jitter)
 }
 
-/// The id of an event of the log, as webhooks and the API show it: `evt_<row>`.
-pub fn event_id(row: i64) -> String {
-    format!("evt_{row}")
-}
-
-/// Reads an event id back.
-pub fn parse_event_id(text: &str) -> Option<i64> {
-    text.strip_prefix("evt_")?.parse().ok().filter(|row: &i64| *row > 0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,13 +49,5 @@ mod tests {
         assert_eq!(retry_delay(base, 30, 0), MAX_RETRY_DELAY);
         assert_eq!(retry_delay(base, 10_000, 0), MAX_RETRY_DELAY, "no overflow");
         assert_eq!(retry_delay(base, 0, 0), Duration::seconds(10));
-    }
-
-    #[test]
-    fn event_ids_round_trip() {
-        assert_eq!(parse_event_id(&event_id(42)), Some(42));
-        assert_eq!(parse_event_id("evt_0"), None);
-        assert_eq!(parse_event_id("evt_x"), None);
-        assert_eq!(parse_event_id("42"), None);
     }
 }

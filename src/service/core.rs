@@ -30,6 +30,8 @@ pub struct Core {
     pub bus: Arc<dyn EventBus>,
     pub metrics: Arc<Metrics>,
     clock: Arc<dyn Clock>,
+    /// How event ids are shown (`evt_…`), and read back.
+    pub event_ids: Arc<crate::domain::event_ids::EventIds>,
 }
 
 impl Core {
@@ -38,8 +40,9 @@ impl Core {
         bus: Arc<dyn EventBus>,
         metrics: Arc<Metrics>,
         clock: Arc<dyn Clock>,
+        event_ids: crate::domain::event_ids::EventIds,
     ) -> Self {
-        Core { db, bus, metrics, clock }
+        Core { db, bus, metrics, clock, event_ids: Arc::new(event_ids) }
     }
 
     /// Now, to the microsecond: what PostgreSQL keeps and what cursors encode, so a stored

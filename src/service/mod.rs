@@ -102,7 +102,8 @@ pub struct Services {
 
 impl Services {
     pub fn new(deps: Dependencies) -> Self {
-        let core = Core::new(deps.db, deps.bus, deps.metrics, deps.clock);
+        let event_ids = crate::domain::event_ids::EventIds::new(deps.processors.secrets_key().derive("event ids"));
+        let core = Core::new(deps.db, deps.bus, deps.metrics, deps.clock, event_ids);
         let credentials = Arc::new(credentials::CredentialCache::new(deps.credential_ttl));
         let listening = credentials.clone();
         deps.hub.on_notice(move |notice| listening.apply(notice));

@@ -109,6 +109,21 @@ async fn a_burst_on_several_sessions_arrives_signed_and_in_version_order() {
     }
     let kinds: Vec<&str> = received.iter().filter_map(|r| r.body["kind"].as_str()).collect();
     assert!(kinds.contains(&"REFUND_SUCCEEDED") && kinds.contains(&"STATUS_CHANGED"), "{kinds:?}");
+
+    // An id tells nothing of how many events the platform made: 16 hex digits that do not
+    // count up from one event to the next.
+    let mut ids: Vec<u64> = received
+        .iter()
+        .map(|r| r.body["id"].as_str().unwrap())
+        .map(|id| {
+            u64::from_str_radix(id.strip_prefix("evt_").filter(|h| h.len() == 16).unwrap_or_else(|| panic!("{id}")), 16)
+                .unwrap()
+        })
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let spread = ids.last().unwrap() - ids.first().unwrap();
+    assert!(spread > 1 << 40, "ids spread over the whole space, not a counter: {ids:x?}");
 }
 
 #[tokio::test]

@@ -74,8 +74,9 @@ impl WebhookDelivery {
         ID(self.0.id.to_string())
     }
     /// `evt_…`: the event sent (its `id` in the body); `resendWebhookEvent` takes it.
-    async fn event_id(&self) -> ID {
-        ID(crate::domain::webhook_delivery::event_id(self.0.event_id))
+    async fn event_id(&self, ctx: &async_graphql::Context<'_>) -> async_graphql::Result<ID> {
+        use crate::graphql::context::ContextExt;
+        Ok(ID(ctx.services().core.event_ids.id(self.0.event_id)))
     }
     /// 1 for the first try of this event's delivery.
     async fn attempt(&self) -> i32 {

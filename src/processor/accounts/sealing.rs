@@ -44,6 +44,15 @@ impl SecretsKey {
         URL_SAFE_NO_PAD.encode(bytes)
     }
 
+    /// A key of its own for `purpose`, derived from this one (HMAC-SHA256), so one secret
+    /// serves several uses without one use's key opening another's.
+    pub fn derive(&self, purpose: &str) -> [u8; 32] {
+        use hmac::{Hmac, KeyInit, Mac};
+        let Ok(mut mac) = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(self.0.as_slice()) else { return [0; 32] };
+        mac.update(purpose.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
     /// `v1.<nonce>.<ciphertext and tag>`, bound to `owner`.
     pub fn seal(&self, owner: &[u8], secret: &str) -> String {
         let mut nonce = [0u8; 12];

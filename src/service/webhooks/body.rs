@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::domain::event_ids::EventIds;
 use crate::domain::session::PaymentSession;
-use crate::domain::webhook_delivery::event_id;
 use crate::domain::{PaymentId, RefundId, SessionEvent, TypedId};
 use crate::service::live::event_cursor;
 
@@ -60,10 +60,10 @@ pub struct Amount {
 }
 
 /// The body of `event` of `session`.
-pub fn body(event: &SessionEvent, session: &PaymentSession) -> EventBody {
+pub fn body(event: &SessionEvent, session: &PaymentSession, ids: &EventIds) -> EventBody {
     let global = session.id.to_global();
     EventBody {
-        id: event_id(event.id),
+        id: ids.id(event.id),
         kind: event.kind.as_str(),
         payment_session_id: global.clone(),
         version: event.version,

@@ -27,7 +27,6 @@ use super::settler::OnDemand;
 use crate::config::WebhookConfig;
 use crate::domain::session::PaymentSession;
 use crate::domain::webhook::{WebhookEndpoint, check_url};
-use crate::domain::webhook_delivery::event_id;
 use crate::domain::webhook_delivery::{DeliveryState, GIVE_UP_AFTER, retry_delay};
 use crate::domain::{SessionEvent, webhook_signature};
 use crate::error::AppResult;
@@ -246,13 +245,14 @@ impl Deliveries {
     async fn send(&self, job: &Job, lease: Uuid, endpoint_slot: OwnedSemaphorePermit) -> AppResult<()> {
         let inner = &self.inner;
         let Job { delivery, endpoint, event, session } = job;
-        let payload = serde_json::to_vec(&body(event, session)).map_err(anyhow::Error::from)?;
+        let event_id = inner.core.event_ids.id(event.id);
+        let payload = serde_json::to_vec(&body(event, session, &inner.core.event_ids)).map_err(anyhow::Error::from)?;
         let signature = webhook_signature::sign(&endpoint.signing_secret, inner.core.now().timestamp(), &payload)
             .map_err(anyhow::Error::from)?;
         let started = Instant::now();
         // Checked again at each send: literal addresses never reach the resolver.
         let answer = match check_url(&endpoint.url, inner.production) {
-            Ok(_) => client::post(&inner.client, &endpoint.url, payload, &signature, &event_id(event.id)).await,
+            Ok(_) => client::post(&inner.client, &endpoint.url, payload, &signature, &event_id).await,
             Err(refusal) => Answer { status: None, error: Some(refusal.to_string()), prefix: None },
         };
         drop(endpoint_slot);

@@ -6,7 +6,6 @@
 use super::Webhooks;
 use super::delivery::queued;
 use crate::domain::webhook::WebhookEndpoint;
-use crate::domain::webhook_delivery::parse_event_id;
 use crate::domain::{MerchantId, WebhookEndpointId};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::service::live::parse_event_cursor;
@@ -40,7 +39,7 @@ impl Webhooks {
     ) -> AppResult<WebhookEndpoint> {
         let (endpoint, _) = self.live_endpoint(merchant, id, "endpointId").await?;
         let not_found = || AppError::not_found(&["input", "eventId"], "event");
-        let row = parse_event_id(event_id).ok_or_else(not_found)?;
+        let row = self.core.event_ids.row(event_id).ok_or_else(not_found)?;
         let event = storage::deliveries::event(&self.core.db, merchant.0, row).await?.ok_or_else(not_found)?;
         self.queue(merchant, id, vec![queued(id.0, &event, self.core.now())], "endpointId").await?;
         Ok(endpoint)
