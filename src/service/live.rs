@@ -49,6 +49,15 @@ impl Live {
     }
 }
 
+/// A session's stream registered with the hub, its log not read yet: whatever commits from
+/// now on reaches it, live or by the replay [`SessionListener::stream`] reads.
+pub struct SessionListener {
+    live: Live,
+    merchant: MerchantId,
+    session: SessionId,
+    subscription: HubSubscription,
+}
+
 impl Live {
     /// The session's events after `after_version` (or, without it, its current state), then
     /// every change as it commits. Ends after a final status (EXPIRED, CANCELED, FAILED); a
@@ -59,7 +68,38 @@ impl Live {
         session: SessionId,
         after_version: Option<i32>,
     ) -> AppResult<impl Stream<Item = AppResult<SessionEvent>> + Send + use<>> {
-        let mut subscription = self.hub.subscribe(Topic::Session { merchant: merchant.0, session: session.0 });
+        self.listen_to_session(merchant, session).stream(after_version).await
+    }
+
+    /// Registers a session's stream with the hub, before its log is read: the first half of
+    /// [`Live::session_stream`], apart so a test can commit between the two halves.
+    pub fn listen_to_session(&self, merchant: MerchantId, session: SessionId) -> SessionListener {
+        let subscription = self.hub.subscribe(Topic::Session { merchant: merchant.0, session: session.0 });
+        SessionListener { live: self.clone(), merchant, session, subscription }
+    }
+}
+
+impl SessionListener {
+    /// Reads the log after `after_version` (or from the current state), then goes live.
+    pub async fn stream(
+        self,
+        after_version: Option<i32>,
+    ) -> AppResult<impl Stream<Item = AppResult<SessionEvent>> + Send + use<>> {
+        let SessionListener { live, merchant, session, subscription } = self;
+        let (pending, last) = live.replay(merchant, session, after_version).await?;
+        Ok(live.session_events(merchant, session, subscription, pending, last))
+    }
+}
+
+impl Live {
+    /// The session's logged events after `after_version` (or after its current state), and
+    /// the version they follow.
+    async fn replay(
+        &self,
+        merchant: MerchantId,
+        session: SessionId,
+        after_version: Option<i32>,
+    ) -> AppResult<(Vec<SessionEvent>, i32)> {
         let current = self
             .sessions
             .get(merchant, session)
@@ -68,11 +108,23 @@ impl Live {
         // A stream lives as long as its subscriber, so it keeps only what it needs: the last
         // version, not the session; and its database reads are boxed, so their futures take
         // memory only while they run, not in every idle stream.
-        let mut last = after_version.unwrap_or(current.version - 1);
+        let last = after_version.unwrap_or(current.version - 1);
         drop(current);
-        let mut pending = self.session_events_after(merchant, session, last).await?;
+        Ok((self.session_events_after(merchant, session, last).await?, last))
+    }
+
+    /// The replayed events `pending`, then live ones from `subscription`, each once and in
+    /// version order.
+    fn session_events(
+        &self,
+        merchant: MerchantId,
+        session: SessionId,
+        mut subscription: HubSubscription,
+        mut pending: Vec<SessionEvent>,
+        mut last: i32,
+    ) -> impl Stream<Item = AppResult<SessionEvent>> + Send + use<> {
         let services = self.clone();
-        Ok(async_stream::stream! {
+        async_stream::stream! {
             loop {
                 for event in pending.drain(..) {
                     if event.version <= last {
@@ -102,7 +154,7 @@ impl Live {
                     }
                 }
             }
-        })
+        }
     }
 
     /// The merchant's events (or one customer's) after `after_seq`, then live. Without a

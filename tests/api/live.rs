@@ -265,3 +265,35 @@ async fn readiness_and_metrics_report_live_state() {
     assert!(metrics.contains("paygraph_subscriptions_active 1"), "{metrics}");
     assert!(metrics.contains("paygraph_events_delivered_total 1"), "{metrics}");
 }
+
+#[tokio::test]
+async fn the_seam_between_replay_and_live_drops_and_repeats_nothing() {
+    let app = spawn_app().await;
+    let (id, _) = app.create_payment_session(100, "USD").await;
+    let session = SessionId::from_global(&id).unwrap();
+    let merchant = merchant_of(&app, session).await;
+    let services = app.services.clone();
+    let change = |status| {
+        let services = services.clone();
+        async move {
+            let current = services.sessions.get(merchant, session).await.unwrap().unwrap();
+            services.core.change_status(&current, status).await.unwrap();
+        }
+    };
+    // Versions 2 and 3 commit before the stream listens: the replay alone has them.
+    change(SessionStatus::Processing).await;
+    change(SessionStatus::Open).await;
+    let listener = app.services.live.listen_to_session(merchant, session);
+    // 4 and 5 commit after it listens and before it reads the log: it gets them both ways.
+    change(SessionStatus::Processing).await;
+    change(SessionStatus::Open).await;
+    let mut stream = Box::pin(listener.stream(Some(0)).await.unwrap());
+    // 6 and 7 commit after the log was read: live alone has them.
+    change(SessionStatus::Processing).await;
+    change(SessionStatus::Open).await;
+    let mut versions = Vec::new();
+    while let Ok(Some(event)) = tokio::time::timeout(Duration::from_millis(500), stream.next()).await {
+        versions.push(event.unwrap().version);
+    }
+    assert_eq!(versions, (1..=7).collect::<Vec<i32>>(), "each once, in order, across the seam");
+}
