@@ -46,6 +46,7 @@ mod skips;
 mod socket_limits;
 mod stats;
 mod stripe;
+mod stripe_fake;
 mod stripe_faults;
 mod stripe_logs;
 mod stripe_webhooks;

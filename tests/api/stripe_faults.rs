@@ -16,7 +16,7 @@ use crate::confirm::create_and_pay;
 use crate::fault_proxy::{Fault, FaultProxy};
 use crate::helpers::*;
 use crate::refunds::refund;
-use crate::stripe::{Fake, connected, payment, payment_input, uuid_of};
+use crate::stripe_fake::{Fake, connected, payment, payment_input, uuid_of};
 
 const SESSION: &str = "query($id: ID!) { paymentSession(id: $id) { status version attemptCount } }";
 
@@ -29,7 +29,7 @@ struct Rig {
     fake: Fake,
 }
 
-/// An app whose Stripe is the fake behind a fault proxy, a connector that waits 500 ms, and
+/// An app whose Stripe is the fake behind a fault proxy, a connector that waits 2 s, and
 /// no background job of its own (the test runs the passes).
 async fn rig(test: &str) -> Option<Rig> {
     let url = test_stripe_url(test)?;
@@ -40,7 +40,7 @@ async fn rig(test: &str) -> Option<Rig> {
         quiet(config);
         config.stripe_api_base = base;
         config.secrets_key = Some(secrets);
-        config.stripe_timeout_ms = 500;
+        config.stripe_timeout_ms = 2_000;
     })
     .await;
     let account = connected(&app).await;
