@@ -9,7 +9,7 @@
 //!   client (create the PaymentMethod, create the PaymentIntent, read it, confirm it): the
 //!   fake's own time. paygraph's added time is the difference.
 //!
-//! Run (the fake started as the README's "Connecting Stripe" shows):
+//! Run (the fake started as docs/payments.md, "Connecting Stripe", shows):
 //!
 //!     STRIPE_URL=http://127.0.0.1:8420 cargo bench --bench stripe
 //!     STRIPE_URL=… STRIPE_PAYMENTS=500 BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test cargo bench --bench stripe
@@ -32,7 +32,7 @@ const CONNECT: &str = "mutation($input: ConnectProcessorAccountInput!) { connect
 
 fn main() {
     let Ok(stripe) = std::env::var("STRIPE_URL") else {
-        eprintln!("set STRIPE_URL to a running localstripe (see the README, Connecting Stripe)");
+        eprintln!("set STRIPE_URL to a running localstripe (see docs/payments.md, Connecting Stripe)");
         return;
     };
     let payments: usize = std::env::var("STRIPE_PAYMENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(200);

@@ -1,7 +1,7 @@
 //! The signature of a webhook delivery, made as Stripe makes its own so receivers' code
 //! carries over: `Paygraph-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`
 //! keyed with the endpoint's `whsec_…` secret. The timestamp inside the signed text lets a
-//! receiver refuse a replayed delivery; `verify` is what a receiver does (the README shows
+//! receiver refuse a replayed delivery; `verify` is what a receiver does (docs/webhooks.md shows
 //! the same in a few lines of Node).
 
 use hmac::{Hmac, KeyInit, Mac};

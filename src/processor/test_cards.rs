@@ -1,11 +1,11 @@
 //! The test processor's cards and wallet tokens: Stripe's documented test cards, and what
-//! each does (the README's table).
+//! each does (the table in docs/payments.md).
 
 use super::DeclineCode;
 use super::test_processor::Behaviour;
 use crate::domain::card::Wallet;
 
-/// Stripe's test cards (the table the README documents).
+/// Stripe's test cards (the table docs/payments.md documents).
 pub(super) const TEST_CARDS: &[(&str, Behaviour)] = &[
     ("4242424242424242", Behaviour::Succeed),
     ("4000056655665556", Behaviour::Succeed),
@@ -33,7 +33,7 @@ pub(super) const TEST_CARDS: &[(&str, Behaviour)] = &[
     ("4000000000005126", Behaviour::RefundFails),
 ];
 
-/// Test payment tokens of the wallets (the README's table), each standing for a test card.
+/// Test payment tokens of the wallets (the table in docs/payments.md), each standing for a test card.
 pub(super) const TEST_WALLET_TOKENS: &[(&str, Wallet, &str)] = &[
     ("applepay_test_visa", Wallet::ApplePay, "4242424242424242"),
     ("applepay_test_mastercard", Wallet::ApplePay, "5555555555554444"),

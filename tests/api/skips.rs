@@ -21,7 +21,7 @@ fn what_this_run_skips() {
     if std::env::var("TEST_STRIPE_URL").ok().filter(|u| !u.is_empty()).is_none() {
         assert!(std::env::var("CI").is_err(), "CI runs every test: set TEST_STRIPE_URL");
         let line = format!(
-            "SKIPPED {} tests that need the Stripe fake (see README, Connecting Stripe): {}\n",
+            "SKIPPED {} tests that need the Stripe fake (see docs/payments.md, Connecting Stripe): {}\n",
             NEEDS_STRIPE.len(),
             NEEDS_STRIPE.join(", ")
         );

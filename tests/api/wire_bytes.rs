@@ -1,6 +1,6 @@
 //! Bytes on the wire, headers included, of the hosted page's status check and the
 //! dashboard's table of sessions, sent by text (POST) and by hash (GET, a persisted query),
-//! measured on a raw socket. The README's table comes from this test's output:
+//! measured on a raw socket. The table in docs/api.md comes from this test's output:
 //!
 //!     cargo test --test api wire_bytes -- --nocapture
 

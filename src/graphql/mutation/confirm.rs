@@ -21,7 +21,7 @@ pub enum PaymentMethodInput {
     CardToken(String),
     /// A saved profile of the session's customer.
     PaymentProfileId(ID),
-    /// A payment token from Apple Pay or Google Pay (see the README for test tokens).
+    /// A payment token from Apple Pay or Google Pay (see docs/payments.md for test tokens).
     Wallet(WalletInput),
     /// A transfer from this account; the session waits in PROCESSING until it settles.
     BankTransfer(BankTransferInput),

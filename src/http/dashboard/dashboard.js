@@ -8,7 +8,7 @@
   const STATUSES = ['OPEN', 'PROCESSING', 'REQUIRES_ACTION', 'COMPLETED', 'EXPIRED', 'CANCELED', 'FAILED'];
   const MAX_ROWS = 50;
   const ROW_FIELDS = 'id status purpose version createdAt amount { formatted } customer { email name }';
-  // The same document the README measures on the wire (tests/api/persisted.rs).
+  // The same document docs/api.md measures on the wire (tests/api/persisted.rs).
   const SESSIONS = `query Sessions($first: Int!, $filter: PaymentSessionFilter) {
   paymentSessions(first: $first, filter: $filter) { totalCount edges { cursor node {
     id status purpose version createdAt amount { formatted } customer { email name } } } } }`;
