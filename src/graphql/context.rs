@@ -28,11 +28,14 @@ pub struct RequestData {
     /// Whether the document passed validation already (see `parsed`); without it, it is
     /// validated as usual.
     pub(super) validation: Option<Validation>,
+    /// Where the request's batch loads wait to be run by its own task (see `batching`);
+    /// without it (streams) they are spawned.
+    pub(super) loads: Option<super::batching::LoaderTasks>,
 }
 
 impl RequestData {
     pub fn new(caller: Option<Caller>, client_ip: Option<IpAddr>) -> Self {
-        RequestData { caller, client_ip, loader: OnceLock::new(), cost: None, validation: None }
+        RequestData { caller, client_ip, loader: OnceLock::new(), cost: None, validation: None, loads: None }
     }
 
     /// The operation's cost is reported in `slot` instead of the response's extensions.
@@ -43,6 +46,11 @@ impl RequestData {
     /// What the parsed-document cache knows of the document's validation.
     pub fn with_validation(self, validation: Option<Validation>) -> Self {
         RequestData { validation, ..self }
+    }
+
+    /// The request's batch loads are queued on `loads` for `batching::drive` to run.
+    pub fn with_driven_loads(self, loads: super::batching::LoaderTasks) -> Self {
+        RequestData { loads: Some(loads), ..self }
     }
 }
 

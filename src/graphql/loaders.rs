@@ -43,8 +43,14 @@ fn loader(ctx: &Context<'_>) -> async_graphql::Result<Arc<DataLoader<BatchLoader
     let data = ctx.data_opt::<RequestData>().ok_or_else(|| gql(AppError::unauthenticated()))?;
     let merchant = data.caller.ok_or_else(|| gql(AppError::unauthenticated()))?.merchant();
     let db = &ctx.services().core.db;
-    let loader =
-        data.loader.get_or_init(|| Arc::new(DataLoader::new(BatchLoader::new(db.clone(), merchant.0), tokio::spawn)));
+    let loader = data.loader.get_or_init(|| {
+        let batch = BatchLoader::new(db.clone(), merchant.0);
+        Arc::new(match data.loads.clone() {
+            // Run by the request's own task: a load takes its keys once the level has asked.
+            Some(loads) => DataLoader::new(batch, move |task| loads.spawn(task)).delay(std::time::Duration::ZERO),
+            None => DataLoader::new(batch, tokio::spawn),
+        })
+    });
     Ok(loader.clone())
 }
 

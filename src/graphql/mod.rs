@@ -1,5 +1,6 @@
 //! The GraphQL API: schema, resolvers, loaders and limits.
 
+pub mod batching;
 pub mod connection;
 pub mod context;
 pub mod cost;

@@ -35,6 +35,7 @@ use super::client_ip::ClientIp;
 use super::{AppState, door};
 use crate::error::AppError;
 use crate::graphql::RequestData;
+use crate::graphql::batching::{LoaderTasks, drive};
 use crate::graphql::cost::CostSlot;
 use crate::graphql::errors::gql;
 use crate::service::auth::Caller;
@@ -160,13 +161,17 @@ async fn execute(
         state.services.core.metrics.count_graphql_request();
         let validation = state.parsed.prepare(&mut request);
         let cost = CostSlot::default();
+        let loads = LoaderTasks::default();
         // Into the request in place: `Request::data` would move the whole request twice.
-        request
-            .data
-            .insert(RequestData::new(caller, client_ip).with_cost_slot(cost.clone()).with_validation(validation));
+        request.data.insert(
+            RequestData::new(caller, client_ip)
+                .with_cost_slot(cost.clone())
+                .with_validation(validation)
+                .with_driven_loads(loads.clone()),
+        );
         // Boxed: the schema's future is several kilobytes, and every layer above would
         // otherwise copy it each time it wraps or moves the future of this handler.
-        let response = Box::pin(state.schema.execute(request)).await;
+        let response = drive(loads, Box::pin(state.schema.execute(request))).await;
         // Parse, validation and variable errors carry no path and leave no data.
         let request_failed = response.data == async_graphql::Value::Null
             && !response.errors.is_empty()
