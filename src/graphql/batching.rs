@@ -10,7 +10,8 @@
 //! by one answer asks before the next load takes the keys. The count then depends on the
 //! query's shape alone.
 //!
-//! Streams (subscriptions) are not driven: their loads are spawned as before.
+//! HTTP requests and a socket's queries and mutations are driven; subscription events are
+//! not (a stream has no request task to drive it): their loads are spawned as before.
 
 use std::future::Future;
 use std::pin::Pin;

@@ -146,3 +146,36 @@ async fn the_statement_count_holds_under_load() {
     drop(hogs);
     assert!(counts.iter().all(|&(one, fifty)| one == idle && fifty == idle), "idle {idle}, under load {counts:?}");
 }
+
+/// The same over the WebSocket: a query there drives its own loads too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_statement_count_holds_under_load_over_the_socket() {
+    use crate::ws::{Protocol, WsClient};
+    let app = spawn_quiet_app().await;
+    for i in 0..50 {
+        let customer = app.create_customer(&format!("socket{i}@example.com")).await;
+        app.create_session(
+            json!({ "purpose": "PAYMENT", "customerId": customer, "amount": { "amount": 100, "currency": "USD" } }),
+        )
+        .await;
+    }
+    let mut ws = WsClient::with_token(&app.address, Protocol::TransportWs, &app.key).await;
+    let idle = over_socket(&app, &mut ws, "idle", 1).await;
+    let hogs = CpuHogs::start();
+    let mut counts = Vec::new();
+    for round in 0..6 {
+        let one = over_socket(&app, &mut ws, &format!("one{round}"), 1).await;
+        counts.push((one, over_socket(&app, &mut ws, &format!("fifty{round}"), 50).await));
+    }
+    drop(hogs);
+    assert!(counts.iter().all(|&(one, fifty)| one == idle && fifty == idle), "idle {idle}, under load {counts:?}");
+}
+
+async fn over_socket(app: &TestApp, ws: &mut crate::ws::WsClient, id: &str, first: i64) -> u64 {
+    let before = app.statement_count().await;
+    match ws.run(id, BUSY_PAGE, json!({ "first": first })).await {
+        crate::ws::Frame::Next(body) => assert!(body["errors"].is_null(), "{body}"),
+        other => panic!("{other:?}"),
+    }
+    app.statement_count().await - before
+}

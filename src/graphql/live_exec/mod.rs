@@ -26,6 +26,7 @@ use futures_util::stream::{self, BoxStream, StreamExt};
 use tokio::sync::OnceCell;
 
 use super::AppSchema;
+use super::batching::{LoaderTasks, drive};
 use super::context::{ConnectionState, RequestData};
 use super::errors::gql;
 use super::objects::PaymentSessionEvent;
@@ -302,6 +303,18 @@ impl Executor for LiveExecutor {
                 },
                 _ => None,
             };
+            if place.is_some() {
+                // A query or mutation answers once: its batch loads are driven by its own
+                // task, as over HTTP (see `batching`), so its statements do not split.
+                let (request, loads) = with_driven_loads(request, session_data.as_deref());
+                let mut responses = Executor::execute_stream(&this.0.schema, request, session_data);
+                return stream::once(async move { drive(loads, responses.next()).await })
+                    .filter_map(move |response| {
+                        let _held = &place;
+                        std::future::ready(response)
+                    })
+                    .boxed();
+            }
             Executor::execute_stream(&this.0.schema, request, session_data)
                 .map(move |response| {
                     let _held = &place;
@@ -311,6 +324,18 @@ impl Executor for LiveExecutor {
         });
         stream::once(open).flatten().boxed()
     }
+}
+
+/// The request with data of its own that queues its batch loads for `drive`: the
+/// connection's caller and address, copied from the socket's data.
+fn with_driven_loads(mut request: Request, session: Option<&Data>) -> (Request, LoaderTasks) {
+    let loads = LoaderTasks::default();
+    let socket = session.and_then(|data| data.get(&TypeId::of::<RequestData>())?.downcast_ref::<RequestData>());
+    if let Some(socket) = socket {
+        let data = RequestData::new(socket.caller, socket.client_ip).with_driven_loads(loads.clone());
+        request.data.insert(data);
+    }
+    (request, loads)
 }
 
 /// One error answer, as the stream of a refused operation.
