@@ -60,11 +60,6 @@ impl Processors {
         })
     }
 
-    /// The processor of merchants with no account.
-    pub fn test_processor(&self) -> Arc<dyn Processor> {
-        self.test.clone()
-    }
-
     /// Where `merchant`'s new cards go: its connected account (with its id), or the test
     /// processor.
     pub async fn current(&self, merchant: MerchantId) -> anyhow::Result<(Option<Uuid>, Arc<dyn Processor>)> {
