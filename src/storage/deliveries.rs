@@ -228,6 +228,22 @@ pub async fn claim(
     Ok(claimed.into_iter().map(|row| row.id).collect())
 }
 
+/// Gives back the deliveries `ids` taken under `lease` and not sent (their endpoint was
+/// disabled or deleted after they were taken): they wait, free, for the endpoint's return.
+pub async fn release(db: &DatabaseConnection, ids: &[Uuid], lease: Uuid) -> Result<(), DbErr> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    webhook_delivery::Entity::update_many()
+        .col_expr(D::Lease, Expr::value(Option::<Uuid>::None))
+        .col_expr(D::LeasedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .filter(D::Id.is_in(ids.iter().copied()))
+        .filter(D::Lease.eq(lease))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// What sending a batch of deliveries needs, read in three statements: their endpoints
 /// (enabled, with their secrets), events and sessions.
 pub async fn sending(

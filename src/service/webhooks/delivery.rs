@@ -196,9 +196,13 @@ impl Deliveries {
         startable.retain(|(d, _)| claimed.contains(&d.id));
         let deliveries: Vec<_> = startable.iter().map(|(d, _)| d.clone()).collect();
         let (endpoints, events, sessions) = storage::deliveries::sending(&inner.core.db, &deliveries).await?;
+        // Disabled or deleted between the lease and the read: given back, to wait free.
+        let (startable, gone): (Vec<_>, Vec<_>) =
+            startable.into_iter().partition(|(d, _)| endpoints.iter().any(|e| e.id == d.endpoint_id));
+        let gone: Vec<Uuid> = gone.iter().map(|(d, _)| d.id).collect();
+        storage::deliveries::release(&inner.core.db, &gone, lease).await?;
         let started = startable.len();
         for (delivery, held) in startable {
-            // Disabled or deleted meanwhile: the lease runs out and it waits.
             let Some(endpoint) = endpoints.iter().find(|e| e.id == delivery.endpoint_id).cloned() else { continue };
             let event = events.iter().find(|e| e.id == delivery.event_id).cloned();
             let session = sessions.iter().find(|s| s.id.0 == delivery.payment_session_id).cloned();
