@@ -216,12 +216,12 @@ async fn services_with(
         fraud_rules: config.fraud.clone(),
         credential_ttl: std::time::Duration::from_secs(config.auth_cache_seconds),
         origins,
-        production: config.production(),
+        webhook_loopback_allowed: config.webhook_loopback_allowed(),
         capture_window: chrono::Duration::hours(i64::from(config.capture_window_hours)),
         webhook_config: config.webhooks.clone(),
         webhook_client: crate::service::webhooks::delivery::client(
             Duration::from_millis(config.webhooks.timeout_ms),
-            config.production(),
+            config.webhook_loopback_allowed(),
         )?,
     }))
 }

@@ -152,6 +152,12 @@ impl Config {
         self.environment == Environment::Production
     }
 
+    /// Whether webhook endpoints may be on loopback: yes in development, in production only
+    /// with `PAYGRAPH_WEBHOOK_ALLOW_LOOPBACK=true` (a receiver on the same host).
+    pub fn webhook_loopback_allowed(&self) -> bool {
+        self.webhooks.allow_loopback.unwrap_or(!self.production())
+    }
+
     /// Whether GraphiQL is served.
     pub fn serves_graphiql(&self) -> bool {
         self.graphiql.unwrap_or(!self.production())

@@ -226,10 +226,20 @@ pub struct WebhookConfig {
     /// Deliveries one instance sends at once to one endpoint.
     #[arg(long, env = "PAYGRAPH_WEBHOOK_ENDPOINT_CONCURRENCY", default_value_t = 4)]
     pub endpoint_concurrency: usize,
+    /// Allow endpoints on loopback (`http://127.0.0.1:…`): default on in development, off in
+    /// production, where only a single-tenant install whose receiver shares the host wants it.
+    #[arg(long = "webhook-allow-loopback", env = "PAYGRAPH_WEBHOOK_ALLOW_LOOPBACK")]
+    pub allow_loopback: Option<bool>,
 }
 
 impl Default for WebhookConfig {
     fn default() -> Self {
-        WebhookConfig { retry_base_ms: 10_000, timeout_ms: 10_000, concurrency: 32, endpoint_concurrency: 4 }
+        WebhookConfig {
+            retry_base_ms: 10_000,
+            timeout_ms: 10_000,
+            concurrency: 32,
+            endpoint_concurrency: 4,
+            allow_loopback: None,
+        }
     }
 }

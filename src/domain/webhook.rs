@@ -2,8 +2,8 @@
 //! Deliveries come in a later part; this is the endpoint and the rules of its URL.
 //!
 //! paygraph calls these URLs from inside its own network, so a URL must not reach into it
-//! (SSRF): https only, and never an address that is private, link-local, loopback (except,
-//! outside production, for developers' local receivers), unspecified or multicast.
+//! (SSRF): https only, and never an address that is private, link-local, loopback (except
+//! where loopback receivers are allowed: development, or `PAYGRAPH_WEBHOOK_ALLOW_LOOPBACK`), unspecified or multicast.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -47,7 +47,7 @@ impl WebhookEndpoint {
 pub enum UrlRefusal {
     #[error("not an absolute URL")]
     Malformed,
-    #[error("webhook URLs must be https:// (http:// only to localhost outside production)")]
+    #[error("webhook URLs must be https:// (http:// only to a loopback receiver where those are allowed)")]
     NotHttps,
     #[error("webhook URLs must not carry a user name or password")]
     Credentials,
@@ -55,8 +55,8 @@ pub enum UrlRefusal {
     PrivateAddress,
 }
 
-/// Checks `text` as an endpoint URL. `production` allows no loopback receiver.
-pub fn check_url(text: &str, production: bool) -> Result<url::Url, UrlRefusal> {
+/// Checks `text` as an endpoint URL; a loopback receiver only when `loopback_allowed`.
+pub fn check_url(text: &str, loopback_allowed: bool) -> Result<url::Url, UrlRefusal> {
     let url = url::Url::parse(text.trim()).map_err(|_| UrlRefusal::Malformed)?;
     if !url.username().is_empty() || url.password().is_some() {
         return Err(UrlRefusal::Credentials);
@@ -83,7 +83,7 @@ pub fn check_url(text: &str, production: bool) -> Result<url::Url, UrlRefusal> {
         None => return Err(UrlRefusal::Malformed),
     };
     match (url.scheme(), loopback) {
-        (_, true) if production => Err(UrlRefusal::PrivateAddress),
+        (_, true) if !loopback_allowed => Err(UrlRefusal::PrivateAddress),
         ("https", _) | ("http", true) => Ok(url),
         _ => Err(UrlRefusal::NotHttps),
     }
@@ -157,11 +157,11 @@ mod tests {
     fn only_public_https_urls_and_local_receivers_in_development() {
         let good = ["https://hooks.example.com/paygraph", "https://93.184.216.34/x", "https://[2606:4700::1111]/"];
         for good in good.into_iter().chain(["https://[2001:4860:4860::8888]/", "https://[2003::1]/"]) {
-            assert!(check_url(good, true).is_ok(), "{good}");
+            assert!(check_url(good, false).is_ok(), "{good}");
         }
-        assert!(check_url("http://127.0.0.1:9000/hook", false).is_ok());
-        assert!(check_url("http://localhost:9000/hook", false).is_ok());
-        assert_eq!(check_url("http://127.0.0.1:9000/hook", true), Err(UrlRefusal::PrivateAddress));
+        assert!(check_url("http://127.0.0.1:9000/hook", true).is_ok());
+        assert!(check_url("http://localhost:9000/hook", true).is_ok());
+        assert_eq!(check_url("http://127.0.0.1:9000/hook", false), Err(UrlRefusal::PrivateAddress));
         assert_eq!(check_url("http://hooks.example.com/", false), Err(UrlRefusal::NotHttps));
         assert_eq!(check_url("ftp://hooks.example.com/", false), Err(UrlRefusal::NotHttps));
         assert_eq!(check_url("https://user:pw@hooks.example.com/", false), Err(UrlRefusal::Credentials));

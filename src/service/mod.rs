@@ -56,8 +56,8 @@ pub struct Dependencies {
     pub fraud_rules: FraudRules,
     /// How long a verified credential is remembered (zero: looked up on every request).
     pub credential_ttl: std::time::Duration,
-    /// `PAYGRAPH_ENV=production`: stricter rules where they differ (webhook URLs).
-    pub production: bool,
+    /// Whether webhook endpoints may be on loopback (`Config::webhook_loopback_allowed`).
+    pub webhook_loopback_allowed: bool,
     /// The web origins allowed to call from a browser, loaded.
     pub origins: Arc<origins::Origins>,
     /// How long an authorization waits for its capture before it is voided.
@@ -154,14 +154,14 @@ impl Services {
         let deliveries = webhooks::delivery::Deliveries::new(
             core.clone(),
             deps.webhook_config,
-            deps.production,
+            deps.webhook_loopback_allowed,
             deps.webhook_client,
         );
         let waking = deliveries.clone();
         deps.hub.on_event(move |_| waking.wake());
         Services {
             deliveries,
-            webhooks: webhooks::Webhooks::new(core.clone(), deps.production),
+            webhooks: webhooks::Webhooks::new(core.clone(), deps.webhook_loopback_allowed),
 
             refunds: refunds.clone(),
             processor_events: processor_events::ProcessorEvents::new(

@@ -105,3 +105,30 @@ async fn one_card_has_unrelated_fingerprints_at_two_merchants() {
     fingerprints.dedup();
     assert_eq!(fingerprints.len(), 2, "the same card twice at one merchant, once at another: {fingerprints:?}");
 }
+
+#[tokio::test]
+async fn production_takes_a_loopback_webhook_endpoint_only_when_the_operator_allows_it() {
+    let create = "mutation($url: String!) { createWebhookEndpoint(input: { url: $url }) {
+        webhookEndpoint { id } userErrors { field code } } }";
+    let production = |allow: Option<bool>| {
+        move |c: &mut Config| {
+            c.environment = Environment::Production;
+            c.fingerprint_key = Some(FINGERPRINT_KEY.into());
+            c.secrets_key = Some(SECRETS_KEY.into());
+            c.metrics_listen = Some(([127, 0, 0, 1], 0).into());
+            c.webhooks.allow_loopback = allow;
+        }
+    };
+    let refused = spawn_app_with(production(None)).await;
+    let body = refused.gql(create, json!({ "url": "http://127.0.0.1:9/hook" })).await;
+    assert_eq!(body["data"]["createWebhookEndpoint"]["userErrors"][0]["code"], "INVALID_URL", "{body}");
+
+    let allowed = spawn_app_with(production(Some(true))).await;
+    let body = allowed.gql(create, json!({ "url": "http://127.0.0.1:9/hook" })).await;
+    assert!(body["data"]["createWebhookEndpoint"]["webhookEndpoint"]["id"].is_string(), "{body}");
+    let body = allowed.gql(create, json!({ "url": "https://10.0.0.5/hook" })).await;
+    assert_eq!(
+        body["data"]["createWebhookEndpoint"]["userErrors"][0]["code"], "INVALID_URL",
+        "still no private network: {body}"
+    );
+}

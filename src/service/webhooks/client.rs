@@ -11,7 +11,7 @@ use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
 use crate::domain::webhook::is_public;
 
-/// Resolves a name to its public addresses only (and loopback ones outside production);
+/// Resolves a name to its public addresses only (and loopback ones where those are allowed);
 /// a name with none is an error, so no connection is made.
 struct PublicOnly {
     allow_loopback: bool,
@@ -32,8 +32,8 @@ impl Resolve for PublicOnly {
     }
 }
 
-/// The client deliveries are sent with. `production` refuses loopback receivers.
-pub fn client(timeout: Duration, production: bool) -> reqwest::Result<reqwest::Client> {
+/// The client deliveries are sent with; loopback receivers only when `loopback_allowed`.
+pub fn client(timeout: Duration, loopback_allowed: bool) -> reqwest::Result<reqwest::Client> {
     reqwest::Client::builder()
         .timeout(timeout)
         .connect_timeout(timeout)
@@ -41,7 +41,7 @@ pub fn client(timeout: Duration, production: bool) -> reqwest::Result<reqwest::C
         // A proxy from the environment would resolve the receiver's name itself, past the
         // address check; deliveries go straight to the receiver.
         .no_proxy()
-        .dns_resolver(Arc::new(PublicOnly { allow_loopback: !production }))
+        .dns_resolver(Arc::new(PublicOnly { allow_loopback: loopback_allowed }))
         .user_agent(concat!("paygraph-webhooks/", env!("CARGO_PKG_VERSION")))
         .pool_max_idle_per_host(4)
         .build()

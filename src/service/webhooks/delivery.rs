@@ -56,7 +56,7 @@ struct Inner {
     core: Core,
     client: reqwest::Client,
     config: WebhookConfig,
-    production: bool,
+    loopback_allowed: bool,
     /// Sends in flight on this instance.
     slots: Arc<Semaphore>,
     /// Sends in flight per endpoint on this instance (one small entry per endpoint seen).
@@ -93,13 +93,13 @@ pub fn queued(
 
 impl Deliveries {
     /// `client`: from [`client::client`], built once at start (it may fail there, not here).
-    pub fn new(core: Core, config: WebhookConfig, production: bool, client: reqwest::Client) -> Self {
+    pub fn new(core: Core, config: WebhookConfig, loopback_allowed: bool, client: reqwest::Client) -> Self {
         let slots = Arc::new(Semaphore::new(config.concurrency.max(1)));
         let inner = Inner {
             core,
             client,
             config,
-            production,
+            loopback_allowed,
             slots,
             per_endpoint: Mutex::default(),
             wake: Notify::new(),
@@ -255,7 +255,7 @@ impl Deliveries {
             .map_err(anyhow::Error::from)?;
         let started = Instant::now();
         // Checked again at each send: literal addresses never reach the resolver.
-        let answer = match check_url(&endpoint.url, inner.production) {
+        let answer = match check_url(&endpoint.url, inner.loopback_allowed) {
             Ok(_) => client::post(&inner.client, &endpoint.url, payload, &signature, &event_id).await,
             Err(refusal) => Answer { status: None, error: Some(refusal.to_string()), prefix: None },
         };

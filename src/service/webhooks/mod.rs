@@ -47,12 +47,12 @@ pub struct WithSecret {
 pub struct Webhooks {
     core: Core,
     /// Production refuses loopback receivers.
-    production: bool,
+    loopback_allowed: bool,
 }
 
 impl Webhooks {
-    pub fn new(core: Core, production: bool) -> Self {
-        Webhooks { core, production }
+    pub fn new(core: Core, loopback_allowed: bool) -> Self {
+        Webhooks { core, loopback_allowed }
     }
 
     pub fn listing(&self, merchant: MerchantId) -> Listing<crate::storage::entities::webhook_endpoint::Entity> {
@@ -130,7 +130,7 @@ impl Webhooks {
 
     fn url(&self, text: &str) -> AppResult<String> {
         let text = validate::text(Some(text.to_owned()), 2048, &["input", "url"])?.unwrap_or_default();
-        match check_url(&text, self.production) {
+        match check_url(&text, self.loopback_allowed) {
             Ok(url) => Ok(url.to_string()),
             Err(refusal) => Err(AppError::user(&["input", "url"], ErrorCode::InvalidUrl, refusal.to_string())),
         }
