@@ -43,6 +43,8 @@ mod renewals;
 mod schema;
 mod scope;
 mod sessions;
+mod shape;
+mod shape_checks;
 mod skips;
 mod socket_limits;
 mod stats;

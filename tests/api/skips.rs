@@ -5,6 +5,7 @@
 use std::io::Write;
 
 use crate::helpers::{NEEDS_REDIS, NEEDS_STRIPE};
+use crate::shape::{NEEDS_SHAPE, SHAPE_TOOLS, missing_tools};
 
 #[test]
 fn what_this_run_skips() {
@@ -24,6 +25,21 @@ fn what_this_run_skips() {
             "SKIPPED {} tests that need the Stripe fake (see docs/payments.md, Connecting Stripe): {}\n",
             NEEDS_STRIPE.len(),
             NEEDS_STRIPE.join(", ")
+        );
+        let _ = std::io::stderr().write_all(line.as_bytes());
+    }
+    // The shape runs on PostgreSQL only: the SQLite pass leaves it to the PostgreSQL pass.
+    let on_postgres = std::env::var("TEST_DATABASE_URL").is_ok_and(|url| url.starts_with("postgres"));
+    let missing = missing_tools();
+    if !missing.is_empty() {
+        assert!(std::env::var("CI").is_err(), "CI runs the production shape: install {missing:?}");
+    }
+    if !on_postgres || !missing.is_empty() {
+        let line = format!(
+            "SKIPPED {} tests of the production shape, which need PostgreSQL (TEST_DATABASE_URL) and {}: {}\n",
+            NEEDS_SHAPE.len(),
+            SHAPE_TOOLS.join(", "),
+            NEEDS_SHAPE.join(", ")
         );
         let _ = std::io::stderr().write_all(line.as_bytes());
     }
