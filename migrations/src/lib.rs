@@ -3,6 +3,7 @@
 //! Every statement is built with sea-query's schema builders (never raw SQL) so the same
 //! migration produces the right DDL on both backends. One file per migration, named
 //! `mYYYYMMDD_HHMMSS_what.rs`; applied in order on start (`paygraph migrate` or `serve`).
+//! Each runs in a transaction with its record, on SQLite too (`AllOrNothing`).
 
 pub use sea_orm_migration::prelude::*;
 
@@ -28,7 +29,7 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![
+        let migrations: Vec<Box<dyn MigrationTrait>> = vec![
             Box::new(m20261125_000001_core::Migration),
             Box::new(m20261125_000002_vault::Migration),
             Box::new(m20261125_000003_fraud::Migration),
@@ -45,6 +46,34 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000014_debt_paid_once::Migration),
             Box::new(m20261207_000015_processor_accounts::Migration),
             Box::new(m20261207_000016_test_processor_records::Migration),
-        ]
+        ];
+        migrations.into_iter().map(|migration| Box::new(AllOrNothing(migration)) as Box<dyn MigrationTrait>).collect()
+    }
+}
+
+/// A migration run in one transaction with the record that it ran, on every backend.
+/// sea-orm-migration does so on PostgreSQL only: on SQLite a process killed part way left
+/// some of a migration's columns without its record, and every later start failed on them
+/// (`duplicate column name`). SQLite's DDL is transactional, so it can all roll back.
+struct AllOrNothing(Box<dyn MigrationTrait>);
+
+impl MigrationName for AllOrNothing {
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for AllOrNothing {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        self.0.up(manager).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        self.0.down(manager).await
+    }
+
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
     }
 }

@@ -28,6 +28,7 @@ mod keys;
 mod live;
 mod live_redis;
 mod live_sharing;
+mod migrations;
 mod money_races;
 mod one_door;
 mod pagination;
