@@ -3,8 +3,10 @@
 //! CORS answers browsers, which send `Origin`; compression answers clients that send
 //! `Accept-Encoding`. For every other request both layers only add a `Vary` header, yet
 //! cost as much as the rest of a small query's HTTP handling (measured with the request-path
-//! benchmark). `WhenAsked` hands such a request straight to the route and adds the same
-//! `Vary`, so a cache keeps telling the answers apart exactly as it would with the layer.
+//! benchmark). `WhenAsked` hands such a request straight to the route, adding the same
+//! `Vary` for a browser's request (one with `Origin`), whose cache keys answers on it. Other
+//! clients get none: shared caches do not keep answers to requests with credentials, and on
+//! a phone's status check the two `Vary` lines were 100 of its 400 bytes.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -12,13 +14,14 @@ use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
 use axum::body::Body;
-use axum::http::header::VARY;
+use axum::http::header::{ORIGIN, VARY};
 use axum::http::{HeaderName, HeaderValue, Request, Response};
 use futures_util::future::{BoxFuture, Either, FutureExt};
 use pin_project_lite::pin_project;
 use tower::{Layer, Service, ServiceExt};
 
-/// Runs `layer` for requests that carry `asks_with`; the rest get `vary` only.
+/// Runs `layer` for requests that carry `asks_with`; the rest get `vary` only, and only
+/// when a browser sent them.
 pub struct WhenAsked<L> {
     layer: Arc<L>,
     asks_with: HeaderName,
@@ -82,7 +85,8 @@ where
             return Either::Left(answer.boxed());
         }
         // Not boxed: most requests take this way, and a box is an allocation and a copy.
-        Either::Right(WithVary { answer: self.inner.call(request), vary: Some(self.asked.vary.clone()) })
+        let vary = request.headers().contains_key(ORIGIN).then(|| self.asked.vary.clone());
+        Either::Right(WithVary { answer: self.inner.call(request), vary })
     }
 }
 

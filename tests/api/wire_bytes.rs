@@ -105,3 +105,28 @@ async fn persisted_queries_send_fewer_bytes_than_their_text() {
         assert!(post_received.abs_diff(text_received) <= 8 && hash_received.abs_diff(text_received) <= 8, "{name}");
     }
 }
+
+/// A phone's status check: a client secret's `paymentSession(id) { status }` by persisted
+/// GET, `Connection: close`, no `Origin`, no compression asked. At most 200 bytes down,
+/// headers included (the floor, with the body, is about 172).
+#[tokio::test]
+async fn a_status_check_by_a_client_secret_is_at_most_200_bytes_down() {
+    let app = spawn_app().await;
+    let (id, secret) = app.create_payment_session(2500, "EUR").await;
+    let document = "query($id: ID!) { paymentSession(id: $id) { status } }";
+    let variables = json!({ "id": id });
+    let register = json!({ "query": document, "variables": variables, "extensions": by_hash(document) });
+    assert!(app.post_graphql(Some(&app.key), &register).await.status().is_success());
+    let request = by_get(&app, &secret, document, &variables);
+    let mut stream = TcpStream::connect(host(&app)).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    let text = String::from_utf8(answer).unwrap();
+    assert!(text.contains(r#"{"data":{"paymentSession":{"status":"OPEN"}}}"#), "{text}");
+    eprintln!("a status check by a client secret: {} bytes sent, {} received", request.len(), text.len());
+    assert!(text.len() <= 200, "{} bytes down:\n{text}", text.len());
+    // The merchant's backend still sees its budget.
+    let read = app.gql(document, variables).await;
+    assert!(read["extensions"]["cost"]["throttleStatus"].is_object(), "{read}");
+}

@@ -159,6 +159,7 @@ async fn execute(
             continue;
         }
         state.services.core.metrics.count_graphql_request();
+        let shows_cost = shows_cost(caller, &request);
         let validation = state.parsed.prepare(&mut request);
         let cost = CostSlot::default();
         let loads = LoaderTasks::default();
@@ -185,11 +186,20 @@ async fn execute(
             data: (!request_failed).then_some(response.data),
             errors: response.errors,
             extensions: response.extensions,
-            cost: cost.get().copied(),
+            cost: cost.get().copied().filter(|report| shows_cost || report.actual_query_cost.is_none()),
         });
     }
     let status = if batch.is_none() { statuses.pop().unwrap_or(StatusCode::OK) } else { StatusCode::OK };
     respond_bodies(status, media, &bodies, batch.is_some())
+}
+
+/// Whether an answer carries `extensions.cost`: for a merchant's key, whose budget it is,
+/// and for a client that asks (`"extensions": {"cost": true}`). An answer the budget refused
+/// always carries it (it says when to come back). A client secret's status check goes
+/// without: 150 bytes of a phone's 350 that nothing on the phone reads.
+fn shows_cost(caller: Option<Caller>, request: &Request) -> bool {
+    matches!(caller, Some(Caller::Merchant { .. }))
+        || request.extensions.get("cost") == Some(&async_graphql::Value::Boolean(true))
 }
 
 /// The door's checks before any operation of the request runs: the IP's budget, the
