@@ -67,6 +67,8 @@ string_enum!(
         TooManyBuckets => "TOO_MANY_BUCKETS",
         TooManyWaitingDeliveries => "TOO_MANY_WAITING_DELIVERIES",
         PaymentNotRefundable => "PAYMENT_NOT_REFUNDABLE",
+        PaymentDisputed => "PAYMENT_DISPUTED",
+        DisputeNotEditable => "DISPUTE_NOT_EDITABLE",
         AlreadyRefunded => "ALREADY_REFUNDED",
         PaymentNotCapturable => "PAYMENT_NOT_CAPTURABLE",
         PaymentNotVoidable => "PAYMENT_NOT_VOIDABLE",

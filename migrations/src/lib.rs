@@ -23,6 +23,7 @@ mod m20261207_000013_persisted_approvals;
 mod m20261207_000014_debt_paid_once;
 mod m20261207_000015_processor_accounts;
 mod m20261207_000016_test_processor_records;
+mod m20261207_000017_disputes;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000014_debt_paid_once::Migration),
             Box::new(m20261207_000015_processor_accounts::Migration),
             Box::new(m20261207_000016_test_processor_records::Migration),
+            Box::new(m20261207_000017_disputes::Migration),
         ];
         migrations.into_iter().map(|migration| Box::new(AllOrNothing(migration)) as Box<dyn MigrationTrait>).collect()
     }

@@ -221,6 +221,7 @@ mod tests {
             kind: Default::default(),
             payment_id: None,
             refund_id: None,
+            dispute_id: None,
         }
     }
 

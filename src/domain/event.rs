@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{CustomerId, MerchantId, PaymentId, RefundId, SessionId, SessionStatus};
+use super::{CustomerId, DisputeId, MerchantId, PaymentId, RefundId, SessionId, SessionStatus};
 
 string_enum!(
     /// What changed. Every kind raises the session's version by one and takes its place in
@@ -14,6 +14,9 @@ string_enum!(
         RefundFailed => "REFUND_FAILED",
         PaymentCaptured => "PAYMENT_CAPTURED",
         PaymentVoided => "PAYMENT_VOIDED",
+        DisputeOpened => "DISPUTE_OPENED",
+        DisputeUpdated => "DISPUTE_UPDATED",
+        DisputeClosed => "DISPUTE_CLOSED",
     }
 );
 
@@ -47,6 +50,8 @@ pub struct SessionEvent {
     pub payment_id: Option<uuid::Uuid>,
     #[serde(default)]
     pub refund_id: Option<uuid::Uuid>,
+    #[serde(default)]
+    pub dispute_id: Option<uuid::Uuid>,
 }
 
 impl SessionEvent {
@@ -64,5 +69,8 @@ impl SessionEvent {
     }
     pub fn refund(&self) -> Option<RefundId> {
         self.refund_id.map(RefundId)
+    }
+    pub fn dispute(&self) -> Option<DisputeId> {
+        self.dispute_id.map(DisputeId)
     }
 }

@@ -61,10 +61,11 @@ pub enum NodeType {
     Refund,
     WebhookEndpoint,
     ProcessorAccount,
+    Dispute,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 13] = [
+    const ALL: [NodeType; 14] = [
         Self::Merchant,
         Self::Customer,
         Self::Order,
@@ -78,6 +79,7 @@ impl NodeType {
         Self::Refund,
         Self::WebhookEndpoint,
         Self::ProcessorAccount,
+        Self::Dispute,
     ];
 
     pub fn name(self) -> &'static str {
@@ -95,6 +97,7 @@ impl NodeType {
             Self::Refund => "Refund",
             Self::WebhookEndpoint => "WebhookEndpoint",
             Self::ProcessorAccount => "ProcessorAccount",
+            Self::Dispute => "Dispute",
         }
     }
 }
@@ -136,6 +139,8 @@ typed_id! {
     WebhookEndpointId => WebhookEndpoint;
     /// A merchant's account at a processor (its id, never its key).
     ProcessorAccountId => ProcessorAccount;
+    /// A payment a customer's bank contested.
+    DisputeId => Dispute;
 }
 
 /// A string that is not a global id (of the expected kind).

@@ -64,6 +64,7 @@ pub mod api_key;
 pub mod capture;
 pub mod card;
 pub mod customer;
+pub mod dispute;
 pub mod event;
 pub mod event_ids;
 pub mod fraud;

@@ -5,13 +5,15 @@ use super::money::{Currency, MAX_AMOUNT, Money};
 string_enum!(
     /// An order is OPEN until a session pays it, then PAID; REFUNDED once its payment's
     /// refunds have given all of it back. A manually captured payment makes it AUTHORIZED
-    /// first: PAID at the capture, VOIDED if the hold is released instead.
+    /// first: PAID at the capture, VOIDED if the hold is released instead. A dispute of its
+    /// payment makes a PAID order DISPUTED until it is won (a lost one stays DISPUTED).
     OrderStatus, "order status" {
         Open => "OPEN",
         Authorized => "AUTHORIZED",
         Paid => "PAID",
         Refunded => "REFUNDED",
         Voided => "VOIDED",
+        Disputed => "DISPUTED",
     }
 );
 

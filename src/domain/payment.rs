@@ -116,6 +116,8 @@ pub struct Payment {
     pub amount_captured: i64,
     /// Minor units of `amount_captured` that refunds hold, pending or succeeded.
     pub amount_refunded: i64,
+    /// Minor units the customer's bank holds (an open dispute) or took (a lost one).
+    pub amount_disputed: i64,
     /// An AUTHORIZED payment's deadline: past it the hold is voided.
     pub capture_before: Option<chrono::DateTime<chrono::Utc>>,
     /// A capture or void under way with the processor (see `domain::capture`).

@@ -105,6 +105,8 @@ pub enum OrderStatus {
     Refunded,
     /// Its session's held payment was voided: it will not be paid.
     Voided,
+    /// Its payment is disputed: until the dispute is won (a lost one keeps it here).
+    Disputed,
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -138,6 +140,40 @@ pub enum PaymentSessionEventKind {
     PaymentCaptured,
     /// An authorized payment's hold was released, by `voidPayment` or at its `captureBefore`.
     PaymentVoided,
+    /// A customer's bank disputed one of its payments (`dispute`, `payment`).
+    DisputeOpened,
+    /// A dispute changed: evidence submitted, or the processor said more.
+    DisputeUpdated,
+    /// A dispute was decided: WON or LOST.
+    DisputeClosed,
+}
+
+/// Why a customer's bank disputes a payment (Stripe's reasons).
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "DisputeReason", remote = "domain::dispute::DisputeReason")]
+pub enum DisputeReason {
+    Fraudulent,
+    ProductNotReceived,
+    ProductUnacceptable,
+    Duplicate,
+    SubscriptionCanceled,
+    CreditNotProcessed,
+    Unrecognized,
+    General,
+}
+
+/// Where a dispute stands.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "DisputeStatus", remote = "domain::dispute::DisputeStatus")]
+pub enum DisputeStatus {
+    /// The merchant may answer with evidence until `evidenceDueBy`, or concede.
+    NeedsResponse,
+    /// Evidence was submitted; the bank decides.
+    UnderReview,
+    /// Decided for the merchant: the money comes back.
+    Won,
+    /// Decided for the customer, or conceded: the money stays with the customer.
+    Lost,
 }
 
 /// Where one payment attempt stands.

@@ -26,6 +26,7 @@ use crate::storage::totals::BalanceTotal;
 pub mod kinds {
     pub use crate::storage::entities::blocklist_entry::Entity as BlocklistEntries;
     pub use crate::storage::entities::customer::Entity as Customers;
+    pub use crate::storage::entities::dispute::Entity as Disputes;
     pub use crate::storage::entities::ledger_entry::Entity as LedgerEntries;
     pub use crate::storage::entities::order::Entity as Orders;
     pub use crate::storage::entities::payment::Entity as Payments;

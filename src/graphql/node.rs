@@ -8,7 +8,8 @@ use super::objects::*;
 use crate::domain::{NodeType, SessionId, decode_global};
 use crate::error::{AppError, ErrorCode};
 use crate::graphql::loaders::kinds::{
-    BlocklistEntries, Customers, Links, Orders, Payments, Profiles, Refunds, Sessions, Subscriptions, WebhookEndpoints,
+    BlocklistEntries, Customers, Disputes, Links, Orders, Payments, Profiles, Refunds, Sessions, Subscriptions,
+    WebhookEndpoints,
 };
 
 /// An object with a global id.
@@ -25,6 +26,7 @@ pub enum Node {
     BlocklistEntry(BlocklistEntry),
     Refund(Refund),
     WebhookEndpoint(WebhookEndpoint),
+    Dispute(Dispute),
 }
 
 /// Loads the object `id` names, if the caller may see it; foreign and missing read alike.
@@ -67,6 +69,9 @@ pub async fn load(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option<No
         NodeType::WebhookEndpoint => crate::graphql::loaders::by_id::<WebhookEndpoints>(ctx, id)
             .await?
             .map(|m| Node::WebhookEndpoint(WebhookEndpoint(m))),
+        NodeType::Dispute => {
+            crate::graphql::loaders::by_id::<Disputes>(ctx, id).await?.map(|m| Node::Dispute(Dispute(m)))
+        }
         NodeType::Merchant | NodeType::ApiKey | NodeType::ProcessorAccount => None,
     })
 }

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod stripe;
 mod test_books;
 mod test_cards;
+mod test_disputes;
 mod test_processor;
 
 use futures_util::future::BoxFuture;
@@ -17,6 +18,7 @@ pub use test_processor::{Ledger, TestProcessor};
 use crate::domain::Money;
 use crate::domain::capture::HoldOutcome;
 use crate::domain::card::{CardBrand, CardNumber, Cvc, Wallet};
+use crate::domain::dispute::{DisputeEvidence, DisputeReason, DisputeStatus};
 
 /// Card data on its way to the processor; it lives only as long as the vault request.
 #[derive(Debug)]
@@ -148,6 +150,21 @@ pub enum RefundOutcome {
     Failed(&'static str),
 }
 
+/// A dispute as the processor reports it, when it is opened or changes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DisputeReport {
+    /// The processor's id of the dispute.
+    pub reference: String,
+    /// The disputed charge's idempotency key: paygraph's payment id.
+    pub charge_key: String,
+    /// What the bank took back, in minor units of the charge's currency.
+    pub amount: i64,
+    pub reason: DisputeReason,
+    pub status: DisputeStatus,
+    /// `None`: the processor names no deadline (the test processor); paygraph gives 7 days.
+    pub evidence_due_by: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 /// The processor could not be reached or answered nonsense: a fault, not a decline.
 #[derive(Debug, thiserror::Error)]
 #[error("processor error: {0}")]
@@ -206,4 +223,29 @@ pub trait Processor: Send + Sync + 'static {
     /// Releases the authorization made with `charge_key`; as `capture`, it answers how the
     /// authorization ended if it already had.
     fn void<'a>(&'a self, charge_key: &'a str) -> BoxFuture<'a, Result<HoldOutcome, ProcessorError>>;
+
+    /// Disputes opened or changed and not yet `disputes_seen`, from a processor that is
+    /// asked (the test processor). One that tells by webhook (Stripe) has none here.
+    fn dispute_news(&self) -> BoxFuture<'_, Result<Vec<DisputeReport>, ProcessorError>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+
+    /// These reports were recorded: they are not reported again.
+    fn disputes_seen<'a>(&'a self, _reports: &'a [DisputeReport]) -> BoxFuture<'a, Result<(), ProcessorError>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    /// Sends the merchant's evidence of dispute `reference` for the bank's decision.
+    fn submit_dispute<'a>(
+        &'a self,
+        _reference: &'a str,
+        _evidence: &'a DisputeEvidence,
+    ) -> BoxFuture<'a, Result<(), ProcessorError>> {
+        Box::pin(async { Err(ProcessorError("this processor takes no dispute evidence".into())) })
+    }
+
+    /// Concedes dispute `reference`: the customer keeps the money.
+    fn accept_dispute<'a>(&'a self, _reference: &'a str) -> BoxFuture<'a, Result<(), ProcessorError>> {
+        Box::pin(async { Err(ProcessorError("this processor takes no dispute answers".into())) })
+    }
 }

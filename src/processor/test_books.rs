@@ -35,6 +35,21 @@ impl Books {
     }
 }
 
+impl Books {
+    /// Every record of `kind`; `None` without a database (the caller's memory holds them).
+    pub async fn all(&self, kind: &str) -> Result<Option<Vec<(String, String)>>, ProcessorError> {
+        let Some(db) = self.db.get() else { return Ok(None) };
+        storage::test_processor::all(db, kind).await.map(Some).map_err(fault)
+    }
+
+    /// Removes the record of `kind` known by `key` if it still holds `value` (a newer one
+    /// written meanwhile stays).
+    pub async fn remove(&self, kind: &str, key: &str, value: &str) -> Result<(), ProcessorError> {
+        let Some(db) = self.db.get() else { return Ok(()) };
+        storage::test_processor::remove(db, kind, key, value).await.map_err(fault)
+    }
+}
+
 fn fault(error: sea_orm::DbErr) -> ProcessorError {
     ProcessorError(format!("the test processor's books: {error}"))
 }

@@ -31,6 +31,7 @@ pub(super) const TEST_CARDS: &[(&str, Behaviour)] = &[
     ("4000002760003184", Behaviour::ThreeDSecure),
     ("4000000000000341", Behaviour::SavesThenDeclines),
     ("4000000000005126", Behaviour::RefundFails),
+    ("4000000000000259", Behaviour::Disputed),
 ];
 
 /// Test payment tokens of the wallets (the table in docs/payments.md), each standing for a test card.

@@ -12,14 +12,16 @@ use futures_util::future::BoxFuture;
 
 use super::test_books::{self, Books};
 use super::test_cards::{TEST_CARDS, TEST_WALLET_EXPIRY, TEST_WALLET_TOKENS};
+use super::test_disputes::TestDisputes;
 use super::{
-    CardDetails, ChargeOutcome, ChargeRequest, DeclineCode, Processor, ProcessorError, RefundOutcome, RefundRequest,
-    Verified, WalletCard,
+    CardDetails, ChargeOutcome, ChargeRequest, DeclineCode, DisputeReport, Processor, ProcessorError, RefundOutcome,
+    RefundRequest, Verified, WalletCard,
 };
 use crate::domain::Money;
 use crate::domain::PaymentMethodType;
 use crate::domain::capture::HoldOutcome;
 use crate::domain::card::{CardNumber, Wallet};
+use crate::domain::dispute::DisputeEvidence;
 use crate::service::auth::new_secret;
 
 /// What a test card does when charged.
@@ -34,6 +36,8 @@ pub(crate) enum Behaviour {
     /// Charges succeed; a refund is PENDING, then fails (Stripe's 4000000000005126, with
     /// `expired_or_canceled_card`).
     RefundFails,
+    /// Charges succeed, and the customer's bank disputes them (Stripe's 4000000000000259).
+    Disputed,
 }
 
 /// Why a refund of a [`Behaviour::RefundFails`] card fails, as Stripe names it.
@@ -54,6 +58,7 @@ impl Behaviour {
             Behaviour::Decline(code) => code.as_str(),
             Behaviour::SavesThenDeclines => "saves_then_declines",
             Behaviour::RefundFails => "refund_fails",
+            Behaviour::Disputed => "disputed",
         }
     }
 
@@ -69,6 +74,7 @@ impl Behaviour {
             "3ds" => Some(Behaviour::ThreeDSecure),
             "saves_then_declines" => Some(Behaviour::SavesThenDeclines),
             "refund_fails" => Some(Behaviour::RefundFails),
+            "disputed" => Some(Behaviour::Disputed),
             code => code.parse().ok().map(Behaviour::Decline),
         }
     }
@@ -82,6 +88,7 @@ impl Behaviour {
 pub struct TestProcessor {
     charges: Mutex<ChargeLog>,
     books: Books,
+    disputes: TestDisputes,
 }
 
 /// What the processor did with money, in the order it did it: every charge that took or
@@ -216,7 +223,8 @@ impl Processor for TestProcessor {
                 Behaviour::Succeed
                 | Behaviour::ThreeDSecure
                 | Behaviour::SavesThenDeclines
-                | Behaviour::RefundFails => Verified::Usable(processor_token.to_owned()),
+                | Behaviour::RefundFails
+                | Behaviour::Disputed => Verified::Usable(processor_token.to_owned()),
             })
         })
     }
@@ -237,7 +245,7 @@ impl Processor for TestProcessor {
             self.recall(test_books::CHARGE, key).await?;
             self.recall(test_books::HOLD, key).await?;
             let mut outcome = match behaviour {
-                Behaviour::Succeed | Behaviour::RefundFails => ChargeOutcome::Succeeded,
+                Behaviour::Succeed | Behaviour::RefundFails | Behaviour::Disputed => ChargeOutcome::Succeeded,
                 Behaviour::Decline(code) => ChargeOutcome::Declined(code.into()),
                 Behaviour::ThreeDSecure if authenticated => ChargeOutcome::Succeeded,
                 Behaviour::ThreeDSecure => ChargeOutcome::RequiresAction { redirect: None },
@@ -262,6 +270,9 @@ impl Processor for TestProcessor {
             self.books.put(test_books::CHARGE, key, &test_books::charge_text(&outcome, behaviour)).await?;
             if let Some(hold) = hold {
                 self.books.put(test_books::HOLD, key, &test_books::hold_text(hold)).await?;
+            }
+            if behaviour == Behaviour::Disputed && outcome == ChargeOutcome::Succeeded {
+                self.disputes.open(&self.books, key, request.amount.amount()).await?;
             }
             Ok(outcome)
         })
@@ -331,6 +342,27 @@ impl Processor for TestProcessor {
 
     fn void<'a>(&'a self, charge_key: &'a str) -> BoxFuture<'a, Result<HoldOutcome, ProcessorError>> {
         Box::pin(self.end_hold(charge_key, HoldOutcome::Voided))
+    }
+
+    fn dispute_news(&self) -> BoxFuture<'_, Result<Vec<DisputeReport>, ProcessorError>> {
+        Box::pin(self.disputes.news(&self.books))
+    }
+
+    fn disputes_seen<'a>(&'a self, reports: &'a [DisputeReport]) -> BoxFuture<'a, Result<(), ProcessorError>> {
+        Box::pin(self.disputes.seen(&self.books, reports))
+    }
+
+    fn submit_dispute<'a>(
+        &'a self,
+        reference: &'a str,
+        evidence: &'a DisputeEvidence,
+    ) -> BoxFuture<'a, Result<(), ProcessorError>> {
+        Box::pin(self.disputes.decide(&self.books, reference, evidence))
+    }
+
+    fn accept_dispute<'a>(&'a self, _reference: &'a str) -> BoxFuture<'a, Result<(), ProcessorError>> {
+        // Conceded: closed LOST by paygraph at once, nothing more to report.
+        Box::pin(async { Ok(()) })
     }
 }
 

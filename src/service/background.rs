@@ -43,6 +43,9 @@ impl Services {
                 if let Err(error) = services.refunds.settle_pending().await {
                     tracing::warn!(error = %format!("{error:#}"), "refund settlement pass failed");
                 }
+                if let Err(error) = services.disputes.take_news().await {
+                    tracing::warn!(error = %format!("{error:#}"), "dispute news pass failed");
+                }
                 if let Err(error) = services.captures.resume_stalled().await {
                     tracing::warn!(error = %format!("{error:#}"), "stalled capture pass failed");
                 }

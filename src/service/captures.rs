@@ -184,7 +184,7 @@ impl Captures {
             HoldOutcome::Captured(_) => EventKind::PaymentCaptured,
             HoldOutcome::Voided => EventKind::PaymentVoided,
         };
-        let detail = EventDetail { kind, payment: Some(payment.id.0), refund: None };
+        let detail = EventDetail { kind, payment: Some(payment.id.0), ..Default::default() };
         match record_change(&self.core.db, session, self.core.now(), detail, writes).await {
             Ok((_, event)) => {
                 self.core.publish(event).await;

@@ -10,6 +10,7 @@ pub mod captures;
 mod core;
 pub mod credentials;
 pub mod customers;
+pub mod disputes;
 pub mod fraud;
 mod fulfilment;
 pub mod hosted;
@@ -88,6 +89,7 @@ pub struct Services {
     pub links: links::Links,
     pub payments: payments::Payments,
     pub refunds: refunds::Refunds,
+    pub disputes: disputes::Disputes,
     pub captures: captures::Captures,
     pub processor_accounts: processor_accounts::ProcessorAccounts,
     pub processor_events: processor_events::ProcessorEvents,
@@ -164,6 +166,7 @@ impl Services {
             webhooks: webhooks::Webhooks::new(core.clone(), deps.webhook_loopback_allowed),
 
             refunds: refunds.clone(),
+            disputes: disputes::Disputes::new(core.clone(), deps.processors.clone(), sessions.clone()),
             processor_events: processor_events::ProcessorEvents::new(
                 core.clone(),
                 deps.processors.clone(),

@@ -113,7 +113,15 @@ impl Refunds {
             let message = format!("only a SUCCEEDED payment can be refunded; this one is {}", payment.status.as_str());
             return Err(AppError::user(&field, ErrorCode::PaymentNotRefundable, message));
         }
-        let amount = refund_amount(input.amount, payment.amount_captured, payment.amount_refunded).map_err(refusal)?;
+        // The bank holds an open dispute's money, and keeps a lost one's: neither is refunded.
+        let disputed = payment.amount_disputed;
+        let taken_back = disputed > 0 && payment.amount_captured - payment.amount_refunded - disputed <= 0;
+        if taken_back || storage::disputes::open_of_payment(&self.core.db, payment.id.0).await? {
+            let message = "the payment is disputed: the customer's bank holds its money, or took it back";
+            return Err(AppError::user(&field, ErrorCode::PaymentDisputed, message));
+        }
+        let refundable = payment.amount_captured - disputed;
+        let amount = refund_amount(input.amount, refundable, payment.amount_refunded).map_err(refusal)?;
         let session = self
             .sessions
             .get(merchant, payment.session)
@@ -232,7 +240,7 @@ impl Refunds {
         kind: EventKind,
         writes: Vec<SessionWrite>,
     ) -> Result<PaymentSession, TransitionError> {
-        let detail = EventDetail { kind, payment: Some(refund.payment.0), refund: Some(refund.id.0) };
+        let detail = EventDetail { kind, payment: Some(refund.payment.0), refund: Some(refund.id.0), dispute: None };
         let (changed, event) = record_change(&self.core.db, session, self.core.now(), detail, writes).await?;
         self.core.publish(event).await;
         Ok(changed)
@@ -311,7 +319,8 @@ fn conflict(error: TransitionError) -> AppError {
         TransitionError::Refused(Guard::NotRefundable) => AppError::user(
             &["input", "amount"],
             ErrorCode::AmountTooLarge,
-            "the payment has less than that left to refund (another refund took it); read it again",
+            "the payment has less than that left to refund (another refund took it), or was disputed meanwhile; \
+             read it again",
         ),
         TransitionError::Refused(guard) => AppError::Internal(anyhow::anyhow!("a refund write was refused: {guard}")),
         TransitionError::VersionConflict => AppError::Internal(anyhow::anyhow!("a refund met a version conflict")),

@@ -15,13 +15,14 @@ use crate::domain::event::EventKind;
 use crate::domain::session::PaymentSession;
 use crate::domain::{CustomerId, MerchantId, SessionEvent, SessionStatus};
 
-/// What an event says besides the session's state: what kind of change, and the payment or
-/// refund it concerns.
+/// What an event says besides the session's state: what kind of change, and the payment,
+/// refund or dispute it concerns.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct EventDetail {
     pub kind: EventKind,
     pub payment: Option<Uuid>,
     pub refund: Option<Uuid>,
+    pub dispute: Option<Uuid>,
 }
 
 /// Inserts the outbox row of a status change to `session`'s current status and version.
@@ -56,6 +57,7 @@ pub async fn insert_event_with(
         kind: Set(detail.kind.as_str().to_owned()),
         payment_id: Set(detail.payment),
         refund_id: Set(detail.refund),
+        dispute_id: Set(detail.dispute),
         ..Default::default()
     }
     .insert(txn)
@@ -198,5 +200,6 @@ pub fn event_from_row(row: session_event::Model) -> Result<SessionEvent, DbErr> 
         kind: row.kind.parse().map_err(bad)?,
         payment_id: row.payment_id,
         refund_id: row.refund_id,
+        dispute_id: row.dispute_id,
     })
 }

@@ -6,10 +6,11 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Select};
 
 use super::batch::Tenanted;
 use super::entities::{
-    blocklist_entry, customer, order, payment, payment_link, payment_profile, payment_session, subscription,
+    blocklist_entry, customer, dispute, order, payment, payment_link, payment_profile, payment_session, subscription,
     webhook_endpoint,
 };
 use super::page::{self, Page, PageRequest, SortField};
+use crate::domain::dispute::DisputeStatus;
 use crate::domain::fraud::BlocklistKind;
 use crate::domain::order::OrderStatus;
 use crate::domain::subscription::SubscriptionStatus;
@@ -204,4 +205,13 @@ pub fn blocklist(merchant: MerchantId, kind: Option<BlocklistKind>) -> Listing<b
         Some(kind) => select.filter(blocklist_entry::Column::Kind.eq(kind.as_str())),
         None => select,
     })
+}
+
+/// The merchant's disputes, of `statuses` if any are given.
+pub fn disputes(merchant: MerchantId, statuses: &[DisputeStatus]) -> Listing<dispute::Entity> {
+    let mut select = dispute::Entity::find().filter(dispute::Column::MerchantId.eq(merchant.0));
+    if !statuses.is_empty() {
+        select = select.filter(dispute::Column::Status.is_in(statuses.iter().map(|s| s.as_str())));
+    }
+    Listing(select)
 }

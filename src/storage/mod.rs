@@ -2,6 +2,7 @@
 
 pub mod batch;
 pub mod deliveries;
+pub mod disputes;
 pub mod entities;
 pub mod events;
 pub mod fraud;

@@ -25,3 +25,23 @@ pub async fn put(db: &DatabaseConnection, kind: &str, key: &str, value: &str) ->
     test_processor_record::Entity::insert(row).on_conflict(upsert).exec(db).await?;
     Ok(())
 }
+
+/// Every record of `kind`, by key.
+pub async fn all(db: &DatabaseConnection, kind: &str) -> Result<Vec<(String, String)>, DbErr> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let rows =
+        test_processor_record::Entity::find().filter(test_processor_record::Column::Kind.eq(kind)).all(db).await?;
+    Ok(rows.into_iter().map(|r| (r.record_key, r.value)).collect())
+}
+
+/// Removes the record of `kind` known by `key`, if it holds `value` still.
+pub async fn remove(db: &DatabaseConnection, kind: &str, key: &str, value: &str) -> Result<(), DbErr> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    test_processor_record::Entity::delete_many()
+        .filter(test_processor_record::Column::Kind.eq(kind))
+        .filter(test_processor_record::Column::RecordKey.eq(key))
+        .filter(test_processor_record::Column::Value.eq(value))
+        .exec(db)
+        .await?;
+    Ok(())
+}

@@ -15,6 +15,7 @@ mod confirm;
 mod cors;
 mod dashboard;
 mod dataloader;
+mod disputes;
 mod docs;
 mod fault_proxy;
 mod faulty;

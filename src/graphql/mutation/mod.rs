@@ -5,6 +5,7 @@
 mod captures;
 mod confirm;
 mod customers;
+mod disputes;
 mod fraud;
 mod keys;
 mod links;
@@ -30,6 +31,7 @@ pub struct MutationRoot(
     sessions::SessionMutations,
     confirm::ConfirmMutations,
     refunds::RefundMutations,
+    disputes::DisputeMutations,
     captures::CaptureMutations,
     fraud::FraudMutations,
     profiles::ProfileMutations,

@@ -3,9 +3,10 @@ use chrono::{DateTime, Utc};
 
 use super::PaymentSession;
 use crate::bus::SessionEvent;
+use crate::graphql::context::ContextExt;
 use crate::graphql::enums::{PaymentSessionEventKind, PaymentSessionStatus};
 use crate::graphql::loaders;
-use crate::graphql::loaders::kinds::{Payments, Refunds};
+use crate::graphql::loaders::kinds::{Disputes, Payments, Refunds};
 use crate::service::live::event_cursor;
 
 /// One change of a session (its status, a capture, void or refund of its payment), from its
@@ -39,6 +40,13 @@ impl PaymentSessionEvent {
     /// The refund the change concerns.
     async fn refund(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<super::Refund>> {
         Ok(loaders::by_id::<Refunds>(ctx, self.0.refund_id).await?.map(super::Refund))
+    }
+    /// The dispute the change concerns; seen with a secret key only.
+    async fn dispute(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<super::Dispute>> {
+        if ctx.caller()?.secret_key_holder().is_err() {
+            return Ok(None);
+        }
+        Ok(loaders::by_id::<Disputes>(ctx, self.0.dispute_id).await?.map(super::Dispute))
     }
     /// None for the session's creation.
     async fn previous_status(&self) -> Option<PaymentSessionStatus> {

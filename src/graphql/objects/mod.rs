@@ -4,6 +4,7 @@
 mod api_key;
 mod blocklist;
 mod customer;
+mod dispute;
 mod event;
 mod ledger;
 mod link;
@@ -23,6 +24,7 @@ pub mod webhook;
 pub use api_key::ApiKey;
 pub use blocklist::BlocklistEntry;
 pub use customer::Customer;
+pub use dispute::Dispute;
 pub use event::PaymentSessionEvent;
 pub use ledger::LedgerEntry;
 pub use link::PaymentLink;

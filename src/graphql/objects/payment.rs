@@ -9,7 +9,7 @@ use crate::graphql::connection::{Conn, page_cost};
 use crate::graphql::context::ContextExt;
 use crate::graphql::enums::{FraudDecision, PaymentMethodType, PaymentStatus};
 use crate::graphql::loaders;
-use crate::graphql::loaders::kinds::{Profiles, Refunds, Subscriptions};
+use crate::graphql::loaders::kinds::{Disputes, Profiles, Refunds, Subscriptions};
 use crate::graphql::loaders::{PageArgs, Parent, children};
 
 /// One attempt to collect a session's money.
@@ -43,6 +43,24 @@ impl Payment {
     /// refund gives its share back).
     async fn amount_refunded(&self) -> Money {
         Money(crate::domain::Money::from_stored(self.0.amount_refunded, self.0.amount.currency()))
+    }
+    /// What the customer's bank holds of it (open disputes) or took back (lost ones).
+    async fn amount_disputed(&self) -> Money {
+        Money(crate::domain::Money::from_stored(self.0.amount_disputed, self.0.amount.currency()))
+    }
+    /// Its disputes, newest first; seen with a secret key only.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn disputes(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<super::Dispute>> {
+        ctx.caller()?.secret_key_holder().map_err(crate::graphql::errors::gql)?;
+        let args = PageArgs::new(first, after, last, before);
+        children::<Disputes, _>(ctx, self.0.id.0, Parent::Payment, args, super::Dispute).await
     }
     /// Its refunds, newest first.
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]

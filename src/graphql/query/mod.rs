@@ -3,6 +3,7 @@
 
 mod commerce;
 mod customers;
+mod disputes;
 mod nodes;
 mod sessions;
 mod stats;
@@ -27,6 +28,7 @@ pub struct QueryRoot(
     customers::CustomerQueries,
     commerce::CommerceQueries,
     stats::StatsQueries,
+    disputes::DisputeQueries,
 );
 
 /// Parses a global id argument of kind `T`, naming the argument when it is not one.

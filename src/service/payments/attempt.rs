@@ -95,6 +95,7 @@ impl Payments {
             next_action_url: None,
             amount_captured: 0,
             amount_refunded: 0,
+            amount_disputed: 0,
             capture_before: None,
             hold_action: None,
             created_at: now,

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::domain::event_ids::EventIds;
 use crate::domain::session::PaymentSession;
-use crate::domain::{PaymentId, RefundId, SessionEvent, TypedId};
+use crate::domain::{DisputeId, PaymentId, RefundId, SessionEvent, TypedId};
 use crate::service::live::event_cursor;
 
 #[derive(Serialize)]
@@ -30,6 +30,7 @@ pub struct EventBody {
     pub status: &'static str,
     pub payment_id: Option<String>,
     pub refund_id: Option<String>,
+    pub dispute_id: Option<String>,
     pub payment_session: SessionState,
 }
 
@@ -73,6 +74,7 @@ pub fn body(event: &SessionEvent, session: &PaymentSession, ids: &EventIds) -> E
         status: event.status.as_str(),
         payment_id: event.payment_id.map(|id| PaymentId(id).to_global()),
         refund_id: event.refund_id.map(|id| RefundId(id).to_global()),
+        dispute_id: event.dispute_id.map(|id| DisputeId(id).to_global()),
         payment_session: SessionState {
             id: global,
             purpose: session.purpose.as_str(),

@@ -5,6 +5,7 @@ pub mod api_key;
 pub mod blocklist_entry;
 pub mod card_token;
 pub mod customer;
+pub mod dispute;
 pub mod idempotency_key;
 pub mod instance_secret;
 pub mod ledger_entry;

@@ -17,6 +17,8 @@ pub struct Model {
     pub amount_captured: i64,
     /// What refunds hold of `amount_captured` (pending and succeeded); the refund guard's column.
     pub amount_refunded: i64,
+    /// What open and lost disputes hold of the payment.
+    pub amount_disputed: i64,
     /// An AUTHORIZED payment's deadline for its capture.
     pub capture_before: Option<DateTimeUtc>,
     /// CAPTURE or VOID, marked before the processor is asked; the capture guard's column.
@@ -78,6 +80,7 @@ impl TryFrom<Model> for crate::domain::payment::Payment {
             amount: Money::from_stored(row.amount, currency),
             amount_captured: row.amount_captured,
             amount_refunded: row.amount_refunded,
+            amount_disputed: row.amount_disputed,
             capture_before: row.capture_before,
             hold_action: match &row.hold_action {
                 None => None,
@@ -119,6 +122,7 @@ impl From<crate::domain::payment::Payment> for Model {
             amount: p.amount.amount(),
             amount_captured: p.amount_captured,
             amount_refunded: p.amount_refunded,
+            amount_disputed: p.amount_disputed,
             capture_before: p.capture_before,
             hold_action: p.hold_action.map(|a| a.stored().0.to_owned()),
             hold_amount: p.hold_action.and_then(|a| a.stored().1),

@@ -21,6 +21,8 @@ pub struct Model {
     pub kind: String,
     pub payment_id: Option<Uuid>,
     pub refund_id: Option<Uuid>,
+    /// The dispute a DISPUTE_* event is about.
+    pub dispute_id: Option<Uuid>,
     /// Set once the event reached the bus; the outbox relay publishes the rest.
     pub published_at: Option<DateTimeUtc>,
 }

@@ -4,6 +4,7 @@
 //! already spent, an order another session claimed) rolls the whole transition back with the
 //! guard that refused it: there is no silent no-op on the money path.
 
+mod disputes;
 mod holds;
 mod refunds;
 mod sql;
@@ -13,6 +14,7 @@ use uuid::Uuid;
 
 use super::entities::{card_token, verification};
 use crate::domain::capture::{HoldAction, HoldOutcome};
+use crate::domain::dispute::{Dispute, DisputeStatus};
 use crate::domain::ledger::LedgerEntry;
 use crate::domain::payment::{Payment, VerificationStatus};
 use crate::domain::profile::PaymentProfile;
@@ -114,6 +116,8 @@ pub enum SessionWrite {
     Refund(RefundWrite),
     /// A capture's or a void's part of a change.
     Hold(HoldWrite),
+    /// A dispute's part of a change.
+    Dispute(DisputeWrite),
     /// The idempotency record of the request that did this work.
     CompleteIdempotency {
         merchant: Uuid,
@@ -149,6 +153,31 @@ pub enum RefundWrite {
         order: Uuid,
         payment: Uuid,
     },
+}
+
+/// The writes of a dispute.
+#[derive(Debug, Clone)]
+pub enum DisputeWrite {
+    /// A dispute the processor reported: inserted unless it is known already.
+    Open(Box<Dispute>),
+    /// The dispute, still in status `from`, changes.
+    Change { dispute: Uuid, from: DisputeStatus, to: DisputeChange },
+    /// The session's order follows its payment's dispute: PAID to DISPUTED when opened,
+    /// back to PAID when won.
+    OrderFollows { order: Uuid, disputed: bool },
+    /// The bank holds `amount` more of the payment (less, when negative: a dispute won).
+    PaymentDisputed { payment: Uuid, amount: i64 },
+}
+
+/// What a change of a dispute sets besides its status.
+#[derive(Debug, Clone)]
+pub struct DisputeChange {
+    pub status: DisputeStatus,
+    pub evidence_due_by: Option<DateTime<Utc>>,
+    /// The evidence as JSON, when it is sent with the change.
+    pub evidence: Option<String>,
+    /// The evidence is submitted now.
+    pub submitted: bool,
 }
 
 /// The writes of an authorization's capture or void.
@@ -230,6 +259,10 @@ pub enum Guard {
     HoldBusy,
     #[error("the authorization has ended already")]
     HoldEnded,
+    #[error("the dispute is known already")]
+    DisputeKnown,
+    #[error("the dispute changed meanwhile")]
+    DisputeChanged,
     #[error("the row this write must change does not exist")]
     Missing,
 }

@@ -1,7 +1,8 @@
 //! The SQL of refund writes. The reservation is the guard of the money: one conditional
 //! UPDATE adds the refund to what the payment has refunded only while the payment is
 //! SUCCEEDED and has that much of what it captured left, so refunds racing each other (on one instance or many)
-//! can never together give back more than was captured.
+//! can never together give back more than was captured, and none while a dispute of the
+//! payment is open.
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
@@ -10,10 +11,11 @@ use uuid::Uuid;
 
 use super::{Expect, Guard, RefundWrite};
 use crate::domain::PaymentStatus;
+use crate::domain::dispute::DisputeStatus;
 use crate::domain::order::OrderStatus;
 use crate::domain::refund::RefundStatus;
 use crate::domain::session::PaymentSession;
-use crate::storage::entities::{order, payment, refund};
+use crate::storage::entities::{dispute, order, payment, refund};
 
 impl RefundWrite {
     pub(super) fn statement(
@@ -36,7 +38,13 @@ impl RefundWrite {
                     .filter(P::Id.eq(*payment))
                     .filter(P::PaymentSessionId.eq(session.id.0))
                     .filter(P::Status.eq(PaymentStatus::Succeeded.as_str()))
-                    .filter(Expr::col(P::AmountCaptured).sub(Expr::col(P::AmountRefunded)).gte(*amount))
+                    .filter(
+                        Expr::col(P::AmountCaptured)
+                            .sub(Expr::col(P::AmountRefunded))
+                            .sub(Expr::col(P::AmountDisputed))
+                            .gte(*amount),
+                    )
+                    .filter(P::Id.not_in_subquery(open_disputes()))
                     .build(backend),
                 ExactlyOne(Guard::NotRefundable),
             ),
@@ -66,6 +74,16 @@ impl RefundWrite {
             }
         }
     }
+}
+
+/// The payments with an open dispute: the bank holds their money, none of it is refunded.
+fn open_disputes() -> sea_orm::sea_query::SelectStatement {
+    let open = [DisputeStatus::NeedsResponse.as_str(), DisputeStatus::UnderReview.as_str()];
+    Query::select()
+        .column(dispute::Column::PaymentId)
+        .from(dispute::Entity)
+        .and_where(dispute::Column::Status.is_in(open))
+        .take()
 }
 
 /// The order becomes REFUNDED when its payment's succeeded refunds add up to the payment.

@@ -212,6 +212,7 @@ impl SessionWrite {
             }
             SessionWrite::Refund(write) => write.statement(session, at, backend),
             SessionWrite::Hold(write) => write.statement(session, at, backend),
+            SessionWrite::Dispute(write) => write.statement(session, at, backend),
             SessionWrite::CompleteIdempotency { merchant, operation, key, response } => {
                 let key = KeyRef { merchant: MerchantId(*merchant), operation, key };
                 (completion(&key, response, at).build(backend), ExactlyOne(Guard::IdempotencyRecord))
