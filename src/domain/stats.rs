@@ -43,6 +43,8 @@ pub struct CountedGroup {
     pub total: Option<i64>,
     pub captured: i64,
     pub refunded: i64,
+    /// What lost disputes took back.
+    pub disputed: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -64,6 +66,8 @@ pub struct StatusCount {
     pub captured: Vec<Money>,
     /// What refunds hold of that, pending and succeeded, per currency.
     pub refunded: Vec<Money>,
+    /// What lost disputes took back of it, per currency.
+    pub disputed: Vec<Money>,
 }
 
 /// How many buckets `[since, until)` makes, or `None` past [`MAX_BUCKETS`] or when empty.
@@ -88,23 +92,32 @@ pub fn buckets(
             let mut statuses: Vec<StatusCount> = Vec::new();
             for status in SessionStatus::ALL {
                 let of_status = groups.iter().filter(|g| g.bucket == index && g.status == *status);
-                let mut counted =
-                    StatusCount { status: *status, count: 0, amounts: vec![], captured: vec![], refunded: vec![] };
+                let mut counted = StatusCount {
+                    status: *status,
+                    count: 0,
+                    amounts: vec![],
+                    captured: vec![],
+                    refunded: vec![],
+                    disputed: vec![],
+                };
                 for group in of_status {
                     counted.count += group.count;
                     let Some(currency) = group.currency else { continue };
                     if let Some(total) = group.total {
                         counted.amounts.push(Money::from_stored(total, currency));
                     }
-                    for (sum, into) in
-                        [(group.captured, &mut counted.captured), (group.refunded, &mut counted.refunded)]
-                    {
+                    for (sum, into) in [
+                        (group.captured, &mut counted.captured),
+                        (group.refunded, &mut counted.refunded),
+                        (group.disputed, &mut counted.disputed),
+                    ] {
                         if sum != 0 {
                             into.push(Money::from_stored(sum, currency));
                         }
                     }
                 }
-                for sums in [&mut counted.amounts, &mut counted.captured, &mut counted.refunded] {
+                for sums in [&mut counted.amounts, &mut counted.captured, &mut counted.refunded, &mut counted.disputed]
+                {
                     sums.sort_by(|a, b| a.currency().code().cmp(b.currency().code()));
                 }
                 if counted.count > 0 {
@@ -143,6 +156,7 @@ mod tests {
                 total: Some(500),
                 captured: 500,
                 refunded: 0,
+                disputed: 0,
             },
             CountedGroup {
                 bucket: 1,
@@ -152,6 +166,7 @@ mod tests {
                 total: Some(3000),
                 captured: 2000,
                 refunded: 700,
+                disputed: 0,
             },
             CountedGroup {
                 bucket: 1,
@@ -161,6 +176,7 @@ mod tests {
                 total: None,
                 captured: 0,
                 refunded: 0,
+                disputed: 0,
             },
         ];
         let filled = buckets(at(0), at(2) + Duration::minutes(30), StatsInterval::Hour, &groups);

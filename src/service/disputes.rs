@@ -17,7 +17,7 @@ use crate::domain::dispute::{Dispute, DisputeEvidence, DisputeStatus, EVIDENCE_F
 use crate::domain::event::EventKind;
 use crate::domain::payment::Payment;
 use crate::domain::session::PaymentSession;
-use crate::domain::{DisputeId, MerchantId, Money};
+use crate::domain::{DisputeId, MerchantId, Money, PaymentStatus};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::processor::{DisputeReport, Processors};
 use crate::storage;
@@ -29,6 +29,17 @@ use crate::storage::writes::{DisputeChange, DisputeWrite, Guard, SessionWrite};
 const DEFAULT_RESPONSE_WINDOW: chrono::Duration = chrono::Duration::days(7);
 /// Tries of a change whose session another change moved on meanwhile.
 const TRIES: usize = 3;
+
+/// What became of a processor's report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Recorded {
+    /// Recorded now.
+    Now,
+    /// Nothing new in it, or nothing paygraph holds: nothing to record, ever.
+    Nothing,
+    /// The disputed charge's outcome is not recorded yet: the report is to be given again.
+    NotYet,
+}
 
 #[derive(Clone)]
 pub struct Disputes {
@@ -44,23 +55,32 @@ impl Disputes {
 
     /// Records what a processor reported of a dispute of one of its charges: `account` is
     /// the processor account that said so (`None`: the test processor), and must hold the
-    /// payment. True: something was recorded now.
-    pub async fn record(&self, report: &DisputeReport, account: Option<Uuid>) -> AppResult<bool> {
-        let Ok(payment_id) = report.charge_key.parse::<Uuid>() else { return Ok(false) };
-        let Some(payment) = storage::payments::payment(&self.core.db, payment_id).await? else { return Ok(false) };
+    /// payment.
+    pub async fn record(&self, report: &DisputeReport, account: Option<Uuid>) -> AppResult<Recorded> {
+        let Ok(payment_id) = report.charge_key.parse::<Uuid>() else { return Ok(Recorded::Nothing) };
+        let Some(payment) = storage::payments::payment(&self.core.db, payment_id).await? else {
+            return Ok(Recorded::Nothing);
+        };
         if storage::payments::processor_account_of(&self.core.db, payment_id).await? != account {
             tracing::warn!(dispute = %report.reference, "a dispute reported by an account that does not hold its payment");
-            return Ok(false);
+            return Ok(Recorded::Nothing);
+        }
+        // The charge's own outcome is still being recorded: a dispute waits for it.
+        if payment.status != PaymentStatus::Succeeded {
+            return Ok(Recorded::NotYet);
         }
         for _ in 0..TRIES {
-            let Some(session) = self.sessions.get(payment.merchant, payment.session).await? else { return Ok(false) };
+            let Some(session) = self.sessions.get(payment.merchant, payment.session).await? else {
+                return Ok(Recorded::Nothing);
+            };
             let known = storage::disputes::by_reference(&self.core.db, payment.merchant, &report.reference).await?;
             let outcome = match known {
                 None => self.open(&session, &payment, report).await,
                 Some(dispute) => self.follow(&session, &dispute, report).await,
             };
             match outcome {
-                Ok(recorded) => return Ok(recorded),
+                Ok(true) => return Ok(Recorded::Now),
+                Ok(false) => return Ok(Recorded::Nothing),
                 // The session, or the dispute, changed since it was read (the same report
                 // recorded by another instance, the merchant's answer): read it again, and
                 // record what the report still says that is new.
@@ -162,11 +182,16 @@ impl Disputes {
     pub async fn take_news(&self) -> AppResult<usize> {
         let processor = self.processors.of(None).await?;
         let news = processor.dispute_news().await.map_err(|e| anyhow::anyhow!("{e}"))?;
-        let mut recorded = 0;
-        for report in &news {
-            recorded += usize::from(self.record(report, None).await?);
+        let (mut recorded, mut seen) = (0, Vec::with_capacity(news.len()));
+        for report in news {
+            match self.record(&report, None).await? {
+                Recorded::NotYet => continue,
+                Recorded::Now => recorded += 1,
+                Recorded::Nothing => {}
+            }
+            seen.push(report);
         }
-        processor.disputes_seen(&news).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        processor.disputes_seen(&seen).await.map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(recorded)
     }
 

@@ -9,7 +9,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::entities::{ledger_entry, payment, payment_session};
+use super::entities::{dispute, ledger_entry, payment, payment_session};
+use crate::domain::dispute::DisputeStatus;
 use crate::domain::money::Currency;
 use crate::domain::stats::{CountedGroup, StatsInterval};
 
@@ -79,6 +80,7 @@ struct StatsRow {
     total: Option<i64>,
     captured: Option<i64>,
     refunded: Option<i64>,
+    disputed: Option<i64>,
 }
 
 /// `merchant`'s sessions created in `[since, until)`, counted per bucket of `interval`
@@ -112,6 +114,16 @@ pub async fn session_stats<C: ConnectionTrait>(
         .and_where(P::MerchantId.eq(merchant))
         .group_by_col(P::PaymentSessionId)
         .to_owned();
+    // What lost disputes took back, per session.
+    let lost = Alias::new("lost");
+    let per_session_lost = Query::select()
+        .column(dispute::Column::PaymentSessionId)
+        .expr_as(Func::sum(Expr::col(dispute::Column::Amount)), Alias::new("disputed"))
+        .from(dispute::Entity)
+        .and_where(dispute::Column::MerchantId.eq(merchant))
+        .and_where(dispute::Column::Status.eq(DisputeStatus::Lost.as_str()))
+        .group_by_col(dispute::Column::PaymentSessionId)
+        .to_owned();
     let mut select = payment_session::Entity::find()
         .select_only()
         .column_as(bucket, "bucket")
@@ -121,6 +133,7 @@ pub async fn session_stats<C: ConnectionTrait>(
         .column_as(sum(Expr::col(S::Amount)), "total")
         .column_as(sum(Expr::col((paid.clone(), Alias::new("captured")))), "captured")
         .column_as(sum(Expr::col((paid.clone(), Alias::new("refunded")))), "refunded")
+        .column_as(sum(Expr::col((lost.clone(), Alias::new("disputed")))), "disputed")
         .filter(S::MerchantId.eq(merchant))
         .filter(S::CreatedAt.gte(since))
         .filter(S::CreatedAt.lt(until))
@@ -129,6 +142,8 @@ pub async fn session_stats<C: ConnectionTrait>(
         .group_by(S::Currency);
     let joined = Expr::col((paid.clone(), P::PaymentSessionId)).equals((payment_session::Entity, S::Id));
     QueryTrait::query(&mut select).join_subquery(JoinType::LeftJoin, per_session, paid, joined);
+    let joined = Expr::col((lost.clone(), dispute::Column::PaymentSessionId)).equals((payment_session::Entity, S::Id));
+    QueryTrait::query(&mut select).join_subquery(JoinType::LeftJoin, per_session_lost, lost, joined);
     let rows = select.into_model::<StatsRow>().all(db).await?;
     let bad = |e: &dyn std::fmt::Display| DbErr::Type(format!("session stats: {e}"));
     rows.into_iter()
@@ -141,6 +156,7 @@ pub async fn session_stats<C: ConnectionTrait>(
                 total: row.total,
                 captured: row.captured.unwrap_or(0),
                 refunded: row.refunded.unwrap_or(0),
+                disputed: row.disputed.unwrap_or(0),
             })
         })
         .collect()

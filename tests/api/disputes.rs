@@ -8,6 +8,7 @@ use std::time::Duration;
 use paygraph::domain::TypedId;
 use paygraph::domain::dispute::{DisputeReason, DisputeStatus};
 use paygraph::processor::DisputeReport;
+use paygraph::service::disputes::Recorded;
 use serde_json::{Value, json};
 
 use crate::confirm::{create_and_pay, pay};
@@ -143,6 +144,20 @@ async fn a_dispute_lost_or_conceded_leaves_the_money_with_the_customer_and_the_o
         let refused = app.gql(REFUND, json!({ "id": dispute["payment"]["id"] })).await;
         assert_eq!(user_error_code(&refused, "refundPayment"), "PAYMENT_DISPUTED", "not given back twice");
     }
+    // The dashboard's counts take what lost disputes took back as given back.
+    let stats = "query($since: DateTime!) { paymentSessionStats(since: $since, interval: DAY) { buckets {
+        statuses { status disputedAmounts { amount currency } } } } }";
+    let since = chrono::Utc::now() - chrono::Duration::hours(1);
+    let body = app.gql(stats, json!({ "since": since })).await;
+    let mut disputed: Vec<Value> = body["data"]["paymentSessionStats"]["buckets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|b| b["statuses"].as_array().unwrap().iter())
+        .flat_map(|s| s["disputedAmounts"].as_array().unwrap().iter().cloned())
+        .collect();
+    disputed.sort_by_key(|m| m["currency"].as_str().unwrap().to_owned());
+    assert_eq!(disputed, [json!({ "amount": 2500, "currency": "EUR" }), json!({ "amount": 4000, "currency": "USD" })]);
 }
 
 #[tokio::test]
@@ -161,11 +176,11 @@ async fn the_same_dispute_reported_twice_at_once_is_one_dispute_with_one_event()
     let disputes = Arc::new(app.services.disputes.clone());
     let racing = (0..4).map(|_| {
         let (disputes, report) = (disputes.clone(), report.clone());
-        tokio::spawn(async move { disputes.record(&report, None).await.unwrap() })
+        tokio::spawn(async move { disputes.record(&report, None).await.unwrap() == Recorded::Now })
     });
     let recorded: Vec<bool> = futures_util::future::join_all(racing).await.into_iter().map(Result::unwrap).collect();
     assert_eq!(recorded.iter().filter(|r| **r).count(), 1, "{recorded:?}");
-    assert!(!app.services.disputes.record(&report, None).await.unwrap(), "and again later");
+    assert_eq!(app.services.disputes.record(&report, None).await.unwrap(), Recorded::Nothing, "and again later");
     let events = app.gql(EVENTS, json!({ "id": session })).await;
     let opened = kinds(&events).iter().filter(|(_, k)| k == "DISPUTE_OPENED").count();
     assert_eq!(opened, 1);
@@ -175,7 +190,8 @@ async fn the_same_dispute_reported_twice_at_once_is_one_dispute_with_one_event()
 
     // A report from an account that does not hold the payment records nothing.
     let foreign = DisputeReport { reference: "dp_foreign".into(), ..report };
-    assert!(!app.services.disputes.record(&foreign, Some(uuid::Uuid::new_v4())).await.unwrap());
+    let foreign = app.services.disputes.record(&foreign, Some(uuid::Uuid::new_v4())).await.unwrap();
+    assert_eq!(foreign, Recorded::Nothing);
 }
 
 #[tokio::test]

@@ -91,4 +91,9 @@ impl PaymentSessionStatusCount {
     async fn refunded_amounts(&self) -> Vec<Money> {
         self.0.refunded.iter().copied().map(Money).collect()
     }
+    /// What lost disputes took back of what was captured, one per currency: given back, as
+    /// a refund is. Nothing lost: left out.
+    async fn disputed_amounts(&self) -> Vec<Money> {
+        self.0.disputed.iter().copied().map(Money).collect()
+    }
 }
