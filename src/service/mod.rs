@@ -153,6 +153,7 @@ impl Services {
             public_url: deps.public_url.clone(),
         });
         let refunds = refunds::Refunds::new(core.clone(), deps.processors.clone(), sessions.clone());
+        let disputes = disputes::Disputes::new(core.clone(), deps.processors.clone(), sessions.clone());
         let deliveries = webhooks::delivery::Deliveries::new(
             core.clone(),
             deps.webhook_config,
@@ -166,12 +167,13 @@ impl Services {
             webhooks: webhooks::Webhooks::new(core.clone(), deps.webhook_loopback_allowed),
 
             refunds: refunds.clone(),
-            disputes: disputes::Disputes::new(core.clone(), deps.processors.clone(), sessions.clone()),
+            disputes: disputes.clone(),
             processor_events: processor_events::ProcessorEvents::new(
                 core.clone(),
                 deps.processors.clone(),
                 payments.clone(),
                 refunds,
+                disputes,
             ),
             captures: captures::Captures::new(core.clone(), deps.processors.clone(), sessions.clone()),
             processor_accounts: processor_accounts::ProcessorAccounts::new(core.clone(), deps.processors.clone()),

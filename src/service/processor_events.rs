@@ -10,12 +10,14 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::core::Core;
+use super::disputes::{Disputes, Recorded};
 use super::payments::{Payments, Settled};
 use super::refunds::Refunds;
 use crate::domain::webhook_signature::{self, SignatureError};
 use crate::domain::{ProcessorAccountId, TypedId};
 use crate::error::AppResult;
-use crate::processor::Processors;
+use crate::processor::stripe::disputes::dispute_of;
+use crate::processor::{DisputeReport, Processors};
 use crate::storage;
 
 /// How far a signature's timestamp may be from now, as Stripe's own libraries allow.
@@ -62,11 +64,18 @@ pub struct ProcessorEvents {
     processors: Arc<Processors>,
     payments: Payments,
     refunds: Refunds,
+    disputes: Disputes,
 }
 
 impl ProcessorEvents {
-    pub fn new(core: Core, processors: Arc<Processors>, payments: Payments, refunds: Refunds) -> Self {
-        ProcessorEvents { core, processors, payments, refunds }
+    pub fn new(
+        core: Core,
+        processors: Arc<Processors>,
+        payments: Payments,
+        refunds: Refunds,
+        disputes: Disputes,
+    ) -> Self {
+        ProcessorEvents { core, processors, payments, refunds, disputes }
     }
 
     /// Takes one Stripe event addressed to `account` (its global id, from the URL).
@@ -124,6 +133,32 @@ impl ProcessorEvents {
             let Some(refund) = tag("paygraph_refund") else { return Ok(false) };
             return self.refunds.settle_from_processor(refund, account).await;
         }
+        if event.kind.starts_with("charge.dispute.") {
+            return self.dispute(account, &event.data.object).await;
+        }
         Ok(false)
+    }
+
+    /// A `charge.dispute.*` event: the dispute as the (signed) event states it, for the
+    /// account's own payment. Before the payment's outcome is recorded it is refused, and
+    /// Stripe sends it again.
+    async fn dispute(&self, account: Uuid, object: &serde_json::Value) -> AppResult<bool> {
+        let Some(dispute) = dispute_of(object) else { return Ok(false) };
+        let payment =
+            storage::payments::by_processor_reference(&self.core.db, account, &dispute.payment_intent).await?;
+        let Some(payment) = payment else { return Ok(false) };
+        let report = DisputeReport {
+            reference: dispute.id,
+            charge_key: payment.to_string(),
+            amount: dispute.amount,
+            reason: dispute.reason,
+            status: dispute.status,
+            evidence_due_by: dispute.evidence_due_by,
+        };
+        match self.disputes.record(&report, Some(account)).await? {
+            Recorded::Now => Ok(true),
+            Recorded::Nothing => Ok(false),
+            Recorded::NotYet => Err(anyhow::anyhow!("a dispute of a payment whose outcome is not recorded yet").into()),
+        }
     }
 }

@@ -117,3 +117,17 @@ pub async fn processor_account_of(db: &DatabaseConnection, payment: Uuid) -> Res
     let row = payment::Entity::find_by_id(payment).one(db).await?;
     Ok(row.ok_or_else(|| DbErr::RecordNotFound(format!("payment {payment}")))?.processor_account_id)
 }
+
+/// The payment held by processor account `account` as `reference` (a Stripe PaymentIntent).
+pub async fn by_processor_reference(
+    db: &DatabaseConnection,
+    account: Uuid,
+    reference: &str,
+) -> Result<Option<Uuid>, DbErr> {
+    let row = payment::Entity::find()
+        .filter(payment::Column::ProcessorAccountId.eq(account))
+        .filter(payment::Column::ProcessorReference.eq(reference))
+        .one(db)
+        .await?;
+    Ok(row.map(|r| r.id))
+}

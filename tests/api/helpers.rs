@@ -233,6 +233,7 @@ pub const NEEDS_STRIPE: &[&str] = &[
     "three_d_secure_at_stripe_completes_by_the_signed_webhook",
     "the_customer_back_from_three_d_secure_settles_it",
     "forged_stale_and_foreign_signatures_change_nothing",
+    "stripes_dispute_events_open_move_and_close_the_dispute_once",
 ];
 
 /// The Stripe fake's base URL for tests, or `None`: the test is skipped (a failure under CI).

@@ -51,6 +51,7 @@ mod skips;
 mod socket_limits;
 mod stats;
 mod stripe;
+mod stripe_disputes;
 mod stripe_fake;
 mod stripe_faults;
 mod stripe_logs;

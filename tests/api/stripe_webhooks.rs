@@ -10,7 +10,7 @@ use crate::confirm::{CONFIRM, create_and_pay, tokenize};
 use crate::helpers::*;
 use crate::stripe_fake::{Fake, payment, payment_input, uuid_of};
 
-const SIGNING_SECRET: &str = "whsec_test_signing";
+pub const SIGNING_SECRET: &str = "whsec_test_signing";
 const SESSION: &str = "query($id: ID!) { paymentSession(id: $id) { status version attemptCount hostedUrl
     events(first: 20) { nodes { version status } } } }";
 const CHALLENGE: &str = "mutation($input: CompleteTestChallengeInput!) { completeTestChallenge(input: $input) {
@@ -20,7 +20,7 @@ const CHALLENGE: &str = "mutation($input: CompleteTestChallengeInput!) { complet
 const THREE_D_SECURE: &str = "4000002760003184";
 
 /// An app whose Stripe is the fake, with a connected account: (app, fake, webhook URL).
-async fn app(test: &str) -> Option<(TestApp, Fake, String)> {
+pub async fn app(test: &str) -> Option<(TestApp, Fake, String)> {
     let url = test_stripe_url(test)?;
     let (base, secrets) = (url.clone(), paygraph::processor::accounts::sealing::SecretsKey::generate_text());
     let app = spawn_app_with(move |config: &mut Config| {
@@ -87,7 +87,7 @@ async fn waiting_for_3ds(app: &TestApp) -> (String, String, String) {
     (session, id, intent)
 }
 
-async fn post_event(app: &TestApp, url: &str, body: &str, signature: Option<String>) -> u16 {
+pub async fn post_event(app: &TestApp, url: &str, body: &str, signature: Option<String>) -> u16 {
     let mut request = app.client.post(url).header("content-type", "application/json").body(body.to_owned());
     if let Some(signature) = signature {
         request = request.header("Stripe-Signature", signature);
@@ -95,7 +95,7 @@ async fn post_event(app: &TestApp, url: &str, body: &str, signature: Option<Stri
     request.send().await.unwrap().status().as_u16()
 }
 
-fn signed(secret: &str, at: i64, body: &str) -> Option<String> {
+pub fn signed(secret: &str, at: i64, body: &str) -> Option<String> {
     Some(webhook_signature::sign(secret, at, body.as_bytes()).unwrap())
 }
 

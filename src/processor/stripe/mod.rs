@@ -8,6 +8,7 @@
 
 mod after_charge;
 pub mod api;
+pub mod disputes;
 mod objects;
 mod references;
 
@@ -312,5 +313,43 @@ impl Processor for StripeConnector {
 
     fn void<'a>(&'a self, charge_key: &'a str) -> BoxFuture<'a, Result<HoldOutcome, ProcessorError>> {
         Box::pin(self.end_hold(charge_key, HoldEnd::Void))
+    }
+
+    /// `POST /v1/disputes/{id}` with the evidence and `submit=true`.
+    fn submit_dispute<'a>(
+        &'a self,
+        reference: &'a str,
+        evidence: &'a crate::domain::dispute::DisputeEvidence,
+    ) -> BoxFuture<'a, Result<(), ProcessorError>> {
+        Box::pin(async move {
+            let names = [
+                "customer_name",
+                "customer_email_address",
+                "product_description",
+                "shipping_tracking_number",
+                "refund_policy_disclosure",
+                "cancellation_policy_disclosure",
+                "uncategorized_text",
+            ];
+            let mut form: Vec<(String, String)> = names
+                .iter()
+                .zip(evidence.fields())
+                .filter_map(|(name, (_, text))| text.clone().map(|text| (format!("evidence[{name}]"), text)))
+                .collect();
+            form.push(("submit".to_owned(), "true".to_owned()));
+            let form: Vec<(&str, String)> = form.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+            let _: serde_json::Value =
+                self.api.post(&format!("disputes/{reference}"), &form, &format!("{reference}/submit")).await?;
+            Ok(())
+        })
+    }
+
+    /// `POST /v1/disputes/{id}/close`: conceded.
+    fn accept_dispute<'a>(&'a self, reference: &'a str) -> BoxFuture<'a, Result<(), ProcessorError>> {
+        Box::pin(async move {
+            let _: serde_json::Value =
+                self.api.post(&format!("disputes/{reference}/close"), &[], &format!("{reference}/close")).await?;
+            Ok(())
+        })
     }
 }
