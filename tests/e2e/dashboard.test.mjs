@@ -20,11 +20,11 @@ after(async () => {
 
 const payment = (amount) => ({ purpose: 'PAYMENT', amount: { amount, currency: 'EUR' } });
 
-/** Pays `session` with 4242… through its client secret, as its hosted page would. */
-async function pay(session) {
+/** Pays `session` with `number` through its client secret, as its hosted page would. */
+async function pay(session, number = '4242424242424242') {
   const secret = decodeURIComponent(new URL(session.hostedUrl).pathname.split('/')[2]);
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${secret}` };
-  const card = { number: '4242424242424242', expMonth: 12, expYear: 2034, cvc: '123' };
+  const card = { number, expMonth: 12, expYear: 2034, cvc: '123' };
   const token = (await (await fetch(`${server.url}/vault/cards`, { method: 'POST', headers, body: JSON.stringify(card) })).json()).token;
   const confirm = `mutation($input: ConfirmPaymentSessionInput!) { confirmPaymentSession(input: $input) { paymentSession { status } } }`;
   const input = { id: session.id, paymentMethod: { cardToken: token } };
@@ -130,5 +130,17 @@ test('the dashboard fits a phone, and a bad key is told so', async () => {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `no sideways scrolling on a phone (${overflow}px)`);
   await screenshot(page, 'dashboard-phone');
+  await close();
+});
+
+test('a disputed payment is listed to answer, with the time left', async () => {
+  const { page, close } = await recordedPage(browser);
+  await openDashboard(page);
+  const disputed = await createSession(server, payment(3100));
+  // Stripe's dispute card: the test processor disputes the charge at its next pass.
+  await pay(disputed, '4000000000000259');
+  const item = page.locator('#disputes li', { hasText: '31.00' });
+  await item.waitFor({ timeout: 5_000 });
+  assert.match(await item.innerText(), /fraudulent · 6 d 23 h left|fraudulent · 7 d 0 h left/);
   await close();
 });

@@ -1,5 +1,6 @@
 // The live dashboard: recent sessions whose rows change in place as events arrive, counts
-// per status, captured volume per hour, and a session's events on demand. Everything
+// per status, disputes to answer with the time left, captured volume per hour, and a
+// session's events on demand. Everything
 // comes from the public API (`api.js`).
 'use strict';
 
@@ -17,7 +18,9 @@
   const VOLUME = `query Volume($since: DateTime!) { paymentSessionStats(since: $since, interval: HOUR) {
     buckets { start statuses { status capturedAmounts { amount currency formatted } } } } }`;
   const EVENTS = `subscription Events($after: String) { paymentSessionEvents(after: $after) {
-    cursor version previousStatus status occurredAt paymentSession { ${ROW_FIELDS} } } }`;
+    cursor version kind previousStatus status occurredAt paymentSession { ${ROW_FIELDS} } } }`;
+  const DISPUTES = `query Disputes { disputes(first: 20, filter: { status: [NEEDS_RESPONSE] }) { nodes {
+    id reason evidenceDueBy amount { formatted } } } }`;
   const TIMELINE = `query Timeline($id: ID!) { paymentSession(id: $id) { amount { formatted }
     events(first: 50) { nodes { version kind previousStatus status occurredAt refund { amount { formatted } }
       payment { amountCaptured { formatted } } } } } }`;
@@ -25,6 +28,7 @@
   const KIND_WORDS = {
     REFUND_CREATED: 'refund created', REFUND_SUCCEEDED: 'refunded', REFUND_FAILED: 'refund failed',
     PAYMENT_CAPTURED: 'captured', PAYMENT_VOIDED: 'hold released',
+    DISPUTE_OPENED: 'disputed', DISPUTE_UPDATED: 'dispute updated', DISPUTE_CLOSED: 'dispute closed',
   };
 
   const $ = (id) => document.getElementById(id);
@@ -141,9 +145,30 @@
     }));
   }
 
+  // How long the merchant has left to answer, in words.
+  function timeLeft(due) {
+    const hours = Math.floor((new Date(due) - Date.now()) / 3_600_000);
+    if (hours < 0) return 'past due';
+    const days = Math.floor(hours / 24);
+    return days > 0 ? `${days} d ${hours % 24} h left` : `${hours} h left`;
+  }
+
+  async function loadDisputes() {
+    const data = await api.query(DISPUTES);
+    const nodes = data.disputes.nodes;
+    $('disputes').replaceChildren(...nodes.map((d) => {
+      const li = document.createElement('li');
+      li.dataset.id = d.id;
+      li.textContent = `${d.amount.formatted} · ${d.reason.toLowerCase().replaceAll('_', ' ')} · ${timeLeft(d.evidenceDueBy)}`;
+      return li;
+    }));
+    $('disputes-section').hidden = nodes.length === 0;
+  }
+
   // One event of the merchant's stream: the row changes in place, or a new session comes in
-  // at the top; counts and volume follow.
+  // at the top; counts, disputes and volume follow.
   function apply(event) {
+    if (event.kind && event.kind.startsWith('DISPUTE_')) debounce('disputes', 200, () => loadDisputes().catch(report));
     const session = event.paymentSession;
     const existing = findRow(session.id);
     const matches = !filter || session.status === filter;
@@ -204,7 +229,7 @@
     $('forget').hidden = false;
     // Subscribe first, then read: an event that lands in between updates what was read.
     stop = api.stream(EVENTS, apply, (state) => ($('live').textContent = state));
-    await Promise.all([loadRows(), loadCounts(), loadVolume()]).catch(report);
+    await Promise.all([loadRows(), loadCounts(), loadDisputes(), loadVolume()]).catch(report);
   }
 
   for (const status of STATUSES) {
