@@ -149,3 +149,47 @@ async fn nested_connections_page_per_parent() {
     assert_eq!(rest["edges"][0]["node"]["amount"]["amount"], 100);
     assert_eq!(rest["pageInfo"]["hasNextPage"], false);
 }
+
+#[tokio::test]
+async fn a_sessions_events_page_backward_with_last_and_before() {
+    let app = spawn_app().await;
+    let (session, paid) = crate::confirm::pay(&app, "4242424242424242").await;
+    let refund = "mutation($id: ID!) { refundPayment(input: { paymentId: $id, amount: 100 }) { userErrors { code } } }";
+    app.gql(refund, json!({ "id": paid["payment"]["id"] })).await;
+    let page = |args: &str| {
+        let query = format!(
+            "query($id: ID!) {{ paymentSession(id: $id) {{ events({args}) {{ totalCount
+               pageInfo {{ hasPreviousPage hasNextPage }} edges {{ cursor node {{ version }} }} }} }} }}"
+        );
+        let app = &app;
+        let session = session.clone();
+        async move { app.gql(&query, json!({ "id": session })).await }
+    };
+    let all = page("first: 50").await;
+    let edges = all["data"]["paymentSession"]["events"]["edges"].as_array().unwrap().clone();
+    let versions = |body: &Value| -> Vec<i64> {
+        let edges = body["data"]["paymentSession"]["events"]["edges"].as_array().unwrap();
+        edges.iter().map(|e| e["node"]["version"].as_i64().unwrap()).collect()
+    };
+    let n = edges.len();
+    assert!(n >= 4, "{all}");
+
+    let newest = page("last: 2").await;
+    assert_eq!(versions(&newest), [n as i64 - 1, n as i64], "the newest two, oldest first");
+    let info = &newest["data"]["paymentSession"]["events"]["pageInfo"];
+    assert_eq!((info["hasPreviousPage"].as_bool(), info["hasNextPage"].as_bool()), (Some(true), Some(false)));
+
+    let cursor = edges[n - 2]["cursor"].as_str().unwrap();
+    let earlier = page(&format!("last: 2, before: \"{cursor}\"")).await;
+    assert_eq!(versions(&earlier), [n as i64 - 3, n as i64 - 2]);
+    assert_eq!(earlier["data"]["paymentSession"]["events"]["pageInfo"]["hasNextPage"], true);
+
+    let first = edges[0]["cursor"].as_str().unwrap();
+    let forward = page(&format!("first: 2, after: \"{first}\"")).await;
+    assert_eq!(versions(&forward), [2, 3]);
+    let info = &forward["data"]["paymentSession"]["events"]["pageInfo"];
+    assert_eq!((info["hasPreviousPage"].as_bool(), info["hasNextPage"].as_bool()), (Some(true), Some(true)));
+
+    let both = page("first: 1, last: 1").await;
+    assert!(both["errors"].is_array(), "first and last together are refused: {both}");
+}

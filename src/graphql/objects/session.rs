@@ -107,22 +107,35 @@ impl PaymentSession {
         let args = PageArgs::new(first, after, last, before);
         children::<Payments, _>(ctx, self.0.id.0, Parent::PaymentSession, args, Payment).await
     }
-    /// The session's event log, oldest first (version order).
-    #[graphql(complexity = "page_cost(first, None, child_complexity)")]
+    /// The session's event log, oldest first (version order): `first`/`after` page forward,
+    /// `last`/`before` from the newest back, as every connection does.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     async fn events(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> async_graphql::Result<Conn<PaymentSessionEvent>> {
         let events = loaders::session_events(ctx, self.0.id.0).await?;
-        let req = PageArgs::new(first, None, None, None).validate(SortField::CreatedAt, false).gql()?;
+        let req = PageArgs::new(first, None, last, None).validate(SortField::CreatedAt, false).gql()?;
         let after = after.map(|c| parse_event_cursor(&c, "after")).transpose().gql()?;
+        let before = before.map(|c| parse_event_cursor(&c, "before")).transpose().gql()?;
         let total = events.len() as u64;
-        let rest: Vec<_> = events.iter().filter(|e| after.is_none_or(|a| e.seq > a)).cloned().collect();
-        let has_next = rest.len() as u64 > req.size;
-        let rows: Vec<_> = rest.into_iter().take(req.size as usize).collect();
-        let mut conn = Connection::with_additional_fields(after.is_some(), has_next, TotalCount::known(total));
+        let window: Vec<_> = events
+            .iter()
+            .filter(|e| after.is_none_or(|a| e.seq > a) && before.is_none_or(|b| e.seq < b))
+            .cloned()
+            .collect();
+        let size = usize::try_from(req.size).unwrap_or(usize::MAX);
+        let more = window.len() > size;
+        let (rows, has_previous, has_next) = if req.backward {
+            (window[window.len().saturating_sub(size)..].to_vec(), more, before.is_some())
+        } else {
+            (window.into_iter().take(size).collect(), after.is_some(), more)
+        };
+        let mut conn = Connection::with_additional_fields(has_previous, has_next, TotalCount::known(total));
         conn.edges.extend(rows.into_iter().map(|event| Edge::new(event_cursor(event.seq), PaymentSessionEvent(event))));
         Ok(conn)
     }
