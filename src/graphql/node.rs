@@ -27,11 +27,22 @@ pub enum Node {
     Refund(Refund),
     WebhookEndpoint(WebhookEndpoint),
     Dispute(Dispute),
+    ApiKey(ApiKey),
+    ProcessorAccount(ProcessorAccount),
+    /// By its `evt_…` id.
+    PaymentSessionEvent(PaymentSessionEvent),
 }
 
 /// Loads the object `id` names, if the caller may see it; foreign and missing read alike.
 pub async fn load(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option<Node>> {
     let caller = ctx.caller()?;
+    // An event's id is `evt_…` (it names nothing but the event): seen by whoever sees its session.
+    if id.starts_with("evt_") {
+        let event = ctx.services().live.event(caller.merchant(), id).await.map_err(gql)?;
+        return Ok(event
+            .filter(|e| caller.may_see_session(e.session()))
+            .map(|e| Node::PaymentSessionEvent(PaymentSessionEvent(e))));
+    }
     let (kind, uuid) = decode_global(id).map_err(|_| {
         gql(AppError::user(&["id"], ErrorCode::InvalidId, format!("`{}` is not a valid id", id.as_str())))
     })?;
@@ -72,6 +83,14 @@ pub async fn load(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option<No
         NodeType::Dispute => {
             crate::graphql::loaders::by_id::<Disputes>(ctx, id).await?.map(|m| Node::Dispute(Dispute(m)))
         }
-        NodeType::Merchant | NodeType::ApiKey | NodeType::ProcessorAccount => None,
+        NodeType::ApiKey => {
+            let keys = ctx.services().keys.list(caller.merchant(), true).await.map_err(gql)?;
+            keys.into_iter().find(|key| key.id.0 == uuid).map(|key| Node::ApiKey(ApiKey(key)))
+        }
+        NodeType::ProcessorAccount => {
+            let account = ctx.services().processor_accounts.current(caller.merchant()).await.map_err(gql)?;
+            account.filter(|a| a.id.0 == uuid).map(|a| Node::ProcessorAccount(ProcessorAccount(a)))
+        }
+        NodeType::Merchant => None,
     })
 }

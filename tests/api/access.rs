@@ -198,3 +198,40 @@ async fn a_client_secret_may_follow_its_own_session_only() {
     let (_, frame) = foreign.next_frame().await;
     assert!(matches!(frame, Frame::Error(ref e) if e.to_string().contains("NOT_FOUND")), "{frame:?}");
 }
+
+#[tokio::test]
+async fn keys_and_events_are_nodes_too_and_only_for_who_may_see_them() {
+    let app = spawn_app().await;
+    let (session, secret) = app.create_payment_session(700, "EUR").await;
+    let events = app
+        .gql(
+            "query($id: ID!) { paymentSession(id: $id) { events(first: 1) { nodes { id version } } } }",
+            json!({ "id": session }),
+        )
+        .await;
+    let event = events["data"]["paymentSession"]["events"]["nodes"][0]["id"].as_str().unwrap().to_owned();
+    let keys = app.gql("{ apiKeys { id } }", json!({})).await;
+    let key = keys["data"]["apiKeys"][0]["id"].as_str().unwrap().to_owned();
+    let node = "query($id: ID!) { node(id: $id) { __typename id ... on PaymentSessionEvent { version } } }";
+
+    let found = app.gql(node, json!({ "id": event })).await;
+    assert_eq!(found["data"]["node"]["__typename"], "PaymentSessionEvent", "{found}");
+    assert_eq!(found["data"]["node"]["id"], event.as_str());
+    assert_eq!(found["data"]["node"]["version"], 1);
+    let found = app.gql(node, json!({ "id": key })).await;
+    assert_eq!(found["data"]["node"]["__typename"], "ApiKey", "{found}");
+    assert_eq!(found["data"]["node"]["id"], key.as_str());
+
+    // The session's own client secret sees its event; another merchant sees neither.
+    let mine = app.gql_as(Some(&secret), node, json!({ "id": event })).await;
+    assert_eq!(mine["data"]["node"]["__typename"], "PaymentSessionEvent", "{mine}");
+    let (_, other_secret) = app.create_payment_session(800, "EUR").await;
+    let theirs = app.gql_as(Some(&other_secret), node, json!({ "id": event })).await;
+    assert!(theirs["data"]["node"].is_null(), "another session's client secret: {theirs}");
+    assert!(app.gql_as(Some(&other_secret), node, json!({ "id": key })).await["data"]["node"].is_null());
+    let other = app.other_merchant_key().await;
+    for id in [&event, &key] {
+        let foreign = app.gql_as(Some(&other), node, json!({ "id": id })).await;
+        assert!(foreign["data"]["node"].is_null(), "another merchant: {foreign}");
+    }
+}

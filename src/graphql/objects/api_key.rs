@@ -10,7 +10,7 @@ pub struct ApiKey(pub domain::api_key::ApiKey);
 
 #[Object]
 impl ApiKey {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ID(self.0.id.to_global())
     }
     async fn name(&self) -> Option<&str> {

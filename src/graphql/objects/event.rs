@@ -16,7 +16,7 @@ pub struct PaymentSessionEvent(pub SessionEvent);
 #[Object]
 impl PaymentSessionEvent {
     /// `evt_…`: the `id` of its webhook deliveries, and what `resendWebhookEvent` takes.
-    async fn id(&self, ctx: &async_graphql::Context<'_>) -> async_graphql::Result<async_graphql::ID> {
+    pub async fn id(&self, ctx: &async_graphql::Context<'_>) -> async_graphql::Result<async_graphql::ID> {
         use crate::graphql::context::ContextExt;
         Ok(async_graphql::ID(ctx.services().core.event_ids.id(self.0.id)))
     }

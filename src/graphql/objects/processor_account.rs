@@ -33,7 +33,7 @@ pub struct ProcessorAccount(pub Account);
 
 #[Object]
 impl ProcessorAccount {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ID(self.0.id.to_global())
     }
     async fn kind(&self) -> ProcessorKind {
