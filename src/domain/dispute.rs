@@ -38,6 +38,18 @@ impl DisputeStatus {
     pub fn is_open(self) -> bool {
         matches!(self, DisputeStatus::NeedsResponse | DisputeStatus::UnderReview)
     }
+
+    /// Whether a dispute may go from this status to `next`: only forward (a processor's
+    /// events may arrive out of order; an older one must not undo a newer), and never out
+    /// of a decision.
+    pub fn may_become(self, next: DisputeStatus) -> bool {
+        let rank = |status: DisputeStatus| match status {
+            DisputeStatus::NeedsResponse => 0,
+            DisputeStatus::UnderReview => 1,
+            DisputeStatus::Won | DisputeStatus::Lost => 2,
+        };
+        self.is_open() && rank(next) > rank(self)
+    }
 }
 
 /// The longest text one evidence field takes (Stripe's limit for its text fields).
@@ -138,6 +150,15 @@ impl Dispute {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_dispute_only_moves_forward() {
+        use DisputeStatus::*;
+        assert!(NeedsResponse.may_become(UnderReview) && NeedsResponse.may_become(Lost));
+        assert!(UnderReview.may_become(Won));
+        assert!(!UnderReview.may_become(NeedsResponse), "a stale event does not reopen it");
+        assert!(!Won.may_become(Lost) && !Lost.may_become(Won) && !NeedsResponse.may_become(NeedsResponse));
+    }
 
     #[test]
     fn a_draft_is_changed_field_by_field_and_an_empty_text_clears_one() {

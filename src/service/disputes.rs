@@ -132,11 +132,13 @@ impl Disputes {
         dispute: &Dispute,
         report: &DisputeReport,
     ) -> Result<bool, TransitionError> {
-        let due = report.evidence_due_by.filter(|due| *due != dispute.evidence_due_by);
-        if !dispute.status.is_open() || (report.status == dispute.status && due.is_none()) {
+        let due = report.evidence_due_by.filter(|due| *due != dispute.evidence_due_by && dispute.status.is_open());
+        // An event older than what paygraph knows (they may arrive out of order) moves nothing back.
+        let status = if dispute.status.may_become(report.status) { report.status } else { dispute.status };
+        if status == dispute.status && due.is_none() {
             return Ok(false);
         }
-        let to = DisputeChange { status: report.status, evidence_due_by: due, evidence: None, submitted: false };
+        let to = DisputeChange { status, evidence_due_by: due, evidence: None, submitted: false };
         self.transition(session, dispute, to).await?;
         Ok(true)
     }

@@ -64,6 +64,10 @@ async fn stripes_dispute_events_open_move_and_close_the_dispute_once() {
     let review = event("evt_d2", "charge.dispute.updated", &intent, "under_review", due);
     assert_eq!(post(review, SIGNING_SECRET).await, 200);
     assert_eq!(disputes(&app).await[0]["status"], "UNDER_REVIEW");
+    // An older event arriving late moves nothing back.
+    let stale = event("evt_d1c", "charge.dispute.updated", &intent, "needs_response", due);
+    assert_eq!(post(stale, SIGNING_SECRET).await, 200);
+    assert_eq!(disputes(&app).await[0]["status"], "UNDER_REVIEW", "a stale event does not reopen it");
     let won = event("evt_d3", "charge.dispute.closed", &intent, "won", due);
     assert_eq!(post(won, SIGNING_SECRET).await, 200);
     let closed = disputes(&app).await;
