@@ -61,7 +61,7 @@ impl Disputes {
         let Some(payment) = storage::payments::payment(&self.core.db, payment_id).await? else {
             return Ok(Recorded::Nothing);
         };
-        if storage::payments::processor_account_of(&self.core.db, payment_id).await? != account {
+        if payment.processor_account != account {
             tracing::warn!(dispute = %report.reference, "a dispute reported by an account that does not hold its payment");
             return Ok(Recorded::Nothing);
         }
