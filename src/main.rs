@@ -33,8 +33,25 @@ enum Command {
         #[command(subcommand)]
         command: KeyCommand,
     },
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Print the GraphQL schema (SDL).
     Schema,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Write a merchant's audit events, oldest first, as JSON lines on stdout.
+    Export {
+        #[arg(long)]
+        merchant: uuid::Uuid,
+        /// From this moment on (RFC 3339, e.g. 2026-12-01T00:00:00Z); default: all kept.
+        #[arg(long)]
+        since: Option<chrono::DateTime<chrono::Utc>>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -101,6 +118,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Merchant { command: MerchantCommand::Create { name } } => {
             let services = paygraph::startup::services(&cli.config, String::new()).await?;
             let created = services.auth.create_merchant(&name).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            // Recorded once it exists: the merchant's first event.
+            let made = std::future::ready(Ok(()));
+            services.audit.cli(created.merchant.id, "merchant create", &[], made, |_| vec![]).await.ok();
             eprintln!("created merchant {} ({})", created.merchant.name, created.merchant.id);
             println!("{}", created.secret_key);
             Ok(())
@@ -108,6 +128,14 @@ async fn main() -> anyhow::Result<()> {
         Command::Key { command } => {
             let services = paygraph::startup::services(&cli.config, String::new()).await?;
             keys(&services, command).await
+        }
+        Command::Audit { command: AuditCommand::Export { merchant, since } } => {
+            let services = paygraph::startup::services(&cli.config, String::new()).await?;
+            let since = since.unwrap_or(chrono::DateTime::UNIX_EPOCH);
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let written = services.audit.export(paygraph::domain::MerchantId(merchant), since, &mut out).await?;
+            eprintln!("{written} audit events");
+            Ok(())
         }
         Command::Schema => {
             print!("{}", graphql::sdl());
@@ -138,10 +166,13 @@ async fn keys(services: &paygraph::service::Services, command: KeyCommand) -> an
     use paygraph::domain::{ApiKeyId, MerchantId, TypedId};
     let failed = |e: paygraph::error::AppError| anyhow::anyhow!("{e}");
     let key_id = |id: &str| ApiKeyId::from_global(id).map_err(|_| anyhow::anyhow!("`{id}` is not a key id"));
+    let made_key = |issued: &paygraph::service::keys::IssuedKey| vec![issued.key.id.to_global()];
     match command {
         KeyCommand::Create { merchant, name, read_only } => {
-            let scope = if read_only { KeyScope::ReadOnly } else { KeyScope::ReadWrite };
-            let issued = services.keys.create(MerchantId(merchant), name, scope).await.map_err(failed)?;
+            let (merchant, scope) =
+                (MerchantId(merchant), if read_only { KeyScope::ReadOnly } else { KeyScope::ReadWrite });
+            let work = services.keys.create(merchant, name, scope);
+            let issued = services.audit.cli(merchant, "key create", &[], work, made_key).await.map_err(failed)?;
             eprintln!("created key {} ({}, {})", issued.key.id.to_global(), issued.key.prefix, scope.as_str());
             println!("{}", issued.secret);
         }
@@ -161,12 +192,16 @@ async fn keys(services: &paygraph::service::Services, command: KeyCommand) -> an
             }
         }
         KeyCommand::Revoke { merchant, id } => {
-            let key = services.keys.revoke(MerchantId(merchant), key_id(&id)?).await.map_err(failed)?;
+            let (merchant, key) = (MerchantId(merchant), key_id(&id)?);
+            let work = services.keys.revoke(merchant, key);
+            let key = services.audit.cli(merchant, "key revoke", &[id], work, |_| vec![]).await.map_err(failed)?;
             eprintln!("revoked key {} ({})", key.id.to_global(), key.prefix);
         }
         KeyCommand::Roll { merchant, id, expires_in_seconds } => {
-            let rolled =
-                services.keys.roll(MerchantId(merchant), key_id(&id)?, expires_in_seconds).await.map_err(failed)?;
+            let (merchant, key) = (MerchantId(merchant), key_id(&id)?);
+            let work = services.keys.roll(merchant, key, expires_in_seconds);
+            let made = |rolled: &paygraph::service::keys::RolledKey| vec![rolled.issued.key.id.to_global()];
+            let rolled = services.audit.cli(merchant, "key roll", &[id], work, made).await.map_err(failed)?;
             let until = rolled.previous.expires_at.map_or("now".to_owned(), |t| t.to_rfc3339());
             eprintln!("rolled key {}: it works until {until}", rolled.previous.id.to_global());
             eprintln!("new key {} ({})", rolled.issued.key.id.to_global(), rolled.issued.key.prefix);

@@ -219,6 +219,7 @@ async fn services_with(
         webhook_loopback_allowed: config.webhook_loopback_allowed(),
         capture_window: chrono::Duration::hours(i64::from(config.capture_window_hours)),
         webhook_config: config.webhooks.clone(),
+        audit_retention_days: config.audit_retention_days,
         webhook_client: crate::service::webhooks::delivery::client(
             Duration::from_millis(config.webhooks.timeout_ms),
             config.webhook_loopback_allowed(),

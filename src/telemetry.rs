@@ -40,6 +40,7 @@ pub struct Metrics {
     throttled: AtomicU64,
     cost_throttled: AtomicU64,
     throttle_shared_unavailable: AtomicU64,
+    auth_failures: AtomicU64,
     /// Gauges: rise and fall.
     sockets_connected: AtomicU64,
     subscriptions_active: AtomicU64,
@@ -82,6 +83,9 @@ impl Metrics {
     }
     pub fn count_throttle_shared_unavailable(&self) {
         self.throttle_shared_unavailable.fetch_add(1, Ordering::Relaxed);
+    }
+    pub fn count_auth_failure(&self) {
+        self.auth_failures.fetch_add(1, Ordering::Relaxed);
     }
     pub fn socket_opened(&self) {
         self.sockets_connected.fetch_add(1, Ordering::Relaxed);
@@ -150,6 +154,12 @@ impl Metrics {
                 "counter",
                 "checks of a shared limit Redis did not answer in time (the local limit stood)",
                 &self.throttle_shared_unavailable,
+            ),
+            (
+                "paygraph_auth_failures_total",
+                "counter",
+                "credentials presented that open nothing (forged, revoked, expired); not stored one by one",
+                &self.auth_failures,
             ),
             ("paygraph_websockets_connected", "gauge", "open GraphQL WebSocket connections", &self.sockets_connected),
             (

@@ -24,6 +24,7 @@ mod m20261207_000014_debt_paid_once;
 mod m20261207_000015_processor_accounts;
 mod m20261207_000016_test_processor_records;
 mod m20261207_000017_disputes;
+mod m20261207_000018_audit_events;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000015_processor_accounts::Migration),
             Box::new(m20261207_000016_test_processor_records::Migration),
             Box::new(m20261207_000017_disputes::Migration),
+            Box::new(m20261207_000018_audit_events::Migration),
         ];
         migrations.into_iter().map(|migration| Box::new(AllOrNothing(migration)) as Box<dyn MigrationTrait>).collect()
     }

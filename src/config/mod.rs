@@ -99,6 +99,12 @@ pub struct Config {
           value_parser = clap::value_parser!(u32).range(1..=744))]
     pub capture_window_hours: u32,
 
+    /// Days the audit trail keeps an event before pruning it; at least 90 (PCI DSS keeps a
+    /// year, three months at hand). Default 365.
+    #[arg(long, env = "PAYGRAPH_AUDIT_RETENTION_DAYS", default_value_t = crate::domain::audit::RETENTION_DAYS_DEFAULT,
+          value_parser = clap::value_parser!(u32).range(i64::from(crate::domain::audit::RETENTION_DAYS_MIN)..=36_500))]
+    pub audit_retention_days: u32,
+
     #[command(flatten)]
     pub limits: Limits,
 
@@ -139,6 +145,7 @@ impl Config {
             trust_proxy: false,
             auth_cache_seconds: 30,
             capture_window_hours: 168,
+            audit_retention_days: crate::domain::audit::RETENTION_DAYS_DEFAULT,
             limits: Limits::default(),
             fraud: FraudRules::default(),
             live: LiveConfig::default(),

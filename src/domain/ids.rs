@@ -62,10 +62,11 @@ pub enum NodeType {
     WebhookEndpoint,
     ProcessorAccount,
     Dispute,
+    AuditEvent,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 14] = [
+    const ALL: [NodeType; 15] = [
         Self::Merchant,
         Self::Customer,
         Self::Order,
@@ -80,6 +81,7 @@ impl NodeType {
         Self::WebhookEndpoint,
         Self::ProcessorAccount,
         Self::Dispute,
+        Self::AuditEvent,
     ];
 
     pub fn name(self) -> &'static str {
@@ -98,6 +100,7 @@ impl NodeType {
             Self::WebhookEndpoint => "WebhookEndpoint",
             Self::ProcessorAccount => "ProcessorAccount",
             Self::Dispute => "Dispute",
+            Self::AuditEvent => "AuditEvent",
         }
     }
 }
@@ -141,6 +144,8 @@ typed_id! {
     ProcessorAccountId => ProcessorAccount;
     /// A payment a customer's bank contested.
     DisputeId => Dispute;
+    /// One change recorded in the audit trail.
+    AuditEventId => AuditEvent;
 }
 
 /// A string that is not a global id (of the expected kind).

@@ -61,6 +61,7 @@ pub struct UnknownVariant {
 }
 
 pub mod api_key;
+pub mod audit;
 pub mod capture;
 pub mod card;
 pub mod customer;

@@ -19,6 +19,8 @@ pub struct RequestData {
     pub caller: Option<Caller>,
     /// Where the request came from (see `http::client_ip`), for the fraud rules.
     pub client_ip: Option<IpAddr>,
+    /// The browser origin the request came from, if any (for the audit trail).
+    pub origin: Option<String>,
     /// Made by the first resolver that batches, scoped to the caller's merchant. Most
     /// mutations and every idle WebSocket connection never need one.
     pub(super) loader: OnceLock<Arc<DataLoader<BatchLoader>>>,
@@ -35,7 +37,20 @@ pub struct RequestData {
 
 impl RequestData {
     pub fn new(caller: Option<Caller>, client_ip: Option<IpAddr>) -> Self {
-        RequestData { caller, client_ip, loader: OnceLock::new(), cost: None, validation: None, loads: None }
+        RequestData {
+            caller,
+            client_ip,
+            origin: None,
+            loader: OnceLock::new(),
+            cost: None,
+            validation: None,
+            loads: None,
+        }
+    }
+
+    /// The browser origin the request came from (`Origin`).
+    pub fn with_origin(self, origin: Option<String>) -> Self {
+        RequestData { origin, ..self }
     }
 
     /// The operation's cost is reported in `slot` instead of the response's extensions.

@@ -1,5 +1,6 @@
 //! The GraphQL API: schema, resolvers, loaders and limits.
 
+pub mod audit;
 pub mod batching;
 pub mod connection;
 pub mod context;
@@ -45,6 +46,7 @@ fn builder(limits: &Limits) -> SchemaBuilder<QueryRoot, MutationRoot, Subscripti
 /// The schema the server runs, charging each operation's cost to `budget`.
 pub fn build_schema(services: Services, limits: &Limits, budget: Arc<CostBudget>) -> AppSchema {
     builder(limits)
+        .extension(audit::Audit)
         .extension(rules::Rules { shape: ShapeLimits::new(limits.max_aliases, limits.max_depth), budget: Some(budget) })
         .data(services)
         .finish()

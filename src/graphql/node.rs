@@ -91,6 +91,6 @@ pub async fn load(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option<No
             let account = ctx.services().processor_accounts.current(caller.merchant()).await.map_err(gql)?;
             account.filter(|a| a.id.0 == uuid).map(|a| Node::ProcessorAccount(ProcessorAccount(a)))
         }
-        NodeType::Merchant => None,
+        NodeType::Merchant | NodeType::AuditEvent => None,
     })
 }

@@ -45,6 +45,11 @@ pub struct Provenance {
 }
 
 impl Provenance {
+    /// The `Origin` header, if the request had one.
+    pub fn origin(&self) -> Option<&str> {
+        self.origin.as_deref()
+    }
+
     pub fn of(headers: &HeaderMap) -> Self {
         let text = |name| headers.get(name).and_then(|v: &axum::http::HeaderValue| v.to_str().ok()).map(str::to_owned);
         Provenance { origin: text(ORIGIN), host: text(HOST) }

@@ -31,7 +31,8 @@ pub const CLIENT_SECRET_PREFIX: &str = "pscs_";
 pub enum Caller {
     /// A merchant's secret key: everything the merchant owns, to read (and, for a
     /// `READ_WRITE` key, to change).
-    Merchant { merchant: MerchantId, scope: KeyScope },
+    /// `key` is the key's id (`None`: the server acting for the merchant itself).
+    Merchant { merchant: MerchantId, scope: KeyScope, key: Option<ApiKeyId> },
     /// A session's client secret: that one session, for the hosted page and mobile apps.
     Session { merchant: MerchantId, session: SessionId },
 }
@@ -39,7 +40,7 @@ pub enum Caller {
 impl Caller {
     /// A read-write secret key of `merchant` (what the server itself acts as).
     pub fn merchant_key(merchant: MerchantId) -> Self {
-        Caller::Merchant { merchant, scope: KeyScope::ReadWrite }
+        Caller::Merchant { merchant, scope: KeyScope::ReadWrite, key: None }
     }
 
     pub fn merchant(self) -> MerchantId {
@@ -58,6 +59,15 @@ impl Caller {
         match self {
             Caller::Merchant { merchant, .. } => Ok(merchant),
             Caller::Session { .. } => Err(AppError::needs_secret_key()),
+        }
+    }
+
+    /// The merchant, when the caller holds a read-write secret key (what reads the audit
+    /// trail: it names keys and where they were used from).
+    pub fn read_write_key_holder(self) -> AppResult<MerchantId> {
+        match self {
+            Caller::Merchant { merchant, scope: KeyScope::ReadWrite, .. } => Ok(merchant),
+            _ => Err(AppError::Access(crate::error::ErrorCode::Forbidden, "this needs a read-write secret key")),
         }
     }
 
@@ -185,6 +195,7 @@ impl Auth {
     pub async fn verified(&self, token: &str) -> AppResult<Option<Verified>> {
         let is_key = token.starts_with(SECRET_KEY_PREFIX);
         if !is_key && !token.starts_with(CLIENT_SECRET_PREFIX) {
+            self.core.metrics.count_auth_failure();
             return Ok(None);
         }
         let now = self.core.now();
@@ -194,7 +205,11 @@ impl Auth {
         }
         // Boxed: the database's futures are kilobytes, which every request would otherwise
         // carry (and copy, as its future moves) to find its credential in the cache.
-        Box::pin(self.verify(token, is_key, digest, now)).await
+        let verified = Box::pin(self.verify(token, is_key, digest, now)).await?;
+        if verified.is_none() {
+            self.core.metrics.count_auth_failure();
+        }
+        Ok(verified)
     }
 
     /// Looks a credential the cache does not hold up in the database, and remembers it.
@@ -215,7 +230,7 @@ impl Auth {
                     .await
                     .context("recording a key's use")?;
             }
-            let caller = Caller::Merchant { merchant: key.merchant, scope: key.scope };
+            let caller = Caller::Merchant { merchant: key.merchant, scope: key.scope, key: Some(key.id) };
             Verified { caller, key: Some(key.id), expires_at: key.expires_at }
         } else {
             let session = storage::sessions::by_client_secret(&self.core.db, token)

@@ -55,6 +55,9 @@ impl Services {
                 if let Err(error) = services.deliveries.prune_now_and_then().await {
                     tracing::warn!(error = %format!("{error:#}"), "webhook delivery pruning failed");
                 }
+                if let Err(error) = services.audit.prune_now_and_then().await {
+                    tracing::warn!(error = %format!("{error:#}"), "audit trail pruning failed");
+                }
             }
         });
     }

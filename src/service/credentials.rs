@@ -163,7 +163,7 @@ mod tests {
 
     fn verified(key: ApiKeyId) -> Verified {
         Verified {
-            caller: Caller::Merchant { merchant: MerchantId::new(), scope: KeyScope::ReadWrite },
+            caller: Caller::Merchant { merchant: MerchantId::new(), scope: KeyScope::ReadWrite, key: Some(key) },
             key: Some(key),
             expires_at: None,
         }

@@ -3,6 +3,7 @@
 //! Each change runs in one transaction; a status change writes its outbox event in that same
 //! transaction and is published after commit (`transition`). Services know nothing of GraphQL.
 
+pub mod audit;
 pub mod auth;
 mod background;
 pub mod balances;
@@ -66,6 +67,7 @@ pub struct Dependencies {
     pub webhook_config: crate::config::WebhookConfig,
     /// The HTTP client of webhook deliveries (`webhooks::delivery::client`).
     pub webhook_client: reqwest::Client,
+    pub audit_retention_days: u32,
 }
 
 /// Every use-case family, wired once at start-up. A family reaches another only through the
@@ -75,6 +77,7 @@ pub struct Services {
     pub core: Core,
     /// Base of hosted-page URLs and payment links, without a trailing slash.
     pub public_url: String,
+    pub audit: audit::Audit,
     pub auth: auth::Auth,
     pub keys: keys::Keys,
     pub merchants: merchants::Merchants,
@@ -184,6 +187,7 @@ impl Services {
             live: live::Live::new(core.clone(), deps.hub, sessions.clone()),
             hosted: hosted::Hosted::new(core.clone(), merchants.clone()),
             public_url: deps.public_url,
+            audit: audit::Audit::new(core.clone(), deps.audit_retention_days),
             core,
             merchants,
             origins: deps.origins,

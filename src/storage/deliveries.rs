@@ -76,7 +76,7 @@ pub async fn feed(
         return Ok(false);
     }
     insert(&txn, deliveries).await?;
-    txn.commit().await?;
+    super::audit::commit(txn).await?;
     Ok(true)
 }
 
@@ -137,7 +137,7 @@ pub async fn queue_within(
         return Ok(Queued::Full);
     }
     insert(&txn, deliveries).await?;
-    txn.commit().await?;
+    super::audit::commit(txn).await?;
     Ok(Queued::Queued)
 }
 
@@ -294,7 +294,7 @@ pub async fn settle_all(db: &DatabaseConnection, settlements: Vec<(Uuid, Settlem
     for (lease, settlement) in settlements {
         settled.push(settle(&txn, lease, settlement).await?);
     }
-    txn.commit().await?;
+    super::audit::commit(txn).await?;
     Ok(settled)
 }
 

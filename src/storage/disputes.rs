@@ -44,6 +44,7 @@ pub async fn save_draft(
     evidence: String,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
+    let txn = super::begin_write(db).await?;
     let updated = dispute::Entity::update_many()
         .col_expr(dispute::Column::Evidence, Expr::value(evidence))
         .col_expr(dispute::Column::UpdatedAt, Expr::value(now))
@@ -51,8 +52,9 @@ pub async fn save_draft(
         .filter(dispute::Column::MerchantId.eq(merchant.0))
         .filter(dispute::Column::Status.eq(DisputeStatus::NeedsResponse.as_str()))
         .filter(dispute::Column::EvidenceDueBy.gt(now))
-        .exec(db)
+        .exec(&txn)
         .await?;
+    super::audit::commit(txn).await?;
     Ok(updated.rows_affected == 1)
 }
 

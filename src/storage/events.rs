@@ -93,7 +93,7 @@ pub async fn relay(
     }
     let txn = super::begin_write(db).await?;
     let published = relay_with(&txn, cutoff, limit, at, true, publish).await?;
-    txn.commit().await?;
+    super::audit::commit(txn).await?;
     Ok(published)
 }
 

@@ -95,8 +95,12 @@ pub async fn blocklisted(
 
 /// Adds an entry. `None`: the value is on the list already.
 pub async fn add(db: &DatabaseConnection, entry: BlocklistEntry) -> Result<Option<BlocklistEntry>, DbErr> {
-    match blocklist_entry::ActiveModel::from(blocklist_entry::Model::from(entry)).insert(db).await {
-        Ok(added) => Ok(Some(BlocklistEntry::try_from(added)?)),
+    let txn = super::begin_write(db).await?;
+    match blocklist_entry::ActiveModel::from(blocklist_entry::Model::from(entry)).insert(&txn).await {
+        Ok(added) => {
+            super::audit::commit(txn).await?;
+            Ok(Some(BlocklistEntry::try_from(added)?))
+        }
         Err(e) if is_unique_violation(&e) => Ok(None),
         Err(e) => Err(e),
     }
@@ -111,6 +115,8 @@ pub async fn remove(db: &DatabaseConnection, merchant: MerchantId, id: Uuid) -> 
     else {
         return Ok(None);
     };
-    entry.clone().delete(db).await?;
+    let txn = super::begin_write(db).await?;
+    entry.clone().delete(&txn).await?;
+    super::audit::commit(txn).await?;
     Ok(Some(BlocklistEntry::try_from(entry)?))
 }

@@ -40,8 +40,16 @@ pub async fn changed_since(db: &Database, since: DateTime<Utc>) -> Result<Vec<Ap
 }
 
 pub async fn insert(db: &Database, key: ApiKey, key_hash: String) -> Result<ApiKey, DbErr> {
-    let row = api_key::ActiveModel::from(api_key::row_of(key, key_hash)).insert(db).await?;
+    let txn = super::begin_write(db).await?;
+    let row = api_key::ActiveModel::from(api_key::row_of(key, key_hash)).insert(&txn).await?;
+    super::audit::commit(txn).await?;
     ApiKey::try_from(row)
+}
+
+/// The name the merchant gave key `id`, if it has one.
+pub async fn name_of(db: &Database, merchant: MerchantId, id: ApiKeyId) -> Result<Option<String>, DbErr> {
+    let row = api_key::Entity::find_by_id(id.0).filter(api_key::Column::MerchantId.eq(merchant.0)).one(db).await?;
+    Ok(row.and_then(|row| row.name))
 }
 
 /// The merchant's keys, newest first; revoked ones too when asked.
@@ -109,7 +117,7 @@ pub async fn revoke(
     if changed.rows_affected != 1 {
         return Err(KeyRefusal::NotLive);
     }
-    txn.commit().await?;
+    super::audit::commit(txn).await?;
     Ok(ApiKey { revoked_at: Some(now), ..key })
 }
 
@@ -138,7 +146,7 @@ pub async fn roll<T>(
         return Err(KeyRefusal::NotLive);
     }
     let fresh = ApiKey::try_from(api_key::ActiveModel::from(api_key::row_of(key, hash)).insert(&txn).await?)?;
-    txn.commit().await?;
+    super::audit::commit(txn).await?;
     Ok((ApiKey { expires_at: Some(expires_at), ..old }, fresh, kept))
 }
 

@@ -25,6 +25,6 @@ pub async fn post(
     {
         return Err(DbErr::RecordNotUpdated); // Dropping the transaction rolls the entry back.
     }
-    txn.commit().await?;
+    super::audit::commit(txn).await?;
     LedgerEntry::try_from(posted)
 }

@@ -6,8 +6,8 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Select};
 
 use super::batch::Tenanted;
 use super::entities::{
-    blocklist_entry, customer, dispute, order, payment, payment_link, payment_profile, payment_session, subscription,
-    webhook_endpoint,
+    audit_event, blocklist_entry, customer, dispute, order, payment, payment_link, payment_profile, payment_session,
+    subscription, webhook_endpoint,
 };
 use super::page::{self, Page, PageRequest, SortField};
 use crate::domain::dispute::DisputeStatus;
@@ -212,6 +212,33 @@ pub fn disputes(merchant: MerchantId, statuses: &[DisputeStatus]) -> Listing<dis
     let mut select = dispute::Entity::find().filter(dispute::Column::MerchantId.eq(merchant.0));
     if !statuses.is_empty() {
         select = select.filter(dispute::Column::Status.is_in(statuses.iter().map(|s| s.as_str())));
+    }
+    Listing(select)
+}
+
+/// Which audit events a listing shows.
+#[derive(Debug, Default)]
+pub struct AuditFilter {
+    pub actor_key: Option<crate::domain::ApiKeyId>,
+    pub actions: Vec<String>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+pub fn audit_events(merchant: MerchantId, filter: AuditFilter) -> Listing<audit_event::Entity> {
+    use audit_event::Column as A;
+    let mut select = audit_event::Entity::find().filter(A::MerchantId.eq(merchant.0));
+    if let Some(key) = filter.actor_key {
+        select = select.filter(A::ActorKeyId.eq(key.0));
+    }
+    if !filter.actions.is_empty() {
+        select = select.filter(A::Action.is_in(filter.actions));
+    }
+    if let Some(since) = filter.since {
+        select = select.filter(A::CreatedAt.gte(since));
+    }
+    if let Some(until) = filter.until {
+        select = select.filter(A::CreatedAt.lt(until));
     }
     Listing(select)
 }

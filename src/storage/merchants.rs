@@ -25,7 +25,7 @@ pub async fn create(db: &Database, merchant: Merchant, key: ApiKey, key_hash: St
     let txn = super::begin_write(db).await?;
     let merchant = merchant::ActiveModel::from(merchant::row_of(merchant, 0)).insert(&txn).await?;
     api_key::ActiveModel::from(api_key::row_of(key, key_hash)).insert(&txn).await?;
-    txn.commit().await?;
+    super::audit::commit(txn).await?;
     Ok(Merchant::from(merchant))
 }
 

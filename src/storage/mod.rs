@@ -1,5 +1,6 @@
 //! Storage: the database connection, migrations, entities and keyset pagination.
 
+pub mod audit;
 pub mod batch;
 pub mod deliveries;
 pub mod disputes;

@@ -12,7 +12,7 @@ pub async fn create(db: &DatabaseConnection, order: Order, items: Vec<order_line
     let txn = super::begin_write(db).await?;
     let order = order::ActiveModel::from(order::Model::from(order)).insert(&txn).await?;
     order_line_item::Entity::insert_many(items.into_iter().map(order_line_item::ActiveModel::from)).exec(&txn).await?;
-    txn.commit().await?;
+    super::audit::commit(txn).await?;
     Order::try_from(order)
 }
 

@@ -36,7 +36,7 @@ pub async fn connect(db: &DatabaseConnection, row: ProcessorAccountRow) -> Resul
         .exec(&txn)
         .await?;
     let row = processor_account::ActiveModel::from(row).insert(&txn).await?;
-    txn.commit().await?;
+    super::audit::commit(txn).await?;
     Ok(row)
 }
 

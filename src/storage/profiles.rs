@@ -52,7 +52,7 @@ pub async fn remove(
         .filter(subscription::Column::DefaultPaymentProfileId.eq(id))
         .exec(&txn)
         .await?;
-    txn.commit().await?;
+    super::audit::commit(txn).await?;
     PaymentProfile::try_from(removed)
 }
 
@@ -66,5 +66,5 @@ pub async fn make_default(db: &DatabaseConnection, customer: Uuid, profile: Uuid
     if set.rows_affected() != 1 {
         return Err(DbErr::RecordNotUpdated); // Dropping the transaction rolls back the clear.
     }
-    txn.commit().await
+    super::audit::commit(txn).await
 }

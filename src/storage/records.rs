@@ -38,7 +38,11 @@ where
     A: ActiveModelTrait + ActiveModelBehavior + Send + From<Model<A>>,
     Model<A>: IntoActiveModel<A>,
 {
-    A::from(row).insert(db).await
+    // In a transaction of its own, so an audited change commits with its event.
+    let txn = super::begin_write(db).await?;
+    let row = A::from(row).insert(&txn).await?;
+    super::audit::commit(txn).await?;
+    Ok(row)
 }
 
 /// [`save_changes`] for a row of a table that hands up rows (a merchant's branding).
@@ -59,7 +63,10 @@ where
     if !changed {
         return Ok(before);
     }
-    row.update(db).await
+    let txn = super::begin_write(db).await?;
+    let row = row.update(&txn).await?;
+    super::audit::commit(txn).await?;
+    Ok(row)
 }
 
 type Model<A> = <<A as ActiveModelTrait>::Entity as EntityTrait>::Model;

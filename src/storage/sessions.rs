@@ -57,6 +57,6 @@ pub async fn create(
     payment_session::ActiveModel::from(payment_session::Model::from(session.clone())).insert(&txn).await?;
     let event = insert_event(&txn, &session, None, at).await?;
     run_writes(&txn, &session, at, &writes).await?;
-    txn.commit().await?;
+    super::audit::commit(txn).await?;
     Ok((session, event))
 }

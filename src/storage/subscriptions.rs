@@ -42,7 +42,9 @@ pub async fn cancel_now(db: &DatabaseConnection, sub: &Subscription, at: DateTim
 
 /// Inserts a new subscription.
 pub async fn create(db: &DatabaseConnection, sub: Subscription) -> Result<Subscription, DbErr> {
-    let row = subscription::ActiveModel::from(subscription::Model::from(sub)).insert(db).await?;
+    let txn = super::begin_write(db).await?;
+    let row = subscription::ActiveModel::from(subscription::Model::from(sub)).insert(&txn).await?;
+    super::audit::commit(txn).await?;
     Subscription::try_from(row)
 }
 

@@ -99,6 +99,7 @@ tenanted!(payment_link {} sort { CreatedAt => (CreatedAt, created_at) }; object 
 tenanted!(payment_profile { Customer => CustomerId, PaymentSession => PaymentSessionId } sort { CreatedAt => (CreatedAt, created_at) } listed payment_profile::Column::RemovedAt.is_null(); object crate::domain::profile::PaymentProfile = TryFrom::try_from);
 tenanted!(webhook_endpoint {} sort { CreatedAt => (CreatedAt, created_at) } listed webhook_endpoint::Column::DeletedAt.is_null(); object crate::domain::webhook::WebhookEndpoint = TryFrom::try_from);
 tenanted!(webhook_delivery_attempt {} sort { CreatedAt => (CreatedAt, created_at) });
+tenanted!(audit_event {} sort { CreatedAt => (CreatedAt, created_at) }; object crate::domain::audit::AuditEvent = TryFrom::try_from);
 tenanted!(dispute { Payment => PaymentId, PaymentSession => PaymentSessionId } sort { CreatedAt => (CreatedAt, created_at) }; object crate::domain::dispute::Dispute = TryFrom::try_from);
 tenanted!(refund { Payment => PaymentId, PaymentSession => PaymentSessionId } sort { CreatedAt => (CreatedAt, created_at) }; object crate::domain::refund::Refund = TryFrom::try_from);
 tenanted!(payment { Customer => CustomerId, PaymentSession => PaymentSessionId, Subscription => SubscriptionId } sort { CreatedAt => (CreatedAt, created_at) }; object crate::domain::payment::Payment = TryFrom::try_from);

@@ -62,7 +62,7 @@ pub async fn transition(
     let changed = PaymentSession { status: to, version: session.version + 1, updated_at: at, ..session.clone() };
     let event = insert_event(&txn, &changed, Some(from), at).await?;
     run_writes(&txn, &changed, at, &writes).await?;
-    txn.commit().await?;
+    super::audit::commit(txn).await?;
     Ok((changed, event))
 }
 
@@ -91,7 +91,7 @@ pub async fn record_change(
     let changed = PaymentSession::try_from(row)?;
     let event = insert_event_with(&txn, &changed, Some(changed.status), at, detail).await?;
     run_writes(&txn, &changed, at, &writes).await?;
-    txn.commit().await?;
+    super::audit::commit(txn).await?;
     Ok((changed, event))
 }
 
@@ -105,7 +105,7 @@ pub async fn apply(
 ) -> Result<(), TransitionError> {
     let txn = super::begin_write(db).await?;
     run_writes(&txn, session, at, &writes).await?;
-    txn.commit().await?;
+    super::audit::commit(txn).await?;
     Ok(())
 }
 

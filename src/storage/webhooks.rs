@@ -20,7 +20,10 @@ pub async fn insert(
     // It receives the events that come after it: its feed starts at the merchant's newest.
     let merchant = super::entities::merchant::Entity::find_by_id(row.merchant_id).one(db).await?;
     row.fed_seq = merchant.map_or(0, |m| m.event_seq);
-    WebhookEndpoint::try_from(webhook_endpoint::ActiveModel::from(row).insert(db).await?)
+    let txn = super::begin_write(db).await?;
+    let row = webhook_endpoint::ActiveModel::from(row).insert(&txn).await?;
+    super::audit::commit(txn).await?;
+    WebhookEndpoint::try_from(row)
 }
 
 /// The changes of an update; `None` keeps a field.
@@ -84,7 +87,7 @@ pub async fn update(
     if changes.deleted_at.is_some() && endpoint.is_some() {
         super::deliveries::drop_waiting(&txn, id).await?;
     }
-    txn.commit().await?;
+    super::audit::commit(txn).await?;
     if changes.status == Some(EndpointStatus::Enabled) && endpoint.is_some() {
         use super::entities::webhook_delivery::{self, Column as D};
         webhook_delivery::Entity::update_many()

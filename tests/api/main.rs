@@ -4,6 +4,7 @@
 //! One binary, one module per capability.
 
 mod access;
+mod audit;
 mod balances;
 mod bank_and_wallet;
 mod browser;

@@ -332,7 +332,9 @@ fn with_driven_loads(mut request: Request, session: Option<&Data>) -> (Request, 
     let loads = LoaderTasks::default();
     let socket = session.and_then(|data| data.get(&TypeId::of::<RequestData>())?.downcast_ref::<RequestData>());
     if let Some(socket) = socket {
-        let data = RequestData::new(socket.caller, socket.client_ip).with_driven_loads(loads.clone());
+        let data = RequestData::new(socket.caller, socket.client_ip)
+            .with_origin(socket.origin.clone())
+            .with_driven_loads(loads.clone());
         request.data.insert(data);
     }
     (request, loads)

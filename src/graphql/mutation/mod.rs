@@ -61,8 +61,12 @@ pub fn outcome<T>(result: AppResult<T>) -> async_graphql::Result<(Option<T>, Vec
     }
 }
 
-/// The payload form of what the user got wrong.
+/// The payload form of what the user got wrong; the first error's code is what the
+/// mutation's audit event says it ended with.
 pub fn user_errors(errors: Vec<crate::error::UserError>) -> Vec<UserError> {
+    if let Some(first) = errors.first() {
+        crate::service::audit::note_outcome(first.code.as_str());
+    }
     errors
         .into_iter()
         .map(|e| UserError {

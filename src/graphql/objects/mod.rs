@@ -2,6 +2,7 @@
 //! relations load through the request's batch loader.
 
 mod api_key;
+mod audit;
 mod blocklist;
 mod customer;
 mod dispute;
@@ -22,6 +23,7 @@ mod subscription;
 pub mod webhook;
 
 pub use api_key::ApiKey;
+pub use audit::AuditEvent;
 pub use blocklist::BlocklistEntry;
 pub use customer::Customer;
 pub use dispute::Dispute;

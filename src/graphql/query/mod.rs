@@ -1,6 +1,7 @@
 //! `QueryRoot`: objects by id, and a filtered, ordered connection of each kind, one file
 //! per family of objects.
 
+mod audit;
 mod commerce;
 mod customers;
 mod disputes;
@@ -29,6 +30,7 @@ pub struct QueryRoot(
     commerce::CommerceQueries,
     stats::StatsQueries,
     disputes::DisputeQueries,
+    audit::AuditQueries,
 );
 
 /// Parses a global id argument of kind `T`, naming the argument when it is not one.

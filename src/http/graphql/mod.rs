@@ -126,6 +126,11 @@ pub async fn post(State(state): State<AppState>, ClientIp(client_ip): ClientIp, 
     execute(&state, &headers, client_ip, media, Method::Post, batch, requests).await
 }
 
+/// The browser origin a request names, for the audit trail.
+fn origin_of(headers: &HeaderMap) -> Option<String> {
+    headers.get(axum::http::header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned)
+}
+
 /// Runs one operation, or a batch (`Some(len)`) answered with an array.
 async fn execute(
     state: &AppState,
@@ -166,6 +171,7 @@ async fn execute(
         // Into the request in place: `Request::data` would move the whole request twice.
         request.data.insert(
             RequestData::new(caller, client_ip)
+                .with_origin(origin_of(headers))
                 .with_cost_slot(cost.clone())
                 .with_validation(validation)
                 .with_driven_loads(loads.clone()),

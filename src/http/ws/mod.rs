@@ -168,7 +168,7 @@ async fn serve(
             });
             let _ = opening.set((token.clone(), verified));
             let mut data = Data::default();
-            data.insert(RequestData::new(Some(caller), client_ip));
+            data.insert(RequestData::new(Some(caller), client_ip).with_origin(from.origin().map(str::to_owned)));
             data.insert(SocketCredential { token, client_ip, from });
             data.insert(conn);
             data.insert(Arc::new(permit));

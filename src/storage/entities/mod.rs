@@ -2,6 +2,7 @@
 //! separate and converted at the edges, so a column never leaks into the schema.
 
 pub mod api_key;
+pub mod audit_event;
 pub mod blocklist_entry;
 pub mod card_token;
 pub mod customer;
