@@ -29,6 +29,8 @@ pub enum Node {
     Dispute(Dispute),
     ApiKey(ApiKey),
     ProcessorAccount(ProcessorAccount),
+    /// Read-write keys only.
+    AuditEvent(AuditEvent),
     /// By its `evt_…` id.
     PaymentSessionEvent(PaymentSessionEvent),
 }
@@ -91,6 +93,14 @@ pub async fn load(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option<No
             let account = ctx.services().processor_accounts.current(caller.merchant()).await.map_err(gql)?;
             account.filter(|a| a.id.0 == uuid).map(|a| Node::ProcessorAccount(ProcessorAccount(a)))
         }
-        NodeType::Merchant | NodeType::AuditEvent => None,
+        NodeType::AuditEvent => match caller.read_write_key_holder() {
+            Ok(merchant) => {
+                let event =
+                    ctx.services().audit.event(merchant, crate::domain::AuditEventId(uuid)).await.map_err(gql)?;
+                event.map(|e| Node::AuditEvent(AuditEvent(e)))
+            }
+            Err(_) => None,
+        },
+        NodeType::Merchant => None,
     })
 }

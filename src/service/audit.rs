@@ -11,8 +11,8 @@ use chrono::{DateTime, Utc};
 
 use super::Core;
 use super::auth::Caller;
-use crate::domain::MerchantId;
 use crate::domain::audit::{Actor, ActorKind, AuditEvent};
+use crate::domain::{AuditEventId, MerchantId};
 use crate::error::AppResult;
 use crate::storage;
 pub use crate::storage::audit::{Scope, note_outcome, within};
@@ -93,6 +93,11 @@ impl Audit {
         if let Err(error) = storage::audit::finish(&self.core.db, scope).await {
             tracing::error!(%error, "could not complete an audit event");
         }
+    }
+
+    /// The merchant's event `id`.
+    pub async fn event(&self, merchant: MerchantId, id: AuditEventId) -> AppResult<Option<AuditEvent>> {
+        Ok(storage::audit::by_id(&self.core.db, merchant, id.0).await?)
     }
 
     /// The merchant's events, for a connection.

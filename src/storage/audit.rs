@@ -98,6 +98,12 @@ pub async fn finish(db: &DatabaseConnection, scope: &Scope) -> Result<(), DbErr>
     Ok(())
 }
 
+/// `merchant`'s event `id`.
+pub async fn by_id(db: &DatabaseConnection, merchant: MerchantId, id: uuid::Uuid) -> Result<Option<AuditEvent>, DbErr> {
+    let row = audit_event::Entity::find_by_id(id).filter(A::MerchantId.eq(merchant.0)).one(db).await?;
+    row.map(AuditEvent::try_from).transpose()
+}
+
 /// `merchant`'s events from `since` on, oldest first, `limit` after `after` (an export's pages).
 pub async fn since(
     db: &DatabaseConnection,

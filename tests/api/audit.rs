@@ -380,3 +380,37 @@ async fn cli_commands_are_recorded_as_the_operators() {
     assert_eq!(lines[2]["nodeIds"], json!([second_id]));
     assert!(!exported.contains(&key), "no secret in the export");
 }
+
+/// A mutation over the socket is recorded as over HTTP (one door), and an event is a node
+/// only for the merchant's read-write keys.
+#[tokio::test]
+async fn socket_mutations_are_recorded_and_events_are_nodes_for_read_write_keys() {
+    use crate::ws::{Frame, Protocol, WsClient};
+    let app = spawn_app().await;
+    let mut ws = WsClient::with_token(&app.address, Protocol::TransportWs, &app.key).await;
+    let made = ws
+        .run(
+            "c",
+            "mutation($e: String!) { createCustomer(input: { email: $e }) { customer { id } } }",
+            json!({ "e": "ws@example.com" }),
+        )
+        .await;
+    let Frame::Next(made) = made else { panic!("{made:?}") };
+    let customer = made["createCustomer"]["customer"]["id"].as_str().unwrap_or_else(|| panic!("{made}")).to_owned();
+    let events = audit_nodes(&app.gql(AUDIT, json!({ "filter": { "action": ["createCustomer"] } })).await);
+    assert_eq!(events.len(), 1, "{events:#?}");
+    assert_eq!(events[0]["nodeIds"], json!([customer]));
+    assert_eq!(events[0]["ip"], "127.0.0.1");
+
+    let id = events[0]["id"].as_str().unwrap();
+    let node = "query($id: ID!) { node(id: $id) { id ... on AuditEvent { action outcome } } }";
+    let found = app.gql(node, json!({ "id": id })).await;
+    assert_eq!(found["data"]["node"], json!({ "id": id, "action": "createCustomer", "outcome": "OK" }), "{found}");
+    let reader = app.gql("mutation { createApiKey(input: { scope: READ_ONLY }) { secretKey } }", json!({})).await;
+    let reader = reader["data"]["createApiKey"]["secretKey"].as_str().unwrap().to_owned();
+    let other = app.other_merchant_key().await;
+    for key in [reader, other] {
+        let hidden = app.gql_as(Some(&key), node, json!({ "id": id })).await;
+        assert_eq!(hidden["data"]["node"], Value::Null, "{hidden}");
+    }
+}

@@ -16,6 +16,7 @@ mod confirm;
 mod cors;
 mod dashboard;
 mod dataloader;
+mod dispute_events;
 mod disputes;
 mod docs;
 mod fault_proxy;

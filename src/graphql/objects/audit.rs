@@ -33,7 +33,7 @@ pub struct AuditActor {
 
 #[Object]
 impl AuditEvent {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ID(self.0.id.to_global())
     }
     async fn occurred_at(&self) -> DateTime<Utc> {
