@@ -218,7 +218,7 @@ async fn database() -> (String, Option<(String, String)>, Option<tempfile::TempD
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    paygraph::telemetry::init_with_default("error");
+    let _ = paygraph::telemetry::init_with_default("error");
     let (seconds, connections) = (setting("BENCH_SECONDS", 1), setting("BENCH_CONNECTIONS", 16));
     let (url, drop_after, _dir) = database().await;
 

@@ -80,7 +80,7 @@ async fn main() {
     let database_url = std::env::var("BENCH_DATABASE_URL")
         .unwrap_or_else(|_| format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display()));
     let backend = if database_url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" };
-    paygraph::telemetry::init_with_default("error");
+    let _ = paygraph::telemetry::init_with_default("error");
 
     let (url, arrivals) = receiver().await;
     let mut config = Config::for_database(&database_url);

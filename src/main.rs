@@ -103,10 +103,15 @@ enum MerchantCommand {
     },
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    telemetry::init();
+    // Before the runtime: the trace exporter, if any, runs on a thread of its own, and is
+    // flushed when `_telemetry` drops, after the runtime has stopped.
+    let _telemetry = telemetry::init();
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(run(cli))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config).await,
         Command::Migrate => {

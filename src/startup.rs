@@ -181,6 +181,7 @@ async fn services_with(
     acquirer: Acquirer,
 ) -> anyhow::Result<Services> {
     let metrics = Arc::new(Metrics::default());
+    Metrics::keep_up(&metrics);
     let db = storage::connect(&config.database_url, metrics.clone()).await?;
     storage::migrate(&db).await?;
     let processor: Arc<dyn Processor> = match acquirer {
@@ -201,7 +202,7 @@ async fn services_with(
         api_base: config.stripe_api_base.clone(),
         timeout: Duration::from_millis(config.stripe_timeout_ms.max(1)),
     };
-    let processors = Arc::new(Processors::new(processor, db.clone(), secrets_key, stripe)?);
+    let processors = Arc::new(Processors::new(processor, db.clone(), secrets_key, stripe, metrics.clone())?);
     let origins = Arc::new(Origins::new(db.clone(), &config.cors_origins, config.production())?);
     origins.reload().await?;
     Ok(Services::new(Dependencies {

@@ -1,87 +1,55 @@
-//! The audit trail's GraphQL side: each root mutation field runs inside an audit scope
-//! (see `service::audit`), with the caller, the client's IP and origin, the global ids of
-//! its input and of the objects its payload returns, and the code it ended with.
-//!
-//! Registered before the rules, so a mutation they refuse (a read-only key) is recorded
-//! too. A request without a credential changes nothing and names no merchant: it is not
-//! recorded here (failed authentication is a counter in `/metrics`).
+//! The audit trail's GraphQL side, run by the rules (`rules`): each root mutation field
+//! runs inside an audit scope (see `service::audit`), with the caller, the client's IP and
+//! origin, the global ids of its input and of the objects its payload returns, and the code
+//! it ended with. The scope wraps the scope rules, so a mutation they refuse (a read-only
+//! key's) is recorded too. A request without a credential changes nothing and names no
+//! merchant: it is not recorded (failed authentication is a counter in `/metrics`).
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextResolve, ResolveInfo,
-};
+use async_graphql::extensions::{ExtensionContext, ResolveInfo};
 use async_graphql::parser::types::Field;
 use async_graphql::{Name, Request, ServerResult, Value, Variables};
 
 use super::context::RequestData;
 use crate::service::Services;
-use crate::service::audit::within;
+use crate::service::audit::Scope;
 
-/// The name of the mutation root type, whose fields are the changes.
-const MUTATION_ROOT: &str = "MutationRoot";
-
-pub struct Audit;
-
-impl ExtensionFactory for Audit {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(AuditExtension::default())
-    }
+/// Whether a request's variables are kept for its audit events: a query's never are, and
+/// most requests are queries (a cheap test; a false positive only costs a copy).
+pub(super) fn may_mutate(request: &Request) -> bool {
+    request.query.contains("mutation")
 }
 
-#[derive(Default)]
-struct AuditExtension {
-    /// The request's variables, kept when it may be a mutation (its input ids are in them).
-    variables: Mutex<Option<Variables>>,
+/// The audit scope of the root mutation field `info`, with the ids its input names; `None`
+/// without a caller.
+pub(super) async fn begin(
+    ctx: &ExtensionContext<'_>,
+    info: &ResolveInfo<'_>,
+    variables: Option<&Variables>,
+) -> Option<Arc<Scope>> {
+    let (data, services) = (ctx.data_opt::<RequestData>()?, ctx.data::<Services>().ok()?);
+    let caller = data.caller?;
+    let scope = services.audit.begin(caller, info.name, data.client_ip, data.origin.as_deref()).await;
+    scope.note(None, &input_ids(info.field, variables));
+    Some(scope)
 }
 
-#[async_trait::async_trait]
-impl Extension for AuditExtension {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        // A cheap test: a query's variables are never needed, and most requests are queries.
-        if request.query.contains("mutation") {
-            *self.variables.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(request.variables.clone());
+/// Ends the scope with what the field resolved to: the ids its payload returned, or the
+/// code it was refused with.
+pub(super) async fn end(ctx: &ExtensionContext<'_>, scope: &Scope, result: &ServerResult<Option<Value>>) {
+    match result {
+        Ok(payload) => scope.note(None, &payload_ids(payload.as_ref())),
+        Err(error) => {
+            let code = error.extensions.as_ref().and_then(|e| e.get("code")).and_then(|code| match code {
+                Value::String(code) => Some(code.clone()),
+                _ => None,
+            });
+            scope.note(Some(code.as_deref().unwrap_or("ERROR")), &[]);
         }
-        next.run(ctx, request).await
     }
-
-    async fn resolve(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        info: ResolveInfo<'_>,
-        next: NextResolve<'_>,
-    ) -> ServerResult<Option<Value>> {
-        if info.path_node.parent.is_some() || info.parent_type != MUTATION_ROOT {
-            return next.run(ctx, info).await;
-        }
-        let (Some(data), Ok(services)) = (ctx.data_opt::<RequestData>(), ctx.data::<Services>()) else {
-            return next.run(ctx, info).await;
-        };
-        let Some(caller) = data.caller else { return next.run(ctx, info).await };
-        let scope = services.audit.begin(caller, info.name, data.client_ip, data.origin.as_deref()).await;
-        let input = {
-            let variables = self.variables.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            input_ids(info.field, variables.as_ref())
-        };
-        scope.note(None, &input);
-        let result = within(scope.clone(), next.run(ctx, info)).await;
-        match &result {
-            Ok(payload) => scope.note(None, &payload_ids(payload.as_ref())),
-            Err(error) => {
-                let code = error.extensions.as_ref().and_then(|e| e.get("code")).and_then(|code| match code {
-                    Value::String(code) => Some(code.clone()),
-                    _ => None,
-                });
-                scope.note(Some(code.as_deref().unwrap_or("ERROR")), &[]);
-            }
-        }
-        services.audit.finish(&scope).await;
-        result
+    if let Ok(services) = ctx.data::<Services>() {
+        services.audit.finish(scope).await;
     }
 }
 

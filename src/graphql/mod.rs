@@ -46,7 +46,6 @@ fn builder(limits: &Limits) -> SchemaBuilder<QueryRoot, MutationRoot, Subscripti
 /// The schema the server runs, charging each operation's cost to `budget`.
 pub fn build_schema(services: Services, limits: &Limits, budget: Arc<CostBudget>) -> AppSchema {
     builder(limits)
-        .extension(audit::Audit)
         .extension(rules::Rules { shape: ShapeLimits::new(limits.max_aliases, limits.max_depth), budget: Some(budget) })
         .data(services)
         .finish()

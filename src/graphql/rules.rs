@@ -4,21 +4,27 @@
 //! (`limits`), what the caller may resolve
 //! (`scope`: a client secret's allow-list, a read-only key's mutations), and the query-cost
 //! budget (`cost`). Validation itself is skipped when the request's document passed it
-//! already with the same operation name and variables (`parsed`).
+//! already with the same operation name and variables (`parsed`). The same extension
+//! records each mutation in the audit trail (`audit`) and times each operation.
 
 use std::sync::{Arc, Mutex};
 
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::Instant;
+
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextResolve, NextValidation,
-    ResolveInfo,
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest, NextRequest,
+    NextResolve, NextValidation, ResolveInfo,
 };
 use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Value, Variables};
+use async_graphql::{Request, Response, ServerError, ServerResult, ValidationResult, Value, Variables};
 
 use super::context::RequestData;
 use super::cost::{self, Charged, CostSlot};
 use super::parsed::Validation;
-use super::{limits, scope};
+use super::{audit, limits, scope};
+use crate::service::Services;
+use crate::service::audit::within;
 use crate::throttle::cost::CostBudget;
 
 /// The rules of one schema.
@@ -30,7 +36,13 @@ pub struct Rules {
 
 impl ExtensionFactory for Rules {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(RulesExtension { shape: self.shape, budget: self.budget.clone(), charged: Mutex::new(None) })
+        Arc::new(RulesExtension {
+            shape: self.shape,
+            budget: self.budget.clone(),
+            charged: Mutex::new(None),
+            variables: Mutex::new(None),
+            kind: AtomicU8::new(QUERY),
+        })
     }
 }
 
@@ -41,6 +53,25 @@ struct RulesExtension {
     /// cost goes. Both are taken at validation: the `request` hook's context is made before
     /// the request's data is attached, so it cannot read `RequestData` itself.
     charged: Mutex<Option<(Charged, Option<CostSlot>)>>,
+    /// The request's variables, kept when it may be a mutation (its audit events name the
+    /// ids in them).
+    variables: Mutex<Option<Variables>>,
+    /// The operation's kind, seen at its first root field, for its latency histogram.
+    kind: AtomicU8,
+}
+
+const QUERY: u8 = 0;
+const MUTATION: u8 = 1;
+const SUBSCRIPTION: u8 = 2;
+
+impl RulesExtension {
+    fn kind(&self) -> &'static str {
+        match self.kind.load(Ordering::Relaxed) {
+            MUTATION => "mutation",
+            SUBSCRIPTION => "subscription",
+            _ => "query",
+        }
+    }
 }
 
 fn caller(ctx: &ExtensionContext<'_>) -> Option<crate::service::auth::Caller> {
@@ -49,6 +80,32 @@ fn caller(ctx: &ExtensionContext<'_>) -> Option<crate::service::auth::Caller> {
 
 #[async_trait::async_trait]
 impl Extension for RulesExtension {
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        if audit::may_mutate(&request) {
+            *self.variables.lock().unwrap_or_else(|p| p.into_inner()) = Some(request.variables.clone());
+        }
+        next.run(ctx, request).await
+    }
+
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        let started = Instant::now();
+        let response = next.run(ctx, operation_name).await;
+        if let Ok(services) = ctx.data::<Services>() {
+            services.core.metrics.time_operation(self.kind(), operation_name, started.elapsed());
+        }
+        response
+    }
+
     async fn parse_query(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -110,7 +167,29 @@ impl Extension for RulesExtension {
         info: ResolveInfo<'_>,
         next: NextResolve<'_>,
     ) -> ServerResult<Option<Value>> {
-        scope::check(caller(ctx), &info)?;
-        next.run(ctx, info).await
+        let mut audited = None;
+        if info.path_node.parent.is_none() {
+            let kind = match info.parent_type {
+                "MutationRoot" => MUTATION,
+                "SubscriptionRoot" => SUBSCRIPTION,
+                _ => QUERY,
+            };
+            self.kind.store(kind, Ordering::Relaxed);
+            if kind == MUTATION {
+                let variables = self.variables.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                audited = audit::begin(ctx, &info, variables.as_ref()).await;
+            }
+        }
+        let Some(audited) = audited else {
+            scope::check(caller(ctx), &info)?;
+            return next.run(ctx, info).await;
+        };
+        let result = within(audited.clone(), async move {
+            scope::check(caller(ctx), &info)?;
+            next.run(ctx, info).await
+        })
+        .await;
+        audit::end(ctx, &audited, &result).await;
+        result
     }
 }

@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::ConnectInfo;
-use futures_util::FutureExt;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
@@ -18,6 +17,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower::ServiceExt;
+use tracing::Instrument;
 
 use super::watchdog::{self, Activity, Watched};
 
@@ -78,7 +78,19 @@ pub async fn serve(
         let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
             request.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
             let in_flight = requests.start();
-            router.clone().oneshot(request).inspect(move |_| drop(in_flight))
+            let span = crate::telemetry::request_span(&request);
+            let router = router.clone();
+            async move {
+                let started = std::time::Instant::now();
+                let response = router.oneshot(request).await;
+                if let Ok(response) = &response {
+                    let status = response.status().as_u16();
+                    tracing::debug!(status, micros = started.elapsed().as_micros() as u64, "answered");
+                }
+                drop(in_flight);
+                response
+            }
+            .instrument(span)
         });
         let stream = TokioIo::new(Watched::new(stream, activity.clone()));
         let connection = builder.serve_connection_with_upgrades(stream, service).into_owned();

@@ -9,6 +9,7 @@ mod test_books;
 mod test_cards;
 mod test_disputes;
 mod test_processor;
+mod timed;
 
 use futures_util::future::BoxFuture;
 

@@ -132,7 +132,7 @@ impl Live {
                     }
                     last = event.version;
                     let terminal = event.status.is_final();
-                    services.core.metrics.count_event_delivered();
+                    services.delivered(&event);
                     yield Ok(event);
                     if terminal {
                         return;
@@ -193,7 +193,7 @@ impl Live {
                         let full = events.len() as u64 == REPLAY_BATCH;
                         for event in events {
                             watermark = event.seq;
-                            services.core.metrics.count_event_delivered();
+                            services.delivered(&event);
                             yield Ok(event);
                         }
                         if !full {
@@ -205,7 +205,7 @@ impl Live {
                     Some(Delivery::Event(event)) if event.seq <= watermark => {}
                     Some(Delivery::Event(event)) if event.seq == watermark + 1 => {
                         watermark = event.seq;
-                        services.core.metrics.count_event_delivered();
+                        services.delivered(&event);
                         yield Ok(Arc::unwrap_or_clone(event));
                     }
                     // Skipped ahead (or a customer's stream, which skips other customers'
@@ -219,6 +219,14 @@ impl Live {
                 }
             }
         })
+    }
+
+    /// An event goes to a subscriber's frame: counted, and timed from its commit (a
+    /// replayed event's time is how late that subscriber saw it).
+    fn delivered(&self, event: &SessionEvent) {
+        let metrics = &self.core.metrics;
+        metrics.count_event_delivered();
+        metrics.time_event_to_frame((self.core.now() - event.occurred_at).to_std().unwrap_or_default());
     }
 
     /// A session's events with a version above `after`, in order.

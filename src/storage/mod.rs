@@ -69,7 +69,7 @@ pub async fn connect(url: &str, metrics: Arc<Metrics>) -> anyhow::Result<Databas
     if db.get_database_backend() == DbBackend::Sqlite {
         db.execute_unprepared("PRAGMA journal_mode=WAL").await.context("enabling WAL")?;
     }
-    db.set_metric_callback(move |_info| metrics.count_statement());
+    db.set_metric_callback(move |info| metrics.count_statement(info.elapsed));
     Ok(db)
 }
 

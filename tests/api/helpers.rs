@@ -148,7 +148,7 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> TestApp {
 
 /// Starts an app on `config` with `clock` and `acquirer`; it has no merchant yet.
 pub async fn start_with(mut config: Config, clock: Arc<dyn Clock>, acquirer: Acquirer) -> TestApp {
-    paygraph::telemetry::init_with_default("warn");
+    let _ = paygraph::telemetry::init_with_default("warn");
     config.listen = ([127, 0, 0, 1], 0).into();
     let app = Application::build_with(config, clock, acquirer).await.expect("app builds");
     let address = format!("http://{}", app.address());

@@ -14,8 +14,10 @@ use self::sealing::SecretsKey;
 use super::Processor;
 use super::stripe::api::StripeApi;
 use super::stripe::{References, StripeConnector};
+use super::timed::Timed;
 use crate::domain::MerchantId;
 use crate::storage::{self, Database};
+use crate::telemetry::Metrics;
 
 crate::domain::string_enum!(
     /// A processor a merchant can connect an account of.
@@ -41,6 +43,7 @@ pub struct Processors {
     stripe_base: String,
     http: reqwest::Client,
     connectors: moka::sync::Cache<Uuid, Arc<dyn Processor>>,
+    metrics: Arc<Metrics>,
 }
 
 impl Processors {
@@ -49,9 +52,11 @@ impl Processors {
         db: Database,
         key: SecretsKey,
         stripe: StripeSettings,
+        metrics: Arc<Metrics>,
     ) -> anyhow::Result<Self> {
         Ok(Processors {
-            test,
+            test: Timed::wrap(test, "test", metrics.clone()),
+            metrics,
             db,
             key,
             stripe_base: stripe.api_base,
@@ -79,8 +84,8 @@ impl Processors {
             .await?
             .ok_or_else(|| anyhow::anyhow!("processor account {id} is gone"))?;
         let secret_key = self.key.open(id.as_bytes(), &row.secret_key_sealed)?;
-        let connector: Arc<dyn Processor> =
-            Arc::new(StripeConnector::new(self.stripe_api(secret_key), References::new(self.db.clone())));
+        let connector = StripeConnector::new(self.stripe_api(secret_key), References::new(self.db.clone()));
+        let connector = Timed::wrap(Arc::new(connector), "stripe", self.metrics.clone());
         self.connectors.insert(id, connector.clone());
         Ok(connector)
     }

@@ -261,7 +261,14 @@ impl Deliveries {
         };
         drop(endpoint_slot);
         self.wake();
-        let settlement = self.settlement(job, &answer, started.elapsed());
+        let took = started.elapsed();
+        let outcome = match answer.status {
+            Some(status) if (200..300).contains(&status) => "delivered",
+            Some(_) => "refused",
+            None => "failed",
+        };
+        inner.core.metrics.time_delivery(outcome, took);
+        let settlement = self.settlement(job, &answer, took);
         let state = settlement.state;
         if !inner.settler.get(&inner.core.db).settle(lease, settlement).await? {
             tracing::warn!(delivery = %delivery.id, "a webhook delivery's lease ran out before its answer");
