@@ -25,6 +25,7 @@ mod m20261207_000015_processor_accounts;
 mod m20261207_000016_test_processor_records;
 mod m20261207_000017_disputes;
 mod m20261207_000018_audit_events;
+mod m20261207_000019_event_trace_parent;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000016_test_processor_records::Migration),
             Box::new(m20261207_000017_disputes::Migration),
             Box::new(m20261207_000018_audit_events::Migration),
+            Box::new(m20261207_000019_event_trace_parent::Migration),
         ];
         migrations.into_iter().map(|migration| Box::new(AllOrNothing(migration)) as Box<dyn MigrationTrait>).collect()
     }

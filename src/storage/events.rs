@@ -58,6 +58,7 @@ pub async fn insert_event_with(
         payment_id: Set(detail.payment),
         refund_id: Set(detail.refund),
         dispute_id: Set(detail.dispute),
+        trace_parent: Set(crate::telemetry::current_trace_parent()),
         ..Default::default()
     }
     .insert(txn)

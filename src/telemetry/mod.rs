@@ -9,7 +9,7 @@ mod metrics;
 mod traces;
 
 pub use self::metrics::{CallOutcome, Metrics};
-pub use self::traces::request_span;
+pub use self::traces::{current_trace_parent, delivery_span, request_span};
 
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;

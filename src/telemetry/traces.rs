@@ -52,6 +52,29 @@ pub fn request_span<B>(request: &axum::http::Request<B>) -> tracing::Span {
     span
 }
 
+/// The current span's place in its trace as a W3C `traceparent`, when traces are exported.
+pub fn current_trace_parent() -> Option<String> {
+    if !EXPORTING.load(Ordering::Relaxed) {
+        return None;
+    }
+    let context = tracing::Span::current().context();
+    let span = context.span();
+    let at = span.span_context();
+    at.is_valid().then(|| format!("00-{}-{}-{:02x}", at.trace_id(), at.span_id(), at.trace_flags().to_u8()))
+}
+
+/// The span of one webhook delivery attempt, in the trace of the change that made its event
+/// (`trace_parent`, kept with the event) when there is one.
+pub fn delivery_span(trace_parent: Option<&str>, event: &str) -> tracing::Span {
+    let span = tracing::info_span!("webhook delivery", event);
+    if let Some(parent) = trace_parent.filter(|_| EXPORTING.load(Ordering::Relaxed) && !span.is_disabled()) {
+        let mut carrier = std::collections::HashMap::new();
+        carrier.insert("traceparent".to_owned(), parent.to_owned());
+        let _ = span.set_parent(TraceContextPropagator::new().extract(&carrier));
+    }
+    span
+}
+
 /// A request's headers, as the propagator reads them.
 struct Headers<'a>(&'a axum::http::HeaderMap);
 

@@ -92,6 +92,10 @@ async fn a_request_is_one_trace_down_to_the_processor_call_and_its_logs_carry_it
         let body = json!({ "query": query, "variables": variables });
         async move { request.json(&body).send().await.unwrap().json::<Value>().await.unwrap() }
     };
+    let receiver = crate::receiver::Receiver::start().await;
+    let hook = "mutation($url: String!) { createWebhookEndpoint(input: { url: $url }) { userErrors { code } } }";
+    let hooked = gql(&merchant, hook, json!({ "url": receiver.url }), None).await;
+    assert_eq!(hooked["data"]["createWebhookEndpoint"]["userErrors"], json!([]), "{hooked}");
     let made = gql(
         &merchant,
         CREATE_SESSION,
@@ -113,7 +117,8 @@ async fn a_request_is_one_trace_down_to_the_processor_call_and_its_logs_carry_it
     let mut ours = Vec::new();
     for _ in 0..100 {
         ours = collector.spans().into_iter().filter(|s| s.trace_id == trace).collect::<Vec<_>>();
-        if ours.iter().any(|s| s.name == "processor call") && ours.iter().any(|s| s.name == "request") {
+        let names = ["processor call", "request", "webhook delivery"];
+        if names.iter().all(|name| ours.iter().any(|s| s.name == *name)) {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -137,6 +142,13 @@ async fn a_request_is_one_trace_down_to_the_processor_call_and_its_logs_carry_it
             .unwrap_or_else(|| panic!("a parent of {} outside the trace: {ours:#?}", at.name))
             .clone();
     }
+    // The webhook delivery of the change's event, sent later by the worker, joins the trace.
+    let delivery = ours.iter().find(|s| s.name == "webhook delivery").unwrap_or_else(|| {
+        let all: Vec<(String, String)> =
+            collector.spans().iter().map(|s| (s.name.clone(), format!("{:x?}", &s.trace_id[..4]))).collect();
+        panic!("no delivery span in the trace ({} received); all spans: {all:?}", receiver.received().len())
+    });
+    assert!(ours.iter().any(|s| s.span_id == delivery.parent_span_id), "its parent is in the request's trace");
     // Other requests are traces of their own.
     let others: std::collections::HashSet<Vec<u8>> =
         collector.spans().iter().filter(|s| s.name == "request").map(|s| s.trace_id.clone()).collect();

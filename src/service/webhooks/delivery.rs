@@ -210,18 +210,24 @@ impl Deliveries {
                 tracing::error!(delivery = %delivery.id, "a delivery of a missing event or session");
                 continue;
             };
+            let trace_parent = event.trace_parent.clone();
             let job = Job { delivery, endpoint, event: event_from_row(event)?, session };
+            let span =
+                crate::telemetry::delivery_span(trace_parent.as_deref(), &self.inner.core.event_ids.id(job.event.id));
             let deliveries = self.clone();
             let (slot, endpoint_slot) = held;
-            tokio::spawn(async move {
-                // The instance's slot is held until the answer is settled: it bounds the work
-                // in flight, settling included.
-                let _slot = slot;
-                if let Err(error) = deliveries.send(&job, lease, endpoint_slot).await {
-                    tracing::warn!(error = %format!("{error:#}"), delivery = %job.delivery.id, "a webhook send failed; it is retried");
-                }
-                deliveries.wake();
-            });
+            tokio::spawn(tracing::Instrument::instrument(
+                async move {
+                    // The instance's slot is held until the answer is settled: it bounds the work
+                    // in flight, settling included.
+                    let _slot = slot;
+                    if let Err(error) = deliveries.send(&job, lease, endpoint_slot).await {
+                        tracing::warn!(error = %format!("{error:#}"), delivery = %job.delivery.id, "a webhook send failed; it is retried");
+                    }
+                    deliveries.wake();
+                },
+                span,
+            ));
         }
         Ok(started)
     }

@@ -25,6 +25,8 @@ pub struct Model {
     pub dispute_id: Option<Uuid>,
     /// Set once the event reached the bus; the outbox relay publishes the rest.
     pub published_at: Option<DateTimeUtc>,
+    /// The W3C `traceparent` of the request that made the change (traces exported only).
+    pub trace_parent: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
