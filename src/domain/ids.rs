@@ -63,10 +63,11 @@ pub enum NodeType {
     ProcessorAccount,
     Dispute,
     AuditEvent,
+    WebhookDelivery,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 15] = [
+    const ALL: [NodeType; 16] = [
         Self::Merchant,
         Self::Customer,
         Self::Order,
@@ -82,6 +83,7 @@ impl NodeType {
         Self::ProcessorAccount,
         Self::Dispute,
         Self::AuditEvent,
+        Self::WebhookDelivery,
     ];
 
     pub fn name(self) -> &'static str {
@@ -101,6 +103,7 @@ impl NodeType {
             Self::ProcessorAccount => "ProcessorAccount",
             Self::Dispute => "Dispute",
             Self::AuditEvent => "AuditEvent",
+            Self::WebhookDelivery => "WebhookDelivery",
         }
     }
 }
@@ -146,6 +149,8 @@ typed_id! {
     DisputeId => Dispute;
     /// One change recorded in the audit trail.
     AuditEventId => AuditEvent;
+    /// One try of sending an event to a webhook endpoint.
+    WebhookDeliveryId => WebhookDelivery;
 }
 
 /// A string that is not a global id (of the expected kind).

@@ -35,6 +35,7 @@ pub mod kinds {
     pub use crate::storage::entities::payment_session::Entity as Sessions;
     pub use crate::storage::entities::refund::Entity as Refunds;
     pub use crate::storage::entities::subscription::Entity as Subscriptions;
+    pub use crate::storage::entities::webhook_delivery_attempt::Entity as WebhookAttempts;
     pub use crate::storage::entities::webhook_endpoint::Entity as WebhookEndpoints;
 }
 

@@ -9,7 +9,7 @@ use crate::domain::{NodeType, SessionId, decode_global};
 use crate::error::{AppError, ErrorCode};
 use crate::graphql::loaders::kinds::{
     BlocklistEntries, Customers, Disputes, Links, Orders, Payments, Profiles, Refunds, Sessions, Subscriptions,
-    WebhookEndpoints,
+    WebhookAttempts, WebhookEndpoints,
 };
 
 /// An object with a global id.
@@ -31,6 +31,7 @@ pub enum Node {
     ProcessorAccount(ProcessorAccount),
     /// Read-write keys only.
     AuditEvent(AuditEvent),
+    WebhookDelivery(WebhookDelivery),
     /// By its `evt_…` id.
     PaymentSessionEvent(PaymentSessionEvent),
 }
@@ -101,6 +102,9 @@ pub async fn load(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option<No
             }
             Err(_) => None,
         },
+        NodeType::WebhookDelivery => crate::graphql::loaders::root_by_id::<WebhookAttempts>(ctx, uuid)
+            .await?
+            .map(|m| Node::WebhookDelivery(WebhookDelivery(m))),
         NodeType::Merchant => None,
     })
 }

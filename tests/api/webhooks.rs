@@ -150,3 +150,29 @@ async fn a_merchant_has_a_bounded_number_of_endpoints() {
     let refused = create(&app, &app.key, json!({ "url": "https://hooks.example.com/17" })).await;
     assert_eq!(refused["userErrors"][0]["code"], "NOT_ALLOWED", "{refused}");
 }
+
+/// A delivery's id is a global id, found again by `node(id:)` by its merchant only.
+#[tokio::test]
+async fn a_delivery_is_a_node_of_its_merchant() {
+    let receiver = crate::receiver::Receiver::start().await;
+    let app = spawn_app_with(crate::webhook_deliveries::fast).await;
+    crate::webhook_deliveries::endpoint(&app, &receiver.url).await;
+    app.create_payment_session(100, "EUR").await;
+    let listed = "{ webhookEndpoints(first: 1) { nodes { deliveries(first: 1) { nodes { id eventId succeeded } } } } }";
+    let mut delivery = Value::Null;
+    for _ in 0..100 {
+        delivery =
+            app.gql(listed, json!({})).await["data"]["webhookEndpoints"]["nodes"][0]["deliveries"]["nodes"][0].clone();
+        if delivery.is_object() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let id = delivery["id"].as_str().unwrap_or_else(|| panic!("no delivery: {delivery}")).to_owned();
+    let node = "query($id: ID!) { node(id: $id) { id ... on WebhookDelivery { eventId succeeded } } }";
+    let found = app.gql(node, json!({ "id": id })).await;
+    assert_eq!(found["data"]["node"], delivery, "{found}");
+    let other = app.other_merchant_key().await;
+    let foreign = app.gql_as(Some(&other), node, json!({ "id": id })).await;
+    assert_eq!(foreign["data"]["node"], Value::Null, "{foreign}");
+}

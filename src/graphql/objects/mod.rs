@@ -39,7 +39,7 @@ pub use profile::PaymentProfile;
 pub use refund::Refund;
 pub use session::PaymentSession;
 pub use subscription::Subscription;
-pub use webhook::WebhookEndpoint;
+pub use webhook::{WebhookDelivery, WebhookEndpoint};
 
 use async_graphql::Context;
 

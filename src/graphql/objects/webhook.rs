@@ -70,8 +70,9 @@ pub struct WebhookDelivery(pub attempt::Model);
 
 #[Object]
 impl WebhookDelivery {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+    /// A global id, as every node's (`node(id:)` finds it again).
+    pub async fn id(&self) -> ID {
+        ID(crate::domain::WebhookDeliveryId(self.0.id).to_global())
     }
     /// `evt_…`: the event sent (its `id` in the body); `resendWebhookEvent` takes it.
     async fn event_id(&self, ctx: &async_graphql::Context<'_>) -> async_graphql::Result<ID> {
