@@ -69,6 +69,7 @@ string_enum!(
         PaymentNotRefundable => "PAYMENT_NOT_REFUNDABLE",
         PaymentDisputed => "PAYMENT_DISPUTED",
         DisputeNotEditable => "DISPUTE_NOT_EDITABLE",
+        UnsupportedLocale => "UNSUPPORTED_LOCALE",
         AlreadyRefunded => "ALREADY_REFUNDED",
         PaymentNotCapturable => "PAYMENT_NOT_CAPTURABLE",
         PaymentNotVoidable => "PAYMENT_NOT_VOIDABLE",

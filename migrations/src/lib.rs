@@ -26,6 +26,7 @@ mod m20261207_000016_test_processor_records;
 mod m20261207_000017_disputes;
 mod m20261207_000018_audit_events;
 mod m20261207_000019_event_trace_parent;
+mod m20261207_000020_locales;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000017_disputes::Migration),
             Box::new(m20261207_000018_audit_events::Migration),
             Box::new(m20261207_000019_event_trace_parent::Migration),
+            Box::new(m20261207_000020_locales::Migration),
         ];
         migrations.into_iter().map(|migration| Box::new(AllOrNothing(migration)) as Box<dyn MigrationTrait>).collect()
     }

@@ -13,6 +13,8 @@ pub struct Customer {
     pub email: Option<String>,
     pub name: Option<String>,
     pub external_reference: Option<String>,
+    /// The language the customer reads paygraph's pages in.
+    pub preferred_locale: Option<super::locale::Locale>,
     pub metadata: BTreeMap<String, String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

@@ -73,6 +73,7 @@ pub mod iban;
 pub mod ids;
 pub mod ledger;
 pub mod link;
+pub mod locale;
 pub mod merchant;
 pub mod money;
 pub mod order;

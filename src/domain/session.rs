@@ -159,6 +159,8 @@ pub struct PaymentSession {
     /// Lets the hosted page and mobile apps see and pay this one session.
     pub client_secret: String,
     pub success_url: Option<String>,
+    /// The language of its pages, when the merchant chose one.
+    pub locale: Option<super::locale::Locale>,
     pub metadata: std::collections::BTreeMap<String, String>,
     pub expires_at: chrono::DateTime<chrono::Utc>,
     pub created_at: chrono::DateTime<chrono::Utc>,

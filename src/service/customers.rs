@@ -17,6 +17,7 @@ pub struct CustomerInput {
     pub email: Option<String>,
     pub name: Option<String>,
     pub external_reference: Option<String>,
+    pub preferred_locale: Option<String>,
     pub metadata: Option<BTreeMap<String, String>>,
 }
 
@@ -26,6 +27,7 @@ pub struct CustomerUpdate {
     pub email: Option<Option<String>>,
     pub name: Option<Option<String>>,
     pub external_reference: Option<Option<String>>,
+    pub preferred_locale: Option<Option<String>>,
     pub metadata: Option<BTreeMap<String, String>>,
 }
 
@@ -51,6 +53,7 @@ impl Customers {
             email: validate::email(input.email, &["input", "email"])?,
             name: validate::text(input.name, 200, &["input", "name"])?,
             external_reference: validate::text(input.external_reference, 200, &["input", "externalReference"])?,
+            preferred_locale: validate::locale(input.preferred_locale, &["input", "preferredLocale"])?,
             metadata: validate::metadata_map(input.metadata, &["input", "metadata"])?,
             created_at: now,
             updated_at: now,
@@ -66,6 +69,7 @@ impl Customers {
         let reference =
             update.external_reference.map(|r| validate::text(r, 200, &["input", "externalReference"])).transpose()?;
         let metadata = update.metadata.map(|m| validate::metadata_map(Some(m), &["input", "metadata"])).transpose()?;
+        let locale = update.preferred_locale.map(|l| validate::locale(l, &["input", "preferredLocale"])).transpose()?;
         let existing =
             self.get(merchant, id).await?.ok_or_else(|| AppError::not_found(&["input", "id"], "customer"))?;
         let mut row = existing.clone();
@@ -77,6 +81,9 @@ impl Customers {
         }
         if let Some(reference) = reference {
             row.external_reference = reference;
+        }
+        if let Some(locale) = locale {
+            row.preferred_locale = locale;
         }
         if let Some(metadata) = metadata {
             row.metadata = metadata;

@@ -22,6 +22,9 @@ pub struct HostedView {
     pub refunds: Vec<Refund>,
     /// A completed MANUAL session's payment: held, captured or released.
     pub held: Option<Payment>,
+    /// The language of its pages, when the merchant chose one (the session's, else its
+    /// customer's preference); else the browser's is used.
+    pub locale: Option<crate::domain::locale::Locale>,
 }
 
 /// What the hosted page shows.
@@ -62,6 +65,19 @@ impl Hosted {
             }
             _ => None,
         };
-        Ok(Some(HostedView { session, merchant, items, refunds, held }))
+        let locale = match (session.locale, session.customer) {
+            (Some(locale), _) => Some(locale),
+            (None, Some(customer)) => {
+                let customer = storage::records::find::<storage::entities::customer::Entity>(
+                    &self.core.db,
+                    session.merchant,
+                    customer.0,
+                )
+                .await?;
+                customer.and_then(|c| c.preferred_locale)
+            }
+            (None, None) => None,
+        };
+        Ok(Some(HostedView { session, merchant, items, refunds, held, locale }))
     }
 }

@@ -38,6 +38,15 @@ pub fn text(value: Option<String>, max: usize, field: &[&str]) -> AppResult<Opti
     Ok((!value.is_empty()).then_some(value))
 }
 
+/// A language paygraph's pages speak (`sv`, `sv-SE`, `de`); any other is `UNSUPPORTED_LOCALE`.
+pub fn locale(value: Option<String>, field: &[&str]) -> AppResult<Option<crate::domain::locale::Locale>> {
+    let Some(value) = value else { return Ok(None) };
+    crate::domain::locale::Locale::from_tag(&value).map(Some).ok_or_else(|| {
+        let spoken: Vec<&str> = crate::domain::locale::Locale::ALL.iter().map(|l| l.as_str()).collect();
+        AppError::user(field, ErrorCode::UnsupportedLocale, format!("one of {}", spoken.join(", ")))
+    })
+}
+
 /// A plausible email address: one `@`, something on each side, a dot in the domain.
 pub fn email(value: Option<String>, field: &[&str]) -> AppResult<Option<String>> {
     let Some(value) = text(value, 254, field)? else { return Ok(None) };

@@ -28,6 +28,7 @@ mod http_spec;
 mod idempotency;
 mod introspection;
 mod keys;
+mod languages;
 mod live;
 mod live_redis;
 mod live_sharing;

@@ -17,6 +17,8 @@ pub struct CreateCustomerInput {
     pub name: Option<String>,
     /// Your own id for this customer.
     pub external_reference: Option<String>,
+    /// The language of the customer's pages (`sv`, `de`, …), unless a session names its own.
+    pub preferred_locale: Option<String>,
     /// Up to 50 string keys (40 characters) with string values (500 characters).
     pub metadata: Option<Json<BTreeMap<String, String>>>,
 }
@@ -28,6 +30,7 @@ pub struct UpdateCustomerInput {
     pub email: MaybeUndefined<String>,
     pub name: MaybeUndefined<String>,
     pub external_reference: MaybeUndefined<String>,
+    pub preferred_locale: MaybeUndefined<String>,
     /// Replaces the whole metadata object.
     pub metadata: Option<Json<BTreeMap<String, String>>>,
 }
@@ -50,6 +53,7 @@ impl CustomerMutations {
             email: input.email,
             name: input.name,
             external_reference: input.external_reference,
+            preferred_locale: input.preferred_locale,
             metadata: input.metadata.map(|m| m.0),
         };
         let (customer, user_errors) = outcome(ctx.services().customers.create(merchant, input).await)?;
@@ -68,6 +72,7 @@ impl CustomerMutations {
                 email: keep_or_set(input.email),
                 name: keep_or_set(input.name),
                 external_reference: keep_or_set(input.external_reference),
+                preferred_locale: keep_or_set(input.preferred_locale),
                 metadata: input.metadata.map(|m| m.0),
             };
             ctx.services().customers.update(merchant, id, update).await

@@ -41,6 +41,10 @@ pub struct CreatePaymentSessionInput {
     pub metadata: Option<Json<BTreeMap<String, String>>>,
     /// Where the hosted page sends the customer after paying.
     pub success_url: Option<String>,
+    /// The language of the hosted page (`en`, `sv`, `nb`, `da`, `fi`, `de`; a region such as
+    /// `sv-SE` is read as its language). Left out: the customer's `preferredLocale`, else
+    /// the browser's. Any other is `UNSUPPORTED_LOCALE`.
+    pub locale: Option<String>,
     /// MANUAL: the customer's payment is only authorized, and the money is taken by
     /// `capturePayment` before its `captureBefore` (CHECKOUT and PAYMENT sessions, cards
     /// and wallets). Default AUTOMATIC.
@@ -97,6 +101,7 @@ impl SessionMutations {
                 currency: input.currency,
                 metadata: input.metadata.map(|m| m.0),
                 success_url: input.success_url,
+                locale: input.locale,
                 payment_link: None,
                 capture_method: input.capture_method.map(Into::into),
             };

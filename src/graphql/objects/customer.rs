@@ -31,6 +31,10 @@ impl Customer {
     async fn external_reference(&self) -> Option<&str> {
         self.0.external_reference.as_deref()
     }
+    /// The language of the customer's pages (`sv`, `de`, …), unless a session names its own.
+    async fn preferred_locale(&self) -> Option<&str> {
+        self.0.preferred_locale.map(|l| l.as_str())
+    }
     async fn metadata(&self) -> async_graphql::Json<std::collections::BTreeMap<String, String>> {
         async_graphql::Json(self.0.metadata.clone())
     }

@@ -63,6 +63,10 @@ impl PaymentSession {
     async fn success_url(&self) -> Option<&str> {
         self.0.success_url.as_deref()
     }
+    /// The language of its hosted page, when the merchant chose one.
+    async fn locale(&self) -> Option<&str> {
+        self.0.locale.map(|l| l.as_str())
+    }
     /// Failed payment attempts so far.
     async fn attempt_count(&self) -> i32 {
         self.0.attempt_count

@@ -6,10 +6,13 @@
 //! caching, and no referrer (the page's URL holds the client secret).
 
 mod page;
+mod text;
+
+use self::text::Text;
 
 use axum::extract::{Path, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION};
-use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use std::net::IpAddr;
@@ -57,28 +60,24 @@ fn html(state: &AppState, status: StatusCode, body: String) -> Response {
     hardened(state, status, "text/html; charset=utf-8", body)
 }
 
-fn not_found(state: &AppState) -> Response {
-    html(
-        state,
-        StatusCode::NOT_FOUND,
-        page::notice("Page not found", "There is no payment here. Check the link you were given."),
-    )
+fn not_found(state: &AppState, text: Text) -> Response {
+    html(state, StatusCode::NOT_FOUND, page::notice(text, "notice.not_found"))
 }
 
-fn fault(state: &AppState, error: &crate::error::AppError) -> Response {
+fn fault(state: &AppState, text: Text, error: &crate::error::AppError) -> Response {
     tracing::error!(error = %format!("{error:#}"), "hosted page fault");
-    html(state, StatusCode::INTERNAL_SERVER_ERROR, page::notice("Something went wrong", "Please try again shortly."))
+    html(state, StatusCode::INTERNAL_SERVER_ERROR, page::notice(text, "notice.fault"))
 }
 
 /// The rate limits of a hosted route: the client's IP, then the secret in the URL. `None`
 /// lets the request through; `Some` is the 429 page.
-async fn refused(state: &AppState, route: Route, ip: Option<IpAddr>, secret: &str) -> Option<Response> {
+async fn refused(state: &AppState, text: Text, route: Route, ip: Option<IpAddr>, secret: &str) -> Option<Response> {
     let verdict = match state.throttle_ip(route, ip, 1).await {
         Ok(()) => state.throttle_secret(route, secret).await,
         refused => refused,
     };
     let limited = verdict.err()?;
-    let page = page::notice("Too many requests", "Please wait a moment, then try again.");
+    let page = page::notice(text, "notice.busy");
     Some(throttling::too_many_requests(html(state, StatusCode::TOO_MANY_REQUESTS, page), limited))
 }
 
@@ -86,31 +85,40 @@ async fn refused(state: &AppState, route: Route, ip: Option<IpAddr>, secret: &st
 pub async fn payment_page(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
+    headers: HeaderMap,
     Path(secret): Path<String>,
 ) -> Response {
-    if let Some(refusal) = refused(&state, Route::Page, ip, &secret).await {
+    let asked = Text::choose(None, &headers);
+    if let Some(refusal) = refused(&state, asked, Route::Page, ip, &secret).await {
         return refusal;
     }
     match state.services.hosted.view(&secret).await {
         Ok(Some(view)) => {
             let id = view.session.id.to_global();
-            html(&state, StatusCode::OK, page::payment_page(&view, &secret, &id))
+            let text = Text::choose(view.locale, &headers);
+            html(&state, StatusCode::OK, page::payment_page(&view, text, &secret, &id))
         }
-        Ok(None) => not_found(&state),
-        Err(error) => fault(&state, &error),
+        Ok(None) => not_found(&state, asked),
+        Err(error) => fault(&state, asked, &error),
     }
 }
 
 /// `GET /pay/{client_secret}/return`: where a processor sends the customer back after 3-D
 /// Secure. The attempt is settled from the processor's word, then the payment page shows it.
-pub async fn returned(State(state): State<AppState>, ClientIp(ip): ClientIp, Path(secret): Path<String>) -> Response {
-    if let Some(refusal) = refused(&state, Route::Page, ip, &secret).await {
+pub async fn returned(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Path(secret): Path<String>,
+) -> Response {
+    let asked = Text::choose(None, &headers);
+    if let Some(refusal) = refused(&state, asked, Route::Page, ip, &secret).await {
         return refusal;
     }
     let view = match state.services.hosted.view(&secret).await {
         Ok(Some(view)) => view,
-        Ok(None) => return not_found(&state),
-        Err(error) => return fault(&state, &error),
+        Ok(None) => return not_found(&state, asked),
+        Err(error) => return fault(&state, asked, &error),
     };
     // A processor that cannot answer now leaves the attempt to its webhook and reconciliation.
     if let Err(error) = state.services.payments.customer_returned(view.session.id).await {
@@ -125,8 +133,14 @@ pub async fn returned(State(state): State<AppState>, ClientIp(ip): ClientIp, Pat
 
 /// `GET /pay/{client_secret}/theme.css`: the merchant's accent color, as a stylesheet so the
 /// policy needs no inline styles.
-pub async fn theme(State(state): State<AppState>, ClientIp(ip): ClientIp, Path(secret): Path<String>) -> Response {
-    if let Some(refusal) = refused(&state, Route::Page, ip, &secret).await {
+pub async fn theme(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Path(secret): Path<String>,
+) -> Response {
+    let asked = Text::choose(None, &headers);
+    if let Some(refusal) = refused(&state, asked, Route::Page, ip, &secret).await {
         return refusal;
     }
     match state.services.hosted.view(&secret).await {
@@ -139,8 +153,8 @@ pub async fn theme(State(state): State<AppState>, ClientIp(ip): ClientIp, Path(s
                 .unwrap_or_else(|| DEFAULT_ACCENT.to_owned());
             hardened(&state, StatusCode::OK, "text/css; charset=utf-8", format!(":root {{ --accent: {accent}; }}\n"))
         }
-        Ok(None) => not_found(&state),
-        Err(error) => fault(&state, &error),
+        Ok(None) => not_found(&state, asked),
+        Err(error) => fault(&state, asked, &error),
     }
 }
 
@@ -148,27 +162,38 @@ pub async fn theme(State(state): State<AppState>, ClientIp(ip): ClientIp, Path(s
 pub async fn challenge_page(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
+    headers: HeaderMap,
     Path((secret, payment)): Path<(String, String)>,
 ) -> Response {
-    if let Some(refusal) = refused(&state, Route::Page, ip, &secret).await {
+    let asked = Text::choose(None, &headers);
+    if let Some(refusal) = refused(&state, asked, Route::Page, ip, &secret).await {
         return refusal;
     }
     if PaymentId::from_global(&payment).is_err() {
-        return not_found(&state);
+        return not_found(&state, asked);
     }
     match state.services.hosted.view(&secret).await {
-        Ok(Some(view)) => html(&state, StatusCode::OK, page::challenge_page(&view, &secret, &payment)),
-        Ok(None) => not_found(&state),
-        Err(error) => fault(&state, &error),
+        Ok(Some(view)) => {
+            let text = Text::choose(view.locale, &headers);
+            html(&state, StatusCode::OK, page::challenge_page(&view, text, &secret, &payment))
+        }
+        Ok(None) => not_found(&state, asked),
+        Err(error) => fault(&state, asked, &error),
     }
 }
 
 /// `GET /l/{slug}`: a fresh session for the link, then its hosted page.
-pub async fn visit_link(State(state): State<AppState>, ClientIp(ip): ClientIp, Path(slug): Path<String>) -> Response {
-    if let Some(refusal) = refused(&state, Route::Link, ip, &slug).await {
+pub async fn visit_link(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+) -> Response {
+    let text = Text::choose(None, &headers);
+    if let Some(refusal) = refused(&state, text, Route::Link, ip, &slug).await {
         return refusal;
     }
-    let (title, message, status) = match state.services.links.visit(&slug).await {
+    let (key, status) = match state.services.links.visit(&slug).await {
         Ok(Ok(session)) => {
             let location = format!("/pay/{}", session.client_secret);
             let mut response = hardened(&state, StatusCode::SEE_OTHER, "text/plain; charset=utf-8", String::new());
@@ -177,17 +202,13 @@ pub async fn visit_link(State(state): State<AppState>, ClientIp(ip): ClientIp, P
             }
             return response;
         }
-        Ok(Err(LinkUnavailable::NotFound)) => return not_found(&state),
-        Ok(Err(LinkUnavailable::Inactive)) => {
-            ("Link inactive", "This payment link is no longer active.", StatusCode::GONE)
-        }
-        Ok(Err(LinkUnavailable::Expired)) => ("Link expired", "This payment link has expired.", StatusCode::GONE),
-        Ok(Err(LinkUnavailable::UsedUp)) => {
-            ("Link used up", "This payment link has taken all the payments it allows.", StatusCode::GONE)
-        }
-        Err(error) => return fault(&state, &error),
+        Ok(Err(LinkUnavailable::NotFound)) => return not_found(&state, text),
+        Ok(Err(LinkUnavailable::Inactive)) => ("link.inactive", StatusCode::GONE),
+        Ok(Err(LinkUnavailable::Expired)) => ("link.expired", StatusCode::GONE),
+        Ok(Err(LinkUnavailable::UsedUp)) => ("link.used", StatusCode::GONE),
+        Err(error) => return fault(&state, text, &error),
     };
-    html(&state, status, page::notice(title, message))
+    html(&state, status, page::notice(text, key))
 }
 
 /// `GET /assets/{file}`: the page's script and stylesheet, built into the binary.
@@ -196,7 +217,7 @@ pub async fn asset(State(state): State<AppState>, Path(file): Path<String>) -> R
         "pay.js" => ("text/javascript; charset=utf-8", PAY_JS),
         "challenge.js" => ("text/javascript; charset=utf-8", CHALLENGE_JS),
         "pay.css" => ("text/css; charset=utf-8", PAY_CSS),
-        _ => return not_found(&state),
+        _ => return not_found(&state, Text { locale: crate::domain::locale::Locale::En }),
     };
     hardened(&state, StatusCode::OK, content_type, body.to_owned())
 }

@@ -6,52 +6,50 @@ use std::fmt::Write;
 
 use serde_json::json;
 
+use super::text::Text;
 use crate::domain::{Money, PaymentMethodType, SessionPurpose};
 use crate::service::hosted::HostedView;
 
 /// Escapes text for an HTML element or a quoted attribute.
 /// What was given back of the payment, shown under the completed panel: the customer sees
 /// a refund as soon as it is made, and whether it went through.
-fn refunds(body: &mut String, refunds: &[crate::domain::refund::Refund]) {
-    use crate::domain::refund::RefundStatus;
+fn refunds(body: &mut String, text: Text, refunds: &[crate::domain::refund::Refund]) {
     if refunds.is_empty() {
         return;
     }
-    let _ = write!(body, r#"<section class="panel refunds" data-when="COMPLETED" hidden><h2>Refunds</h2><ul>"#);
+    let title = escape(text.get("refunds.title"));
+    let _ = write!(body, r#"<section class="panel refunds" data-when="COMPLETED" hidden><h2>{title}</h2><ul>"#);
     for refund in refunds {
-        let state = match refund.status {
-            RefundStatus::Pending => "on its way",
-            RefundStatus::Succeeded => "refunded",
-            RefundStatus::Failed => "could not be refunded",
-        };
-        let _ = write!(body, "<li>{} {state}</li>", escape(&refund.amount.formatted()));
+        let amount = text.locale.money(refund.amount);
+        let line = text.with(&format!("refunds.{}", refund.status.as_str()), &[("amount", &amount)]);
+        let _ = write!(body, "<li>{}</li>", escape(&line));
     }
     let _ = write!(body, "</ul></section>");
 }
 
 /// A held payment's state, shown under the completed panel: held until the merchant takes
 /// it, or what was taken and released.
-fn hold(body: &mut String, payment: Option<&crate::domain::payment::Payment>) {
+fn hold(body: &mut String, text: Text, payment: Option<&crate::domain::payment::Payment>) {
     use crate::domain::PaymentStatus;
     let Some(payment) = payment else { return };
     let currency = payment.amount.currency();
+    let money = |m: Money| text.locale.money(m);
+    let amount = money(payment.amount);
     let released = Money::from_stored(payment.amount.amount() - payment.amount_captured, currency);
     let line = match payment.status {
-        PaymentStatus::Authorized => {
-            let until = payment.capture_before.map(|at| format!(" until {} UTC", at.format("%Y-%m-%d %H:%M")));
-            format!(
-                "{} is held on your card{}: you are charged when the merchant takes it",
-                payment.amount.formatted(),
-                until.unwrap_or_default()
-            )
-        }
-        PaymentStatus::Succeeded if released.amount() > 0 => format!(
-            "{} charged; {} of the hold released",
-            Money::from_stored(payment.amount_captured, currency).formatted(),
-            released.formatted()
+        PaymentStatus::Authorized => match payment.capture_before {
+            Some(at) => text.with("hold.until", &[("amount", &amount), ("until", &text.locale.date_time(at))]),
+            None => text.with("hold.held", &[("amount", &amount)]),
+        },
+        PaymentStatus::Succeeded if released.amount() > 0 => text.with(
+            "hold.partly",
+            &[
+                ("captured", &money(Money::from_stored(payment.amount_captured, currency))),
+                ("released", &money(released)),
+            ],
         ),
-        PaymentStatus::Succeeded => format!("{} charged", payment.amount.formatted()),
-        PaymentStatus::Voided => format!("{} hold released: nothing was charged", payment.amount.formatted()),
+        PaymentStatus::Succeeded => text.with("hold.charged", &[("amount", &amount)]),
+        PaymentStatus::Voided => text.with("hold.voided", &[("amount", &amount)]),
         _ => return,
     };
     let _ =
@@ -74,7 +72,7 @@ pub fn escape(text: &str) -> String {
 }
 
 /// A whole page: `title`, the stylesheets and scripts (served by paygraph) and `body`.
-pub fn document(title: &str, extra_css: Option<&str>, script: Option<&str>, body: &str) -> String {
+pub fn document(text: Text, title: &str, extra_css: Option<&str>, script: Option<&str>, body: &str) -> String {
     let mut head = String::new();
     let _ = write!(head, r#"<link rel="stylesheet" href="/assets/pay.css">"#);
     if let Some(css) = extra_css {
@@ -85,7 +83,7 @@ pub fn document(title: &str, extra_css: Option<&str>, script: Option<&str>, body
     }
     format!(
         r#"<!doctype html>
-<html lang="en">
+<html lang="{lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -98,32 +96,25 @@ pub fn document(title: &str, extra_css: Option<&str>, script: Option<&str>, body
 </body>
 </html>
 "#,
-        escape(title)
+        escape(title),
+        lang = text.locale.as_str()
     )
 }
 
-/// A page with one message and nothing else: unknown links and sessions, used-up links.
-pub fn notice(title: &str, message: &str) -> String {
-    let body = format!(r#"<main class="card notice"><h1>{}</h1><p>{}</p></main>"#, escape(title), escape(message));
-    document(title, None, None, &body)
-}
-
-fn purpose_label(purpose: SessionPurpose) -> &'static str {
-    match purpose {
-        SessionPurpose::Checkout => "Order",
-        SessionPurpose::Payment => "Payment",
-        SessionPurpose::BalanceTopUp => "Balance top-up",
-        SessionPurpose::OutstandingBalance => "Outstanding balance",
-        SessionPurpose::Subscription => "Subscription",
-        SessionPurpose::Setup => "Save a payment method",
-    }
+/// A page with one message and nothing else (unknown links and sessions, used-up links):
+/// the catalog's `{key}_title` and `{key}`.
+pub fn notice(text: Text, key: &str) -> String {
+    let title = text.get(&format!("{key}_title"));
+    let body =
+        format!(r#"<main class="card notice"><h1>{}</h1><p>{}</p></main>"#, escape(title), escape(text.get(key)));
+    document(text, title, None, None, &body)
 }
 
 /// The payment page of one session. `graphql_path`, `ws_path` and `vault_path` are where its
 /// script talks to paygraph (same origin).
-pub fn payment_page(view: &HostedView, secret: &str, session_global_id: &str) -> String {
+pub fn payment_page(view: &HostedView, text: Text, secret: &str, session_global_id: &str) -> String {
     let session = &view.session;
-    let amount = session.amount.map(Money::formatted);
+    let amount = session.amount.map(|m| text.locale.money(m));
     let methods = &session.allowed_methods;
     let allows = |m: PaymentMethodType| methods.contains(&m);
     let merchant = &view.merchant;
@@ -136,8 +127,9 @@ pub fn payment_page(view: &HostedView, secret: &str, session_global_id: &str) ->
     }
     let _ = write!(body, r#"<span class="merchant-name">{}</span></header>"#, escape(&merchant.name));
 
-    let _ = write!(body, r#"<section class="summary" aria-label="What you pay">"#);
-    let _ = write!(body, r#"<p class="purpose">{}</p>"#, purpose_label(session.purpose));
+    let _ = write!(body, r#"<section class="summary" aria-label="{}">"#, escape(text.get("summary")));
+    let purpose = text.get(&format!("purpose.{}", session.purpose.as_str()));
+    let _ = write!(body, r#"<p class="purpose">{}</p>"#, escape(purpose));
     if let Some(amount) = &amount {
         let _ = write!(body, r#"<p class="amount" id="amount">{}</p>"#, escape(amount));
     }
@@ -152,38 +144,40 @@ pub fn payment_page(view: &HostedView, secret: &str, session_global_id: &str) ->
                 r#"<li><span>{} × {}</span><span>{}</span></li>"#,
                 item.quantity,
                 escape(&item.name),
-                escape(&total.formatted())
+                escape(&text.locale.money(total))
             );
         }
         let _ = write!(body, "</ul>");
     }
+    let expires = text.with("expires_at", &[("time", &text.locale.time(session.expires_at))]);
     let _ = write!(
         body,
-        r#"<p class="expiry" id="expiry" data-expires-at="{}">Expires at {} UTC</p>"#,
+        r#"<p class="expiry" id="expiry" data-expires-at="{}">{}</p>"#,
         session.expires_at.to_rfc3339(),
-        session.expires_at.format("%H:%M")
+        escape(&expires)
     );
     let _ = write!(body, "</section>");
 
     // One panel per state; the script shows the one matching the session's status.
     let _ = write!(body, r#"<section class="panel" data-when="OPEN">"#);
     let _ = write!(body, r#"<p class="error" id="error" role="alert" hidden></p>"#);
+    let setup = session.purpose == SessionPurpose::Setup;
     if allows(PaymentMethodType::Card) {
         // A SETUP session charges nothing: its button says what it does.
-        let label = if session.purpose == SessionPurpose::Setup { "Save card" } else { "Pay" };
-        body.push_str(&CARD_FORM.replace("{pay_label}", label));
+        let label = if setup { "card.save" } else { "card.pay" };
+        body.push_str(&filled(CARD_FORM, text, &[("pay_label", label)]));
     }
     if allows(PaymentMethodType::Wallet) {
-        body.push_str(WALLET_BUTTONS);
+        body.push_str(&filled(WALLET_BUTTONS, text, &[]));
     }
     if allows(PaymentMethodType::BankTransfer) {
-        body.push_str(BANK_FORM);
+        body.push_str(&filled(BANK_FORM, text, &[]));
     }
     let _ = write!(body, "</section>");
-    let done = if session.purpose == SessionPurpose::Setup { "Card saved" } else { "Payment complete" };
-    body.push_str(&STATE_PANELS.replace("{done_title}", done));
-    hold(&mut body, view.held.as_ref());
-    refunds(&mut body, &view.refunds);
+    let done = if setup { "state.done_setup" } else { "state.done_pay" };
+    body.push_str(&filled(STATE_PANELS, text, &[("done_title", done)]));
+    hold(&mut body, text, view.held.as_ref());
+    refunds(&mut body, text, &view.refunds);
     let _ = write!(body, "</main>");
 
     let data = json!({
@@ -193,44 +187,74 @@ pub fn payment_page(view: &HostedView, secret: &str, session_global_id: &str) ->
         "version": session.version,
         "successUrl": session.success_url,
         "expiresAt": session.expires_at.to_rfc3339(),
+        "text": text.script(),
     });
     // `</` inside the JSON would end the script element; `<\/` is the same JSON string.
     let data = data.to_string().replace("</", "<\\/");
     let _ = write!(body, r#"<script type="application/json" id="session-data">{data}</script>"#);
-    let title = format!("Pay {}", merchant.name);
-    document(&title, Some(&format!("/pay/{secret}/theme.css")), Some("/assets/pay.js"), &body)
+    let title = text.with("title.pay", &[("merchant", &merchant.name)]);
+    document(text, &title, Some(&format!("/pay/{secret}/theme.css")), Some("/assets/pay.js"), &body)
+}
+
+/// `template` with each `{catalog.key}` replaced by its escaped text; `slots` name the keys
+/// of the template's own `{slot}`s.
+fn filled(template: &str, text: Text, slots: &[(&str, &str)]) -> String {
+    let mut out = template.to_owned();
+    for (slot, key) in slots {
+        out = out.replace(&format!("{{{slot}}}"), &escape(text.get(key)));
+    }
+    let mut result = String::with_capacity(out.len());
+    let mut rest = out.as_str();
+    while let Some(start) = rest.find('{') {
+        let Some(len) = rest[start..].find('}') else { break };
+        let key = &rest[start + 1..start + len];
+        result.push_str(&rest[..start]);
+        if key.contains('.') && !key.contains(' ') {
+            result.push_str(&escape(text.get(key)));
+        } else {
+            result.push_str(&rest[start..=start + len]);
+        }
+        rest = &rest[start + len + 1..];
+    }
+    result.push_str(rest);
+    result
 }
 
 /// The test-mode 3-D Secure challenge: the customer's bank would show this.
-pub fn challenge_page(view: &HostedView, secret: &str, payment_global_id: &str) -> String {
-    let data = json!({ "clientSecret": secret, "paymentId": payment_global_id, "returnTo": format!("/pay/{secret}") });
+pub fn challenge_page(view: &HostedView, text: Text, secret: &str, payment_global_id: &str) -> String {
+    let data = json!({ "clientSecret": secret, "paymentId": payment_global_id, "returnTo": format!("/pay/{secret}"),
+                       "text": text.script() });
     let data = data.to_string().replace("</", "<\\/");
     let body = format!(
         r#"<main class="card challenge" id="page">
-<header class="merchant"><span class="merchant-name">Test bank · 3-D Secure</span></header>
-<p>{} asks you to confirm this payment. This is a test-mode challenge: choose its outcome.</p>
+<header class="merchant"><span class="merchant-name">{}</span></header>
+<p>{}</p>
 <p class="error" id="error" role="alert" hidden></p>
 <div class="actions">
-<button type="button" id="pass" class="primary">Complete authentication</button>
-<button type="button" id="fail" class="secondary">Fail authentication</button>
+<button type="button" id="pass" class="primary">{}</button>
+<button type="button" id="fail" class="secondary">{}</button>
 </div>
 </main>
 <script type="application/json" id="challenge-data">{data}</script>"#,
-        escape(&view.merchant.name)
+        escape(text.get("challenge.bank")),
+        escape(&text.with("challenge.ask", &[("merchant", &view.merchant.name)])),
+        escape(text.get("challenge.pass")),
+        escape(text.get("challenge.fail")),
     );
-    document("3-D Secure challenge", Some(&format!("/pay/{secret}/theme.css")), Some("/assets/challenge.js"), &body)
+    let title = text.get("challenge.title");
+    document(text, title, Some(&format!("/pay/{secret}/theme.css")), Some("/assets/challenge.js"), &body)
 }
 
 const CARD_FORM: &str = r##"<form id="card-form" class="method" novalidate>
-<h2>Card</h2>
-<label for="card-number">Card number <span class="brand" id="card-brand" aria-live="polite"></span></label>
+<h2>{card.title}</h2>
+<label for="card-number">{card.number} <span class="brand" id="card-brand" aria-live="polite"></span></label>
 <input id="card-number" name="number" inputmode="numeric" autocomplete="cc-number" placeholder="1234 1234 1234 1234" required>
 <p class="hint" id="card-number-hint" aria-live="polite"></p>
 <div class="row">
-<div><label for="card-expiry">Expiry (MM/YY)</label>
+<div><label for="card-expiry">{card.expiry}</label>
 <input id="card-expiry" name="expiry" inputmode="numeric" autocomplete="cc-exp" placeholder="MM/YY" required>
 <p class="hint" id="card-expiry-hint" aria-live="polite"></p></div>
-<div><label for="card-cvc">Security code</label>
+<div><label for="card-cvc">{card.cvc}</label>
 <input id="card-cvc" name="cvc" inputmode="numeric" autocomplete="cc-csc" placeholder="CVC" required>
 <p class="hint" id="card-cvc-hint" aria-live="polite"></p></div>
 </div>
@@ -238,29 +262,29 @@ const CARD_FORM: &str = r##"<form id="card-form" class="method" novalidate>
 </form>"##;
 
 const WALLET_BUTTONS: &str = r##"<div class="method" id="wallets">
-<h2>Wallet</h2>
-<p class="hint">Test mode: these buttons pay with the wallets' test cards.</p>
-<button type="button" class="wallet" id="pay-apple" data-wallet="APPLE_PAY" data-token="applepay_test_visa">Pay with Apple Pay (test)</button>
-<button type="button" class="wallet" id="pay-google" data-wallet="GOOGLE_PAY" data-token="googlepay_test_visa">Pay with Google Pay (test)</button>
+<h2>{wallet.title}</h2>
+<p class="hint">{wallet.hint}</p>
+<button type="button" class="wallet" id="pay-apple" data-wallet="APPLE_PAY" data-token="applepay_test_visa">{wallet.apple}</button>
+<button type="button" class="wallet" id="pay-google" data-wallet="GOOGLE_PAY" data-token="googlepay_test_visa">{wallet.google}</button>
 </div>"##;
 
 const BANK_FORM: &str = r##"<form id="bank-form" class="method" novalidate>
-<h2>Bank transfer</h2>
-<label for="iban">IBAN</label>
+<h2>{bank.title}</h2>
+<label for="iban">{bank.iban}</label>
 <input id="iban" name="iban" autocomplete="off" placeholder="DE89 3704 0044 0532 0130 00" required>
 <p class="hint" id="iban-hint" aria-live="polite"></p>
-<button type="submit" id="pay-bank" class="primary">Pay by bank transfer</button>
+<button type="submit" id="pay-bank" class="primary">{bank.pay}</button>
 </form>"##;
 
-const STATE_PANELS: &str = r##"<section class="panel" data-when="PROCESSING" hidden><h2>Processing…</h2>
-<p id="processing-text">Your payment is being processed.</p></section>
-<section class="panel" data-when="REQUIRES_ACTION" hidden><h2>Confirm with your bank</h2>
-<p>Your bank asks you to confirm this payment.</p><p><a id="challenge-link" href="#">Continue to your bank</a></p></section>
-<section class="panel final" data-when="COMPLETED" hidden><h2>{done_title}</h2><p>Thank you. You can close this page.</p>
-<p id="redirect-note" hidden>Taking you back to the merchant…</p></section>
-<section class="panel final" data-when="CANCELED" hidden><h2>Payment canceled</h2><p>The merchant canceled this payment. Nothing was charged.</p></section>
-<section class="panel final" data-when="EXPIRED" hidden><h2>This payment has expired</h2><p>Nothing was charged. Ask the merchant for a new link.</p></section>
-<section class="panel final" data-when="FAILED" hidden><h2>Payment failed</h2><p>Too many attempts failed. Nothing was charged.</p></section>"##;
+const STATE_PANELS: &str = r##"<section class="panel" data-when="PROCESSING" hidden><h2>{state.processing_title}</h2>
+<p id="processing-text">{state.processing}</p></section>
+<section class="panel" data-when="REQUIRES_ACTION" hidden><h2>{state.action_title}</h2>
+<p>{state.action}</p><p><a id="challenge-link" href="#">{state.action_link}</a></p></section>
+<section class="panel final" data-when="COMPLETED" hidden><h2>{done_title}</h2><p>{state.done}</p>
+<p id="redirect-note" hidden>{state.redirect}</p></section>
+<section class="panel final" data-when="CANCELED" hidden><h2>{state.canceled_title}</h2><p>{state.canceled}</p></section>
+<section class="panel final" data-when="EXPIRED" hidden><h2>{state.expired_title}</h2><p>{state.expired}</p></section>
+<section class="panel final" data-when="FAILED" hidden><h2>{state.failed_title}</h2><p>{state.failed}</p></section>"##;
 
 #[cfg(test)]
 mod tests {

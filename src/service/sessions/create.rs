@@ -41,6 +41,7 @@ impl Sessions {
             self.processor_takes(merchant, allowed_methods(&input)?, input.allowed_payment_methods.is_some()).await?;
         let metadata = validate::metadata_map(input.metadata.clone(), &["input", "metadata"])?;
         let success_url = validate::url(input.success_url.clone(), &["input", "successUrl"])?;
+        let locale = validate::locale(input.locale.clone(), &["input", "locale"])?;
         let key = validate::idempotency_key(idempotency_key)?;
         check_amount_presence(&input)?;
         check_references_fit_purpose(&input)?;
@@ -80,6 +81,7 @@ impl Sessions {
                 set_profile_as_default: set_as_default,
                 capture_method,
                 success_url,
+                locale,
                 metadata,
                 ..open_session(merchant, input.purpose, now, now + lifetime)
             };

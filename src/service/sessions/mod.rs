@@ -57,6 +57,9 @@ pub struct SessionInput {
     /// Left out of the hash when not given, so keys recorded before it existed still match.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub capture_method: Option<CaptureMethod>,
+    /// The language of its pages; left out of the hash when not given, as above.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
 }
 
 impl SessionInput {
@@ -77,6 +80,7 @@ impl SessionInput {
             success_url: None,
             payment_link: None,
             capture_method: None,
+            locale: None,
         }
     }
 }
@@ -183,6 +187,7 @@ pub(super) fn open_session(
         attempt_count: 0,
         client_secret: new_secret(CLIENT_SECRET_PREFIX),
         success_url: None,
+        locale: None,
         metadata: BTreeMap::new(),
         expires_at,
         created_at: now,

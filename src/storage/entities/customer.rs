@@ -11,6 +11,7 @@ pub struct Model {
     pub email: Option<String>,
     pub name: Option<String>,
     pub external_reference: Option<String>,
+    pub preferred_locale: Option<String>,
     /// A JSON object of string values.
     pub metadata: String,
     pub created_at: DateTimeUtc,
@@ -33,6 +34,7 @@ impl TryFrom<Model> for crate::domain::customer::Customer {
             email: row.email,
             name: row.name,
             external_reference: row.external_reference,
+            preferred_locale: row.preferred_locale.as_deref().and_then(|l| l.parse().ok()),
             metadata: serde_json::from_str(&row.metadata)
                 .map_err(|e| DbErr::Type(format!("customer {}: {e}", row.id)))?,
             created_at: row.created_at,
@@ -50,6 +52,7 @@ impl From<crate::domain::customer::Customer> for Model {
             email: c.email,
             name: c.name,
             external_reference: c.external_reference,
+            preferred_locale: c.preferred_locale.map(|l| l.as_str().to_owned()),
             metadata: serde_json::to_string(&c.metadata).unwrap_or_else(|_| "{}".to_owned()),
             created_at: c.created_at,
             updated_at: c.updated_at,

@@ -33,6 +33,8 @@ pub struct Model {
     #[sea_orm(unique)]
     pub client_secret: String,
     pub success_url: Option<String>,
+    /// `Locale`: the language of its pages.
+    pub locale: Option<String>,
     pub metadata: String,
     pub expires_at: DateTimeUtc,
     pub created_at: DateTimeUtc,
@@ -77,6 +79,7 @@ impl TryFrom<Model> for crate::domain::session::PaymentSession {
             attempt_count: row.attempt_count,
             client_secret: row.client_secret,
             success_url: row.success_url,
+            locale: row.locale.as_deref().map(str::parse).transpose().map_err(|e| bad(&e))?,
             metadata: serde_json::from_str(&row.metadata).map_err(|e| bad(&e))?,
             expires_at: row.expires_at,
             created_at: row.created_at,
@@ -108,6 +111,7 @@ impl From<crate::domain::session::PaymentSession> for Model {
             attempt_count: s.attempt_count,
             client_secret: s.client_secret,
             success_url: s.success_url,
+            locale: s.locale.map(|l| l.as_str().to_owned()),
             metadata: serde_json::to_string(&s.metadata).unwrap_or_else(|_| "{}".to_owned()),
             expires_at: s.expires_at,
             created_at: s.created_at,

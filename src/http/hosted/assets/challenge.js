@@ -19,7 +19,7 @@
       const payload = body.data && body.data.completeTestChallenge;
       if (payload && payload.userErrors.length > 0 && payload.userErrors[0].code !== 'CARD_DECLINED') {
         const box = document.getElementById('error');
-        box.textContent = 'This challenge is no longer pending. Returning to the payment page…';
+        box.textContent = (data.text || {}).challenge_gone || '';
         box.hidden = false;
         setTimeout(() => location.assign(data.returnTo), 1500);
         return;

@@ -16,34 +16,11 @@
   let challengeUrl = null;
   let redirecting = false;
 
+  // What the page says, in the customer's language (the server's catalog, in the data block).
+  const T = data.text || {};
+  const say = (key, values) => (T[key] || '').replace(/\{(\w+)\}/g, (_, name) => String((values || {})[name] ?? ''));
   // What each error code means to the customer.
-  const MESSAGES = {
-    CARD_DECLINED: 'Your card was declined. Try another card.',
-    INSUFFICIENT_FUNDS: 'Your card has insufficient funds. Try another card.',
-    LOST_CARD: 'Your card was declined. Try another card.',
-    STOLEN_CARD: 'Your card was declined. Try another card.',
-    EXPIRED_CARD: 'Your card has expired. Check the expiry date or use another card.',
-    INCORRECT_CVC: 'The security code is incorrect.',
-    PROCESSING_ERROR: 'Your card could not be processed. Please try again.',
-    FRAUDULENT: 'Your card was declined. Try another card.',
-    BLOCKED_BY_FRAUD_RULE: 'This payment was blocked. Try another payment method.',
-    TEST_MODE_LIVE_CARD: 'This is a test payment page: use one of the test cards.',
-    BANK_TRANSFER_FAILED: 'The bank transfer did not arrive. Please try again.',
-    INVALID_IBAN: 'Check the IBAN.',
-    INVALID_WALLET_TOKEN: 'The wallet payment could not be read. Please try again.',
-    SESSION_EXPIRED: 'This payment has expired.',
-    ILLEGAL_TRANSITION: 'This payment can no longer be paid.',
-    VERSION_CONFLICT: 'This payment changed meanwhile. Please try again.',
-    PAYMENT_METHOD_NOT_ALLOWED: 'This payment method is not accepted here.',
-    PAYMENT_LINK_UNAVAILABLE: 'This payment link has taken all the payments it allows.',
-    TOKEN_USED: 'Please enter your card again.',
-    TOKEN_EXPIRED: 'Please enter your card again.',
-    INVALID_NUMBER: 'Check the card number.',
-    UNSUPPORTED_BRAND: 'This card brand is not accepted.',
-    INVALID_EXPIRY: 'Check the expiry date.',
-    INVALID_CVC: 'Check the security code.',
-  };
-  const messageFor = (code) => MESSAGES[code] || 'The payment did not go through. Please try again.';
+  const messageFor = (code) => T['decline.' + code] || T['decline.default'];
 
   // ---- rendering -------------------------------------------------------------------------
 
@@ -64,8 +41,8 @@
     const processing = $('processing-text');
     if (processing) {
       processing.textContent = awaitingTransfer
-        ? 'We are waiting for your bank transfer. This page updates when it arrives.'
-        : 'Your payment is being processed.';
+        ? say('waiting_transfer')
+        : say('processing');
     }
     const link = $('challenge-link');
     if (link && challengeUrl) link.href = challengeUrl;
@@ -118,7 +95,7 @@
     const body = await gql(CONFIRM, { input: { id: data.id, paymentMethod, idempotencyKey: randomKey() } });
     const payload = body.data && body.data.confirmPaymentSession;
     if (!payload) {
-      showError('Something went wrong. Please try again.');
+      showError(say('error'));
       return false;
     }
     const action = payload.nextAction;
@@ -195,11 +172,11 @@
     const brand = brandOf(number);
     $('card-brand').textContent = brand ? brand.name : '';
     let numberProblem = '';
-    if (number.length === 0) numberProblem = final ? 'Enter your card number.' : '';
-    else if (!brand) numberProblem = number.length >= 2 ? 'This card brand is not accepted.' : '';
-    else if (number.length >= Math.max(...brand.lengths) && !brand.lengths.includes(number.length)) numberProblem = 'This card number is too long.';
-    else if (brand.lengths.includes(number.length) && !luhn(number)) numberProblem = 'This card number is not valid.';
-    else if (final && !brand.lengths.includes(number.length)) numberProblem = 'This card number is incomplete.';
+    if (number.length === 0) numberProblem = final ? say('number_empty') : '';
+    else if (!brand) numberProblem = number.length >= 2 ? say('number_brand') : '';
+    else if (number.length >= Math.max(...brand.lengths) && !brand.lengths.includes(number.length)) numberProblem = say('number_long');
+    else if (brand.lengths.includes(number.length) && !luhn(number)) numberProblem = say('number_invalid');
+    else if (final && !brand.lengths.includes(number.length)) numberProblem = say('number_incomplete');
     $('card-number-hint').textContent = numberProblem;
     $('card-number').setAttribute('aria-invalid', numberProblem ? 'true' : 'false');
 
@@ -209,9 +186,9 @@
     if (expiry) {
       const now = new Date();
       const thisMonth = now.getUTCFullYear() * 12 + now.getUTCMonth() + 1;
-      if (expiry.year * 12 + expiry.month < thisMonth) expiryProblem = 'This card has expired.';
+      if (expiry.year * 12 + expiry.month < thisMonth) expiryProblem = say('card_expired');
     } else if (final || expiryText.length >= 5) {
-      expiryProblem = 'Enter the expiry as MM/YY.';
+      expiryProblem = say('expiry_format');
     }
     $('card-expiry-hint').textContent = expiryProblem;
     $('card-expiry').setAttribute('aria-invalid', expiryProblem ? 'true' : 'false');
@@ -219,7 +196,7 @@
     const cvc = digits($('card-cvc').value);
     const cvcLength = brand ? brand.cvc : 3;
     let cvcProblem = '';
-    if ((final || cvc.length > cvcLength) && cvc.length !== cvcLength) cvcProblem = `The security code has ${cvcLength} digits.`;
+    if ((final || cvc.length > cvcLength) && cvc.length !== cvcLength) cvcProblem = say('cvc_digits', { n: cvcLength });
     $('card-cvc-hint').textContent = cvcProblem;
     $('card-cvc').setAttribute('aria-invalid', cvcProblem ? 'true' : 'false');
 
@@ -285,7 +262,7 @@
     const check = (final) => {
       const value = $('iban').value;
       const complete = value.replace(/\s+/g, '').length >= 15;
-      const problem = (final || complete) && !ibanValid(value) ? 'This IBAN is not valid.' : '';
+      const problem = (final || complete) && !ibanValid(value) ? say('iban_invalid') : '';
       $('iban-hint').textContent = problem;
       $('iban').setAttribute('aria-invalid', problem ? 'true' : 'false');
       return !problem && value.trim().length > 0;
@@ -353,7 +330,7 @@
     if (FINAL.has(status)) return;
     if (left <= 0) {
       // The server expires it within seconds; the customer need not wait to be told.
-      expiry.textContent = 'This payment has expired.';
+      expiry.textContent = say('expired');
       if (status === 'OPEN') {
         status = 'EXPIRED';
         render();
@@ -363,7 +340,8 @@
     const hours = Math.floor(left / 3600);
     const minutes = Math.floor((left % 3600) / 60);
     const seconds = String(left % 60).padStart(2, '0');
-    expiry.textContent = 'Time left: ' + (hours > 0 ? `${hours} h ${String(minutes).padStart(2, '0')} min` : `${minutes}:${seconds}`);
+    const shown = hours > 0 ? say('hours', { h: hours, m: String(minutes).padStart(2, '0') }) : `${minutes}:${seconds}`;
+    expiry.textContent = say('time_left', { left: shown });
     setTimeout(tick, 1000);
   }
 
