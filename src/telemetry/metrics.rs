@@ -2,7 +2,7 @@
 //! facade into a Prometheus recorder of the instance's own (not the process-wide one: tests
 //! run many instances in one process, and each reads its own figures at `/metrics`).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -43,9 +43,11 @@ pub struct Metrics {
     subscriptions_active: Gauge,
     statement_seconds: Histogram,
     frame_seconds: Histogram,
-    /// Histograms with labels, made on first use.
-    labelled: Mutex<HashMap<Vec<Label>, Histogram>>,
-    operation_names: Mutex<HashSet<String>>,
+    /// Operation histograms by kind (query, mutation, subscription) and name, made on first
+    /// use; looked up by `&str`, so a known name costs no allocation.
+    operations: Mutex<[HashMap<String, Histogram>; 3]>,
+    /// Histograms whose labels are all static (processor calls, deliveries), by those labels.
+    fixed: Mutex<HashMap<[&'static str; 4], Histogram>>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -139,20 +141,23 @@ impl Metrics {
             subscriptions_active: gauge("paygraph_subscriptions_active", "live subscriptions on this instance"),
             statement_seconds: recorder.register_histogram(&Key::from_static_name(STATEMENT_SECONDS), &metadata()),
             frame_seconds: recorder.register_histogram(&Key::from_static_name(FRAME_SECONDS), &metadata()),
-            labelled: Mutex::default(),
-            operation_names: Mutex::default(),
+            operations: Mutex::default(),
+            fixed: Mutex::default(),
             handle,
             recorder,
         }
     }
 
-    /// A histogram of `name` with `labels`, made once.
-    fn labelled(&self, name: &'static str, labels: Vec<Label>) -> Histogram {
-        let mut made = self.labelled.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut key_labels = labels.clone();
-        key_labels.push(Label::new("__name__", name));
-        made.entry(key_labels)
-            .or_insert_with(|| self.recorder.register_histogram(&Key::from_parts(name, labels), &metadata()))
+    /// The histogram `name` with the static `labels` (pairs of name and value), made once.
+    fn fixed(&self, name: &'static str, labels: [(&'static str, &'static str); 3]) -> Histogram {
+        let key = [name, labels[0].1, labels[1].1, labels[2].1];
+        let mut made = self.fixed.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        made.entry(key)
+            .or_insert_with(|| {
+                let labels: Vec<Label> =
+                    labels.iter().filter(|(k, _)| !k.is_empty()).map(|(k, v)| Label::from_static_parts(k, v)).collect();
+                self.recorder.register_histogram(&Key::from_parts(name, labels), &metadata())
+            })
             .clone()
     }
 
@@ -210,26 +215,30 @@ impl Metrics {
     }
 
     /// One GraphQL operation of `kind` (`query`, `mutation`, `subscription`) named `name`.
+    /// Past [`OPERATION_NAMES`] names of an instance, new ones count as `other`.
     pub fn time_operation(&self, kind: &'static str, name: Option<&str>, took: Duration) {
-        let name = match name {
-            None => "anonymous".to_owned(),
-            Some(name) => self.operation_label(name),
+        let slot = match kind {
+            "mutation" => 1,
+            "subscription" => 2,
+            _ => 0,
         };
-        let labels = vec![Label::new("kind", kind), Label::new("operation", name)];
-        self.labelled(OPERATION_SECONDS, labels).record(took.as_secs_f64());
-    }
-
-    /// `name` as a label, or `other` once the instance has as many names as it keeps.
-    fn operation_label(&self, name: &str) -> String {
-        let mut names = self.operation_names.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if names.contains(name) {
-            return name.to_owned();
-        }
-        if names.len() >= OPERATION_NAMES {
-            return "other".to_owned();
-        }
-        names.insert(name.to_owned());
-        name.to_owned()
+        let name = name.unwrap_or("anonymous");
+        let histogram = {
+            let mut operations = self.operations.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let known: usize = operations.iter().map(HashMap::len).sum();
+            let by_name = &mut operations[slot];
+            match by_name.get(name) {
+                Some(histogram) => histogram.clone(),
+                None => {
+                    let name = if known < OPERATION_NAMES { name } else { "other" };
+                    let labels = vec![Label::new("kind", kind), Label::new("operation", name.to_owned())];
+                    let made =
+                        self.recorder.register_histogram(&Key::from_parts(OPERATION_SECONDS, labels), &metadata());
+                    by_name.entry(name.to_owned()).or_insert(made).clone()
+                }
+            }
+        };
+        histogram.record(took.as_secs_f64());
     }
 
     /// One call to `processor` (`test`, `stripe`) of kind `call` (`charge`, `refund`, …).
@@ -240,18 +249,13 @@ impl Metrics {
         outcome: CallOutcome,
         took: Duration,
     ) {
-        let labels = vec![
-            Label::from_static_parts("processor", processor),
-            Label::from_static_parts("call", call),
-            Label::from_static_parts("outcome", outcome.as_str()),
-        ];
-        self.labelled(PROCESSOR_SECONDS, labels).record(took.as_secs_f64());
+        let labels = [("processor", processor), ("call", call), ("outcome", outcome.as_str())];
+        self.fixed(PROCESSOR_SECONDS, labels).record(took.as_secs_f64());
     }
 
     /// One webhook delivery attempt that ended as `outcome` (`delivered`, `refused`, `failed`).
     pub fn time_delivery(&self, outcome: &'static str, took: Duration) {
-        let labels = vec![Label::from_static_parts("outcome", outcome)];
-        self.labelled(DELIVERY_SECONDS, labels).record(took.as_secs_f64());
+        self.fixed(DELIVERY_SECONDS, [("outcome", outcome), ("", ""), ("", "")]).record(took.as_secs_f64());
     }
 
     /// An event's frame left for a subscriber `after` its commit.
