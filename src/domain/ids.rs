@@ -153,6 +153,14 @@ typed_id! {
     WebhookDeliveryId => WebhookDelivery;
 }
 
+/// A new random secret with `prefix` (192 bits, base64url): API keys, client secrets, vault
+/// tokens, link slugs, signing secrets. Ground level, so every layer that mints one (the
+/// test processor too) uses the same.
+pub fn new_secret(prefix: &str) -> String {
+    let bytes: [u8; 24] = rand::random();
+    format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes))
+}
+
 /// A string that is not a global id (of the expected kind).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("not a valid id")]

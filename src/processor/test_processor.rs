@@ -22,7 +22,7 @@ use crate::domain::PaymentMethodType;
 use crate::domain::capture::HoldOutcome;
 use crate::domain::card::{CardNumber, Wallet};
 use crate::domain::dispute::DisputeEvidence;
-use crate::service::auth::new_secret;
+use crate::domain::new_secret;
 
 /// What a test card does when charged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -4,10 +4,7 @@
 //! them: the database holds the hash, the merchant holds the only copy of the key.
 
 use anyhow::Context;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use std::sync::Arc;
@@ -16,7 +13,7 @@ use super::Core;
 use super::credentials::{CredentialCache, SecretDigest, Verified};
 use crate::domain::api_key::{ApiKey, KeyScope};
 use crate::domain::merchant::Merchant;
-use crate::domain::{ApiKeyId, MerchantId, SessionId};
+use crate::domain::{ApiKeyId, MerchantId, SessionId, new_secret};
 use crate::error::{AppError, AppResult};
 use crate::storage;
 use crate::throttle::BudgetKey;
@@ -87,13 +84,6 @@ impl Caller {
             Caller::Session { session, .. } => session == id,
         }
     }
-}
-
-/// A new random secret with `prefix`.
-pub fn new_secret(prefix: &str) -> String {
-    let mut bytes = [0u8; 24];
-    rand::rng().fill_bytes(&mut bytes);
-    format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes))
 }
 
 /// How a secret is stored and looked up.

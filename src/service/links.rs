@@ -8,11 +8,11 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::auth::new_secret;
 use super::orders::{OrderInput, checked_total};
 use super::sessions::SessionInput;
 use super::{Core, validate};
 use crate::domain::link::PaymentLink;
+use crate::domain::new_secret;
 use crate::domain::order::LineItem;
 use crate::domain::session::PaymentSession;
 use crate::domain::{LinkId, MerchantId, Money, SessionPurpose};

@@ -10,8 +10,9 @@ use chrono::{Datelike, Duration};
 use rand::RngCore;
 
 use super::Core;
-use super::auth::{Caller, new_secret};
+use super::auth::Caller;
 use crate::domain::card::{CardError, CardNumber, Cvc, FingerprintKey, check_expiry};
+use crate::domain::new_secret;
 use crate::domain::{MerchantId, SessionId, SessionStatus};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::processor::CardDetails;

@@ -11,8 +11,9 @@ use chrono::{DateTime, SubsecRound, Utc};
 use serde::Serialize;
 
 use super::Core;
-use super::auth::{CLIENT_SECRET_PREFIX, new_secret};
+use super::auth::CLIENT_SECRET_PREFIX;
 use crate::domain::capture::CaptureMethod;
+use crate::domain::new_secret;
 use crate::domain::session::PaymentSession;
 use crate::domain::stats::{self, Bucket, MAX_BUCKETS, StatsInterval};
 use crate::domain::{

@@ -11,9 +11,9 @@ pub use replay::{MAX_REPLAY, MAX_WAITING, Replayed};
 
 use uuid::Uuid;
 
-use super::auth::new_secret;
 use super::{Core, validate};
 use crate::domain::event::EventKind;
+use crate::domain::new_secret;
 use crate::domain::webhook::{EndpointStatus, WebhookEndpoint, check_url};
 use crate::domain::{MerchantId, WebhookEndpointId};
 use crate::error::{AppError, AppResult, ErrorCode};
