@@ -14,7 +14,6 @@ pub mod mutation;
 pub mod node;
 pub mod objects;
 pub mod parsed;
-pub mod persisted;
 pub mod query;
 pub mod rules;
 pub mod scope;

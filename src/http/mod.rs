@@ -69,7 +69,7 @@ pub struct Shared {
     /// Rate limits of every route.
     pub throttle: Arc<crate::throttle::Throttle>,
     /// Documents known by hash (persisted queries).
-    pub persisted: Arc<crate::graphql::persisted::PersistedQueries>,
+    pub persisted: Arc<crate::service::persisted::PersistedQueries>,
     /// Parsed documents by their text.
     pub parsed: crate::graphql::parsed::ParsedDocuments,
     /// Whether a browser's GET of `/graphql` gets GraphiQL.

@@ -23,6 +23,7 @@ pub mod merchants;
 pub mod orders;
 pub mod origins;
 pub mod payments;
+pub mod persisted;
 pub mod processor_accounts;
 pub mod processor_events;
 pub mod profiles;

@@ -1,11 +1,11 @@
-//! Apollo's automatic persisted queries on `/graphql` (see `graphql::persisted` for where
+//! Apollo's automatic persisted queries on `/graphql` (see `service::persisted` for where
 //! documents are kept): a request with `extensions.persistedQuery` gets its document from
 //! the store, or registers the text it carries once its hash is checked.
 
 use async_graphql::Request;
 
-use crate::graphql::persisted::{PersistedQueries, hash_of, registers_for_good};
 use crate::service::auth::Caller;
+use crate::service::persisted::{PersistedQueries, hash_of, registers_for_good};
 
 /// Why a request's document cannot run; each is a GraphQL error with this code.
 #[derive(Debug, PartialEq, Eq)]

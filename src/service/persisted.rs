@@ -15,10 +15,10 @@ use std::time::Duration;
 use moka::sync::Cache;
 use sha2::{Digest, Sha256};
 
+use super::Core;
+use super::auth::Caller;
 use crate::bus::RedisLink;
 use crate::domain::{MerchantId, hex};
-use crate::service::Core;
-use crate::service::auth::Caller;
 use crate::storage;
 
 /// Documents this instance remembers (each at most the query size limit).
