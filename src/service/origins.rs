@@ -64,7 +64,7 @@ impl Origins {
     }
 
     /// Reads every merchant's origins again.
-    pub async fn reload(&self) -> Result<(), sea_orm::DbErr> {
+    pub async fn reload(&self) -> crate::error::AppResult<()> {
         let ticket = self.tickets.fetch_add(1, Ordering::AcqRel) + 1;
         let rows = storage::merchants::allowed_origins(&self.db).await?;
         let mut by_origin: HashMap<String, Vec<MerchantId>> = HashMap::new();

@@ -19,6 +19,7 @@ use super::Core;
 use super::auth::Caller;
 use crate::bus::RedisLink;
 use crate::domain::{MerchantId, hex};
+use crate::error::AppResult;
 use crate::storage;
 
 /// Documents this instance remembers (each at most the query size limit).
@@ -66,7 +67,7 @@ impl PersistedQueries {
 
     /// The document registered under `hash`, if any tier knows it. A Redis that does not
     /// answer counts as not knowing.
-    pub async fn find(&self, hash: &str) -> Result<Option<Arc<str>>, sea_orm::DbErr> {
+    pub async fn find(&self, hash: &str) -> AppResult<Option<Arc<str>>> {
         if let Some(document) = self.local.get(hash) {
             return Ok(Some(document));
         }
@@ -90,7 +91,7 @@ impl PersistedQueries {
     /// for good; in Redis too for any credential (rate-limited and costed per credential);
     /// only in this instance's bounded cache for an anonymous caller, so a flood of documents
     /// from nobody in particular cannot fill Redis.
-    pub async fn register(&self, hash: &str, document: &str, caller: Option<Caller>) -> Result<(), sea_orm::DbErr> {
+    pub async fn register(&self, hash: &str, document: &str, caller: Option<Caller>) -> AppResult<()> {
         if let Some(caller) = caller.filter(|c| registers_for_good(Some(*c))) {
             storage::persisted::keep(&self.core.db, hash, document, caller.merchant(), self.core.now()).await?;
             self.approvals.insert((caller.merchant(), hash.to_owned()), ());
@@ -120,7 +121,7 @@ impl PersistedQueries {
     /// Whether `merchant`'s read-write key registered the document of `hash`: the
     /// merchant's allow-list in `PAYGRAPH_PERSISTED_ONLY` mode. Another merchant's
     /// registration grants nothing.
-    pub async fn approved(&self, merchant: MerchantId, hash: &str) -> Result<bool, sea_orm::DbErr> {
+    pub async fn approved(&self, merchant: MerchantId, hash: &str) -> AppResult<bool> {
         let key = (merchant, hash.to_owned());
         if self.approvals.contains_key(&key) {
             return Ok(true);

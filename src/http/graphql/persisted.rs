@@ -105,7 +105,7 @@ fn requested_hash(value: &async_graphql::Value) -> Result<String, Refusal> {
     }
 }
 
-fn fault(error: sea_orm::DbErr) -> Refusal {
+fn fault(error: crate::error::AppError) -> Refusal {
     tracing::error!(%error, "persisted query store");
     Refusal::Fault
 }

@@ -9,12 +9,12 @@
 
 use std::sync::Mutex;
 
-use sea_orm::{DatabaseConnection, DbErr};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
-use crate::storage;
+use crate::error::{AppError, AppResult};
 use crate::storage::deliveries::Settlement;
+use crate::storage::{self, Database};
 
 /// Most answers in one transaction.
 const MOST_AT_ONCE: usize = 64;
@@ -29,12 +29,12 @@ pub struct Settler {
 struct Waiting {
     lease: Uuid,
     settlement: Settlement,
-    settled: oneshot::Sender<Result<bool, DbErr>>,
+    settled: oneshot::Sender<AppResult<bool>>,
 }
 
 impl Settler {
     /// Starts the task that settles into `db`; it ends once the `Settler` is dropped.
-    pub fn spawn(db: DatabaseConnection) -> Self {
+    pub fn spawn(db: Database) -> Self {
         let (queue, mut waiting) = mpsc::unbounded_channel();
         tokio::spawn(async move {
             let mut group = Vec::with_capacity(MOST_AT_ONCE);
@@ -52,8 +52,8 @@ impl Settler {
 
     /// Settles a try of the delivery held under `lease` with the next group. `Ok(false)`:
     /// the lease was lost and nothing was written.
-    pub async fn settle(&self, lease: Uuid, settlement: Settlement) -> Result<bool, DbErr> {
-        let stopped = || DbErr::Custom("the webhook settler has stopped".to_owned());
+    pub async fn settle(&self, lease: Uuid, settlement: Settlement) -> AppResult<bool> {
+        let stopped = || AppError::Internal(anyhow::anyhow!("the webhook settler has stopped"));
         let (settled, answer) = oneshot::channel();
         self.queue.send(Waiting { lease, settlement, settled }).map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
@@ -66,7 +66,7 @@ impl Settler {
 pub struct OnDemand(Mutex<Option<Settler>>);
 
 impl OnDemand {
-    pub fn get(&self, db: &DatabaseConnection) -> Settler {
+    pub fn get(&self, db: &Database) -> Settler {
         let mut settler = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         match settler.as_ref().filter(|s| s.alive()) {
             Some(alive) => alive.clone(),
@@ -75,7 +75,7 @@ impl OnDemand {
     }
 }
 
-async fn settle_group(db: &DatabaseConnection, group: Vec<Waiting>) {
+async fn settle_group(db: &Database, group: Vec<Waiting>) {
     if group.len() > 1 {
         let all = group.iter().map(|w| (w.lease, w.settlement.clone())).collect();
         match storage::deliveries::settle_all(db, all).await {
@@ -90,7 +90,7 @@ async fn settle_group(db: &DatabaseConnection, group: Vec<Waiting>) {
     }
     for Waiting { lease, settlement, settled } in group {
         let answer = storage::deliveries::settle_all(db, vec![(lease, settlement)]).await;
-        let _ = settled.send(answer.map(|settled| settled.first().copied().unwrap_or(false)));
+        let _ = settled.send(answer.map(|settled| settled.first().copied().unwrap_or(false)).map_err(AppError::from));
     }
 }
 
