@@ -105,6 +105,13 @@ pub async fn ping(db: &Database) -> bool {
     tokio::time::timeout(Duration::from_secs(2), db.ping()).await.is_ok_and(|r| r.is_ok())
 }
 
+/// Whether a transaction failed only for its timing and may simply run again: PostgreSQL
+/// broke a deadlock by aborting it (40P01), or could not serialize it (40001).
+pub fn is_transient(err: &sea_orm::DbErr) -> bool {
+    let text = err.to_string();
+    text.contains("deadlock detected") || text.contains("could not serialize access")
+}
+
 /// Whether a database error is a unique-constraint violation (a lost insert race).
 pub fn is_unique_violation(err: &sea_orm::DbErr) -> bool {
     matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))

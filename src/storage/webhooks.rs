@@ -27,7 +27,7 @@ pub async fn insert(
 }
 
 /// The changes of an update; `None` keeps a field.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct EndpointChanges {
     pub url: Option<String>,
     pub description: Option<Option<String>>,
@@ -42,6 +42,10 @@ pub struct EndpointChanges {
 }
 
 /// Applies `changes` to `merchant`'s live endpoint `id`; `None` when there is no such endpoint.
+///
+/// Deleting locks the endpoint, then its waiting deliveries, while the webhook settler locks
+/// a delivery, then its endpoint (its failing streak): PostgreSQL may break the rare cycle by
+/// aborting this transaction, which then runs again (at most three times).
 pub async fn update(
     db: &DatabaseConnection,
     merchant: MerchantId,
@@ -49,6 +53,26 @@ pub async fn update(
     changes: EndpointChanges,
     at: DateTime<Utc>,
 ) -> Result<Option<WebhookEndpoint>, DbErr> {
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match apply(db, merchant, id, &changes, at).await {
+            Err(error) if tries < 3 && super::is_transient(&error) => {
+                tracing::debug!(%error, "an endpoint change ran into the settler; running it again");
+            }
+            done => return done,
+        }
+    }
+}
+
+async fn apply(
+    db: &DatabaseConnection,
+    merchant: MerchantId,
+    id: Uuid,
+    changes: &EndpointChanges,
+    at: DateTime<Utc>,
+) -> Result<Option<WebhookEndpoint>, DbErr> {
+    let changes = changes.clone();
     let mut columns: Vec<(W, SimpleExpr)> = vec![(W::UpdatedAt, Expr::value(at))];
     if let Some(url) = changes.url {
         columns.push((W::Url, Expr::value(url)));
