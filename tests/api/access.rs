@@ -3,9 +3,9 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::*;
 use crate::live::{EVENTS, UPDATED, event};
-use crate::ws::{Frame, Protocol, WsClient};
+use crate::support::ws::{Frame, Protocol, WsClient};
+use crate::support::*;
 
 const SESSION: &str = "query($id: ID!) { paymentSession(id: $id) { id status } }";
 const NODE: &str = "query($id: ID!) { node(id: $id) { id ... on PaymentSession { status } } }";

@@ -11,8 +11,8 @@ use paygraph::domain::{MerchantId, TypedId};
 use paygraph::service::audit::{Scope, within};
 use serde_json::{Value, json};
 
-use crate::confirm::{confirm, tokenize};
-use crate::helpers::*;
+use crate::support::payments::{confirm, tokenize};
+use crate::support::*;
 
 const AUDIT: &str = "query($filter: AuditEventFilterInput) { auditEvents(first: 50, filter: $filter) {
     totalCount nodes { id occurredAt actor { kind keyId keyName paymentSessionId } action nodeIds ip origin outcome } } }";
@@ -59,7 +59,7 @@ async fn each_change_is_recorded_with_the_key_that_made_it_and_how_it_ended() {
         .unwrap();
     // The origin is not the merchant's: refused at the door, before any mutation ran.
     assert_eq!(created.status(), 403);
-    let (session, secret) = crate::helpers::created(
+    let (session, secret) = crate::support::created(
         app.gql_as(
             Some(&ops),
             CREATE_SESSION,
@@ -385,7 +385,7 @@ async fn cli_commands_are_recorded_as_the_operators() {
 /// only for the merchant's read-write keys.
 #[tokio::test]
 async fn socket_mutations_are_recorded_and_events_are_nodes_for_read_write_keys() {
-    use crate::ws::{Frame, Protocol, WsClient};
+    use crate::support::ws::{Frame, Protocol, WsClient};
     let app = spawn_app().await;
     let mut ws = WsClient::with_token(&app.address, Protocol::TransportWs, &app.key).await;
     let made = ws

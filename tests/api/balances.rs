@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
-use crate::confirm::create_and_pay;
-use crate::helpers::*;
+use crate::support::payments::create_and_pay;
+use crate::support::*;
 
 const BALANCE: &str = "query($id: ID!) { node(id: $id) { ... on Customer {
     eur: balance(currency: \"EUR\") { amount currency }

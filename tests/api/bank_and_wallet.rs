@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
-use crate::confirm::{CONFIRM, confirm_with};
-use crate::helpers::*;
+use crate::support::payments::{CONFIRM, confirm_with};
+use crate::support::*;
 
 const SETTLE: &str = "mutation($input: SettleTestBankTransferInput!) { settleTestBankTransfer(input: $input) {
     paymentSession { status version attemptCount } payment { status declineCode methodType methodSummary { ... on BankTransferSummary { country last4 } } }

@@ -8,14 +8,14 @@ use std::sync::atomic::Ordering;
 use serde_json::{Value, json};
 
 use crate::captures::{authorized, capture, void};
-use crate::faulty::{Fault, FaultyProcessor};
-use crate::helpers::*;
+use crate::support::faulty::{Fault, FaultyProcessor};
+use crate::support::*;
 
 const PAYMENT: &str = "query($id: ID!) { node(id: $id) { ... on Payment { status amountCaptured { amount }
     paymentSession { version events(first: 50) { nodes { kind } } } } } }";
 
 async fn payment(app: &TestApp, id: &str) -> Value {
-    app.gql(PAYMENT, json!({ "id": id })).await["data"]["node"].clone()
+    node_of(app, PAYMENT, id).await
 }
 
 fn captured_events(payment: &Value) -> usize {

@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use crate::confirm::create_and_pay;
-use crate::helpers::*;
-use crate::ws::{Frame, Protocol, WsClient};
+use crate::support::payments::create_and_pay;
+use crate::support::ws::{Frame, Protocol, WsClient};
+use crate::support::*;
 
 const CAPTURE: &str = "mutation($input: CapturePaymentInput!) { capturePayment(input: $input) {
     payment { id status amount { amount } amountCaptured { amount } amountCapturable { amount } captureBefore }
@@ -31,13 +31,7 @@ pub async fn void(app: &TestApp, input: Value) -> Value {
 }
 
 async fn payment(app: &TestApp, id: &str) -> Value {
-    let body = app.gql(PAYMENT, json!({ "id": id })).await;
-    assert!(body["errors"].is_null(), "{body}");
-    body["data"]["node"].clone()
-}
-
-fn code(payload: &Value) -> &str {
-    payload["userErrors"][0]["code"].as_str().unwrap_or("none")
+    node_of(app, PAYMENT, id).await
 }
 
 fn kinds(payment: &Value) -> Vec<String> {
@@ -105,7 +99,7 @@ async fn a_partial_capture_takes_part_releases_the_rest_and_bounds_refunds() {
     assert!(page.contains("€15.00 charged; €10.00 of the hold released"), "{page}");
 
     let again = capture(&app, json!({ "paymentId": id, "amount": 500 })).await;
-    assert_eq!(code(&again), "PAYMENT_NOT_CAPTURABLE", "an authorization is captured once: {again}");
+    assert_eq!(payload_code(&again), "PAYMENT_NOT_CAPTURABLE", "an authorization is captured once: {again}");
     let too_much = app
         .gql(
             "mutation($id: ID!) { refundPayment(input: { paymentId: $id, amount: 1501 }) { userErrors { code } } }",
@@ -147,9 +141,9 @@ async fn a_void_releases_the_hold_once_and_the_order_follows_its_payment() {
     let version = now["paymentSession"]["version"].clone();
 
     let twice = void(&app, json!({ "paymentId": id })).await;
-    assert_eq!(code(&twice), "PAYMENT_NOT_VOIDABLE", "{twice}");
+    assert_eq!(payload_code(&twice), "PAYMENT_NOT_VOIDABLE", "{twice}");
     let late = capture(&app, json!({ "paymentId": id })).await;
-    assert_eq!(code(&late), "PAYMENT_NOT_CAPTURABLE", "{late}");
+    assert_eq!(payload_code(&late), "PAYMENT_NOT_CAPTURABLE", "{late}");
     assert_eq!(payment(&app, &id).await["paymentSession"]["version"], version, "nothing changed");
     // A voided order is not paid again by a new session: it is over.
     let retry = app.create_session(json!({ "purpose": "CHECKOUT", "orderId": order })).await;
@@ -177,7 +171,7 @@ async fn racing_captures_and_voids_end_the_hold_exactly_once() {
     assert_eq!(ledger.captures.len() + ledger.voids.len(), 1, "{ledger:?}");
     let wins = captured.iter().chain(&voided).filter(|r| r["userErrors"].as_array().unwrap().is_empty()).count();
     assert_eq!(wins, 1, "one request ends the hold: {captured:?} {voided:?}");
-    let losers: Vec<&str> = captured.iter().chain(&voided).map(code).filter(|c| *c != "none").collect();
+    let losers: Vec<&str> = captured.iter().chain(&voided).map(payload_code).filter(|c| *c != "none").collect();
     assert!(losers.iter().all(|c| *c == "PAYMENT_NOT_CAPTURABLE" || *c == "PAYMENT_NOT_VOIDABLE"), "{losers:?}");
     let now = payment(&app, &id).await;
     let ends = kinds(&now).into_iter().filter(|k| k == "PAYMENT_CAPTURED" || k == "PAYMENT_VOIDED").count();
@@ -211,17 +205,17 @@ async fn bad_captures_and_voids_are_refused_and_change_nothing() {
     ];
     for (input, expected, field) in cases {
         let payload = capture(&app, input.clone()).await;
-        assert_eq!(code(&payload), expected, "{input}: {payload}");
+        assert_eq!(payload_code(&payload), expected, "{input}: {payload}");
         assert_eq!(payload["userErrors"][0]["field"], field, "{input}");
         assert!(payload["payment"].is_null());
     }
-    assert_eq!(code(&void(&app, json!({ "paymentId": automatic })).await), "PAYMENT_NOT_VOIDABLE");
+    assert_eq!(payload_code(&void(&app, json!({ "paymentId": automatic })).await), "PAYMENT_NOT_VOIDABLE");
     // Another merchant's key finds no such payment; a client secret may not call either.
     let other = app.other_merchant_key().await;
     for query in [CAPTURE, VOID] {
         let foreign = app.gql_as(Some(&other), query, json!({ "input": { "paymentId": id } })).await;
         let payload = foreign["data"].as_object().unwrap().values().next().unwrap().clone();
-        assert_eq!(code(&payload), "NOT_FOUND", "{foreign}");
+        assert_eq!(payload_code(&payload), "NOT_FOUND", "{foreign}");
         let secret = crate::refunds::own_client_secret(&app, &id).await;
         let as_secret = app.gql_as(Some(&secret), query, json!({ "input": { "paymentId": id } })).await;
         assert_eq!(error_code(&as_secret), "FORBIDDEN", "the payment's own session's secret: {as_secret}");
@@ -251,7 +245,7 @@ async fn the_same_capture_key_replays_and_other_input_under_it_is_refused() {
     let again = capture(&app, input).await;
     assert_eq!(first, again, "replayed");
     let other = capture(&app, json!({ "paymentId": id, "amount": 1000, "idempotencyKey": "capture-1" })).await;
-    assert_eq!(code(&other), "IDEMPOTENCY_KEY_REUSED", "{other}");
+    assert_eq!(payload_code(&other), "IDEMPOTENCY_KEY_REUSED", "{other}");
     let events = kinds(&payment(&app, &id).await);
     assert_eq!(events.iter().filter(|k| *k == "PAYMENT_CAPTURED").count(), 1, "{events:?}");
 }
@@ -284,7 +278,7 @@ async fn a_hold_not_captured_in_time_is_voided_by_the_background_pass() {
     let events = kinds(&payment(&app, &id).await);
     assert_eq!(events.iter().filter(|k| *k == "PAYMENT_VOIDED").count(), 1, "{events:?}");
     assert_eq!(events.last().unwrap(), "PAYMENT_VOIDED");
-    assert_eq!(code(&capture(&app, json!({ "paymentId": id })).await), "PAYMENT_NOT_CAPTURABLE");
+    assert_eq!(payload_code(&capture(&app, json!({ "paymentId": id })).await), "PAYMENT_NOT_CAPTURABLE");
 }
 
 #[tokio::test]

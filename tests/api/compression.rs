@@ -4,7 +4,7 @@ use std::io::Read;
 
 use serde_json::{Value, json};
 
-use crate::helpers::*;
+use crate::support::*;
 
 const PAGE: &str = "{ paymentSessions(first: 30) { edges { node { id status purpose amount { amount currency formatted } expiresAt } } } }";
 

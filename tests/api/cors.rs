@@ -10,7 +10,7 @@ use paygraph::service::SystemClock;
 use reqwest::{Method, Response};
 use serde_json::{Value, json};
 
-use crate::helpers::*;
+use crate::support::*;
 
 const EVERYONE: &str = "https://app.example.com";
 const SHOP: &str = "https://shop.example.com";

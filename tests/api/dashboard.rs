@@ -2,7 +2,7 @@
 //! nothing from elsewhere and run no inline script or style. Its behaviour in a browser is
 //! in `tests/e2e/dashboard.test.mjs`.
 
-use crate::helpers::spawn_app;
+use crate::support::spawn_app;
 
 #[tokio::test]
 async fn the_dashboard_is_served_under_a_strict_policy() {

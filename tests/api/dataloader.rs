@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::helpers::*;
+use crate::support::*;
 
 const NESTED: &str = r#"
 query($first: Int) {
@@ -150,7 +150,7 @@ async fn the_statement_count_holds_under_load() {
 /// The same over the WebSocket: a query there drives its own loads too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_statement_count_holds_under_load_over_the_socket() {
-    use crate::ws::{Protocol, WsClient};
+    use crate::support::ws::{Protocol, WsClient};
     let app = spawn_quiet_app().await;
     for i in 0..50 {
         let customer = app.create_customer(&format!("socket{i}@example.com")).await;
@@ -171,10 +171,10 @@ async fn the_statement_count_holds_under_load_over_the_socket() {
     assert!(counts.iter().all(|&(one, fifty)| one == idle && fifty == idle), "idle {idle}, under load {counts:?}");
 }
 
-async fn over_socket(app: &TestApp, ws: &mut crate::ws::WsClient, id: &str, first: i64) -> u64 {
+async fn over_socket(app: &TestApp, ws: &mut crate::support::ws::WsClient, id: &str, first: i64) -> u64 {
     let before = app.statement_count().await;
     match ws.run(id, BUSY_PAGE, json!({ "first": first })).await {
-        crate::ws::Frame::Next(body) => assert!(body["errors"].is_null(), "{body}"),
+        crate::support::ws::Frame::Next(body) => assert!(body["errors"].is_null(), "{body}"),
         other => panic!("{other:?}"),
     }
     app.statement_count().await - before

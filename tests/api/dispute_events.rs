@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::confirm::pay;
-use crate::helpers::*;
-use crate::receiver::Receiver;
+use crate::support::payments::pay;
+use crate::support::receiver::Receiver;
+use crate::support::ws::{Protocol, WsClient};
+use crate::support::*;
 use crate::webhook_deliveries::endpoint;
-use crate::ws::{Protocol, WsClient};
 
 const DISPUTE_CARD: &str = "4000000000000259";
 const EVENTS: &str = "subscription($after: String) { paymentSessionEvents(after: $after) {
@@ -78,7 +78,7 @@ async fn dispute_events_reach_subscribers_and_webhooks_in_version_order() {
     assert_eq!(own, merchant, "both subscriptions agree");
 
     // The webhook receiver: the same events, with the dispute's id, in version order.
-    let closed = |received: &[crate::receiver::Received]| {
+    let closed = |received: &[crate::support::receiver::Received]| {
         received.iter().any(|r| r.body["kind"] == "DISPUTE_CLOSED" && r.body["paymentSessionId"] == session.as_str())
     };
     assert!(receiver.wait_until(Duration::from_secs(15), closed).await, "the decision reaches the receiver");

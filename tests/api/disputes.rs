@@ -11,8 +11,8 @@ use paygraph::processor::DisputeReport;
 use paygraph::service::disputes::Recorded;
 use serde_json::{Value, json};
 
-use crate::confirm::{create_and_pay, pay};
-use crate::helpers::*;
+use crate::support::payments::{create_and_pay, pay};
+use crate::support::*;
 
 const DISPUTE_CARD: &str = "4000000000000259";
 

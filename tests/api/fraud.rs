@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
-use crate::confirm::{CONFIRM, confirm, pay, tokenize};
-use crate::helpers::*;
+use crate::support::payments::{CONFIRM, confirm, pay, tokenize};
+use crate::support::*;
 
 const ADD: &str = "mutation($input: AddBlocklistEntryInput!) { addBlocklistEntry(input: $input) {
     blocklistEntry { id kind value note } userErrors { field message code } } }";

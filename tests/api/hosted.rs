@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use crate::confirm::{confirm, tokenize};
-use crate::helpers::*;
+use crate::support::payments::{confirm, tokenize};
+use crate::support::*;
 
 const CREATE_LINK: &str = "mutation($input: CreatePaymentLinkInput!) { createPaymentLink(input: $input) {
     paymentLink { id url active amount { amount currency } lineItems { name quantity total { amount } }

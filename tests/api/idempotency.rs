@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::*;
+use crate::support::*;
 
 fn input(key: &str, amount: i64) -> Value {
     json!({ "purpose": "PAYMENT", "amount": { "amount": amount, "currency": "USD" }, "idempotencyKey": key })
@@ -104,7 +104,7 @@ async fn break_idempotency_records(app: &TestApp, broken: bool) {
 
 #[tokio::test]
 async fn a_confirmation_and_its_idempotency_record_commit_together() {
-    use crate::confirm::{CONFIRM, tokenize};
+    use crate::support::payments::{CONFIRM, tokenize};
     let app = spawn_app().await;
     let (id, secret) = app.create_payment_session(1500, "EUR").await;
     let token = tokenize(&app, &secret, "4242424242424242").await;

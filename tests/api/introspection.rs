@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{error_code, spawn_app, spawn_quiet_app};
+use crate::support::{error_code, spawn_app, spawn_quiet_app};
 
 /// graphql-js `getIntrospectionQuery()` with every option, as the package prints it.
 const STANDARD: &str = include_str!("fixtures/introspection.graphql");
@@ -68,7 +68,7 @@ async fn introspection_is_charged_to_the_cost_budget_like_any_query() {
 
 #[tokio::test]
 async fn anonymous_introspection_spends_its_ips_cost_bucket() {
-    let app = crate::helpers::spawn_app_with(|config| {
+    let app = crate::support::spawn_app_with(|config| {
         // A bucket of two such requests (each costs 150: five fields, thirty times).
         config.throttle.cost_bucket = 400;
         config.throttle.cost_restore_rate = 1;

@@ -9,8 +9,8 @@ use paygraph::config::Config;
 use paygraph::service::SystemClock;
 use serde_json::{Value, json};
 
-use crate::helpers::*;
-use crate::ws::{Frame, Protocol, WsClient};
+use crate::support::ws::{Frame, Protocol, WsClient};
+use crate::support::*;
 
 const CREATE_KEY: &str = "mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) {
     apiKey { id name prefix scope createdAt lastUsedAt expiresAt revokedAt } secretKey userErrors { field code } } }";

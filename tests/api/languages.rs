@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::*;
+use crate::support::*;
 
 async fn page(app: &TestApp, hosted_url: &str, accept_language: Option<&str>) -> (u16, String) {
     let mut request = app.client.get(hosted_url);

@@ -7,8 +7,8 @@ use futures_util::StreamExt;
 use paygraph::domain::{MerchantId, SessionId, SessionStatus, TypedId};
 use serde_json::{Value, json};
 
-use crate::helpers::*;
-use crate::ws::{Frame, Protocol, WsClient};
+use crate::support::ws::{Frame, Protocol, WsClient};
+use crate::support::*;
 
 pub const UPDATED: &str = "subscription($id: ID!, $after: Int) {
     paymentSessionUpdated(id: $id, afterVersion: $after) {

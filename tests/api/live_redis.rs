@@ -9,8 +9,8 @@ use paygraph::config::Config;
 use paygraph::service::SystemClock;
 use serde_json::{Value, json};
 
-use crate::helpers::*;
-use crate::ws::{Protocol, WsClient};
+use crate::support::ws::{Protocol, WsClient};
+use crate::support::*;
 
 const EVENTS: &str = "subscription($after: String) { paymentSessionEvents(after: $after) { cursor version status paymentSession { id } } }";
 const CANCEL: &str = "mutation($id: ID!) { cancelPaymentSession(input: {id: $id}) { userErrors { code } } }";

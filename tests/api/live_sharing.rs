@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::helpers::*;
 use crate::live::{CANCEL, UPDATED, event};
-use crate::ws::{Protocol, WsClient};
+use crate::support::ws::{Protocol, WsClient};
+use crate::support::*;
 
 #[tokio::test]
 async fn identical_subscriptions_share_one_resolution_of_each_event() {

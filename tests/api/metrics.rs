@@ -6,11 +6,11 @@ use std::time::Duration;
 use prometheus_parse::{Scrape, Value as Series};
 use serde_json::json;
 
-use crate::confirm::pay;
-use crate::helpers::*;
-use crate::receiver::Receiver;
+use crate::support::payments::pay;
+use crate::support::receiver::Receiver;
+use crate::support::ws::{Protocol, WsClient};
+use crate::support::*;
 use crate::webhook_deliveries::endpoint;
-use crate::ws::{Protocol, WsClient};
 
 async fn scrape(app: &TestApp) -> Scrape {
     let text = app.client.get(format!("{}/metrics", app.address)).send().await.unwrap().text().await.unwrap();

@@ -4,7 +4,7 @@
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use crate::helpers::*;
+use crate::support::*;
 
 fn migrate(database_url: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_paygraph"));

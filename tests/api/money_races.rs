@@ -8,8 +8,8 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use crate::bank_and_wallet::transfer;
-use crate::confirm::tokenize;
-use crate::helpers::*;
+use crate::support::payments::tokenize;
+use crate::support::*;
 
 const SETTLE: &str = "mutation($input: SettleTestBankTransferInput!) { settleTestBankTransfer(input: $input) {
     paymentSession { status version } payment { status } userErrors { code } } }";
@@ -61,7 +61,7 @@ async fn two_sessions_paying_one_debt_at_the_same_instant_take_it_once() {
         .map(|(id, secret, token)| {
             let (barrier, client, address) = (barrier.clone(), reqwest::Client::new(), app.address.clone());
             let input = json!({ "id": id, "paymentMethod": { "cardToken": token } });
-            let body = json!({ "query": crate::confirm::CONFIRM, "variables": { "input": input } });
+            let body = json!({ "query": crate::support::payments::CONFIRM, "variables": { "input": input } });
             tokio::spawn(async move {
                 barrier.wait().await;
                 let sent = client.post(format!("{address}/graphql")).bearer_auth(secret).json(&body).send().await;
@@ -80,7 +80,7 @@ async fn two_sessions_paying_one_debt_at_the_same_instant_take_it_once() {
     // Tried again once the other has paid, the refused session still takes nothing.
     let (late, late_secret, _) = ready_again.iter().find(|(id, ..)| *id != paid_id(&payloads)).unwrap();
     let token = tokenize(&app, late_secret, "4242424242424242").await;
-    let again = crate::confirm::confirm(&app, late_secret, late, &token, None).await;
+    let again = crate::support::payments::confirm(&app, late_secret, late, &token, None).await;
     assert_eq!(again["userErrors"][0]["code"], "NOTHING_OUTSTANDING", "{again}");
     assert_eq!(app.ledger().charges.len(), 1, "the processor charged once: {:?}", app.ledger());
     let balance = "query($id: ID!) { node(id: $id) { ... on Customer { balance(currency: \"EUR\") { amount } } } }";

@@ -8,8 +8,8 @@ use paygraph::config::Config;
 use paygraph::service::SystemClock;
 use serde_json::{Value, json};
 
-use crate::helpers::*;
-use crate::ws::{Frame, Protocol, WsClient};
+use crate::support::ws::{Frame, Protocol, WsClient};
+use crate::support::*;
 
 const MERCHANT: &str = "{ merchant { name } }";
 const STATUS: &str = "query($id: ID!) { paymentSession(id: $id) { status } }";

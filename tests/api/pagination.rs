@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::*;
+use crate::support::*;
 
 const CUSTOMERS: &str = r#"
 query($first: Int, $after: String, $last: Int, $before: String, $direction: OrderDirection) {
@@ -153,7 +153,7 @@ async fn nested_connections_page_per_parent() {
 #[tokio::test]
 async fn a_sessions_events_page_backward_with_last_and_before() {
     let app = spawn_app().await;
-    let (session, paid) = crate::confirm::pay(&app, "4242424242424242").await;
+    let (session, paid) = crate::support::payments::pay(&app, "4242424242424242").await;
     let refund = "mutation($id: ID!) { refundPayment(input: { paymentId: $id, amount: 100 }) { userErrors { code } } }";
     app.gql(refund, json!({ "id": paid["payment"]["id"] })).await;
     let page = |args: &str| {

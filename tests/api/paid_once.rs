@@ -5,8 +5,8 @@
 
 use serde_json::{Value, json};
 
-use crate::confirm::{CONFIRM, confirm, tokenize};
-use crate::helpers::*;
+use crate::support::payments::{CONFIRM, confirm, tokenize};
+use crate::support::*;
 
 const PAID: &str = "query($id: ID!) { node(id: $id) { ... on Order { status paymentSessions { edges { node {
     status version payments { edges { node { status } } } } } } } } }";

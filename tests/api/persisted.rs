@@ -10,7 +10,7 @@ use paygraph::service::SystemClock;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::helpers::*;
+use crate::support::*;
 
 /// The hosted page's status check (`pay.js`), a mobile app's too.
 pub const HOSTED_STATUS: &str = "query($id: ID!) { paymentSession(id: $id) { status version payments(first: 1) { nodes { id methodType status } } } }";

@@ -6,7 +6,7 @@ use paygraph::config::{Config, Environment};
 use paygraph::startup::Application;
 use serde_json::json;
 
-use crate::helpers::*;
+use crate::support::*;
 
 const SECRETS_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8";
 const FINGERPRINT_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0-Pw";

@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
-use crate::confirm::{CONFIRM, confirm, create_and_pay, tokenize};
-use crate::helpers::*;
+use crate::support::payments::{CONFIRM, confirm, create_and_pay, tokenize};
+use crate::support::*;
 
 const PROFILES: &str = "query($id: ID!) { node(id: $id) { ... on Customer {
     defaultPaymentProfile { id last4 }

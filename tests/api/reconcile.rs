@@ -9,9 +9,9 @@ use std::sync::atomic::Ordering;
 use chrono::Duration;
 use serde_json::{Value, json};
 
-use crate::confirm::{confirm, tokenize};
-use crate::faulty::{Fault, FaultyProcessor};
-use crate::helpers::*;
+use crate::support::faulty::{Fault, FaultyProcessor};
+use crate::support::payments::{confirm, tokenize};
+use crate::support::*;
 
 const STATE: &str = "query($id: ID!) { paymentSession(id: $id) { status version attemptCount
     order { status } payments { edges { node { status declineCode } } }

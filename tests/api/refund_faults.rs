@@ -7,9 +7,9 @@ use std::sync::atomic::Ordering;
 
 use serde_json::{Value, json};
 
-use crate::confirm::pay;
-use crate::faulty::{Fault, FaultyProcessor};
-use crate::helpers::*;
+use crate::support::faulty::{Fault, FaultyProcessor};
+use crate::support::payments::pay;
+use crate::support::*;
 
 const REFUND: &str = "mutation($id: ID!) { refundPayment(input: { paymentId: $id, amount: 900 }) {
     refund { status } payment { amountRefunded { amount } } userErrors { code } } }";

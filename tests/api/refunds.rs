@@ -4,9 +4,9 @@
 
 use serde_json::{Value, json};
 
-use crate::confirm::{create_and_pay, pay};
-use crate::helpers::*;
-use crate::ws::{Protocol, WsClient};
+use crate::support::payments::{create_and_pay, pay};
+use crate::support::ws::{Protocol, WsClient};
+use crate::support::*;
 
 const REFUND: &str = "mutation($input: RefundPaymentInput!) { refundPayment(input: $input) {
     refund { id status amount { amount currency } reason failureCode }
@@ -37,13 +37,7 @@ async fn paid(app: &TestApp, card: &str) -> String {
 }
 
 async fn payment(app: &TestApp, id: &str) -> Value {
-    let body = app.gql(PAYMENT, json!({ "id": id })).await;
-    assert!(body["errors"].is_null(), "{body}");
-    body["data"]["node"].clone()
-}
-
-fn code(payload: &Value) -> &str {
-    payload["userErrors"][0]["code"].as_str().unwrap_or("none")
+    node_of(app, PAYMENT, id).await
 }
 
 #[tokio::test]
@@ -66,7 +60,7 @@ async fn partial_refunds_add_up_to_what_was_captured_and_no_more() {
     assert!(page.contains("€10.00 refunded") && page.contains("€15.00 refunded"), "{page}");
 
     let more = refund(&app, json!({ "paymentId": id, "amount": 1 })).await;
-    assert_eq!(code(&more), "ALREADY_REFUNDED", "{more}");
+    assert_eq!(payload_code(&more), "ALREADY_REFUNDED", "{more}");
     let now = payment(&app, &id).await;
     assert_eq!(now["refunds"]["totalCount"], 2);
     assert_eq!(now["status"], "SUCCEEDED", "a refunded payment keeps its status; amountRefunded says the rest");
@@ -93,7 +87,7 @@ async fn racing_refunds_never_give_back_more_than_was_captured() {
     assert_eq!(refunds.len(), 6, "{refunds:?}");
     assert_eq!(refunds.iter().map(|(_, amount)| amount).sum::<i64>(), 2400);
     let succeeded = results.iter().filter(|r| r["refund"]["status"] == "SUCCEEDED").count();
-    let refused: Vec<&str> = results.iter().filter(|r| r["refund"].is_null()).map(code).collect();
+    let refused: Vec<&str> = results.iter().filter(|r| r["refund"].is_null()).map(payload_code).collect();
     assert_eq!(succeeded, 6, "2500 holds six refunds of 400: {results:?}");
     assert!(refused.iter().all(|c| *c == "AMOUNT_TOO_LARGE"), "{refused:?}");
     let now = payment(&app, &id).await;
@@ -127,7 +121,7 @@ async fn bad_refunds_are_refused_and_change_nothing() {
     ];
     for (input, expected, field) in cases {
         let payload = refund(&app, input.clone()).await;
-        assert_eq!(code(&payload), expected, "{input}: {payload}");
+        assert_eq!(payload_code(&payload), expected, "{input}: {payload}");
         assert_eq!(payload["userErrors"][0]["field"], field, "{input}");
         assert!(payload["refund"].is_null());
     }
@@ -152,7 +146,7 @@ async fn the_same_key_replays_and_other_input_under_it_is_refused() {
     assert_eq!(first["refund"]["id"], again["refund"]["id"], "{again}");
     assert_eq!(again["payment"]["amountRefunded"]["amount"], 700);
     let other = refund(&app, json!({ "paymentId": id, "amount": 800, "idempotencyKey": "refund-1" })).await;
-    assert_eq!(code(&other), "IDEMPOTENCY_KEY_REUSED", "{other}");
+    assert_eq!(payload_code(&other), "IDEMPOTENCY_KEY_REUSED", "{other}");
     assert_eq!(payment(&app, &id).await["refunds"]["totalCount"], 1);
 }
 
@@ -163,7 +157,7 @@ async fn a_refund_the_processor_fails_later_gives_its_amount_back() {
     let pending = refund(&app, json!({ "paymentId": id })).await;
     assert_eq!(pending["refund"]["status"], "PENDING", "{pending}");
     assert_eq!(pending["payment"]["amountRefunded"]["amount"], 2500, "a pending refund holds its amount");
-    assert_eq!(code(&refund(&app, json!({ "paymentId": id, "amount": 1 })).await), "ALREADY_REFUNDED");
+    assert_eq!(payload_code(&refund(&app, json!({ "paymentId": id, "amount": 1 })).await), "ALREADY_REFUNDED");
 
     assert_eq!(app.services.refunds.settle_pending().await.unwrap(), 1);
     let now = payment(&app, &id).await;
@@ -208,8 +202,12 @@ async fn a_subscriber_sees_refund_events_in_version_order_after_completion() {
     let mut on_merchant = Vec::new();
     while on_session.len() < 4 || on_merchant.len() < 4 {
         match socket.next_frame().await {
-            (id, crate::ws::Frame::Next(data)) if id == "s" => on_session.push(data["paymentSessionUpdated"].clone()),
-            (id, crate::ws::Frame::Next(data)) if id == "m" => on_merchant.push(data["paymentSessionEvents"].clone()),
+            (id, crate::support::ws::Frame::Next(data)) if id == "s" => {
+                on_session.push(data["paymentSessionUpdated"].clone())
+            }
+            (id, crate::support::ws::Frame::Next(data)) if id == "m" => {
+                on_merchant.push(data["paymentSessionEvents"].clone())
+            }
             other => panic!("unexpected {other:?}"),
         }
     }

@@ -9,8 +9,8 @@ use paygraph::config::Config;
 use paygraph::service::renewals::RenewalPass;
 use serde_json::{Value, json};
 
-use crate::confirm::{confirm, create_and_pay, tokenize};
-use crate::helpers::*;
+use crate::support::payments::{confirm, create_and_pay, tokenize};
+use crate::support::*;
 
 const SUBSCRIPTION: &str = "query($id: ID!) { node(id: $id) { ... on Subscription {
     status currentPeriodStart currentPeriodEnd cancelAtPeriodEnd canceledAt

@@ -7,9 +7,9 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 use serde_json::{Value, json};
 
-use crate::confirm::create_and_pay;
-use crate::helpers::*;
-use crate::ws::{Frame, Protocol, WsClient};
+use crate::support::payments::create_and_pay;
+use crate::support::ws::{Frame, Protocol, WsClient};
+use crate::support::*;
 
 /// What the hosted page and a mobile app need; the list, kept here independently of
 /// the server's own table so that widening the server's list fails this test.

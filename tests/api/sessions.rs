@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::*;
+use crate::support::*;
 
 const SESSION_EVENTS: &str = r#"
 query($id: ID!) {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use crate::helpers::*;
+use crate::support::*;
 
 /// The tests that need the shape: PostgreSQL (they run in the PostgreSQL pass), nginx and
 /// redis-server. Without the tools they are skipped and counted, except under CI.

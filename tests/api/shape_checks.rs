@@ -6,12 +6,12 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::confirm::CONFIRM;
-use crate::helpers::*;
 use crate::live::{CANCEL, EVENTS};
-use crate::receiver::Receiver;
 use crate::shape::Shape;
-use crate::ws::{Protocol, WsClient};
+use crate::support::payments::CONFIRM;
+use crate::support::receiver::Receiver;
+use crate::support::ws::{Protocol, WsClient};
+use crate::support::*;
 
 async fn tokenize(shape: &Shape, secret: &str) -> String {
     let card = json!({ "number": "4242424242424242", "expMonth": 12, "expYear": 2040, "cvc": "123" });

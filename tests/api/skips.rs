@@ -4,8 +4,8 @@
 
 use std::io::Write;
 
-use crate::helpers::{NEEDS_REDIS, NEEDS_STRIPE};
 use crate::shape::{NEEDS_SHAPE, SHAPE_TOOLS, missing_tools};
+use crate::support::{NEEDS_REDIS, NEEDS_STRIPE};
 
 #[test]
 fn what_this_run_skips() {

@@ -4,8 +4,8 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::*;
-use crate::ws::{Frame, Protocol, WsClient};
+use crate::support::ws::{Frame, Protocol, WsClient};
+use crate::support::*;
 
 const UPDATED: &str = "subscription($id: ID!) { paymentSessionUpdated(id: $id) { version status } }";
 

@@ -7,9 +7,9 @@ use chrono::{DateTime, Duration, DurationRound, Utc};
 use serde_json::{Value, json};
 
 use crate::captures::{authorized, capture, void};
-use crate::confirm::pay;
-use crate::helpers::*;
 use crate::refunds::refund;
+use crate::support::payments::pay;
+use crate::support::*;
 
 const STATS: &str = "query($since: DateTime!, $until: DateTime, $interval: StatsInterval!) {
   paymentSessionStats(since: $since, until: $until, interval: $interval) { interval buckets {
@@ -133,8 +133,8 @@ async fn what_was_captured_and_refunded_is_counted_apart_from_what_sessions_were
     // Declined twice, then paid: three attempts, one session, counted once.
     let (id, secret) = app.create_payment_session(2500, "EUR").await;
     for card in ["4000000000000002", "4000000000000002", "4242424242424242"] {
-        let token = crate::confirm::tokenize(&app, &secret, card).await;
-        crate::confirm::confirm(&app, &secret, &id, &token, None).await;
+        let token = crate::support::payments::tokenize(&app, &secret, card).await;
+        crate::support::payments::confirm(&app, &secret, &id, &token, None).await;
     }
 
     let query = "query($since: DateTime!, $until: DateTime) { paymentSessionStats(since: $since, until: $until,

@@ -6,10 +6,10 @@ use paygraph::config::Config;
 use serde_json::{Value, json};
 
 use crate::captures::{capture, void};
-use crate::confirm::{CONFIRM, create_and_pay};
-use crate::helpers::*;
 use crate::refunds::refund;
-use crate::stripe_fake::*;
+use crate::support::payments::{CONFIRM, create_and_pay};
+use crate::support::stripe_fake::*;
+use crate::support::*;
 
 #[tokio::test]
 async fn a_key_stripe_refuses_stores_nothing() {

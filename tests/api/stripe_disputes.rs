@@ -5,10 +5,10 @@
 
 use serde_json::{Value, json};
 
-use crate::confirm::create_and_pay;
-use crate::helpers::*;
-use crate::stripe_fake::{payment, payment_input};
 use crate::stripe_webhooks::{SIGNING_SECRET, app, post_event, signed};
+use crate::support::payments::create_and_pay;
+use crate::support::stripe_fake::{payment, payment_input};
+use crate::support::*;
 
 const DISPUTES: &str = "{ disputes(first: 5) { nodes { id status reason evidenceDueBy amount { amount }
     payment { id amountDisputed { amount } } } } }";

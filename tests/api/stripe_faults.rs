@@ -12,11 +12,11 @@ use paygraph::config::Config;
 use serde_json::{Value, json};
 
 use crate::captures::capture;
-use crate::confirm::create_and_pay;
-use crate::fault_proxy::{Fault, FaultProxy};
-use crate::helpers::*;
 use crate::refunds::refund;
-use crate::stripe_fake::{Fake, connected, payment, payment_input, uuid_of};
+use crate::support::fault_proxy::{Fault, FaultProxy};
+use crate::support::payments::create_and_pay;
+use crate::support::stripe_fake::{Fake, connected, payment, payment_input, uuid_of};
+use crate::support::*;
 
 const SESSION: &str = "query($id: ID!) { paymentSession(id: $id) { status version attemptCount } }";
 
@@ -115,8 +115,8 @@ async fn a_stripe_not_reached_charges_nothing_and_the_customer_pays_again() {
 
     // Stripe is back: the customer pays, once.
     let secret = own_secret(&rig.app, &session).await;
-    let card = crate::confirm::tokenize(&rig.app, &secret, "4242424242424242").await;
-    let again = crate::confirm::confirm(&rig.app, &secret, &session, &card, None).await;
+    let card = crate::support::payments::tokenize(&rig.app, &secret, "4242424242424242").await;
+    let again = crate::support::payments::confirm(&rig.app, &secret, &session, &card, None).await;
     assert_eq!(again["paymentSession"]["status"], "COMPLETED", "{again}");
     assert_eq!(rig.intents(&session).await, ["canceled", "succeeded"]);
 }

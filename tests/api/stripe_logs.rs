@@ -6,8 +6,8 @@ use std::process::{Command, Stdio};
 
 use serde_json::json;
 
-use crate::confirm::CONFIRM;
-use crate::helpers::*;
+use crate::support::payments::CONFIRM;
+use crate::support::*;
 
 const CONNECT: &str = "mutation($input: ConnectProcessorAccountInput!) { connectProcessorAccount(input: $input) {
     userErrors { code } } }";

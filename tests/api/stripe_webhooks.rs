@@ -6,9 +6,9 @@ use paygraph::config::Config;
 use paygraph::domain::webhook_signature;
 use serde_json::{Value, json};
 
-use crate::confirm::{CONFIRM, create_and_pay, tokenize};
-use crate::helpers::*;
-use crate::stripe_fake::{Fake, payment, payment_input, uuid_of};
+use crate::support::payments::{CONFIRM, create_and_pay, tokenize};
+use crate::support::stripe_fake::{Fake, payment, payment_input, uuid_of};
+use crate::support::*;
 
 pub const SIGNING_SECRET: &str = "whsec_test_signing";
 const SESSION: &str = "query($id: ID!) { paymentSession(id: $id) { status version attemptCount hostedUrl
@@ -34,7 +34,7 @@ pub async fn app(test: &str) -> Option<(TestApp, Fake, String)> {
 
 /// Connects a fresh key with `signing_secret`; its webhook URL.
 async fn connect(app: &TestApp, signing_secret: &str) -> String {
-    let input = json!({ "kind": "STRIPE", "secretKey": crate::stripe_fake::stripe_key(), "webhookSigningSecret": signing_secret });
+    let input = json!({ "kind": "STRIPE", "secretKey": crate::support::stripe_fake::stripe_key(), "webhookSigningSecret": signing_secret });
     let body = app
         .gql(
             "mutation($input: ConnectProcessorAccountInput!) { connectProcessorAccount(input: $input) {

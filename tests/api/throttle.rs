@@ -8,8 +8,8 @@ use paygraph::config::Config;
 use paygraph::service::SystemClock;
 use serde_json::{Value, json};
 
-use crate::helpers::*;
-use crate::ws::{Protocol, WsClient};
+use crate::support::ws::{Protocol, WsClient};
+use crate::support::*;
 
 const CARD: &str = r#"{"number":"4242424242424242","expMonth":12,"expYear":2040,"cvc":"123"}"#;
 const CREATE_CUSTOMER: &str =

@@ -13,8 +13,8 @@ use opentelemetry_proto::tonic::trace::v1::Span;
 use prost::Message;
 use serde_json::{Value, json};
 
-use crate::confirm::CONFIRM;
-use crate::helpers::*;
+use crate::support::payments::CONFIRM;
+use crate::support::*;
 
 /// Every span the receiver was sent.
 #[derive(Clone, Default)]
@@ -92,7 +92,7 @@ async fn a_request_is_one_trace_down_to_the_processor_call_and_its_logs_carry_it
         let body = json!({ "query": query, "variables": variables });
         async move { request.json(&body).send().await.unwrap().json::<Value>().await.unwrap() }
     };
-    let receiver = crate::receiver::Receiver::start().await;
+    let receiver = crate::support::receiver::Receiver::start().await;
     let hook = "mutation($url: String!) { createWebhookEndpoint(input: { url: $url }) { userErrors { code } } }";
     let hooked = gql(&merchant, hook, json!({ "url": receiver.url }), None).await;
     assert_eq!(hooked["data"]["createWebhookEndpoint"]["userErrors"], json!([]), "{hooked}");

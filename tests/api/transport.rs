@@ -7,8 +7,8 @@ use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::helpers::*;
-use crate::ws::{Frame, Protocol, WsClient};
+use crate::support::ws::{Frame, Protocol, WsClient};
+use crate::support::*;
 
 fn socket_address(app: &TestApp) -> String {
     app.address.trim_start_matches("http://").to_owned()

@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::*;
+use crate::support::*;
 
 const PAGE: &str = "query($n: Int!) { paymentSessions(first: $n) { nodes { id status } } }";
 

@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
 
-use crate::helpers::*;
+use crate::support::*;
 
 const PAN: &str = "4242424242424242";
 
@@ -68,7 +68,7 @@ async fn a_session_that_can_no_longer_be_paid_tokenizes_nothing() {
         app.gql(cancel, json!({ "id": canceled })).await["data"]["cancelPaymentSession"]["userErrors"],
         json!([])
     );
-    let (_, paid) = crate::confirm::pay(&app, PAN).await;
+    let (_, paid) = crate::support::payments::pay(&app, PAN).await;
     assert_eq!(paid["paymentSession"]["status"], "COMPLETED", "{paid}");
     let paid_secret = app
         .gql("query($id: ID!) { paymentSession(id: $id) { hostedUrl } }", json!({ "id": paid["paymentSession"]["id"] }))

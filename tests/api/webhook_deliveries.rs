@@ -10,9 +10,9 @@ use paygraph::config::Config;
 use paygraph::domain::webhook_signature;
 use serde_json::{Value, json};
 
-use crate::confirm::pay;
-use crate::helpers::*;
-use crate::receiver::{Mode, Receiver, versions_by_session};
+use crate::support::payments::pay;
+use crate::support::receiver::{Mode, Receiver, versions_by_session};
+use crate::support::*;
 
 pub const CREATE: &str = "mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) {
     webhookEndpoint { id } signingSecret userErrors { code } } }";
@@ -53,7 +53,7 @@ fn assert_in_order(bodies: &[Value], sessions: &[String], events_each: i64) {
     }
 }
 
-pub fn accepted_count(n: usize) -> impl Fn(&[crate::receiver::Received]) -> bool {
+pub fn accepted_count(n: usize) -> impl Fn(&[crate::support::receiver::Received]) -> bool {
     move |received| received.iter().filter(|r| r.accepted).count() >= n
 }
 

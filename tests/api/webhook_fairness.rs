@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use futures_util::future::join_all;
 use serde_json::json;
 
-use crate::helpers::*;
-use crate::receiver::{Mode, Receiver};
+use crate::support::receiver::{Mode, Receiver};
+use crate::support::*;
 use crate::webhook_deliveries::endpoint;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::helpers::*;
-use crate::receiver::Receiver;
+use crate::support::receiver::Receiver;
+use crate::support::*;
 
 /// A listener that counts the connections made to it and answers none.
 async fn proxy() -> (String, Arc<AtomicUsize>) {

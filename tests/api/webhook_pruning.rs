@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::helpers::*;
-use crate::receiver::{Mode, Receiver};
+use crate::support::receiver::{Mode, Receiver};
+use crate::support::*;
 use crate::webhook_deliveries::{accepted_count, deliveries, endpoint, fast, five_events};
 
 #[tokio::test]

@@ -10,8 +10,8 @@ use paygraph::config::Config;
 use paygraph::service::SystemClock;
 use serde_json::{Value, json};
 
-use crate::helpers::*;
-use crate::receiver::{Mode, Receiver, versions_by_session};
+use crate::support::receiver::{Mode, Receiver, versions_by_session};
+use crate::support::*;
 use crate::webhook_deliveries::{endpoint, fast};
 
 const CANCEL: &str = "mutation($id: ID!) { cancelPaymentSession(input: { id: $id }) { userErrors { code } } }";
@@ -37,7 +37,7 @@ async fn two_instances_share_the_deliveries_and_send_each_once() {
     endpoint(&first, &receiver.url).await;
     let sessions: Vec<String> =
         join_all((0..8).map(|i| if i % 2 == 0 { two_events(&first) } else { two_events(&second) })).await;
-    let done = |r: &[crate::receiver::Received]| r.len() >= 16;
+    let done = |r: &[crate::support::receiver::Received]| r.len() >= 16;
     assert!(receiver.wait_until(Duration::from_secs(15), done).await, "every event arrives");
     tokio::time::sleep(Duration::from_millis(300)).await;
     let received = receiver.received();
@@ -102,7 +102,7 @@ async fn a_server_killed_in_the_middle_loses_no_delivery() {
     wait_until_up(&client, &base).await;
     // Every session's last event arrives. A request the receiver read after the kill was
     // answered to nobody: it comes again (at least once), recognisable by its id.
-    let all = |r: &[crate::receiver::Received]| {
+    let all = |r: &[crate::support::receiver::Received]| {
         let accepted: Vec<Value> = r.iter().filter(|r| r.accepted).map(|r| r.body.clone()).collect();
         let by_session = versions_by_session(&accepted);
         sessions.iter().all(|s| by_session.get(s).is_some_and(|v| v.contains(&2)))

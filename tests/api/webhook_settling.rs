@@ -14,8 +14,8 @@ use paygraph::storage::entities::{session_event, webhook_delivery, webhook_deliv
 use sea_orm::{EntityTrait, PaginatorTrait};
 use uuid::Uuid;
 
-use crate::helpers::*;
-use crate::receiver::{Mode, Receiver};
+use crate::support::receiver::{Mode, Receiver};
+use crate::support::*;
 use crate::webhook_deliveries::{endpoint, fast};
 
 /// `n` deliveries of `n` sessions' first events, queued and leased under `lease`; nothing

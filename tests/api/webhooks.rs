@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::*;
+use crate::support::*;
 
 const CREATE: &str = "mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) {
     webhookEndpoint { id url description eventKinds status } signingSecret userErrors { field code message } } }";
@@ -154,7 +154,7 @@ async fn a_merchant_has_a_bounded_number_of_endpoints() {
 /// A delivery's id is a global id, found again by `node(id:)` by its merchant only.
 #[tokio::test]
 async fn a_delivery_is_a_node_of_its_merchant() {
-    let receiver = crate::receiver::Receiver::start().await;
+    let receiver = crate::support::receiver::Receiver::start().await;
     let app = spawn_app_with(crate::webhook_deliveries::fast).await;
     crate::webhook_deliveries::endpoint(&app, &receiver.url).await;
     app.create_payment_session(100, "EUR").await;

@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::helpers::*;
 use crate::persisted::{DASHBOARD_SESSIONS, HOSTED_STATUS, by_hash};
+use crate::support::*;
 
 /// Sends `request` on a fresh connection and reads the whole answer; returns the bytes sent
 /// and received, and the answer's body.

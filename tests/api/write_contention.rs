@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::helpers::*;
-use crate::receiver::Receiver;
+use crate::support::receiver::Receiver;
+use crate::support::*;
 
 const WORKERS: usize = 16;
 

@@ -387,6 +387,18 @@ pub fn user_error_code(body: &Value, mutation: &str) -> String {
         .to_owned()
 }
 
+/// The first user error's code in a mutation's payload, or `none`.
+pub fn payload_code(payload: &Value) -> &str {
+    payload["userErrors"][0]["code"].as_str().unwrap_or("none")
+}
+
+/// The `node` that `query` (taking `$id`) reads, or panics with the body's errors.
+pub async fn node_of(app: &TestApp, query: &str, id: &str) -> Value {
+    let body = app.gql(query, json!({ "id": id })).await;
+    assert!(body["errors"].is_null(), "{body}");
+    body["data"]["node"].clone()
+}
+
 /// The first GraphQL error's `extensions.code`, or panics with the body.
 pub fn error_code(body: &Value) -> String {
     body["errors"][0]["extensions"]["code"].as_str().unwrap_or_else(|| panic!("expected an error in {body}")).to_owned()

@@ -4,7 +4,7 @@
 use paygraph::config::Config;
 use serde_json::{Value, json};
 
-use crate::helpers::*;
+use crate::support::*;
 
 pub const CONNECT: &str = "mutation($input: ConnectProcessorAccountInput!) { connectProcessorAccount(input: $input) {
     processorAccount { id kind label webhookUrl connectedAt } userErrors { field code message } } }";
