@@ -1,6 +1,6 @@
 //! What this run skips, in one line on the terminal (written past the test harness's
 //! capture, so it shows in a passing run): the tests that need a service the run was not
-//! given. Under CI nothing may be skipped: those tests fail instead (`helpers`, `browser`).
+//! given. Under CI nothing may be skipped: those tests fail instead (`support::services`, `browser`).
 
 use std::io::Write;
 

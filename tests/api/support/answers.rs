@@ -1,0 +1,49 @@
+//! Reading answers: a created session's id and secret, the code of a user error or an error,
+//! a node.
+
+use serde_json::{Value, json};
+
+use super::TestApp;
+
+pub const CREATE_SESSION: &str = r#"
+mutation($input: CreatePaymentSessionInput!) {
+  createPaymentSession(input: $input) {
+    paymentSession { id status version purpose amount { amount currency formatted } expiresAt hostedUrl
+                     allowedPaymentMethods customer { id } order { id } }
+    clientSecret
+    userErrors { field message code }
+  }
+}"#;
+
+/// The id and client secret of the session `createPaymentSession` answered with, or panics
+/// with the body.
+pub fn created(body: Value) -> (String, String) {
+    let payload = &body["data"]["createPaymentSession"];
+    assert_eq!(payload["userErrors"], json!([]), "{body}");
+    (payload["paymentSession"]["id"].as_str().unwrap().to_owned(), payload["clientSecret"].as_str().unwrap().to_owned())
+}
+
+/// The first user error's code, or panics with the body.
+pub fn user_error_code(body: &Value, mutation: &str) -> String {
+    body["data"][mutation]["userErrors"][0]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("expected a user error in {body}"))
+        .to_owned()
+}
+
+/// The first user error's code in a mutation's payload, or `none`.
+pub fn payload_code(payload: &Value) -> &str {
+    payload["userErrors"][0]["code"].as_str().unwrap_or("none")
+}
+
+/// The `node` that `query` (taking `$id`) reads, or panics with the body's errors.
+pub async fn node_of(app: &TestApp, query: &str, id: &str) -> Value {
+    let body = app.gql(query, json!({ "id": id })).await;
+    assert!(body["errors"].is_null(), "{body}");
+    body["data"]["node"].clone()
+}
+
+/// The first GraphQL error's `extensions.code`, or panics with the body.
+pub fn error_code(body: &Value) -> String {
+    body["errors"][0]["extensions"]["code"].as_str().unwrap_or_else(|| panic!("expected an error in {body}")).to_owned()
+}
