@@ -5,7 +5,6 @@
 //! (a refusal, a user error, a replay), or completes the one already appended with what the
 //! request ended as. Nothing changes an event after that.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
@@ -26,16 +25,21 @@ tokio::task_local! {
 /// The event of one request, and whether a change of it has committed.
 pub struct Scope {
     event: Mutex<AuditEvent>,
-    appended: AtomicBool,
+    /// The row as the change's transaction appended it, once one has.
+    appended: Mutex<Option<audit_event::Model>>,
 }
 
 impl Scope {
     pub fn new(event: AuditEvent) -> Arc<Scope> {
-        Arc::new(Scope { event: Mutex::new(event), appended: AtomicBool::new(false) })
+        Arc::new(Scope { event: Mutex::new(event), appended: Mutex::new(None) })
     }
 
     fn event(&self) -> std::sync::MutexGuard<'_, AuditEvent> {
         self.event.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn appended(&self) -> std::sync::MutexGuard<'_, Option<audit_event::Model>> {
+        self.appended.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Notes the code the request ended with, and global ids it touched.
@@ -62,14 +66,14 @@ pub fn note_outcome(code: &str) {
 
 /// Commits a write transaction, with the scope's event if it is the scope's first change.
 pub(crate) async fn commit(txn: DatabaseTransaction) -> Result<(), DbErr> {
-    let Ok(Some((scope, row))) = SCOPE.try_with(|s| {
-        (!s.appended.load(Ordering::Acquire)).then(|| (s.clone(), audit_event::Model::from(&*s.event())))
-    }) else {
+    let Ok(Some((scope, row))) =
+        SCOPE.try_with(|s| s.appended().is_none().then(|| (s.clone(), audit_event::Model::from(&*s.event()))))
+    else {
         return txn.commit().await;
     };
-    append(&txn, row).await?;
+    append(&txn, row.clone()).await?;
     txn.commit().await?;
-    scope.appended.store(true, Ordering::Release);
+    *scope.appended() = Some(row);
     Ok(())
 }
 
@@ -83,11 +87,14 @@ async fn append(db: &impl sea_orm::ConnectionTrait, row: audit_event::Model) -> 
 }
 
 /// Ends `scope`: appends its event if no change committed, or completes it with the
-/// outcome and ids noted since it was appended.
+/// outcome and ids noted since it was appended (nothing to write when there are none).
 pub async fn finish(db: &DatabaseConnection, scope: &Scope) -> Result<(), DbErr> {
     let row = audit_event::Model::from(&*scope.event());
-    if !scope.appended.load(Ordering::Acquire) {
-        return append(db, row).await;
+    let appended = scope.appended().clone();
+    match appended {
+        None => return append(db, row).await,
+        Some(as_appended) if as_appended == row => return Ok(()),
+        Some(_) => {}
     }
     audit_event::Entity::update_many()
         .col_expr(A::Outcome, row.outcome.into())
