@@ -22,9 +22,6 @@ pub struct HostedView {
     pub refunds: Vec<Refund>,
     /// A completed MANUAL session's payment: held, captured or released.
     pub held: Option<Payment>,
-    /// The language of its pages, when the merchant chose one (the session's, else its
-    /// customer's preference); else the browser's is used.
-    pub locale: Option<crate::domain::locale::Locale>,
 }
 
 /// What the hosted page shows.
@@ -65,7 +62,14 @@ impl Hosted {
             }
             _ => None,
         };
-        let locale = match (session.locale, session.customer) {
+        Ok(Some(HostedView { session, merchant, items, refunds, held }))
+    }
+
+    /// The language the merchant chose for a page of `view`: the session's, else its
+    /// customer's preference; `None` leaves it to the browser. Only pages with text ask.
+    pub async fn locale(&self, view: &HostedView) -> AppResult<Option<crate::domain::locale::Locale>> {
+        let session = &view.session;
+        Ok(match (session.locale, session.customer) {
             (Some(locale), _) => Some(locale),
             (None, Some(customer)) => {
                 let customer = storage::records::find::<storage::entities::customer::Entity>(
@@ -77,7 +81,6 @@ impl Hosted {
                 customer.and_then(|c| c.preferred_locale)
             }
             (None, None) => None,
-        };
-        Ok(Some(HostedView { session, merchant, items, refunds, held, locale }))
+        })
     }
 }

@@ -95,7 +95,11 @@ pub async fn payment_page(
     match state.services.hosted.view(&secret).await {
         Ok(Some(view)) => {
             let id = view.session.id.to_global();
-            let text = Text::choose(view.locale, &headers);
+            let chosen = match state.services.hosted.locale(&view).await {
+                Ok(chosen) => chosen,
+                Err(error) => return fault(&state, asked, &error),
+            };
+            let text = Text::choose(chosen, &headers);
             html(&state, StatusCode::OK, page::payment_page(&view, text, &secret, &id))
         }
         Ok(None) => not_found(&state, asked),
@@ -174,7 +178,11 @@ pub async fn challenge_page(
     }
     match state.services.hosted.view(&secret).await {
         Ok(Some(view)) => {
-            let text = Text::choose(view.locale, &headers);
+            let chosen = match state.services.hosted.locale(&view).await {
+                Ok(chosen) => chosen,
+                Err(error) => return fault(&state, asked, &error),
+            };
+            let text = Text::choose(chosen, &headers);
             html(&state, StatusCode::OK, page::challenge_page(&view, text, &secret, &payment))
         }
         Ok(None) => not_found(&state, asked),
