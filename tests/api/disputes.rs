@@ -84,7 +84,10 @@ async fn a_disputed_payment_is_won_with_evidence_and_refundable_again() {
     assert_eq!(evidence["refundPolicy"], "30 days");
 
     let submitted = app.gql(SUBMIT, json!({ "id": id })).await;
-    assert_eq!(submitted["data"]["submitDisputeEvidence"]["dispute"]["status"], "UNDER_REVIEW", "{submitted}");
+    // Under review, or already won: the background pass (every 50 ms here) may decide it
+    // between the submission and the answer, which then says so (seen once in CI).
+    let status = &submitted["data"]["submitDisputeEvidence"]["dispute"]["status"];
+    assert!(status == "UNDER_REVIEW" || status == "WON", "{submitted}");
     assert!(submitted["data"]["submitDisputeEvidence"]["dispute"]["submittedAt"].is_string());
     let late = app.gql(UPDATE, json!({ "id": id, "evidence": { "explanation": "more" } })).await;
     assert_eq!(user_error_code(&late, "updateDisputeEvidence"), "DISPUTE_NOT_EDITABLE");
