@@ -70,6 +70,7 @@ string_enum!(
         PaymentDisputed => "PAYMENT_DISPUTED",
         DisputeNotEditable => "DISPUTE_NOT_EDITABLE",
         UnsupportedLocale => "UNSUPPORTED_LOCALE",
+        PaymentMethodInUse => "PAYMENT_METHOD_IN_USE",
         AlreadyRefunded => "ALREADY_REFUNDED",
         PaymentNotCapturable => "PAYMENT_NOT_CAPTURABLE",
         PaymentNotVoidable => "PAYMENT_NOT_VOIDABLE",

@@ -27,6 +27,7 @@ mod m20261207_000017_disputes;
 mod m20261207_000018_audit_events;
 mod m20261207_000019_event_trace_parent;
 mod m20261207_000020_locales;
+mod m20261207_000021_customer_portal_sessions;
 
 pub struct Migrator;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000018_audit_events::Migration),
             Box::new(m20261207_000019_event_trace_parent::Migration),
             Box::new(m20261207_000020_locales::Migration),
+            Box::new(m20261207_000021_customer_portal_sessions::Migration),
         ];
         migrations.into_iter().map(|migration| Box::new(AllOrNothing(migration)) as Box<dyn MigrationTrait>).collect()
     }

@@ -35,6 +35,9 @@ pub enum Notice {
     KeyChanged { key: uuid::Uuid },
     /// A merchant changed the web origins it allows: read them again.
     OriginsChanged,
+    /// A customer's saved methods, subscriptions or preferences changed: an open portal of
+    /// theirs reads them again. (Their sessions' changes arrive as session events.)
+    CustomerChanged { merchant: uuid::Uuid, customer: uuid::Uuid },
     /// Notices may have been missed (the bus was away): forget everything.
     Lost,
 }

@@ -12,6 +12,7 @@ string_enum!(
         SecretKey => "SECRET_KEY",
         ClientSecret => "CLIENT_SECRET",
         Cli => "CLI",
+        CustomerPortal => "CUSTOMER_PORTAL",
     }
 );
 
@@ -42,6 +43,11 @@ pub struct Actor {
 impl Actor {
     pub fn cli() -> Self {
         Actor { kind: ActorKind::Cli, key: None, key_name: None, session: None }
+    }
+
+    /// The customer in a portal (the event's ids name the portal session).
+    pub fn customer_portal() -> Self {
+        Actor { kind: ActorKind::CustomerPortal, key: None, key_name: None, session: None }
     }
 }
 

@@ -37,6 +37,20 @@ string_enum!(
 );
 
 impl CardBrand {
+    /// The network's name as cards print it ("Visa", "Mastercard"), for a customer's eyes.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            CardBrand::Visa => "Visa",
+            CardBrand::Mastercard => "Mastercard",
+            CardBrand::Amex => "American Express",
+            CardBrand::Discover => "Discover",
+            CardBrand::DinersClub => "Diners Club",
+            CardBrand::Jcb => "JCB",
+            CardBrand::UnionPay => "UnionPay",
+            CardBrand::Unknown => "Card",
+        }
+    }
+
     /// Digits a CVC of this brand has.
     pub fn cvc_length(self) -> usize {
         if self == CardBrand::Amex { 4 } else { 3 }

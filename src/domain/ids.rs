@@ -64,10 +64,11 @@ pub enum NodeType {
     Dispute,
     AuditEvent,
     WebhookDelivery,
+    CustomerPortalSession,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 16] = [
+    const ALL: [NodeType; 17] = [
         Self::Merchant,
         Self::Customer,
         Self::Order,
@@ -84,6 +85,7 @@ impl NodeType {
         Self::Dispute,
         Self::AuditEvent,
         Self::WebhookDelivery,
+        Self::CustomerPortalSession,
     ];
 
     pub fn name(self) -> &'static str {
@@ -104,6 +106,7 @@ impl NodeType {
             Self::Dispute => "Dispute",
             Self::AuditEvent => "AuditEvent",
             Self::WebhookDelivery => "WebhookDelivery",
+            Self::CustomerPortalSession => "CustomerPortalSession",
         }
     }
 }
@@ -151,6 +154,8 @@ typed_id! {
     AuditEventId => AuditEvent;
     /// One try of sending an event to a webhook endpoint.
     WebhookDeliveryId => WebhookDelivery;
+    /// A link one customer manages their methods, subscriptions and balance through.
+    PortalId => CustomerPortalSession;
 }
 
 /// A new random secret with `prefix` (192 bits, base64url): API keys, client secrets, vault

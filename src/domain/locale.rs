@@ -89,6 +89,28 @@ impl Locale {
         at.format(pattern).to_string()
     }
 
+    /// A day as this language writes it (UTC).
+    pub fn date(self, at: DateTime<Utc>) -> String {
+        let pattern = match self {
+            Locale::En | Locale::Sv => "%Y-%m-%d",
+            Locale::Fi => "%-d.%-m.%Y",
+            Locale::Nb | Locale::Da | Locale::De => "%d.%m.%Y",
+        };
+        at.format(pattern).to_string()
+    }
+
+    /// The language's name in itself, for a language menu.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Locale::En => "English",
+            Locale::Sv => "Svenska",
+            Locale::Nb => "Norsk bokmål",
+            Locale::Da => "Dansk",
+            Locale::Fi => "Suomi",
+            Locale::De => "Deutsch",
+        }
+    }
+
     /// A time of day as this language writes it (UTC).
     pub fn time(self, at: DateTime<Utc>) -> String {
         at.format(if self == Locale::Fi { "%H.%M" } else { "%H:%M" }).to_string()

@@ -79,6 +79,7 @@ pub mod money;
 pub mod order;
 pub mod origin;
 pub mod payment;
+pub mod portal;
 pub mod profile;
 pub mod refund;
 pub mod session;

@@ -32,6 +32,8 @@ pub enum Node {
     /// Read-write keys only.
     AuditEvent(AuditEvent),
     WebhookDelivery(WebhookDelivery),
+    /// Read-write keys only.
+    CustomerPortalSession(CustomerPortalSession),
     /// By its `evt_…` id.
     PaymentSessionEvent(PaymentSessionEvent),
 }
@@ -105,6 +107,14 @@ pub async fn load(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option<No
         NodeType::WebhookDelivery => crate::graphql::loaders::root_by_id::<WebhookAttempts>(ctx, uuid)
             .await?
             .map(|m| Node::WebhookDelivery(WebhookDelivery(m))),
+        NodeType::CustomerPortalSession => match caller.read_write_key_holder() {
+            Ok(merchant) => {
+                let id = crate::domain::PortalId(uuid);
+                let portal = ctx.services().portals.get(merchant, id).await.map_err(gql)?;
+                portal.map(|p| Node::CustomerPortalSession(CustomerPortalSession(p)))
+            }
+            Err(_) => None,
+        },
         NodeType::Merchant => None,
     })
 }

@@ -87,8 +87,7 @@ pub async fn serve(
                     let status = response.status().as_u16();
                     tracing::debug!(status, micros = started.elapsed().as_micros() as u64, "answered");
                 }
-                drop(in_flight);
-                response
+                response.map(|response| in_flight_while_streaming(response, in_flight))
             }
             .instrument(span)
         });
@@ -113,4 +112,26 @@ pub async fn serve(
         tracing::warn!("connections still open after {DRAIN:?}; closing them");
     }
     Ok(())
+}
+
+/// An event stream is a request in flight for as long as it streams: the idle watchdog
+/// would otherwise cut a quiet one off. Any other answer's request ends with its head.
+fn in_flight_while_streaming(
+    response: axum::response::Response,
+    in_flight: watchdog::InFlight,
+) -> axum::response::Response {
+    use futures_util::StreamExt;
+    let streams = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|t| t.as_bytes().starts_with(b"text/event-stream"));
+    if !streams {
+        return response;
+    }
+    response.map(|body| {
+        axum::body::Body::from_stream(body.into_data_stream().map(move |chunk| {
+            let _held = &in_flight;
+            chunk
+        }))
+    })
 }

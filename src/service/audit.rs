@@ -87,6 +87,31 @@ impl Audit {
         result
     }
 
+    /// Runs a customer's portal action `work`, recorded with the portal session and the
+    /// objects it names; its user error's code is the outcome.
+    pub async fn portal<T>(
+        &self,
+        portal: &crate::domain::portal::PortalSession,
+        action: &str,
+        ip: Option<std::net::IpAddr>,
+        ids: &[String],
+        work: impl Future<Output = AppResult<T>>,
+    ) -> AppResult<T> {
+        use crate::domain::TypedId;
+        let mut event = AuditEvent::new(portal.merchant, Actor::customer_portal(), action, self.core.now());
+        event.ip = ip.map(|ip| ip.to_string());
+        let scope = Scope::new(event);
+        let mut named = vec![portal.id.to_global()];
+        named.extend_from_slice(ids);
+        scope.note(None, &named);
+        let result = within(scope.clone(), work).await;
+        if let Err(error) = &result {
+            scope.note(Some(error.code().as_str()), &[]);
+        }
+        self.finish(&scope).await;
+        result
+    }
+
     /// Ends a request's scope (see `storage::audit::finish`). A fault here is logged: the
     /// change itself, if any, committed with its event already.
     pub async fn finish(&self, scope: &Scope) {

@@ -50,4 +50,14 @@ impl Core {
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now().trunc_subsecs(6)
     }
+
+    /// Tells every instance that `customer`'s methods, subscriptions or preferences changed
+    /// (a committed change: an open portal reads them again). A bus that is away loses
+    /// nothing that matters: the portal reads everything again when it hears `Lost`.
+    pub async fn customer_changed(&self, merchant: crate::domain::MerchantId, customer: crate::domain::CustomerId) {
+        let notice = crate::bus::Notice::CustomerChanged { merchant: merchant.0, customer: customer.0 };
+        if let Err(error) = self.bus.notify(notice).await {
+            tracing::warn!(%error, "could not tell other instances of a customer's change");
+        }
+    }
 }

@@ -136,7 +136,7 @@ impl CredentialCache {
     /// What a notice makes stale. The shared cache forgets first and the generation rises
     /// after: a thread that reads the new generation then finds no stale shared entry to copy.
     pub fn apply(&self, notice: Notice) {
-        if matches!(notice, Notice::OriginsChanged) {
+        if matches!(notice, Notice::OriginsChanged | Notice::CustomerChanged { .. }) {
             return;
         }
         if let Some(entries) = &self.entries {
@@ -147,7 +147,7 @@ impl CredentialCache {
                     let _ = entries.invalidate_entries_if(move |_, (verified, _)| verified.key == Some(key));
                 }
                 Notice::Lost => entries.invalidate_all(),
-                Notice::OriginsChanged => {}
+                Notice::OriginsChanged | Notice::CustomerChanged { .. } => {}
             }
         }
         let generation = self.generation.fetch_add(1, Ordering::AcqRel) + 1;

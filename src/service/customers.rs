@@ -89,7 +89,9 @@ impl Customers {
             row.metadata = metadata;
         }
         row.updated_at = self.core.now();
-        Ok(records::save_changes::<customer::Entity>(&self.core.db, existing, row).await?)
+        let saved = records::save_changes::<customer::Entity>(&self.core.db, existing, row).await?;
+        self.core.customer_changed(merchant, id).await;
+        Ok(saved)
     }
 
     pub async fn get(&self, merchant: MerchantId, id: CustomerId) -> AppResult<Option<Customer>> {

@@ -24,6 +24,7 @@ pub mod orders;
 pub mod origins;
 pub mod payments;
 pub mod persisted;
+pub mod portal;
 pub mod processor_accounts;
 pub mod processor_events;
 pub mod profiles;
@@ -104,6 +105,7 @@ pub struct Services {
     pub vault: vault::Vault,
     pub live: live::Live,
     pub hosted: hosted::Hosted,
+    pub portals: portal::Portals,
 }
 
 impl Services {
@@ -166,7 +168,21 @@ impl Services {
         );
         let waking = deliveries.clone();
         deps.hub.on_event(move |_| waking.wake());
+        let audit = audit::Audit::new(core.clone(), deps.audit_retention_days);
+        let portals = portal::Portals::new(portal::PortalDependencies {
+            core: core.clone(),
+            public_url: deps.public_url.clone(),
+            customers: customers.clone(),
+            merchants: merchants.clone(),
+            profiles: profiles.clone(),
+            subscriptions: subscriptions.clone(),
+            balances: balances.clone(),
+            sessions: sessions.clone(),
+            audit: audit.clone(),
+        });
+        listen_for_portals(&deps.hub, &portals);
         Services {
+            portals,
             deliveries,
             webhooks: webhooks::Webhooks::new(core.clone(), deps.webhook_loopback_allowed),
 
@@ -188,7 +204,7 @@ impl Services {
             live: live::Live::new(core.clone(), deps.hub, sessions.clone()),
             hosted: hosted::Hosted::new(core.clone(), merchants.clone()),
             public_url: deps.public_url,
-            audit: audit::Audit::new(core.clone(), deps.audit_retention_days),
+            audit,
             core,
             merchants,
             origins: deps.origins,
@@ -203,4 +219,25 @@ impl Services {
             subscriptions,
         }
     }
+}
+
+/// What open portals show without a reload: their customer's session events and the
+/// notices of changes to their methods, subscriptions and preferences, from any instance.
+fn listen_for_portals(hub: &Hub, portals: &portal::Portals) {
+    use crate::domain::{CustomerId, MerchantId};
+    use portal::Changed;
+    let sessions = portals.clone();
+    hub.on_event(move |event| {
+        if let Some(customer) = event.customer() {
+            sessions.changed(Changed::Session { merchant: event.merchant(), customer });
+        }
+    });
+    let notices = portals.clone();
+    hub.on_notice(move |notice| match notice {
+        Notice::CustomerChanged { merchant, customer } => {
+            notices.changed(Changed::Customer { merchant: MerchantId(merchant), customer: CustomerId(customer) })
+        }
+        Notice::Lost => notices.changed(Changed::Everyone),
+        Notice::KeyChanged { .. } | Notice::OriginsChanged => {}
+    });
 }

@@ -8,10 +8,11 @@ use super::auth::Caller;
 use crate::domain::profile::PaymentProfile;
 use crate::domain::session::PaymentSession;
 use crate::domain::{CustomerId, MerchantId, PaymentMethodType, ProfileId};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::storage;
 use crate::storage::entities::{card_token, payment_profile};
 use crate::storage::listings::Listing;
+pub use crate::storage::profiles::Renewals;
 use crate::storage::writes::{ProfileRef, SessionWrite};
 
 /// Saved payment methods of a customer.
@@ -107,16 +108,30 @@ impl Profiles {
         let profile =
             self.get(merchant, id).await?.ok_or_else(|| AppError::not_found(&["input", "id"], "payment profile"))?;
         storage::profiles::make_default(&self.core.db, profile.customer.0, profile.id.0).await?;
+        self.core.customer_changed(merchant, profile.customer).await;
         Ok(PaymentProfile { is_default: true, ..profile })
     }
 
-    /// Removes a profile: it no longer pays and is no longer listed. A subscription that
-    /// charged it falls back to the customer's default at its next renewal.
+    /// Removes a profile: it no longer pays and is no longer listed. With `Renewals::MayLose`
+    /// (the merchant) a subscription that charged it falls back to the customer's default at
+    /// its next renewal; with `Renewals::Keep` (the customer, in the portal) the method a
+    /// running subscription renews on is `PAYMENT_METHOD_IN_USE` until another is chosen.
     #[tracing::instrument(skip(self))]
-    pub async fn remove(&self, merchant: MerchantId, id: ProfileId) -> AppResult<PaymentProfile> {
-        let profile =
-            self.get(merchant, id).await?.ok_or_else(|| AppError::not_found(&["input", "id"], "payment profile"))?;
-        Ok(storage::profiles::remove(&self.core.db, profile, self.core.now()).await?)
+    pub async fn remove(&self, merchant: MerchantId, id: ProfileId, renewals: Renewals) -> AppResult<PaymentProfile> {
+        let field = ["input", "id"];
+        let profile = self.get(merchant, id).await?.ok_or_else(|| AppError::not_found(&field, "payment profile"))?;
+        let customer = profile.customer;
+        match storage::profiles::remove(&self.core.db, profile, self.core.now(), renewals).await? {
+            Ok(removed) => {
+                self.core.customer_changed(merchant, customer).await;
+                Ok(removed)
+            }
+            Err(storage::profiles::RenewsOn) => Err(AppError::user(
+                &field,
+                ErrorCode::PaymentMethodInUse,
+                "a running subscription renews on this method: choose another for it first",
+            )),
+        }
     }
 }
 

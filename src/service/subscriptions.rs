@@ -3,7 +3,7 @@
 
 use super::{Core, validate};
 use crate::domain::subscription::{BillingInterval, Subscription, SubscriptionStatus, validate_period};
-use crate::domain::{CustomerId, MerchantId, SessionStatus, SubscriptionId};
+use crate::domain::{CustomerId, MerchantId, ProfileId, SessionStatus, SubscriptionId};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::storage::entities::subscription;
 use crate::storage::listings::Listing;
@@ -101,7 +101,9 @@ impl Subscriptions {
                     format!("a {} subscription has no paid period to finish: cancel it at once", status.as_str()),
                 ));
             }
-            return Ok(storage::subscriptions::cancel_at_period_end(&self.core.db, sub, now).await?);
+            let canceling = storage::subscriptions::cancel_at_period_end(&self.core.db, sub, now).await?;
+            self.core.customer_changed(merchant, canceling.customer).await;
+            return Ok(canceling);
         }
         // Its sessions first: once they are closed nothing can complete and revive it.
         let payable = [SessionStatus::Open, SessionStatus::RequiresAction, SessionStatus::Processing];
@@ -125,6 +127,58 @@ impl Subscriptions {
                 "the subscription changed meanwhile; read it again and retry",
             ));
         }
+        self.core.customer_changed(merchant, sub.customer).await;
+        Ok(self.get(merchant, id).await?.ok_or_else(|| anyhow::anyhow!("subscription vanished"))?)
+    }
+
+    /// Takes back a cancel at period end, while the period runs: it renews again.
+    #[tracing::instrument(skip(self))]
+    pub async fn resume(&self, merchant: MerchantId, id: SubscriptionId) -> AppResult<Subscription> {
+        let field = ["input", "id"];
+        let sub = self.get(merchant, id).await?.ok_or_else(|| AppError::not_found(&field, "subscription"))?;
+        if !sub.cancel_at_period_end {
+            return Ok(sub); // Nothing to take back: asking twice is no error.
+        }
+        if !storage::subscriptions::resume(&self.core.db, &sub, self.core.now()).await? {
+            return Err(AppError::user(
+                &["input", "cancelAtPeriodEnd"],
+                ErrorCode::IllegalTransition,
+                "only an ACTIVE subscription whose period has not ended can be kept",
+            ));
+        }
+        self.core.customer_changed(merchant, sub.customer).await;
+        Ok(self.get(merchant, id).await?.ok_or_else(|| anyhow::anyhow!("subscription vanished"))?)
+    }
+
+    /// Makes one of the customer's saved methods the one `id` renews on.
+    #[tracing::instrument(skip(self))]
+    pub async fn renew_on(
+        &self,
+        merchant: MerchantId,
+        id: SubscriptionId,
+        profile: ProfileId,
+    ) -> AppResult<Subscription> {
+        let sub = self.get(merchant, id).await?.ok_or_else(|| AppError::not_found(&["input", "id"], "subscription"))?;
+        let field = ["input", "paymentProfileId"];
+        let theirs = storage::profiles::live(&self.core.db, merchant, profile.0).await?;
+        if theirs.is_none_or(|p| p.customer != sub.customer) {
+            return Err(AppError::not_found(&field, "payment profile"));
+        }
+        if sub.status == SubscriptionStatus::Canceled {
+            return Err(AppError::user(
+                &["input", "id"],
+                ErrorCode::IllegalTransition,
+                "this subscription is canceled",
+            ));
+        }
+        if !storage::subscriptions::renew_on(&self.core.db, &sub, profile.0, self.core.now()).await? {
+            return Err(AppError::user(
+                &field,
+                ErrorCode::VersionConflict,
+                "the subscription or the method changed meanwhile; read them again and retry",
+            ));
+        }
+        self.core.customer_changed(merchant, sub.customer).await;
         Ok(self.get(merchant, id).await?.ok_or_else(|| anyhow::anyhow!("subscription vanished"))?)
     }
 }

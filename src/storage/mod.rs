@@ -18,6 +18,7 @@ pub mod orders;
 pub mod page;
 pub mod payments;
 pub mod persisted;
+pub mod portals;
 pub mod processor_accounts;
 pub mod profiles;
 pub mod records;

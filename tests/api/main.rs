@@ -36,6 +36,7 @@ mod one_door;
 mod pagination;
 mod paid_once;
 mod persisted;
+mod portal;
 mod production;
 mod profiles;
 mod reconcile;

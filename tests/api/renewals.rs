@@ -9,7 +9,7 @@ use paygraph::config::Config;
 use paygraph::service::renewals::RenewalPass;
 use serde_json::{Value, json};
 
-use crate::support::payments::{confirm, create_and_pay, tokenize};
+use crate::support::payments::{active_subscription, confirm, create_and_pay, create_subscription, tokenize};
 use crate::support::*;
 
 const SUBSCRIPTION: &str = "query($id: ID!) { node(id: $id) { ... on Subscription {
@@ -30,32 +30,10 @@ async fn app_on(clock: Arc<TestClock>, url: String) -> TestApp {
     start(config, clock).await
 }
 
-async fn create_subscription(app: &TestApp, customer: &str) -> String {
-    let body = app
-        .gql(
-            "mutation($input: CreateSubscriptionInput!) { createSubscription(input: $input) {
-                subscription { id status } userErrors { code } } }",
-            json!({ "input": { "customerId": customer, "price": { "amount": 999, "currency": "EUR" }, "interval": "MONTH" } }),
-        )
-        .await;
-    let created = &body["data"]["createSubscription"]["subscription"];
-    assert_eq!(created["status"], "INCOMPLETE", "{body}");
-    created["id"].as_str().unwrap().to_owned()
-}
-
 async fn subscription(app: &TestApp, id: &str) -> Value {
     let body = app.gql(SUBSCRIPTION, json!({ "id": id })).await;
     assert!(body["errors"].is_null(), "{body}");
     body["data"]["node"].clone()
-}
-
-/// A customer with an ACTIVE subscription, its first period paid with `card`.
-async fn active_subscription(app: &TestApp, email: &str, card: &str) -> (String, String) {
-    let customer = app.create_customer(email).await;
-    let id = create_subscription(app, &customer).await;
-    let (_, paid) = create_and_pay(app, json!({ "purpose": "SUBSCRIPTION", "subscriptionId": id }), card).await;
-    assert_eq!(paid["paymentSession"]["status"], "COMPLETED", "{paid}");
-    (customer, id)
 }
 
 fn period_end(sub: &Value) -> chrono::DateTime<chrono::Utc> {

@@ -11,6 +11,7 @@ mod keys;
 mod links;
 mod merchant;
 mod orders;
+mod portal;
 mod processor_accounts;
 mod profiles;
 mod refunds;
@@ -40,6 +41,7 @@ pub struct MutationRoot(
     keys::KeyMutations,
     webhooks::WebhookMutations,
     processor_accounts::ProcessorAccountMutations,
+    portal::PortalMutations,
 );
 
 /// Something the caller got wrong. `field` is the path to the input field, when one is to blame.

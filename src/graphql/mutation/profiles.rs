@@ -5,6 +5,7 @@ use crate::graphql::context::ContextExt;
 use crate::graphql::errors::gql;
 use crate::graphql::objects::{LedgerEntry, MoneyInput, PaymentProfile};
 use crate::service::balances::BalanceCharge;
+use crate::service::profiles::Renewals;
 
 #[derive(Default)]
 pub struct ProfileMutations;
@@ -66,7 +67,9 @@ impl ProfileMutations {
         input: PaymentProfileIdInput,
     ) -> async_graphql::Result<RemovePaymentProfilePayload> {
         let merchant = ctx.caller()?.secret_key_holder().map_err(gql)?;
-        let result = async { ctx.services().profiles.remove(merchant, input_id(&input.id, "id")?).await }.await;
+        let result =
+            async { ctx.services().profiles.remove(merchant, input_id(&input.id, "id")?, Renewals::MayLose).await }
+                .await;
         let (removed, user_errors) = outcome(result)?;
         Ok(RemovePaymentProfilePayload { removed_id: removed.map(|_| input.id), user_errors })
     }

@@ -42,6 +42,22 @@ pub struct CancelSubscriptionPayload {
     pub user_errors: Vec<UserError>,
 }
 
+#[derive(InputObject)]
+pub struct UpdateSubscriptionInput {
+    pub id: ID,
+    /// `false` takes back a cancel at period end while the period runs; `true` is
+    /// `cancelSubscription(atPeriodEnd: true)`.
+    pub cancel_at_period_end: Option<bool>,
+    /// One of the customer's saved methods: what the subscription renews on from now.
+    pub payment_profile_id: Option<ID>,
+}
+
+#[derive(SimpleObject)]
+pub struct UpdateSubscriptionPayload {
+    pub subscription: Option<Subscription>,
+    pub user_errors: Vec<UserError>,
+}
+
 #[Object]
 impl SubscriptionMutations {
     /// Creates an INCOMPLETE subscription; a SUBSCRIPTION session's first payment starts it.
@@ -80,5 +96,39 @@ impl SubscriptionMutations {
         .await;
         let (subscription, user_errors) = outcome(result)?;
         Ok(CancelSubscriptionPayload { subscription: subscription.map(Subscription), user_errors })
+    }
+
+    /// Changes what a subscription renews on, or whether it ends with its period. Each
+    /// field given is applied in turn; the first that fails stops the rest.
+    async fn update_subscription(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateSubscriptionInput,
+    ) -> async_graphql::Result<UpdateSubscriptionPayload> {
+        let merchant = ctx.caller()?.secret_key_holder().map_err(gql)?;
+        let subscriptions = &ctx.services().subscriptions;
+        let result = async {
+            let id = input_id(&input.id, "id")?;
+            let profile = input.payment_profile_id.as_ref().map(|p| input_id(p, "paymentProfileId")).transpose()?;
+            let mut subscription = None;
+            if let Some(profile) = profile {
+                subscription = Some(subscriptions.renew_on(merchant, id, profile).await?);
+            }
+            match input.cancel_at_period_end {
+                Some(true) => subscription = Some(subscriptions.cancel(merchant, id, true).await?),
+                Some(false) => subscription = Some(subscriptions.resume(merchant, id).await?),
+                None => {}
+            }
+            match subscription {
+                Some(subscription) => Ok(subscription),
+                None => subscriptions
+                    .get(merchant, id)
+                    .await?
+                    .ok_or_else(|| crate::error::AppError::not_found(&["input", "id"], "subscription")),
+            }
+        }
+        .await;
+        let (subscription, user_errors) = outcome(result)?;
+        Ok(UpdateSubscriptionPayload { subscription: subscription.map(Subscription), user_errors })
     }
 }

@@ -19,6 +19,8 @@ pub enum AuditActorKind {
     ClientSecret,
     /// An operator at the `paygraph` command line.
     Cli,
+    /// A customer in their portal (the event's `nodeIds` start with the portal session).
+    CustomerPortal,
 }
 
 #[derive(SimpleObject)]
@@ -46,6 +48,7 @@ impl AuditEvent {
                 StoredKind::SecretKey => AuditActorKind::SecretKey,
                 StoredKind::ClientSecret => AuditActorKind::ClientSecret,
                 StoredKind::Cli => AuditActorKind::Cli,
+                StoredKind::CustomerPortal => AuditActorKind::CustomerPortal,
             },
             key_id: actor.key.map(|k| ID(k.to_global())),
             key_name: actor.key_name.clone(),

@@ -6,6 +6,8 @@
 //! caching, and no referrer (the page's URL holds the client secret).
 
 mod page;
+pub mod portal;
+mod portal_page;
 mod text;
 
 use self::text::Text;
@@ -27,6 +29,7 @@ use crate::throttle::Route;
 const PAY_JS: &str = include_str!("assets/pay.js");
 const CHALLENGE_JS: &str = include_str!("assets/challenge.js");
 const PAY_CSS: &str = include_str!("assets/pay.css");
+const PORTAL_JS: &str = include_str!("assets/portal.js");
 
 /// The accent color when the merchant has set none.
 const DEFAULT_ACCENT: &str = "#4f46e5";
@@ -148,18 +151,21 @@ pub async fn theme(
         return refusal;
     }
     match state.services.hosted.view(&secret).await {
-        Ok(Some(view)) => {
-            // Stored colors are validated `#rrggbb`; anything else falls back to the default.
-            let accent = view
-                .merchant
-                .accent_color
-                .filter(|c| crate::service::merchants::is_hex_color(c))
-                .unwrap_or_else(|| DEFAULT_ACCENT.to_owned());
-            hardened(&state, StatusCode::OK, "text/css; charset=utf-8", format!(":root {{ --accent: {accent}; }}\n"))
-        }
+        Ok(Some(view)) => theme_of(&state, &view.merchant),
         Ok(None) => not_found(&state, asked),
         Err(error) => fault(&state, asked, &error),
     }
+}
+
+/// The merchant's accent color as a stylesheet. Stored colors are validated `#rrggbb`;
+/// anything else falls back to the default.
+fn theme_of(state: &AppState, merchant: &crate::domain::merchant::Merchant) -> Response {
+    let accent = merchant
+        .accent_color
+        .clone()
+        .filter(|c| crate::service::merchants::is_hex_color(c))
+        .unwrap_or_else(|| DEFAULT_ACCENT.to_owned());
+    hardened(state, StatusCode::OK, "text/css; charset=utf-8", format!(":root {{ --accent: {accent}; }}\n"))
 }
 
 /// `GET /pay/{client_secret}/challenge/{payment_id}`: the test processor's 3-D Secure page.
@@ -224,6 +230,7 @@ pub async fn asset(State(state): State<AppState>, Path(file): Path<String>) -> R
     let (content_type, body) = match file.as_str() {
         "pay.js" => ("text/javascript; charset=utf-8", PAY_JS),
         "challenge.js" => ("text/javascript; charset=utf-8", CHALLENGE_JS),
+        "portal.js" => ("text/javascript; charset=utf-8", PORTAL_JS),
         "pay.css" => ("text/css; charset=utf-8", PAY_CSS),
         _ => return not_found(&state, Text { locale: crate::domain::locale::Locale::En }),
     };

@@ -6,6 +6,7 @@ pub mod audit_event;
 pub mod blocklist_entry;
 pub mod card_token;
 pub mod customer;
+pub mod customer_portal_session;
 pub mod dispute;
 pub mod idempotency_key;
 pub mod instance_secret;

@@ -62,3 +62,26 @@ pub async fn create_and_pay(app: &TestApp, input: Value, number: &str) -> (Strin
     let payload = confirm(app, &secret, &id, &token, None).await;
     (id, payload)
 }
+
+/// A new INCOMPLETE subscription of `customer`: EUR 9.99 a month.
+pub async fn create_subscription(app: &TestApp, customer: &str) -> String {
+    let body = app
+        .gql(
+            "mutation($input: CreateSubscriptionInput!) { createSubscription(input: $input) {
+                subscription { id status } userErrors { code } } }",
+            json!({ "input": { "customerId": customer, "price": { "amount": 999, "currency": "EUR" }, "interval": "MONTH" } }),
+        )
+        .await;
+    let created = &body["data"]["createSubscription"]["subscription"];
+    assert_eq!(created["status"], "INCOMPLETE", "{body}");
+    created["id"].as_str().unwrap().to_owned()
+}
+
+/// A customer with an ACTIVE subscription, its first period paid with `card`.
+pub async fn active_subscription(app: &TestApp, email: &str, card: &str) -> (String, String) {
+    let customer = app.create_customer(email).await;
+    let id = create_subscription(app, &customer).await;
+    let (_, paid) = create_and_pay(app, json!({ "purpose": "SUBSCRIPTION", "subscriptionId": id }), card).await;
+    assert_eq!(paid["paymentSession"]["status"], "COMPLETED", "{paid}");
+    (customer, id)
+}
