@@ -222,6 +222,7 @@ mod tests {
             payment_id: None,
             refund_id: None,
             dispute_id: None,
+            payment_profile_id: None,
         }
     }
 

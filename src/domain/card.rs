@@ -22,6 +22,34 @@ string_enum!(
     }
 );
 
+/// What the vault keeps of a card: the processor's reference, what may be shown (brand,
+/// last 4, expiry) and the keyed fingerprint. Never its number or CVC. Its `token` is given
+/// to the client once and spent once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VaultCard {
+    /// The one-time token the client holds (`tok_…`).
+    pub token: String,
+    pub merchant: MerchantId,
+    /// Set when a client secret tokenized it: only that session may use it.
+    pub session: Option<super::SessionId>,
+    /// The processor's reference to the card.
+    pub processor_token: String,
+    /// The account that holds `processor_token`; none: the test processor.
+    pub processor_account: Option<uuid::Uuid>,
+    pub brand: String,
+    pub last4: String,
+    pub exp_month: i32,
+    pub exp_year: i32,
+    /// Keyed hash of the number.
+    pub fingerprint: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    /// Tokens are single-use.
+    pub used_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// When a wallet's payment token was exchanged for it.
+    pub wallet: Option<Wallet>,
+}
+
 string_enum!(
     /// Card networks, recognised from the number's leading digits.
     CardBrand, "card brand" {

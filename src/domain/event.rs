@@ -17,6 +17,9 @@ string_enum!(
         DisputeOpened => "DISPUTE_OPENED",
         DisputeUpdated => "DISPUTE_UPDATED",
         DisputeClosed => "DISPUTE_CLOSED",
+        SubscriptionUpdated => "SUBSCRIPTION_UPDATED",
+        PaymentMethodUpdated => "PAYMENT_METHOD_UPDATED",
+        PaymentMethodRemoved => "PAYMENT_METHOD_REMOVED",
     }
 );
 
@@ -52,6 +55,8 @@ pub struct SessionEvent {
     pub refund_id: Option<uuid::Uuid>,
     #[serde(default)]
     pub dispute_id: Option<uuid::Uuid>,
+    #[serde(default)]
+    pub payment_profile_id: Option<uuid::Uuid>,
 }
 
 impl SessionEvent {
@@ -72,5 +77,8 @@ impl SessionEvent {
     }
     pub fn dispute(&self) -> Option<DisputeId> {
         self.dispute_id.map(DisputeId)
+    }
+    pub fn payment_profile(&self) -> Option<super::ProfileId> {
+        self.payment_profile_id.map(super::ProfileId)
     }
 }

@@ -38,6 +38,25 @@ string_enum!(
     }
 );
 
+/// One attempt of a SETUP session to verify a method with the processor (a zero-amount
+/// check). Nothing is charged; the fraud rules count it as an attempt with its card, IP and
+/// customer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verification {
+    pub id: uuid::Uuid,
+    pub merchant: super::MerchantId,
+    pub session: super::SessionId,
+    pub customer: Option<super::CustomerId>,
+    pub status: VerificationStatus,
+    pub fingerprint: String,
+    pub client_ip: Option<String>,
+    pub decline_code: Option<String>,
+    pub fraud_rule: Option<String>,
+    pub risk_score: i32,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
 /// What a payment was made with, as it is kept and shown: never a number. Stored as JSON
 /// on the payment, read back by its method type.
 #[derive(Clone, Debug, PartialEq, Eq)]

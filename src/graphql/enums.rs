@@ -146,6 +146,13 @@ pub enum PaymentSessionEventKind {
     DisputeUpdated,
     /// A dispute was decided: WON or LOST.
     DisputeClosed,
+    /// The subscription this session started changed: it now ends with its period, no
+    /// longer does, or renews on another saved method.
+    SubscriptionUpdated,
+    /// The method this session saved became its customer's default (`paymentProfile`).
+    PaymentMethodUpdated,
+    /// The method this session saved was removed (`paymentProfile`).
+    PaymentMethodRemoved,
 }
 
 /// Why a customer's bank disputes a payment (Stripe's reasons).

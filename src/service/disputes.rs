@@ -173,7 +173,8 @@ impl Disputes {
         kind: EventKind,
         writes: Vec<SessionWrite>,
     ) -> Result<PaymentSession, TransitionError> {
-        let detail = EventDetail { kind, payment: Some(dispute.payment.0), refund: None, dispute: Some(dispute.id.0) };
+        let detail =
+            EventDetail { kind, payment: Some(dispute.payment.0), dispute: Some(dispute.id.0), ..Default::default() };
         let (changed, event) = record_change(&self.core.db, session, self.core.now(), detail, writes).await?;
         self.core.publish(event).await;
         Ok(changed)

@@ -11,13 +11,13 @@
 //!   payment profile of the customer (see `profiles`).
 
 use super::Core;
+use crate::domain::card::VaultCard;
 use crate::domain::ledger::LedgerKind;
 use crate::domain::payment::Payment;
 use crate::domain::session::PaymentSession;
 use crate::domain::subscription::{Subscription, period_end};
 use crate::domain::{PaymentStatus, SessionPurpose};
 use crate::error::AppResult;
-use crate::storage::entities::card_token;
 use crate::storage::writes::{PaidPeriod, ProfileRef, SessionWrite};
 
 /// What completing a session writes, by purpose.
@@ -47,7 +47,7 @@ impl Fulfilment {
         &self,
         session: &PaymentSession,
         payment: Option<&Payment>,
-        card: Option<&card_token::Model>,
+        card: Option<&VaultCard>,
     ) -> AppResult<Vec<SessionWrite>> {
         let purpose = session.purpose;
         let mut writes = Vec::new();

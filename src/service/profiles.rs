@@ -5,15 +5,18 @@
 
 use super::Core;
 use super::auth::Caller;
+use crate::domain::card::VaultCard;
 use crate::domain::profile::PaymentProfile;
 use crate::domain::session::PaymentSession;
 use crate::domain::{CustomerId, MerchantId, PaymentMethodType, ProfileId};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::storage;
-use crate::storage::entities::{card_token, payment_profile};
+use crate::storage::entities::payment_profile;
 use crate::storage::listings::Listing;
-pub use crate::storage::profiles::Renewals;
-use crate::storage::writes::{ProfileRef, SessionWrite};
+
+use crate::domain::event::EventKind;
+use crate::storage::transition::TransitionError;
+use crate::storage::writes::{AccountWrite, Guard, ProfileRef, SessionWrite};
 
 /// Saved payment methods of a customer.
 #[derive(Clone)]
@@ -34,7 +37,7 @@ impl Profiles {
     pub(super) async fn save_profile_writes(
         &self,
         session: &PaymentSession,
-        card: &card_token::Model,
+        card: &VaultCard,
         make_default: bool,
     ) -> AppResult<Vec<SessionWrite>> {
         let Some(customer_id) = session.customer else {
@@ -54,7 +57,7 @@ impl Profiles {
             exp_year: Some(card.exp_year),
             fingerprint: card.fingerprint.clone(),
             processor_token: card.processor_token.clone(),
-            processor_account: card.processor_account_id,
+            processor_account: card.processor_account,
             is_default: false,
             saved_by: Some(session.id),
             created_at: self.core.now(),
@@ -107,8 +110,12 @@ impl Profiles {
     pub async fn set_default(&self, merchant: MerchantId, id: ProfileId) -> AppResult<PaymentProfile> {
         let profile =
             self.get(merchant, id).await?.ok_or_else(|| AppError::not_found(&["input", "id"], "payment profile"))?;
-        storage::profiles::make_default(&self.core.db, profile.customer.0, profile.id.0).await?;
-        self.core.customer_changed(merchant, profile.customer).await;
+        let customer = profile.customer.0;
+        let writes = vec![
+            SessionWrite::ClearDefaultProfile { customer },
+            SessionWrite::SetDefaultProfile { customer, profile: ProfileRef::Id(profile.id.0) },
+        ];
+        self.record(&profile, EventKind::PaymentMethodUpdated, writes).await?;
         Ok(PaymentProfile { is_default: true, ..profile })
     }
 
@@ -120,19 +127,54 @@ impl Profiles {
     pub async fn remove(&self, merchant: MerchantId, id: ProfileId, renewals: Renewals) -> AppResult<PaymentProfile> {
         let field = ["input", "id"];
         let profile = self.get(merchant, id).await?.ok_or_else(|| AppError::not_found(&field, "payment profile"))?;
-        let customer = profile.customer;
-        match storage::profiles::remove(&self.core.db, profile, self.core.now(), renewals).await? {
-            Ok(removed) => {
-                self.core.customer_changed(merchant, customer).await;
-                Ok(removed)
+        let (customer, keep_renewals) = (profile.customer.0, renewals == Renewals::Keep);
+        let writes = vec![
+            SessionWrite::Account(AccountWrite::RemoveProfile { profile: id.0, customer, keep_renewals }),
+            SessionWrite::Account(AccountWrite::DetachProfile { profile: id.0 }),
+        ];
+        match self.record(&profile, EventKind::PaymentMethodRemoved, writes).await {
+            Ok(()) => Ok(PaymentProfile { is_default: false, removed_at: Some(self.core.now()), ..profile }),
+            Err(AppError::Internal(_)) | Err(AppError::User(_)) if self.get(merchant, id).await?.is_none() => {
+                Err(AppError::not_found(&field, "payment profile")) // Removed meanwhile.
             }
-            Err(storage::profiles::RenewsOn) => Err(AppError::user(
-                &field,
+            Err(error) => Err(error),
+        }
+    }
+
+    /// One change of `profile`, recorded as event `kind` of the session that saved it, in
+    /// one transaction with `writes`.
+    async fn record(&self, profile: &PaymentProfile, kind: EventKind, writes: Vec<SessionWrite>) -> AppResult<()> {
+        let saved_by = match profile.saved_by {
+            Some(session) => storage::sessions::session(&self.core.db, profile.merchant, session.0).await?,
+            None => None,
+        };
+        let anchor =
+            saved_by.ok_or_else(|| anyhow::anyhow!("payment profile {} was saved by no session", profile.id))?;
+        match self.core.record_account_change(&anchor, kind, Some(profile.id.0), writes).await {
+            Ok(()) => {
+                self.core.customer_changed(profile.merchant, profile.customer).await;
+                Ok(())
+            }
+            Err(TransitionError::Refused(Guard::ProfileNotRemovable)) => Err(AppError::user(
+                &["input", "id"],
                 ErrorCode::PaymentMethodInUse,
                 "a running subscription renews on this method: choose another for it first",
             )),
+            Err(TransitionError::Refused(Guard::Missing)) => {
+                Err(AppError::not_found(&["input", "id"], "payment profile"))
+            }
+            Err(error) => Err(super::transition::refusal(anchor.id, error)),
         }
     }
+}
+
+/// Whether a removal may leave a subscription with nothing to renew on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Renewals {
+    /// The merchant's call: a subscription that charged it falls back to the default.
+    MayLose,
+    /// The customer's: the method a running subscription renews on stays until another is chosen.
+    Keep,
 }
 
 /// Which attempts may save a profile: cards and wallets, not bank transfers.

@@ -240,7 +240,8 @@ impl Refunds {
         kind: EventKind,
         writes: Vec<SessionWrite>,
     ) -> Result<PaymentSession, TransitionError> {
-        let detail = EventDetail { kind, payment: Some(refund.payment.0), refund: Some(refund.id.0), dispute: None };
+        let detail =
+            EventDetail { kind, payment: Some(refund.payment.0), refund: Some(refund.id.0), ..Default::default() };
         let (changed, event) = record_change(&self.core.db, session, self.core.now(), detail, writes).await?;
         self.core.publish(event).await;
         Ok(changed)

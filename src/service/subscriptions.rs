@@ -2,12 +2,15 @@
 //! session's first payment activates it; `renewals` charges the periods after.
 
 use super::{Core, validate};
+use crate::domain::event::EventKind;
 use crate::domain::subscription::{BillingInterval, Subscription, SubscriptionStatus, validate_period};
 use crate::domain::{CustomerId, MerchantId, ProfileId, SessionStatus, SubscriptionId};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::storage::entities::subscription;
 use crate::storage::listings::Listing;
 pub use crate::storage::listings::SubscriptionFilter;
+use crate::storage::transition::TransitionError;
+use crate::storage::writes::{AccountWrite, Guard, SessionWrite};
 use crate::storage::{self, records};
 
 #[derive(Debug)]
@@ -101,9 +104,9 @@ impl Subscriptions {
                     format!("a {} subscription has no paid period to finish: cancel it at once", status.as_str()),
                 ));
             }
-            let canceling = storage::subscriptions::cancel_at_period_end(&self.core.db, sub, now).await?;
-            self.core.customer_changed(merchant, canceling.customer).await;
-            return Ok(canceling);
+            let write = AccountWrite::CancelAtPeriodEnd { subscription: sub.id.0, cancel: true };
+            self.record(&sub, write, &["input", "atPeriodEnd"]).await?;
+            return self.reread(merchant, id).await;
         }
         // Its sessions first: once they are closed nothing can complete and revive it.
         let payable = [SessionStatus::Open, SessionStatus::RequiresAction, SessionStatus::Processing];
@@ -134,20 +137,13 @@ impl Subscriptions {
     /// Takes back a cancel at period end, while the period runs: it renews again.
     #[tracing::instrument(skip(self))]
     pub async fn resume(&self, merchant: MerchantId, id: SubscriptionId) -> AppResult<Subscription> {
-        let field = ["input", "id"];
-        let sub = self.get(merchant, id).await?.ok_or_else(|| AppError::not_found(&field, "subscription"))?;
+        let sub = self.get(merchant, id).await?.ok_or_else(|| AppError::not_found(&["input", "id"], "subscription"))?;
         if !sub.cancel_at_period_end {
             return Ok(sub); // Nothing to take back: asking twice is no error.
         }
-        if !storage::subscriptions::resume(&self.core.db, &sub, self.core.now()).await? {
-            return Err(AppError::user(
-                &["input", "cancelAtPeriodEnd"],
-                ErrorCode::IllegalTransition,
-                "only an ACTIVE subscription whose period has not ended can be kept",
-            ));
-        }
-        self.core.customer_changed(merchant, sub.customer).await;
-        Ok(self.get(merchant, id).await?.ok_or_else(|| anyhow::anyhow!("subscription vanished"))?)
+        let write = AccountWrite::CancelAtPeriodEnd { subscription: sub.id.0, cancel: false };
+        self.record(&sub, write, &["input", "cancelAtPeriodEnd"]).await?;
+        self.reread(merchant, id).await
     }
 
     /// Makes one of the customer's saved methods the one `id` renews on.
@@ -164,21 +160,34 @@ impl Subscriptions {
         if theirs.is_none_or(|p| p.customer != sub.customer) {
             return Err(AppError::not_found(&field, "payment profile"));
         }
-        if sub.status == SubscriptionStatus::Canceled {
-            return Err(AppError::user(
-                &["input", "id"],
+        let write = AccountWrite::RenewOn { subscription: sub.id.0, customer: sub.customer.0, profile: profile.0 };
+        self.record(&sub, write, &["input", "id"]).await?;
+        self.reread(merchant, id).await
+    }
+
+    /// One change of `sub`, recorded as a SUBSCRIPTION_UPDATED event of the session that
+    /// started it, in one transaction; refused (`field`) when the subscription is no longer
+    /// in a state for it.
+    async fn record(&self, sub: &Subscription, write: AccountWrite, field: &[&str]) -> AppResult<()> {
+        let Some(anchor) = storage::subscriptions::started_by(&self.core.db, sub.id.0).await? else {
+            return Err(AppError::user(field, ErrorCode::IllegalTransition, "this subscription has not started"));
+        };
+        let writes = vec![SessionWrite::Account(write)];
+        match self.core.record_account_change(&anchor, EventKind::SubscriptionUpdated, None, writes).await {
+            Ok(()) => {
+                self.core.customer_changed(sub.merchant, sub.customer).await;
+                Ok(())
+            }
+            Err(TransitionError::Refused(Guard::SubscriptionChanged)) => Err(AppError::user(
+                field,
                 ErrorCode::IllegalTransition,
-                "this subscription is canceled",
-            ));
+                "the subscription (or the method) is not in a state for this change; read it again",
+            )),
+            Err(error) => Err(super::transition::refusal(anchor.id, error)),
         }
-        if !storage::subscriptions::renew_on(&self.core.db, &sub, profile.0, self.core.now()).await? {
-            return Err(AppError::user(
-                &field,
-                ErrorCode::VersionConflict,
-                "the subscription or the method changed meanwhile; read them again and retry",
-            ));
-        }
-        self.core.customer_changed(merchant, sub.customer).await;
+    }
+
+    async fn reread(&self, merchant: MerchantId, id: SubscriptionId) -> AppResult<Subscription> {
         Ok(self.get(merchant, id).await?.ok_or_else(|| anyhow::anyhow!("subscription vanished"))?)
     }
 }

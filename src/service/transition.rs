@@ -63,6 +63,22 @@ impl Core {
         Ok((changed, event))
     }
 
+    /// A change of what `anchor` made (the subscription it started, the method it saved),
+    /// recorded as its event `kind` in one transaction with `writes`, then published.
+    pub(super) async fn record_account_change(
+        &self,
+        anchor: &PaymentSession,
+        kind: crate::domain::event::EventKind,
+        payment_profile: Option<uuid::Uuid>,
+        writes: Vec<SessionWrite>,
+    ) -> Result<(), TransitionError> {
+        let detail = crate::storage::events::EventDetail { kind, payment_profile, ..Default::default() };
+        let (_, event) =
+            crate::storage::transition::record_change(&self.db, anchor, self.now(), detail, writes).await?;
+        self.publish(event).await;
+        Ok(())
+    }
+
     /// Hands a committed event to the bus and marks it published. A failure is logged and
     /// left to the outbox relay: the change itself has committed and stands.
     pub(crate) async fn publish(&self, event: SessionEvent) {

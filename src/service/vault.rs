@@ -11,13 +11,13 @@ use rand::RngCore;
 
 use super::Core;
 use super::auth::Caller;
+use crate::domain::card::VaultCard;
 use crate::domain::card::{CardError, CardNumber, Cvc, FingerprintKey, check_expiry};
 use crate::domain::new_secret;
 use crate::domain::{MerchantId, SessionId, SessionStatus};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::processor::CardDetails;
 use crate::storage;
-use crate::storage::entities::card_token;
 
 /// Prefix of the one-time tokens the vault gives out.
 pub const TOKEN_PREFIX: &str = "tok_";
@@ -122,15 +122,15 @@ impl Vault {
         let (account, processor) = self.processors.current(caller.merchant()).await?;
         let processor_token = processor.tokenize(card).await.map_err(|e| AppError::Internal(e.into()))?;
         let now = self.core.now();
-        let row = card_token::Model {
-            id: new_secret(TOKEN_PREFIX),
-            merchant_id: caller.merchant().0,
-            payment_session_id: match caller {
-                Caller::Session { session, .. } => Some(session.0),
+        let row = VaultCard {
+            token: new_secret(TOKEN_PREFIX),
+            merchant: caller.merchant(),
+            session: match caller {
+                Caller::Session { session, .. } => Some(session),
                 Caller::Merchant { .. } => None,
             },
             processor_token,
-            processor_account_id: account,
+            processor_account: account,
             brand: number.brand().as_str().to_owned(),
             last4: number.last4(),
             exp_month: exp_month as i32,
@@ -141,9 +141,9 @@ impl Vault {
             used_at: None,
             wallet: None,
         };
-        let row = storage::records::insert_row::<card_token::ActiveModel>(&self.core.db, row).await?;
+        let row = storage::payments::insert_card(&self.core.db, row).await?;
         Ok(TokenizedCard {
-            token: row.id,
+            token: row.token,
             brand: row.brand,
             last4: row.last4,
             exp_month: row.exp_month,

@@ -23,6 +23,7 @@ pub struct EventDetail {
     pub payment: Option<Uuid>,
     pub refund: Option<Uuid>,
     pub dispute: Option<Uuid>,
+    pub payment_profile: Option<Uuid>,
 }
 
 /// Inserts the outbox row of a status change to `session`'s current status and version.
@@ -58,6 +59,7 @@ pub async fn insert_event_with(
         payment_id: Set(detail.payment),
         refund_id: Set(detail.refund),
         dispute_id: Set(detail.dispute),
+        payment_profile_id: Set(detail.payment_profile),
         trace_parent: Set(crate::telemetry::current_trace_parent()),
         ..Default::default()
     }
@@ -202,5 +204,6 @@ pub fn event_from_row(row: session_event::Model) -> Result<SessionEvent, DbErr> 
         payment_id: row.payment_id,
         refund_id: row.refund_id,
         dispute_id: row.dispute_id,
+        payment_profile_id: row.payment_profile_id,
     })
 }

@@ -7,7 +7,8 @@ use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, 
 use uuid::Uuid;
 
 use super::entities::{card_token, payment, payment_profile, payment_session, verification};
-use crate::domain::payment::{Payment, VerificationStatus};
+use crate::domain::card::VaultCard;
+use crate::domain::payment::{Payment, Verification, VerificationStatus};
 use crate::domain::profile::PaymentProfile;
 use crate::domain::session::PaymentSession;
 use crate::domain::{FraudDecision, MerchantId, PaymentStatus, SessionStatus};
@@ -55,20 +56,18 @@ pub async fn record_assessment(db: &DatabaseConnection, id: Uuid, risk_score: i3
     payment(db, id).await
 }
 
-pub async fn verification(db: &DatabaseConnection, id: Uuid) -> Result<Option<verification::Model>, DbErr> {
-    verification::Entity::find_by_id(id).one(db).await
+pub async fn verification(db: &DatabaseConnection, id: Uuid) -> Result<Option<Verification>, DbErr> {
+    verification::Entity::find_by_id(id).one(db).await?.map(Verification::try_from).transpose()
 }
 
 /// The session's SETUP verification still waiting for its outcome, if any.
-pub async fn waiting_verification(
-    db: &DatabaseConnection,
-    session: Uuid,
-) -> Result<Option<verification::Model>, DbErr> {
-    verification::Entity::find()
+pub async fn waiting_verification(db: &DatabaseConnection, session: Uuid) -> Result<Option<Verification>, DbErr> {
+    let row = verification::Entity::find()
         .filter(verification::Column::PaymentSessionId.eq(session))
         .filter(verification::Column::Status.eq(VerificationStatus::Processing.as_str()))
         .one(db)
-        .await
+        .await?;
+    row.map(Verification::try_from).transpose()
 }
 
 /// Sessions in PROCESSING since before `before`, oldest first: attempts to reconcile.
@@ -92,14 +91,18 @@ pub async fn card_token(
     db: &DatabaseConnection,
     merchant: MerchantId,
     token: &str,
-) -> Result<Option<card_token::Model>, DbErr> {
-    card_token::Entity::find_by_id(token.to_owned()).filter(card_token::Column::MerchantId.eq(merchant.0)).one(db).await
+) -> Result<Option<VaultCard>, DbErr> {
+    let row = card_token::Entity::find_by_id(token.to_owned())
+        .filter(card_token::Column::MerchantId.eq(merchant.0))
+        .one(db)
+        .await?;
+    row.map(VaultCard::try_from).transpose()
 }
 
 /// What a payment charged: its vault row (a card or a wallet's card), if it charged one.
-pub async fn charged_card(db: &DatabaseConnection, payment: &Payment) -> Result<Option<card_token::Model>, DbErr> {
+pub async fn charged_card(db: &DatabaseConnection, payment: &Payment) -> Result<Option<VaultCard>, DbErr> {
     match &payment.card_token {
-        Some(id) => card_token::Entity::find_by_id(id.clone()).one(db).await,
+        Some(id) => card_token::Entity::find_by_id(id.clone()).one(db).await?.map(VaultCard::try_from).transpose(),
         None => Ok(None),
     }
 }
@@ -130,4 +133,10 @@ pub async fn by_processor_reference(
         .one(db)
         .await?;
     Ok(row.map(|r| r.id))
+}
+
+/// Keeps a card the vault tokenized.
+pub async fn insert_card(db: &DatabaseConnection, card: VaultCard) -> Result<VaultCard, DbErr> {
+    let row = super::records::insert_row::<card_token::ActiveModel>(db, card_token::Model::from(card)).await?;
+    VaultCard::try_from(row)
 }

@@ -238,6 +238,7 @@ async fn a_slow_consumer_is_cut_off_with_its_resume_point() {
             payment_id: None,
             refund_id: None,
             dispute_id: None,
+            payment_profile_id: None,
         });
     }
     let mut last = 1;

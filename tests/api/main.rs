@@ -4,6 +4,7 @@
 //! One binary, one module per capability.
 
 mod access;
+mod account_events;
 mod audit;
 mod balances;
 mod bank_and_wallet;

@@ -6,11 +6,12 @@ use crate::bus::SessionEvent;
 use crate::graphql::context::ContextExt;
 use crate::graphql::enums::{PaymentSessionEventKind, PaymentSessionStatus};
 use crate::graphql::loaders;
-use crate::graphql::loaders::kinds::{Disputes, Payments, Refunds};
+use crate::graphql::loaders::kinds::{Disputes, Payments, Profiles, Refunds};
 use crate::service::live::event_cursor;
 
-/// One change of a session (its status, a capture, void or refund of its payment), from its
-/// event log or live from the bus.
+/// One change of a session or of what it made (its status; a capture, void, refund or
+/// dispute of its payment; the subscription it started; the method it saved), from its event
+/// log or live from the bus.
 pub struct PaymentSessionEvent(pub SessionEvent);
 
 #[Object]
@@ -47,6 +48,13 @@ impl PaymentSessionEvent {
             return Ok(None);
         }
         Ok(loaders::by_id::<Disputes>(ctx, self.0.dispute_id).await?.map(super::Dispute))
+    }
+    /// The saved method a PAYMENT_METHOD_* change concerns; seen with a secret key only.
+    async fn payment_profile(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<super::PaymentProfile>> {
+        if ctx.caller()?.secret_key_holder().is_err() {
+            return Ok(None);
+        }
+        Ok(loaders::by_id::<Profiles>(ctx, self.0.payment_profile_id).await?.map(super::PaymentProfile))
     }
     /// None for the session's creation.
     async fn previous_status(&self) -> Option<PaymentSessionStatus> {

@@ -29,6 +29,8 @@
     REFUND_CREATED: 'refund created', REFUND_SUCCEEDED: 'refunded', REFUND_FAILED: 'refund failed',
     PAYMENT_CAPTURED: 'captured', PAYMENT_VOIDED: 'hold released',
     DISPUTE_OPENED: 'disputed', DISPUTE_UPDATED: 'dispute updated', DISPUTE_CLOSED: 'dispute closed',
+    SUBSCRIPTION_UPDATED: 'subscription changed', PAYMENT_METHOD_UPDATED: 'saved method made default',
+    PAYMENT_METHOD_REMOVED: 'saved method removed',
   };
 
   const $ = (id) => document.getElementById(id);

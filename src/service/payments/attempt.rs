@@ -81,7 +81,7 @@ impl Payments {
             method: method.kind,
             summary: method.summary.clone(),
             fingerprint: Some(method.fingerprint.clone()),
-            card_token: method.charge.as_ref().and_then(|c| c.vault_token.as_ref()).map(|t| t.id.clone()),
+            card_token: method.charge.as_ref().and_then(|c| c.vault_token.as_ref()).map(|t| t.token.clone()),
             profile: method.charge.as_ref().and_then(|c| c.profile).map(ProfileId),
             decline_code: None,
             risk_score: 0,

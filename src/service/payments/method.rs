@@ -7,6 +7,7 @@ use uuid::Uuid;
 use super::PaymentMethodInput;
 use super::Payments;
 use crate::domain::PaymentMethodType;
+use crate::domain::card::VaultCard;
 use crate::domain::card::Wallet;
 use crate::domain::iban::Iban;
 use crate::domain::new_secret;
@@ -15,7 +16,6 @@ use crate::domain::session::PaymentSession;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::service::auth::Caller;
 use crate::service::vault::TOKEN_PREFIX;
-use crate::storage::entities::card_token;
 use crate::storage::writes::SessionWrite;
 
 /// Longer than any wallet's payment token (Apple Pay's is a few KiB of JSON).
@@ -36,7 +36,7 @@ pub(super) struct Method {
 pub(super) struct Chargeable {
     /// The vault row the payment points at (charged again after 3-D Secure; saved as a
     /// profile when the session asks). `None` when paying with a saved profile.
-    pub vault_token: Option<card_token::Model>,
+    pub vault_token: Option<VaultCard>,
     /// The saved profile charged, if that is how the customer pays.
     pub profile: Option<Uuid>,
     pub processor_token: String,
@@ -89,14 +89,14 @@ impl Payments {
                     exp_year: card.exp_year,
                     ..CardSummary::default()
                 });
-                let writes = vec![SessionWrite::SpendCardToken { token: card.id.clone() }];
+                let writes = vec![SessionWrite::SpendCardToken { token: card.token.clone() }];
                 Ok(Method {
                     kind,
                     summary,
                     fingerprint: card.fingerprint.clone(),
                     charge: Some(Chargeable {
                         processor_token: card.processor_token.clone(),
-                        processor_account: card.processor_account_id,
+                        processor_account: card.processor_account,
                         vault_token: Some(card),
                         profile: None,
                         authenticated: false,
@@ -137,12 +137,12 @@ impl Payments {
                 // The wallet's card is kept in the vault like a tokenized card, already spent,
                 // so a payment always points at what it charged.
                 let now = self.core.now();
-                let kept = card_token::Model {
-                    id: new_secret(TOKEN_PREFIX),
-                    merchant_id: session.merchant.0,
-                    payment_session_id: Some(session.id.0),
+                let kept = VaultCard {
+                    token: new_secret(TOKEN_PREFIX),
+                    merchant: session.merchant,
+                    session: Some(session.id),
                     processor_token: card.processor_token.clone(),
-                    processor_account_id: account,
+                    processor_account: account,
                     brand: card.brand.as_str().to_owned(),
                     last4: card.last4,
                     exp_month: card.exp_month,
@@ -151,7 +151,7 @@ impl Payments {
                     created_at: now,
                     expires_at: now,
                     used_at: Some(now),
-                    wallet: Some(wallet.as_str().to_owned()),
+                    wallet: Some(wallet),
                 };
                 let writes = vec![SessionWrite::KeepWalletCard(kept.clone())];
                 Ok(Method {
@@ -231,11 +231,11 @@ impl Payments {
 
     /// A token this caller may spend on `session` now. A token made with a session's client
     /// secret pays that session only, whoever confirms.
-    async fn usable_token(&self, caller: Caller, session: Uuid, token: &str) -> AppResult<card_token::Model> {
+    async fn usable_token(&self, caller: Caller, session: Uuid, token: &str) -> AppResult<VaultCard> {
         let field = ["input", "paymentMethod", "cardToken"];
         let row = crate::storage::payments::card_token(&self.core.db, caller.merchant(), token)
             .await?
-            .filter(|t| t.payment_session_id.is_none_or(|bound| bound == session))
+            .filter(|t| t.session.is_none_or(|bound| bound.0 == session))
             .ok_or_else(|| AppError::not_found(&field, "card token"))?;
         if row.used_at.is_some() {
             return Err(AppError::user(&field, ErrorCode::TokenUsed, "this card token was already used"));

@@ -6,12 +6,12 @@ use uuid::Uuid;
 use super::Payments;
 use super::{Confirmed, MAX_ATTEMPTS, blocked_error, decline_error};
 use crate::domain::capture::capture_before;
+use crate::domain::card::VaultCard;
 use crate::domain::payment::Payment;
 use crate::domain::session::PaymentSession;
 use crate::domain::{FraudDecision, PaymentStatus, SessionPurpose, SessionStatus};
 use crate::error::{AppResult, UserError};
 use crate::processor::ChargeOutcome;
-use crate::storage::entities::card_token;
 use crate::storage::writes::{Outcome, SessionWrite};
 
 /// What became of an attempt.
@@ -107,7 +107,7 @@ impl Payments {
     }
 
     /// The vault row a payment charged, if it charged one (not a profile or a transfer).
-    pub(super) async fn vault_row_of(&self, payment: &Payment) -> AppResult<Option<card_token::Model>> {
+    pub(super) async fn vault_row_of(&self, payment: &Payment) -> AppResult<Option<VaultCard>> {
         Ok(crate::storage::payments::charged_card(&self.core.db, payment).await?)
     }
 }

@@ -11,13 +11,13 @@ use super::method::{Chargeable, Method};
 use super::outcome::after_failure;
 use super::{Confirmed, ConfirmedRecord, blocked_error, decline_error};
 use crate::domain::SessionStatus;
+use crate::domain::payment::Verification;
 use crate::domain::payment::VerificationStatus;
 use crate::domain::session::PaymentSession;
 use crate::error::{AppError, AppResult, ErrorCode, UserError};
 use crate::processor::{DeclineCode, ProcessorError, Verified};
 use crate::service::fraud::Signals;
 use crate::service::idempotency::Claim;
-use crate::storage::entities::verification;
 use crate::storage::writes::{SessionWrite, VerificationOutcome};
 
 impl Payments {
@@ -38,13 +38,13 @@ impl Payments {
             ));
         };
         let now = self.core.now();
-        let check = verification::Model {
+        let check = Verification {
             id: Uuid::new_v4(),
-            merchant_id: session.merchant.0,
-            payment_session_id: session.id.0,
-            customer_id: session.customer.map(|c| c.0),
-            status: VerificationStatus::Processing.as_str().to_owned(),
-            card_fingerprint: method.fingerprint.clone(),
+            merchant: session.merchant,
+            session: session.id,
+            customer: session.customer,
+            status: VerificationStatus::Processing,
+            fingerprint: method.fingerprint.clone(),
             client_ip: client_ip.clone(),
             decline_code: None,
             fraud_rule: None,

@@ -31,6 +31,8 @@ pub struct EventBody {
     pub payment_id: Option<String>,
     pub refund_id: Option<String>,
     pub dispute_id: Option<String>,
+    /// The saved method a PAYMENT_METHOD_* event is about.
+    pub payment_profile_id: Option<String>,
     pub payment_session: SessionState,
 }
 
@@ -75,6 +77,7 @@ pub fn body(event: &SessionEvent, session: &PaymentSession, ids: &EventIds) -> E
         payment_id: event.payment_id.map(|id| PaymentId(id).to_global()),
         refund_id: event.refund_id.map(|id| RefundId(id).to_global()),
         dispute_id: event.dispute_id.map(|id| DisputeId(id).to_global()),
+        payment_profile_id: event.payment_profile().map(|id| id.to_global()),
         payment_session: SessionState {
             id: global,
             purpose: session.purpose.as_str(),

@@ -33,3 +33,55 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// A stored row read as the vault's card.
+impl TryFrom<Model> for crate::domain::card::VaultCard {
+    type Error = DbErr;
+
+    fn try_from(row: Model) -> Result<Self, DbErr> {
+        let wallet = row
+            .wallet
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(|e| DbErr::Type(format!("card token of {}: {e}", row.merchant_id)))?;
+        Ok(crate::domain::card::VaultCard {
+            token: row.id,
+            merchant: crate::domain::MerchantId(row.merchant_id),
+            session: row.payment_session_id.map(crate::domain::SessionId),
+            processor_token: row.processor_token,
+            processor_account: row.processor_account_id,
+            brand: row.brand,
+            last4: row.last4,
+            exp_month: row.exp_month,
+            exp_year: row.exp_year,
+            fingerprint: row.fingerprint,
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+            used_at: row.used_at,
+            wallet,
+        })
+    }
+}
+
+/// The row a vault card is stored as.
+impl From<crate::domain::card::VaultCard> for Model {
+    fn from(card: crate::domain::card::VaultCard) -> Self {
+        Model {
+            id: card.token,
+            merchant_id: card.merchant.0,
+            payment_session_id: card.session.map(|s| s.0),
+            processor_token: card.processor_token,
+            processor_account_id: card.processor_account,
+            brand: card.brand,
+            last4: card.last4,
+            exp_month: card.exp_month,
+            exp_year: card.exp_year,
+            fingerprint: card.fingerprint,
+            created_at: card.created_at,
+            expires_at: card.expires_at,
+            used_at: card.used_at,
+            wallet: card.wallet.map(|w| w.as_str().to_owned()),
+        }
+    }
+}

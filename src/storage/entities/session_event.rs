@@ -23,6 +23,8 @@ pub struct Model {
     pub refund_id: Option<Uuid>,
     /// The dispute a DISPUTE_* event is about.
     pub dispute_id: Option<Uuid>,
+    /// The saved method a PAYMENT_METHOD_* event is about.
+    pub payment_profile_id: Option<Uuid>,
     /// Set once the event reached the bus; the outbox relay publishes the rest.
     pub published_at: Option<DateTimeUtc>,
     /// The W3C `traceparent` of the request that made the change (traces exported only).

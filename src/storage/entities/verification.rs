@@ -27,3 +27,45 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// A stored row read as a verification.
+impl TryFrom<Model> for crate::domain::payment::Verification {
+    type Error = DbErr;
+
+    fn try_from(row: Model) -> Result<Self, DbErr> {
+        Ok(crate::domain::payment::Verification {
+            id: row.id,
+            merchant: crate::domain::MerchantId(row.merchant_id),
+            session: crate::domain::SessionId(row.payment_session_id),
+            customer: row.customer_id.map(crate::domain::CustomerId),
+            status: row.status.parse().map_err(|e| DbErr::Type(format!("verification {}: {e}", row.id)))?,
+            fingerprint: row.card_fingerprint,
+            client_ip: row.client_ip,
+            decline_code: row.decline_code,
+            fraud_rule: row.fraud_rule,
+            risk_score: row.risk_score,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+/// The row a verification is stored as.
+impl From<crate::domain::payment::Verification> for Model {
+    fn from(v: crate::domain::payment::Verification) -> Self {
+        Model {
+            id: v.id,
+            merchant_id: v.merchant.0,
+            payment_session_id: v.session.0,
+            customer_id: v.customer.map(|c| c.0),
+            status: v.status.as_str().to_owned(),
+            card_fingerprint: v.fingerprint,
+            client_ip: v.client_ip,
+            decline_code: v.decline_code,
+            fraud_rule: v.fraud_rule,
+            risk_score: v.risk_score,
+            created_at: v.created_at,
+            updated_at: v.updated_at,
+        }
+    }
+}

@@ -4,6 +4,7 @@
 //! already spent, an order another session claimed) rolls the whole transition back with the
 //! guard that refused it: there is no silent no-op on the money path.
 
+mod account;
 mod disputes;
 mod holds;
 mod refunds;
@@ -12,7 +13,6 @@ mod sql;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::entities::{card_token, verification};
 use crate::domain::capture::{HoldAction, HoldOutcome};
 use crate::domain::dispute::{Dispute, DisputeStatus};
 use crate::domain::ledger::LedgerEntry;
@@ -22,7 +22,7 @@ use crate::domain::refund::{Refund, RefundStatus};
 use crate::domain::subscription::SubscriptionStatus;
 use crate::domain::{FraudDecision, PaymentStatus};
 
-pub(super) use sql::{clear_default, renewal_unpaid, set_default};
+pub(super) use sql::renewal_unpaid;
 
 /// One write that commits with a session's status change. "The session" is the one changing.
 #[derive(Debug, Clone)]
@@ -32,11 +32,11 @@ pub enum SessionWrite {
         token: String,
     },
     /// A wallet's card, kept in the vault already spent so the payment points at it.
-    KeepWalletCard(card_token::Model),
+    KeepWalletCard(crate::domain::card::VaultCard),
     InsertPayment(Box<Payment>),
     /// The outcome of an attempt still waiting for one.
     RecordOutcome(Outcome),
-    InsertVerification(verification::Model),
+    InsertVerification(crate::domain::payment::Verification),
     /// The outcome of a SETUP session's verification still waiting for one.
     RecordVerification {
         id: Uuid,
@@ -118,6 +118,8 @@ pub enum SessionWrite {
     Hold(HoldWrite),
     /// A dispute's part of a change.
     Dispute(DisputeWrite),
+    /// A change of what the customer keeps: a subscription, a saved method.
+    Account(AccountWrite),
     /// The idempotency record of the request that did this work.
     CompleteIdempotency {
         merchant: Uuid,
@@ -125,6 +127,22 @@ pub enum SessionWrite {
         key: String,
         response: String,
     },
+}
+
+/// The writes of a change to what a customer keeps, recorded as an event of the session
+/// that made it (the subscription's first session, the method's saving session).
+#[derive(Debug, Clone)]
+pub enum AccountWrite {
+    /// The ACTIVE subscription ends with its period (`cancel`), or no longer does (only while
+    /// that period runs).
+    CancelAtPeriodEnd { subscription: Uuid, cancel: bool },
+    /// The subscription (not CANCELED) renews on `profile`, a live method of its customer.
+    RenewOn { subscription: Uuid, customer: Uuid, profile: Uuid },
+    /// The method is removed: no longer listed, charged or the default. With
+    /// `keep_renewals`, only if no running subscription renews on it.
+    RemoveProfile { profile: Uuid, customer: Uuid, keep_renewals: bool },
+    /// No subscription renews on `profile` any more: they fall back to the default.
+    DetachProfile { profile: Uuid },
 }
 
 /// The writes of a refund.
@@ -263,6 +281,10 @@ pub enum Guard {
     DisputeKnown,
     #[error("the dispute changed meanwhile")]
     DisputeChanged,
+    #[error("the subscription is not in a state for this change")]
+    SubscriptionChanged,
+    #[error("the method is removed already, or a running subscription renews on it")]
+    ProfileNotRemovable,
     #[error("the row this write must change does not exist")]
     Missing,
 }

@@ -38,7 +38,8 @@ impl SessionWrite {
                 ExactlyOne(Guard::CardTokenSpent),
             ),
             SessionWrite::KeepWalletCard(card) => (
-                card_token::Entity::insert(card_token::ActiveModel::from(card.clone())).build(backend),
+                card_token::Entity::insert(card_token::ActiveModel::from(card_token::Model::from(card.clone())))
+                    .build(backend),
                 ExactlyOne(Guard::Missing),
             ),
             SessionWrite::InsertPayment(row) => (
@@ -50,7 +51,8 @@ impl SessionWrite {
                 (record_outcome(session, outcome, at, backend), ExactlyOne(Guard::OutcomeRecorded))
             }
             SessionWrite::InsertVerification(row) => (
-                verification::Entity::insert(verification::ActiveModel::from(row.clone())).build(backend),
+                verification::Entity::insert(verification::ActiveModel::from(verification::Model::from(row.clone())))
+                    .build(backend),
                 ExactlyOne(Guard::Missing),
             ),
             SessionWrite::RecordVerification { id, status, outcome } => {
@@ -213,6 +215,7 @@ impl SessionWrite {
             SessionWrite::Refund(write) => write.statement(session, at, backend),
             SessionWrite::Hold(write) => write.statement(session, at, backend),
             SessionWrite::Dispute(write) => write.statement(session, at, backend),
+            SessionWrite::Account(write) => write.statement(at, backend),
             SessionWrite::CompleteIdempotency { merchant, operation, key, response } => {
                 let key = KeyRef { merchant: MerchantId(*merchant), operation, key };
                 (completion(&key, response, at).build(backend), ExactlyOne(Guard::IdempotencyRecord))

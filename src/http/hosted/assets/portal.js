@@ -11,8 +11,7 @@
 
   // Puts the page an answer holds in place of this one; anything else (an expired portal,
   // a fault page) is shown as the browser would.
-  async function show(response) {
-    const text = await response.text();
+  function show(response, text) {
     const next = new DOMParser().parseFromString(text, 'text/html').getElementById('portal');
     if (!next || !response.ok) {
       location.assign(response.url);
@@ -25,11 +24,29 @@
     if (wanted) wanted.focus();
   }
 
-  async function go(url, init) {
+  // Fetches `url` and shows the answer, unless something newer was asked for meanwhile.
+  async function load(url, init, stillWanted) {
     try {
-      await show(await fetch(url, Object.assign({ credentials: 'same-origin' }, init)));
+      const response = await fetch(url, Object.assign({ credentials: 'same-origin' }, init));
+      const text = await response.text();
+      if (stillWanted()) show(response, text);
     } catch (_) {
-      location.assign(url); // The network failed: let the browser try and say so.
+      if (stillWanted()) location.assign(url); // The network failed: let the browser try and say so.
+    }
+  }
+
+  // What the customer does wins: the latest action's answer is shown, and a live read that
+  // started before it is dropped (it would show the page as it was).
+  let asked = 0;
+  let acting = 0;
+  async function act(url, init) {
+    const mine = ++asked;
+    acting += 1;
+    await load(url, init, () => mine === asked);
+    acting -= 1;
+    if (again && !acting) {
+      again = false;
+      refresh();
     }
   }
 
@@ -37,7 +54,7 @@
     const link = event.target.closest('a[data-stay]');
     if (!link || event.ctrlKey || event.metaKey || event.shiftKey) return;
     event.preventDefault();
-    go(link.href);
+    act(link.href);
   });
 
   // A choice made in a form and not yet sent is not thrown away by a live read: the read
@@ -51,28 +68,24 @@
     if (form.hasAttribute('data-leave')) return; // To the hosted page: a real navigation.
     event.preventDefault();
     for (const button of form.querySelectorAll('button')) button.disabled = true;
-    const sent = go(form.action, { method: 'POST', body: new URLSearchParams(new FormData(form)) });
-    sent.then(() => {
-      if (again) {
-        again = false;
-        refresh();
-      }
-    });
+    act(form.action, { method: 'POST', body: new URLSearchParams(new FormData(form)) });
   });
 
-  // One read at a time; changes that arrive meanwhile are covered by one more read. The
-  // page read again keeps its address, so what the last action said stays said.
+  // One read at a time, none while the customer acts; changes that arrive meanwhile are
+  // covered by one more read. The page read again keeps its address, so what the last
+  // action said stays said.
   let reading = false;
   let again = false;
   async function refresh() {
-    if (reading || unsent) {
+    if (reading || unsent || acting) {
       again = true;
       return;
     }
     reading = true;
-    await go(location.href);
+    const before = asked;
+    await load(location.href, undefined, () => before === asked);
     reading = false;
-    if (again) {
+    if (again && !acting) {
       again = false;
       refresh();
     }
