@@ -50,6 +50,7 @@ mod sessions;
 mod shape;
 mod shape_checks;
 mod skips;
+mod snapshots;
 mod socket_limits;
 mod stats;
 mod stripe;

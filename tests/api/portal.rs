@@ -19,17 +19,33 @@ const SUBSCRIPTION: &str = "query($id: ID!) { node(id: $id) { ... on Subscriptio
 const METHODS: &str = "query($id: ID!) { node(id: $id) { ... on Customer {
     preferredLocale paymentProfiles { edges { node { id last4 isDefault } } } } } }";
 
-/// A portal of `customer`: its payload.
-async fn portal_of(app: &TestApp, customer: &str, extra: Value) -> Value {
+/// What `createCustomerPortalSession` answers.
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Created {
+    customer_portal_session: Option<Portal>,
+    user_errors: Vec<UserError>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Portal {
+    id: String,
+    url: String,
+    expires_at: chrono::DateTime<chrono::Utc>,
+    customer: Named,
+}
+
+/// A portal of `customer`, with `extra` input.
+async fn portal_of(app: &TestApp, customer: &str, extra: Value) -> Created {
     let mut input = json!({ "customerId": customer });
     input.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
-    let body = app.gql(CREATE, json!({ "input": input })).await;
-    body["data"]["createCustomerPortalSession"].clone()
+    read(&app.gql(CREATE, json!({ "input": input })).await, "createCustomerPortalSession")
 }
 
 async fn portal_url(app: &TestApp, customer: &str) -> String {
-    let payload = portal_of(app, customer, json!({})).await;
-    payload["customerPortalSession"]["url"].as_str().unwrap_or_else(|| panic!("{payload}")).to_owned()
+    let created = portal_of(app, customer, json!({})).await;
+    created.customer_portal_session.unwrap_or_else(|| panic!("{:?}", created.user_errors)).url
 }
 
 /// A client that shows redirects instead of following them.
@@ -75,25 +91,22 @@ async fn subscriber(app: &TestApp, email: &str) -> (String, String) {
 async fn a_portal_session_is_opened_by_a_read_write_key_for_its_own_customer() {
     let app = spawn_app().await;
     let customer = app.create_customer("ines@example.com").await;
-    let payload = portal_of(&app, &customer, json!({ "returnUrl": "https://shop.example/account" })).await;
-    let portal = &payload["customerPortalSession"];
-    assert_eq!(payload["userErrors"], json!([]), "{payload}");
-    assert_eq!(portal["customer"]["id"], customer.as_str());
-    let url = portal["url"].as_str().unwrap();
-    assert!(url.starts_with(&format!("{}/portal/cps_", app.address)), "{url}");
-    let expires: chrono::DateTime<chrono::Utc> = portal["expiresAt"].as_str().unwrap().parse().unwrap();
-    let lifetime = expires - chrono::Utc::now();
+    let created = portal_of(&app, &customer, json!({ "returnUrl": "https://shop.example/account" })).await;
+    assert_eq!(created.user_errors, vec![]);
+    let portal = created.customer_portal_session.unwrap();
+    assert_eq!(portal.customer.id, customer);
+    assert!(portal.url.starts_with(&format!("{}/portal/cps_", app.address)), "{}", portal.url);
+    let lifetime = portal.expires_at - chrono::Utc::now();
     assert!(lifetime > chrono::Duration::seconds(3_590) && lifetime <= chrono::Duration::seconds(3_600), "{lifetime}");
 
     // The merchant reads it again as a node; another merchant does not see it.
-    let id = portal["id"].as_str().unwrap();
-    let again = app
-        .gql("query($id: ID!) { node(id: $id) { ... on CustomerPortalSession { url } } }", json!({ "id": id }))
-        .await;
-    assert_eq!(again["data"]["node"]["url"], url);
+    let query = "query($id: ID!) { node(id: $id) { ... on CustomerPortalSession { url } } }";
+    let again = app.gql(query, json!({ "id": portal.id })).await;
+    assert_eq!(read::<String>(&again, "node.url"), portal.url);
     let other = app.other_merchant_key().await;
-    let foreign = app.gql_as(Some(&other), "query($id: ID!) { node(id: $id) { id } }", json!({ "id": id })).await;
-    assert_eq!(foreign["data"]["node"], Value::Null, "{foreign}");
+    let foreign =
+        app.gql_as(Some(&other), "query($id: ID!) { node(id: $id) { id } }", json!({ "id": portal.id })).await;
+    assert_eq!(read::<Option<Named>>(&foreign, "node"), None, "{foreign}");
 
     // Bad input is a user error that opens nothing.
     for (extra, field, code) in [
@@ -103,9 +116,12 @@ async fn a_portal_session_is_opened_by_a_read_write_key_for_its_own_customer() {
         (json!({ "returnUrl": "javascript:alert(1)" }), "returnUrl", "INVALID"),
     ] {
         let refused = portal_of(&app, &customer, extra).await;
-        assert_eq!(refused["customerPortalSession"], Value::Null);
-        assert_eq!(refused["userErrors"][0]["code"], code, "{refused}");
-        assert_eq!(refused["userErrors"][0]["field"], json!(["input", field]));
+        assert!(refused.customer_portal_session.is_none());
+        let error = &refused.user_errors[0];
+        assert_eq!(
+            (error.code.as_str(), error.field.clone()),
+            (code, Some(vec!["input".to_owned(), field.to_owned()]))
+        );
     }
     // Another merchant's customer is not found.
     let theirs = app
@@ -116,7 +132,7 @@ async fn a_portal_session_is_opened_by_a_read_write_key_for_its_own_customer() {
         )
         .await;
     let theirs = theirs["data"]["createCustomer"]["customer"]["id"].as_str().unwrap();
-    assert_eq!(portal_of(&app, theirs, json!({})).await["userErrors"][0]["code"], "NOT_FOUND");
+    assert_eq!(portal_of(&app, theirs, json!({})).await.user_errors[0].code, "NOT_FOUND");
 }
 
 #[tokio::test]
@@ -183,8 +199,7 @@ async fn an_expired_portal_grants_nothing() {
     let clock = Arc::new(TestClock::default());
     let app = spawn_app_on(clock.clone(), quiet).await;
     let (customer, subscription) = subscriber(&app, "expired@example.com").await;
-    let payload = portal_of(&app, &customer, json!({ "expiresInSeconds": 300 })).await;
-    let url = payload["customerPortalSession"]["url"].as_str().unwrap().to_owned();
+    let url = portal_of(&app, &customer, json!({ "expiresInSeconds": 300 })).await.customer_portal_session.unwrap().url;
     assert_eq!(get(&url).await.0, 200);
     clock.advance(chrono::Duration::seconds(300));
     let (status, page) = get(&url).await;

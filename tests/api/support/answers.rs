@@ -47,3 +47,26 @@ pub async fn node_of(app: &TestApp, query: &str, id: &str) -> Value {
 pub fn error_code(body: &Value) -> String {
     body["errors"][0]["extensions"]["code"].as_str().unwrap_or_else(|| panic!("expected an error in {body}")).to_owned()
 }
+
+/// `data.<path>` of an answer (dots between fields, as in `createCustomer.customer`) read as
+/// `T`: a typed payload instead of a chain of indexes. Panics with the body when it is not
+/// there or not a `T`.
+pub fn read<T: serde::de::DeserializeOwned>(body: &Value, path: &str) -> T {
+    let at = path.split('.').fold(&body["data"], |at, field| &at[field]);
+    serde_json::from_value(at.clone())
+        .unwrap_or_else(|e| panic!("data.{path} is not a {}: {e}\n{body}", std::any::type_name::<T>()))
+}
+
+/// A user error as the API answers it.
+#[derive(Debug, PartialEq, Eq, serde::Deserialize)]
+pub struct UserError {
+    pub field: Option<Vec<String>>,
+    pub code: String,
+    pub message: String,
+}
+
+/// An object named by its global id.
+#[derive(Debug, PartialEq, Eq, serde::Deserialize)]
+pub struct Named {
+    pub id: String,
+}
