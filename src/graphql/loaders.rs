@@ -15,29 +15,17 @@ use crate::domain::SessionEvent;
 use crate::domain::order::LineItem;
 use crate::error::AppError;
 pub use crate::storage::batch::{BatchLoader, Parent};
-use crate::storage::batch::{ById, ChildCount, ChildPage, LoadError, Tenanted};
+use crate::storage::batch::{ById, ChildCount, ChildPage, LoadError};
 use crate::storage::events::event_from_row;
 use crate::storage::listings::Listing;
 pub use crate::storage::page::{DEFAULT_PAGE_SIZE, Page, PageArgs, SortField};
 use crate::storage::relations::{BalancesOf, CompletedOf, EventsOf, LineItemsOf};
 use crate::storage::totals::BalanceTotal;
 
-/// The kinds of object GraphQL loads, named for `by_id` and the connections.
-pub mod kinds {
-    pub use crate::storage::entities::blocklist_entry::Entity as BlocklistEntries;
-    pub use crate::storage::entities::customer::Entity as Customers;
-    pub use crate::storage::entities::dispute::Entity as Disputes;
-    pub use crate::storage::entities::ledger_entry::Entity as LedgerEntries;
-    pub use crate::storage::entities::order::Entity as Orders;
-    pub use crate::storage::entities::payment::Entity as Payments;
-    pub use crate::storage::entities::payment_link::Entity as Links;
-    pub use crate::storage::entities::payment_profile::Entity as Profiles;
-    pub use crate::storage::entities::payment_session::Entity as Sessions;
-    pub use crate::storage::entities::refund::Entity as Refunds;
-    pub use crate::storage::entities::subscription::Entity as Subscriptions;
-    pub use crate::storage::entities::webhook_delivery_attempt::Entity as WebhookAttempts;
-    pub use crate::storage::entities::webhook_endpoint::Entity as WebhookEndpoints;
-}
+/// The kinds of object GraphQL loads, named for `by_id` and the connections (storage's
+/// markers: no GraphQL file names a table).
+pub use crate::storage::kinds;
+use crate::storage::kinds::Kind;
 
 /// The request's batch loader, made by the first resolver that needs one and scoped to the
 /// caller's merchant. Most mutations and every idle WebSocket connection never need one.
@@ -70,20 +58,16 @@ fn failed(error: LoadError) -> async_graphql::Error {
 }
 
 /// One object of the caller's merchant by id.
-pub async fn by_id<E: Tenanted>(ctx: &Context<'_>, id: Option<Uuid>) -> async_graphql::Result<Option<E::Object>> {
+pub async fn by_id<K: Kind>(ctx: &Context<'_>, id: Option<Uuid>) -> async_graphql::Result<Option<K::Object>> {
     let Some(id) = id else { return Ok(None) };
-    load(ctx, ById::<E>::new(id)).await
+    load(ctx, ById::<K>::new(id)).await
 }
 
 /// One object of the caller's merchant by id, read at once: for a root field, which runs
 /// once per request and has nothing to batch with (the loader would wait for siblings).
-pub async fn root_by_id<E>(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<E::Object>>
-where
-    E: Tenanted,
-    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<Uuid>,
-{
+pub async fn root_by_id<K: Kind>(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<K::Object>> {
     let merchant = ctx.caller()?.merchant();
-    crate::storage::records::find::<E>(&ctx.services().core.db, merchant, id.into()).await.map_err(|e| gql(e.into()))
+    crate::storage::records::find::<K>(&ctx.services().core.db, merchant, id).await.map_err(|e| gql(e.into()))
 }
 
 /// A customer's balance in each currency.
@@ -109,17 +93,16 @@ pub async fn session_events(ctx: &Context<'_>, session: Uuid) -> async_graphql::
 }
 
 /// A root listing: one page of it and its lazy count.
-pub async fn root<E, N: OutputType>(
+pub async fn root<K: Kind, N: OutputType>(
     ctx: &Context<'_>,
-    listing: Listing<E>,
+    listing: Listing<K>,
     args: PageArgs,
     field: SortField,
     descending: bool,
-    node: impl Fn(E::Object) -> N,
+    node: impl Fn(K::Object) -> N,
 ) -> async_graphql::Result<Conn<N>>
 where
-    E: Tenanted,
-    Listing<E>: Send + Sync + 'static,
+    Listing<K>: Send + Sync + 'static,
 {
     let db = ctx.services().core.db.clone();
     let req = args.validate(field, descending).map_err(gql)?;
@@ -132,16 +115,16 @@ where
 }
 
 /// A nested connection: the children of `parent`, batched with its siblings.
-pub async fn children<E: Tenanted, N: OutputType>(
+pub async fn children<K: Kind, N: OutputType>(
     ctx: &Context<'_>,
     parent: Uuid,
     relation: Parent,
     args: PageArgs,
-    node: impl Fn(E::Object) -> N,
+    node: impl Fn(K::Object) -> N,
 ) -> async_graphql::Result<Conn<N>> {
     let loader = loader(ctx)?;
     let req = args.validate(SortField::CreatedAt, true).map_err(gql)?;
-    let page = loader.load_one(ChildPage::<E>::new(parent, relation, req)).await.map_err(failed)?;
+    let page = loader.load_one(ChildPage::<K>::new(parent, relation, req)).await.map_err(failed)?;
     let page = match page {
         Some(page) => Arc::unwrap_or_clone(page),
         None => Page { rows: vec![], has_previous_page: false, has_next_page: false },
@@ -149,7 +132,7 @@ pub async fn children<E: Tenanted, N: OutputType>(
     let total = TotalCount::lazy(move || {
         let loader = loader.clone();
         Box::pin(async move {
-            let n = loader.load_one(ChildCount::<E>::new(parent, relation)).await.map_err(failed)?;
+            let n = loader.load_one(ChildCount::<K>::new(parent, relation)).await.map_err(failed)?;
             Ok(n.unwrap_or(0))
         })
     });
@@ -158,13 +141,13 @@ pub async fn children<E: Tenanted, N: OutputType>(
 
 /// A nested connection under an object a client secret must not list from: a customer's
 /// history, an order's or a link's sessions. A client secret sees its own session only.
-pub async fn owned_children<E: Tenanted, N: OutputType>(
+pub async fn owned_children<K: Kind, N: OutputType>(
     ctx: &Context<'_>,
     parent: Uuid,
     relation: Parent,
     args: PageArgs,
-    node: impl Fn(E::Object) -> N,
+    node: impl Fn(K::Object) -> N,
 ) -> async_graphql::Result<Conn<N>> {
     ctx.caller()?.secret_key_holder().map_err(gql)?;
-    children::<E, N>(ctx, parent, relation, args, node).await
+    children::<K, N>(ctx, parent, relation, args, node).await
 }

@@ -16,7 +16,7 @@ use crate::domain::{AuditEventId, MerchantId};
 use crate::error::AppResult;
 use crate::storage;
 pub use crate::storage::audit::{Scope, note_outcome, within};
-use crate::storage::entities::audit_event;
+use crate::storage::kinds;
 pub use crate::storage::listings::AuditFilter;
 use crate::storage::listings::Listing;
 
@@ -126,7 +126,7 @@ impl Audit {
     }
 
     /// The merchant's events, for a connection.
-    pub fn listing(&self, merchant: MerchantId, filter: AuditFilter) -> Listing<audit_event::Entity> {
+    pub fn listing(&self, merchant: MerchantId, filter: AuditFilter) -> Listing<kinds::AuditEvents> {
         storage::listings::audit_events(merchant, filter)
     }
 

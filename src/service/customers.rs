@@ -6,7 +6,7 @@ use super::{Core, validate};
 use crate::domain::customer::Customer;
 use crate::domain::{CustomerId, MerchantId};
 use crate::error::{AppError, AppResult};
-use crate::storage::entities::customer;
+use crate::storage::kinds;
 pub use crate::storage::listings::CustomerFilter;
 use crate::storage::listings::Listing;
 use crate::storage::records;
@@ -58,7 +58,7 @@ impl Customers {
             created_at: now,
             updated_at: now,
         };
-        Ok(records::insert::<customer::Entity>(&self.core.db, row).await?)
+        Ok(records::insert::<kinds::Customers>(&self.core.db, row).await?)
     }
 
     #[tracing::instrument(skip(self, update))]
@@ -89,17 +89,17 @@ impl Customers {
             row.metadata = metadata;
         }
         row.updated_at = self.core.now();
-        let saved = records::save_changes::<customer::Entity>(&self.core.db, existing, row).await?;
+        let saved = records::save_changes::<kinds::Customers>(&self.core.db, existing, row).await?;
         self.core.customer_changed(merchant, id).await;
         Ok(saved)
     }
 
     pub async fn get(&self, merchant: MerchantId, id: CustomerId) -> AppResult<Option<Customer>> {
-        Ok(records::find::<customer::Entity>(&self.core.db, merchant, id.0).await?)
+        Ok(records::find::<kinds::Customers>(&self.core.db, merchant, id.0).await?)
     }
 
     /// The merchant's customers matching `filter`, for a connection.
-    pub fn listing(&self, merchant: MerchantId, filter: CustomerFilter) -> Listing<customer::Entity> {
+    pub fn listing(&self, merchant: MerchantId, filter: CustomerFilter) -> Listing<kinds::Customers> {
         crate::storage::listings::customers(merchant, filter)
     }
 }

@@ -203,7 +203,7 @@ impl Disputes {
         &self,
         merchant: MerchantId,
         statuses: &[DisputeStatus],
-    ) -> storage::listings::Listing<storage::entities::dispute::Entity> {
+    ) -> storage::listings::Listing<storage::kinds::Disputes> {
         storage::listings::disputes(merchant, statuses)
     }
 

@@ -16,8 +16,8 @@ use crate::domain::fraud::{BlocklistEntry, BlocklistKind};
 use crate::domain::{BlocklistEntryId, CustomerId, MerchantId};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::storage;
-use crate::storage::entities::blocklist_entry;
 use crate::storage::fraud::Signal;
+use crate::storage::kinds;
 use crate::storage::listings::Listing;
 
 /// What the rules look at for one attempt.
@@ -149,7 +149,7 @@ impl Fraud {
     }
 
     /// The merchant's blocklist, optionally of one kind, for a connection.
-    pub fn listing(&self, merchant: MerchantId, kind: Option<BlocklistKind>) -> Listing<blocklist_entry::Entity> {
+    pub fn listing(&self, merchant: MerchantId, kind: Option<BlocklistKind>) -> Listing<kinds::BlocklistEntries> {
         storage::listings::blocklist(merchant, kind)
     }
 }

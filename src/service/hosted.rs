@@ -72,12 +72,9 @@ impl Hosted {
         Ok(match (session.locale, session.customer) {
             (Some(locale), _) => Some(locale),
             (None, Some(customer)) => {
-                let customer = storage::records::find::<storage::entities::customer::Entity>(
-                    &self.core.db,
-                    session.merchant,
-                    customer.0,
-                )
-                .await?;
+                let customer =
+                    storage::records::find::<storage::kinds::Customers>(&self.core.db, session.merchant, customer.0)
+                        .await?;
                 customer.and_then(|c| c.preferred_locale)
             }
             (None, None) => None,

@@ -17,7 +17,7 @@ use crate::domain::order::LineItem;
 use crate::domain::session::PaymentSession;
 use crate::domain::{LinkId, MerchantId, Money, SessionPurpose};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::storage::entities::payment_link;
+use crate::storage::kinds;
 use crate::storage::listings::Listing;
 use crate::storage::records;
 
@@ -106,7 +106,7 @@ impl Links {
             created_at: now,
             updated_at: now,
         };
-        Ok(records::insert::<payment_link::Entity>(&self.core.db, row).await?)
+        Ok(records::insert::<kinds::Links>(&self.core.db, row).await?)
     }
 
     #[tracing::instrument(skip(self))]
@@ -114,15 +114,15 @@ impl Links {
         let link =
             self.get(merchant, id).await?.ok_or_else(|| AppError::not_found(&["input", "id"], "payment link"))?;
         let row = PaymentLink { active: false, updated_at: self.core.now(), ..link.clone() };
-        Ok(records::save_changes::<payment_link::Entity>(&self.core.db, link, row).await?)
+        Ok(records::save_changes::<kinds::Links>(&self.core.db, link, row).await?)
     }
 
-    pub fn listing(&self, merchant: MerchantId, active: Option<bool>) -> Listing<payment_link::Entity> {
+    pub fn listing(&self, merchant: MerchantId, active: Option<bool>) -> Listing<kinds::Links> {
         crate::storage::listings::links(merchant, active)
     }
 
     pub async fn get(&self, merchant: MerchantId, id: LinkId) -> AppResult<Option<PaymentLink>> {
-        Ok(records::find::<payment_link::Entity>(&self.core.db, merchant, id.0).await?)
+        Ok(records::find::<kinds::Links>(&self.core.db, merchant, id.0).await?)
     }
 
     /// Sessions of the link that completed: what its limit counts.

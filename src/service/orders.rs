@@ -1,14 +1,12 @@
 //! Orders: what a CHECKOUT session pays. Created with their line items; the total is
 //! computed, never typed.
 
-use uuid::Uuid;
-
 use super::{Core, validate};
 use crate::domain::order::{self, InvalidLineItems, LineItem};
 use crate::domain::{Currency, CustomerId, MerchantId, Money, OrderId};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::storage;
-use crate::storage::entities::{order as order_row, order_line_item};
+use crate::storage::kinds;
 use crate::storage::listings::Listing;
 pub use crate::storage::listings::OrderFilter;
 
@@ -57,12 +55,7 @@ impl Orders {
             created_at: now,
             updated_at: now,
         };
-        let order_id = order.id.0;
-        let items = input.line_items.into_iter().enumerate().map(|(position, item)| order_line_item::Model {
-            id: Uuid::new_v4(),
-            merchant_id: merchant.0,
-            order_id,
-            position: position as i32,
+        let items = input.line_items.into_iter().map(|item| order::LineItem {
             name: item.name.trim().to_owned(),
             quantity: item.quantity,
             unit_amount: item.unit_amount,
@@ -71,10 +64,10 @@ impl Orders {
     }
 
     pub async fn get(&self, merchant: MerchantId, id: OrderId) -> AppResult<Option<order::Order>> {
-        Ok(storage::records::find::<order_row::Entity>(&self.core.db, merchant, id.0).await?)
+        Ok(storage::records::find::<kinds::Orders>(&self.core.db, merchant, id.0).await?)
     }
 
-    pub fn listing(&self, merchant: MerchantId, filter: OrderFilter) -> Listing<order_row::Entity> {
+    pub fn listing(&self, merchant: MerchantId, filter: OrderFilter) -> Listing<kinds::Orders> {
         crate::storage::listings::orders(merchant, filter)
     }
 }

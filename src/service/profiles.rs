@@ -11,7 +11,7 @@ use crate::domain::session::PaymentSession;
 use crate::domain::{CustomerId, MerchantId, PaymentMethodType, ProfileId};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::storage;
-use crate::storage::entities::payment_profile;
+use crate::storage::kinds;
 use crate::storage::listings::Listing;
 
 use crate::domain::event::EventKind;
@@ -82,7 +82,7 @@ impl Profiles {
 
     /// A profile of this merchant that is not removed.
     /// Saved profiles that were not removed, optionally of one customer.
-    pub fn listing(&self, merchant: MerchantId, customer: Option<CustomerId>) -> Listing<payment_profile::Entity> {
+    pub fn listing(&self, merchant: MerchantId, customer: Option<CustomerId>) -> Listing<kinds::Profiles> {
         storage::listings::profiles(merchant, customer)
     }
 

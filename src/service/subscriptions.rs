@@ -6,7 +6,7 @@ use crate::domain::event::EventKind;
 use crate::domain::subscription::{BillingInterval, Subscription, SubscriptionStatus, validate_period};
 use crate::domain::{CustomerId, MerchantId, ProfileId, SessionStatus, SubscriptionId};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::storage::entities::subscription;
+use crate::storage::kinds;
 use crate::storage::listings::Listing;
 pub use crate::storage::listings::SubscriptionFilter;
 use crate::storage::transition::TransitionError;
@@ -70,10 +70,10 @@ impl Subscriptions {
     }
 
     pub async fn get(&self, merchant: MerchantId, id: SubscriptionId) -> AppResult<Option<Subscription>> {
-        Ok(records::find::<subscription::Entity>(&self.core.db, merchant, id.0).await?)
+        Ok(records::find::<kinds::Subscriptions>(&self.core.db, merchant, id.0).await?)
     }
 
-    pub fn listing(&self, merchant: MerchantId, filter: SubscriptionFilter) -> Listing<subscription::Entity> {
+    pub fn listing(&self, merchant: MerchantId, filter: SubscriptionFilter) -> Listing<kinds::Subscriptions> {
         crate::storage::listings::subscriptions(merchant, filter)
     }
 }

@@ -18,14 +18,18 @@ use std::sync::Arc;
 use async_graphql::dataloader::Loader;
 use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Query};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, FromQueryResult, Iden, ModelTrait, QueryFilter, QuerySelect, QueryTrait,
-    StatementBuilder,
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, Iden, ModelTrait, QueryFilter, QuerySelect,
+    QueryTrait, StatementBuilder,
 };
 use uuid::Uuid;
 
+use super::kinds::Kind;
 use super::page::{Page, PageRequest};
 
 pub use super::tenanted::{Parent, Tenanted};
+
+/// The table a kind is kept in.
+type Table<K> = <K as Kind>::Table;
 
 /// The loader behind every relation of one request, scoped to that request's merchant.
 pub struct BatchLoader {
@@ -119,26 +123,28 @@ impl<E> Hash for ById<E> {
     }
 }
 
-impl<E: Tenanted> Loader<ById<E>> for BatchLoader {
-    type Value = E::Object;
+impl<K: Kind> Loader<ById<K>> for BatchLoader {
+    type Value = K::Object;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[ById<E>]) -> Result<HashMap<ById<E>, E::Object>, LoadError> {
-        let rows = E::find()
-            .filter(E::merchant_column().eq(self.merchant))
-            .filter(E::id_column().is_in(keys.iter().map(|k| k.0)))
+    async fn load(&self, keys: &[ById<K>]) -> Result<HashMap<ById<K>, K::Object>, LoadError> {
+        let rows = Table::<K>::find()
+            .filter(Table::<K>::merchant_column().eq(self.merchant))
+            .filter(Table::<K>::id_column().is_in(keys.iter().map(|k| k.0)))
             .all(&self.db)
             .await
             .map_err(Arc::new)?;
-        rows.into_iter().map(|row| Ok((ById::new(E::id_of(&row)), E::object(row).map_err(Arc::new)?))).collect()
+        rows.into_iter()
+            .map(|row| Ok((ById::new(Table::<K>::id_of(&row)), Table::<K>::object(row).map_err(Arc::new)?)))
+            .collect()
     }
 }
 
-impl<E: Tenanted> Loader<ChildPage<E>> for BatchLoader {
-    type Value = Arc<Page<E::Object>>;
+impl<K: Kind> Loader<ChildPage<K>> for BatchLoader {
+    type Value = Arc<Page<K::Object>>;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[ChildPage<E>]) -> Result<HashMap<ChildPage<E>, Self::Value>, LoadError> {
+    async fn load(&self, keys: &[ChildPage<K>]) -> Result<HashMap<ChildPage<K>, Self::Value>, LoadError> {
         // Keys of one batch usually share their page arguments (one field across a list);
         // each distinct (relation, page) costs one statement.
         let mut groups: HashMap<(Parent, &PageRequest), Vec<Uuid>> = HashMap::new();
@@ -147,9 +153,9 @@ impl<E: Tenanted> Loader<ChildPage<E>> for BatchLoader {
         }
         let mut out = HashMap::new();
         for ((relation, page), parents) in groups {
-            let Some(parent_col) = E::parent_column(relation) else { continue };
-            let rows = self.window::<E>(parent_col, &parents, page).await?;
-            let mut by_parent: HashMap<Uuid, Vec<E::Model>> = HashMap::new();
+            let Some(parent_col) = Table::<K>::parent_column(relation) else { continue };
+            let rows = self.window::<Table<K>>(parent_col, &parents, page).await?;
+            let mut by_parent: HashMap<Uuid, Vec<<Table<K> as EntityTrait>::Model>> = HashMap::new();
             for row in rows {
                 if let Some(parent) = uuid_of(row.get(parent_col)) {
                     by_parent.entry(parent).or_default().push(row);
@@ -157,7 +163,10 @@ impl<E: Tenanted> Loader<ChildPage<E>> for BatchLoader {
             }
             for parent in parents {
                 let rows = by_parent.remove(&parent).unwrap_or_default();
-                out.insert(ChildPage::new(parent, relation, page.clone()), Arc::new(finish_page::<E>(rows, page)?));
+                out.insert(
+                    ChildPage::new(parent, relation, page.clone()),
+                    Arc::new(finish_page::<Table<K>>(rows, page)?),
+                );
             }
         }
         Ok(out)
@@ -224,24 +233,24 @@ fn finish_page<E: Tenanted>(mut rows: Vec<E::Model>, req: &PageRequest) -> Resul
     Ok(Page { rows, has_previous_page, has_next_page })
 }
 
-impl<E: Tenanted> Loader<ChildCount<E>> for BatchLoader {
+impl<K: Kind> Loader<ChildCount<K>> for BatchLoader {
     type Value = u64;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[ChildCount<E>]) -> Result<HashMap<ChildCount<E>, u64>, LoadError> {
+    async fn load(&self, keys: &[ChildCount<K>]) -> Result<HashMap<ChildCount<K>, u64>, LoadError> {
         let mut groups: HashMap<Parent, Vec<Uuid>> = HashMap::new();
         for key in keys {
             groups.entry(key.relation).or_default().push(key.parent);
         }
         let mut out = HashMap::new();
         for (relation, parents) in groups {
-            let Some(parent_col) = E::parent_column(relation) else { continue };
-            let counts: Vec<(Option<Uuid>, i64)> = E::find()
+            let Some(parent_col) = Table::<K>::parent_column(relation) else { continue };
+            let counts: Vec<(Option<Uuid>, i64)> = Table::<K>::find()
                 .select_only()
                 .column(parent_col)
-                .column_as(E::id_column().count(), "n")
-                .filter(E::merchant_column().eq(self.merchant))
-                .filter(E::listed())
+                .column_as(Table::<K>::id_column().count(), "n")
+                .filter(Table::<K>::merchant_column().eq(self.merchant))
+                .filter(Table::<K>::listed())
                 .filter(parent_col.is_in(parents.iter().copied()))
                 .group_by(parent_col)
                 .into_tuple()

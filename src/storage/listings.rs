@@ -9,6 +9,7 @@ use super::entities::{
     audit_event, blocklist_entry, customer, dispute, order, payment, payment_link, payment_profile, payment_session,
     subscription, webhook_endpoint,
 };
+use super::kinds::{self, Kind};
 use super::page::{self, Page, PageRequest, SortField};
 use crate::domain::dispute::DisputeStatus;
 use crate::domain::fraud::BlocklistKind;
@@ -19,24 +20,32 @@ use crate::domain::{
 };
 use crate::error::AppResult;
 
-/// The rows of one kind a connection shows, before paging.
-#[derive(Clone)]
-pub struct Listing<E: EntityTrait>(Select<E>);
+/// The objects of one kind a connection shows, before paging.
+pub struct Listing<K: Kind>(Select<K::Table>);
 
-impl<E: Tenanted> Listing<E> {
+impl<K: Kind> Clone for Listing<K> {
+    fn clone(&self) -> Self {
+        Listing(self.0.clone())
+    }
+}
+
+impl<K: Kind> Listing<K> {
     /// One keyset page, ordered by `field` (then id).
     pub async fn page(
         self,
         db: &sea_orm::DatabaseConnection,
         field: SortField,
         req: &PageRequest,
-    ) -> AppResult<Page<E::Object>> {
-        let page =
-            page::fetch(db, self.0, E::sort_column(field), E::id_column(), req, |m| E::sort_key(m, field)).await?;
+    ) -> AppResult<Page<K::Object>> {
+        type E<K> = <K as Kind>::Table;
+        let page = page::fetch(db, self.0, E::<K>::sort_column(field), E::<K>::id_column(), req, |m| {
+            E::<K>::sort_key(m, field)
+        })
+        .await?;
         let rows = page
             .rows
             .into_iter()
-            .map(|(cursor, row)| Ok((cursor, E::object(row)?)))
+            .map(|(cursor, row)| Ok((cursor, E::<K>::object(row)?)))
             .collect::<Result<_, sea_orm::DbErr>>()?;
         Ok(Page { rows, has_previous_page: page.has_previous_page, has_next_page: page.has_next_page })
     }
@@ -60,7 +69,7 @@ pub struct SessionFilter {
     pub created_before: Option<DateTime<Utc>>,
 }
 
-pub fn sessions(merchant: MerchantId, filter: SessionFilter) -> Listing<payment_session::Entity> {
+pub fn sessions(merchant: MerchantId, filter: SessionFilter) -> Listing<kinds::Sessions> {
     use payment_session::Column as C;
     let mut select = payment_session::Entity::find().filter(C::MerchantId.eq(merchant.0));
     if !filter.statuses.is_empty() {
@@ -96,7 +105,7 @@ pub struct CustomerFilter {
     pub email: Option<String>,
 }
 
-pub fn customers(merchant: MerchantId, filter: CustomerFilter) -> Listing<customer::Entity> {
+pub fn customers(merchant: MerchantId, filter: CustomerFilter) -> Listing<kinds::Customers> {
     let mut select = customer::Entity::find().filter(customer::Column::MerchantId.eq(merchant.0));
     if let Some(email) = filter.email {
         select = select.filter(customer::Column::Email.eq(email));
@@ -110,7 +119,7 @@ pub struct OrderFilter {
     pub status: Option<OrderStatus>,
 }
 
-pub fn orders(merchant: MerchantId, filter: OrderFilter) -> Listing<order::Entity> {
+pub fn orders(merchant: MerchantId, filter: OrderFilter) -> Listing<kinds::Orders> {
     let mut select = order::Entity::find().filter(order::Column::MerchantId.eq(merchant.0));
     if let Some(customer) = filter.customer {
         select = select.filter(order::Column::CustomerId.eq(customer.0));
@@ -127,7 +136,7 @@ pub struct SubscriptionFilter {
     pub status: Option<SubscriptionStatus>,
 }
 
-pub fn subscriptions(merchant: MerchantId, filter: SubscriptionFilter) -> Listing<subscription::Entity> {
+pub fn subscriptions(merchant: MerchantId, filter: SubscriptionFilter) -> Listing<kinds::Subscriptions> {
     let mut select = subscription::Entity::find().filter(subscription::Column::MerchantId.eq(merchant.0));
     if let Some(customer) = filter.customer {
         select = select.filter(subscription::Column::CustomerId.eq(customer.0));
@@ -145,7 +154,7 @@ pub struct PaymentFilter {
     pub status: Option<PaymentStatus>,
 }
 
-pub fn payments(merchant: MerchantId, filter: PaymentFilter) -> Listing<payment::Entity> {
+pub fn payments(merchant: MerchantId, filter: PaymentFilter) -> Listing<kinds::Payments> {
     let mut select = payment::Entity::find().filter(payment::Column::MerchantId.eq(merchant.0));
     if let Some(s) = filter.session {
         select = select.filter(payment::Column::PaymentSessionId.eq(s.0));
@@ -160,7 +169,7 @@ pub fn payments(merchant: MerchantId, filter: PaymentFilter) -> Listing<payment:
 }
 
 /// Saved profiles that were not removed, optionally of one customer.
-pub fn profiles(merchant: MerchantId, customer: Option<CustomerId>) -> Listing<payment_profile::Entity> {
+pub fn profiles(merchant: MerchantId, customer: Option<CustomerId>) -> Listing<kinds::Profiles> {
     let mut select = payment_profile::Entity::find()
         .filter(payment_profile::Column::MerchantId.eq(merchant.0))
         .filter(payment_profile::Column::RemovedAt.is_null());
@@ -170,7 +179,7 @@ pub fn profiles(merchant: MerchantId, customer: Option<CustomerId>) -> Listing<p
     Listing(select)
 }
 
-pub fn links(merchant: MerchantId, active: Option<bool>) -> Listing<payment_link::Entity> {
+pub fn links(merchant: MerchantId, active: Option<bool>) -> Listing<kinds::Links> {
     let mut select = payment_link::Entity::find().filter(payment_link::Column::MerchantId.eq(merchant.0));
     if let Some(active) = active {
         select = select.filter(payment_link::Column::Active.eq(active));
@@ -179,16 +188,13 @@ pub fn links(merchant: MerchantId, active: Option<bool>) -> Listing<payment_link
 }
 
 /// The merchant's webhook endpoints (deleted ones are not listed: see `Tenanted::listed`).
-pub fn webhook_endpoints(merchant: MerchantId) -> Listing<webhook_endpoint::Entity> {
+pub fn webhook_endpoints(merchant: MerchantId) -> Listing<kinds::WebhookEndpoints> {
     let select = webhook_endpoint::Entity::find().filter(webhook_endpoint::Column::MerchantId.eq(merchant.0));
     Listing(select.filter(webhook_endpoint::Column::DeletedAt.is_null()))
 }
 
 /// The tries of deliveries to `merchant`'s endpoint `endpoint`.
-pub fn webhook_attempts(
-    merchant: MerchantId,
-    endpoint: uuid::Uuid,
-) -> Listing<super::entities::webhook_delivery_attempt::Entity> {
+pub fn webhook_attempts(merchant: MerchantId, endpoint: uuid::Uuid) -> Listing<kinds::WebhookAttempts> {
     use super::entities::webhook_delivery_attempt;
     use webhook_delivery_attempt::Column as A;
     Listing(
@@ -199,7 +205,7 @@ pub fn webhook_attempts(
 }
 
 /// The merchant's blocklist, optionally of one kind.
-pub fn blocklist(merchant: MerchantId, kind: Option<BlocklistKind>) -> Listing<blocklist_entry::Entity> {
+pub fn blocklist(merchant: MerchantId, kind: Option<BlocklistKind>) -> Listing<kinds::BlocklistEntries> {
     let select = blocklist_entry::Entity::find().filter(blocklist_entry::Column::MerchantId.eq(merchant.0));
     Listing(match kind {
         Some(kind) => select.filter(blocklist_entry::Column::Kind.eq(kind.as_str())),
@@ -208,7 +214,7 @@ pub fn blocklist(merchant: MerchantId, kind: Option<BlocklistKind>) -> Listing<b
 }
 
 /// The merchant's disputes, of `statuses` if any are given.
-pub fn disputes(merchant: MerchantId, statuses: &[DisputeStatus]) -> Listing<dispute::Entity> {
+pub fn disputes(merchant: MerchantId, statuses: &[DisputeStatus]) -> Listing<kinds::Disputes> {
     let mut select = dispute::Entity::find().filter(dispute::Column::MerchantId.eq(merchant.0));
     if !statuses.is_empty() {
         select = select.filter(dispute::Column::Status.is_in(statuses.iter().map(|s| s.as_str())));
@@ -225,7 +231,7 @@ pub struct AuditFilter {
     pub until: Option<DateTime<Utc>>,
 }
 
-pub fn audit_events(merchant: MerchantId, filter: AuditFilter) -> Listing<audit_event::Entity> {
+pub fn audit_events(merchant: MerchantId, filter: AuditFilter) -> Listing<kinds::AuditEvents> {
     use audit_event::Column as A;
     let mut select = audit_event::Entity::find().filter(A::MerchantId.eq(merchant.0));
     if let Some(key) = filter.actor_key {

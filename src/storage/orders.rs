@@ -7,11 +7,23 @@ use crate::domain::order::{LineItem, Order};
 
 use super::entities::{order, order_line_item};
 
-/// Inserts `order` with its `items`, in one transaction.
-pub async fn create(db: &DatabaseConnection, order: Order, items: Vec<order_line_item::Model>) -> Result<Order, DbErr> {
+/// Inserts `order` with its `items` (kept in the order given), in one transaction.
+pub async fn create(db: &DatabaseConnection, order: Order, items: Vec<LineItem>) -> Result<Order, DbErr> {
+    let (merchant_id, order_id) = (order.merchant.0, order.id.0);
+    let rows = items.into_iter().enumerate().map(|(position, item)| {
+        order_line_item::ActiveModel::from(order_line_item::Model {
+            id: Uuid::new_v4(),
+            merchant_id,
+            order_id,
+            position: i32::try_from(position).unwrap_or(i32::MAX),
+            name: item.name,
+            quantity: item.quantity,
+            unit_amount: item.unit_amount,
+        })
+    });
     let txn = super::begin_write(db).await?;
     let order = order::ActiveModel::from(order::Model::from(order)).insert(&txn).await?;
-    order_line_item::Entity::insert_many(items.into_iter().map(order_line_item::ActiveModel::from)).exec(&txn).await?;
+    order_line_item::Entity::insert_many(rows).exec(&txn).await?;
     super::audit::commit(txn).await?;
     Order::try_from(order)
 }

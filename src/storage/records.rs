@@ -4,32 +4,33 @@
 
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel,
-    Iterable, ModelTrait, PrimaryKeyTrait, QueryFilter,
+    Iterable, ModelTrait, QueryFilter,
 };
 
 use super::batch::Tenanted;
+use super::kinds::Kind;
 use crate::domain::MerchantId;
 
 /// Inserts `object` as it is.
-pub async fn insert<E>(db: &DatabaseConnection, object: E::Object) -> Result<E::Object, DbErr>
+pub async fn insert<K>(db: &DatabaseConnection, object: K::Object) -> Result<K::Object, DbErr>
 where
-    E: Tenanted,
-    E::ActiveModel: ActiveModelTrait<Entity = E> + Send + From<E::Model>,
-    E::Model: IntoActiveModel<E::ActiveModel>,
+    K: Kind,
+    Active<K>: ActiveModelTrait<Entity = Table<K>> + ActiveModelBehavior + Send + From<Row<K>>,
+    Row<K>: IntoActiveModel<Active<K>>,
 {
-    E::object(insert_row::<E::ActiveModel>(db, E::row(object)).await?)
+    Table::<K>::object(insert_row::<Active<K>>(db, Table::<K>::row(object)).await?)
 }
 
 /// Writes the columns in which `after` differs from `before` (the object as it was read),
 /// and only those: a column something else moves meanwhile (a merchant's event counter, a
 /// subscription's period) is never written back stale.
-pub async fn save_changes<E>(db: &DatabaseConnection, before: E::Object, after: E::Object) -> Result<E::Object, DbErr>
+pub async fn save_changes<K>(db: &DatabaseConnection, before: K::Object, after: K::Object) -> Result<K::Object, DbErr>
 where
-    E: Tenanted,
-    E::ActiveModel: ActiveModelTrait<Entity = E> + Send + From<E::Model>,
-    E::Model: IntoActiveModel<E::ActiveModel> + Clone,
+    K: Kind,
+    Active<K>: ActiveModelTrait<Entity = Table<K>> + ActiveModelBehavior + Send + From<Row<K>>,
+    Row<K>: IntoActiveModel<Active<K>> + Clone,
 {
-    E::object(save_row_changes::<E::ActiveModel>(db, E::row(before), E::row(after)).await?)
+    Table::<K>::object(save_row_changes::<Active<K>>(db, Table::<K>::row(before), Table::<K>::row(after)).await?)
 }
 
 /// Inserts a row of a table that hands up rows (the vault's tokens).
@@ -72,13 +73,21 @@ where
 type Model<A> = <<A as ActiveModelTrait>::Entity as EntityTrait>::Model;
 
 /// The object `id` of `merchant`; another merchant's reads as missing.
-pub async fn find<E>(
+pub async fn find<K: Kind>(
     db: &DatabaseConnection,
     merchant: MerchantId,
-    id: <E::PrimaryKey as PrimaryKeyTrait>::ValueType,
-) -> Result<Option<E::Object>, DbErr>
-where
-    E: Tenanted,
-{
-    E::find_by_id(id).filter(E::merchant_column().eq(merchant.0)).one(db).await?.map(E::object).transpose()
+    id: uuid::Uuid,
+) -> Result<Option<K::Object>, DbErr> {
+    Table::<K>::find()
+        .filter(Table::<K>::id_column().eq(id))
+        .filter(Table::<K>::merchant_column().eq(merchant.0))
+        .one(db)
+        .await?
+        .map(Table::<K>::object)
+        .transpose()
 }
+
+/// The table a kind is kept in, its rows and their active models.
+type Table<K> = <K as Kind>::Table;
+type Row<K> = <Table<K> as EntityTrait>::Model;
+type Active<K> = <Table<K> as EntityTrait>::ActiveModel;

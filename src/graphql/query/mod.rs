@@ -17,7 +17,7 @@ use super::errors::gql;
 use super::loaders::root_by_id;
 use crate::domain::TypedId;
 use crate::error::{AppError, ErrorCode};
-use crate::storage::batch::Tenanted;
+use crate::storage::kinds::Kind;
 
 /// The most ids `nodes(ids:)` takes at once.
 pub const MAX_NODES: usize = 100;
@@ -50,15 +50,13 @@ fn parse_opt<T: TypedId>(id: Option<&ID>, field: &[&str]) -> async_graphql::Resu
 
 /// The object of kind `E` named by the global id `id` of kind `T`, for a secret key's root
 /// field; `None` when it does not exist or is another merchant's.
-async fn secret_key_object<T, E>(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option<E::Object>>
-where
-    T: TypedId,
-    E: Tenanted,
-    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<uuid::Uuid>,
-{
+async fn secret_key_object<T: TypedId, K: Kind>(
+    ctx: &Context<'_>,
+    id: &ID,
+) -> async_graphql::Result<Option<K::Object>> {
     let id: T = parse_id(id, &["id"])?;
     ctx.caller()?.secret_key_holder().map_err(gql)?;
-    root_by_id::<E>(ctx, id.uuid()).await
+    root_by_id::<K>(ctx, id.uuid()).await
 }
 
 /// Root listings are newest first unless asked otherwise.

@@ -47,7 +47,7 @@ use crate::domain::{PaymentStatus, ProfileId, SessionId};
 use crate::error::{AppError, AppResult, ErrorCode, UserError};
 use crate::processor::{Decline, DeclineCode, Processors};
 use crate::storage;
-use crate::storage::entities::payment;
+use crate::storage::kinds;
 pub use crate::storage::listings::PaymentFilter;
 use crate::storage::listings::{self, Listing};
 
@@ -153,7 +153,7 @@ impl Payments {
     }
 
     /// The merchant's payments matching `filter`, for a connection.
-    pub fn listing(&self, merchant: crate::domain::MerchantId, filter: PaymentFilter) -> Listing<payment::Entity> {
+    pub fn listing(&self, merchant: crate::domain::MerchantId, filter: PaymentFilter) -> Listing<kinds::Payments> {
         listings::payments(merchant, filter)
     }
     /// Confirms session `id` with `method`; see the module documentation for the steps.

@@ -22,7 +22,7 @@ use crate::domain::{
 };
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::storage;
-use crate::storage::entities::payment_session;
+use crate::storage::kinds;
 
 /// Methods a session accepts when the merchant names none.
 pub(super) const DEFAULT_METHODS: [PaymentMethodType; 3] =
@@ -117,7 +117,7 @@ impl Sessions {
     }
 
     /// The merchant's sessions matching `filter`, for a connection.
-    pub fn listing(&self, merchant: MerchantId, filter: SessionFilter) -> Listing<payment_session::Entity> {
+    pub fn listing(&self, merchant: MerchantId, filter: SessionFilter) -> Listing<kinds::Sessions> {
         crate::storage::listings::sessions(merchant, filter)
     }
 

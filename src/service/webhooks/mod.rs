@@ -55,7 +55,7 @@ impl Webhooks {
         Webhooks { core, loopback_allowed }
     }
 
-    pub fn listing(&self, merchant: MerchantId) -> Listing<crate::storage::entities::webhook_endpoint::Entity> {
+    pub fn listing(&self, merchant: MerchantId) -> Listing<crate::storage::kinds::WebhookEndpoints> {
         storage::listings::webhook_endpoints(merchant)
     }
 
