@@ -35,6 +35,18 @@ pub struct WebhookEndpoint {
     pub updated_at: DateTime<Utc>,
 }
 
+/// An endpoint as the delivery worker sees it: where its feed of the log stands, how its
+/// deliveries are signed, and since when they fail.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EndpointFeed {
+    pub endpoint: WebhookEndpoint,
+    /// The merchant event number up to which its deliveries are queued.
+    pub fed_seq: i64,
+    pub signing_secret: String,
+    /// Since when nothing sent to it succeeded (none: it is not failing).
+    pub failing_since: Option<DateTime<Utc>>,
+}
+
 impl WebhookEndpoint {
     /// Whether it receives events of `kind`.
     pub fn wants(&self, kind: EventKind) -> bool {

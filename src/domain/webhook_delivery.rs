@@ -6,7 +6,10 @@
 //! delivery is retried with exponential backoff and jitter for up to [`GIVE_UP_AFTER`];
 //! deliveries of other sessions go on meanwhile.
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
+use uuid::Uuid;
+
+use super::{MerchantId, SessionEvent};
 
 string_enum!(
     /// PENDING until acknowledged (SUCCEEDED) or given up (FAILED).
@@ -33,6 +36,71 @@ pub fn retry_delay(base: Duration, attempts: i32, jitter_per_mille: i64) -> Dura
     let full = base.num_milliseconds().saturating_mul(1_i64 << doublings).min(MAX_RETRY_DELAY.num_milliseconds());
     let jitter = full / 2 * jitter_per_mille.clamp(0, 1000) / 1000;
     Duration::milliseconds(full - jitter)
+}
+
+/// One event queued for one endpoint, until it is acknowledged or given up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Delivery {
+    pub id: Uuid,
+    pub merchant: MerchantId,
+    pub endpoint: Uuid,
+    /// The event's row in the log.
+    pub event: i64,
+    /// The event's merchant number: the order of an endpoint's deliveries of one session.
+    pub event_seq: i64,
+    pub session: Uuid,
+    pub state: DeliveryState,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    /// The instance's claim while it sends: no other sends it before `leased_until`.
+    pub lease: Option<Uuid>,
+    pub leased_until: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Delivery {
+    /// `event` queued now for `endpoint`: PENDING and due.
+    pub fn queued(endpoint: Uuid, event: &SessionEvent, now: DateTime<Utc>) -> Self {
+        Delivery {
+            id: Uuid::new_v4(),
+            merchant: event.merchant(),
+            endpoint,
+            event: event.id,
+            event_seq: event.seq,
+            session: event.session_id,
+            state: DeliveryState::Pending,
+            attempts: 0,
+            next_attempt_at: now,
+            lease: None,
+            leased_until: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
+/// One try of a delivery: what the receiver answered, and when it is tried again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attempt {
+    pub id: super::WebhookDeliveryId,
+    pub merchant: MerchantId,
+    pub endpoint: Uuid,
+    pub delivery: Uuid,
+    /// The event's row in the log.
+    pub event: i64,
+    /// 1 for the first try of the delivery.
+    pub attempt: i32,
+    pub succeeded: bool,
+    /// The receiver's answer; none when it gave none (refused, timed out).
+    pub status_code: Option<i32>,
+    pub duration_ms: i64,
+    pub error: Option<String>,
+    /// The start of the answer's body, never more.
+    pub response_prefix: Option<String>,
+    /// When it is tried again; none once it succeeded or was given up.
+    pub next_retry_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
 }
 
 #[cfg(test)]

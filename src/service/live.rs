@@ -233,10 +233,7 @@ impl Live {
     /// The merchant's event `id` (`evt_…`), as it was committed.
     pub async fn event(&self, merchant: MerchantId, id: &str) -> AppResult<Option<SessionEvent>> {
         let Some(row) = self.core.event_ids.row(id) else { return Ok(None) };
-        let Some(row) = crate::storage::deliveries::event(&self.core.db, merchant.0, row).await? else {
-            return Ok(None);
-        };
-        Ok(Some(crate::storage::events::event_from_row(row)?))
+        Ok(crate::storage::deliveries::event(&self.core.db, merchant.0, row).await?)
     }
 
     pub async fn session_events_after(

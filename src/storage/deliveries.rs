@@ -12,14 +12,16 @@ use uuid::Uuid;
 use super::entities::webhook_delivery::{self, Column as D};
 use super::entities::webhook_endpoint::{self, Column as W};
 use super::entities::{merchant, payment_session, session_event, webhook_delivery_attempt};
+use super::events::event_from_row;
+use crate::domain::SessionEvent;
 use crate::domain::session::PaymentSession;
-use crate::domain::webhook::EndpointStatus;
-use crate::domain::webhook_delivery::DeliveryState;
+use crate::domain::webhook::{EndpointFeed, EndpointStatus};
+use crate::domain::webhook_delivery::{Attempt, Delivery, DeliveryState};
 
 const PENDING: &str = "PENDING";
 
 /// Enabled endpoints whose merchant has events they have not queued yet.
-pub async fn behind(db: &DatabaseConnection, limit: u64) -> Result<Vec<webhook_endpoint::Model>, DbErr> {
+pub async fn behind(db: &DatabaseConnection, limit: u64) -> Result<Vec<EndpointFeed>, DbErr> {
     let newest: SimpleExpr = Query::select()
         .column(merchant::Column::EventSeq)
         .from(merchant::Entity)
@@ -34,7 +36,10 @@ pub async fn behind(db: &DatabaseConnection, limit: u64) -> Result<Vec<webhook_e
         .filter(Expr::col((webhook_endpoint::Entity, W::FedSeq)).lt(newest))
         .limit(limit)
         .all(db)
-        .await
+        .await?
+        .into_iter()
+        .map(EndpointFeed::try_from)
+        .collect()
 }
 
 /// The events of `merchant` numbered after `after`, oldest first.
@@ -43,14 +48,17 @@ pub async fn events_after(
     merchant: Uuid,
     after: i64,
     limit: u64,
-) -> Result<Vec<session_event::Model>, DbErr> {
+) -> Result<Vec<SessionEvent>, DbErr> {
     session_event::Entity::find()
         .filter(session_event::Column::MerchantId.eq(merchant))
         .filter(session_event::Column::MerchantSeq.gt(after))
         .order_by_asc(session_event::Column::MerchantSeq)
         .limit(limit)
         .all(db)
-        .await
+        .await?
+        .into_iter()
+        .map(event_from_row)
+        .collect()
 }
 
 /// Queues `deliveries` and moves the endpoint's mark from `from` to `to`, all or nothing:
@@ -61,7 +69,7 @@ pub async fn feed(
     endpoint: Uuid,
     from: i64,
     to: i64,
-    deliveries: Vec<webhook_delivery::Model>,
+    deliveries: Vec<Delivery>,
 ) -> Result<bool, DbErr> {
     let txn = super::begin_write(db).await?;
     let moved = webhook_endpoint::Entity::update_many()
@@ -81,11 +89,11 @@ pub async fn feed(
 }
 
 /// Queues deliveries outside the feed (a resend, a replay).
-pub async fn insert(db: &impl ConnectionTrait, deliveries: Vec<webhook_delivery::Model>) -> Result<(), DbErr> {
+pub async fn insert(db: &impl ConnectionTrait, deliveries: Vec<Delivery>) -> Result<(), DbErr> {
     if deliveries.is_empty() {
         return Ok(());
     }
-    let rows = deliveries.into_iter().map(webhook_delivery::ActiveModel::from);
+    let rows = deliveries.into_iter().map(|d| webhook_delivery::ActiveModel::from(webhook_delivery::Model::from(d)));
     webhook_delivery::Entity::insert_many(rows).exec(db).await?;
     Ok(())
 }
@@ -115,7 +123,7 @@ pub async fn queue_within(
     merchant: Uuid,
     endpoint: Uuid,
     max: u64,
-    deliveries: Vec<webhook_delivery::Model>,
+    deliveries: Vec<Delivery>,
 ) -> Result<Queued, DbErr> {
     use sea_orm::PaginatorTrait;
     let txn = super::begin_write(db).await?;
@@ -160,7 +168,7 @@ pub async fn due(
     now: DateTime<Utc>,
     limit: u64,
     busy: &[Uuid],
-) -> Result<Vec<webhook_delivery::Model>, DbErr> {
+) -> Result<Vec<Delivery>, DbErr> {
     let earlier = Alias::new("earlier");
     let table = Alias::new("webhook_deliveries");
     let blocked = Query::select()
@@ -187,7 +195,10 @@ pub async fn due(
         .order_by_asc(D::NextAttemptAt)
         .limit(limit)
         .all(db)
-        .await
+        .await?
+        .into_iter()
+        .map(Delivery::try_from)
+        .collect()
 }
 
 /// Nobody holds it: never leased, or the lease ran out.
@@ -245,23 +256,30 @@ pub async fn release(db: &DatabaseConnection, ids: &[Uuid], lease: Uuid) -> Resu
 }
 
 /// What sending a batch of deliveries needs, read in three statements: their endpoints
-/// (enabled, with their secrets), events and sessions.
-pub async fn sending(
-    db: &DatabaseConnection,
-    deliveries: &[webhook_delivery::Model],
-) -> Result<(Vec<webhook_endpoint::Model>, Vec<session_event::Model>, Vec<PaymentSession>), DbErr> {
+/// (enabled, with their secrets), events (with the trace of the change that made each) and
+/// sessions.
+pub async fn sending(db: &DatabaseConnection, deliveries: &[Delivery]) -> Result<Sending, DbErr> {
     let endpoints = webhook_endpoint::Entity::find()
-        .filter(W::Id.is_in(deliveries.iter().map(|d| d.endpoint_id)))
+        .filter(W::Id.is_in(deliveries.iter().map(|d| d.endpoint)))
         .filter(W::Status.eq(EndpointStatus::Enabled.as_str()))
         .filter(W::DeletedAt.is_null())
         .all(db)
-        .await?;
+        .await?
+        .into_iter()
+        .map(EndpointFeed::try_from)
+        .collect::<Result<_, _>>()?;
     let events = session_event::Entity::find()
-        .filter(session_event::Column::Id.is_in(deliveries.iter().map(|d| d.event_id)))
+        .filter(session_event::Column::Id.is_in(deliveries.iter().map(|d| d.event)))
         .all(db)
-        .await?;
+        .await?
+        .into_iter()
+        .map(|row| {
+            let trace = row.trace_parent.clone();
+            event_from_row(row).map(|event| (event, trace))
+        })
+        .collect::<Result<_, _>>()?;
     let sessions = payment_session::Entity::find()
-        .filter(payment_session::Column::Id.is_in(deliveries.iter().map(|d| d.payment_session_id)))
+        .filter(payment_session::Column::Id.is_in(deliveries.iter().map(|d| d.session)))
         .all(db)
         .await?
         .into_iter()
@@ -270,10 +288,13 @@ pub async fn sending(
     Ok((endpoints, events, sessions))
 }
 
+/// What sending needs: the endpoints, the events with their trace parents, the sessions.
+pub type Sending = (Vec<EndpointFeed>, Vec<(SessionEvent, Option<String>)>, Vec<PaymentSession>);
+
 /// How a try ended, for the delivery, its endpoint and the attempt log.
 #[derive(Clone)]
 pub struct Settlement {
-    pub attempt: webhook_delivery_attempt::Model,
+    pub attempt: Attempt,
     pub state: DeliveryState,
     /// When it is tried again (PENDING).
     pub next_attempt_at: DateTime<Utc>,
@@ -302,7 +323,7 @@ pub async fn settle_all(db: &DatabaseConnection, settlements: Vec<(Uuid, Settlem
 async fn settle(txn: &DatabaseTransaction, lease: Uuid, settlement: Settlement) -> Result<bool, DbErr> {
     let Settlement { attempt, state, next_attempt_at, disable, was_failing } = settlement;
     let at = attempt.created_at;
-    let (delivery, endpoint, succeeded) = (attempt.delivery_id, attempt.endpoint_id, attempt.succeeded);
+    let (delivery, endpoint, succeeded) = (attempt.delivery, attempt.endpoint, attempt.succeeded);
     let updated = webhook_delivery::Entity::update_many()
         .col_expr(D::State, Expr::value(state.as_str()))
         .col_expr(D::Attempts, Expr::col(D::Attempts).add(1))
@@ -317,7 +338,7 @@ async fn settle(txn: &DatabaseTransaction, lease: Uuid, settlement: Settlement) 
     if updated.rows_affected != 1 {
         return Ok(false);
     }
-    webhook_delivery_attempt::ActiveModel::from(attempt).insert(txn).await?;
+    webhook_delivery_attempt::ActiveModel::from(webhook_delivery_attempt::Model::from(attempt)).insert(txn).await?;
     let streak = webhook_endpoint::Entity::update_many().filter(W::Id.eq(endpoint));
     if succeeded && was_failing {
         streak
@@ -341,8 +362,10 @@ async fn settle(txn: &DatabaseTransaction, lease: Uuid, settlement: Settlement) 
 }
 
 /// The event `id` of `merchant`.
-pub async fn event(db: &DatabaseConnection, merchant: Uuid, id: i64) -> Result<Option<session_event::Model>, DbErr> {
-    session_event::Entity::find_by_id(id).filter(session_event::Column::MerchantId.eq(merchant)).one(db).await
+pub async fn event(db: &DatabaseConnection, merchant: Uuid, id: i64) -> Result<Option<SessionEvent>, DbErr> {
+    let row =
+        session_event::Entity::find_by_id(id).filter(session_event::Column::MerchantId.eq(merchant)).one(db).await?;
+    row.map(event_from_row).transpose()
 }
 
 /// Deletes, `limit` at most of each, the attempts made before `before` and the deliveries

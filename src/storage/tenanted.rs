@@ -98,7 +98,7 @@ tenanted!(ledger_entry { Customer => CustomerId } sort { CreatedAt => (CreatedAt
 tenanted!(payment_link {} sort { CreatedAt => (CreatedAt, created_at) }; object crate::domain::link::PaymentLink = TryFrom::try_from);
 tenanted!(payment_profile { Customer => CustomerId, PaymentSession => PaymentSessionId } sort { CreatedAt => (CreatedAt, created_at) } listed payment_profile::Column::RemovedAt.is_null(); object crate::domain::profile::PaymentProfile = TryFrom::try_from);
 tenanted!(webhook_endpoint {} sort { CreatedAt => (CreatedAt, created_at) } listed webhook_endpoint::Column::DeletedAt.is_null(); object crate::domain::webhook::WebhookEndpoint = TryFrom::try_from);
-tenanted!(webhook_delivery_attempt {} sort { CreatedAt => (CreatedAt, created_at) });
+tenanted!(webhook_delivery_attempt {} sort { CreatedAt => (CreatedAt, created_at) }; object crate::domain::webhook_delivery::Attempt = webhook_delivery_attempt::attempt_of);
 tenanted!(audit_event {} sort { CreatedAt => (CreatedAt, created_at) }; object crate::domain::audit::AuditEvent = TryFrom::try_from);
 tenanted!(dispute { Payment => PaymentId, PaymentSession => PaymentSessionId } sort { CreatedAt => (CreatedAt, created_at) }; object crate::domain::dispute::Dispute = TryFrom::try_from);
 tenanted!(refund { Payment => PaymentId, PaymentSession => PaymentSessionId } sort { CreatedAt => (CreatedAt, created_at) }; object crate::domain::refund::Refund = TryFrom::try_from);

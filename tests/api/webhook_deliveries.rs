@@ -63,15 +63,15 @@ pub fn pending_delivery(
     endpoint: uuid::Uuid,
     seq: i64,
     now: chrono::DateTime<chrono::Utc>,
-) -> paygraph::storage::entities::webhook_delivery::Model {
-    paygraph::storage::entities::webhook_delivery::Model {
+) -> paygraph::domain::webhook_delivery::Delivery {
+    paygraph::domain::webhook_delivery::Delivery {
         id: uuid::Uuid::new_v4(),
-        merchant_id: uuid::Uuid::new_v4(),
-        endpoint_id: endpoint,
-        event_id: 1,
+        merchant: paygraph::domain::MerchantId::new(),
+        endpoint,
+        event: 1,
         event_seq: seq,
-        payment_session_id: uuid::Uuid::new_v4(),
-        state: "PENDING".to_owned(),
+        session: uuid::Uuid::new_v4(),
+        state: paygraph::domain::webhook_delivery::DeliveryState::Pending,
         attempts: 0,
         next_attempt_at: now,
         lease: None,

@@ -6,8 +6,7 @@
 
 use chrono::Utc;
 use futures_util::future::join_all;
-use paygraph::domain::webhook_delivery::DeliveryState;
-use paygraph::service::webhooks::delivery::queued;
+use paygraph::domain::webhook_delivery::{Attempt, Delivery, DeliveryState};
 use paygraph::service::webhooks::settler::Settler;
 use paygraph::storage::deliveries::{self, Settlement};
 use paygraph::storage::entities::{session_event, webhook_delivery, webhook_delivery_attempt, webhook_endpoint};
@@ -20,7 +19,7 @@ use crate::webhook_deliveries::{endpoint, fast};
 
 /// `n` deliveries of `n` sessions' first events, queued and leased under `lease`; nothing
 /// else runs (no background pass, no worker), so only the test settles them.
-async fn leased(app: &TestApp, n: usize, lease: Uuid) -> Vec<webhook_delivery::Model> {
+async fn leased(app: &TestApp, n: usize, lease: Uuid) -> Vec<Delivery> {
     endpoint(app, "http://127.0.0.1:9/hook").await;
     for _ in 0..n {
         app.create_payment_session(100, "EUR").await;
@@ -28,8 +27,9 @@ async fn leased(app: &TestApp, n: usize, lease: Uuid) -> Vec<webhook_delivery::M
     let db = &app.services.core.db;
     let endpoint = webhook_endpoint::Entity::find().one(db).await.unwrap().unwrap();
     let now = Utc::now();
-    let rows: Vec<_> =
-        session_event::Entity::find().all(db).await.unwrap().iter().map(|e| queued(endpoint.id, e, now)).collect();
+    let events = session_event::Entity::find().all(db).await.unwrap();
+    let events = events.into_iter().map(|e| paygraph::storage::events::event_from_row(e).unwrap());
+    let rows: Vec<_> = events.map(|e| Delivery::queued(endpoint.id, &e, now)).collect();
     assert_eq!(rows.len(), n);
     deliveries::insert(db, rows.clone()).await.unwrap();
     let ids: Vec<Uuid> = rows.iter().map(|d| d.id).collect();
@@ -39,14 +39,14 @@ async fn leased(app: &TestApp, n: usize, lease: Uuid) -> Vec<webhook_delivery::M
 }
 
 /// A first try that succeeded.
-fn succeeded(delivery: &webhook_delivery::Model) -> Settlement {
+fn succeeded(delivery: &Delivery) -> Settlement {
     let at = Utc::now();
-    let attempt = webhook_delivery_attempt::Model {
-        id: Uuid::new_v4(),
-        merchant_id: delivery.merchant_id,
-        endpoint_id: delivery.endpoint_id,
-        delivery_id: delivery.id,
-        event_id: delivery.event_id,
+    let attempt = Attempt {
+        id: paygraph::domain::WebhookDeliveryId::new(),
+        merchant: delivery.merchant,
+        endpoint: delivery.endpoint,
+        delivery: delivery.id,
+        event: delivery.event,
         attempt: 1,
         succeeded: true,
         status_code: Some(200),
@@ -63,7 +63,7 @@ async fn attempts(app: &TestApp) -> u64 {
     webhook_delivery_attempt::Entity::find().count(&app.services.core.db).await.unwrap()
 }
 
-async fn states(app: &TestApp, rows: &[webhook_delivery::Model]) -> Vec<String> {
+async fn states(app: &TestApp, rows: &[Delivery]) -> Vec<String> {
     let mut states = Vec::new();
     for row in rows {
         let now = webhook_delivery::Entity::find_by_id(row.id).one(&app.services.core.db).await.unwrap().unwrap();

@@ -4,10 +4,10 @@ use chrono::{DateTime, Utc};
 use crate::domain;
 use crate::domain::TypedId;
 use crate::domain::webhook::WebhookEndpoint as Stored;
+use crate::domain::webhook_delivery::Attempt;
 use crate::graphql::connection::{Conn, page_cost};
 use crate::graphql::enums::PaymentSessionEventKind;
 use crate::graphql::loaders::root;
-use crate::storage::entities::webhook_delivery_attempt as attempt;
 use crate::storage::page::{PageArgs, SortField};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -66,18 +66,18 @@ impl WebhookEndpoint {
 }
 
 /// One try of sending an event to an endpoint.
-pub struct WebhookDelivery(pub attempt::Model);
+pub struct WebhookDelivery(pub Attempt);
 
 #[Object]
 impl WebhookDelivery {
     /// A global id, as every node's (`node(id:)` finds it again).
     pub async fn id(&self) -> ID {
-        ID(crate::domain::WebhookDeliveryId(self.0.id).to_global())
+        ID(self.0.id.to_global())
     }
     /// `evt_…`: the event sent (its `id` in the body); `resendWebhookEvent` takes it.
     async fn event_id(&self, ctx: &async_graphql::Context<'_>) -> async_graphql::Result<ID> {
         use crate::graphql::context::ContextExt;
-        Ok(ID(ctx.services().core.event_ids.id(self.0.event_id)))
+        Ok(ID(ctx.services().core.event_ids.id(self.0.event)))
     }
     /// 1 for the first try of this event's delivery.
     async fn attempt(&self) -> i32 {

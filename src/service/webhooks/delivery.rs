@@ -25,16 +25,16 @@ pub use super::client::client;
 use super::client::{self, Answer};
 use super::settler::OnDemand;
 use crate::config::WebhookConfig;
+use crate::domain::WebhookDeliveryId;
 use crate::domain::session::PaymentSession;
-use crate::domain::webhook::{WebhookEndpoint, check_url};
-use crate::domain::webhook_delivery::{DeliveryState, GIVE_UP_AFTER, retry_delay};
+use crate::domain::webhook::EndpointFeed;
+use crate::domain::webhook::check_url;
+use crate::domain::webhook_delivery::{Attempt, Delivery, DeliveryState, GIVE_UP_AFTER, retry_delay};
 use crate::domain::{SessionEvent, webhook_signature};
 use crate::error::AppResult;
 use crate::service::Core;
 use crate::storage;
 use crate::storage::deliveries::Settlement;
-use crate::storage::entities::{session_event, webhook_delivery, webhook_delivery_attempt, webhook_endpoint};
-use crate::storage::events::event_from_row;
 
 /// A lease outlives the longest send (the timeout) twice over, and this much more for the
 /// instances' clocks to differ.
@@ -66,29 +66,6 @@ struct Inner {
     pruned_at: Mutex<Option<chrono::DateTime<chrono::Utc>>>,
     /// Writes the answers of sends, in groups.
     settler: OnDemand,
-}
-
-/// A delivery queued now for `endpoint`: `event`, PENDING and due.
-pub fn queued(
-    endpoint: Uuid,
-    event: &session_event::Model,
-    now: chrono::DateTime<chrono::Utc>,
-) -> webhook_delivery::Model {
-    webhook_delivery::Model {
-        id: Uuid::new_v4(),
-        merchant_id: event.merchant_id,
-        endpoint_id: endpoint,
-        event_id: event.id,
-        event_seq: event.merchant_seq,
-        payment_session_id: event.payment_session_id,
-        state: DeliveryState::Pending.as_str().to_owned(),
-        attempts: 0,
-        next_attempt_at: now,
-        lease: None,
-        leased_until: None,
-        created_at: now,
-        updated_at: now,
-    }
 }
 
 impl Deliveries {
@@ -157,14 +134,14 @@ impl Deliveries {
 
     async fn feed(&self) -> AppResult<()> {
         let db = &self.inner.core.db;
-        for row in storage::deliveries::behind(db, FEED_ENDPOINTS).await? {
-            let (id, from) = (row.id, row.fed_seq);
-            let events = storage::deliveries::events_after(db, row.merchant_id, from, FEED_EVENTS).await?;
-            let Some(to) = events.last().map(|e| e.merchant_seq) else { continue };
-            let endpoint = WebhookEndpoint::try_from(row)?;
+        for feed in storage::deliveries::behind(db, FEED_ENDPOINTS).await? {
+            let (endpoint, from) = (feed.endpoint, feed.fed_seq);
+            let id = endpoint.id.0;
+            let events = storage::deliveries::events_after(db, endpoint.merchant.0, from, FEED_EVENTS).await?;
+            let Some(to) = events.last().map(|e| e.seq) else { continue };
             let now = self.inner.core.now();
-            let wanted = events.iter().filter(|e| e.kind.parse().is_ok_and(|kind| endpoint.wants(kind)));
-            let rows = wanted.map(|event| queued(id, event, now)).collect();
+            let wanted = events.iter().filter(|e| endpoint.wants(e.kind));
+            let rows = wanted.map(|event| Delivery::queued(id, event, now)).collect();
             storage::deliveries::feed(db, id, from, to, rows).await?;
         }
         Ok(())
@@ -184,7 +161,7 @@ impl Deliveries {
         let mut startable = Vec::new();
         for delivery in due {
             let Ok(slot) = inner.slots.clone().try_acquire_owned() else { break };
-            let Ok(endpoint_slot) = self.endpoint_slots(delivery.endpoint_id).try_acquire_owned() else { continue };
+            let Ok(endpoint_slot) = self.endpoint_slots(delivery.endpoint).try_acquire_owned() else { continue };
             startable.push((delivery, (slot, endpoint_slot)));
         }
         let lease = Uuid::new_v4();
@@ -198,20 +175,21 @@ impl Deliveries {
         let (endpoints, events, sessions) = storage::deliveries::sending(&inner.core.db, &deliveries).await?;
         // Disabled or deleted between the lease and the read: given back, to wait free.
         let (startable, gone): (Vec<_>, Vec<_>) =
-            startable.into_iter().partition(|(d, _)| endpoints.iter().any(|e| e.id == d.endpoint_id));
+            startable.into_iter().partition(|(d, _)| endpoints.iter().any(|e| e.endpoint.id.0 == d.endpoint));
         let gone: Vec<Uuid> = gone.iter().map(|(d, _)| d.id).collect();
         storage::deliveries::release(&inner.core.db, &gone, lease).await?;
         let started = startable.len();
         for (delivery, held) in startable {
-            let Some(endpoint) = endpoints.iter().find(|e| e.id == delivery.endpoint_id).cloned() else { continue };
-            let event = events.iter().find(|e| e.id == delivery.event_id).cloned();
-            let session = sessions.iter().find(|s| s.id.0 == delivery.payment_session_id).cloned();
-            let (Some(event), Some(session)) = (event, session) else {
+            let Some(endpoint) = endpoints.iter().find(|e| e.endpoint.id.0 == delivery.endpoint).cloned() else {
+                continue;
+            };
+            let event = events.iter().find(|(e, _)| e.id == delivery.event).cloned();
+            let session = sessions.iter().find(|s| s.id.0 == delivery.session).cloned();
+            let (Some((event, trace_parent)), Some(session)) = (event, session) else {
                 tracing::error!(delivery = %delivery.id, "a delivery of a missing event or session");
                 continue;
             };
-            let trace_parent = event.trace_parent.clone();
-            let job = Job { delivery, endpoint, event: event_from_row(event)?, session };
+            let job = Job { delivery, endpoint, event, session };
             let span =
                 crate::telemetry::delivery_span(trace_parent.as_deref(), &self.inner.core.event_ids.id(job.event.id));
             let deliveries = self.clone();
@@ -261,8 +239,8 @@ impl Deliveries {
             .map_err(anyhow::Error::from)?;
         let started = Instant::now();
         // Checked again at each send: literal addresses never reach the resolver.
-        let answer = match check_url(&endpoint.url, inner.loopback_allowed) {
-            Ok(_) => client::post(&inner.client, &endpoint.url, payload, &signature, &event_id).await,
+        let answer = match check_url(&endpoint.endpoint.url, inner.loopback_allowed) {
+            Ok(_) => client::post(&inner.client, &endpoint.endpoint.url, payload, &signature, &event_id).await,
             Err(refusal) => Answer { status: None, error: Some(refusal.to_string()), prefix: None },
         };
         drop(endpoint_slot);
@@ -302,12 +280,12 @@ impl Deliveries {
             let jitter = rand::random_range(0..=1000);
             (DeliveryState::Pending, at + retry_delay(base, attempt, jitter), None)
         };
-        let attempt = webhook_delivery_attempt::Model {
-            id: Uuid::new_v4(),
-            merchant_id: delivery.merchant_id,
-            endpoint_id: delivery.endpoint_id,
-            delivery_id: delivery.id,
-            event_id: delivery.event_id,
+        let attempt = Attempt {
+            id: WebhookDeliveryId::new(),
+            merchant: delivery.merchant,
+            endpoint: delivery.endpoint,
+            delivery: delivery.id,
+            event: delivery.event,
             attempt,
             succeeded,
             status_code: answer.status.map(i32::from),
@@ -323,8 +301,8 @@ impl Deliveries {
 
 /// A leased delivery with what its send needs.
 struct Job {
-    delivery: webhook_delivery::Model,
-    endpoint: webhook_endpoint::Model,
+    delivery: Delivery,
+    endpoint: EndpointFeed,
     event: SessionEvent,
     session: PaymentSession,
 }

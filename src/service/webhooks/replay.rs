@@ -4,14 +4,13 @@
 //! receiver that already has it drops it; it goes in version order with the others.
 
 use super::Webhooks;
-use super::delivery::queued;
 use crate::domain::webhook::WebhookEndpoint;
+use crate::domain::webhook_delivery::Delivery;
 use crate::domain::{MerchantId, WebhookEndpointId};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::service::live::parse_event_cursor;
 use crate::storage;
 use crate::storage::deliveries::Queued;
-use crate::storage::entities::webhook_delivery;
 
 /// Most events one replay queues; replay again from the cursor it reached for more.
 pub const MAX_REPLAY: u64 = 1_000;
@@ -41,7 +40,7 @@ impl Webhooks {
         let not_found = || AppError::not_found(&["input", "eventId"], "event");
         let row = self.core.event_ids.row(event_id).ok_or_else(not_found)?;
         let event = storage::deliveries::event(&self.core.db, merchant.0, row).await?.ok_or_else(not_found)?;
-        self.queue(merchant, id, vec![queued(id.0, &event, self.core.now())], "endpointId").await?;
+        self.queue(merchant, id, vec![Delivery::queued(id.0, &event, self.core.now())], "endpointId").await?;
         Ok(endpoint)
     }
 
@@ -54,13 +53,13 @@ impl Webhooks {
         })?;
         let (endpoint, fed) = self.live_endpoint(merchant, id, "id").await?;
         let events = storage::deliveries::events_after(&self.core.db, merchant.0, after, MAX_REPLAY).await?;
-        let fed_events: Vec<_> = events.iter().filter(|e| e.merchant_seq <= fed).collect();
-        let until = fed_events.last().map(|e| e.merchant_seq);
+        let fed_events: Vec<_> = events.iter().filter(|e| e.seq <= fed).collect();
+        let until = fed_events.last().map(|e| e.seq);
         let now = self.core.now();
         let replayed: Vec<_> = fed_events
             .into_iter()
-            .filter(|e| e.kind.parse().is_ok_and(|kind| endpoint.wants(kind)))
-            .map(|event| queued(id.0, event, now))
+            .filter(|e| endpoint.wants(e.kind))
+            .map(|event| Delivery::queued(id.0, event, now))
             .collect();
         let count = replayed.len();
         self.queue(merchant, id, replayed, "id").await?;
@@ -91,7 +90,7 @@ impl Webhooks {
         &self,
         merchant: MerchantId,
         id: WebhookEndpointId,
-        deliveries: Vec<webhook_delivery::Model>,
+        deliveries: Vec<Delivery>,
         field: &str,
     ) -> AppResult<()> {
         match storage::deliveries::queue_within(&self.core.db, merchant.0, id.0, MAX_WAITING, deliveries).await? {

@@ -29,3 +29,45 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl TryFrom<Model> for crate::domain::webhook_delivery::Delivery {
+    type Error = DbErr;
+
+    fn try_from(row: Model) -> Result<Self, DbErr> {
+        Ok(crate::domain::webhook_delivery::Delivery {
+            id: row.id,
+            merchant: crate::domain::MerchantId(row.merchant_id),
+            endpoint: row.endpoint_id,
+            event: row.event_id,
+            event_seq: row.event_seq,
+            session: row.payment_session_id,
+            state: row.state.parse().map_err(|e| DbErr::Type(format!("webhook delivery {}: {e}", row.id)))?,
+            attempts: row.attempts,
+            next_attempt_at: row.next_attempt_at,
+            lease: row.lease,
+            leased_until: row.leased_until,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+impl From<crate::domain::webhook_delivery::Delivery> for Model {
+    fn from(d: crate::domain::webhook_delivery::Delivery) -> Self {
+        Model {
+            id: d.id,
+            merchant_id: d.merchant.0,
+            endpoint_id: d.endpoint,
+            event_id: d.event,
+            event_seq: d.event_seq,
+            payment_session_id: d.session,
+            state: d.state.as_str().to_owned(),
+            attempts: d.attempts,
+            next_attempt_at: d.next_attempt_at,
+            lease: d.lease,
+            leased_until: d.leased_until,
+            created_at: d.created_at,
+            updated_at: d.updated_at,
+        }
+    }
+}

@@ -29,3 +29,48 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl From<Model> for crate::domain::webhook_delivery::Attempt {
+    fn from(row: Model) -> Self {
+        crate::domain::webhook_delivery::Attempt {
+            id: crate::domain::WebhookDeliveryId(row.id),
+            merchant: crate::domain::MerchantId(row.merchant_id),
+            endpoint: row.endpoint_id,
+            delivery: row.delivery_id,
+            event: row.event_id,
+            attempt: row.attempt,
+            succeeded: row.succeeded,
+            status_code: row.status_code,
+            duration_ms: row.duration_ms,
+            error: row.error,
+            response_prefix: row.response_prefix,
+            next_retry_at: row.next_retry_at,
+            created_at: row.created_at,
+        }
+    }
+}
+
+impl From<crate::domain::webhook_delivery::Attempt> for Model {
+    fn from(a: crate::domain::webhook_delivery::Attempt) -> Self {
+        Model {
+            id: a.id.0,
+            merchant_id: a.merchant.0,
+            endpoint_id: a.endpoint,
+            delivery_id: a.delivery,
+            event_id: a.event,
+            attempt: a.attempt,
+            succeeded: a.succeeded,
+            status_code: a.status_code,
+            duration_ms: a.duration_ms,
+            error: a.error,
+            response_prefix: a.response_prefix,
+            next_retry_at: a.next_retry_at,
+            created_at: a.created_at,
+        }
+    }
+}
+
+/// A stored try read as the domain's (every row reads).
+pub fn attempt_of(row: Model) -> Result<crate::domain::webhook_delivery::Attempt, DbErr> {
+    Ok(row.into())
+}

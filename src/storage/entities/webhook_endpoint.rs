@@ -73,3 +73,18 @@ impl From<crate::domain::webhook::WebhookEndpoint> for Model {
         }
     }
 }
+
+/// A stored endpoint as the delivery worker reads it.
+impl TryFrom<Model> for crate::domain::webhook::EndpointFeed {
+    type Error = DbErr;
+
+    fn try_from(row: Model) -> Result<Self, DbErr> {
+        let (fed_seq, signing_secret, failing_since) = (row.fed_seq, row.signing_secret.clone(), row.failing_since);
+        Ok(crate::domain::webhook::EndpointFeed {
+            endpoint: crate::domain::webhook::WebhookEndpoint::try_from(row)?,
+            fed_seq,
+            signing_secret,
+            failing_since,
+        })
+    }
+}
