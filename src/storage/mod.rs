@@ -4,12 +4,18 @@ pub mod audit;
 pub mod batch;
 pub mod deliveries;
 pub mod disputes;
+/// The tables' rows: storage's own. Only tests that read or break rows directly see them
+/// (`test-tables`, a dev-dependency feature); above storage nothing can name one.
+#[cfg(feature = "test-tables")]
 pub mod entities;
+#[cfg(not(feature = "test-tables"))]
+mod entities;
 pub mod events;
 pub mod fraud;
 pub mod holds;
 pub mod idempotency;
 pub mod keys;
+pub mod kinds;
 pub mod ledger;
 pub mod links;
 pub mod listings;
