@@ -29,6 +29,7 @@ mod m20261207_000019_event_trace_parent;
 mod m20261207_000020_locales;
 mod m20261207_000021_customer_portal_sessions;
 mod m20261207_000022_event_payment_profile;
+mod m20261207_000023_verification_card;
 
 pub struct Migrator;
 
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000020_locales::Migration),
             Box::new(m20261207_000021_customer_portal_sessions::Migration),
             Box::new(m20261207_000022_event_payment_profile::Migration),
+            Box::new(m20261207_000023_verification_card::Migration),
         ];
         migrations.into_iter().map(|migration| Box::new(AllOrNothing(migration)) as Box<dyn MigrationTrait>).collect()
     }

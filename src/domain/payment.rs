@@ -48,6 +48,8 @@ pub struct Verification {
     pub session: super::SessionId,
     pub customer: Option<super::CustomerId>,
     pub status: VerificationStatus,
+    /// The vault card verified: what a verification waiting on 3-D Secure goes on with.
+    pub card_token: Option<String>,
     pub fingerprint: String,
     pub client_ip: Option<String>,
     pub decline_code: Option<String>,

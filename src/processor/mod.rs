@@ -130,6 +130,9 @@ pub enum Verified {
     /// Usable later, as this token.
     Usable(String),
     Declined(Decline),
+    /// The card's issuer asks the customer for 3-D Secure first; verify again, authenticated,
+    /// once they passed it.
+    RequiresAction,
 }
 
 /// A refund of a charge, named by the charge's idempotency key.
@@ -187,7 +190,12 @@ pub trait Processor: Send + Sync + 'static {
     /// Checks a token can be charged later without charging it (a zero-amount
     /// authorization), before it is saved for later payments. What it answers with is the
     /// token to save: a processor may exchange a one-time token for a reusable one.
-    fn verify<'a>(&'a self, processor_token: &'a str) -> BoxFuture<'a, Result<Verified, ProcessorError>>;
+    /// `authenticated` is true once the customer passed 3-D Secure.
+    fn verify<'a>(
+        &'a self,
+        processor_token: &'a str,
+        authenticated: bool,
+    ) -> BoxFuture<'a, Result<Verified, ProcessorError>>;
 
     /// Whether this processor can take payments of `method` (the test processor takes all).
     fn supports(&self, method: crate::domain::PaymentMethodType) -> bool;

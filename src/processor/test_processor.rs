@@ -214,12 +214,18 @@ impl Processor for TestProcessor {
 
     /// As a charge would end, except that 3-D Secure is not asked when saving: the test
     /// cards that require it do so at their first charge.
-    fn verify<'a>(&'a self, processor_token: &'a str) -> BoxFuture<'a, Result<Verified, ProcessorError>> {
+    fn verify<'a>(
+        &'a self,
+        processor_token: &'a str,
+        authenticated: bool,
+    ) -> BoxFuture<'a, Result<Verified, ProcessorError>> {
         Box::pin(async move {
             let behaviour = Behaviour::from_token(processor_token)
                 .ok_or_else(|| ProcessorError("not a test processor token".into()))?;
             Ok(match behaviour {
                 Behaviour::Decline(code) => Verified::Declined(code.into()),
+                // As a SetupIntent of such a card does: the customer authenticates first.
+                Behaviour::ThreeDSecure if !authenticated => Verified::RequiresAction,
                 Behaviour::Succeed
                 | Behaviour::ThreeDSecure
                 | Behaviour::SavesThenDeclines

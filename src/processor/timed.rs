@@ -93,8 +93,12 @@ impl Processor for Timed {
         self.time("tokenize_wallet", self.inner.tokenize_wallet(wallet, payment_token), ok)
     }
 
-    fn verify<'a>(&'a self, processor_token: &'a str) -> BoxFuture<'a, Result<Verified, ProcessorError>> {
-        self.time("verify", self.inner.verify(processor_token), ok)
+    fn verify<'a>(
+        &'a self,
+        processor_token: &'a str,
+        authenticated: bool,
+    ) -> BoxFuture<'a, Result<Verified, ProcessorError>> {
+        self.time("verify", self.inner.verify(processor_token, authenticated), ok)
     }
 
     fn supports(&self, method: crate::domain::PaymentMethodType) -> bool {

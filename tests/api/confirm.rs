@@ -230,6 +230,52 @@ async fn a_passed_3ds_challenge_completes_the_payment_and_a_failed_one_reopens_t
 }
 
 #[tokio::test]
+async fn a_card_saved_by_a_setup_session_passes_3ds_when_its_issuer_asks_and_not_before() {
+    let app = spawn_app().await;
+    let customer = app.create_customer("setup-3ds@example.com").await;
+    let confirm_setup = "mutation($input: ConfirmPaymentSessionInput!) { confirmPaymentSession(input: $input) {
+        paymentSession { status } nextAction { type paymentId url } userErrors { code } } }";
+    for (passed, status, profiles) in [(false, "OPEN", 0), (true, "COMPLETED", 1)] {
+        let (session, secret) =
+            created(app.create_session(json!({ "purpose": "SETUP", "customerId": customer })).await);
+        let token = tokenize(&app, &secret, "4000002500003155").await;
+        let input = json!({ "input": { "id": session, "paymentMethod": { "cardToken": token } } });
+        let waiting = app.gql_as(Some(&secret), confirm_setup, input).await["data"]["confirmPaymentSession"].clone();
+        assert_eq!(waiting["paymentSession"]["status"], "REQUIRES_ACTION", "{waiting}");
+        let action = &waiting["nextAction"];
+        assert_eq!((action["type"].as_str(), &action["paymentId"]), (Some("THREE_D_SECURE_CHALLENGE"), &Value::Null));
+        assert!(action["url"].as_str().unwrap().ends_with(&format!("/pay/{secret}/challenge/setup")), "{action}");
+        assert_eq!(saved_profiles(&app, &customer).await, 0, "nothing is saved before the challenge");
+
+        let input = json!({ "input": { "paymentSessionId": session, "passed": passed } });
+        let body = app.gql_as(Some(&secret), CHALLENGE, input.clone()).await;
+        let done = &body["data"]["completeTestChallenge"];
+        assert_eq!(done["paymentSession"]["status"], status, "{body}");
+        assert_eq!(done["nextAction"], Value::Null);
+        if !passed {
+            assert_eq!(done["userErrors"][0]["code"], "CARD_DECLINED");
+        }
+        assert_eq!(saved_profiles(&app, &customer).await, profiles);
+        let again = app.gql_as(Some(&secret), CHALLENGE, input).await;
+        assert_eq!(again["data"]["completeTestChallenge"]["userErrors"][0]["code"], "ILLEGAL_TRANSITION", "{again}");
+    }
+    // A card that asks for nothing is saved at once; another session's challenge is not this secret's.
+    let (session, secret) = created(app.create_session(json!({ "purpose": "SETUP", "customerId": customer })).await);
+    let token = tokenize(&app, &secret, "5555555555554444").await;
+    assert_eq!(confirm(&app, &secret, &session, &token, None).await["paymentSession"]["status"], "COMPLETED");
+    let (other, _) = created(app.create_session(json!({ "purpose": "SETUP", "customerId": customer })).await);
+    let input = json!({ "input": { "paymentSessionId": other, "passed": true } });
+    let foreign = app.gql_as(Some(&secret), CHALLENGE, input).await;
+    assert_eq!(foreign["data"]["completeTestChallenge"]["userErrors"][0]["code"], "NOT_FOUND", "{foreign}");
+}
+
+async fn saved_profiles(app: &TestApp, customer: &str) -> i64 {
+    let query = "query($id: ID!) { node(id: $id) { ... on Customer { paymentProfiles { totalCount } } } }";
+    let body = app.gql(query, json!({ "id": customer })).await;
+    body["data"]["node"]["paymentProfiles"]["totalCount"].as_i64().unwrap_or_else(|| panic!("{body}"))
+}
+
+#[tokio::test]
 async fn payments_are_listed_by_their_typed_status() {
     let app = spawn_app().await;
     pay(&app, "4000000000000002").await;

@@ -1,5 +1,6 @@
 // The customer portal in Chromium: another saved card made the default and the old one
-// removed (asking first), a subscription canceled at period end and kept again, the
+// removed (asking first), a card added with 3-D Secure, a subscription canceled at period
+// end and kept again, the
 // outstanding balance paid on the hosted page and back, a cancel made through the API shown
 // without a reload, the keyboard and a phone's width; screenshots in every language.
 import assert from 'node:assert/strict';
@@ -155,6 +156,25 @@ test('the outstanding balance is paid on the hosted page, and the portal shows i
   await page.locator('#payments li', { hasText: '€42.50' }).getByRole('link', { name: 'Receipt' }).click();
   await page.getByRole('heading', { name: 'Receipt from' }).waitFor();
   await screenshot(page, 'portal-receipt');
+  await close();
+});
+
+test('a card is added on the hosted page, 3-D Secure where the card asks for it, and back', async () => {
+  const id = await customer('adds@example.com');
+  const url = await portalOf(id);
+  const { page, close } = await recordedPage(browser);
+  await page.goto(url);
+  await page.getByRole('button', { name: 'Add a card' }).click();
+  await page.waitForURL(/\/pay\/pscs_/);
+  await page.getByLabel('Card number').fill('4000 0025 0000 3155');
+  await page.getByLabel('Expiry (MM/YY)').fill('12/34');
+  await page.getByLabel('Security code').fill('123');
+  await page.getByRole('button', { name: 'Save card', exact: true }).click();
+  await page.waitForURL(/\/challenge\/setup$/);
+  await screenshot(page, 'portal-add-card-challenge');
+  await page.getByRole('button', { name: 'Complete authentication' }).click();
+  await page.waitForURL(url, { timeout: 15_000 });
+  await page.locator('#methods li', { hasText: 'Visa ending in 3155' }).getByText('Default').waitFor();
   await close();
 });
 

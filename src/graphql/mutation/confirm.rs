@@ -80,8 +80,9 @@ pub enum NextActionType {
 pub struct NextAction {
     #[graphql(name = "type")]
     pub kind: NextActionType,
-    /// The payment waiting on the challenge.
-    pub payment_id: ID,
+    /// The payment waiting on the challenge; none for a SETUP session, whose card is being
+    /// verified, not charged (pass its challenge by `paymentSessionId`).
+    pub payment_id: Option<ID>,
     /// Where the customer completes it: for 3-D Secure, the processor's page (Stripe's
     /// redirect, which returns to `/pay/<client secret>/return`) or, in test mode, paygraph's
     /// own with pass and fail buttons, which returns to the hosted page.
@@ -90,7 +91,11 @@ pub struct NextAction {
 
 #[derive(InputObject)]
 pub struct CompleteTestChallengeInput {
-    pub payment_id: ID,
+    /// The payment waiting on the challenge.
+    pub payment_id: Option<ID>,
+    /// A SETUP session whose card's verification waits on the challenge (instead of
+    /// `paymentId`).
+    pub payment_session_id: Option<ID>,
     /// Whether the customer passed the challenge.
     pub passed: bool,
 }
@@ -133,7 +138,19 @@ fn confirm_payload(
                 (None, Some(_)) => None,
             })
             .flatten();
-        kind.map(|kind| NextAction { kind, payment_id: ID(payment_id), url })
+        kind.map(|kind| NextAction { kind, payment_id: Some(ID(payment_id)), url })
+    });
+    // A SETUP session's card waits on 3-D Secure: the test challenge names the session.
+    let session = &confirmed.session;
+    let next_action = next_action.or_else(|| {
+        let verifying = confirmed.payment.is_none()
+            && session.purpose == crate::domain::SessionPurpose::Setup
+            && session.status == crate::domain::SessionStatus::RequiresAction;
+        verifying.then(|| NextAction {
+            kind: NextActionType::ThreeDSecureChallenge,
+            payment_id: None,
+            url: Some(format!("{}/pay/{}/challenge/setup", ctx.services().public_url, session.client_secret)),
+        })
     });
     Ok(ConfirmPaymentSessionPayload {
         payment_session: Some(PaymentSession(confirmed.session)),
@@ -202,8 +219,22 @@ impl ConfirmMutations {
     ) -> async_graphql::Result<ConfirmPaymentSessionPayload> {
         let caller = ctx.caller()?;
         let result = async {
-            let payment: crate::domain::PaymentId = input_id(&input.payment_id, "paymentId")?;
-            ctx.services().payments.complete_test_challenge(caller, payment.0, input.passed).await
+            let payments = &ctx.services().payments;
+            match (&input.payment_id, &input.payment_session_id) {
+                (Some(payment), None) => {
+                    let payment: crate::domain::PaymentId = input_id(payment, "paymentId")?;
+                    payments.complete_test_challenge(caller, payment.0, input.passed).await
+                }
+                (None, Some(session)) => {
+                    let session = input_id(session, "paymentSessionId")?;
+                    payments.complete_test_setup_challenge(caller, session, input.passed).await
+                }
+                _ => Err(crate::error::AppError::user(
+                    &["input", "paymentId"],
+                    crate::error::ErrorCode::Required,
+                    "give `paymentId` or (for a SETUP session) `paymentSessionId`, not both",
+                )),
+            }
         }
         .await;
         confirm_payload(ctx, result)

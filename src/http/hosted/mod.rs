@@ -168,7 +168,8 @@ fn theme_of(state: &AppState, merchant: &crate::domain::merchant::Merchant) -> R
     hardened(state, StatusCode::OK, "text/css; charset=utf-8", format!(":root {{ --accent: {accent}; }}\n"))
 }
 
-/// `GET /pay/{client_secret}/challenge/{payment_id}`: the test processor's 3-D Secure page.
+/// `GET /pay/{client_secret}/challenge/{payment_id}`: the test processor's 3-D Secure page
+/// (`…/challenge/setup` for a SETUP session, whose card is verified, not charged).
 pub async fn challenge_page(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -179,17 +180,25 @@ pub async fn challenge_page(
     if let Some(refusal) = refused(&state, asked, Route::Page, ip, &secret).await {
         return refusal;
     }
-    if PaymentId::from_global(&payment).is_err() {
+    let setup = payment == "setup";
+    if !setup && PaymentId::from_global(&payment).is_err() {
         return not_found(&state, asked);
     }
     match state.services.hosted.view(&secret).await {
+        Ok(Some(view)) if setup && view.session.purpose != crate::domain::SessionPurpose::Setup => {
+            not_found(&state, asked)
+        }
         Ok(Some(view)) => {
             let chosen = match state.services.hosted.locale(&view).await {
                 Ok(chosen) => chosen,
                 Err(error) => return fault(&state, asked, &error),
             };
             let text = Text::choose(chosen, &headers);
-            html(&state, StatusCode::OK, page::challenge_page(&view, text, &secret, &payment))
+            let challenge = match setup {
+                true => page::Challenge::Setup(view.session.id.to_global()),
+                false => page::Challenge::Payment(payment),
+            };
+            html(&state, StatusCode::OK, page::challenge_page(&view, text, &secret, challenge))
         }
         Ok(None) => not_found(&state, asked),
         Err(error) => fault(&state, asked, &error),

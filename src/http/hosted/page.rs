@@ -220,10 +220,20 @@ fn filled(template: &str, text: Text, slots: &[(&str, &str)]) -> String {
     result
 }
 
+/// What a test challenge authenticates: a payment, or a SETUP session's card (global ids).
+pub enum Challenge {
+    Payment(String),
+    Setup(String),
+}
+
 /// The test-mode 3-D Secure challenge: the customer's bank would show this.
-pub fn challenge_page(view: &HostedView, text: Text, secret: &str, payment_global_id: &str) -> String {
-    let data = json!({ "clientSecret": secret, "paymentId": payment_global_id, "returnTo": format!("/pay/{secret}"),
-                       "text": text.script() });
+pub fn challenge_page(view: &HostedView, text: Text, secret: &str, challenge: Challenge) -> String {
+    let (payment, session) = match challenge {
+        Challenge::Payment(id) => (Some(id), None),
+        Challenge::Setup(id) => (None, Some(id)),
+    };
+    let data = json!({ "clientSecret": secret, "paymentId": payment, "paymentSessionId": session,
+                       "returnTo": format!("/pay/{secret}"), "text": text.script() });
     let data = data.to_string().replace("</", "<\\/");
     let body = format!(
         r#"<main class="card challenge" id="page">

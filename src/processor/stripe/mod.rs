@@ -114,6 +114,8 @@ impl StripeConnector {
                 Ok(Ok(reusable))
             }
             Verified::Declined(decline) => Ok(Err(decline)),
+            // Attaching never asks for it: the payment's own confirmation does.
+            Verified::RequiresAction => Err(ProcessorError("attaching a card asked for 3-D Secure".into())),
         }
     }
 
@@ -214,7 +216,14 @@ impl Processor for StripeConnector {
 
     /// Attaches the PaymentMethod to a new Stripe Customer, as Stripe requires of a method
     /// charged again; a card the issuer refuses is declined here.
-    fn verify<'a>(&'a self, processor_token: &'a str) -> BoxFuture<'a, Result<Verified, ProcessorError>> {
+    /// Saving attaches the card to a Customer; Stripe asks for 3-D Secure, if at all, when
+    /// a later payment is confirmed (a SetupIntent is not used yet), so `authenticated`
+    /// changes nothing here.
+    fn verify<'a>(
+        &'a self,
+        processor_token: &'a str,
+        _authenticated: bool,
+    ) -> BoxFuture<'a, Result<Verified, ProcessorError>> {
         Box::pin(async move {
             let token = Token::parse(processor_token);
             if token.customer.is_some() {

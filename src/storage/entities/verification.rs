@@ -15,6 +15,8 @@ pub struct Model {
     /// `PROCESSING`, `SUCCEEDED` or `FAILED`.
     pub status: String,
     pub card_fingerprint: String,
+    /// The vault card verified (rows from before it was kept have none).
+    pub card_token_id: Option<String>,
     pub client_ip: Option<String>,
     pub decline_code: Option<String>,
     pub fraud_rule: Option<String>,
@@ -39,6 +41,7 @@ impl TryFrom<Model> for crate::domain::payment::Verification {
             session: crate::domain::SessionId(row.payment_session_id),
             customer: row.customer_id.map(crate::domain::CustomerId),
             status: row.status.parse().map_err(|e| DbErr::Type(format!("verification {}: {e}", row.id)))?,
+            card_token: row.card_token_id,
             fingerprint: row.card_fingerprint,
             client_ip: row.client_ip,
             decline_code: row.decline_code,
@@ -60,6 +63,7 @@ impl From<crate::domain::payment::Verification> for Model {
             customer_id: v.customer.map(|c| c.0),
             status: v.status.as_str().to_owned(),
             card_fingerprint: v.fingerprint,
+            card_token_id: v.card_token,
             client_ip: v.client_ip,
             decline_code: v.decline_code,
             fraud_rule: v.fraud_rule,

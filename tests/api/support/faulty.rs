@@ -65,8 +65,8 @@ impl Processor for FaultyProcessor {
         self.inner.tokenize_wallet(wallet, token)
     }
 
-    fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Verified, ProcessorError>> {
-        self.inner.verify(token)
+    fn verify<'a>(&'a self, token: &'a str, authenticated: bool) -> BoxFuture<'a, Result<Verified, ProcessorError>> {
+        self.inner.verify(token, authenticated)
     }
 
     fn supports(&self, method: paygraph::domain::PaymentMethodType) -> bool {

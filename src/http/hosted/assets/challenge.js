@@ -13,7 +13,12 @@
       const response = await fetch('/graphql', {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json', authorization: 'Bearer ' + data.clientSecret },
-        body: JSON.stringify({ query: CHALLENGE, variables: { input: { paymentId: data.paymentId, passed } } }),
+        body: JSON.stringify({
+          query: CHALLENGE,
+          variables: {
+            input: data.paymentSessionId ? { paymentSessionId: data.paymentSessionId, passed } : { paymentId: data.paymentId, passed },
+          },
+        }),
       });
       const body = await response.json();
       const payload = body.data && body.data.completeTestChallenge;

@@ -317,6 +317,9 @@
     if (payment && payment.methodType === 'BANK_TRANSFER') awaitingTransfer = true;
     if (payment && payment.status === 'REQUIRES_ACTION') {
       challengeUrl = `/pay/${encodeURIComponent(data.clientSecret)}/challenge/${encodeURIComponent(payment.id)}`;
+    } else if (!payment && session && session.status === 'REQUIRES_ACTION') {
+      // A SETUP session's card waits on 3-D Secure: it is verified, not charged.
+      challengeUrl = `/pay/${encodeURIComponent(data.clientSecret)}/challenge/setup`;
     }
     if (session) apply(session.status, session.version);
     render();
