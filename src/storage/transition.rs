@@ -37,7 +37,8 @@ pub enum TransitionError {
     Db(#[from] DbErr),
 }
 
-/// Runs `transition`; returns the session as it now is and its event, to publish.
+/// Runs `transition`; returns the session as it was written (status, version and every
+/// column its writes changed) and its event, to publish.
 pub async fn transition(
     db: &DatabaseConnection,
     transition: Transition<'_>,
@@ -62,8 +63,15 @@ pub async fn transition(
     let changed = PaymentSession { status: to, version: session.version + 1, updated_at: at, ..session.clone() };
     let event = insert_event(&txn, &changed, Some(from), at).await?;
     run_writes(&txn, &changed, at, &writes).await?;
+    // The session as written, writes included (a failed attempt counted, a profile linked),
+    // read in the transaction that wrote it: no caller reads it again.
+    let written = payment_session::Entity::find_by_id(session.id.0)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("session {} after its change", session.id)))?;
+    let written = PaymentSession::try_from(written)?;
     super::audit::commit(txn).await?;
-    Ok((changed, event))
+    Ok((written, event))
 }
 
 /// A change of a session that is not a status change (a refund created or settled): in one

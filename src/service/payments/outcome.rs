@@ -96,12 +96,7 @@ impl Payments {
         } else if processing.purpose == SessionPurpose::Subscription {
             writes.push(SessionWrite::RenewalUnpaid);
         }
-        self.core.change_status_with(processing, next, writes).await?;
-        let session = self
-            .sessions
-            .get(processing.merchant, processing.id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("session vanished"))?;
+        let (session, _) = self.core.change_status_with(processing, next, writes).await?;
         let payment = self.payment_row(payment_id).await?;
         Ok(Confirmed { session, payment: Some(payment), declined })
     }

@@ -78,8 +78,8 @@ impl Payments {
             Some(rule) => Err(blocked_error(rule)),
             None => Ok(()),
         };
-        let processing = self.settle_verification(processing, check_id, card, outcome, verdict, false).await?;
-        self.set_up_result(&processing.0, processing.1).await
+        let (settled, declined) = self.settle_verification(processing, check_id, card, outcome, verdict, false).await?;
+        Ok(Confirmed { session: settled, payment: None, declined })
     }
 
     /// Asks the processor to verify `card` for the PROCESSING session (unless the fraud rules
@@ -167,21 +167,12 @@ impl Payments {
             false => Err(decline_error(&DeclineCode::AuthenticationFailed.into())),
         };
         let (settled, declined) = self.settle_verification(processing, check.id, card, outcome, verdict, true).await?;
-        self.set_up_result(&settled, declined).await
+        Ok(Confirmed { session: settled, payment: None, declined })
     }
 
     /// The writes of a verification that failed: its record and one more failed attempt.
     pub(super) fn failed_verification(&self, id: Uuid, outcome: VerificationOutcome) -> Vec<SessionWrite> {
         vec![verification_result(id, VerificationStatus::Failed, outcome), SessionWrite::CountFailedAttempt]
-    }
-
-    async fn set_up_result(&self, session: &PaymentSession, declined: Option<UserError>) -> AppResult<Confirmed> {
-        let session = self
-            .sessions
-            .get(session.merchant, session.id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("session vanished"))?;
-        Ok(Confirmed { session, payment: None, declined })
     }
 }
 
