@@ -65,6 +65,7 @@ pub mod audit;
 pub mod capture;
 pub mod card;
 pub mod customer;
+pub mod decline;
 pub mod dispute;
 pub mod event;
 pub mod event_ids;

@@ -142,6 +142,11 @@ impl Money {
         Money { amount, currency }
     }
 
+    /// Nothing, in `currency`.
+    pub fn zero(currency: Currency) -> Self {
+        Money { amount: 0, currency }
+    }
+
     pub fn amount(self) -> i64 {
         self.amount
     }

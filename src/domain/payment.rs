@@ -132,13 +132,13 @@ pub struct Payment {
     pub customer: Option<super::CustomerId>,
     pub status: PaymentStatus,
     pub amount: super::Money,
-    /// Minor units of `amount` taken: all of it once SUCCEEDED, unless a manual capture took
+    /// What of `amount` was taken: all of it once SUCCEEDED, unless a manual capture took
     /// less; zero before.
-    pub amount_captured: i64,
-    /// Minor units of `amount_captured` that refunds hold, pending or succeeded.
-    pub amount_refunded: i64,
-    /// Minor units the customer's bank holds (an open dispute) or took (a lost one).
-    pub amount_disputed: i64,
+    pub amount_captured: super::Money,
+    /// What of `amount_captured` refunds hold, pending or succeeded.
+    pub amount_refunded: super::Money,
+    /// What the customer's bank holds (an open dispute) or took (a lost one).
+    pub amount_disputed: super::Money,
     /// An AUTHORIZED payment's deadline: past it the hold is voided.
     pub capture_before: Option<chrono::DateTime<chrono::Utc>>,
     /// A capture or void under way with the processor (see `domain::capture`).
@@ -151,8 +151,8 @@ pub struct Payment {
     pub card_token: Option<String>,
     /// The saved profile charged, if one was.
     pub profile: Option<super::ProfileId>,
-    /// Why it failed: the processor's decline code, or `blocked` by a fraud rule.
-    pub decline_code: Option<String>,
+    /// Why it failed: the processor's decline, or a fraud rule's block.
+    pub decline_code: Option<super::decline::Failure>,
     pub risk_score: i32,
     pub fraud_rule: Option<String>,
     pub fraud_decision: FraudDecision,

@@ -50,22 +50,7 @@ pub struct ChargeRequest<'a> {
     pub save_for_later: bool,
 }
 
-crate::domain::string_enum!(
-    /// Why a processor declined, with Stripe's names for the same reasons.
-    DeclineCode, "decline code" {
-        CardDeclined => "card_declined",
-        InsufficientFunds => "insufficient_funds",
-        LostCard => "lost_card",
-        StolenCard => "stolen_card",
-        ExpiredCard => "expired_card",
-        IncorrectCvc => "incorrect_cvc",
-        ProcessingError => "processing_error",
-        Fraudulent => "fraudulent",
-        AuthenticationFailed => "authentication_failed",
-        BankTransferFailed => "bank_transfer_failed",
-        TestModeLiveCard => "test_mode_live_card",
-    }
-);
+pub use crate::domain::decline::{Decline, DeclineCode};
 
 /// The card inside a wallet's payment token, as the processor decrypted it.
 #[derive(Debug)]
@@ -79,34 +64,6 @@ pub struct WalletCard {
     pub exp_year: i32,
     /// Stable for one card in one wallet; paygraph keeps only its keyed fingerprint.
     pub account_reference: String,
-}
-
-/// Why a charge was declined: a reason paygraph knows, or the processor's own code for one
-/// it does not, kept as given rather than turned into another.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Decline {
-    Known(DeclineCode),
-    Other(String),
-}
-
-impl Decline {
-    /// From the processor's code: a known one by its name, any other kept.
-    pub fn from_code(code: &str) -> Decline {
-        code.parse().map_or_else(|_| Decline::Other(code.to_owned()), Decline::Known)
-    }
-
-    pub fn as_str(&self) -> &str {
-        match self {
-            Decline::Known(code) => code.as_str(),
-            Decline::Other(code) => code,
-        }
-    }
-}
-
-impl From<DeclineCode> for Decline {
-    fn from(code: DeclineCode) -> Self {
-        Decline::Known(code)
-    }
 }
 
 /// What a charge came to.

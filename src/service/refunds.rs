@@ -114,14 +114,15 @@ impl Refunds {
             return Err(AppError::user(&field, ErrorCode::PaymentNotRefundable, message));
         }
         // The bank holds an open dispute's money, and keeps a lost one's: neither is refunded.
-        let disputed = payment.amount_disputed;
-        let taken_back = disputed > 0 && payment.amount_captured - payment.amount_refunded - disputed <= 0;
+        let (captured, refunded) = (payment.amount_captured.amount(), payment.amount_refunded.amount());
+        let disputed = payment.amount_disputed.amount();
+        let taken_back = disputed > 0 && captured - refunded - disputed <= 0;
         if taken_back || storage::disputes::open_of_payment(&self.core.db, payment.id.0).await? {
             let message = "the payment is disputed: the customer's bank holds its money, or took it back";
             return Err(AppError::user(&field, ErrorCode::PaymentDisputed, message));
         }
-        let refundable = payment.amount_captured - disputed;
-        let amount = refund_amount(input.amount, refundable, payment.amount_refunded).map_err(refusal)?;
+        let refundable = captured - disputed;
+        let amount = refund_amount(input.amount, refundable, refunded).map_err(refusal)?;
         let session = self
             .sessions
             .get(merchant, payment.session)

@@ -29,7 +29,7 @@ impl Payment {
     /// What was taken: all of `amount` once SUCCEEDED, unless a manual capture took less;
     /// zero before (and for a VOIDED or FAILED payment).
     async fn amount_captured(&self) -> Money {
-        Money(crate::domain::Money::from_stored(self.0.amount_captured, self.0.amount.currency()))
+        Money(self.0.amount_captured)
     }
     /// What `capturePayment` may still take: all of an AUTHORIZED payment, zero otherwise.
     async fn amount_capturable(&self) -> Money {
@@ -42,11 +42,11 @@ impl Payment {
     /// What refunds hold of `amountCaptured`: succeeded and still pending ones (a failed
     /// refund gives its share back).
     async fn amount_refunded(&self) -> Money {
-        Money(crate::domain::Money::from_stored(self.0.amount_refunded, self.0.amount.currency()))
+        Money(self.0.amount_refunded)
     }
     /// What the customer's bank holds of it (open disputes) or took back (lost ones).
     async fn amount_disputed(&self) -> Money {
-        Money(crate::domain::Money::from_stored(self.0.amount_disputed, self.0.amount.currency()))
+        Money(self.0.amount_disputed)
     }
     /// Its disputes, newest first; seen with a secret key only.
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]
@@ -96,9 +96,10 @@ impl Payment {
     async fn processor_reference(&self) -> Option<&str> {
         self.0.processor_reference.as_deref()
     }
-    /// Why the processor declined, e.g. `insufficient_funds`.
+    /// Why the processor declined, e.g. `insufficient_funds`; `blocked` when a fraud rule
+    /// (`fraudRule`) stopped it first.
     async fn decline_code(&self) -> Option<&str> {
-        self.0.decline_code.as_deref()
+        self.0.decline_code.as_ref().map(|f| f.as_str())
     }
     /// 0 (no risk) to 100, from the fraud checks before the charge.
     async fn risk_score(&self) -> i32 {

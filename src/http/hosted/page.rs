@@ -35,19 +35,15 @@ fn hold(body: &mut String, text: Text, payment: Option<&crate::domain::payment::
     let currency = payment.amount.currency();
     let money = |m: Money| text.locale.money(m);
     let amount = money(payment.amount);
-    let released = Money::from_stored(payment.amount.amount() - payment.amount_captured, currency);
+    let released = Money::from_stored(payment.amount.amount() - payment.amount_captured.amount(), currency);
     let line = match payment.status {
         PaymentStatus::Authorized => match payment.capture_before {
             Some(at) => text.with("hold.until", &[("amount", &amount), ("until", &text.locale.date_time(at))]),
             None => text.with("hold.held", &[("amount", &amount)]),
         },
-        PaymentStatus::Succeeded if released.amount() > 0 => text.with(
-            "hold.partly",
-            &[
-                ("captured", &money(Money::from_stored(payment.amount_captured, currency))),
-                ("released", &money(released)),
-            ],
-        ),
+        PaymentStatus::Succeeded if released.amount() > 0 => {
+            text.with("hold.partly", &[("captured", &money(payment.amount_captured)), ("released", &money(released))])
+        }
         PaymentStatus::Succeeded => text.with("hold.charged", &[("amount", &amount)]),
         PaymentStatus::Voided => text.with("hold.voided", &[("amount", &amount)]),
         _ => return,

@@ -208,7 +208,7 @@ impl Payments {
         let payment_id = record.payment_id.ok_or_else(|| anyhow::anyhow!("an empty confirmation record"))?;
         let payment = self.payment_row(payment_id).await?;
         let declined = (payment.status == PaymentStatus::Failed)
-            .then(|| declined_by(payment.decline_code.as_deref(), payment.fraud_rule.as_deref()))
+            .then(|| declined_by(payment.decline_code.as_ref().map(|f| f.as_str()), payment.fraud_rule.as_deref()))
             .flatten();
         Ok(Confirmed { session, payment: Some(payment), declined })
     }

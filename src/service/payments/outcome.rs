@@ -7,6 +7,7 @@ use super::Payments;
 use super::{Confirmed, MAX_ATTEMPTS, blocked_error, decline_error};
 use crate::domain::capture::capture_before;
 use crate::domain::card::VaultCard;
+use crate::domain::decline::Failure;
 use crate::domain::payment::Payment;
 use crate::domain::session::PaymentSession;
 use crate::domain::{FraudDecision, PaymentStatus, SessionPurpose, SessionStatus};
@@ -47,15 +48,15 @@ impl Verdict {
             _ => None,
         };
         let (decline_code, fraud_rule) = match self {
-            Verdict::Charged(ChargeOutcome::Declined(code)) => (Some(code.as_str().to_owned()), None),
+            Verdict::Charged(ChargeOutcome::Declined(code)) => (Some(Failure::Declined(code)), None),
             Verdict::Charged(_) => (None, None),
-            Verdict::Blocked(rule) => (Some("blocked".to_owned()), Some(rule.to_owned())),
+            Verdict::Blocked(rule) => (Some(Failure::Blocked), Some(rule.to_owned())),
         };
         let blocked = fraud_rule.is_some();
         Outcome {
             payment,
             status,
-            decline_code,
+            decline_code: decline_code.map(|f| f.as_str().to_owned()),
             risk_score: if blocked { 100 } else { risk_score },
             fraud_rule,
             fraud_decision: if blocked { FraudDecision::Block } else { FraudDecision::Allow },
