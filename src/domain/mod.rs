@@ -81,6 +81,7 @@ pub mod order;
 pub mod origin;
 pub mod payment;
 pub mod portal;
+pub mod processor_account;
 pub mod profile;
 pub mod refund;
 pub mod session;

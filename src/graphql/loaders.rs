@@ -16,7 +16,6 @@ use crate::domain::order::LineItem;
 use crate::error::AppError;
 pub use crate::storage::batch::{BatchLoader, Parent};
 use crate::storage::batch::{ById, ChildCount, ChildPage, LoadError};
-use crate::storage::events::event_from_row;
 use crate::storage::listings::Listing;
 pub use crate::storage::page::{DEFAULT_PAGE_SIZE, Page, PageArgs, SortField};
 use crate::storage::relations::{BalancesOf, CompletedOf, EventsOf, LineItemsOf};
@@ -82,14 +81,12 @@ pub async fn completed_payments(ctx: &Context<'_>, link: Uuid) -> async_graphql:
 
 /// An order's lines, in order.
 pub async fn line_items(ctx: &Context<'_>, order: Uuid) -> async_graphql::Result<Vec<LineItem>> {
-    let rows = load(ctx, LineItemsOf(order)).await?.unwrap_or_default();
-    Ok(rows.iter().cloned().map(LineItem::from).collect())
+    Ok(load(ctx, LineItemsOf(order)).await?.map(Arc::unwrap_or_clone).unwrap_or_default())
 }
 
 /// A session's event log, in version order.
 pub async fn session_events(ctx: &Context<'_>, session: Uuid) -> async_graphql::Result<Vec<SessionEvent>> {
-    let rows = load(ctx, EventsOf(session)).await?.unwrap_or_default();
-    rows.iter().cloned().map(event_from_row).collect::<Result<_, _>>().map_err(|e| internal(&anyhow::Error::new(e)))
+    Ok(load(ctx, EventsOf(session)).await?.map(Arc::unwrap_or_clone).unwrap_or_default())
 }
 
 /// A root listing: one page of it and its lazy count.

@@ -9,12 +9,13 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::core::Core;
+use crate::domain::processor_account::SealedAccount;
 use crate::domain::{MerchantId, ProcessorAccountId};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::processor::accounts::sealing::SecretsKey;
 use crate::processor::stripe::StripeConnector;
 use crate::processor::{ProcessorKind, Processors};
-use crate::storage::{self, processor_accounts::ProcessorAccountRow};
+use crate::storage;
 
 /// The name `PAYGRAPH_SECRETS_KEY` is kept under when development makes one.
 const SECRETS_KEY: &str = "processor_secrets_key";
@@ -76,9 +77,9 @@ impl ProcessorAccounts {
         }
         let id = Uuid::new_v4();
         let key = self.processors.secrets_key();
-        let row = ProcessorAccountRow {
+        let row = SealedAccount {
             id,
-            merchant_id: merchant.0,
+            merchant,
             kind: connection.kind.as_str().to_owned(),
             label: label_of(&secret_key),
             secret_key_sealed: key.seal(id.as_bytes(), &secret_key),
@@ -95,7 +96,7 @@ impl ProcessorAccounts {
     pub async fn disconnect(&self, merchant: MerchantId, id: ProcessorAccountId) -> AppResult<ProcessorAccount> {
         let not_found = || AppError::not_found(&["input", "id"], "processor account");
         let row = storage::processor_accounts::account(&self.core.db, id.0).await?;
-        let row = row.filter(|r| r.merchant_id == merchant.0 && r.disconnected_at.is_none()).ok_or_else(not_found)?;
+        let row = row.filter(|r| r.merchant == merchant && r.disconnected_at.is_none()).ok_or_else(not_found)?;
         if !storage::processor_accounts::disconnect(&self.core.db, merchant.0, id.0, self.core.now()).await? {
             return Err(not_found());
         }
@@ -119,7 +120,7 @@ pub async fn secrets_key(db: &storage::Database, configured: Option<&str>) -> an
     SecretsKey::from_text(&stored)
 }
 
-fn account_of(row: ProcessorAccountRow) -> AppResult<ProcessorAccount> {
+fn account_of(row: SealedAccount) -> AppResult<ProcessorAccount> {
     Ok(ProcessorAccount {
         id: ProcessorAccountId(row.id),
         kind: row.kind.parse().map_err(|e| anyhow::anyhow!("processor account {}: {e}", row.id))?,

@@ -43,8 +43,19 @@ pub async fn insert_claim(
     }
 }
 
-pub async fn find(db: &DatabaseConnection, key: &KeyRef<'_>) -> Result<Option<idempotency_key::Model>, DbErr> {
-    idempotency_key::Entity::find_by_id((key.merchant.0, key.operation.to_owned(), key.key.to_owned())).one(db).await
+/// What a key holds: the request it was first used with, and its answer once it has one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recorded {
+    /// SHA-256 of the canonical request, to tell a replay from a reuse with other input.
+    pub request_hash: String,
+    /// The first response, replayed to every later call with the same key and input.
+    pub response: Option<String>,
+}
+
+pub async fn find(db: &DatabaseConnection, key: &KeyRef<'_>) -> Result<Option<Recorded>, DbErr> {
+    let id = (key.merchant.0, key.operation.to_owned(), key.key.to_owned());
+    let row = idempotency_key::Entity::find_by_id(id).one(db).await?;
+    Ok(row.map(|row| Recorded { request_hash: row.request_hash, response: row.response }))
 }
 
 /// Takes over a claim that has had no response since before `stale_before` (its owner

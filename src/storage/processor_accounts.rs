@@ -9,25 +9,27 @@ use uuid::Uuid;
 use super::entities::{card_token, payment, processor_account, processor_event, refund};
 use super::{begin_write, is_unique_violation};
 
-pub use processor_account::Model as ProcessorAccountRow;
+use crate::domain::processor_account::SealedAccount;
 
 /// The account `merchant` has connected now, if any.
-pub async fn connected(db: &DatabaseConnection, merchant: Uuid) -> Result<Option<ProcessorAccountRow>, DbErr> {
-    processor_account::Entity::find()
+pub async fn connected(db: &DatabaseConnection, merchant: Uuid) -> Result<Option<SealedAccount>, DbErr> {
+    let row = processor_account::Entity::find()
         .filter(processor_account::Column::MerchantId.eq(merchant))
         .filter(processor_account::Column::DisconnectedAt.is_null())
         .one(db)
-        .await
+        .await?;
+    Ok(row.map(Into::into))
 }
 
 /// An account by id, connected or not (payments made there are still settled there).
-pub async fn account(db: &DatabaseConnection, id: Uuid) -> Result<Option<ProcessorAccountRow>, DbErr> {
-    processor_account::Entity::find_by_id(id).one(db).await
+pub async fn account(db: &DatabaseConnection, id: Uuid) -> Result<Option<SealedAccount>, DbErr> {
+    Ok(processor_account::Entity::find_by_id(id).one(db).await?.map(Into::into))
 }
 
 /// Connects `row`, disconnecting the merchant's current account in the same transaction:
 /// connecting again is how a key is replaced.
-pub async fn connect(db: &DatabaseConnection, row: ProcessorAccountRow) -> Result<ProcessorAccountRow, DbErr> {
+pub async fn connect(db: &DatabaseConnection, account: SealedAccount) -> Result<SealedAccount, DbErr> {
+    let row = processor_account::Model::from(account);
     let txn = begin_write(db).await?;
     processor_account::Entity::update_many()
         .col_expr(processor_account::Column::DisconnectedAt, Expr::value(row.connected_at))
@@ -37,7 +39,7 @@ pub async fn connect(db: &DatabaseConnection, row: ProcessorAccountRow) -> Resul
         .await?;
     let row = processor_account::ActiveModel::from(row).insert(&txn).await?;
     super::audit::commit(txn).await?;
-    Ok(row)
+    Ok(row.into())
 }
 
 /// Disconnects `merchant`'s account `id`; false when it has no such connected account.

@@ -17,7 +17,7 @@ use super::entities::*;
 pub struct LineItemsOf(pub Uuid);
 
 impl Loader<LineItemsOf> for BatchLoader {
-    type Value = Arc<Vec<order_line_item::Model>>;
+    type Value = Arc<Vec<crate::domain::order::LineItem>>;
     type Error = LoadError;
 
     async fn load(&self, keys: &[LineItemsOf]) -> Result<HashMap<LineItemsOf, Self::Value>, LoadError> {
@@ -30,7 +30,7 @@ impl Loader<LineItemsOf> for BatchLoader {
             .map_err(Arc::new)?;
         let mut grouped: HashMap<LineItemsOf, Vec<_>> = keys.iter().map(|k| (*k, Vec::new())).collect();
         for row in rows {
-            grouped.entry(LineItemsOf(row.order_id)).or_default().push(row);
+            grouped.entry(LineItemsOf(row.order_id)).or_default().push(crate::domain::order::LineItem::from(row));
         }
         Ok(grouped.into_iter().map(|(k, v)| (k, Arc::new(v))).collect())
     }
@@ -41,7 +41,7 @@ impl Loader<LineItemsOf> for BatchLoader {
 pub struct EventsOf(pub Uuid);
 
 impl Loader<EventsOf> for BatchLoader {
-    type Value = Arc<Vec<session_event::Model>>;
+    type Value = Arc<Vec<crate::domain::SessionEvent>>;
     type Error = LoadError;
 
     async fn load(&self, keys: &[EventsOf]) -> Result<HashMap<EventsOf, Self::Value>, LoadError> {
@@ -54,7 +54,8 @@ impl Loader<EventsOf> for BatchLoader {
             .map_err(Arc::new)?;
         let mut grouped: HashMap<EventsOf, Vec<_>> = keys.iter().map(|k| (*k, Vec::new())).collect();
         for row in rows {
-            grouped.entry(EventsOf(row.payment_session_id)).or_default().push(row);
+            let session = row.payment_session_id;
+            grouped.entry(EventsOf(session)).or_default().push(super::events::event_from_row(row).map_err(Arc::new)?);
         }
         Ok(grouped.into_iter().map(|(k, v)| (k, Arc::new(v))).collect())
     }

@@ -6,9 +6,10 @@ use crate::domain::TypedId;
 use crate::domain::webhook::WebhookEndpoint as Stored;
 use crate::domain::webhook_delivery::Attempt;
 use crate::graphql::connection::{Conn, page_cost};
+use crate::graphql::context::ContextExt;
 use crate::graphql::enums::PaymentSessionEventKind;
 use crate::graphql::loaders::root;
-use crate::storage::page::{PageArgs, SortField};
+use crate::graphql::loaders::{PageArgs, SortField};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "domain::webhook::EndpointStatus")]
@@ -59,7 +60,7 @@ impl WebhookEndpoint {
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<Conn<WebhookDelivery>> {
-        let listing = crate::storage::listings::webhook_attempts(self.0.merchant, self.0.id.0);
+        let listing = ctx.services().webhooks.attempts(self.0.merchant, self.0.id);
         let args = PageArgs::new(first, after, last, before);
         root(ctx, listing, args, SortField::CreatedAt, true, WebhookDelivery).await
     }

@@ -17,7 +17,7 @@ use super::errors::gql;
 use super::loaders::root_by_id;
 use crate::domain::TypedId;
 use crate::error::{AppError, ErrorCode};
-use crate::storage::kinds::Kind;
+use crate::graphql::loaders::kinds::Kind;
 
 /// The most ids `nodes(ids:)` takes at once.
 pub const MAX_NODES: usize = 100;

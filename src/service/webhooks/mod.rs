@@ -59,6 +59,15 @@ impl Webhooks {
         storage::listings::webhook_endpoints(merchant)
     }
 
+    /// The tries of deliveries to `merchant`'s endpoint `endpoint`, for its connection.
+    pub fn attempts(
+        &self,
+        merchant: MerchantId,
+        endpoint: WebhookEndpointId,
+    ) -> Listing<crate::storage::kinds::WebhookAttempts> {
+        storage::listings::webhook_attempts(merchant, endpoint.0)
+    }
+
     #[tracing::instrument(skip(self))]
     pub async fn create(&self, merchant: MerchantId, input: EndpointInput) -> AppResult<WithSecret> {
         let url = self.url(input.url.as_deref().unwrap_or_default())?;

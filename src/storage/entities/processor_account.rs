@@ -24,3 +24,33 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl From<Model> for crate::domain::processor_account::SealedAccount {
+    fn from(row: Model) -> Self {
+        crate::domain::processor_account::SealedAccount {
+            id: row.id,
+            merchant: crate::domain::MerchantId(row.merchant_id),
+            kind: row.kind,
+            label: row.label,
+            secret_key_sealed: row.secret_key_sealed,
+            webhook_secret_sealed: row.webhook_secret_sealed,
+            connected_at: row.connected_at,
+            disconnected_at: row.disconnected_at,
+        }
+    }
+}
+
+impl From<crate::domain::processor_account::SealedAccount> for Model {
+    fn from(a: crate::domain::processor_account::SealedAccount) -> Self {
+        Model {
+            id: a.id,
+            merchant_id: a.merchant.0,
+            kind: a.kind,
+            label: a.label,
+            secret_key_sealed: a.secret_key_sealed,
+            webhook_secret_sealed: a.webhook_secret_sealed,
+            connected_at: a.connected_at,
+            disconnected_at: a.disconnected_at,
+        }
+    }
+}
