@@ -131,8 +131,13 @@ pub async fn returned(
     if let Err(error) = state.services.payments.customer_returned(view.session.id).await {
         tracing::warn!(error = %format!("{error:#}"), "settling on the customer's return failed");
     }
-    let mut response = hardened(&state, StatusCode::SEE_OTHER, "text/plain; charset=utf-8", String::new());
-    if let Ok(location) = HeaderValue::from_str(&format!("/pay/{secret}")) {
+    see_other(&state, &format!("/pay/{secret}"))
+}
+
+/// A `303` to `location` (a path of paygraph's own), with the hosted pages' headers.
+fn see_other(state: &AppState, location: &str) -> Response {
+    let mut response = hardened(state, StatusCode::SEE_OTHER, "text/plain; charset=utf-8", String::new());
+    if let Ok(location) = HeaderValue::from_str(location) {
         response.headers_mut().insert(LOCATION, location);
     }
     response
@@ -218,12 +223,7 @@ pub async fn visit_link(
     }
     let (key, status) = match state.services.links.visit(&slug).await {
         Ok(Ok(session)) => {
-            let location = format!("/pay/{}", session.client_secret);
-            let mut response = hardened(&state, StatusCode::SEE_OTHER, "text/plain; charset=utf-8", String::new());
-            if let Ok(location) = HeaderValue::from_str(&location) {
-                response.headers_mut().insert(LOCATION, location);
-            }
-            return response;
+            return see_other(&state, &format!("/pay/{}", session.client_secret));
         }
         Ok(Err(LinkUnavailable::NotFound)) => return not_found(&state, text),
         Ok(Err(LinkUnavailable::Inactive)) => ("link.inactive", StatusCode::GONE),

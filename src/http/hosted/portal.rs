@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::header::{LOCATION, ORIGIN};
+use axum::http::header::ORIGIN;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -219,11 +219,7 @@ pub async fn act(
         }
         Err(error) => return fault(&state, text, &error),
     };
-    let mut response = hardened(&state, StatusCode::SEE_OTHER, "text/plain; charset=utf-8", String::new());
-    if let Ok(location) = HeaderValue::from_str(&location) {
-        response.headers_mut().insert(LOCATION, location);
-    }
-    response
+    super::see_other(&state, &location)
 }
 
 fn action_unknown(action: &str) -> bool {

@@ -63,7 +63,7 @@ pub fn portal_page(view: &PortalView, text: Text, secret: &str, flash: Flash, co
     document(text, &title, Some(&format!("{base}/theme.css")), Some("/assets/portal.js"), &body)
 }
 
-/// "Visa ending in 4242" (a brand stored by its code, `visa`, is shown by its name).
+/// "Visa ending in 1881": a brand stored by its code (`visa`) is shown by its name.
 fn method_name(text: Text, brand: &str, last4: &str) -> String {
     let named = brand.parse::<CardBrand>().ok().map(CardBrand::display_name);
     let brand = named.unwrap_or(brand);
